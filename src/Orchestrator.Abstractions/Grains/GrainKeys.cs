@@ -1,0 +1,32 @@
+using Orchestrator.Domain.Crypto;
+
+namespace Orchestrator.Abstractions.Grains;
+
+/// <summary>How grain keys are spelled: lowercase 0x-hex of the id, so every silo and client agrees.</summary>
+public static class GrainKeys
+{
+    /// <summary>The key of the workerpool grain.</summary>
+    public const string PoolKey = "pool";
+
+    /// <summary>The key of a deal or task grain.</summary>
+    public static string Of(Hash32 id) => id.ToString();
+
+    /// <summary>The key of a worker grain.</summary>
+    public static string Of(Address worker) => worker.ToLowerHex();
+
+    /// <summary>The deal grain of a deal.</summary>
+    public static IDealGrain Deal(this IGrainFactory factory, Hash32 dealId) => factory.GetGrain<IDealGrain>(Of(dealId));
+
+    /// <summary>The task grain of a task.</summary>
+    public static ITaskGrain Task(this IGrainFactory factory, Hash32 taskId) => factory.GetGrain<ITaskGrain>(Of(taskId));
+
+    /// <summary>The worker grain of a worker.</summary>
+    public static IWorkerGrain Worker(this IGrainFactory factory, Address worker) => factory.GetGrain<IWorkerGrain>(Of(worker));
+
+    /// <summary>The workerpool grain.</summary>
+    public static IPoolGrain Pool(this IGrainFactory factory) => factory.GetGrain<IPoolGrain>(PoolKey);
+
+    /// <summary>A dispatch partition.</summary>
+    public static IDispatchPartitionGrain Partition(this IGrainFactory factory, string dispatchClass, int shard)
+        => factory.GetGrain<IDispatchPartitionGrain>($"{dispatchClass}/{shard}");
+}

@@ -1,0 +1,30 @@
+using Orchestrator.Abstractions.Messages;
+
+namespace Orchestrator.Abstractions.Grains;
+
+/// <summary>A deal, keyed by its id as lowercase 0x-hex. Creates its tasks' dispatch entries and tracks counts by status.</summary>
+[Alias("orch.IDealGrain")]
+public interface IDealGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the deal from its spec. Idempotent: the same deal twice is created once.</summary>
+    [Alias("create")]
+    Task<DealCreationResult> CreateAsync(DealSpecMessage spec);
+
+    /// <summary>The deal's progress.</summary>
+    [Alias("view")]
+    Task<DealView> GetViewAsync();
+
+    /// <summary>A task of this deal reached a final status (idempotent per index).</summary>
+    [Alias("task-final")]
+    Task OnTaskFinalAsync(TaskFinalNotice notice);
+
+    /// <summary>
+    /// Applies deadlines and reconciles unfinished tasks. Called by the deal's reminder; safe to call any time.
+    /// </summary>
+    [Alias("check")]
+    Task CheckDeadlinesAsync();
+
+    /// <summary>Indices of tasks not yet known to be final (for operators and reconciliation), up to <paramref name="max"/>.</summary>
+    [Alias("open-tasks")]
+    Task<IReadOnlyList<long>> GetOpenTaskIndicesAsync(int max);
+}

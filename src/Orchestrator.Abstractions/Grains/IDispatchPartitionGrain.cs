@@ -1,0 +1,41 @@
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Crypto;
+
+namespace Orchestrator.Abstractions.Grains;
+
+/// <summary>A run of consecutive tasks of one deal waiting to be handed out, or a single extra replicate request.</summary>
+[GenerateSerializer, Immutable, Alias("orch.dispatch-entry.v1")]
+public sealed record DispatchEntry(
+    [property: Id(0)] DealTicket Deal,
+    [property: Id(1)] long FirstIndex,
+    [property: Id(2)] int Count,
+    [property: Id(3)] IReadOnlyList<string> TaskParams,
+    [property: Id(4)] IReadOnlyList<Address> Excluded);
+
+/// <summary>Who is asking for work.</summary>
+[GenerateSerializer, Immutable, Alias("orch.dispatch-request.v1")]
+public sealed record DispatchRequest(
+    [property: Id(0)] Address Worker,
+    [property: Id(1)] CapabilitiesMessage Capabilities,
+    [property: Id(2)] int Max);
+
+/// <summary>
+/// One shard of one dispatch class (key "class/shard", e.g. "none-cpu/3"). Deals spread their tasks
+/// across the shards of their class; workers pull from the shards of the classes they can serve,
+/// starting at their own shard. There is no single scheduler grain.
+/// </summary>
+[Alias("orch.IDispatchPartitionGrain")]
+public interface IDispatchPartitionGrain : IGrainWithStringKey
+{
+    /// <summary>Queues entries (persisted before returning).</summary>
+    [Alias("enqueue")]
+    Task EnqueueAsync(IReadOnlyList<DispatchEntry> entries);
+
+    /// <summary>Takes up to <see cref="DispatchRequest.Max"/> tickets the worker can run (persisted before returning).</summary>
+    [Alias("take")]
+    Task<IReadOnlyList<TaskTicket>> TakeAsync(DispatchRequest request);
+
+    /// <summary>Tasks waiting in this partition.</summary>
+    [Alias("depth")]
+    Task<long> GetDepthAsync();
+}

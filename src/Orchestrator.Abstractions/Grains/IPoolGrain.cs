@@ -1,0 +1,50 @@
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Deals;
+
+namespace Orchestrator.Abstractions.Grains;
+
+/// <summary>The workerpool's policy, set by its owner.</summary>
+[GenerateSerializer, Immutable, Alias("orch.pool-policy.v1")]
+public sealed record PoolPolicy(
+    [property: Id(0)] IReadOnlyList<int> AcceptedCategories,
+    [property: Id(1)] IReadOnlyList<TeeKind> AcceptedTeeKinds,
+    [property: Id(2)] int MaxReplicatesPerWorker,
+    [property: Id(3)] bool AllowSimulatedTee,
+    [property: Id(4)] bool AuthorizeAnyWorker)
+{
+    /// <summary>Production default: every category and TEE kind, no simulated TEE, only authorized workers.</summary>
+    public static PoolPolicy Default { get; } = new([], [TeeKind.None, TeeKind.Sgx, TeeKind.Tdx], 64, false, false);
+}
+
+/// <summary>The workerpool (a single grain keyed "pool"): authorizations and policy. Read at registration, never on the task path.</summary>
+[Alias("orch.IPoolGrain")]
+public interface IPoolGrain : IGrainWithStringKey
+{
+    /// <summary>The policy.</summary>
+    [Alias("policy")]
+    Task<PoolPolicy> GetPolicyAsync();
+
+    /// <summary>Replaces the policy.</summary>
+    [Alias("set-policy")]
+    Task SetPolicyAsync(PoolPolicy policy);
+
+    /// <summary>Authorizes worker addresses.</summary>
+    [Alias("authorize")]
+    Task AuthorizeAsync(IReadOnlyList<Address> workers);
+
+    /// <summary>Revokes worker addresses (their grains drop them).</summary>
+    [Alias("revoke")]
+    Task RevokeAsync(IReadOnlyList<Address> workers);
+
+    /// <summary>Whether a worker may join.</summary>
+    [Alias("is-authorized")]
+    Task<bool> IsAuthorizedAsync(Address worker);
+
+    /// <summary>Records that a worker registered (for listing).</summary>
+    [Alias("seen")]
+    Task WorkerSeenAsync(Address worker);
+
+    /// <summary>Every worker that ever registered.</summary>
+    [Alias("workers")]
+    Task<IReadOnlyList<Address>> ListWorkersAsync();
+}

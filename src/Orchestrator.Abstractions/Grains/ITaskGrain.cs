@@ -1,0 +1,39 @@
+using Orleans.Concurrency;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Tasks;
+
+namespace Orchestrator.Abstractions.Grains;
+
+/// <summary>One task, keyed by its id as lowercase 0x-hex. Drives replicates, contributions, consensus, reveal and finalization.</summary>
+[Alias("orch.ITaskGrain")]
+public interface ITaskGrain : IGrainWithStringKey
+{
+    /// <summary>Hands a replicate to a worker if the task needs one.</summary>
+    [Alias("assign")]
+    Task<AssignResult> AssignAsync(TaskTicket ticket, Address worker, int score);
+
+    /// <summary>A contribution on the replicated path.</summary>
+    [Alias("contribute")]
+    Task<TaskCallResult> ContributeAsync(Address worker, int score, Hash32 resultHash, Hash32 resultSeal, byte[] workerSignature);
+
+    /// <summary>A TEE fast-path contribution that completes the task.</summary>
+    [Alias("contribute-finalize")]
+    Task<TaskCallResult> ContributeAndFinalizeAsync(Address worker, int score, Hash32 resultDigest, byte[] enclaveSignature);
+
+    /// <summary>A winner reveals its digest.</summary>
+    [Alias("reveal")]
+    Task<TaskCallResult> RevealAsync(Address worker, Hash32 resultDigest);
+
+    /// <summary>A worker was lost or gave its replicate back.</summary>
+    [Alias("release")]
+    Task<TaskCallResult> ReleaseAsync(Address worker, ReplicateStatus reason);
+
+    /// <summary>Applies time (deadlines, timeouts) and re-requests replicates if needed. One-way: the deal sweeps without waiting.</summary>
+    [Alias("nudge"), OneWay]
+    Task NudgeAsync(TaskTicket ticket);
+
+    /// <summary>The task as operators see it.</summary>
+    [Alias("view")]
+    Task<TaskView> GetViewAsync();
+}

@@ -1,0 +1,66 @@
+using Orleans.Concurrency;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Crypto;
+
+namespace Orchestrator.Abstractions.Grains;
+
+/// <summary>
+/// A worker, keyed by its address as lowercase 0x-hex: registration, capabilities, heartbeat, score,
+/// current assignments, lost-worker detection. Every worker call goes through its own grain, so
+/// heartbeats never touch a shared grain.
+/// </summary>
+[Alias("orch.IWorkerGrain")]
+public interface IWorkerGrain : IGrainWithStringKey
+{
+    /// <summary>Registers (or resumes) a session; returns what the worker still holds.</summary>
+    [Alias("register")]
+    Task<WorkerRegistration> RegisterAsync(WorkerHello hello);
+
+    /// <summary>Keeps the worker alive.</summary>
+    [Alias("heartbeat")]
+    Task<bool> HeartbeatAsync(string sessionId);
+
+    /// <summary>Returns waiting commands and, when the worker has free slots, new assignments.</summary>
+    [Alias("poll")]
+    Task<WorkerPoll> PollAsync(string sessionId, int freeSlots);
+
+    /// <summary>Contributes a result hash and seal (replicated path).</summary>
+    [Alias("contribute")]
+    Task<TaskCallResult> ContributeAsync(Hash32 taskId, Hash32 resultHash, Hash32 resultSeal, byte[] workerSignature);
+
+    /// <summary>Contributes and finalizes a TEE task with an enclave signature.</summary>
+    [Alias("contribute-finalize")]
+    Task<TaskCallResult> ContributeAndFinalizeAsync(Hash32 taskId, Hash32 resultDigest, byte[] enclaveSignature);
+
+    /// <summary>Reveals the digest of a contributed winning hash.</summary>
+    [Alias("reveal")]
+    Task<TaskCallResult> RevealAsync(Hash32 taskId, Hash32 resultDigest);
+
+    /// <summary>Gives a replicate back before contributing (drain, or the worker cannot run it).</summary>
+    [Alias("give-back")]
+    Task<TaskCallResult> GiveBackAsync(Hash32 taskId);
+
+    /// <summary>A task asks the worker to reveal. One-way: tasks never wait on workers.</summary>
+    [Alias("reveal-requested"), OneWay]
+    Task RevealRequestedAsync(Hash32 taskId, DateTimeOffset revealDeadline);
+
+    /// <summary>A task tells the worker how it ended for it (score update). One-way and idempotent per task.</summary>
+    [Alias("outcome"), OneWay]
+    Task OutcomeAsync(WorkerOutcome outcome);
+
+    /// <summary>Stops giving the worker new work; it finishes what it holds.</summary>
+    [Alias("drain")]
+    Task DrainAsync();
+
+    /// <summary>The pool revoked the worker: it is dropped and its replicates released.</summary>
+    [Alias("revoke")]
+    Task RevokeAsync();
+
+    /// <summary>Declares the worker lost if its heartbeats stopped; releases its replicates.</summary>
+    [Alias("check-liveness")]
+    Task<bool> CheckLivenessAsync();
+
+    /// <summary>The worker as operators see it.</summary>
+    [Alias("view")]
+    Task<WorkerView> GetViewAsync();
+}

@@ -1,0 +1,120 @@
+using System.Numerics;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Tasks;
+using TaskStatus = Orchestrator.Domain.Tasks.TaskStatus;
+
+namespace Orchestrator.Abstractions.Messages;
+
+/// <summary>What every task of a deal shares: enough for a task grain to know its rules and for a worker to run it.</summary>
+[GenerateSerializer, Immutable, Alias("orch.deal-ticket.v1")]
+public sealed record DealTicket(
+    [property: Id(0)] Hash32 DealId,
+    [property: Id(1)] Address App,
+    [property: Id(2)] Address Dataset,
+    [property: Id(3)] int CategoryId,
+    [property: Id(4)] int Trust,
+    [property: Id(5)] TeeTag Tag,
+    [property: Id(6)] BigInteger TaskPrice,
+    [property: Id(7)] DateTimeOffset StartTime,
+    [property: Id(8)] TimeSpan Timeref,
+    [property: Id(9)] int Cores,
+    [property: Id(10)] int MemoryMb,
+    [property: Id(11)] bool Gpu,
+    [property: Id(12)] string Params)
+{
+    /// <summary>The resource requirements of each task.</summary>
+    public TaskRequirements Requirements => new(Tag.Kind, Cores, MemoryMb, Gpu, CategoryId);
+
+    /// <summary>The rules of the task at <paramref name="index"/>.</summary>
+    public TaskTerms TermsFor(long index) => new(
+        DealId, index, Trust, Timeref,
+        Deadlines.Contribution(StartTime, Timeref), Deadlines.Final(StartTime, Timeref), Tag, TaskPrice);
+
+    /// <summary>Builds the ticket of a deal.</summary>
+    public static DealTicket From(DealSpec deal, Category category) => new(
+        deal.DealId, deal.App, deal.Dataset, deal.CategoryId, deal.Trust, deal.Tag, deal.TaskPrice, deal.StartTime,
+        category.Timeref, deal.Cores, deal.MemoryMb, deal.Gpu, deal.Params);
+}
+
+/// <summary>One task to hand out: its deal's ticket, its index and its own parameters.</summary>
+[GenerateSerializer, Immutable, Alias("orch.task-ticket.v1")]
+public sealed record TaskTicket([property: Id(0)] DealTicket Deal, [property: Id(1)] long Index, [property: Id(2)] string Params)
+{
+    /// <summary>keccak256(dealId ‖ idx).</summary>
+    public Hash32 TaskId => Orchestrator.Domain.Ids.ProtocolIds.TaskId(Deal.DealId, (ulong)Index);
+}
+
+/// <summary>A replicate handed to a worker: everything it needs to run the task.</summary>
+[GenerateSerializer, Immutable, Alias("orch.assignment.v1")]
+public sealed record Assignment(
+    [property: Id(0)] Hash32 TaskId,
+    [property: Id(1)] Hash32 DealId,
+    [property: Id(2)] long Index,
+    [property: Id(3)] Address App,
+    [property: Id(4)] Address Dataset,
+    [property: Id(5)] string Params,
+    [property: Id(6)] int Trust,
+    [property: Id(7)] int CategoryId,
+    [property: Id(8)] DateTimeOffset ContributionDeadline,
+    [property: Id(9)] DateTimeOffset FinalDeadline,
+    [property: Id(10)] TeeKind Tee,
+    [property: Id(11)] Address EnclaveChallenge,
+    [property: Id(12)] bool TeeFastPath,
+    [property: Id(13)] DateTimeOffset AssignedAt);
+
+/// <summary>
+/// The answer of a task grain to a hand-out request. <paramref name="EnclaveKey"/> is the TEE task's
+/// enclave challenge key: the worker grain releases it only to a session whose enclave is trusted.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("orch.assign-result.v1")]
+public sealed record AssignResult(
+    [property: Id(0)] Assignment? Assignment,
+    [property: Id(1)] TaskRefusalCode? Refusal,
+    [property: Id(2)] string Message,
+    [property: Id(3)] byte[]? EnclaveKey = null);
+
+/// <summary>The answer to a contribution, reveal or release.</summary>
+[GenerateSerializer, Immutable, Alias("orch.task-call-result.v1")]
+public sealed record TaskCallResult(
+    [property: Id(0)] bool Accepted,
+    [property: Id(1)] TaskRefusalCode? Refusal,
+    [property: Id(2)] string Message,
+    [property: Id(3)] TaskStatus Status,
+    [property: Id(4)] bool RevealNow,
+    [property: Id(5)] DateTimeOffset? RevealDeadline)
+{
+    /// <summary>An accepted call.</summary>
+    public static TaskCallResult Ok(TaskStatus status, bool revealNow = false, DateTimeOffset? revealDeadline = null)
+        => new(true, null, string.Empty, status, revealNow, revealDeadline);
+
+    /// <summary>A refused call.</summary>
+    public static TaskCallResult Refused(TaskRefusalCode code, string message, TaskStatus status)
+        => new(false, code, message, status, false, null);
+}
+
+/// <summary>A replicate as operators see it.</summary>
+[GenerateSerializer, Immutable, Alias("orch.replicate-view.v1")]
+public sealed record ReplicateView(
+    [property: Id(0)] Address Worker,
+    [property: Id(1)] ReplicateStatus Status,
+    [property: Id(2)] DateTimeOffset AssignedAt,
+    [property: Id(3)] Hash32? ResultHash,
+    [property: Id(4)] int Weight);
+
+/// <summary>A task as operators see it.</summary>
+[GenerateSerializer, Immutable, Alias("orch.task-view.v1")]
+public sealed record TaskView(
+    [property: Id(0)] Hash32 TaskId,
+    [property: Id(1)] Hash32 DealId,
+    [property: Id(2)] long Index,
+    [property: Id(3)] TaskStatus Status,
+    [property: Id(4)] IReadOnlyList<ReplicateView> Replicates,
+    [property: Id(5)] Hash32? ConsensusHash,
+    [property: Id(6)] Hash32? ResultDigest,
+    [property: Id(7)] DateTimeOffset? RevealDeadline,
+    [property: Id(8)] int Reopens);
+
+/// <summary>Where the task of a final notice ended.</summary>
+[GenerateSerializer, Immutable, Alias("orch.task-final.v1")]
+public sealed record TaskFinalNotice([property: Id(0)] long Index, [property: Id(1)] TaskStatus Status);

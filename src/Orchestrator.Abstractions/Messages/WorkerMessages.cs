@@ -1,0 +1,107 @@
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Deals;
+
+namespace Orchestrator.Abstractions.Messages;
+
+/// <summary>Wire form of a worker's capabilities.</summary>
+[GenerateSerializer, Immutable, Alias("orch.capabilities.v1")]
+public sealed record CapabilitiesMessage(
+    [property: Id(0)] TeeKind Tee,
+    [property: Id(1)] int Cores,
+    [property: Id(2)] int MemoryMb,
+    [property: Id(3)] bool Gpu,
+    [property: Id(4)] int Slots,
+    [property: Id(5)] IReadOnlyList<int> Categories)
+{
+    /// <summary>The domain form.</summary>
+    public WorkerCapabilities ToDomain() => new(Tee, Cores, MemoryMb, Gpu, Slots, Categories);
+}
+
+/// <summary>A worker joining: who it is and what it offers. The session layer has already checked its signature.</summary>
+[GenerateSerializer, Immutable, Alias("orch.worker-hello.v1")]
+public sealed record WorkerHello(
+    [property: Id(0)] Address Worker,
+    [property: Id(1)] CapabilitiesMessage Capabilities,
+    [property: Id(2)] string SessionId,
+    [property: Id(3)] bool SimulatedTee);
+
+/// <summary>How a registration ended.</summary>
+public enum RegistrationOutcome
+{
+    /// <summary>Registered; work will flow.</summary>
+    Accepted = 0,
+
+    /// <summary>The pool has not authorized this address.</summary>
+    NotAuthorized = 1,
+
+    /// <summary>The capabilities are malformed or outside the pool policy.</summary>
+    InvalidCapabilities = 2,
+}
+
+/// <summary>The answer to a registration, with what the worker still holds (a resumed session).</summary>
+[GenerateSerializer, Immutable, Alias("orch.worker-registration.v1")]
+public sealed record WorkerRegistration(
+    [property: Id(0)] RegistrationOutcome Outcome,
+    [property: Id(1)] string Message,
+    [property: Id(2)] IReadOnlyList<Assignment> Held,
+    [property: Id(3)] int Score);
+
+/// <summary>Something the cluster tells a worker.</summary>
+[GenerateSerializer, Alias("orch.worker-command.v1")]
+public abstract record WorkerCommand([property: Id(0)] Hash32 TaskId);
+
+/// <summary>Run this replicate.</summary>
+[GenerateSerializer, Immutable, Alias("orch.worker-command.assign.v1")]
+public sealed record AssignCommand([property: Id(1)] Assignment Assignment, [property: Id(2)] byte[]? EnclaveKey) : WorkerCommand(Assignment.TaskId);
+
+/// <summary>Consensus reached on your hash: reveal your digest before the deadline.</summary>
+[GenerateSerializer, Immutable, Alias("orch.worker-command.reveal.v1")]
+public sealed record RevealCommand(Hash32 Task, [property: Id(1)] DateTimeOffset RevealDeadline) : WorkerCommand(Task);
+
+/// <summary>Stop working on this task (it completed, failed, or your replicate was taken back).</summary>
+[GenerateSerializer, Immutable, Alias("orch.worker-command.cancel.v1")]
+public sealed record CancelCommand(Hash32 Task, [property: Id(1)] string Reason) : WorkerCommand(Task);
+
+/// <summary>The commands waiting for a worker.</summary>
+[GenerateSerializer, Immutable, Alias("orch.worker-poll.v1")]
+public sealed record WorkerPoll([property: Id(0)] IReadOnlyList<WorkerCommand> Commands, [property: Id(1)] bool Registered);
+
+/// <summary>What a task tells a contributor after settlement.</summary>
+[GenerateSerializer, Immutable, Alias("orch.worker-outcome.v1")]
+public sealed record WorkerOutcome(
+    [property: Id(0)] Hash32 TaskId,
+    [property: Id(1)] bool Won,
+    [property: Id(2)] int? ScoreAfter,
+    [property: Id(3)] string Reason);
+
+/// <summary>A worker's state as operators see it.</summary>
+public enum WorkerState
+{
+    /// <summary>Never registered.</summary>
+    Unknown = 0,
+
+    /// <summary>Connected and taking work.</summary>
+    Active = 1,
+
+    /// <summary>Finishing what it holds, taking nothing new.</summary>
+    Draining = 2,
+
+    /// <summary>Missed its heartbeats; its replicates were released.</summary>
+    Lost = 3,
+
+    /// <summary>The pool revoked it.</summary>
+    Revoked = 4,
+}
+
+/// <summary>A worker as operators see it.</summary>
+[GenerateSerializer, Immutable, Alias("orch.worker-view.v1")]
+public sealed record WorkerView(
+    [property: Id(0)] Address Worker,
+    [property: Id(1)] WorkerState State,
+    [property: Id(2)] int Score,
+    [property: Id(3)] CapabilitiesMessage? Capabilities,
+    [property: Id(4)] IReadOnlyList<Hash32> Assignments,
+    [property: Id(5)] DateTimeOffset? LastHeartbeat,
+    [property: Id(6)] int Contributions,
+    [property: Id(7)] int Wins,
+    [property: Id(8)] int Losses);

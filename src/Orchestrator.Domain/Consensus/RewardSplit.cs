@@ -1,0 +1,80 @@
+using System.Numerics;
+using Orchestrator.Domain.Crypto;
+
+namespace Orchestrator.Domain.Consensus;
+
+/// <summary>A contributor as settlement sees it.</summary>
+/// <param name="Worker">The worker.</param>
+/// <param name="Weight">Its weight when it contributed.</param>
+/// <param name="Score">Its score before settlement.</param>
+/// <param name="RevealedWinner">True when it contributed the winning hash and revealed it.</param>
+public sealed record Settlee(Address Worker, int Weight, int Score, bool RevealedWinner);
+
+/// <summary>One worker's settlement.</summary>
+/// <param name="Worker">The worker.</param>
+/// <param name="Reward">Wei credited (0 for losers).</param>
+/// <param name="StakeSeized">Wei of stake seized (0 for winners).</param>
+/// <param name="ScoreBefore">Score before.</param>
+/// <param name="ScoreAfter">Score after.</param>
+/// <param name="Won">Revealed winner or not.</param>
+public sealed record WorkerSettlement(Address Worker, BigInteger Reward, BigInteger StakeSeized, int ScoreBefore, int ScoreAfter, bool Won);
+
+/// <summary>The settlement of a completed task.</summary>
+/// <param name="Workers">Every contributor.</param>
+/// <param name="SchedulerReward">What the pool keeps: its ratio, the rounding remainder and seized stakes.</param>
+public sealed record Settlement(IReadOnlyList<WorkerSettlement> Workers, BigInteger SchedulerReward);
+
+/// <summary>
+/// PoCo's reward rule for a completed task: revealed winners get their stake back and share the
+/// workers' part of the price ∝ floor(log2(weight)); every other contributor's stake is seized and
+/// goes to the scheduler, and its score drops to floor(score·2/3). The scheduler keeps its ratio.
+/// </summary>
+public static class RewardSplit
+{
+    /// <summary>Worker stake: 30 % of the workerpool price.</summary>
+    public const int WorkerStakePercent = 30;
+
+    /// <summary>The scheduler's default ratio of the reward.</summary>
+    public const int DefaultSchedulerRatioPercent = 1;
+
+    /// <summary>The stake each contributor locks.</summary>
+    public static BigInteger WorkerStake(BigInteger taskPrice) => taskPrice * WorkerStakePercent / 100;
+
+    /// <summary>Splits the price of one completed task among its contributors and the scheduler.</summary>
+    public static Settlement Settle(BigInteger taskPrice, IReadOnlyList<Settlee> contributors, int schedulerRatioPercent = DefaultSchedulerRatioPercent)
+    {
+        if (schedulerRatioPercent is < 0 or > 100)
+        {
+            throw new ArgumentOutOfRangeException(nameof(schedulerRatioPercent), "the scheduler ratio is a percentage");
+        }
+
+        var workersReward = taskPrice * (100 - schedulerRatioPercent) / 100;
+        var totalShares = contributors.Where(c => c.RevealedWinner).Sum(c => Credibility.RewardShares(c.Weight));
+        var stake = WorkerStake(taskPrice);
+        var remaining = taskPrice;
+        var results = new List<WorkerSettlement>(contributors.Count);
+        foreach (var c in contributors)
+        {
+            if (c.RevealedWinner)
+            {
+                var reward = totalShares == 0 ? BigInteger.Zero : workersReward * Credibility.RewardShares(c.Weight) / totalShares;
+                remaining -= reward;
+                results.Add(new WorkerSettlement(c.Worker, reward, BigInteger.Zero, c.Score, Credibility.ScoreAfterWin(c.Score, contributors.Count), true));
+            }
+            else
+            {
+                remaining += stake;
+                results.Add(new WorkerSettlement(c.Worker, BigInteger.Zero, stake, c.Score, Credibility.ScoreAfterLoss(c.Score), false));
+            }
+        }
+
+        return new Settlement(results, remaining);
+    }
+
+    /// <summary>TEE fast path: one enclave-signed contribution, no stake and no score change; the worker gets the workers' part.</summary>
+    public static Settlement SettleTee(BigInteger taskPrice, Address worker, int score, int schedulerRatioPercent = DefaultSchedulerRatioPercent)
+    {
+        var workersReward = taskPrice * (100 - schedulerRatioPercent) / 100;
+        return new Settlement([new WorkerSettlement(worker, workersReward, BigInteger.Zero, score, score, true)], taskPrice - workersReward);
+    }
+}

@@ -1,0 +1,26 @@
+using Orchestrator.Abstractions.Events;
+using Orchestrator.Abstractions.Messages;
+
+namespace Orchestrator.Grains.Deals;
+
+/// <summary>A deal grain's persisted state (state name "deal").</summary>
+[GenerateSerializer, Alias("orch.state.deal.v1")]
+public sealed class DealGrainState
+{
+    [Id(0)] public int SchemaVersion { get; set; } = 1;
+    [Id(1)] public DealSpecMessage? Spec { get; set; }
+    [Id(2)] public DealTicket? Ticket { get; set; }
+
+    /// <summary>One bit per task offset: set once the task is known to be final.</summary>
+    [Id(3)] public byte[] FinalBits { get; set; } = [];
+    [Id(4)] public int Completed { get; set; }
+    [Id(5)] public int Failed { get; set; }
+    [Id(6)] public bool Dispatched { get; set; }
+    [Id(7)] public bool Finished { get; set; }
+    [Id(8)] public List<IIntegrationEvent> Outbox { get; set; } = [];
+    [Id(9)] public DateTimeOffset CreatedAt { get; set; }
+
+    public bool IsFinal(int offset) => (FinalBits[offset >> 3] & (1 << (offset & 7))) != 0;
+
+    public void MarkFinal(int offset) => FinalBits[offset >> 3] |= (byte)(1 << (offset & 7));
+}

@@ -1,0 +1,97 @@
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Scheduling;
+using Orchestrator.Grains.Infrastructure;
+using Orleans.Runtime;
+
+namespace Orchestrator.Grains.Dispatch;
+
+/// <summary>A queued run of tasks, consumed from the front.</summary>
+[GenerateSerializer, Alias("orch.state.dispatch-run.v1")]
+public sealed class QueuedRun
+{
+    [Id(0)] public required DealTicket Deal { get; set; }
+    [Id(1)] public long NextIndex { get; set; }
+    [Id(2)] public long EndIndex { get; set; }
+    [Id(3)] public long FirstIndex { get; set; }
+    [Id(4)] public IReadOnlyList<string> TaskParams { get; set; } = [];
+    [Id(5)] public IReadOnlyList<Address> Excluded { get; set; } = [];
+
+    public long Remaining => EndIndex - NextIndex;
+}
+
+/// <summary>A dispatch partition's persisted queue (state name "dispatch").</summary>
+[GenerateSerializer, Alias("orch.state.dispatch.v1")]
+public sealed class DispatchState
+{
+    [Id(0)] public int SchemaVersion { get; set; } = 1;
+    [Id(1)] public List<QueuedRun> Runs { get; set; } = [];
+}
+
+/// <summary>
+/// One shard of one dispatch class. The queue holds runs of task indices, not one entry per task,
+/// so a deal of a million tasks costs a few hundred entries. Takes and enqueues are persisted before
+/// they return: a ticket handed out is never handed out again by this partition, and a ticket that
+/// is lost in flight is re-requested by its task when the deal reconciles.
+/// </summary>
+public sealed class DispatchPartitionGrain(
+    [PersistentState("dispatch", StorageNames.Default)] IPersistentState<DispatchState> state) : Grain, IDispatchPartitionGrain
+{
+    public async Task EnqueueAsync(IReadOnlyList<DispatchEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            state.State.Runs.Add(new QueuedRun
+            {
+                Deal = entry.Deal,
+                FirstIndex = entry.FirstIndex,
+                NextIndex = entry.FirstIndex,
+                EndIndex = entry.FirstIndex + entry.Count,
+                TaskParams = entry.TaskParams,
+                Excluded = entry.Excluded,
+            });
+        }
+
+        await state.WriteStateAsync();
+    }
+
+    public async Task<IReadOnlyList<TaskTicket>> TakeAsync(DispatchRequest request)
+    {
+        var capabilities = request.Capabilities.ToDomain();
+        var taken = new List<TaskTicket>(Math.Min(request.Max, 64));
+        var runs = state.State.Runs;
+        for (var i = 0; i < runs.Count && taken.Count < request.Max; i++)
+        {
+            var run = runs[i];
+            if (run.Remaining <= 0 || SchedulingPolicy.Match(run.Deal.Requirements, capabilities, request.Max - taken.Count, request.Worker, run.Excluded) != MismatchReason.None)
+            {
+                continue;
+            }
+
+            // Extra replicates of one task are queued as separate single-task runs: never give two to one worker.
+            if (run.Remaining == 1 && taken.Exists(t => t.Index == run.NextIndex && t.Deal.DealId == run.Deal.DealId))
+            {
+                continue;
+            }
+
+            while (run.Remaining > 0 && taken.Count < request.Max)
+            {
+                var offset = (int)(run.NextIndex - run.FirstIndex);
+                var taskParams = offset < run.TaskParams.Count ? run.TaskParams[offset] : run.Deal.Params;
+                taken.Add(new TaskTicket(run.Deal, run.NextIndex, taskParams));
+                run.NextIndex++;
+            }
+        }
+
+        if (taken.Count > 0)
+        {
+            runs.RemoveAll(r => r.Remaining <= 0);
+            await state.WriteStateAsync();
+        }
+
+        return taken;
+    }
+
+    public Task<long> GetDepthAsync() => Task.FromResult(state.State.Runs.Sum(r => r.Remaining));
+}

@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Orchestrator.Grains.Infrastructure;
+
+/// <summary>Tunables of the grains (configuration section "Orchestrator:Scheduling").</summary>
+public sealed class SchedulingOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Orchestrator:Scheduling";
+
+    /// <summary>Shards per dispatch class: more shards, less contention, more partitions for idle workers to look at.</summary>
+    [Range(1, 1024)]
+    public int DispatchShards { get; set; } = 8;
+
+    /// <summary>Tasks per dispatch entry when a deal fans out.</summary>
+    [Range(1, 100_000)]
+    public int FanOutChunk { get; set; } = 64;
+
+    /// <summary>A worker silent this long is lost; its replicates go back to the queue.</summary>
+    public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often derived state (deal counters, worker holdings) is flushed when it changed.</summary>
+    public TimeSpan WriteBehindInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>An idle worker looks at the partitions at most this often.</summary>
+    public TimeSpan IdleSweepInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a task in REVEALING waits (grain timer) before it takes a durable reveal-deadline reminder.</summary>
+    public TimeSpan RevealReminderGrace { get; set; } = TimeSpan.FromSeconds(5);
+}

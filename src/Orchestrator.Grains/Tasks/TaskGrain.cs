@@ -1,0 +1,354 @@
+using Microsoft.Extensions.Options;
+using Orchestrator.Abstractions.Events;
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Tasks;
+using Orchestrator.Grains.Bus;
+using Orchestrator.Grains.Dispatch;
+using Orchestrator.Grains.Infrastructure;
+using Orleans.Runtime;
+using TaskStatus = Orchestrator.Domain.Tasks.TaskStatus;
+
+namespace Orchestrator.Grains.Tasks;
+
+/// <summary>
+/// Drives one task through the pure <see cref="TaskRun"/>: every accepted change is written before it
+/// is acknowledged, its events go to the outbox in the same write, and only then do other grains hear
+/// of it. The grain is non-reentrant: one step at a time, fenced by the storage ETag.
+/// </summary>
+public sealed class TaskGrain(
+    [PersistentState("task", StorageNames.Default)] IPersistentState<TaskGrainState> state,
+    OrchestratorClock clock,
+    OutboxPublisher outbox,
+    DispatchRouter router,
+    IOptions<SchedulingOptions> options) : Grain, ITaskGrain, IRemindable
+{
+    private const string RevealReminder = "reveal-deadline";
+    private TaskRun? _run;
+    private IGrainTimer? _revealTimer;
+
+    private Hash32 TaskId => Hash32.Parse(this.GetPrimaryKeyString());
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Events written but not published before a crash go out now (at least once).
+        await outbox.PublishAsync(state.State.Outbox);
+        await DeliverOutcomesAsync();
+    }
+
+    public async Task<AssignResult> AssignAsync(TaskTicket ticket, Address worker, int score)
+    {
+        EnsureTicket(ticket);
+        var run = Run();
+        var now = clock.UtcNow;
+        if (run.Replicates.Count > 0 && state.State.OutstandingRequests > 0)
+        {
+            state.State.OutstandingRequests--;
+        }
+
+        var step = run.Assign(worker, Domain.Consensus.Credibility.Weight(score), now);
+        if (!step.Accepted)
+        {
+            if (step.Refusal!.Code == TaskRefusalCode.AlreadyHoldsReplicate)
+            {
+                // The ticket reached a worker that already holds this task: hand it on to someone else.
+                await RequestReplicasAsync(run, now, force: true);
+            }
+
+            return new AssignResult(null, step.Refusal.Code, step.Refusal.Message);
+        }
+
+        byte[]? enclaveKey = null;
+        if (run.Terms.Tag.RequiresTee)
+        {
+            EnsureEnclaveChallenge(run);
+            enclaveKey = state.State.EnclaveKey;
+        }
+
+        if (state.State.FirstAssignedAt is null)
+        {
+            state.State.FirstAssignedAt = now;
+            GrainTelemetry.TimeToAssign.Record((now - ticket.Deal.StartTime).TotalSeconds);
+        }
+
+        await CommitAsync(run, step, now);
+        await RequestReplicasAsync(run, now, force: false);
+        var deal = state.State.Deal!;
+        var terms = run.Terms;
+        var assignment = new Assignment(
+            run.TaskId, terms.DealId, terms.Index, deal.App, deal.Dataset, state.State.Params, terms.Trust, deal.CategoryId,
+            terms.ContributionDeadline, terms.FinalDeadline, terms.Tag.Kind, run.EnclaveChallenge ?? Address.Zero,
+            terms.IsTeeFastPath, now);
+        return new AssignResult(assignment, null, string.Empty, enclaveKey);
+    }
+
+    public async Task<TaskCallResult> ContributeAsync(Address worker, int score, Hash32 resultHash, Hash32 resultSeal, byte[] workerSignature)
+    {
+        if (state.State.Deal is null) return Unknown();
+        var run = Run();
+        var now = clock.UtcNow;
+        var step = run.Contribute(worker, score, resultHash, resultSeal, workerSignature, now);
+        GrainTelemetry.Contributions.Add(1, new KeyValuePair<string, object?>("result", step.Accepted ? "accepted" : step.Refusal!.Code.ToString()));
+        if (!step.Accepted) return Refused(step, run);
+        await CommitAsync(run, step, now, worker);
+        await RequestReplicasAsync(run, now, force: false);
+        var consensus = step.Effects.OfType<ConsensusReached>().FirstOrDefault();
+        var revealNow = run.Status == TaskStatus.Revealing && resultHash == run.ConsensusHash;
+        return TaskCallResult.Ok(run.Status, revealNow, consensus?.RevealDeadline ?? run.RevealDeadline);
+    }
+
+    public async Task<TaskCallResult> ContributeAndFinalizeAsync(Address worker, int score, Hash32 resultDigest, byte[] enclaveSignature)
+    {
+        if (state.State.Deal is null) return Unknown();
+        var run = Run();
+        var now = clock.UtcNow;
+        var step = run.ContributeAndFinalize(worker, score, resultDigest, enclaveSignature, now);
+        GrainTelemetry.Contributions.Add(1, new KeyValuePair<string, object?>("result", step.Accepted ? "accepted" : step.Refusal!.Code.ToString()));
+        if (!step.Accepted) return Refused(step, run);
+        await CommitAsync(run, step, now);
+        return TaskCallResult.Ok(run.Status);
+    }
+
+    public async Task<TaskCallResult> RevealAsync(Address worker, Hash32 resultDigest)
+    {
+        if (state.State.Deal is null) return Unknown();
+        var run = Run();
+        var now = clock.UtcNow;
+        var step = run.Reveal(worker, resultDigest, now);
+        if (!step.Accepted) return Refused(step, run);
+        await CommitAsync(run, step, now);
+        return TaskCallResult.Ok(run.Status);
+    }
+
+    public async Task<TaskCallResult> ReleaseAsync(Address worker, ReplicateStatus reason)
+    {
+        if (state.State.Deal is null) return Unknown();
+        var run = Run();
+        var now = clock.UtcNow;
+        var step = run.Release(worker, reason, now);
+        if (!step.Accepted) return Refused(step, run);
+        if (step.Changed)
+        {
+            await CommitAsync(run, step, now);
+            await RequestReplicasAsync(run, now, force: false);
+        }
+
+        return TaskCallResult.Ok(run.Status);
+    }
+
+    public async Task NudgeAsync(TaskTicket ticket)
+    {
+        EnsureTicket(ticket);
+        await AdvanceAsync();
+    }
+
+    public Task<TaskView> GetViewAsync()
+    {
+        if (state.State.Deal is null)
+        {
+            return Task.FromResult(new TaskView(TaskId, Hash32.Zero, -1, TaskStatus.Unset, [], null, null, null, 0));
+        }
+
+        var run = Run();
+        var replicates = run.Replicates.Select(r => new ReplicateView(r.Worker, r.Status, r.AssignedAt, r.ResultHash, r.Weight)).ToList();
+        return Task.FromResult(new TaskView(run.TaskId, run.Terms.DealId, run.Terms.Index, run.Status, replicates, run.ConsensusHash, run.ResultDigest, run.RevealDeadline, run.Reopens));
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.State.Deal is null)
+        {
+            await UnregisterRevealReminderAsync();
+            return;
+        }
+
+        await AdvanceAsync();
+    }
+
+    private async Task AdvanceAsync()
+    {
+        var run = Run();
+        var now = clock.UtcNow;
+        var step = run.Advance(now);
+        if (step.Changed)
+        {
+            await CommitAsync(run, step, now);
+        }
+        else if (run.Status.IsFinal() && !state.State.DealNotified)
+        {
+            await NotifyDealAsync(run);
+        }
+
+        await DeliverOutcomesAsync();
+        await RequestReplicasAsync(run, now, force: false);
+        if (run.Status != TaskStatus.Revealing)
+        {
+            await UnregisterRevealReminderAsync();
+        }
+    }
+
+    /// <summary>Persists the step with its outbox events, then publishes and tells the others.</summary>
+    private async Task CommitAsync(TaskRun run, TaskStep step, DateTimeOffset now, Address? caller = null)
+    {
+        state.State.CopyFrom(run);
+        foreach (var effect in step.Effects)
+        {
+            switch (effect)
+            {
+                case TaskCompleted completed:
+                    state.State.Outbox.Add(TaskEvents.Completed(run, completed, now));
+                    state.State.PendingOutcomes.AddRange(completed.Settlement.Workers.Select(w =>
+                        new PendingOutcome(w.Worker, new WorkerOutcome(run.TaskId, w.Won, run.Terms.IsTeeFastPath ? null : w.ScoreAfter, w.Won ? "won" : "lost the vote"))));
+                    break;
+                case TaskFailed failed:
+                    state.State.Outbox.Add(TaskEvents.Failed(run, failed, now));
+                    state.State.PendingOutcomes.AddRange(run.Replicates.Where(r => r.Status is ReplicateStatus.Assigned or ReplicateStatus.TimedOut or ReplicateStatus.Contributed)
+                        .Select(r => new PendingOutcome(r.Worker, new WorkerOutcome(run.TaskId, false, null, "task failed at its final deadline"))));
+                    break;
+            }
+        }
+
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Another activation may have written (ETag fence): drop our in-memory view and re-read.
+            _run = null;
+            await state.ReadStateAsync();
+            throw;
+        }
+
+        await outbox.PublishAsync(state.State.Outbox);
+        foreach (var effect in step.Effects)
+        {
+            switch (effect)
+            {
+                case ConsensusReached reached:
+                    GrainTelemetry.ConsensusOutcomes.Add(1, new KeyValuePair<string, object?>("outcome", "reached"));
+                    foreach (var winner in reached.Winners.Where(w => w != caller))
+                    {
+                        _ = GrainFactory.Worker(winner).RevealRequestedAsync(run.TaskId, reached.RevealDeadline);
+                    }
+
+                    ArmRevealTimer();
+                    break;
+                case TaskReopened:
+                    GrainTelemetry.ConsensusOutcomes.Add(1, new KeyValuePair<string, object?>("outcome", "reopened"));
+                    break;
+                case TaskCompleted:
+                case TaskFailed:
+                    GrainTelemetry.TasksFinal.Add(1, new KeyValuePair<string, object?>("status", run.Status.ToString()));
+                    GrainTelemetry.TimeToFinal.Record((now - state.State.Deal!.StartTime).TotalSeconds);
+                    if (run.Terms.IsTeeFastPath && effect is TaskCompleted)
+                    {
+                        GrainTelemetry.ConsensusOutcomes.Add(1, new KeyValuePair<string, object?>("outcome", "tee"));
+                    }
+
+                    await NotifyDealAsync(run);
+                    await DeliverOutcomesAsync();
+                    _revealTimer?.Dispose();
+                    await UnregisterRevealReminderAsync();
+                    break;
+            }
+        }
+    }
+
+    private async Task NotifyDealAsync(TaskRun run)
+    {
+        await GrainFactory.Deal(run.Terms.DealId).OnTaskFinalAsync(new TaskFinalNotice(run.Terms.Index, run.Status));
+        state.State.DealNotified = true; // persisted with the next write; a lost flag only means one more idempotent notice
+    }
+
+    private Task DeliverOutcomesAsync()
+    {
+        // One-way: a task never waits on a worker grain (which may be waiting on this task).
+        foreach (var pending in state.State.PendingOutcomes)
+        {
+            _ = GrainFactory.Worker(pending.Worker).OutcomeAsync(pending.Outcome);
+        }
+
+        state.State.PendingOutcomes.Clear();
+        return Task.CompletedTask;
+    }
+
+    private async Task RequestReplicasAsync(TaskRun run, DateTimeOffset now, bool force)
+    {
+        var wanted = run.ReplicasToRequest(now);
+        var stale = state.State.LastRequestAt is { } last && now - last >= run.Terms.Timeref;
+        var missing = force || stale ? Math.Max(wanted, force ? 1 : 0) : wanted - state.State.OutstandingRequests;
+        if (missing <= 0 || (force && wanted == 0))
+        {
+            return;
+        }
+
+        state.State.OutstandingRequests = (stale ? 0 : state.State.OutstandingRequests) + missing;
+        state.State.LastRequestAt = now;
+        var entry = new DispatchEntry(state.State.Deal!, run.Terms.Index, 1, [state.State.Params], run.Holders.ToList());
+        await router.EnqueueAsync(GrainFactory, state.State.Deal!.Requirements.DispatchClass, run.TaskId, Enumerable.Repeat(entry, missing).ToList());
+    }
+
+    private void ArmRevealTimer()
+    {
+        // Most reveals arrive within moments; only a task still REVEALING after the grace period
+        // pays for a durable reminder (DESIGN.md section 7: reminders are for what must survive).
+        _revealTimer?.Dispose();
+        _revealTimer = this.RegisterGrainTimer(async _ =>
+        {
+            _revealTimer?.Dispose();
+            if (Run().Status == TaskStatus.Revealing && state.State.RevealDeadline is { } deadline)
+            {
+                var due = deadline - clock.UtcNow;
+                await this.RegisterOrUpdateReminder(RevealReminder, due < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : due, TimeSpan.FromMinutes(1));
+            }
+        }, new GrainTimerCreationOptions { DueTime = options.Value.RevealReminderGrace, Period = Timeout.InfiniteTimeSpan, Interleave = false });
+    }
+
+    private async Task UnregisterRevealReminderAsync()
+    {
+        var reminder = await this.GetReminder(RevealReminder);
+        if (reminder is not null)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private void EnsureEnclaveChallenge(TaskRun run)
+    {
+        if (state.State.EnclaveKey is not null)
+        {
+            return;
+        }
+
+        // One fresh key pair per TEE task; only its address is public. The secret service issue moves
+        // its custody behind attestation; until then it lives encrypted-at-rest with the task state.
+        var key = Secp256k1.NewPrivateKey();
+        state.State.EnclaveKey = key;
+        run.UseEnclaveChallenge(Secp256k1.AddressOf(key));
+    }
+
+    private void EnsureTicket(TaskTicket ticket)
+    {
+        if (state.State.Deal is not null)
+        {
+            return;
+        }
+
+        if (ticket.TaskId != TaskId)
+        {
+            throw new ArgumentException($"ticket for task {ticket.TaskId} sent to task {TaskId}");
+        }
+
+        state.State.Deal = ticket.Deal;
+        state.State.Index = ticket.Index;
+        state.State.Params = ticket.Params;
+    }
+
+    private TaskRun Run() => _run ??= state.State.ToDomain(TaskId);
+
+    private TaskCallResult Unknown() => TaskCallResult.Refused(TaskRefusalCode.NotAssigned, $"task {TaskId} was never handed out", TaskStatus.Unset);
+
+    private static TaskCallResult Refused(TaskStep step, TaskRun run) => TaskCallResult.Refused(step.Refusal!.Code, step.Refusal.Message, run.Status);
+}

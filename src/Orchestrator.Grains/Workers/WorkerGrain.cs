@@ -1,0 +1,399 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orchestrator.Abstractions.Events;
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Scheduling;
+using Orchestrator.Domain.Tasks;
+using Orchestrator.Grains.Bus;
+using Orchestrator.Grains.Dispatch;
+using Orchestrator.Grains.Infrastructure;
+using Orleans.Runtime;
+using TaskStatus = Orchestrator.Domain.Tasks.TaskStatus;
+
+namespace Orchestrator.Grains.Workers;
+
+/// <summary>
+/// One worker: its session, capabilities, score and held replicates; the only grain its heartbeats
+/// touch. It pulls work for its worker from the dispatch partitions of the classes it can serve, and
+/// declares the worker lost when heartbeats stop (a grain timer while active; a reminder wakes it
+/// after a silo loss). Held replicates are written behind: the task grains hold the truth.
+/// </summary>
+public sealed partial class WorkerGrain(
+    [PersistentState("worker", StorageNames.Default)] IPersistentState<WorkerGrainState> state,
+    OrchestratorClock clock,
+    OutboxPublisher outbox,
+    DispatchRouter router,
+    IOptions<SchedulingOptions> options,
+    ILogger<WorkerGrain> logger) : Grain, IWorkerGrain, IRemindable
+{
+    private const string LivenessReminder = "worker-liveness";
+    private readonly List<WorkerCommand> _pending = [];
+    private DateTimeOffset _lastHeartbeat;
+    private long _nextSweepTicks;
+    private bool _dirty;
+    private IGrainTimer? _livenessTimer;
+    private IGrainTimer? _flushTimer;
+    private PoolPolicy _policy = PoolPolicy.Default;
+
+    private Address Worker => Address.Parse(this.GetPrimaryKeyString());
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Heartbeats are not persisted (they would cost a write each); a reactivated grain grants one
+        // more timeout before it declares the worker lost.
+        _lastHeartbeat = clock.UtcNow;
+        await outbox.PublishAsync(state.State.Outbox);
+        if (state.State.State is WorkerState.Active or WorkerState.Draining)
+        {
+            _policy = await GrainFactory.Pool().GetPolicyAsync();
+            StartLivenessTimer();
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_dirty)
+        {
+            await state.WriteStateAsync(cancellationToken);
+        }
+    }
+
+    public async Task<WorkerRegistration> RegisterAsync(WorkerHello hello)
+    {
+        if (hello.Worker != Worker)
+        {
+            return new WorkerRegistration(RegistrationOutcome.NotAuthorized, $"hello for {hello.Worker} sent to worker {Worker}", [], 0);
+        }
+
+        var pool = GrainFactory.Pool();
+        if (!await pool.IsAuthorizedAsync(Worker))
+        {
+            return new WorkerRegistration(RegistrationOutcome.NotAuthorized, $"worker {Worker} is not authorized by this pool", [], 0);
+        }
+
+        _policy = await pool.GetPolicyAsync();
+        var errors = hello.Capabilities.ToDomain().Validate().ToList();
+        if (!_policy.AcceptedTeeKinds.Contains(hello.Capabilities.Tee))
+        {
+            errors.Add($"the pool does not accept {hello.Capabilities.Tee} workers");
+        }
+
+        if (hello.SimulatedTee && !_policy.AllowSimulatedTee)
+        {
+            errors.Add("the pool does not allow simulated TEE");
+        }
+
+        if (errors.Count > 0)
+        {
+            return new WorkerRegistration(RegistrationOutcome.InvalidCapabilities, string.Join("; ", errors), [], state.State.Score);
+        }
+
+        var s = state.State;
+        var firstTime = s.State == WorkerState.Unknown;
+        s.State = WorkerState.Active;
+        s.Capabilities = hello.Capabilities;
+        s.SessionId = hello.SessionId;
+        s.SimulatedTee = hello.SimulatedTee;
+        s.LastSeen = clock.UtcNow;
+        _lastHeartbeat = clock.UtcNow;
+        _pending.Clear();
+        await state.WriteStateAsync();
+        _dirty = false;
+        if (firstTime)
+        {
+            await pool.WorkerSeenAsync(Worker);
+        }
+
+        await this.RegisterOrUpdateReminder(LivenessReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        StartLivenessTimer();
+        var held = s.Held.Values.Select(h => h.Assignment).ToList();
+        return new WorkerRegistration(RegistrationOutcome.Accepted, string.Empty, held, s.Score);
+    }
+
+    public Task<bool> HeartbeatAsync(string sessionId)
+    {
+        if (!IsCurrentSession(sessionId))
+        {
+            return Task.FromResult(false);
+        }
+
+        _lastHeartbeat = clock.UtcNow;
+        return Task.FromResult(true);
+    }
+
+    public async Task<WorkerPoll> PollAsync(string sessionId, int freeSlots)
+    {
+        if (!IsCurrentSession(sessionId))
+        {
+            return new WorkerPoll([], false);
+        }
+
+        _lastHeartbeat = clock.UtcNow;
+        var commands = new List<WorkerCommand>(_pending);
+        _pending.Clear();
+        var s = state.State;
+        var room = Math.Min(freeSlots, _policy.MaxReplicatesPerWorker - s.Held.Values.Count(h => h.Phase == HeldPhase.Running));
+        if (s.State == WorkerState.Active && room > 0 && Environment.TickCount64 >= _nextSweepTicks)
+        {
+            var assigned = await TakeWorkAsync(room);
+            commands.AddRange(assigned);
+            if (assigned.Count == 0)
+            {
+                _nextSweepTicks = Environment.TickCount64 + (long)options.Value.IdleSweepInterval.TotalMilliseconds;
+            }
+        }
+
+        return new WorkerPoll(commands, true);
+    }
+
+    public async Task<TaskCallResult> ContributeAsync(Hash32 taskId, Hash32 resultHash, Hash32 resultSeal, byte[] workerSignature)
+    {
+        var result = await GrainFactory.Task(taskId).ContributeAsync(Worker, state.State.Score, resultHash, resultSeal, workerSignature);
+        if (result.Accepted && state.State.Held.TryGetValue(taskId, out var held))
+        {
+            held.Phase = HeldPhase.Contributed;
+            state.State.Contributions++;
+            MarkDirty();
+        }
+
+        return result;
+    }
+
+    public async Task<TaskCallResult> ContributeAndFinalizeAsync(Hash32 taskId, Hash32 resultDigest, byte[] enclaveSignature)
+    {
+        var result = await GrainFactory.Task(taskId).ContributeAndFinalizeAsync(Worker, state.State.Score, resultDigest, enclaveSignature);
+        if (result.Accepted && state.State.Held.Remove(taskId))
+        {
+            state.State.Contributions++;
+            state.State.Wins++;
+            MarkDirty();
+        }
+
+        return result;
+    }
+
+    public async Task<TaskCallResult> RevealAsync(Hash32 taskId, Hash32 resultDigest)
+    {
+        var result = await GrainFactory.Task(taskId).RevealAsync(Worker, resultDigest);
+        if (result.Accepted && state.State.Held.TryGetValue(taskId, out var held))
+        {
+            held.Phase = HeldPhase.Revealed;
+            MarkDirty();
+        }
+
+        return result;
+    }
+
+    public async Task<TaskCallResult> GiveBackAsync(Hash32 taskId)
+    {
+        var result = await GrainFactory.Task(taskId).ReleaseAsync(Worker, ReplicateStatus.Abandoned);
+        if (result.Accepted && state.State.Held.TryGetValue(taskId, out var held) && held.Phase == HeldPhase.Running)
+        {
+            state.State.Held.Remove(taskId);
+            MarkDirty();
+        }
+
+        return result;
+    }
+
+    public Task RevealRequestedAsync(Hash32 taskId, DateTimeOffset revealDeadline)
+    {
+        _pending.Add(new RevealCommand(taskId, revealDeadline));
+        return Task.CompletedTask;
+    }
+
+    public async Task OutcomeAsync(WorkerOutcome outcome)
+    {
+        var s = state.State;
+        if (!s.Held.Remove(outcome.TaskId))
+        {
+            return; // already applied (or never held here): outcomes are idempotent per task
+        }
+
+        if (outcome.Reason != "won")
+        {
+            _pending.Add(new CancelCommand(outcome.TaskId, outcome.Reason));
+        }
+
+        if (outcome.ScoreAfter is { } score && score != s.Score)
+        {
+            if (outcome.Won) s.Wins++;
+            else s.Losses++;
+            s.Score = score;
+            await state.WriteStateAsync(); // score changes are written through
+            _dirty = false;
+            return;
+        }
+
+        if (outcome.Won) s.Wins++;
+        MarkDirty();
+    }
+
+    public async Task DrainAsync()
+    {
+        if (state.State.State == WorkerState.Active)
+        {
+            state.State.State = WorkerState.Draining;
+            await state.WriteStateAsync();
+            _dirty = false;
+        }
+    }
+
+    public async Task RevokeAsync()
+    {
+        await ReleaseRunningAsync(ReplicateStatus.Abandoned);
+        state.State.State = WorkerState.Revoked;
+        state.State.SessionId = string.Empty;
+        await state.WriteStateAsync();
+        _dirty = false;
+    }
+
+    public async Task<bool> CheckLivenessAsync()
+    {
+        var s = state.State;
+        if (s.State is not (WorkerState.Active or WorkerState.Draining))
+        {
+            return false;
+        }
+
+        var now = clock.UtcNow;
+        if (now - _lastHeartbeat < options.Value.HeartbeatTimeout)
+        {
+            return false;
+        }
+
+        var released = await ReleaseRunningAsync(ReplicateStatus.WorkerLost);
+        s.State = WorkerState.Lost;
+        s.SessionId = string.Empty;
+        s.LostCount++;
+        s.Outbox.Add(new WorkerLostV1($"worker-lost:{Worker}:{s.LostCount}", now, Worker, released));
+        await state.WriteStateAsync();
+        _dirty = false;
+        await outbox.PublishAsync(s.Outbox);
+        GrainTelemetry.WorkersLost.Add(1);
+        LogWorkerLost(logger, Worker, released);
+        _livenessTimer?.Dispose();
+        _livenessTimer = null;
+        return true;
+    }
+
+    public Task<WorkerView> GetViewAsync()
+    {
+        var s = state.State;
+        return Task.FromResult(new WorkerView(Worker, s.State, s.Score, s.Capabilities, s.Held.Keys.ToList(),
+            s.State is WorkerState.Active or WorkerState.Draining ? _lastHeartbeat : s.LastSeen, s.Contributions, s.Wins, s.Losses));
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (state.State.State is WorkerState.Active or WorkerState.Draining)
+        {
+            await CheckLivenessAsync();
+            return;
+        }
+
+        var reminder = await this.GetReminder(LivenessReminder);
+        if (reminder is not null)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private async Task<List<WorkerCommand>> TakeWorkAsync(int room)
+    {
+        var s = state.State;
+        var capabilities = s.Capabilities!;
+        var tickets = new List<TaskTicket>();
+        var classes = SchedulingPolicy.DispatchClassesFor(capabilities.ToDomain());
+        var home = router.HomeShard(Worker);
+        foreach (var dispatchClass in classes)
+        {
+            for (var i = 0; i < router.Shards && tickets.Count < room; i++)
+            {
+                var partition = GrainFactory.Partition(dispatchClass, (home + i) % router.Shards);
+                var taken = await partition.TakeAsync(new DispatchRequest(Worker, capabilities, room - tickets.Count));
+                tickets.AddRange(taken.Where(t => !s.Held.ContainsKey(t.TaskId)));
+            }
+        }
+
+        if (tickets.Count == 0)
+        {
+            return [];
+        }
+
+        var results = await Task.WhenAll(tickets.Select(t => GrainFactory.Task(t.TaskId).AssignAsync(t, Worker, s.Score)));
+        var commands = new List<WorkerCommand>(results.Length);
+        foreach (var result in results)
+        {
+            if (result.Assignment is not { } assignment)
+            {
+                continue;
+            }
+
+            var key = ReleaseEnclaveKey(assignment, result.EnclaveKey);
+            s.Held[assignment.TaskId] = new HeldReplicate { Assignment = assignment, Phase = HeldPhase.Running, EnclaveKey = key };
+            commands.Add(new AssignCommand(assignment, key));
+        }
+
+        if (commands.Count > 0)
+        {
+            MarkDirty();
+        }
+
+        return commands;
+    }
+
+    private byte[]? ReleaseEnclaveKey(Assignment assignment, byte[]? key)
+    {
+        // The enclave challenge key goes only to a TEE session: real evidence is checked by the
+        // attestation layer; simulated evidence only where the pool allows simulation.
+        if (key is null || assignment.Tee == TeeKind.None)
+        {
+            return null;
+        }
+
+        return state.State.Capabilities?.Tee == assignment.Tee && (!state.State.SimulatedTee || _policy.AllowSimulatedTee) ? key : null;
+    }
+
+    private async Task<int> ReleaseRunningAsync(ReplicateStatus reason)
+    {
+        var running = state.State.Held.Where(h => h.Value.Phase == HeldPhase.Running).Select(h => h.Key).ToList();
+        await Task.WhenAll(running.Select(taskId => GrainFactory.Task(taskId).ReleaseAsync(Worker, reason)));
+        foreach (var taskId in running)
+        {
+            state.State.Held.Remove(taskId);
+        }
+
+        return running.Count;
+    }
+
+    private bool IsCurrentSession(string sessionId)
+        => state.State.State is WorkerState.Active or WorkerState.Draining && sessionId == state.State.SessionId;
+
+    private void StartLivenessTimer()
+    {
+        var period = options.Value.HeartbeatTimeout / 3;
+        _livenessTimer ??= this.RegisterGrainTimer(async _ => await CheckLivenessAsync(),
+            new GrainTimerCreationOptions { DueTime = period, Period = period, Interleave = false });
+    }
+
+    private void MarkDirty()
+    {
+        _dirty = true;
+        _flushTimer ??= this.RegisterGrainTimer(async _ =>
+        {
+            if (_dirty)
+            {
+                _dirty = false;
+                state.State.LastSeen = _lastHeartbeat;
+                await state.WriteStateAsync();
+            }
+        }, new GrainTimerCreationOptions { DueTime = options.Value.WriteBehindInterval, Period = options.Value.WriteBehindInterval, Interleave = false });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} lost; {Released} replicates released")]
+    private static partial void LogWorkerLost(ILogger logger, Address worker, int released);
+}
