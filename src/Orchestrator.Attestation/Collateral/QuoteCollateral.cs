@@ -113,6 +113,36 @@ public sealed record QuoteCollateral
     public static QuoteCollateral FromOasisBundle(string tcbInfoResponse, string qeIdentityResponse, string tcbSigningChain) =>
         FromPcsResponses(tcbInfoResponse, tcbSigningChain, qeIdentityResponse, tcbSigningChain, null, null, null);
 
+    /// <summary>
+    /// The earliest nextUpdate of the TCB info, the QE identity and the CRLs present: after it the
+    /// collateral no longer verifies anything, so caches refresh before it. Throws
+    /// <see cref="FormatException"/> when a part cannot be decoded.
+    /// </summary>
+    public DateTimeOffset EarliestNextUpdate()
+    {
+        try
+        {
+            var earliest = TcbInfoModel().NextUpdate;
+            var qe = Orchestrator.Attestation.Collateral.EnclaveIdentity.Parse(QeIdentity).NextUpdate;
+            earliest = qe < earliest ? qe : earliest;
+            foreach (var crl in new[] { RootCaCrl, PckCrl })
+            {
+                if (crl is { } der && Pki.CrlDocument.Parse([.. der], "CRL").NextUpdate is { } next && next < earliest)
+                {
+                    earliest = next;
+                }
+            }
+
+            return earliest;
+        }
+        catch (AttestationException ex)
+        {
+            throw new FormatException(ex.Message, ex);
+        }
+    }
+
+    internal TcbInfo TcbInfoModel() => Orchestrator.Attestation.Collateral.TcbInfo.Parse(TcbInfo);
+
     /// <summary>Writes the dcap-qvl JSON shape (the format of the <c>attest verify --collateral</c> file).</summary>
     public string ToDcapQvlJson()
     {
