@@ -47,7 +47,16 @@ public sealed partial class DealGrain(
     {
         if (_dirty)
         {
-            await state.WriteStateAsync(cancellationToken);
+            try
+            {
+                await state.WriteStateAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Written-behind state is derived (the task grains hold the truth); losing this flush
+                // while the silo stops is recovered by reconciliation.
+                LogFlushFailed(logger, ex.Message);
+            }
         }
     }
 
@@ -233,4 +242,7 @@ public sealed partial class DealGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deal {DealId} created: {BotSize} tasks, trust {Trust}")]
     private static partial void LogDealCreated(ILogger logger, Hash32 dealId, int botSize, int trust);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Write-behind flush at deactivation failed: {Reason}")]
+    private static partial void LogFlushFailed(ILogger logger, string reason);
 }

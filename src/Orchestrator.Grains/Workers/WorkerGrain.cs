@@ -57,7 +57,16 @@ public sealed partial class WorkerGrain(
     {
         if (_dirty)
         {
-            await state.WriteStateAsync(cancellationToken);
+            try
+            {
+                await state.WriteStateAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Written-behind state is derived (the task grains hold the truth); losing this flush
+                // while the silo stops is recovered by reconciliation.
+                LogFlushFailed(logger, ex.Message);
+            }
         }
     }
 
@@ -315,7 +324,7 @@ public sealed partial class WorkerGrain(
             {
                 var partition = GrainFactory.Partition(dispatchClass, (home + i) % router.Shards);
                 var taken = await partition.TakeAsync(new DispatchRequest(Worker, capabilities, room - tickets.Count));
-                tickets.AddRange(taken.Where(t => !s.Held.ContainsKey(t.TaskId)));
+                tickets.AddRange(taken); // a ticket for a task this worker holds is refused by the task, which re-queues it
             }
         }
 
@@ -396,4 +405,7 @@ public sealed partial class WorkerGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} lost; {Released} replicates released")]
     private static partial void LogWorkerLost(ILogger logger, Address worker, int released);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Write-behind flush at deactivation failed: {Reason}")]
+    private static partial void LogFlushFailed(ILogger logger, string reason);
 }

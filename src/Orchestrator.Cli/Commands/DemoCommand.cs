@@ -1,0 +1,113 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orchestrator.Domain.Deals;
+using Orchestrator.Host.Hosting;
+using Orchestrator.Host.Simulation;
+using Spectre.Console;
+
+namespace Orchestrator.Cli.Commands;
+
+/// <summary>`orchestrator demo`: a deal across simulated workers on the embedded silo, with live progress and a summary.</summary>
+internal static class DemoCommand
+{
+    private static readonly Category DemoCategory = new(100, "DEMO", TimeSpan.FromSeconds(10));
+
+    public static Command Create()
+    {
+        var tasks = new Option<int>("--tasks") { Description = "Tasks in the deal.", DefaultValueFactory = _ => 500 };
+        var workers = new Option<int>("--workers") { Description = "Simulated workers.", DefaultValueFactory = _ => 20 };
+        var trust = new Option<int>("--trust") { Description = "The deal's trust (1 = one contribution; 3 = two agreeing fresh workers).", DefaultValueFactory = _ => 3 };
+        var faulty = new Option<int>("--faulty") { Description = "Workers that return wrong results.", DefaultValueFactory = _ => 0 };
+        var lost = new Option<int>("--lost") { Description = "Workers that vanish mid-deal holding work.", DefaultValueFactory = _ => 0 };
+        var tee = new Option<bool>("--tee") { Description = "Run a TEE deal (simulated SGX enclaves; trust must be 0 or 1)." };
+        var timeout = new Option<int>("--timeout") { Description = "Give up after this many seconds.", DefaultValueFactory = _ => 300 };
+        var command = new Command("demo", "Run a deal across simulated workers in this process and print a summary.") { tasks, workers, trust, faulty, lost, tee, timeout };
+        command.Validators.Add(result =>
+        {
+            var w = result.GetValue(workers);
+            if (result.GetValue(tasks) is < 1 or > 1_000_000) result.AddError("--tasks must be 1..1000000");
+            if (w is < 1 or > 100_000) result.AddError("--workers must be 1..100000");
+            if (result.GetValue(faulty) + result.GetValue(lost) > w) result.AddError("--faulty plus --lost cannot exceed --workers");
+            if (result.GetValue(trust) is < 0 or > 100) result.AddError("--trust must be 0..100");
+            if (result.GetValue(tee) && result.GetValue(trust) > 1) result.AddError("TEE deals accept only --trust 0 or 1");
+        });
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new DemoSettings(parse.GetValue(tasks), parse.GetValue(workers), parse.GetValue(trust), parse.GetValue(faulty),
+                parse.GetValue(lost), parse.GetValue(tee), TimeSpan.FromSeconds(parse.GetValue(timeout)), CategoryId: DemoCategory.Id);
+            return await RunAsync(settings, cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(DemoSettings settings, CancellationToken cancellationToken)
+    {
+        var builder = EmbeddedCluster.CreateBuilder([], configure: b =>
+        {
+            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                // A vanished worker is noticed within seconds in the demo.
+                ["Orchestrator:Scheduling:HeartbeatTimeout"] = "00:00:05",
+            });
+
+            // Pool admins may add categories; the demo's has a 10 s timeref, so a vanished winner's
+            // unrevealed work finalizes at its reveal deadline (2 timerefs) within the run.
+            b.Services.AddSingleton(new CategoryCatalog([DemoCategory]));
+        });
+        using var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+
+        AnsiConsole.MarkupLine($"[bold]Orchestrator demo[/]: {settings.Tasks} tasks, {settings.Workers} workers, trust {settings.Trust}, {settings.Faulty} faulty, {settings.Lost} vanishing{(settings.Tee ? ", TEE (simulated SGX)" : string.Empty)}");
+        var interactive = !Console.IsOutputRedirected;
+        var lastPrint = TimeSpan.Zero;
+        var summary = await new DemoRunner(grains).RunAsync(settings, p =>
+        {
+            if (interactive)
+            {
+                Console.Write($"\r  {p.Elapsed.TotalSeconds,6:F1}s  completed {p.Completed,7}/{p.Total}  failed {p.Failed,5}  {Bar(p)}");
+            }
+            else if (p.Elapsed - lastPrint >= TimeSpan.FromSeconds(1))
+            {
+                lastPrint = p.Elapsed;
+                Console.WriteLine($"  {p.Elapsed.TotalSeconds,6:F1}s  completed {p.Completed}/{p.Total}  failed {p.Failed}");
+            }
+        }, cancellationToken);
+        if (interactive) Console.WriteLine();
+
+        var table = new Table().Title("[bold]Summary[/]").AddColumn("Measure").AddColumn(new TableColumn("Value").RightAligned());
+        table.AddRow("deal", summary.DealId.ToString());
+        table.AddRow("tasks completed", $"{summary.Completed}/{summary.Tasks}");
+        table.AddRow("tasks failed", summary.Failed.ToString());
+        table.AddRow("contributions", summary.Contributions.ToString());
+        table.AddRow("consensus rounds", summary.ConsensusRounds.ToString());
+        table.AddRow("workers penalised", summary.Penalised.Count.ToString());
+        table.AddRow("workers lost", summary.LostWorkers.ToString());
+        table.AddRow("elapsed", $"{summary.Elapsed.TotalSeconds:F2} s");
+        table.AddRow("throughput", $"{summary.Throughput:F1} tasks/s");
+        AnsiConsole.Write(table);
+        if (summary.Penalised.Count > 0)
+        {
+            var penalised = new Table().Title("Penalised workers").AddColumn("worker").AddColumn("lost votes").AddColumn("won").AddColumn("score");
+            foreach (var w in summary.Penalised)
+            {
+                penalised.AddRow(w.Worker.ToString(), w.Losses.ToString(), w.Wins.ToString(), w.Score.ToString());
+            }
+
+            AnsiConsole.Write(penalised);
+        }
+
+        await host.StopAsync(CancellationToken.None);
+        var ok = summary.AllFinal;
+        AnsiConsole.MarkupLine(ok ? "[green]every task reached a final status[/]" : $"[red]{summary.Tasks - summary.Completed - summary.Failed} tasks did not reach a final status[/]");
+        return ok ? 0 : 1;
+    }
+
+    private static string Bar(DemoProgress p)
+    {
+        var done = p.Total == 0 ? 0 : (p.Completed + p.Failed) * 30 / p.Total;
+        return "[" + new string('#', done) + new string('.', 30 - done) + "]";
+    }
+}

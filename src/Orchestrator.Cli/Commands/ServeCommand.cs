@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Microsoft.Extensions.Hosting;
+using Orchestrator.Host.Hosting;
+
+namespace Orchestrator.Cli.Commands;
+
+/// <summary>`orchestrator serve`: runs a silo until stopped (Ctrl-C or SIGTERM stop it gracefully).</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<FileInfo?>("--config") { Description = "A JSON configuration file (section \"Orchestrator\"); without it, the embedded default: one silo, in-memory state." };
+        var command = new Command("serve", "Start a silo and keep running until stopped.") { config };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var file = parse.GetValue(config);
+            if (file is { Exists: false })
+            {
+                await Console.Error.WriteLineAsync($"configuration file {file.FullName} does not exist");
+                return 2;
+            }
+
+            var builder = EmbeddedCluster.CreateBuilder([], file?.FullName);
+            using var host = builder.Build();
+            await host.RunAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,7 @@
+using System.CommandLine;
+using Orchestrator.Cli.Commands;
+
+var root = new RootCommand("Orchestrator: a distributed task orchestrator for confidential computing (PoCo rules on Orleans).");
+root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Orchestrator.Host.Hosting;
+
+/// <summary>Builds the silo host: with no configuration, one silo with in-memory storage, reminders and bus.</summary>
+public static class EmbeddedCluster
+{
+    /// <summary>Creates a host builder for a silo; <paramref name="configure"/> may add configuration sources or services.</summary>
+    public static HostApplicationBuilder CreateBuilder(string[] args, string? configFile = null, Action<HostApplicationBuilder>? configure = null)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        if (configFile is not null)
+        {
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+            builder.Configuration.AddEnvironmentVariables();
+            builder.Configuration.AddCommandLine(args);
+        }
+
+        // Orleans logs every placement through Polly at Information: far too much for a console.
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Orchestrator", LogLevel.Information);
+        builder.Services.AddOrchestratorOptions();
+        configure?.Invoke(builder);
+        builder.UseOrleans(silo => silo.ConfigureOrchestratorSilo(builder.Configuration));
+        return builder;
+    }
+}

@@ -1,0 +1,64 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Orchestrator.Host.Hosting;
+
+/// <summary>Where grain state lives.</summary>
+public enum StorageKind
+{
+    /// <summary>In memory: lost with the process (embedded default).</summary>
+    Memory = 0,
+
+    /// <summary>PostgreSQL through Orleans' ADO.NET provider.</summary>
+    Postgres = 1,
+}
+
+/// <summary>How silos find each other.</summary>
+public enum ClusteringKind
+{
+    /// <summary>One silo on loopback (embedded default).</summary>
+    Localhost = 0,
+
+    /// <summary>Membership table in PostgreSQL.</summary>
+    Postgres = 1,
+}
+
+/// <summary>The host's configuration (section "Orchestrator"). Every part defaults to the embedded mode.</summary>
+public sealed class OrchestratorOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Orchestrator";
+
+    /// <summary>The Orleans cluster id.</summary>
+    [Required, RegularExpression("^[a-z0-9][a-z0-9-]{0,62}$", ErrorMessage = "Orchestrator:ClusterId must be lowercase letters, digits and dashes")]
+    public string ClusterId { get; set; } = "orchestrator";
+
+    /// <summary>The Orleans service id (stable across deployments: it keys state and reminders).</summary>
+    [Required]
+    public string ServiceId { get; set; } = "orchestrator";
+
+    /// <summary>Grain state storage.</summary>
+    public StorageKind Storage { get; set; } = StorageKind.Memory;
+
+    /// <summary>Cluster membership.</summary>
+    public ClusteringKind Clustering { get; set; } = ClusteringKind.Localhost;
+
+    /// <summary>Reminder storage (defaults to follow <see cref="Storage"/>).</summary>
+    public StorageKind? Reminders { get; set; }
+
+    /// <summary>PostgreSQL connection string (required when any part uses PostgreSQL).</summary>
+    public string? PostgresConnectionString { get; set; }
+
+    /// <summary>Apply the database schema at start.</summary>
+    public bool MigrateOnStart { get; set; }
+
+    /// <summary>Silo-to-silo port.</summary>
+    [Range(1, 65535)]
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Client gateway port.</summary>
+    [Range(1, 65535)]
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address this silo advertises (defaults to loopback in localhost clustering, otherwise the first non-loopback IPv4).</summary>
+    public string? AdvertisedIp { get; set; }
+}

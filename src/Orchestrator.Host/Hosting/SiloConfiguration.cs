@@ -1,0 +1,111 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orchestrator.Grains;
+
+namespace Orchestrator.Host.Hosting;
+
+/// <summary>Configures an Orleans silo from <see cref="OrchestratorOptions"/>: one place for every storage, clustering and reminder switch.</summary>
+public static class SiloConfiguration
+{
+    /// <summary>Registers validated options.</summary>
+    public static IServiceCollection AddOrchestratorOptions(this IServiceCollection services)
+    {
+        services.AddOptions<OrchestratorOptions>().BindConfiguration(OrchestratorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OrchestratorOptions>, OrchestratorOptionsValidator>();
+        services.AddOptions<Grains.Infrastructure.SchedulingOptions>().BindConfiguration(Grains.Infrastructure.SchedulingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        return services;
+    }
+
+    /// <summary>Applies the options to a silo builder and registers the grains' services.</summary>
+    public static ISiloBuilder ConfigureOrchestratorSilo(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(OrchestratorOptions.Section).Get<OrchestratorOptions>() ?? new OrchestratorOptions();
+        var errors = OrchestratorOptionsValidator.Check(options);
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(OrchestratorOptions.Section, typeof(OrchestratorOptions), errors);
+        }
+
+        silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+
+        switch (options.Clustering)
+        {
+            case ClusteringKind.Localhost:
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
+                break;
+            case ClusteringKind.Postgres:
+                break; // PostgresSilo.Configure below
+        }
+
+        switch (options.Storage)
+        {
+            case StorageKind.Memory:
+                silo.AddMemoryGrainStorage(Grains.Infrastructure.StorageNames.Default);
+                break;
+            case StorageKind.Postgres:
+                break; // PostgresSilo.Configure below
+        }
+
+        switch (options.Reminders ?? options.Storage)
+        {
+            case StorageKind.Memory:
+                silo.UseInMemoryReminderService();
+                break;
+            case StorageKind.Postgres:
+                break; // PostgresSilo.Configure below
+        }
+
+        if (options.Storage == StorageKind.Postgres || options.Clustering == ClusteringKind.Postgres || (options.Reminders ?? options.Storage) == StorageKind.Postgres)
+        {
+            Persistence.PostgresSilo.Configure(silo, options);
+        }
+
+        if (options.AdvertisedIp is { } ip)
+        {
+            silo.Configure<Orleans.Configuration.EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(ip));
+        }
+
+        silo.Services.AddOrchestratorGrains();
+        return silo;
+    }
+}
+
+/// <summary>Cross-field checks with messages that name the key and the expected value.</summary>
+public sealed class OrchestratorOptionsValidator : IValidateOptions<OrchestratorOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, OrchestratorOptions options)
+    {
+        var errors = Check(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Every problem, each naming its key.</summary>
+    public static List<string> Check(OrchestratorOptions options)
+    {
+        var errors = new List<string>();
+        var usesPostgres = options.Storage == StorageKind.Postgres || options.Clustering == ClusteringKind.Postgres || options.Reminders == StorageKind.Postgres;
+        if (usesPostgres && string.IsNullOrWhiteSpace(options.PostgresConnectionString))
+        {
+            errors.Add("Orchestrator:PostgresConnectionString is required when Storage, Clustering or Reminders is Postgres (e.g. \"Host=127.0.0.1;Database=orchestrator;Username=orchestrator;Password=...\")");
+        }
+
+        if (options.SiloPort == options.GatewayPort)
+        {
+            errors.Add($"Orchestrator:SiloPort and Orchestrator:GatewayPort must differ (both are {options.SiloPort})");
+        }
+
+        if (options.AdvertisedIp is { } ip && !IPAddress.TryParse(ip, out _))
+        {
+            errors.Add($"Orchestrator:AdvertisedIp must be an IP address, got '{ip}'");
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Ids;
+
+namespace Orchestrator.Host.Simulation;
+
+/// <summary>What a demo run is asked to do.</summary>
+public sealed record DemoSettings(int Tasks, int Workers, int Trust, int Faulty, int Lost, bool Tee, TimeSpan Timeout, int Slots = 2, int CategoryId = 0);
+
+/// <summary>Progress of a running demo.</summary>
+public sealed record DemoProgress(TimeSpan Elapsed, int Completed, int Failed, int Total);
+
+/// <summary>The demo's summary.</summary>
+public sealed record DemoSummary(
+    Hash32 DealId,
+    int Tasks,
+    int Completed,
+    int Failed,
+    int Contributions,
+    int ConsensusRounds,
+    IReadOnlyList<WorkerView> Penalised,
+    IReadOnlyList<WorkerView> Workers,
+    int LostWorkers,
+    TimeSpan Elapsed)
+{
+    /// <summary>Tasks that reached a final status per second.</summary>
+    public double Throughput => (Completed + Failed) / Math.Max(Elapsed.TotalSeconds, 1e-9);
+
+    /// <summary>Every task reached COMPLETED or FAILED.</summary>
+    public bool AllFinal => Completed + Failed == Tasks;
+}
+
+/// <summary>Runs a deal across simulated workers against any cluster (embedded or remote) and summarises it.</summary>
+public sealed class DemoRunner(IGrainFactory grains)
+{
+    /// <summary>Authorizes the fleet, submits the deal, runs the workers until the deal is done or the timeout.</summary>
+    public async Task<DemoSummary> RunAsync(DemoSettings settings, Action<DemoProgress>? progress, CancellationToken cancellationToken)
+    {
+        var workers = Enumerable.Range(0, settings.Workers).Select(i => new SimulatedWorker(
+            grains,
+            i < settings.Faulty ? WorkerBehavior.Faulty : i < settings.Faulty + settings.Lost ? WorkerBehavior.Vanishing : WorkerBehavior.Honest,
+            settings.Tee ? TeeKind.Sgx : TeeKind.None,
+            settings.Slots)).ToList();
+
+        var pool = grains.Pool();
+        var policy = await pool.GetPolicyAsync();
+        await pool.SetPolicyAsync(policy with { AllowSimulatedTee = settings.Tee || policy.AllowSimulatedTee });
+        await pool.AuthorizeAsync(workers.Select(w => w.Address).ToList());
+
+        var deal = NewDeal(settings);
+        var created = await grains.Deal(deal.DealId).CreateAsync(deal);
+        if (!created.Accepted)
+        {
+            throw new InvalidOperationException("the deal was refused: " + string.Join("; ", created.Errors));
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var fleet = workers.Select(w => Task.Run(() => w.RunAsync(stop.Token), CancellationToken.None)).ToList();
+        DealView view;
+        while (true)
+        {
+            view = await grains.Deal(deal.DealId).GetViewAsync();
+            progress?.Invoke(new DemoProgress(stopwatch.Elapsed, view.Completed, view.Failed, view.BotSize));
+            if (view.IsFinished || stopwatch.Elapsed > settings.Timeout || cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+        }
+
+        var elapsed = stopwatch.Elapsed;
+        await stop.CancelAsync();
+        await Task.WhenAll(fleet.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+        var views = await Task.WhenAll(workers.Select(w => grains.Worker(w.Address).GetViewAsync()));
+        var contributions = views.Sum(v => v.Contributions);
+        var penalised = views.Where(v => v.Losses > 0).ToList();
+        var lost = views.Count(v => v.State == WorkerState.Lost);
+        var rounds = view.Completed + await CountReopensAsync(deal, view);
+        return new DemoSummary(deal.DealId, settings.Tasks, view.Completed, view.Failed, contributions, rounds, penalised, views, lost, elapsed);
+    }
+
+    /// <summary>A fresh off-chain deal for the settings, with its id derived the PoCo way from a random request hash.</summary>
+    public static DealSpecMessage NewDeal(DemoSettings settings, DateTimeOffset? start = null)
+    {
+        var requestHash = new Hash32(RandomNumberGenerator.GetBytes(32));
+        var dealId = ProtocolIds.DealId(requestHash, 0);
+        return new DealSpecMessage(
+            dealId, Address.Parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"), Address.Parse("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"), Address.Zero,
+            settings.CategoryId, settings.Trust, settings.Tee ? new TeeTag(TeeTag.Tee | TeeTag.Scone) : TeeTag.NoTee, 0, settings.Tasks,
+            1_000_000_000, start ?? DateTimeOffset.UtcNow, 1, 256, false, "demo", []);
+    }
+
+    private async Task<int> CountReopensAsync(DealSpecMessage deal, DealView view)
+    {
+        if (deal.Trust <= 1)
+        {
+            return 0;
+        }
+
+        var sample = await Task.WhenAll(Enumerable.Range(0, deal.BotSize).Select(i =>
+            grains.Task(ProtocolIds.TaskId(deal.DealId, (ulong)(deal.BotFirst + i))).GetViewAsync()));
+        return sample.Sum(t => t.Reopens);
+    }
+}

@@ -1,0 +1,158 @@
+using System.Security.Cryptography;
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Ids;
+
+namespace Orchestrator.Host.Simulation;
+
+/// <summary>How a simulated worker behaves.</summary>
+public enum WorkerBehavior
+{
+    /// <summary>Computes the right result.</summary>
+    Honest = 0,
+
+    /// <summary>Returns a wrong result on every other task (so it wins some, loses some, and its score drops).</summary>
+    Faulty = 1,
+
+    /// <summary>Honest until it has taken <see cref="SimulatedWorker.VanishAfter"/> tasks, then stops without a word, holding its work.</summary>
+    Vanishing = 2,
+}
+
+/// <summary>
+/// An in-process worker that speaks to its worker grain exactly as the gRPC session layer does:
+/// register, poll (which heartbeats), run, contribute, reveal. The app is a pure function of the
+/// task's id and parameters, so honest workers agree.
+/// </summary>
+public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavior, TeeKind tee = TeeKind.None, int slots = 2)
+{
+    private readonly byte[] _key = Secp256k1.NewPrivateKey();
+    private readonly Dictionary<Hash32, Hash32> _digests = [];
+    private int _taken;
+    private int _faultToggle;
+
+    /// <summary>The worker's address.</summary>
+    public Address Address => field == default ? field = Secp256k1.AddressOf(_key) : field;
+
+    /// <summary>Its behaviour.</summary>
+    public WorkerBehavior Behavior => behavior;
+
+    /// <summary>A vanishing worker goes silent after taking this many tasks.</summary>
+    public int VanishAfter { get; init; } = 5;
+
+    /// <summary>True once a vanishing worker has gone silent.</summary>
+    public bool Vanished { get; private set; }
+
+    /// <summary>Contributions accepted by the cluster.</summary>
+    public int Contributions { get; private set; }
+
+    /// <summary>Refusals the cluster returned (a correct worker sees none except races it cannot avoid).</summary>
+    public int Refusals { get; private set; }
+
+    /// <summary>The expected honest digest of a task: SHA-256 of its id and parameters.</summary>
+    public static Hash32 HonestDigest(Hash32 taskId, string parameters)
+    {
+        var input = new byte[32 + System.Text.Encoding.UTF8.GetByteCount(parameters)];
+        taskId.CopyTo(input);
+        System.Text.Encoding.UTF8.GetBytes(parameters, input.AsSpan(32));
+        return new Hash32(SHA256.HashData(input));
+    }
+
+    /// <summary>Registers and serves until cancelled (or until it vanishes).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var grain = grains.Worker(Address);
+        var session = Guid.NewGuid().ToString("n");
+        var hello = new WorkerHello(Address, new CapabilitiesMessage(tee, 4, 8192, false, slots, []), session, tee != TeeKind.None);
+        var registration = await grain.RegisterAsync(hello);
+        if (registration.Outcome != RegistrationOutcome.Accepted)
+        {
+            throw new InvalidOperationException($"worker {Address} was refused: {registration.Message}");
+        }
+
+        var idle = 0;
+        var running = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var poll = await grain.PollAsync(session, Math.Max(0, slots - running));
+            if (!poll.Registered)
+            {
+                return; // the cluster dropped us (lost or revoked)
+            }
+
+            foreach (var command in poll.Commands)
+            {
+                switch (command)
+                {
+                    case AssignCommand assign:
+                        _taken++;
+                        if (behavior == WorkerBehavior.Vanishing && _taken > VanishAfter)
+                        {
+                            Vanished = true;
+                            return; // holding this replicate, silently
+                        }
+
+                        await RunAssignmentAsync(grain, assign);
+                        break;
+                    case RevealCommand reveal when _digests.TryGetValue(reveal.TaskId, out var digest):
+                        Count(await grain.RevealAsync(reveal.TaskId, digest));
+                        break;
+                    case CancelCommand cancel:
+                        _digests.Remove(cancel.TaskId);
+                        break;
+                }
+            }
+
+            if (poll.Commands.Count == 0)
+            {
+                idle = Math.Min(idle + 1, 6);
+                await Task.Delay(TimeSpan.FromMilliseconds(2 << idle), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                idle = 0;
+            }
+        }
+    }
+
+    private async Task RunAssignmentAsync(IWorkerGrain grain, AssignCommand assign)
+    {
+        var a = assign.Assignment;
+        var digest = HonestDigest(a.TaskId, a.Params);
+        if (behavior == WorkerBehavior.Faulty && (_faultToggle++ & 1) == 1)
+        {
+            digest = new Hash32(SHA256.HashData([.. Address.Bytes, .. a.TaskId.ToArray()]));
+        }
+
+        var resultHash = ProtocolIds.ResultHash(a.TaskId, digest);
+        var resultSeal = ProtocolIds.ResultSeal(Address, a.TaskId, digest);
+        if (a.TeeFastPath)
+        {
+            if (assign.EnclaveKey is null)
+            {
+                await grain.GiveBackAsync(a.TaskId);
+                return;
+            }
+
+            var enclaveSignature = EthereumMessage.Sign(ProtocolIds.EnclaveMessage(resultHash, resultSeal).ToArray(), assign.EnclaveKey);
+            Count(await grain.ContributeAndFinalizeAsync(a.TaskId, digest, enclaveSignature.ToBytes65()));
+            return;
+        }
+
+        var signature = EthereumMessage.Sign(ProtocolIds.ContributionMessage(a.TaskId, resultHash, resultSeal).ToArray(), _key);
+        _digests[a.TaskId] = digest;
+        var result = await grain.ContributeAsync(a.TaskId, resultHash, resultSeal, signature.ToBytes65());
+        Count(result);
+        if (result.Accepted && result.RevealNow)
+        {
+            Count(await grain.RevealAsync(a.TaskId, digest));
+        }
+    }
+
+    private void Count(TaskCallResult result)
+    {
+        if (result.Accepted) Contributions++;
+        else Refusals++;
+    }
+}
