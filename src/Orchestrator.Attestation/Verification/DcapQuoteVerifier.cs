@@ -129,6 +129,9 @@ public sealed class DcapQuoteVerifier : IQuoteVerifier
             CertificateChainValidator.Validate(pckChain, "PCK certificate chain", at, pinnedRoot);
             CertificateChainValidator.Validate(tcbChain, "TCB info issuer chain", at, pinnedRoot);
             CertificateChainValidator.Validate(qeChain, "QE identity issuer chain", at, pinnedRoot);
+            RequireSubject(pckChain[0], "SGX PCK Certificate", "PCK certificate");
+            RequireSubject(tcbChain[0], "Intel SGX TCB Signing", "TCB info signer");
+            RequireSubject(qeChain[0], "Intel SGX TCB Signing", "QE identity signer");
             if (rootCrl is not null && pckCrl is not null)
             {
                 CheckRevocation(pckChain, tcbChain, qeChain, rootCrl, pckCrl);
@@ -265,6 +268,16 @@ public sealed class DcapQuoteVerifier : IQuoteVerifier
                 {
                     throw new AttestationException(VerificationFailureReason.CertificateRevoked, $"'{certificate.Subject}' is revoked by the root CA CRL");
                 }
+            }
+        }
+
+        // Intel QVL 4.1.2.4.4: a chain to Intel's root is not enough, the leaf must be of the right kind
+        // (a PCK certificate cannot sign TCB info, and a TCB signing certificate is not a PCK).
+        private static void RequireSubject(ParsedCertificate certificate, string commonNamePart, string role)
+        {
+            if (!certificate.Certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false).Contains(commonNamePart, StringComparison.Ordinal))
+            {
+                throw new AttestationException(VerificationFailureReason.CertificateChainInvalid, $"the {role} is '{certificate.Subject}', its CN must contain '{commonNamePart}'");
             }
         }
 
