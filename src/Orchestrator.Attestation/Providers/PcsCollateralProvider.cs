@@ -102,6 +102,10 @@ public sealed class PcsCollateralProvider : ICollateralProvider
         {
             throw new CollateralUnavailableException($"GET {uri} failed: {ex.Message}", ex);
         }
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CollateralUnavailableException($"GET {uri} timed out", ex);
+        }
     }
 
     private static string? Header(HttpResponseHeaders headers, string name) =>

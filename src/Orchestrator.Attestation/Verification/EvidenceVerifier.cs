@@ -56,8 +56,9 @@ public sealed class EvidenceVerifier : IEvidenceVerifier
         {
             collateral = await _collateral.GetCollateralAsync(CollateralRequest.FromQuote(quote), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is CollateralUnavailableException or FormatException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Any provider failure (unavailable, undecodable, a provider bug) means no collateral: never a pass, never an escape.
             // Let the verifier name the failure for quotes that carry no PCK chain; otherwise collateral is missing.
             return quote.CertificationDataType != DcapQuote.CertificationDataPckChain
                 ? _dcap.Verify(quote, null, at)
