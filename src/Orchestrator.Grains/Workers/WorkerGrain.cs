@@ -55,7 +55,8 @@ public sealed partial class WorkerGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_dirty)
+        // At shutdown the storage may already be gone; written-behind state is derived and reconciled.
+        if (_dirty && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
             try
             {

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orchestrator.Domain.Deals;
+using Orchestrator.Grains;
+using Orchestrator.Grains.Bus;
+using Orchestrator.Grains.Infrastructure;
+using Orleans.TestingHost;
+
+namespace Orchestrator.Grains.Tests;
+
+/// <summary>
+/// One in-process Orleans cluster for the assembly: in-memory storage and reminders, the protocol
+/// clock on a <see cref="FakeTimeProvider"/> so deadlines pass when a test says so, never by sleeping.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    /// <summary>A category with a short timeref so even real-time paths stay short.</summary>
+    public static readonly Category TestCategory = new(101, "TEST", TimeSpan.FromMinutes(5));
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IClusterClient Client => Cluster.Client;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public EventLedger Ledger => Cluster.Silos[0].ServiceProvider.GetRequiredService<EventLedger>();
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(StorageNames.Default);
+            silo.UseInMemoryReminderService();
+            silo.Services.AddSingleton(new OrchestratorClock(Time));
+            silo.Services.AddSingleton(new CategoryCatalog([TestCategory]));
+            silo.Services.Configure<SchedulingOptions>(o =>
+            {
+                o.HeartbeatTimeout = TimeSpan.FromSeconds(30);
+                o.IdleSweepInterval = TimeSpan.Zero;
+                o.DispatchShards = 4;
+                o.FanOutChunk = 8;
+            });
+            silo.Services.AddOrchestratorGrains();
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}

@@ -1,0 +1,73 @@
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Host.Simulation;
+
+namespace Orchestrator.Grains.Tests;
+
+/// <summary>A worker driven step by step by a test, speaking to its worker grain like a session would.</summary>
+internal sealed class ManualWorker(IGrainFactory grains, TeeKind tee = TeeKind.None, int slots = 4)
+{
+    public byte[] Key { get; } = Secp256k1.NewPrivateKey();
+
+    public Address Address => Secp256k1.AddressOf(Key);
+
+    public string Session { get; } = Guid.NewGuid().ToString("n");
+
+    public IWorkerGrain Grain => grains.Worker(Address);
+
+    public async Task<WorkerRegistration> RegisterAsync(bool authorize = true)
+    {
+        if (authorize)
+        {
+            await grains.Pool().AuthorizeAsync([Address]);
+        }
+
+        return await Grain.RegisterAsync(new WorkerHello(Address, new CapabilitiesMessage(tee, 4, 8192, false, slots, []), Session, tee != TeeKind.None));
+    }
+
+    public async Task<List<AssignCommand>> TakeAsync(int freeSlots = 4)
+    {
+        var poll = await Grain.PollAsync(Session, freeSlots);
+        return poll.Commands.OfType<AssignCommand>().ToList();
+    }
+
+    public (Hash32 Hash, Hash32 Seal, byte[] Signature) Contribution(Hash32 taskId, Hash32 digest)
+    {
+        var hash = ProtocolIds.ResultHash(taskId, digest);
+        var seal = ProtocolIds.ResultSeal(Address, taskId, digest);
+        var signature = EthereumMessage.Sign(ProtocolIds.ContributionMessage(taskId, hash, seal).ToArray(), Key).ToBytes65();
+        return (hash, seal, signature);
+    }
+
+    public Task<TaskCallResult> ContributeAsync(Hash32 taskId, Hash32 digest)
+    {
+        var (hash, seal, signature) = Contribution(taskId, digest);
+        return Grain.ContributeAsync(taskId, hash, seal, signature);
+    }
+
+    public static Hash32 Digest(Assignment a) => SimulatedWorker.HonestDigest(a.TaskId, a.Params);
+}
+
+internal static class Deals
+{
+    public static DealSpecMessage New(ClusterFixture fixture, int tasks, int trust, TeeTag? tag = null, int? category = null)
+        => DemoRunner.NewDeal(new DemoSettings(tasks, 1, trust, 0, 0, tag?.RequiresTee ?? false, TimeSpan.FromMinutes(1), CategoryId: category ?? ClusterFixture.TestCategory.Id), fixture.Time.GetUtcNow())
+            with { Tag = tag ?? TeeTag.NoTee };
+
+    public static async Task<DealView> WaitFinishedAsync(IGrainFactory grains, Hash32 dealId, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        DealView view;
+        do
+        {
+            view = await grains.Deal(dealId).GetViewAsync();
+            if (view.IsFinished) return view;
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < until);
+        return view;
+    }
+}
