@@ -4,4 +4,5 @@ using Orchestrator.Cli.Commands;
 var root = new RootCommand("Orchestrator: a distributed task orchestrator for confidential computing (PoCo rules on Orleans).");
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(AttestCommand.Create());
 return await root.Parse(args).InvokeAsync();
