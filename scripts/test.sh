@@ -64,9 +64,11 @@ if [ -d contracts/test ] && [ -f package.json ]; then
   section "contracts"
   out="$log_dir/contracts.log"
   npm test 2>&1 | tee "$out" | tail -15
-  p=$(grep -E "^# pass [0-9]+" "$out" | tail -1 | awk '{print $3}')
-  f=$(grep -E "^# fail [0-9]+" "$out" | tail -1 | awk '{print $3}')
-  s=$(grep -E "^# skipped [0-9]+" "$out" | tail -1 | awk '{print $3}')
+  # The spec reporter prints "ℹ pass N"; the TAP reporter "# pass N".
+  tap="contracts/out/test-results.tap"; [ -f "$tap" ] && cat "$tap" >>"$out"
+  p=$(grep -oE "(#|ℹ) pass [0-9]+" "$out" | tail -1 | awk '{print $3}')
+  f=$(grep -oE "(#|ℹ) fail [0-9]+" "$out" | tail -1 | awk '{print $3}')
+  s=$(grep -oE "(#|ℹ) skipped [0-9]+" "$out" | tail -1 | awk '{print $3}')
   if [ -z "$p" ]; then
     echo "contracts: no test summary"
     failed=$((failed + 1))
