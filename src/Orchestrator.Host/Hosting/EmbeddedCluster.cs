@@ -22,6 +22,9 @@ public static class EmbeddedCluster
         // Orleans logs every placement through Polly at Information: far too much for a console.
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Orchestrator", LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        // The watchdog measures its first interval from an unset start and warns spuriously at boot.
+        builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
         builder.Services.AddOrchestratorOptions();
         configure?.Invoke(builder);
         builder.UseOrleans(silo => silo.ConfigureOrchestratorSilo(builder.Configuration));
