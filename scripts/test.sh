@@ -7,7 +7,7 @@ root=$(pwd)
 log_dir="$root/artifacts/test-logs"
 mkdir -p "$log_dir"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-export ORCHESTRATOR_SHARED_DIR="${ORCHESTRATOR_SHARED_DIR:-$(cd "$root/../shared" 2>/dev/null && pwd)}"
+# Test vectors are vendored under tests/shared (tests find them by walking up); ORCHESTRATOR_SHARED_DIR overrides.
 
 passed=0 failed=0 skipped=0
 
