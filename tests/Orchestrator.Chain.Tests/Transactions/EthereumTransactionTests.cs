@@ -78,6 +78,52 @@ public sealed class EthereumTransactionTests
         }
     }
 
+    [Fact]
+    public void OnlyTheDocumentedCasesNeedMoreThanTheDecoder()
+    {
+        var decodedWithChainOne = new List<string>();
+        var decodedWithoutChainId = new List<string>();
+        foreach (var row in Cases())
+        {
+            var vector = (Case)row[0];
+            var (_, result) = Newest(vector.Data.GetProperty("result"));
+            if (result.Has("hash"))
+            {
+                continue;
+            }
+
+            var raw = vector.Data.HexOf("txbytes");
+            var name = vector.Name[(vector.Name.IndexOf("::", StringComparison.Ordinal) + 2)..];
+            if (TransactionDecoder.TryDecode(raw, out _, out _, ChainOne))
+            {
+                decodedWithChainOne.Add(name);
+            }
+            else if (TransactionDecoder.TryDecode(raw, out _, out _))
+            {
+                decodedWithoutChainId.Add(name);
+            }
+        }
+
+        // Well-formed and validly signed; only the gas schedule or fee rules (TransactionRules) reject them.
+        Assert.Equal(
+            [
+                "DataTestNotEnoughGAS", "dataTx_bcValidBlockTestFrontier", "TransactionException.GASLIMIT_PRICE_PRODUCT_OVERFLOW",
+                "GasLimitPriceProductOverflowPlusOne", "maxFeePerGas32BytesValue", "maxPriorityFeePerGass32BytesValue",
+                "DataTestInsufficientGas2028", "NotEnoughGasLimit", "TransactionWithGasLimitxPriceOverflow", "TransactionWithHighNonce64Minus1",
+            ],
+            decodedWithChainOne);
+
+        // Valid EIP-155 transactions for another chain: rejected only when the expected chain id (1) is given.
+        Assert.Equal(
+            [
+                "RightVRSTestF0000000a", "RightVRSTestF0000000b", "RightVRSTestF0000000c", "RightVRSTestF0000000d", "RightVRSTestF0000000e",
+                "RightVRSTestF0000000f", "Vitalik_15", "Vitalik_16", "Vitalik_17", "V_overflow64bitSigned", "V_wrongvalue_101", "V_wrongvalue_121",
+                "V_wrongvalue_122", "V_wrongvalue_123", "V_wrongvalue_124", "V_wrongvalue_ff", "V_wrongvalue_ffff", "ValidChainID1InvalidV1",
+                "WrongVRSTestVEqual39", "WrongVRSTestVEqual41", "tr201506052141PYTHON",
+            ],
+            decodedWithoutChainId);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void FrontierResultIsReproducedWithHighSAllowed(Case vector)
