@@ -110,6 +110,11 @@ public static class Secp256k1
     public static byte[] PublicKeyBytes(ReadOnlySpan<byte> privateKey)
     {
         var d = new BigInteger(1, privateKey);
+        if (d.SignValue <= 0 || d.CompareTo(Curve.N) >= 0)
+        {
+            throw new ArgumentException("the private key is out of range", nameof(privateKey));
+        }
+
         var q = new FixedPointCombMultiplier().Multiply(Curve.G, d).Normalize();
         return q.GetEncoded(false)[1..];
     }
