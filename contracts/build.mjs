@@ -3,6 +3,7 @@
 //   <Name>.abi.json   the ABI (JSON array)
 //   <Name>.bin        creation bytecode, lowercase hex without 0x and without a newline
 //   <Name>.bin-runtime deployed bytecode, same format
+//   <Name>.signatures.json  canonical function signature -> 4-byte selector (hex, no 0x)
 //   build-info.json   compiler version, settings and the sha256 of every source
 // Usage: node contracts/build.mjs [--if-needed]
 //   --if-needed: do nothing when build-info.json matches the current sources and settings.
@@ -29,7 +30,7 @@ const settings = {
   optimizer: { enabled: true, runs: 200 },
   evmVersion: 'cancun',
   viaIR: true,
-  outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object', 'evm.gasEstimates'] } },
+  outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object', 'evm.methodIdentifiers'] } },
 };
 
 const files = readdirSync(srcDir).filter((f) => f.endsWith('.sol')).sort();
@@ -70,6 +71,7 @@ for (const [file, contracts] of Object.entries(output.contracts ?? {})) {
     writeFileSync(join(outDir, `${name}.abi.json`), JSON.stringify(c.abi, null, 2) + '\n');
     writeFileSync(join(outDir, `${name}.bin`), bin);
     writeFileSync(join(outDir, `${name}.bin-runtime`), c.evm.deployedBytecode.object);
+    writeFileSync(join(outDir, `${name}.signatures.json`), JSON.stringify(c.evm.methodIdentifiers, null, 2) + '\n');
     written.push(`${name} (${file}): ${bin.length / 2} bytes creation, ${c.evm.deployedBytecode.object.length / 2} bytes runtime`);
   }
 }

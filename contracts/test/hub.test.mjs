@@ -39,6 +39,14 @@ describe('pools and accounts', () => {
 });
 
 describe('createDeal', () => {
+  test('categories: timeref XS 300, S 1200, M 3600, L 10800, XL 36000; no sixth', async () => {
+    const expected = [300n, 1200n, 3600n, 10800n, 36000n];
+    for (let i = 0; i < 5; i++) assert.equal(await fx.hub.call('timeref', [i]), expected[i]);
+    await expectRevert(fx.hub.call('timeref', [5]), 'InvalidCategory');
+    assert.equal(await fx.hub.call('WORKER_STAKE_RATIO_PERCENT'), 30n);
+    assert.equal(await fx.hub.call('FINAL_DEADLINE_RATIO'), 10n);
+  });
+
   test('escrow, event, stored deal and ids', async () => {
     const { dealId, params, event, receipt } = await fx.createDeal({ botFirst: 5n, botSize: 3n, category: 2 });
     const expected = fx.expectedDealId(fx.requester, params);

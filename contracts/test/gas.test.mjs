@@ -1,0 +1,103 @@
+// Gas per finalized task for batch sizes 1, 10 and 100 on Anvil. Prints a table (and writes
+// contracts/out/gas-report.json); asserts only that every batch succeeds, never a speed.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { outDir, word } from './helpers.mjs';
+import { setup } from './fixture.mjs';
+
+// PoCo reference (DESIGN.md section 6, solc 0.8.21 averages): initialize + contribute + reveal +
+// finalize for a single-worker task, one transaction per step.
+const POCO_SINGLE_WORKER = 1_060_000;
+const POCO_TEE_FAST_PATH = 870_000;
+// initialize 226k + 3 × contribute 347k + 3 × reveal 79k + finalize 404k
+const POCO_THREE_WORKERS = 226_000 + 3 * 347_000 + 3 * 79_000 + 404_000;
+// initialize + 4 × contribute + 3 × reveal + finalize
+const POCO_FOUR_WORKERS = 226_000 + 4 * 347_000 + 3 * 79_000 + 404_000;
+
+const WORKERS = 100;
+let fx;
+const rows = [];
+
+before(async () => { fx = await setup({ accounts: 6 + WORKERS + 4, workers: WORKERS, enclaves: 4 }); });
+after(async () => {
+  await fx?.stop();
+  if (rows.length === 0) return;
+  const lines = [
+    'gas per finalized task (receipt gasUsed / tasks, 21k intrinsic included; "vs PoCo" against DESIGN.md §6: 1,060k single-worker, 1,908k three workers, 2,255k four workers, 870k TEE fast path, one tx per step)',
+    `${'scenario'.padEnd(52)} ${'batch'.padStart(5)} ${'total gas'.padStart(11)} ${'gas/task'.padStart(9)} ${'vs PoCo'.padStart(8)}`,
+  ];
+  for (const r of rows) {
+    lines.push(`${r.scenario.padEnd(52)} ${String(r.batch).padStart(5)} ${String(r.gas).padStart(11)} ${String(r.perTask).padStart(9)} ${(r.reference ? `1/${(r.reference / r.perTask).toFixed(1)}` : '-').padStart(8)}`);
+  }
+  console.log(lines.join('\n'));
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'gas-report.json'), JSON.stringify({ pocoReference: { singleWorker: POCO_SINGLE_WORKER, teeFastPath: POCO_TEE_FAST_PATH }, rows }, null, 2) + '\n');
+});
+
+async function measure(scenario, batch, { trust = 1n, tag = word(0), workersFor, outputsFor, revealedFor, enclaves = false, reference = POCO_SINGLE_WORKER }) {
+  const { dealId } = await fx.createDeal({ botSize: BigInt(batch), trust, tag });
+  const results = [];
+  for (let i = 0; i < batch; i++) {
+    const ws = workersFor(i);
+    results.push(await fx.taskResult({
+      dealId, idx: BigInt(i), workers: ws, outputs: outputsFor?.(i), revealed: revealedFor?.(i), enclaves: enclaves ? ws.map((_, k) => fx.enclaves[(i + k) % fx.enclaves.length]) : undefined,
+    }));
+  }
+  const receipt = await fx.finalize(results);
+  assert.equal(receipt.events.filter((e) => e.name === 'TaskFinalized').length, batch);
+  const gas = Number(receipt.gasUsedN);
+  rows.push({ scenario, batch, gas, perTask: Math.round(gas / batch), reference });
+}
+
+for (const batch of [1, 10, 100]) {
+  test(`trust 1, one worker per task, 10 workers rotating: batch ${batch}`, async () => {
+    await measure('trust 1, 1 worker/task, 10 workers rotating', batch, { workersFor: (i) => [fx.workers[i % 10]] });
+  });
+}
+for (const batch of [1, 10, 100]) {
+  test(`trust 1, one worker per task, a different worker each task: batch ${batch}`, async () => {
+    // workers 10.. have never been paid in this run: every account slot is cold
+    const base = batch === 1 ? 10 : batch === 10 ? 11 : 0;
+    await measure('trust 1, 1 worker/task, distinct workers', batch, { workersFor: (i) => [fx.workers[(base + i) % WORKERS]] });
+  });
+}
+for (const batch of [1, 10, 100]) {
+  test(`trust 3, three agreeing workers per task: batch ${batch}`, async () => {
+    await measure('trust 3, 3 workers/task (all agree)', batch, {
+      trust: 3n, workersFor: (i) => [fx.workers[(3 * i) % 30], fx.workers[(3 * i + 1) % 30], fx.workers[(3 * i + 2) % 30]],
+      reference: POCO_THREE_WORKERS,
+    });
+  });
+}
+for (const batch of [1, 10, 100]) {
+  test(`trust 3, four workers per task, one wrong: batch ${batch}`, async () => {
+    // 3 fresh agree (group 8), 1 wrong (2): total 11, 24 > 22; the wrong one loses stake and score
+    await measure('trust 3, 4 workers/task (3 agree, 1 wrong)', batch, {
+      trust: 3n,
+      workersFor: (i) => [0, 1, 2, 3].map((k) => fx.workers[30 + ((4 * i + k) % 40)]),
+      outputsFor: () => [undefined, 'wrong', undefined, undefined],
+      revealedFor: () => [true, false, true, true],
+      reference: POCO_FOUR_WORKERS,
+    });
+  });
+}
+for (const batch of [1, 10, 100]) {
+  test(`TEE fast path (tag 0x3, trust 0): batch ${batch}`, async () => {
+    await measure('TEE fast path, 1 enclave-signed worker/task', batch, {
+      tag: word(0x3), trust: 0n, enclaves: true, workersFor: (i) => [fx.workers[i % 10]], reference: POCO_TEE_FAST_PATH,
+    });
+  });
+}
+
+test('createDeal and claimBatch costs', async () => {
+  const { receipt } = await fx.createDeal({ botSize: 100n, category: 0 });
+  rows.push({ scenario: 'createDeal (any botSize)', batch: 1, gas: Number(receipt.gasUsedN), perTask: Number(receipt.gasUsedN), reference: null });
+  const { dealId } = await fx.createDeal({ botSize: 100n, category: 0 });
+  await fx.rpc.call('evm_increaseTime', [3001]);
+  await fx.rpc.call('evm_mine', []);
+  const idxs = Array.from({ length: 100 }, (_, i) => BigInt(i));
+  const rc = await fx.hub.send('claimBatch', [idxs.map(() => dealId), idxs], { from: fx.outsider });
+  rows.push({ scenario: 'claimBatch (refund after final deadline)', batch: 100, gas: Number(rc.gasUsedN), perTask: Math.round(Number(rc.gasUsedN) / 100), reference: null });
+});
