@@ -319,7 +319,9 @@ export async function startAnvil({ accounts = 20 } = {}) {
     let stderr = '';
     proc.stderr.on('data', (d) => { stderr += d; });
     let exited = false;
-    proc.on('exit', () => { exited = true; });
+    const killOnExit = () => { if (!exited) proc.kill('SIGKILL'); };
+    process.once('exit', killOnExit); // never leave an Anvil behind, even if the test process dies
+    proc.on('exit', () => { exited = true; process.off('exit', killOnExit); });
     const rpc = new Rpc(`http://127.0.0.1:${port}`);
     const deadline = Date.now() + 20000;
     while (Date.now() < deadline && !exited) {
