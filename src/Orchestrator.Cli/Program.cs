@@ -5,4 +5,5 @@ var root = new RootCommand("Orchestrator: a distributed task orchestrator for co
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(AttestCommand.Create());
+root.Subcommands.Add(ChainCommand.Create());
 return await root.Parse(args).InvokeAsync();
