@@ -144,11 +144,7 @@ public sealed class TaskRun
             return TaskStep.Change();
         }
 
-        MoveTo(TaskStatus.Revealing);
-        ConsensusHash = resultHash;
-        RevealDeadline = Deals.Deadlines.Reveal(now, Terms.Timeref);
-        var winners = _replicates.Where(r => r.Status == ReplicateStatus.Contributed && r.ResultHash == resultHash).Select(r => r.Worker).ToList();
-        return TaskStep.Change(new ConsensusReached(resultHash, winners, RevealDeadline.Value));
+        return TaskStep.Change(DeclareConsensus(resultHash, now));
     }
 
     /// <summary>
@@ -261,6 +257,13 @@ public sealed class TaskRun
             }
 
             effects.Add(Reopen());
+
+            // Removing the rejected group lowers total, so a remaining group may now pass on its own.
+            // Declare it: otherwise the task sits in ACTIVE with no replica needed and nobody to reveal.
+            if (Tally.Winner() is { } passing)
+            {
+                effects.Add(DeclareConsensus(passing, now));
+            }
         }
 
         var timedOut = false;
@@ -332,6 +335,15 @@ public sealed class TaskRun
         RevealDeadline = null;
         FinishedAt = now;
         return TaskStep.Change(new TaskCompleted(ResultDigest!.Value, settlement, contributors));
+    }
+
+    private ConsensusReached DeclareConsensus(Hash32 resultHash, DateTimeOffset now)
+    {
+        MoveTo(TaskStatus.Revealing);
+        ConsensusHash = resultHash;
+        RevealDeadline = Deals.Deadlines.Reveal(now, Terms.Timeref);
+        var winners = _replicates.Where(r => r.Status == ReplicateStatus.Contributed && r.ResultHash == resultHash).Select(r => r.Worker).ToList();
+        return new ConsensusReached(resultHash, winners, RevealDeadline.Value);
     }
 
     private TaskReopened Reopen()
