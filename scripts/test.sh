@@ -46,16 +46,22 @@ for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
   section "$name"
   out="$log_dir/$name.log"
-  dotnet test "$project" -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$out" | grep -E "^\s*(Failed|Skipped) |Passed!|Failed!|error" || true
+  dotnet test "$project" -c Release --no-build -nologo 2>&1 | tee "$out" | grep -E "^\s*(Failed|Skipped) |Passed!|Failed!|error" || true
+  # Minimal verbosity prints "Passed!  - Failed: 0, Passed: 10, Skipped: 0, Total: 10"; normal prints "Total tests:" blocks.
   line=$(grep -E "(Passed|Failed)! +- +Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+" "$out" | tail -1)
-  if [ -z "$line" ]; then
+  if [ -n "$line" ]; then
+    f=$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$line")
+    p=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$line")
+    s=$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$line")
+  elif grep -qE "^Total tests: +[0-9]+" "$out"; then
+    p=$(grep -E "^ +Passed: +[0-9]+" "$out" | tail -1 | grep -oE "[0-9]+"); p=${p:-0}
+    f=$(grep -E "^ +Failed: +[0-9]+" "$out" | tail -1 | grep -oE "[0-9]+"); f=${f:-0}
+    s=$(grep -E "^ +Skipped: +[0-9]+" "$out" | tail -1 | grep -oE "[0-9]+"); s=${s:-0}
+  else
     echo "$name: no test summary (the run crashed or timed out)"
     failed=$((failed + 1))
     continue
   fi
-  f=$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$line")
-  p=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$line")
-  s=$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$line")
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 done
 
