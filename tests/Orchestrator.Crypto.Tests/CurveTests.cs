@@ -14,7 +14,7 @@ public sealed class CurveTests
     private static BcBig Bc(BigInteger v) => new(1, Big.To32(v));
 
     private static (BigInteger X, BigInteger Y)? Affine(ProjectivePoint p) =>
-        p.TryToAffine(out var a) ? (Big.Of(FieldElement.Normalize(a.X)), Big.Of(FieldElement.Normalize(a.Y))) : null;
+        p.TryToAffine(out var a, secret: false) ? (Big.Of(FieldElement.Normalize(a.X)), Big.Of(FieldElement.Normalize(a.Y))) : null;
 
     private static (BigInteger X, BigInteger Y)? Affine(ECPoint p)
     {

@@ -97,6 +97,8 @@ public sealed class FieldTests
             var inv = FieldElement.Inverse(Big.Fe(x));
             var expected = Big.Mod(x, P).IsZero ? BigInteger.Zero : BigInteger.ModPow(x, P - 2, P);
             Check(expected, inv);
+            Check(expected, FieldElement.InverseVar(Big.Fe(x)));
+            Check(expected, FieldElement.InverseBlinded(Big.Fe(x)));
             if (!Big.Mod(x, P).IsZero)
             {
                 Assert.Equal(BigInteger.One, Big.Mod(x * Big.Of(inv), P));

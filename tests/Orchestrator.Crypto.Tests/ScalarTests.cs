@@ -49,10 +49,13 @@ public sealed class ScalarTests
             var x = i < 3 ? new[] { BigInteger.One, N - 1, N / 2 }[i] : Big.RandomBelow(new Random(i), N - 1) + 1;
             var inv = Scalar.Inverse(Big.Sc(x));
             Assert.Equal(BigInteger.ModPow(x, N - 2, N), Big.Of(inv));
+            Assert.Equal(BigInteger.ModPow(x, N - 2, N), Big.Of(Scalar.InverseVar(Big.Sc(x))));
+            Assert.Equal(BigInteger.ModPow(x, N - 2, N), Big.Of(Scalar.InverseBlinded(Big.Sc(x))));
             Assert.Equal(BigInteger.One, Big.Mod(x * Big.Of(inv), N));
         }
 
         Assert.True(Scalar.Inverse(Scalar.Zero).IsZero);
+        Assert.True(Scalar.InverseVar(Scalar.Zero).IsZero);
     }
 
     [Fact]

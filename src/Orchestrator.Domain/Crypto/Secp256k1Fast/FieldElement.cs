@@ -106,7 +106,8 @@ internal struct FieldElement
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static FieldElement Fold(ulong t0, ulong t1, ulong t2, ulong t3, ulong top)
     {
-        var hi = Math.BigMul(top, C, out var lo); // < 2^68, hi < 16
+        var lo = top * C; // top·C < 2^68
+        var hi = Wide.Hi(top, C);
         t0 = AddCarry(t0, lo, 0, out var c);
         t1 = AddCarry(t1, hi, c, out c);
         t2 = AddCarry(t2, 0, c, out c);
@@ -124,42 +125,69 @@ internal struct FieldElement
     private static FieldElement Reduce(ulong r0, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5, ulong r6, ulong r7)
     {
         // r = lo + hi·2^256 ≡ lo + hi·C; hi·C < 2^290, so this leaves at most 34 bits above 2^256.
-        ulong c0 = r0, c1 = 0, c2 = 0;
-        Wide.MulAcc(r4, C, ref c0, ref c1, ref c2);
-        var t0 = Wide.Shift(ref c0, ref c1, ref c2);
-        Wide.Acc(r1, ref c0, ref c1, ref c2);
-        Wide.MulAcc(r5, C, ref c0, ref c1, ref c2);
-        var t1 = Wide.Shift(ref c0, ref c1, ref c2);
-        Wide.Acc(r2, ref c0, ref c1, ref c2);
-        Wide.MulAcc(r6, C, ref c0, ref c1, ref c2);
-        var t2 = Wide.Shift(ref c0, ref c1, ref c2);
-        Wide.Acc(r3, ref c0, ref c1, ref c2);
-        Wide.MulAcc(r7, C, ref c0, ref c1, ref c2);
-        var t3 = Wide.Shift(ref c0, ref c1, ref c2);
-        return Fold(t0, t1, t2, t3, c0);
+        ulong h, l, c;
+        h = Wide.Hi(r4, C); l = r4 * C; r0 += l; c = h + (r0 < l ? 1UL : 0UL);
+        h = Wide.Hi(r5, C); l = r5 * C; r1 += l; h += r1 < l ? 1UL : 0UL; r1 += c; c = h + (r1 < c ? 1UL : 0UL);
+        h = Wide.Hi(r6, C); l = r6 * C; r2 += l; h += r2 < l ? 1UL : 0UL; r2 += c; c = h + (r2 < c ? 1UL : 0UL);
+        h = Wide.Hi(r7, C); l = r7 * C; r3 += l; h += r3 < l ? 1UL : 0UL; r3 += c; c = h + (r3 < c ? 1UL : 0UL);
+        return Fold(r0, r1, r2, r3, c);
     }
 
-    public static FieldElement Mul(in FieldElement a, in FieldElement b)
+    public static FieldElement Mul(in FieldElement x, in FieldElement y)
     {
-        Wide.Mul(a.L0, a.L1, a.L2, a.L3, b.L0, b.L1, b.L2, b.L3,
-            out var r0, out var r1, out var r2, out var r3, out var r4, out var r5, out var r6, out var r7);
+        ulong a0 = x.L0, a1 = x.L1, a2 = x.L2, a3 = x.L3, b0 = y.L0, b1 = y.L1, b2 = y.L2, b3 = y.L3;
+        ulong h, l, c, r0, r1, r2, r3, r4, r5, r6, r7;
+        h = Wide.Hi(a0, b0); l = a0 * b0; r0 = l; c = h;
+        h = Wide.Hi(a0, b1); l = a0 * b1; r1 = l + c; c = h + (r1 < l ? 1UL : 0UL);
+        h = Wide.Hi(a0, b2); l = a0 * b2; r2 = l + c; c = h + (r2 < l ? 1UL : 0UL);
+        h = Wide.Hi(a0, b3); l = a0 * b3; r3 = l + c; c = h + (r3 < l ? 1UL : 0UL);
+        r4 = c;
+        h = Wide.Hi(a1, b0); l = a1 * b0; r1 += l; c = h + (r1 < l ? 1UL : 0UL);
+        h = Wide.Hi(a1, b1); l = a1 * b1; r2 += l; h += r2 < l ? 1UL : 0UL; r2 += c; c = h + (r2 < c ? 1UL : 0UL);
+        h = Wide.Hi(a1, b2); l = a1 * b2; r3 += l; h += r3 < l ? 1UL : 0UL; r3 += c; c = h + (r3 < c ? 1UL : 0UL);
+        h = Wide.Hi(a1, b3); l = a1 * b3; r4 += l; h += r4 < l ? 1UL : 0UL; r4 += c; c = h + (r4 < c ? 1UL : 0UL);
+        r5 = c;
+        h = Wide.Hi(a2, b0); l = a2 * b0; r2 += l; c = h + (r2 < l ? 1UL : 0UL);
+        h = Wide.Hi(a2, b1); l = a2 * b1; r3 += l; h += r3 < l ? 1UL : 0UL; r3 += c; c = h + (r3 < c ? 1UL : 0UL);
+        h = Wide.Hi(a2, b2); l = a2 * b2; r4 += l; h += r4 < l ? 1UL : 0UL; r4 += c; c = h + (r4 < c ? 1UL : 0UL);
+        h = Wide.Hi(a2, b3); l = a2 * b3; r5 += l; h += r5 < l ? 1UL : 0UL; r5 += c; c = h + (r5 < c ? 1UL : 0UL);
+        r6 = c;
+        h = Wide.Hi(a3, b0); l = a3 * b0; r3 += l; c = h + (r3 < l ? 1UL : 0UL);
+        h = Wide.Hi(a3, b1); l = a3 * b1; r4 += l; h += r4 < l ? 1UL : 0UL; r4 += c; c = h + (r4 < c ? 1UL : 0UL);
+        h = Wide.Hi(a3, b2); l = a3 * b2; r5 += l; h += r5 < l ? 1UL : 0UL; r5 += c; c = h + (r5 < c ? 1UL : 0UL);
+        h = Wide.Hi(a3, b3); l = a3 * b3; r6 += l; h += r6 < l ? 1UL : 0UL; r6 += c; c = h + (r6 < c ? 1UL : 0UL);
+        r7 = c;
         return Reduce(r0, r1, r2, r3, r4, r5, r6, r7);
     }
 
-    public static FieldElement Sqr(in FieldElement a)
+    public static FieldElement Sqr(in FieldElement x)
     {
-        Wide.Sqr(a.L0, a.L1, a.L2, a.L3,
-            out var r0, out var r1, out var r2, out var r3, out var r4, out var r5, out var r6, out var r7);
+        ulong a0 = x.L0, a1 = x.L1, a2 = x.L2, a3 = x.L3;
+        ulong h, l, c, t, r0, r1, r2, r3, r4, r5, r6, r7;
+        h = Wide.Hi(a0, a1); l = a0 * a1; r1 = l; c = h;
+        h = Wide.Hi(a0, a2); l = a0 * a2; r2 = l + c; c = h + (r2 < l ? 1UL : 0UL);
+        h = Wide.Hi(a0, a3); l = a0 * a3; r3 = l + c; c = h + (r3 < l ? 1UL : 0UL);
+        r4 = c;
+        h = Wide.Hi(a1, a2); l = a1 * a2; r3 += l; c = h + (r3 < l ? 1UL : 0UL);
+        h = Wide.Hi(a1, a3); l = a1 * a3; r4 += l; h += r4 < l ? 1UL : 0UL; r4 += c; c = h + (r4 < c ? 1UL : 0UL);
+        r5 = c;
+        h = Wide.Hi(a2, a3); l = a2 * a3; r5 += l; c = h + (r5 < l ? 1UL : 0UL);
+        r6 = c;
+        r7 = r6 >> 63; r6 = (r6 << 1) | (r5 >> 63); r5 = (r5 << 1) | (r4 >> 63); r4 = (r4 << 1) | (r3 >> 63); r3 = (r3 << 1) | (r2 >> 63); r2 = (r2 << 1) | (r1 >> 63); r1 <<= 1;
+        h = Wide.Hi(a0, a0); r0 = a0 * a0; r1 += h; c = r1 < h ? 1UL : 0UL;
+        h = Wide.Hi(a1, a1); l = a1 * a1; r2 += l; t = r2 < l ? 1UL : 0UL; r2 += c; t += r2 < c ? 1UL : 0UL; r3 += h; c = r3 < h ? 1UL : 0UL; r3 += t; c += r3 < t ? 1UL : 0UL;
+        h = Wide.Hi(a2, a2); l = a2 * a2; r4 += l; t = r4 < l ? 1UL : 0UL; r4 += c; t += r4 < c ? 1UL : 0UL; r5 += h; c = r5 < h ? 1UL : 0UL; r5 += t; c += r5 < t ? 1UL : 0UL;
+        h = Wide.Hi(a3, a3); l = a3 * a3; r6 += l; t = r6 < l ? 1UL : 0UL; r6 += c; t += r6 < c ? 1UL : 0UL; r7 += h; c = r7 < h ? 1UL : 0UL; r7 += t; c += r7 < t ? 1UL : 0UL;
         return Reduce(r0, r1, r2, r3, r4, r5, r6, r7);
     }
 
     /// <summary>a·k for a small constant k &lt; 2^32 (the curve's 3b = 21, and 2, 3, 8 in the formulas).</summary>
     public static FieldElement MulSmall(in FieldElement a, uint k)
     {
-        var h0 = Math.BigMul(a.L0, k, out var t0);
-        var h1 = Math.BigMul(a.L1, k, out var t1);
-        var h2 = Math.BigMul(a.L2, k, out var t2);
-        var h3 = Math.BigMul(a.L3, k, out var t3);
+        ulong h0 = Wide.Hi(a.L0, k), t0 = a.L0 * k;
+        ulong h1 = Wide.Hi(a.L1, k), t1 = a.L1 * k;
+        ulong h2 = Wide.Hi(a.L2, k), t2 = a.L2 * k;
+        ulong h3 = Wide.Hi(a.L3, k), t3 = a.L3 * k;
         t1 = AddCarry(t1, h0, 0, out var c);
         t2 = AddCarry(t2, h1, c, out c);
         t3 = AddCarry(t3, h2, c, out c);
@@ -262,6 +290,34 @@ internal struct FieldElement
         r = Mul(SqrN(r, 5), a);
         r = Mul(SqrN(r, 3), x2);
         return Mul(SqrN(r, 2), a);
+    }
+
+    /// <summary>a^−1 by the variable-time binary algorithm: for public values, or secrets under blinding.</summary>
+    public static FieldElement InverseVar(in FieldElement a)
+    {
+        var n = Normalize(a);
+        var p = P;
+        BinaryInverse.Invert(n.L0, n.L1, n.L2, n.L3, p.L0, p.L1, p.L2, p.L3, out var r0, out var r1, out var r2, out var r3);
+        return new(r0, r1, r2, r3);
+    }
+
+    /// <summary>
+    /// a^−1 for a secret a without a secret-dependent running time: inv(a) = b·inv(a·b) for a fresh random b, so
+    /// the variable-time algorithm only ever sees the uniformly distributed a·b.
+    /// </summary>
+    public static FieldElement InverseBlinded(in FieldElement a)
+    {
+        Span<byte> random = stackalloc byte[32];
+        FieldElement b;
+        do
+        {
+            System.Security.Cryptography.RandomNumberGenerator.Fill(random);
+            b = FromBytes(random);
+        }
+        while (b.IsZero);
+
+        random.Clear();
+        return Mul(InverseVar(Mul(a, b)), b);
     }
 
     /// <summary>

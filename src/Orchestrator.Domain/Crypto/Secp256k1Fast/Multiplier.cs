@@ -10,7 +10,7 @@ namespace Orchestrator.Domain.Crypto.Secp256k1Fast;
 /// <item><see cref="MulG"/> (signing nonce, public key from private key) is written to be constant-time in the
 /// scalar: a fixed 64-step comb over 4-bit digits, each step reading the whole 16-entry row of the table with masks
 /// (no secret-dependent index or branch), one complete mixed addition per step whose result is kept or discarded
-/// with a mask when the digit is 0, and a Fermat inversion at the end. (The .NET JIT gives no formal guarantee, but
+/// with a mask when the digit is 0; the caller normalises with a blinded inversion. (The .NET JIT gives no formal guarantee, but
 /// nothing in the source branches on or indexes by the secret.)</item>
 /// <item><see cref="MulAddG"/> (recovery) is variable-time and only ever sees public data: GLV split of the
 /// variable-base scalar, wNAF digits, table lookups indexed by the digits.</item>

@@ -112,10 +112,13 @@ internal struct ProjectivePoint
         return new(x3, y3, z3);
     }
 
-    /// <summary>The affine form; false for infinity. One field inversion (constant-time).</summary>
-    public readonly bool TryToAffine(out AffinePoint affine)
+    /// <summary>
+    /// The affine form; false for infinity. One field inversion: blinded when the point derives from a secret
+    /// (<paramref name="secret"/>), plain variable-time otherwise.
+    /// </summary>
+    public readonly bool TryToAffine(out AffinePoint affine, bool secret)
     {
-        var zInv = FieldElement.Inverse(Z);
+        var zInv = secret ? FieldElement.InverseBlinded(Z) : FieldElement.InverseVar(Z);
         affine = new AffinePoint(FieldElement.Mul(X, zInv), FieldElement.Mul(Y, zInv));
         return !Z.IsZero;
     }

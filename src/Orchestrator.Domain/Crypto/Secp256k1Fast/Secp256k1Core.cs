@@ -5,8 +5,9 @@ namespace Orchestrator.Domain.Crypto.Secp256k1Fast;
 /// (<see cref="Secp256k1"/>), which also owns the RFC 6979 nonce.
 /// <para>
 /// Constant-time (in the source; the JIT gives no formal guarantee): <see cref="TrySignWithNonce"/> and
-/// <see cref="PublicKey"/> — fixed-base comb with masked table scans, complete formulas, Fermat inversions mod p and
-/// mod n, branch-free field and scalar arithmetic. Not constant-time: the final low-s comparison and recovery-id
+/// <see cref="PublicKey"/> — fixed-base comb with masked table scans, complete formulas, branch-free field and
+/// scalar arithmetic, and inversions (of the nonce mod n and of kG's Z mod p) done by a variable-time algorithm on
+/// randomly blinded inputs, so their timing is independent of the secret. Not constant-time: the final low-s comparison and recovery-id
 /// arithmetic (on public outputs), the RFC 6979 nonce derivation (BouncyCastle's BigInteger-based
 /// HMacDsaKCalculator), and everything in recovery (public inputs only).
 /// </para>
@@ -22,7 +23,7 @@ internal static class Secp256k1Core
         s = default;
         recoveryId = 0;
         var rPoint = Multiplier.MulG(k);
-        _ = rPoint.TryToAffine(out var ra); // k ∈ [1, n) so kG is never infinity
+        _ = rPoint.TryToAffine(out var ra, secret: true); // k ∈ [1, n) so kG is never infinity
 
         Span<byte> xBytes = stackalloc byte[32];
         ra.X.WriteBytes(xBytes);
@@ -32,7 +33,7 @@ internal static class Secp256k1Core
             return false;
         }
 
-        s = Scalar.Mul(Scalar.Inverse(k), Scalar.Add(e, Scalar.Mul(d, r)));
+        s = Scalar.Mul(Scalar.InverseBlinded(k), Scalar.Add(e, Scalar.Mul(d, r)));
         if (s.IsZero)
         {
             return false;
@@ -51,7 +52,7 @@ internal static class Secp256k1Core
     /// <summary>The 64-byte X ‖ Y public key of d ∈ [1, n).</summary>
     public static void PublicKey(in Scalar d, Span<byte> xy64)
     {
-        _ = Multiplier.MulG(d).TryToAffine(out var q);
+        _ = Multiplier.MulG(d).TryToAffine(out var q, secret: true);
         q.X.WriteBytes(xy64[..32]);
         q.Y.WriteBytes(xy64[32..64]);
     }
@@ -78,11 +79,11 @@ internal static class Secp256k1Core
         }
 
         var e = Scalar.FromBytesReduce(hash32);
-        var rInv = Scalar.Inverse(r);
+        var rInv = Scalar.InverseVar(r);
         var u1 = Scalar.Negate(Scalar.Mul(e, rInv));
         var u2 = Scalar.Mul(s, rInv);
         var q = Multiplier.MulAddG(u1, new AffinePoint(x, y), u2);
-        if (!q.TryToAffine(out var qa))
+        if (!q.TryToAffine(out var qa, secret: false))
         {
             return false;
         }
