@@ -1,0 +1,48 @@
+using Npgsql;
+
+namespace Orchestrator.PgBench;
+
+/// <summary>A throwaway database on the benchmark server, dropped at the end.</summary>
+internal sealed class ScratchDatabase(string adminConnectionString, string name) : IAsyncDisposable
+{
+    public string Name => name;
+
+    public string ConnectionString => new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = name }.ConnectionString;
+
+    public static async Task<ScratchDatabase> CreateAsync(string adminConnectionString, string prefix)
+    {
+        var scratch = new ScratchDatabase(adminConnectionString, $"{prefix}_{Guid.NewGuid():n}"[..24]);
+        await scratch.AdminAsync($"CREATE DATABASE \"{scratch.Name}\"");
+        return scratch;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await AdminAsync($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+    }
+
+    /// <summary>Row changes (inserts, updates, deletes) and commits so far in this database: the write counters.</summary>
+    public async Task<(long TupleWrites, long Commits)> CountersAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        // Statistics reach the shared view shortly after each transaction; give them a moment.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await using var command = new NpgsqlCommand("""
+            SELECT (SELECT COALESCE(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint FROM pg_stat_user_tables),
+                   (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database())
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    private async Task AdminAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(adminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
