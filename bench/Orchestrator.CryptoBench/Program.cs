@@ -71,9 +71,11 @@ Console.WriteLine();
 Console.WriteLine("components (ns/op):");
 Component("field mul", 1_000_000, () => fe = FieldElement.Mul(fe, fe));
 Component("field sqr", 1_000_000, () => fe = FieldElement.Sqr(fe));
-Component("field inverse", 20_000, () => fe = FieldElement.Inverse(fe));
+Component("field inverse (Fermat)", 20_000, () => fe = FieldElement.Inverse(fe));
+Component("field inverse (binary)", 20_000, () => fe = FieldElement.InverseVar(fe));
 Component("scalar mul", 1_000_000, () => sc = Scalar.Mul(sc, sc));
-Component("scalar inverse", 20_000, () => sc = Scalar.Inverse(sc));
+Component("scalar inverse (Fermat)", 20_000, () => sc = Scalar.Inverse(sc));
+Component("scalar inverse (blinded)", 20_000, () => sc = Scalar.InverseBlinded(sc));
 Component("k·G (comb)", 5_000, () => Multiplier.MulG(sc));
 Component("RFC 6979 nonce (BC)", 20_000, () =>
 {

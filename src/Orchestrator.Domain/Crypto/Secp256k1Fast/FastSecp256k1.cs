@@ -1,3 +1,7 @@
+using Org.BouncyCastle.Crypto.Digests;
+using Org.BouncyCastle.Crypto.Signers;
+using BcBigInteger = Org.BouncyCastle.Math.BigInteger;
+
 namespace Orchestrator.Domain.Crypto.Secp256k1Fast;
 
 /// <summary>
@@ -6,6 +10,11 @@ namespace Orchestrator.Domain.Crypto.Secp256k1Fast;
 /// </summary>
 internal static class FastSecp256k1
 {
+    private static readonly BcBigInteger BcN = new(1, [
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE,
+        0xBA, 0xAE, 0xDC, 0xE6, 0xAF, 0x48, 0xA0, 0x3B, 0xBF, 0xD2, 0x5E, 0x8C, 0xD0, 0x36, 0x41, 0x41,
+    ]);
+
     public static Signature Sign(ReadOnlySpan<byte> hash32, ReadOnlySpan<byte> privateKey)
     {
         if (hash32.Length != 32)
@@ -18,29 +27,29 @@ internal static class FastSecp256k1
             throw new ArgumentException("the private key is out of range", nameof(privateKey));
         }
 
-        // RFC 6979 nonces exactly as BouncyCastle's HMacDsaKCalculator derives them.
-        Span<byte> dBytes = stackalloc byte[32];
-        Span<byte> kState = stackalloc byte[32];
-        Span<byte> vState = stackalloc byte[32];
-        d.WriteBytes(dBytes);
-        var nonces = new Rfc6979(kState, vState, dBytes, hash32);
+        // RFC 6979 nonces from BouncyCastle's own calculator (HMAC-SHA256, bits2octets of the hash mod n): ~10 µs of
+        // the signature, and a platform-HMAC rewrite measured no faster (its per-call set-up dominates 32-byte inputs).
+        var dBytes = d.ToBytes();
+        var kCalculator = new HMacDsaKCalculator(new Sha256Digest());
+        kCalculator.Init(BcN, new BcBigInteger(1, dBytes), hash32.ToArray());
+        Array.Clear(dBytes);
+
         var e = Scalar.FromBytesReduce(hash32);
-        try
+        Span<byte> kBytes = stackalloc byte[32];
+        while (true)
         {
-            while (true)
+            // NextK returns k ∈ [1, n), which fits 32 bytes.
+            var k = kCalculator.NextK();
+            kBytes.Clear();
+            var kRaw = k.ToByteArrayUnsigned();
+            kRaw.CopyTo(kBytes[(32 - kRaw.Length)..]);
+            Array.Clear(kRaw);
+            _ = Scalar.TryRead(kBytes, out var kScalar, out _);
+            if (Secp256k1Core.TrySignWithNonce(d, e, kScalar, out var r, out var s, out var recoveryId))
             {
-                var k = nonces.NextK();
-                if (Secp256k1Core.TrySignWithNonce(d, e, k, out var r, out var s, out var recoveryId))
-                {
-                    return new Signature(r.ToBytes(), s.ToBytes(), recoveryId);
-                }
+                kBytes.Clear();
+                return new Signature(r.ToBytes(), s.ToBytes(), recoveryId);
             }
-        }
-        finally
-        {
-            dBytes.Clear();
-            kState.Clear();
-            vState.Clear();
         }
     }
 

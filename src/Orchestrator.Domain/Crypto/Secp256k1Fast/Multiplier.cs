@@ -18,8 +18,9 @@ namespace Orchestrator.Domain.Crypto.Secp256k1Fast;
 /// </summary>
 internal static class Multiplier
 {
-    private const int CombWindows = 64;         // 64 × 4 bits = 256
-    private const int CombRow = 16;             // entries per window, digit 0..15
+    private const int CombBits = 6;             // signed 6-bit digits in [−32, 31]
+    private const int CombWindows = 43;         // 43 × 6 = 258 bits: room for the recoding's final carry
+    private const int CombRow = 32;             // entries per window: |digit| = 1..32
     private const int LimbsPerPoint = 8;        // x and y, 4 limbs each
     private const int GWindow = 8;              // wNAF width for the fixed G tables in recovery (64 odd multiples)
     private const int RWindow = 5;              // wNAF width for the variable point (8 odd multiples)
@@ -27,10 +28,7 @@ internal static class Multiplier
     /// <summary>Built on first use (the CLR runs a type initializer once, thread-safely).</summary>
     private static class Tables
     {
-        /// <summary>
-        /// Comb[w][j] = j·16^w·G as affine limbs, flat; entry j = 0 holds G as a harmless dummy (the step adds it
-        /// and then discards the result), so every entry is a valid non-infinite point for the mixed formula.
-        /// </summary>
+        /// <summary>Comb[w][j] = (j + 1)·64^w·G as affine limbs (x then y, 4 limbs each), flat, j = 0..31.</summary>
         public static readonly ulong[] Comb = BuildComb();
 
         /// <summary>Odd multiples 1G, 3G, …, 127G, and the same for 2^128·G, for the split u1 in recovery.</summary>
@@ -44,15 +42,14 @@ internal static class Multiplier
             var baseP = ProjectivePoint.FromAffine(Curve.G);
             for (var w = 0; w < CombWindows; w++)
             {
-                points[w * CombRow] = ProjectivePoint.FromAffine(Curve.G);
                 var acc = baseP;
-                for (var j = 1; j < CombRow; j++)
+                for (var j = 0; j < CombRow; j++)
                 {
                     points[(w * CombRow) + j] = acc;
                     acc = ProjectivePoint.Add(acc, baseP);
                 }
 
-                for (var d = 0; d < 4; d++)
+                for (var d = 0; d < CombBits; d++)
                 {
                     baseP = ProjectivePoint.Double(baseP);
                 }
@@ -142,37 +139,66 @@ internal static class Multiplier
     {
         ReadOnlySpan<ulong> table = Tables.Comb;
         var acc = ProjectivePoint.Infinity;
+        ulong carry = 0;
         for (var w = 0; w < CombWindows; w++)
         {
-            var limb = (w >> 4) switch
-            {
-                0 => k.L0,
-                1 => k.L1,
-                2 => k.L2,
-                _ => k.L3,
-            };
-            var digit = (uint)(limb >> ((w & 15) * 4)) & 0xF;
-            var entry = ScanRow(table.Slice(w * CombRow * LimbsPerPoint, CombRow * LimbsPerPoint), digit);
+            // Six bits of k starting at bit 6w (they may straddle two limbs), plus the carry from below.
+            var bit = w * CombBits;
+            var v = (Bits(k, bit) & 0x3F) + carry;
+
+            // v ∈ [0, 64]: digits ≥ 32 become v − 64 with a carry into the next window.
+            carry = (v + 32) >> 6;
+            var digit = (long)v - (long)(carry << 6);
+
+            // |digit| and its sign without branches.
+            var signMask = (ulong)(digit >> 63);
+            var abs = (uint)(((ulong)digit ^ signMask) - signMask);
+            var entry = ScanRow(table.Slice(w * CombRow * LimbsPerPoint, CombRow * LimbsPerPoint), (abs - 1) & 0x7F);
+            entry.Y = FieldElement.Select(signMask, entry.Y, FieldElement.Negate(entry.Y));
             var sum = ProjectivePoint.AddMixed(acc, entry);
 
-            // Keep the sum unless the digit is 0: mask is all ones when digit ≠ 0.
-            var keep = 0UL - (ulong)((digit | (0u - digit)) >> 31);
+            // Keep the sum unless the digit is 0 (then the scan matched nothing and the "entry" is (0, 0)).
+            var keep = 0UL - (ulong)((abs | (0u - abs)) >> 31);
             acc = ProjectivePoint.Select(keep, acc, sum);
         }
 
         return acc;
     }
 
-    /// <summary>Reads entry <paramref name="digit"/> of a 16-entry row by touching every entry under a mask.</summary>
+    /// <summary>The 64 bits of k starting at <paramref name="bit"/> (zeros past the top); public positions only.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static AffinePoint ScanRow(ReadOnlySpan<ulong> row, uint digit)
+    private static ulong Bits(in Scalar k, int bit)
+    {
+        var limb = bit >> 6;
+        var shift = bit & 63;
+        var lo = Limb(k, limb) >> shift;
+        var hi = shift == 0 ? 0 : Limb(k, limb + 1) << (64 - shift);
+        return lo | hi;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Limb(in Scalar k, int i) => i switch
+    {
+        0 => k.L0,
+        1 => k.L1,
+        2 => k.L2,
+        3 => k.L3,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// Reads entry <paramref name="index"/> of a row by touching every entry under a mask; an index past the row
+    /// (digit 0 maps to 127) yields (0, 0).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static AffinePoint ScanRow(ReadOnlySpan<ulong> row, uint index)
     {
         ref var r = ref MemoryMarshal.GetReference(row);
         ulong x0 = 0, x1 = 0, x2 = 0, x3 = 0, y0 = 0, y1 = 0, y2 = 0, y3 = 0;
         for (var j = 0; j < CombRow; j++)
         {
-            // (j ^ digit) − 1 has its top bit set only when j == digit.
-            var m = 0UL - (ulong)((((uint)j ^ digit) - 1u) >> 31);
+            // (j ^ index) − 1 has its top bit set only when j == index (both are below 128).
+            var m = 0UL - (ulong)((((uint)j ^ index) - 1u) >> 31);
             ref var e = ref Unsafe.Add(ref r, j * LimbsPerPoint);
             x0 |= e & m;
             x1 |= Unsafe.Add(ref e, 1) & m;
