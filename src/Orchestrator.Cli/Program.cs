@@ -6,4 +6,5 @@ root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(AttestCommand.Create());
 root.Subcommands.Add(ChainCommand.Create());
+root.Subcommands.Add(DbCommand.Create());
 return await root.Parse(args).InvokeAsync();
