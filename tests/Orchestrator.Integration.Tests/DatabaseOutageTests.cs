@@ -7,11 +7,9 @@ namespace Orchestrator.Integration.Tests;
 /// <summary>PostgreSQL stops for a few seconds mid-deal: the cluster retries and completes.</summary>
 public sealed class DatabaseOutageTests(PostgresDatabase database, ITestOutputHelper output) : IClassFixture<PostgresDatabase>
 {
-    // Fails today on a grain defect this test found: after a WriteStateAsync that failed while the
-    // database was away, TaskGrain.AdvanceAsync notifies the deal from its unpersisted in-memory state
-    // (IsFinal && !DealNotified), so the deal counts the task final while the task grain, reloaded,
-    // is still Revealing. Enable once a failed write deactivates the grain (or restores its state).
-    [PostgresFact(KnownDefect = "TaskGrain notifies the deal from unpersisted state after a failed write (Orchestrator.Grains); see the comment above")]
+    // A write that fails while the database is away deactivates the grain (FencedWrites), so no
+    // grain acts on state it could not persist; callers retry and the deal completes.
+    [PostgresFact]
     public async Task The_cluster_survives_a_database_outage_and_completes_the_deal()
     {
         await using var cluster = await PgCluster.StartAsync(database.ConnectionString, "it-outage", 2);

@@ -50,7 +50,7 @@ public sealed partial class DealGrain(
         {
             try
             {
-                await state.WriteStateAsync(cancellationToken);
+                await state.WriteOrResetAsync(this, cancellationToken);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -88,7 +88,7 @@ public sealed partial class DealGrain(
         state.State.FinalBits = new byte[(spec.BotSize + 7) / 8];
         state.State.CreatedAt = now;
         state.State.Outbox.Add(new DealAcceptedV1($"deal-accepted:{DealId}", now, DealId, spec.Requester, spec.BotFirst, spec.BotSize, spec.Trust, spec.Tag.Bits));
-        await state.WriteStateAsync();
+        await state.WriteOrResetAsync(this);
         await outbox.PublishAsync(state.State.Outbox);
         await FanOutAsync();
         await ArmDeadlineReminderAsync();
@@ -130,7 +130,7 @@ public sealed partial class DealGrain(
         {
             s.Finished = true;
             s.Outbox.Add(new DealFinishedV1($"deal-finished:{DealId}", clock.UtcNow, DealId, s.Completed, s.Failed));
-            await state.WriteStateAsync();
+            await state.WriteOrResetAsync(this);
             _dirty = false;
             await outbox.PublishAsync(s.Outbox);
             await UnregisterDeadlineReminderAsync();
@@ -204,7 +204,7 @@ public sealed partial class DealGrain(
 
         await router.FanOutAsync(GrainFactory, s.Ticket!.Requirements.DispatchClass, entries, (int)(DealId.GetHashCode() & 0x7fffffff) % router.Shards);
         s.Dispatched = true;
-        await state.WriteStateAsync();
+        await state.WriteOrResetAsync(this);
     }
 
     private async Task ArmDeadlineReminderAsync()
@@ -233,7 +233,7 @@ public sealed partial class DealGrain(
             if (_dirty)
             {
                 _dirty = false;
-                await state.WriteStateAsync();
+                await state.WriteOrResetAsync(this);
             }
         }, new GrainTimerCreationOptions { DueTime = options.Value.WriteBehindInterval, Period = options.Value.WriteBehindInterval, Interleave = false });
     }

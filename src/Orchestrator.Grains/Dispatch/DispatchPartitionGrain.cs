@@ -53,7 +53,7 @@ public sealed class DispatchPartitionGrain(
             });
         }
 
-        await state.WriteStateAsync();
+        await state.WriteOrResetAsync(this);
     }
 
     public async Task<IReadOnlyList<TaskTicket>> TakeAsync(DispatchRequest request)
@@ -87,7 +87,7 @@ public sealed class DispatchPartitionGrain(
         if (taken.Count > 0)
         {
             runs.RemoveAll(r => r.Remaining <= 0);
-            await state.WriteStateAsync();
+            await state.WriteOrResetAsync(this);
         }
 
         return taken;

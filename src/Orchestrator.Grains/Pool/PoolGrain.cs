@@ -30,7 +30,7 @@ public sealed class PoolGrain(
         }
 
         state.State.Policy = policy;
-        await state.WriteStateAsync();
+        await state.WriteOrResetAsync(this);
     }
 
     public async Task AuthorizeAsync(IReadOnlyList<Address> workers)
@@ -41,7 +41,7 @@ public sealed class PoolGrain(
             state.State.Revoked.Remove(worker);
         }
 
-        await state.WriteStateAsync();
+        await state.WriteOrResetAsync(this);
     }
 
     public async Task RevokeAsync(IReadOnlyList<Address> workers)
@@ -52,7 +52,7 @@ public sealed class PoolGrain(
             state.State.Revoked.Add(worker);
         }
 
-        await state.WriteStateAsync();
+        await state.WriteOrResetAsync(this);
         await Task.WhenAll(workers.Select(w => GrainFactory.Worker(w).RevokeAsync()));
     }
 
@@ -67,7 +67,7 @@ public sealed class PoolGrain(
     {
         if (state.State.Seen.Add(worker))
         {
-            await state.WriteStateAsync();
+            await state.WriteOrResetAsync(this);
         }
     }
 

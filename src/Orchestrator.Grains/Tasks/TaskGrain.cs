@@ -175,9 +175,20 @@ public sealed class TaskGrain(
         {
             await CommitAsync(run, step, now);
         }
-        else if (run.Status.IsFinal() && !state.State.DealNotified)
+        else if (run.Status.IsFinal())
         {
+            // Only the deal nudges, and only tasks it believes open: its notice was lost (silo or
+            // database loss), so send it again; the deal counts each index once.
             await NotifyDealAsync(run);
+        }
+        else if (run.Status == TaskStatus.Revealing && run.RevealDeadline is { } deadline)
+        {
+            // Reveal requests are one-way and held in memory by worker grains: repeat them to the
+            // winners who have not revealed (at least once; a worker reveals each task once).
+            foreach (var winner in run.Replicates.Where(r => r.Status == ReplicateStatus.Contributed && r.ResultHash == run.ConsensusHash))
+            {
+                _ = GrainFactory.Worker(winner.Worker).RevealRequestedAsync(run.TaskId, deadline);
+            }
         }
 
         await DeliverOutcomesAsync();
@@ -209,17 +220,7 @@ public sealed class TaskGrain(
             }
         }
 
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Another activation may have written (ETag fence): drop our in-memory view and re-read.
-            _run = null;
-            await state.ReadStateAsync();
-            throw;
-        }
+        await state.WriteOrResetAsync(this); // a failed write deactivates: nothing below runs on unsaved state
 
         await outbox.PublishAsync(state.State.Outbox);
         foreach (var effect in step.Effects)
@@ -259,7 +260,6 @@ public sealed class TaskGrain(
     private async Task NotifyDealAsync(TaskRun run)
     {
         await GrainFactory.Deal(run.Terms.DealId).OnTaskFinalAsync(new TaskFinalNotice(run.Terms.Index, run.Status));
-        state.State.DealNotified = true; // persisted with the next write; a lost flag only means one more idempotent notice
     }
 
     private Task DeliverOutcomesAsync()

@@ -64,7 +64,7 @@ public sealed class TaskGrainState
     [Id(15)] public List<IIntegrationEvent> Outbox { get; set; } = [];
     [Id(16)] public int OutstandingRequests { get; set; }
     [Id(17)] public DateTimeOffset? LastRequestAt { get; set; }
-    [Id(18)] public bool DealNotified { get; set; }
+    // Id 18 (DealNotified) is retired: a nudged final task always re-notifies its deal.
     [Id(19)] public List<PendingOutcome> PendingOutcomes { get; set; } = [];
     [Id(20)] public DateTimeOffset? FirstAssignedAt { get; set; }
 

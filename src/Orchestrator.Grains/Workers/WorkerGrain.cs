@@ -60,7 +60,7 @@ public sealed partial class WorkerGrain(
         {
             try
             {
-                await state.WriteStateAsync(cancellationToken);
+                await state.WriteOrResetAsync(this, cancellationToken);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -110,7 +110,7 @@ public sealed partial class WorkerGrain(
         s.LastSeen = clock.UtcNow;
         _lastHeartbeat = clock.UtcNow;
         _pending.Clear();
-        await state.WriteStateAsync();
+        await state.WriteOrResetAsync(this);
         _dirty = false;
         if (firstTime)
         {
@@ -233,7 +233,7 @@ public sealed partial class WorkerGrain(
             if (outcome.Won) s.Wins++;
             else s.Losses++;
             s.Score = score;
-            await state.WriteStateAsync(); // score changes are written through
+            await state.WriteOrResetAsync(this); // score changes are written through
             _dirty = false;
             return;
         }
@@ -247,7 +247,7 @@ public sealed partial class WorkerGrain(
         if (state.State.State == WorkerState.Active)
         {
             state.State.State = WorkerState.Draining;
-            await state.WriteStateAsync();
+            await state.WriteOrResetAsync(this);
             _dirty = false;
         }
     }
@@ -257,7 +257,7 @@ public sealed partial class WorkerGrain(
         await ReleaseRunningAsync(ReplicateStatus.Abandoned);
         state.State.State = WorkerState.Revoked;
         state.State.SessionId = string.Empty;
-        await state.WriteStateAsync();
+        await state.WriteOrResetAsync(this);
         _dirty = false;
     }
 
@@ -280,7 +280,7 @@ public sealed partial class WorkerGrain(
         s.SessionId = string.Empty;
         s.LostCount++;
         s.Outbox.Add(new WorkerLostV1($"worker-lost:{Worker}:{s.LostCount}", now, Worker, released));
-        await state.WriteStateAsync();
+        await state.WriteOrResetAsync(this);
         _dirty = false;
         await outbox.PublishAsync(s.Outbox);
         GrainTelemetry.WorkersLost.Add(1);
@@ -399,7 +399,7 @@ public sealed partial class WorkerGrain(
             {
                 _dirty = false;
                 state.State.LastSeen = _lastHeartbeat;
-                await state.WriteStateAsync();
+                await state.WriteOrResetAsync(this);
             }
         }, new GrainTimerCreationOptions { DueTime = options.Value.WriteBehindInterval, Period = options.Value.WriteBehindInterval, Interleave = false });
     }

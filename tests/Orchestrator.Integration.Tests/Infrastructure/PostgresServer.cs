@@ -117,17 +117,4 @@ public sealed class PostgresFactAttribute : FactAttribute
             Skip = reason;
         }
     }
-
-    /// <summary>A known defect outside this project that makes the fact fail: skipped with this reason, shown in every run.</summary>
-    public string? KnownDefect
-    {
-        get => Skip;
-        init
-        {
-            if (value is not null)
-            {
-                Skip = value;
-            }
-        }
-    }
 }
