@@ -74,8 +74,12 @@ public sealed record DealView(
     [property: Id(6)] DateTimeOffset FinalDeadline,
     [property: Id(7)] int Trust,
     [property: Id(8)] int CategoryId,
-    [property: Id(9)] uint TeeTag)
+    [property: Id(9)] uint TeeTag,
+    [property: Id(10)] int Reopens)
 {
+    /// <summary>Consensus rounds of the final tasks: one each, plus one per reopen.</summary>
+    public int ConsensusRounds => Completed + Reopens;
+
     /// <summary>Tasks not yet in a final status.</summary>
     public int Open => BotSize - Completed - Failed;
 

@@ -115,6 +115,6 @@ public sealed record TaskView(
     [property: Id(7)] DateTimeOffset? RevealDeadline,
     [property: Id(8)] int Reopens);
 
-/// <summary>Where the task of a final notice ended.</summary>
+/// <summary>Where the task of a final notice ended, and how often it reopened on the way.</summary>
 [GenerateSerializer, Immutable, Alias("orch.task-final.v1")]
-public sealed record TaskFinalNotice([property: Id(0)] long Index, [property: Id(1)] TaskStatus Status);
+public sealed record TaskFinalNotice([property: Id(0)] long Index, [property: Id(1)] TaskStatus Status, [property: Id(2)] int Reopens = 0);

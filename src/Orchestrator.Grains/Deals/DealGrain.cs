@@ -32,7 +32,7 @@ public sealed partial class DealGrain(
     private bool _dirty;
     private IGrainTimer? _flushTimer;
 
-    private Hash32 DealId => Hash32.Parse(this.GetPrimaryKeyString());
+    private Hash32 DealId => field.IsZero ? field = Hash32.Parse(this.GetPrimaryKeyString()) : field;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -101,11 +101,11 @@ public sealed partial class DealGrain(
         var s = state.State;
         if (s.Spec is null || s.Ticket is null)
         {
-            return Task.FromResult(new DealView(DealId, false, 0, 0, 0, default, default, 0, 0, 0));
+            return Task.FromResult(new DealView(DealId, false, 0, 0, 0, default, default, 0, 0, 0, 0));
         }
 
         var final = Deadlines.Final(s.Spec.StartTime, s.Ticket.Timeref);
-        return Task.FromResult(new DealView(DealId, true, s.Spec.BotSize, s.Completed, s.Failed, s.Spec.StartTime, final, s.Spec.Trust, s.Spec.CategoryId, s.Spec.Tag.Bits));
+        return Task.FromResult(new DealView(DealId, true, s.Spec.BotSize, s.Completed, s.Failed, s.Spec.StartTime, final, s.Spec.Trust, s.Spec.CategoryId, s.Spec.Tag.Bits, s.Reopens));
     }
 
     public async Task OnTaskFinalAsync(TaskFinalNotice notice)
@@ -123,6 +123,7 @@ public sealed partial class DealGrain(
         }
 
         s.MarkFinal(offset);
+        s.Reopens += notice.Reopens;
         if (notice.Status == TaskStatus.Completed) s.Completed++;
         else s.Failed++;
 
@@ -176,12 +177,13 @@ public sealed partial class DealGrain(
 
         // Reconcile: every task not known to be final applies time (timeouts, reveal deadline, the final
         // deadline) and re-requests replicates it lacks. One-way, so the deal never waits on its tasks.
-        for (var offset = 0; offset < s.Spec.BotSize; offset++)
+        var spec = s.Spec.ToDomain();
+        for (var offset = 0; offset < spec.BotSize; offset++)
         {
             if (!s.IsFinal(offset))
             {
-                var index = s.Spec.BotFirst + offset;
-                var ticket = new TaskTicket(s.Ticket, index, s.Spec.ToDomain().ParamsAt(offset));
+                var index = spec.BotFirst + offset;
+                var ticket = new TaskTicket(s.Ticket, index, spec.ParamsAt(offset));
                 _ = GrainFactory.Task(ticket.TaskId).NudgeAsync(ticket);
             }
         }

@@ -19,6 +19,7 @@ public sealed class DealGrainState
     [Id(7)] public bool Finished { get; set; }
     [Id(8)] public List<IIntegrationEvent> Outbox { get; set; } = [];
     [Id(9)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(10)] public int Reopens { get; set; }
 
     public bool IsFinal(int offset) => (FinalBits[offset >> 3] & (1 << (offset & 7))) != 0;
 

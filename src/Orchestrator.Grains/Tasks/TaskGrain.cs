@@ -28,7 +28,7 @@ public sealed class TaskGrain(
     private TaskRun? _run;
     private IGrainTimer? _revealTimer;
 
-    private Hash32 TaskId => Hash32.Parse(this.GetPrimaryKeyString());
+    private Hash32 TaskId => field.IsZero ? field = Hash32.Parse(this.GetPrimaryKeyString()) : field;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -259,7 +259,7 @@ public sealed class TaskGrain(
 
     private async Task NotifyDealAsync(TaskRun run)
     {
-        await GrainFactory.Deal(run.Terms.DealId).OnTaskFinalAsync(new TaskFinalNotice(run.Terms.Index, run.Status));
+        await GrainFactory.Deal(run.Terms.DealId).OnTaskFinalAsync(new TaskFinalNotice(run.Terms.Index, run.Status, run.Reopens));
     }
 
     private Task DeliverOutcomesAsync()

@@ -82,8 +82,7 @@ public sealed class DemoRunner(IGrainFactory grains)
         var contributions = views.Sum(v => v.Contributions);
         var penalised = views.Where(v => v.Losses > 0).ToList();
         var lost = views.Count(v => v.State == WorkerState.Lost);
-        var rounds = view.Completed + await CountReopensAsync(deal, view);
-        return new DemoSummary(deal.DealId, settings.Tasks, view.Completed, view.Failed, contributions, rounds, penalised, views, lost, elapsed);
+        return new DemoSummary(deal.DealId, settings.Tasks, view.Completed, view.Failed, contributions, view.ConsensusRounds, penalised, views, lost, elapsed);
     }
 
     /// <summary>A fresh off-chain deal for the settings, with its id derived the PoCo way from a random request hash.</summary>
@@ -95,17 +94,5 @@ public sealed class DemoRunner(IGrainFactory grains)
             dealId, Address.Parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"), Address.Parse("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"), Address.Zero,
             settings.CategoryId, settings.Trust, settings.Tee ? new TeeTag(TeeTag.Tee | TeeTag.Scone) : TeeTag.NoTee, 0, settings.Tasks,
             1_000_000_000, start ?? DateTimeOffset.UtcNow, 1, 256, false, "demo", []);
-    }
-
-    private async Task<int> CountReopensAsync(DealSpecMessage deal, DealView view)
-    {
-        if (deal.Trust <= 1)
-        {
-            return 0;
-        }
-
-        var sample = await Task.WhenAll(Enumerable.Range(0, deal.BotSize).Select(i =>
-            grains.Task(ProtocolIds.TaskId(deal.DealId, (ulong)(deal.BotFirst + i))).GetViewAsync()));
-        return sample.Sum(t => t.Reopens);
     }
 }
