@@ -44,7 +44,7 @@ public sealed class DatabaseOutageTests(PostgresDatabase database, ITestOutputHe
             Assert.Equal(1_000, view.Completed + view.Failed);
             await Task.Delay(500);
             var cycled = await FinalEvents.CycleUnpublishedAsync(cluster, dealId, 1_000, ledgers);
-            output.WriteLine($"{cycled} task grains re-published their outbox on reactivation; {driver.Recoveries} worker sessions replaced, {driver.Released} replicates released or revealed");
+            output.WriteLine($"{cycled} task grains re-published their outbox on reactivation; {driver.Recoveries} worker sessions resumed");
             Assert.Equal(1_000, await FinalEvents.AssertEachTaskFinalOnceAsync(cluster.Client, dealId, 1_000, ledgers));
         }
         finally

@@ -38,12 +38,16 @@ public enum RegistrationOutcome
     InvalidCapabilities = 2,
 }
 
-/// <summary>The answer to a registration, with what the worker still holds (a resumed session).</summary>
+/// <summary>
+/// The answer to a registration. <paramref name="Held"/> lists the replicates this worker holds and
+/// has not contributed yet: a resumed session runs them (again, when its own journal does not show
+/// them done); reveals it still owes arrive as commands at its next poll.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("orch.worker-registration.v1")]
 public sealed record WorkerRegistration(
     [property: Id(0)] RegistrationOutcome Outcome,
     [property: Id(1)] string Message,
-    [property: Id(2)] IReadOnlyList<Assignment> Held,
+    [property: Id(2)] IReadOnlyList<AssignCommand> Held,
     [property: Id(3)] int Score);
 
 /// <summary>Something the cluster tells a worker.</summary>

@@ -19,7 +19,8 @@ namespace Orchestrator.Grains.Workers;
 /// One worker: its session, capabilities, score and held replicates; the only grain its heartbeats
 /// touch. It pulls work for its worker from the dispatch partitions of the classes it can serve, and
 /// declares the worker lost when heartbeats stop (a grain timer while active; a reminder wakes it
-/// after a silo loss). Held replicates are written behind: the task grains hold the truth.
+/// after a silo loss). New holdings are written through (once per batch); their later phases are
+/// written behind, since the task grains hold the truth.
 /// </summary>
 public sealed partial class WorkerGrain(
     [PersistentState("worker", StorageNames.Default)] IPersistentState<WorkerGrainState> state,
@@ -38,7 +39,7 @@ public sealed partial class WorkerGrain(
     private IGrainTimer? _flushTimer;
     private PoolPolicy _policy = PoolPolicy.Default;
 
-    private Address Worker => Address.Parse(this.GetPrimaryKeyString());
+    private Address Worker => field == default ? field = Address.Parse(this.GetPrimaryKeyString()) : field;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -119,8 +120,9 @@ public sealed partial class WorkerGrain(
 
         await this.RegisterOrUpdateReminder(LivenessReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartLivenessTimer();
-        var held = s.Held.Values.Select(h => h.Assignment).ToList();
-        return new WorkerRegistration(RegistrationOutcome.Accepted, string.Empty, held, s.Score);
+        var running = s.Held.Values.Where(h => h.Phase == HeldPhase.Running).Select(h => new AssignCommand(h.Assignment, h.EnclaveKey)).ToList();
+        await RequeueOwedRevealsAsync();
+        return new WorkerRegistration(RegistrationOutcome.Accepted, string.Empty, running, s.Score);
     }
 
     public Task<bool> HeartbeatAsync(string sessionId)
@@ -312,6 +314,22 @@ public sealed partial class WorkerGrain(
         }
     }
 
+    /// <summary>A resumed session owes the reveals its contributed winners are waiting for; ask their tasks.</summary>
+    private async Task RequeueOwedRevealsAsync()
+    {
+        var contributed = state.State.Held.Where(h => h.Value.Phase == HeldPhase.Contributed).Select(h => h.Key).ToList();
+        var views = await Task.WhenAll(contributed.Select(taskId => GrainFactory.Task(taskId).GetViewAsync()));
+        foreach (var view in views)
+        {
+            var owed = view.Status == TaskStatus.Revealing && view.RevealDeadline is not null
+                && view.Replicates.Any(r => r.Worker == Worker && r.Status == ReplicateStatus.Contributed && r.ResultHash == view.ConsensusHash);
+            if (owed)
+            {
+                _pending.Add(new RevealCommand(view.TaskId, view.RevealDeadline!.Value));
+            }
+        }
+    }
+
     private async Task<List<WorkerCommand>> TakeWorkAsync(int room)
     {
         var s = state.State;
@@ -350,7 +368,10 @@ public sealed partial class WorkerGrain(
 
         if (commands.Count > 0)
         {
-            MarkDirty();
+            // Written through, once per batch: what a worker was handed must survive a silo loss, so a
+            // resumed session gets it back and a lost worker's replicates can be released.
+            await state.WriteOrResetAsync(this);
+            _dirty = false;
         }
 
         return commands;

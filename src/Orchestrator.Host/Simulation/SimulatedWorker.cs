@@ -30,6 +30,7 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
     private readonly byte[] _key = Secp256k1.NewPrivateKey();
     private readonly Dictionary<Hash32, Hash32> _digests = [];
     private int _taken;
+    private int _sessions;
     private int _faultToggle;
 
     /// <summary>The worker's address.</summary>
@@ -59,59 +60,104 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
         return new Hash32(SHA256.HashData(input));
     }
 
-    /// <summary>Registers and serves until cancelled (or until it vanishes).</summary>
+    /// <summary>Sessions opened after the first (the cluster lost a silo or the database, or dropped this worker).</summary>
+    public int Resumptions { get; private set; }
+
+    /// <summary>
+    /// Registers and serves until cancelled (or until it vanishes). A failed call or a dropped session
+    /// is not the end: the worker backs off, registers again and gets back what it still holds, as the
+    /// real agent does when its stream breaks. Only a refusal (not authorized) stops it.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var grain = grains.Worker(Address);
-        var session = Guid.NewGuid().ToString("n");
-        var hello = new WorkerHello(Address, new CapabilitiesMessage(tee, 4, 8192, false, slots, []), session, tee != TeeKind.None);
-        var registration = await grain.RegisterAsync(hello);
-        if (registration.Outcome != RegistrationOutcome.Accepted)
-        {
-            throw new InvalidOperationException($"worker {Address} was refused: {registration.Message}");
-        }
-
+        string? session = null;
         var idle = 0;
+        var failures = 0;
         var running = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var poll = await grain.PollAsync(session, Math.Max(0, slots - running));
-            if (!poll.Registered)
+            try
             {
-                return; // the cluster dropped us (lost or revoked)
-            }
-
-            foreach (var command in poll.Commands)
-            {
-                switch (command)
+                if (session is null)
                 {
-                    case AssignCommand assign:
-                        _taken++;
-                        if (behavior == WorkerBehavior.Vanishing && _taken > VanishAfter)
-                        {
-                            Vanished = true;
-                            return; // holding this replicate, silently
-                        }
+                    session = Guid.NewGuid().ToString("n");
+                    var hello = new WorkerHello(Address, new CapabilitiesMessage(tee, 4, 8192, false, slots, []), session, tee != TeeKind.None);
+                    var registration = await grain.RegisterAsync(hello);
+                    if (registration.Outcome != RegistrationOutcome.Accepted)
+                    {
+                        throw new InvalidOperationException($"worker {Address} was refused: {registration.Message}");
+                    }
 
-                        await RunAssignmentAsync(grain, assign);
-                        break;
-                    case RevealCommand reveal when _digests.TryGetValue(reveal.TaskId, out var digest):
-                        Count(await grain.RevealAsync(reveal.TaskId, digest));
-                        break;
-                    case CancelCommand cancel:
-                        _digests.Remove(cancel.TaskId);
-                        break;
+                    if (_sessions++ > 0)
+                    {
+                        Resumptions++;
+                    }
+
+                    // Run what we still hold; a contribution whose answer was lost is sent again with the
+                    // journaled digest (the task refuses a duplicate, so this is safe).
+                    foreach (var held in registration.Held)
+                    {
+                        await RunAssignmentAsync(grain, held);
+                    }
+                }
+
+                var poll = await grain.PollAsync(session, Math.Max(0, slots - running));
+                failures = 0;
+                if (!poll.Registered)
+                {
+                    session = null; // dropped (declared lost while we were cut off): open a new session
+                    continue;
+                }
+
+                foreach (var command in poll.Commands)
+                {
+                    switch (command)
+                    {
+                        case AssignCommand assign:
+                            _taken++;
+                            if (behavior == WorkerBehavior.Vanishing && _taken > VanishAfter)
+                            {
+                                Vanished = true;
+                                return; // holding this replicate, silently
+                            }
+
+                            await RunAssignmentAsync(grain, assign);
+                            break;
+                        case RevealCommand reveal when _digests.TryGetValue(reveal.TaskId, out var digest):
+                            Count(await grain.RevealAsync(reveal.TaskId, digest));
+                            break;
+                        case CancelCommand cancel:
+                            _digests.Remove(cancel.TaskId);
+                            break;
+                    }
+                }
+
+                if (poll.Commands.Count == 0)
+                {
+                    idle = Math.Min(idle + 1, 6);
+                    await Task.Delay(TimeSpan.FromMilliseconds(2 << idle), cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    idle = 0;
                 }
             }
-
-            if (poll.Commands.Count == 0)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                idle = Math.Min(idle + 1, 6);
-                await Task.Delay(TimeSpan.FromMilliseconds(2 << idle), cancellationToken).ConfigureAwait(false);
+                return;
             }
-            else
+            catch (InvalidOperationException ex) when (ex.Message.Contains("was refused", StringComparison.Ordinal))
             {
-                idle = 0;
+                throw;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The cluster is recovering: back off with jitter, then resume with a new session.
+                session = null;
+                failures = Math.Min(failures + 1, 5);
+                var delay = TimeSpan.FromMilliseconds((100 << failures) * (0.5 + Random.Shared.NextDouble()));
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -119,10 +165,13 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
     private async Task RunAssignmentAsync(IWorkerGrain grain, AssignCommand assign)
     {
         var a = assign.Assignment;
-        var digest = HonestDigest(a.TaskId, a.Params);
-        if (behavior == WorkerBehavior.Faulty && (_faultToggle++ & 1) == 1)
+        if (!_digests.TryGetValue(a.TaskId, out var digest))
         {
-            digest = new Hash32(SHA256.HashData([.. Address.Bytes, .. a.TaskId.ToArray()]));
+            digest = HonestDigest(a.TaskId, a.Params);
+            if (behavior == WorkerBehavior.Faulty && (_faultToggle++ & 1) == 1)
+            {
+                digest = new Hash32(SHA256.HashData([.. Address.Bytes, .. a.TaskId.ToArray()]));
+            }
         }
 
         var resultHash = ProtocolIds.ResultHash(a.TaskId, digest);
