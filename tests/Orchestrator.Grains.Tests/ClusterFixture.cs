@@ -4,6 +4,7 @@ using Orchestrator.Domain.Deals;
 using Orchestrator.Grains;
 using Orchestrator.Grains.Bus;
 using Orchestrator.Grains.Infrastructure;
+using Orchestrator.Host.Hosting;
 using Orleans.TestingHost;
 
 namespace Orchestrator.Grains.Tests;
@@ -32,7 +33,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage(StorageNames.Default);
+            silo.AddOrchestratorMemoryStorage();
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton(new OrchestratorClock(Time));
             silo.Services.AddSingleton(new CategoryCatalog([TestCategory]));

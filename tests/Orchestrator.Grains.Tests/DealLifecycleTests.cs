@@ -115,3 +115,31 @@ public sealed class DealLifecycleTests(ClusterFixture fixture)
         }
     }
 }
+
+[Collection(ClusterCollection.Name)]
+public sealed class PersistenceTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task A_task_reloaded_from_storage_keeps_its_hashes_addresses_and_replicates()
+    {
+        var deal = Deals.New(fixture, tasks: 1, trust: 3);
+        await fixture.Grains.Deal(deal.DealId).CreateAsync(deal);
+        var worker = new ManualWorker(fixture.Grains, slots: 1);
+        await worker.RegisterAsync();
+        var assignment = Assert.Single(await worker.TakeAsync(1)).Assignment;
+        Assert.True((await worker.ContributeAsync(assignment.TaskId, ManualWorker.Digest(assignment))).Accepted);
+        var task = fixture.Grains.Task(assignment.TaskId);
+        var before = await task.GetViewAsync();
+
+        await fixture.Cluster.DeactivateAsync(task);
+        await fixture.Cluster.DeactivateAsync(fixture.Grains.Worker(worker.Address));
+        var after = await task.GetViewAsync();
+
+        Assert.Equal(before.DealId, after.DealId);
+        var replicate = Assert.Single(after.Replicates);
+        Assert.Equal(worker.Address, replicate.Worker);
+        Assert.Equal(before.Replicates[0].ResultHash, replicate.ResultHash);
+        Assert.Contains(assignment.TaskId, (await worker.Grain.GetViewAsync()).Assignments);
+        Assert.Equal(Domain.Tasks.TaskRefusalCode.AlreadyContributed, (await worker.ContributeAsync(assignment.TaskId, ManualWorker.Digest(assignment))).Refusal);
+    }
+}

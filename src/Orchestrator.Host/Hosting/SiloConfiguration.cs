@@ -46,7 +46,7 @@ public static class SiloConfiguration
         switch (options.Storage)
         {
             case StorageKind.Memory:
-                silo.AddMemoryGrainStorage(Grains.Infrastructure.StorageNames.Default);
+                silo.AddOrchestratorMemoryStorage();
                 break;
             case StorageKind.Postgres:
                 break; // PostgresSilo.Configure below
