@@ -86,7 +86,7 @@ static (double SignUs, double RecoverUs) Ecdsa()
 {
     var key = Secp256k1.NewPrivateKey();
     var hash = new byte[32];
-    for (var i = 0; i < 50; i++) Secp256k1.TryRecoverAddress(hash, Secp256k1.Sign(hash, key), out _);
+    for (var i = 0; i < 3000; i++) Secp256k1.TryRecoverAddress(hash, Secp256k1.Sign(hash, key), out _);
     const int n = 500;
     var sw = Stopwatch.StartNew();
     Signature s = null!;

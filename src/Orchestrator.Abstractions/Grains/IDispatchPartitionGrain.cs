@@ -3,14 +3,19 @@ using Orchestrator.Domain.Crypto;
 
 namespace Orchestrator.Abstractions.Grains;
 
-/// <summary>A run of consecutive tasks of one deal waiting to be handed out, or a single extra replicate request.</summary>
+/// <summary>
+/// A run of consecutive tasks of one deal waiting to be handed out, or a single extra replicate request.
+/// A <paramref name="Soft"/> entry (a task asking for one more replicate) is kept in memory only: the
+/// task re-asks when its request goes stale, so persisting it would only cost writes.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("orch.dispatch-entry.v1")]
 public sealed record DispatchEntry(
     [property: Id(0)] DealTicket Deal,
     [property: Id(1)] long FirstIndex,
     [property: Id(2)] int Count,
     [property: Id(3)] IReadOnlyList<string> TaskParams,
-    [property: Id(4)] IReadOnlyList<Address> Excluded);
+    [property: Id(4)] IReadOnlyList<Address> Excluded,
+    [property: Id(5)] bool Soft = false);
 
 /// <summary>Who is asking for work.</summary>
 [GenerateSerializer, Immutable, Alias("orch.dispatch-request.v1")]

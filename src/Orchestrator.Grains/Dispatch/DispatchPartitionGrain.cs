@@ -19,9 +19,19 @@ public sealed class QueuedRun
     [Id(5)] public IReadOnlyList<Address> Excluded { get; set; } = [];
 
     public long Remaining => EndIndex - NextIndex;
+
+    public static QueuedRun From(DispatchEntry entry) => new()
+    {
+        Deal = entry.Deal,
+        FirstIndex = entry.FirstIndex,
+        NextIndex = entry.FirstIndex,
+        EndIndex = entry.FirstIndex + entry.Count,
+        TaskParams = entry.TaskParams,
+        Excluded = entry.Excluded,
+    };
 }
 
-/// <summary>A dispatch partition's persisted queue (state name "dispatch").</summary>
+/// <summary>A dispatch partition's persisted queue (state name "dispatch"): the deals' runs only.</summary>
 [GenerateSerializer, Alias("orch.state.dispatch.v1")]
 public sealed class DispatchState
 {
@@ -30,37 +40,59 @@ public sealed class DispatchState
 }
 
 /// <summary>
-/// One shard of one dispatch class. The queue holds runs of task indices, not one entry per task,
-/// so a deal of a million tasks costs a few hundred entries. Takes and enqueues are persisted before
-/// they return: a ticket handed out is never handed out again by this partition, and a ticket that
-/// is lost in flight is re-requested by its task when the deal reconciles.
+/// One shard of one dispatch class. Deals' tasks wait as runs of indices (a deal of a million tasks
+/// costs a few hundred entries), persisted before an enqueue or a take returns. Extra replicate
+/// requests from tasks are soft: held in memory, served first (their tasks are already running),
+/// never written — a request lost with a silo goes stale and its task asks again when the deal
+/// reconciles. Writing them made every take serialize an ever longer queue.
 /// </summary>
 public sealed class DispatchPartitionGrain(
     [PersistentState("dispatch", StorageNames.Default)] IPersistentState<DispatchState> state) : Grain, IDispatchPartitionGrain
 {
+    private readonly List<QueuedRun> _soft = [];
+
     public async Task EnqueueAsync(IReadOnlyList<DispatchEntry> entries)
     {
+        var durable = false;
         foreach (var entry in entries)
         {
-            state.State.Runs.Add(new QueuedRun
+            if (entry.Soft)
             {
-                Deal = entry.Deal,
-                FirstIndex = entry.FirstIndex,
-                NextIndex = entry.FirstIndex,
-                EndIndex = entry.FirstIndex + entry.Count,
-                TaskParams = entry.TaskParams,
-                Excluded = entry.Excluded,
-            });
+                _soft.Add(QueuedRun.From(entry));
+            }
+            else
+            {
+                state.State.Runs.Add(QueuedRun.From(entry));
+                durable = true;
+            }
         }
 
-        await state.WriteOrResetAsync(this);
+        if (durable)
+        {
+            await state.WriteOrResetAsync(this);
+        }
     }
 
     public async Task<IReadOnlyList<TaskTicket>> TakeAsync(DispatchRequest request)
     {
         var capabilities = request.Capabilities.ToDomain();
         var taken = new List<TaskTicket>(Math.Min(request.Max, 64));
-        var runs = state.State.Runs;
+        TakeFrom(_soft, request, capabilities, taken);
+        var fromRuns = taken.Count;
+        TakeFrom(state.State.Runs, request, capabilities, taken);
+        if (taken.Count > fromRuns)
+        {
+            await state.WriteOrResetAsync(this);
+        }
+
+        return taken;
+    }
+
+    public Task<long> GetDepthAsync() => Task.FromResult(state.State.Runs.Sum(r => r.Remaining) + _soft.Sum(r => r.Remaining));
+
+    private static void TakeFrom(List<QueuedRun> runs, DispatchRequest request, Domain.Deals.WorkerCapabilities capabilities, List<TaskTicket> taken)
+    {
+        var exhausted = false;
         for (var i = 0; i < runs.Count && taken.Count < request.Max; i++)
         {
             var run = runs[i];
@@ -82,16 +114,13 @@ public sealed class DispatchPartitionGrain(
                 taken.Add(new TaskTicket(run.Deal, run.NextIndex, taskParams));
                 run.NextIndex++;
             }
+
+            exhausted |= run.Remaining <= 0;
         }
 
-        if (taken.Count > 0)
+        if (exhausted)
         {
             runs.RemoveAll(r => r.Remaining <= 0);
-            await state.WriteOrResetAsync(this);
         }
-
-        return taken;
     }
-
-    public Task<long> GetDepthAsync() => Task.FromResult(state.State.Runs.Sum(r => r.Remaining));
 }

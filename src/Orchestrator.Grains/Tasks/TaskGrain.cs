@@ -286,7 +286,7 @@ public sealed class TaskGrain(
 
         state.State.OutstandingRequests = (stale ? 0 : state.State.OutstandingRequests) + missing;
         state.State.LastRequestAt = now;
-        var entry = new DispatchEntry(state.State.Deal!, run.Terms.Index, 1, [state.State.Params], run.Holders.ToList());
+        var entry = new DispatchEntry(state.State.Deal!, run.Terms.Index, 1, [state.State.Params], run.Holders.ToList(), Soft: true);
         await router.EnqueueAsync(GrainFactory, state.State.Deal!.Requirements.DispatchClass, run.TaskId, Enumerable.Repeat(entry, missing).ToList());
     }
 

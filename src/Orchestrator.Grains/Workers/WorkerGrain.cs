@@ -34,6 +34,7 @@ public sealed partial class WorkerGrain(
     private readonly List<WorkerCommand> _pending = [];
     private DateTimeOffset _lastHeartbeat;
     private long _nextSweepTicks;
+    private int _emptySweeps;
     private bool _dirty;
     private IGrainTimer? _livenessTimer;
     private IGrainTimer? _flushTimer;
@@ -152,9 +153,12 @@ public sealed partial class WorkerGrain(
         {
             var assigned = await TakeWorkAsync(room);
             commands.AddRange(assigned);
-            if (assigned.Count == 0)
+            // An idle worker looks at the partitions less and less often (up to 16 intervals): a
+            // thousand idle workers sweeping every shard at full rate cost more than the work itself.
+            _emptySweeps = assigned.Count == 0 ? Math.Min(_emptySweeps + 1, 5) : 0;
+            if (_emptySweeps > 0)
             {
-                _nextSweepTicks = Environment.TickCount64 + (long)options.Value.IdleSweepInterval.TotalMilliseconds;
+                _nextSweepTicks = Environment.TickCount64 + ((long)options.Value.IdleSweepInterval.TotalMilliseconds << (_emptySweeps - 1));
             }
         }
 
