@@ -53,7 +53,7 @@ public sealed class TaskGrain(
             if (step.Refusal!.Code == TaskRefusalCode.AlreadyHoldsReplicate)
             {
                 // The ticket reached a worker that already holds this task: hand it on to someone else.
-                await RequestReplicasAsync(run, now, force: true);
+                await RequestReplicasAsync(run, now);
             }
 
             return new AssignResult(null, step.Refusal.Code, step.Refusal.Message);
@@ -73,7 +73,7 @@ public sealed class TaskGrain(
         }
 
         await CommitAsync(run, step, now);
-        await RequestReplicasAsync(run, now, force: false);
+        await RequestReplicasAsync(run, now);
         var deal = state.State.Deal!;
         var terms = run.Terms;
         var assignment = new Assignment(
@@ -92,7 +92,7 @@ public sealed class TaskGrain(
         GrainTelemetry.Contributions.Add(1, new KeyValuePair<string, object?>("result", step.Accepted ? "accepted" : step.Refusal!.Code.ToString()));
         if (!step.Accepted) return Refused(step, run);
         await CommitAsync(run, step, now, worker);
-        await RequestReplicasAsync(run, now, force: false);
+        await RequestReplicasAsync(run, now);
         var consensus = step.Effects.OfType<ConsensusReached>().FirstOrDefault();
         var revealNow = run.Status == TaskStatus.Revealing && resultHash == run.ConsensusHash;
         return TaskCallResult.Ok(run.Status, revealNow, consensus?.RevealDeadline ?? run.RevealDeadline);
@@ -131,7 +131,7 @@ public sealed class TaskGrain(
         if (step.Changed)
         {
             await CommitAsync(run, step, now);
-            await RequestReplicasAsync(run, now, force: false);
+            await RequestReplicasAsync(run, now);
         }
 
         return TaskCallResult.Ok(run.Status);
@@ -192,7 +192,10 @@ public sealed class TaskGrain(
         }
 
         await DeliverOutcomesAsync();
-        await RequestReplicasAsync(run, now, force: false);
+
+        // Reconciliation: earlier requests may have been lost with a partition (they are soft), and a
+        // ticket may have been lost between a take and its assignment; ask again for what is lacking.
+        await RequestReplicasAsync(run, now, reissue: true);
         if (run.Status != TaskStatus.Revealing)
         {
             await UnregisterRevealReminderAsync();
@@ -274,17 +277,27 @@ public sealed class TaskGrain(
         return Task.CompletedTask;
     }
 
-    private async Task RequestReplicasAsync(TaskRun run, DateTimeOffset now, bool force)
+    /// <summary>
+    /// Asks the dispatch partition for the replicates the task still lacks. Requests are soft (kept in
+    /// memory by the partition), so they are counted as outstanding only until they go stale or the
+    /// deal reconciles (<paramref name="reissue"/>): then the task forgets them and asks again.
+    /// </summary>
+    private async Task RequestReplicasAsync(TaskRun run, DateTimeOffset now, bool reissue = false)
     {
         var wanted = run.ReplicasToRequest(now);
-        var stale = state.State.LastRequestAt is { } last && now - last >= run.Terms.Timeref;
-        var missing = force || stale ? Math.Max(wanted, force ? 1 : 0) : wanted - state.State.OutstandingRequests;
-        if (missing <= 0 || (force && wanted == 0))
+        var stale = reissue || (state.State.LastRequestAt is { } last && now - last >= run.Terms.Timeref);
+        if (stale)
+        {
+            state.State.OutstandingRequests = 0;
+        }
+
+        var missing = wanted - state.State.OutstandingRequests;
+        if (missing <= 0)
         {
             return;
         }
 
-        state.State.OutstandingRequests = (stale ? 0 : state.State.OutstandingRequests) + missing;
+        state.State.OutstandingRequests += missing;
         state.State.LastRequestAt = now;
         var entry = new DispatchEntry(state.State.Deal!, run.Terms.Index, 1, [state.State.Params], run.Holders.ToList(), Soft: true);
         await router.EnqueueAsync(GrainFactory, state.State.Deal!.Requirements.DispatchClass, run.TaskId, Enumerable.Repeat(entry, missing).ToList());
