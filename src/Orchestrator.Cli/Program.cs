@@ -7,4 +7,5 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(AttestCommand.Create());
 root.Subcommands.Add(ChainCommand.Create());
 root.Subcommands.Add(DbCommand.Create());
+root.Subcommands.Add(DealCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -23,7 +23,8 @@ internal static class DemoCommand
         var lost = new Option<int>("--lost") { Description = "Workers that vanish mid-deal holding work.", DefaultValueFactory = _ => 0 };
         var tee = new Option<bool>("--tee") { Description = "Run a TEE deal (simulated SGX enclaves; trust must be 0 or 1)." };
         var timeout = new Option<int>("--timeout") { Description = "Give up after this many seconds.", DefaultValueFactory = _ => 300 };
-        var command = new Command("demo", "Run a deal across simulated workers in this process and print a summary.") { tasks, workers, trust, faulty, lost, tee, timeout };
+        var cluster = new Option<FileInfo?>("--cluster") { Description = "Run against a running cluster (its configuration file) instead of an embedded silo; the simulated workers run here as its clients. Uses category XS." };
+        var command = new Command("demo", "Run a deal across simulated workers in this process and print a summary.") { tasks, workers, trust, faulty, lost, tee, timeout, cluster };
         command.Validators.Add(result =>
         {
             var w = result.GetValue(workers);
@@ -37,12 +38,18 @@ internal static class DemoCommand
         {
             var settings = new DemoSettings(parse.GetValue(tasks), parse.GetValue(workers), parse.GetValue(trust), parse.GetValue(faulty),
                 parse.GetValue(lost), parse.GetValue(tee), TimeSpan.FromSeconds(parse.GetValue(timeout)), CategoryId: DemoCategory.Id);
-            return await RunAsync(settings, cancellationToken);
+            if (parse.GetValue(cluster) is { } file)
+            {
+                // A remote cluster knows only its own categories: the demo's short one is local.
+                return await DealCommand.WithClusterAsync(file, cancellationToken, grains => RunDemoAsync(grains, settings with { CategoryId = Category.XS.Id }, cancellationToken));
+            }
+
+            return await RunEmbeddedAsync(settings, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(DemoSettings settings, CancellationToken cancellationToken)
+    private static async Task<int> RunEmbeddedAsync(DemoSettings settings, CancellationToken cancellationToken)
     {
         var builder = EmbeddedCluster.CreateBuilder([], configure: b =>
         {
@@ -58,7 +65,13 @@ internal static class DemoCommand
         });
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
-        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        var code = await RunDemoAsync(host.Services.GetRequiredService<IGrainFactory>(), settings, cancellationToken);
+        await host.StopAsync(CancellationToken.None);
+        return code;
+    }
+
+    private static async Task<int> RunDemoAsync(IGrainFactory grains, DemoSettings settings, CancellationToken cancellationToken)
+    {
 
         AnsiConsole.MarkupLine($"[bold]Orchestrator demo[/]: {settings.Tasks} tasks, {settings.Workers} workers, trust {settings.Trust}, {settings.Faulty} faulty, {settings.Lost} vanishing{(settings.Tee ? ", TEE (simulated SGX)" : string.Empty)}");
         var interactive = !Console.IsOutputRedirected;
@@ -99,7 +112,6 @@ internal static class DemoCommand
             AnsiConsole.Write(penalised);
         }
 
-        await host.StopAsync(CancellationToken.None);
         var ok = summary.AllFinal;
         AnsiConsole.MarkupLine(ok ? "[green]every task reached a final status[/]" : $"[red]{summary.Tasks - summary.Completed - summary.Failed} tasks did not reach a final status[/]");
         return ok ? 0 : 1;
