@@ -22,6 +22,8 @@ public static class ClusterClientHost
 
         builder.Configuration.AddEnvironmentVariables();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Logs go to stderr: stdout carries the commands' output (JSON, the demo's summary).
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         var options = builder.Configuration.GetSection(OrchestratorOptions.Section).Get<OrchestratorOptions>() ?? new OrchestratorOptions();
         var errors = OrchestratorOptionsValidator.Check(options);
         if (errors.Count > 0)

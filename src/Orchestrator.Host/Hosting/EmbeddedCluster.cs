@@ -21,6 +21,8 @@ public static class EmbeddedCluster
 
         // Orleans logs every placement through Polly at Information: far too much for a console.
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Logs go to stderr: stdout carries the commands' output (JSON, the demo's summary).
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddFilter("Orchestrator", LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         // The watchdog measures its first interval from an unset start and warns spuriously at boot.
