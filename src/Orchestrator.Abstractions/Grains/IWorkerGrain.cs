@@ -44,6 +44,14 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("reveal-requested"), OneWay]
     Task RevealRequestedAsync(Hash32 taskId, DateTimeOffset revealDeadline);
 
+    /// <summary>
+    /// A task asks whether this worker still holds its replicate (one-way). A worker grain that does
+    /// not (its silo died between the hand-out and the write, or the worker is gone) gives it back,
+    /// so the task hands it to someone else instead of waiting for its timeout.
+    /// </summary>
+    [Alias("confirm-holding"), OneWay]
+    Task ConfirmHoldingAsync(Hash32 taskId);
+
     /// <summary>A task tells the worker how it ended for it (score update). One-way and idempotent per task.</summary>
     [Alias("outcome"), OneWay]
     Task OutcomeAsync(WorkerOutcome outcome);

@@ -25,6 +25,9 @@ public sealed class SchedulingOptions
     /// <summary>An idle worker looks at the partitions at most this often.</summary>
     public TimeSpan IdleSweepInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>At reconciliation, replicates assigned at least this long ago without a contribution are confirmed with their worker.</summary>
+    public TimeSpan HoldingCheckAge { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a task in REVEALING waits (grain timer) before it takes a durable reveal-deadline reminder.</summary>
     public TimeSpan RevealReminderGrace { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -191,6 +191,13 @@ public sealed class TaskGrain(
             }
         }
 
+        // Replicates handed out a while ago and still not contributed: ask their workers whether they
+        // really hold them (a hand-out can be lost with a silo); those that do not give them back.
+        foreach (var replicate in run.Replicates.Where(r => !run.Status.IsFinal() && r.Status == ReplicateStatus.Assigned && now - r.AssignedAt >= options.Value.HoldingCheckAge))
+        {
+            _ = GrainFactory.Worker(replicate.Worker).ConfirmHoldingAsync(run.TaskId);
+        }
+
         await DeliverOutcomesAsync();
 
         // Reconciliation: earlier requests may have been lost with a partition (they are soft), and a

@@ -221,6 +221,18 @@ public sealed partial class WorkerGrain(
         return Task.CompletedTask;
     }
 
+    public async Task ConfirmHoldingAsync(Hash32 taskId)
+    {
+        var active = state.State.State is WorkerState.Active or WorkerState.Draining;
+        if (active && state.State.Held.ContainsKey(taskId))
+        {
+            return;
+        }
+
+        var reason = active ? ReplicateStatus.Abandoned : ReplicateStatus.WorkerLost;
+        await GrainFactory.Task(taskId).ReleaseAsync(Worker, reason);
+    }
+
     public async Task OutcomeAsync(WorkerOutcome outcome)
     {
         var s = state.State;
