@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Orchestrator.Abstractions.Events;
+using Orchestrator.Telemetry;
 
 namespace Orchestrator.Grains.Bus;
 
@@ -20,6 +21,11 @@ public sealed partial class OutboxPublisher(IEventBus bus, ILogger<OutboxPublish
         try
         {
             await bus.PublishAsync(outbox.ToArray()).ConfigureAwait(true);
+            foreach (var published in outbox)
+            {
+                GrainsTelemetry.OutboxPublished.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Event, published.GetType().Name));
+            }
+
             outbox.Clear();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -8,6 +8,7 @@ using Orchestrator.Domain.Deals;
 using Orchestrator.Grains.Bus;
 using Orchestrator.Grains.Dispatch;
 using Orchestrator.Grains.Infrastructure;
+using Orchestrator.Telemetry;
 using Orleans.Runtime;
 using TaskStatus = Orchestrator.Domain.Tasks.TaskStatus;
 
@@ -63,6 +64,9 @@ public sealed partial class DealGrain(
 
     public async Task<DealCreationResult> CreateAsync(DealSpecMessage spec)
     {
+        // The deal's own trace (its id's, like a task's); the caller's span (a gRPC request) is linked.
+        using var activity = TaskTrace.Start(GrainsTelemetry.Source, "deal.create", DealId);
+        activity?.SetTag(TelemetryTags.DealId, DealId.ToString());
         if (spec.DealId != DealId)
         {
             return new DealCreationResult(DealId, false, [$"deal id {spec.DealId} sent to deal {DealId}"]);
@@ -92,6 +96,7 @@ public sealed partial class DealGrain(
         await outbox.PublishAsync(state.State.Outbox);
         await FanOutAsync();
         await ArmDeadlineReminderAsync();
+        GrainsTelemetry.DealsCreated.Add(1);
         LogDealCreated(logger, DealId, spec.BotSize, spec.Trust);
         return new DealCreationResult(DealId, true, []);
     }

@@ -3,6 +3,7 @@ using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Scheduling;
 using Orchestrator.Grains.Infrastructure;
+using Orchestrator.Telemetry;
 using Orleans.Runtime;
 
 namespace Orchestrator.Grains.Dispatch;
@@ -50,6 +51,19 @@ public sealed class DispatchPartitionGrain(
     [PersistentState("dispatch", StorageNames.Default)] IPersistentState<DispatchState> state) : Grain, IDispatchPartitionGrain
 {
     private readonly List<QueuedRun> _soft = [];
+    private LiveGaugeSlot? _depthSlot;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _depthSlot = GrainsTelemetry.QueueDepth.Register(this.GetPrimaryKeyString(), Depth());
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _depthSlot?.Dispose();
+        return Task.CompletedTask;
+    }
 
     public async Task EnqueueAsync(IReadOnlyList<DispatchEntry> entries)
     {
@@ -71,6 +85,8 @@ public sealed class DispatchPartitionGrain(
         {
             await state.WriteOrResetAsync(this);
         }
+
+        _depthSlot?.Value = Depth();
     }
 
     public async Task<IReadOnlyList<TaskTicket>> TakeAsync(DispatchRequest request)
@@ -85,10 +101,24 @@ public sealed class DispatchPartitionGrain(
             await state.WriteOrResetAsync(this);
         }
 
+        if (taken.Count > 0)
+        {
+            _depthSlot?.Value = Depth();
+        }
+
         return taken;
     }
 
-    public Task<long> GetDepthAsync() => Task.FromResult(state.State.Runs.Sum(r => r.Remaining) + _soft.Sum(r => r.Remaining));
+    public Task<long> GetDepthAsync() => Task.FromResult(Depth());
+
+    /// <summary>Tasks waiting (durable runs and soft requests). A few hundred runs at most: summed, not tracked.</summary>
+    private long Depth()
+    {
+        long depth = 0;
+        foreach (var run in state.State.Runs) depth += run.Remaining;
+        foreach (var run in _soft) depth += run.Remaining;
+        return depth;
+    }
 
     private static void TakeFrom(List<QueuedRun> runs, DispatchRequest request, Domain.Deals.WorkerCapabilities capabilities, List<TaskTicket> taken)
     {

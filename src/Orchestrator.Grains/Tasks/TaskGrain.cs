@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Orchestrator.Abstractions.Events;
 using Orchestrator.Abstractions.Grains;
@@ -7,6 +8,7 @@ using Orchestrator.Domain.Tasks;
 using Orchestrator.Grains.Bus;
 using Orchestrator.Grains.Dispatch;
 using Orchestrator.Grains.Infrastructure;
+using Orchestrator.Telemetry;
 using Orleans.Runtime;
 using TaskStatus = Orchestrator.Domain.Tasks.TaskStatus;
 
@@ -27,18 +29,28 @@ public sealed class TaskGrain(
     private const string RevealReminder = "reveal-deadline";
     private TaskRun? _run;
     private IGrainTimer? _revealTimer;
+    private LiveGaugeSlot? _statusSlot;
 
     private Hash32 TaskId => field.IsZero ? field = Hash32.Parse(this.GetPrimaryKeyString()) : field;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // Events written but not published before a crash go out now (at least once).
+        _statusSlot = GrainsTelemetry.TasksByStatus.Register(TelemetryTags.StatusName(state.State.Status), 1);
+        // Events written but not published before a crash go out now (at least once), in the task's trace.
+        using var activity = state.State.Outbox.Count > 0 ? TaskTrace.Start(GrainsTelemetry.Source, "task.outbox-replay", TaskId) : null;
         await outbox.PublishAsync(state.State.Outbox);
         await DeliverOutcomesAsync();
     }
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _statusSlot?.Dispose();
+        return Task.CompletedTask;
+    }
+
     public async Task<AssignResult> AssignAsync(TaskTicket ticket, Address worker, int score)
     {
+        using var activity = Span("task.assign", worker);
         EnsureTicket(ticket);
         var run = Run();
         var now = clock.UtcNow;
@@ -56,6 +68,7 @@ public sealed class TaskGrain(
                 await RequestReplicasAsync(run, now);
             }
 
+            activity?.SetTag(TelemetryTags.Result, step.Refusal.Code.ToString());
             return new AssignResult(null, step.Refusal.Code, step.Refusal.Message);
         }
 
@@ -69,7 +82,7 @@ public sealed class TaskGrain(
         if (state.State.FirstAssignedAt is null)
         {
             state.State.FirstAssignedAt = now;
-            GrainTelemetry.TimeToAssign.Record((now - ticket.Deal.StartTime).TotalSeconds);
+            GrainsTelemetry.TimeToFirstAssignment.Record((now - ticket.Deal.StartTime).TotalSeconds);
         }
 
         await CommitAsync(run, step, now);
@@ -85,11 +98,12 @@ public sealed class TaskGrain(
 
     public async Task<TaskCallResult> ContributeAsync(Address worker, int score, Hash32 resultHash, Hash32 resultSeal, byte[] workerSignature)
     {
+        using var activity = Span("task.contribute", worker);
         if (state.State.Deal is null) return Unknown();
         var run = Run();
         var now = clock.UtcNow;
         var step = run.Contribute(worker, score, resultHash, resultSeal, workerSignature, now);
-        GrainTelemetry.Contributions.Add(1, new KeyValuePair<string, object?>("result", step.Accepted ? "accepted" : step.Refusal!.Code.ToString()));
+        GrainsTelemetry.Contributions.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Result, step.Accepted ? "accepted" : step.Refusal!.Code.ToString()));
         if (!step.Accepted) return Refused(step, run);
         await CommitAsync(run, step, now, worker);
         await RequestReplicasAsync(run, now);
@@ -100,11 +114,12 @@ public sealed class TaskGrain(
 
     public async Task<TaskCallResult> ContributeAndFinalizeAsync(Address worker, int score, Hash32 resultDigest, byte[] enclaveSignature)
     {
+        using var activity = Span("task.contribute-finalize", worker);
         if (state.State.Deal is null) return Unknown();
         var run = Run();
         var now = clock.UtcNow;
         var step = run.ContributeAndFinalize(worker, score, resultDigest, enclaveSignature, now);
-        GrainTelemetry.Contributions.Add(1, new KeyValuePair<string, object?>("result", step.Accepted ? "accepted" : step.Refusal!.Code.ToString()));
+        GrainsTelemetry.Contributions.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Result, step.Accepted ? "accepted" : step.Refusal!.Code.ToString()));
         if (!step.Accepted) return Refused(step, run);
         await CommitAsync(run, step, now);
         return TaskCallResult.Ok(run.Status);
@@ -112,6 +127,7 @@ public sealed class TaskGrain(
 
     public async Task<TaskCallResult> RevealAsync(Address worker, Hash32 resultDigest)
     {
+        using var activity = Span("task.reveal", worker);
         if (state.State.Deal is null) return Unknown();
         var run = Run();
         var now = clock.UtcNow;
@@ -123,6 +139,7 @@ public sealed class TaskGrain(
 
     public async Task<TaskCallResult> ReleaseAsync(Address worker, ReplicateStatus reason)
     {
+        using var activity = Span("task.release", worker);
         if (state.State.Deal is null) return Unknown();
         var run = Run();
         var now = clock.UtcNow;
@@ -139,6 +156,7 @@ public sealed class TaskGrain(
 
     public async Task NudgeAsync(TaskTicket ticket)
     {
+        using var activity = Span("task.nudge", null);
         EnsureTicket(ticket);
         await AdvanceAsync();
     }
@@ -163,6 +181,7 @@ public sealed class TaskGrain(
             return;
         }
 
+        using var activity = Span("task.reminder", null);
         await AdvanceAsync();
     }
 
@@ -231,6 +250,8 @@ public sealed class TaskGrain(
         }
 
         await state.WriteOrResetAsync(this); // a failed write deactivates: nothing below runs on unsaved state
+        _statusSlot?.Tag = TelemetryTags.StatusName(run.Status);
+        Activity.Current?.SetTag(TelemetryTags.Status, TelemetryTags.StatusName(run.Status));
 
         await outbox.PublishAsync(state.State.Outbox);
         foreach (var effect in step.Effects)
@@ -238,7 +259,7 @@ public sealed class TaskGrain(
             switch (effect)
             {
                 case ConsensusReached reached:
-                    GrainTelemetry.ConsensusOutcomes.Add(1, new KeyValuePair<string, object?>("outcome", "reached"));
+                    GrainsTelemetry.ConsensusOutcomes.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Outcome, "reached"));
                     foreach (var winner in reached.Winners.Where(w => w != caller))
                     {
                         _ = GrainFactory.Worker(winner).RevealRequestedAsync(run.TaskId, reached.RevealDeadline);
@@ -247,15 +268,15 @@ public sealed class TaskGrain(
                     ArmRevealTimer();
                     break;
                 case TaskReopened:
-                    GrainTelemetry.ConsensusOutcomes.Add(1, new KeyValuePair<string, object?>("outcome", "reopened"));
+                    GrainsTelemetry.ConsensusOutcomes.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Outcome, "reopened"));
                     break;
                 case TaskCompleted:
                 case TaskFailed:
-                    GrainTelemetry.TasksFinal.Add(1, new KeyValuePair<string, object?>("status", run.Status.ToString()));
-                    GrainTelemetry.TimeToFinal.Record((now - state.State.Deal!.StartTime).TotalSeconds);
+                    GrainsTelemetry.TasksFinal.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Status, TelemetryTags.StatusName(run.Status)));
+                    GrainsTelemetry.TimeToFinal.Record((now - state.State.Deal!.StartTime).TotalSeconds);
                     if (run.Terms.IsTeeFastPath && effect is TaskCompleted)
                     {
-                        GrainTelemetry.ConsensusOutcomes.Add(1, new KeyValuePair<string, object?>("outcome", "tee"));
+                        GrainsTelemetry.ConsensusOutcomes.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Outcome, "tee"));
                     }
 
                     await NotifyDealAsync(run);
@@ -367,6 +388,19 @@ public sealed class TaskGrain(
     }
 
     private TaskRun Run() => _run ??= state.State.ToDomain(TaskId);
+
+    /// <summary>A span in this task's own trace (null when nobody listens).</summary>
+    private Activity? Span(string name, Address? worker)
+    {
+        var activity = TaskTrace.Start(GrainsTelemetry.Source, name, TaskId);
+        if (activity is not null)
+        {
+            activity.SetTag(TelemetryTags.DealId, state.State.Deal?.DealId.ToString());
+            activity.SetTag(TelemetryTags.Worker, worker?.ToLowerHex());
+        }
+
+        return activity;
+    }
 
     private TaskCallResult Unknown() => TaskCallResult.Refused(TaskRefusalCode.NotAssigned, $"task {TaskId} was never handed out", TaskStatus.Unset);
 

@@ -10,6 +10,7 @@ using Orchestrator.Domain.Tasks;
 using Orchestrator.Grains.Bus;
 using Orchestrator.Grains.Dispatch;
 using Orchestrator.Grains.Infrastructure;
+using Orchestrator.Telemetry;
 using Orleans.Runtime;
 using TaskStatus = Orchestrator.Domain.Tasks.TaskStatus;
 
@@ -39,6 +40,7 @@ public sealed partial class WorkerGrain(
     private IGrainTimer? _livenessTimer;
     private IGrainTimer? _flushTimer;
     private PoolPolicy _policy = PoolPolicy.Default;
+    private LiveGaugeSlot? _connectionSlot;
 
     private Address Worker => field == default ? field = Address.Parse(this.GetPrimaryKeyString()) : field;
 
@@ -47,6 +49,8 @@ public sealed partial class WorkerGrain(
         // Heartbeats are not persisted (they would cost a write each); a reactivated grain grants one
         // more timeout before it declares the worker lost.
         _lastHeartbeat = clock.UtcNow;
+        _connectionSlot = GrainsTelemetry.Workers.Register("connected", 0);
+        SyncConnectionGauge();
         await outbox.PublishAsync(state.State.Outbox);
         if (state.State.State is WorkerState.Active or WorkerState.Draining)
         {
@@ -57,6 +61,7 @@ public sealed partial class WorkerGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _connectionSlot?.Dispose();
         // At shutdown the storage may already be gone; written-behind state is derived and reconciled.
         if (_dirty && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
@@ -83,6 +88,7 @@ public sealed partial class WorkerGrain(
         var pool = GrainFactory.Pool();
         if (!await pool.IsAuthorizedAsync(Worker))
         {
+            GrainsTelemetry.WorkerRegistrations.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Result, "not_authorized"));
             return new WorkerRegistration(RegistrationOutcome.NotAuthorized, $"worker {Worker} is not authorized by this pool", [], 0);
         }
 
@@ -100,6 +106,7 @@ public sealed partial class WorkerGrain(
 
         if (errors.Count > 0)
         {
+            GrainsTelemetry.WorkerRegistrations.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Result, "invalid_capabilities"));
             return new WorkerRegistration(RegistrationOutcome.InvalidCapabilities, string.Join("; ", errors), [], state.State.Score);
         }
 
@@ -123,6 +130,8 @@ public sealed partial class WorkerGrain(
         StartLivenessTimer();
         var running = s.Held.Values.Where(h => h.Phase == HeldPhase.Running).Select(h => new AssignCommand(h.Assignment, h.EnclaveKey)).ToList();
         await RequeueOwedRevealsAsync();
+        SyncConnectionGauge();
+        GrainsTelemetry.WorkerRegistrations.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Result, "accepted"));
         return new WorkerRegistration(RegistrationOutcome.Accepted, string.Empty, running, s.Score);
     }
 
@@ -267,6 +276,7 @@ public sealed partial class WorkerGrain(
             state.State.State = WorkerState.Draining;
             await state.WriteOrResetAsync(this);
             _dirty = false;
+            SyncConnectionGauge();
         }
     }
 
@@ -277,6 +287,7 @@ public sealed partial class WorkerGrain(
         state.State.SessionId = string.Empty;
         await state.WriteOrResetAsync(this);
         _dirty = false;
+        SyncConnectionGauge();
     }
 
     public async Task<bool> CheckLivenessAsync()
@@ -301,7 +312,8 @@ public sealed partial class WorkerGrain(
         await state.WriteOrResetAsync(this);
         _dirty = false;
         await outbox.PublishAsync(s.Outbox);
-        GrainTelemetry.WorkersLost.Add(1);
+        GrainsTelemetry.WorkersLost.Add(1);
+        SyncConnectionGauge();
         LogWorkerLost(logger, Worker, released);
         _livenessTimer?.Dispose();
         _livenessTimer = null;
@@ -415,6 +427,19 @@ public sealed partial class WorkerGrain(
         }
 
         return running.Count;
+    }
+
+    /// <summary>This worker's part of <c>orchestrator.workers.connected</c>: 1 under its state while it has a live session.</summary>
+    private void SyncConnectionGauge()
+    {
+        if (_connectionSlot is null)
+        {
+            return;
+        }
+
+        var live = state.State.State is WorkerState.Active or WorkerState.Draining;
+        _connectionSlot.Tag = state.State.State == WorkerState.Draining ? "draining" : "connected";
+        _connectionSlot.Value = live ? 1 : 0;
     }
 
     private bool IsCurrentSession(string sessionId)

@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace Orchestrator.Telemetry;
+
+/// <summary>
+/// The current value of something many grain activations hold a part of (tasks by status, depth per
+/// partition, connected workers), observed without a call per change: each activation registers one
+/// slot when it activates, updates it with a plain write, and disposes it when it deactivates. An
+/// observable instrument sums the slots by tag when the exporter collects. A silo that dies takes its
+/// slots with it, so the cluster-wide sum over silos never drifts.
+/// </summary>
+public sealed class LiveGauge
+{
+    private readonly ConcurrentDictionary<LiveGaugeSlot, byte> _slots = new();
+
+    /// <summary>Creates a gauge whose measurements carry one tag.</summary>
+    /// <param name="tagName">The tag's name (e.g. "status").</param>
+    public LiveGauge(string tagName) => TagName = tagName;
+
+    /// <summary>The tag the slots are grouped by.</summary>
+    public string TagName { get; }
+
+    /// <summary>Slots registered now.</summary>
+    public int SlotCount => _slots.Count;
+
+    /// <summary>Registers a slot; dispose it when its owner goes away.</summary>
+    public LiveGaugeSlot Register(string tagValue, long value = 0)
+    {
+        var slot = new LiveGaugeSlot(this, tagValue, value);
+        _slots.TryAdd(slot, 0);
+        return slot;
+    }
+
+    /// <summary>The sum of the slots' values per tag value (one measurement per tag value).</summary>
+    public IEnumerable<Measurement<long>> Observe()
+    {
+        var sums = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var slot in _slots.Keys)
+        {
+            sums.TryGetValue(slot.Tag, out var sum);
+            sums[slot.Tag] = sum + slot.Value;
+        }
+
+        var measurements = new List<Measurement<long>>(sums.Count);
+        foreach (var (tag, sum) in sums)
+        {
+            measurements.Add(new Measurement<long>(sum, new KeyValuePair<string, object?>(TagName, tag)));
+        }
+
+        return measurements;
+    }
+
+    /// <summary>The sum of every slot's value regardless of tag.</summary>
+    public long Total()
+    {
+        long total = 0;
+        foreach (var slot in _slots.Keys)
+        {
+            total += slot.Value;
+        }
+
+        return total;
+    }
+
+    internal void Remove(LiveGaugeSlot slot) => _slots.TryRemove(slot, out _);
+}
+
+/// <summary>One activation's part of a <see cref="LiveGauge"/>. Updates are plain writes: no allocation, no lock.</summary>
+public sealed class LiveGaugeSlot : IDisposable
+{
+    private readonly LiveGauge _gauge;
+    private string _tag;
+    private long _value;
+
+    internal LiveGaugeSlot(LiveGauge gauge, string tag, long value)
+    {
+        _gauge = gauge;
+        _tag = tag;
+        _value = value;
+    }
+
+    /// <summary>The tag value this slot counts under (e.g. the task's status).</summary>
+    public string Tag
+    {
+        get => Volatile.Read(ref _tag);
+        set => Volatile.Write(ref _tag, value);
+    }
+
+    /// <summary>This slot's value.</summary>
+    public long Value
+    {
+        get => Volatile.Read(ref _value);
+        set => Volatile.Write(ref _value, value);
+    }
+
+    /// <summary>Removes the slot from its gauge.</summary>
+    public void Dispose() => _gauge.Remove(this);
+}

@@ -1,0 +1,35 @@
+namespace Orchestrator.Telemetry;
+
+/// <summary>Every ActivitySource and Meter of the Orchestrator, for the host's OpenTelemetry wiring.</summary>
+public static class OrchestratorTelemetry
+{
+    /// <summary>The OpenTelemetry service name of the silo process.</summary>
+    public const string ServiceName = "orchestrator";
+
+    /// <summary>Every component's source and meter name ("Orchestrator.&lt;Component&gt;").</summary>
+    public static IReadOnlyList<string> ComponentNames { get; } =
+    [
+        GrainsTelemetry.Name,
+        BridgeTelemetry.Name,
+        ChainTelemetry.Name,
+        AttestationTelemetry.Name,
+        SecretsTelemetry.Name,
+        ApiTelemetry.Name,
+        WorkerAgentTelemetry.Name,
+    ];
+
+    /// <summary>
+    /// Touches every component class so each static Meter exists (instruments are created with their
+    /// class; a listener sees only meters that exist). The host calls it once at start.
+    /// </summary>
+    public static void EnsureCreated()
+    {
+        _ = GrainsTelemetry.Meter;
+        _ = BridgeTelemetry.Meter;
+        _ = ChainTelemetry.Meter;
+        _ = AttestationTelemetry.Meter;
+        _ = SecretsTelemetry.Meter;
+        _ = ApiTelemetry.Meter;
+        _ = WorkerAgentTelemetry.Meter;
+    }
+}
