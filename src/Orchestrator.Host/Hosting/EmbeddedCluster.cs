@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Host.Observability;
 
 namespace Orchestrator.Host.Hosting;
 
@@ -28,8 +29,13 @@ public static class EmbeddedCluster
         // The watchdog measures its first interval from an unset start and warns spuriously at boot.
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
         builder.Services.AddOrchestratorOptions();
+        builder.AddOrchestratorObservability();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = OrchestratorOptionsOf(builder).ShutdownTimeout);
         configure?.Invoke(builder);
         builder.UseOrleans(silo => silo.ConfigureOrchestratorSilo(builder.Configuration));
         return builder;
     }
+
+    private static OrchestratorOptions OrchestratorOptionsOf(HostApplicationBuilder builder)
+        => builder.Configuration.GetSection(OrchestratorOptions.Section).Get<OrchestratorOptions>() ?? new OrchestratorOptions();
 }

@@ -59,6 +59,13 @@ public sealed class OrchestratorOptions
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>
+    /// How long a stopping silo may take to hand over (deactivate its grains, leave the membership).
+    /// Orleans' rolling updates time out calls when this is short; a pod's termination grace period
+    /// must exceed it (k8s/ and the Helm chart use 45 s against this 30 s default).
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The address this silo advertises (defaults to loopback in localhost clustering, otherwise the first non-loopback IPv4).</summary>
     public string? AdvertisedIp { get; set; }
 }

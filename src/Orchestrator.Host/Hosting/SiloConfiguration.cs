@@ -71,6 +71,8 @@ public static class SiloConfiguration
             silo.Configure<Orleans.Configuration.EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(ip));
         }
 
+        // Activity.Current flows through grain calls, so a gRPC request's trace continues into the grains.
+        silo.AddActivityPropagation();
         silo.Services.AddOrchestratorGrains();
         return silo;
     }
@@ -99,6 +101,11 @@ public sealed class OrchestratorOptionsValidator : IValidateOptions<Orchestrator
         if (options.SiloPort == options.GatewayPort)
         {
             errors.Add($"Orchestrator:SiloPort and Orchestrator:GatewayPort must differ (both are {options.SiloPort})");
+        }
+
+        if (options.ShutdownTimeout <= TimeSpan.Zero || options.ShutdownTimeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add($"Orchestrator:ShutdownTimeout must be between 00:00:01 and 00:10:00, got {options.ShutdownTimeout}");
         }
 
         if (options.AdvertisedIp is { } ip && !IPAddress.TryParse(ip, out _))
