@@ -66,6 +66,9 @@ public sealed class OrchestratorOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>This silo's name in the membership table (on Kubernetes, the pod's name from the downward API). Default: Orleans' own.</summary>
+    public string? SiloName { get; set; }
+
     /// <summary>The address this silo advertises (defaults to loopback in localhost clustering, otherwise the first non-loopback IPv4).</summary>
     public string? AdvertisedIp { get; set; }
 }

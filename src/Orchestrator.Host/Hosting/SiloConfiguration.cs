@@ -71,6 +71,11 @@ public static class SiloConfiguration
             silo.Configure<Orleans.Configuration.EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(ip));
         }
 
+        if (!string.IsNullOrWhiteSpace(options.SiloName))
+        {
+            silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = options.SiloName);
+        }
+
         // Activity.Current flows through grain calls, so a gRPC request's trace continues into the grains.
         silo.AddActivityPropagation();
         silo.Services.AddOrchestratorGrains();
