@@ -33,7 +33,7 @@ public sealed class TaskGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // Events written but not published before a crash go out now (at least once).
-        await outbox.PublishAsync(state.State.Outbox);
+        await outbox.PublishAsync(state.State.Outbox, this);
         await DeliverOutcomesAsync();
     }
 
@@ -232,7 +232,7 @@ public sealed class TaskGrain(
 
         await state.WriteOrResetAsync(this); // a failed write deactivates: nothing below runs on unsaved state
 
-        await outbox.PublishAsync(state.State.Outbox);
+        await outbox.PublishAsync(state.State.Outbox, this);
         foreach (var effect in step.Effects)
         {
             switch (effect)

@@ -47,7 +47,7 @@ public sealed partial class WorkerGrain(
         // Heartbeats are not persisted (they would cost a write each); a reactivated grain grants one
         // more timeout before it declares the worker lost.
         _lastHeartbeat = clock.UtcNow;
-        await outbox.PublishAsync(state.State.Outbox);
+        await outbox.PublishAsync(state.State.Outbox, this);
         if (state.State.State is WorkerState.Active or WorkerState.Draining)
         {
             _policy = await GrainFactory.Pool().GetPolicyAsync();
@@ -300,7 +300,7 @@ public sealed partial class WorkerGrain(
         s.Outbox.Add(new WorkerLostV1($"worker-lost:{Worker}:{s.LostCount}", now, Worker, released));
         await state.WriteOrResetAsync(this);
         _dirty = false;
-        await outbox.PublishAsync(s.Outbox);
+        await outbox.PublishAsync(s.Outbox, this);
         GrainTelemetry.WorkersLost.Add(1);
         LogWorkerLost(logger, Worker, released);
         _livenessTimer?.Dispose();
