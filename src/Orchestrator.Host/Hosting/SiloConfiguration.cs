@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orchestrator.Bridge;
 using Orchestrator.Grains;
 
 namespace Orchestrator.Host.Hosting;
@@ -23,6 +24,11 @@ public static class SiloConfiguration
     {
         var options = configuration.GetSection(OrchestratorOptions.Section).Get<OrchestratorOptions>() ?? new OrchestratorOptions();
         var errors = OrchestratorOptionsValidator.Check(options);
+        if (configuration.GetValue<bool>(BridgeOptions.Section + ":Enabled") && options.Bus != BusKind.RabbitMq)
+        {
+            errors.Add("Orchestrator:Chain:Enabled needs Orchestrator:Bus = RabbitMq (the bridge consumes the durable queues; the in-memory bus would hold grain turns until the chain confirms)");
+        }
+
         if (errors.Count > 0)
         {
             throw new OptionsValidationException(OrchestratorOptions.Section, typeof(OrchestratorOptions), errors);
@@ -71,6 +77,13 @@ public static class SiloConfiguration
             silo.Configure<Orleans.Configuration.EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(ip));
         }
 
+        // The bus first: AddOrchestratorGrains registers the in-memory bus only when no other is.
+        if (options.Bus == BusKind.RabbitMq)
+        {
+            silo.Services.AddRabbitMqBus(configuration);
+        }
+
+        silo.Services.AddChainBridge(configuration, options.PostgresConnectionString);
         silo.Services.AddOrchestratorGrains();
         return silo;
     }
@@ -99,6 +112,11 @@ public sealed class OrchestratorOptionsValidator : IValidateOptions<Orchestrator
         if (options.SiloPort == options.GatewayPort)
         {
             errors.Add($"Orchestrator:SiloPort and Orchestrator:GatewayPort must differ (both are {options.SiloPort})");
+        }
+
+        if (!Enum.IsDefined(options.Bus))
+        {
+            errors.Add($"Orchestrator:Bus must be Memory or RabbitMq, got '{options.Bus}'");
         }
 
         if (options.AdvertisedIp is { } ip && !IPAddress.TryParse(ip, out _))
