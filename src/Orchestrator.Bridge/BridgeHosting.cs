@@ -84,7 +84,7 @@ public static class BridgeHosting
         // task (the contract's reason, or a malformed event) is not retried at all.
         e.UseMessageRetry(r =>
         {
-            r.Intervals([.. rabbit.RedeliveryIntervals]);
+            r.Intervals(rabbit.EffectiveRedeliveryIntervals);
             r.Ignore<TaskRejectedException>();
         });
         e.UseMessageRetry(r =>

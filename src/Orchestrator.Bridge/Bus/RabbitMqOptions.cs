@@ -50,7 +50,11 @@ public sealed class RabbitMqOptions
     /// (RabbitMQ's delayed-exchange plugin is not in Debian's package, so the message is held by the consumer
     /// rather than re-queued with a delay; after the last round it moves to the error queue.)
     /// </summary>
-    public IReadOnlyList<TimeSpan> RedeliveryIntervals { get; set; } = [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2)];
+    /// <remarks>Unset means 5 s, 30 s, 2 min. (An array left empty by default: the configuration binder appends to a pre-filled list.)</remarks>
+    public TimeSpan[]? RedeliveryIntervals { get; set; }
+
+    /// <summary>The redelivery rounds in force.</summary>
+    public TimeSpan[] EffectiveRedeliveryIntervals => RedeliveryIntervals is { Length: > 0 } configured ? configured : [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2)];
 
     /// <summary>How often the error-queue metric reads the queue depths.</summary>
     public TimeSpan ErrorQueuePollInterval { get; set; } = TimeSpan.FromSeconds(10);
@@ -63,7 +67,7 @@ public sealed class RabbitMqOptions
         if (Port is < 1 or > 65535) errors.Add($"Orchestrator:RabbitMq:Port must be 1..65535, got {Port}");
         if (string.IsNullOrWhiteSpace(Username)) errors.Add("Orchestrator:RabbitMq:Username is required");
         if (RetryInterval <= TimeSpan.Zero || RetryMaxInterval < RetryInterval) errors.Add("Orchestrator:RabbitMq:RetryInterval must be positive and at most Orchestrator:RabbitMq:RetryMaxInterval");
-        if (RedeliveryIntervals.Any(i => i <= TimeSpan.Zero)) errors.Add("Orchestrator:RabbitMq:RedeliveryIntervals must all be positive");
+        if (EffectiveRedeliveryIntervals.Any(i => i <= TimeSpan.Zero)) errors.Add("Orchestrator:RabbitMq:RedeliveryIntervals must all be positive");
         if (ErrorQueuePollInterval <= TimeSpan.Zero) errors.Add("Orchestrator:RabbitMq:ErrorQueuePollInterval must be positive");
         return errors;
     }

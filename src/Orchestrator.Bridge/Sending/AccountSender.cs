@@ -36,6 +36,7 @@ public sealed partial class AccountSender : IAsyncDisposable
     private readonly ConcurrentDictionary<Hash32, Task<TransactionResult>> _inFlight = new();
     private readonly CancellationTokenSource _stopping = new();
     private long _nextNonce = -1;
+    private int _disposed;
 
     /// <summary>Creates the sender of the configured scheduler account.</summary>
     public AccountSender(EthereumRpcClient rpc, IBridgeStore store, FeeOracle fees, BridgeOptions options, TimeProvider time, ILogger<AccountSender> logger)
@@ -330,6 +331,11 @@ public sealed partial class AccountSender : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         _stopping.Dispose();
         _gate.Dispose();

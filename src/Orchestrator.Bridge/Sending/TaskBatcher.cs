@@ -46,6 +46,7 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
     private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
+    private int _disposed;
 
     /// <summary>Creates the batcher and starts its loop.</summary>
     public TaskBatcher(
@@ -361,6 +362,11 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
