@@ -37,7 +37,7 @@ public sealed partial class DealGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        await outbox.PublishAsync(state.State.Outbox);
+        await outbox.PublishAsync(state.State.Outbox, this);
         if (state.State.Spec is not null && !state.State.Dispatched)
         {
             await FanOutAsync();
@@ -93,7 +93,7 @@ public sealed partial class DealGrain(
         state.State.CreatedAt = now;
         state.State.Outbox.Add(new DealAcceptedV1($"deal-accepted:{DealId}", now, DealId, spec.Requester, spec.BotFirst, spec.BotSize, spec.Trust, spec.Tag.Bits));
         await state.WriteOrResetAsync(this);
-        await outbox.PublishAsync(state.State.Outbox);
+        await outbox.PublishAsync(state.State.Outbox, this);
         await FanOutAsync();
         await ArmDeadlineReminderAsync();
         GrainsTelemetry.DealsCreated.Add(1);
@@ -138,7 +138,7 @@ public sealed partial class DealGrain(
             s.Outbox.Add(new DealFinishedV1($"deal-finished:{DealId}", clock.UtcNow, DealId, s.Completed, s.Failed));
             await state.WriteOrResetAsync(this);
             _dirty = false;
-            await outbox.PublishAsync(s.Outbox);
+            await outbox.PublishAsync(s.Outbox, this);
             await UnregisterDeadlineReminderAsync();
             return;
         }

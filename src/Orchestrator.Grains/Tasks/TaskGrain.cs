@@ -38,7 +38,7 @@ public sealed class TaskGrain(
         _statusSlot = GrainsTelemetry.TasksByStatus.Register(TelemetryTags.StatusName(state.State.Status), 1);
         // Events written but not published before a crash go out now (at least once), in the task's trace.
         using var activity = state.State.Outbox.Count > 0 ? TaskTrace.Start(GrainsTelemetry.Source, "task.outbox-replay", TaskId) : null;
-        await outbox.PublishAsync(state.State.Outbox);
+        await outbox.PublishAsync(state.State.Outbox, this);
         await DeliverOutcomesAsync();
     }
 
@@ -253,7 +253,7 @@ public sealed class TaskGrain(
         _statusSlot?.Tag = TelemetryTags.StatusName(run.Status);
         Activity.Current?.SetTag(TelemetryTags.Status, TelemetryTags.StatusName(run.Status));
 
-        await outbox.PublishAsync(state.State.Outbox);
+        await outbox.PublishAsync(state.State.Outbox, this);
         foreach (var effect in step.Effects)
         {
             switch (effect)

@@ -52,7 +52,7 @@ public sealed partial class WorkerGrain(
         _lastHeartbeat = clock.UtcNow;
         _connectionSlot = GrainsTelemetry.Workers.Register("connected", 0);
         SyncConnectionGauge();
-        await outbox.PublishAsync(state.State.Outbox);
+        await outbox.PublishAsync(state.State.Outbox, this);
         if (state.State.State is WorkerState.Active or WorkerState.Draining)
         {
             _policy = await GrainFactory.Pool().GetPolicyAsync();
@@ -331,7 +331,7 @@ public sealed partial class WorkerGrain(
         s.Outbox.Add(new WorkerLostV1($"worker-lost:{Worker}:{s.LostCount}", now, Worker, released));
         await state.WriteOrResetAsync(this);
         _dirty = false;
-        await outbox.PublishAsync(s.Outbox);
+        await outbox.PublishAsync(s.Outbox, this);
         GrainsTelemetry.WorkersLost.Add(1);
         SyncConnectionGauge();
         LogWorkerLost(logger, Worker, released);

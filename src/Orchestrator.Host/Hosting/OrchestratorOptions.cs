@@ -22,6 +22,16 @@ public enum ClusteringKind
     Postgres = 1,
 }
 
+/// <summary>Where integration events leave the cluster.</summary>
+public enum BusKind
+{
+    /// <summary>In process, delivered to the silo's own handlers (embedded default; no chain bridge).</summary>
+    Memory = 0,
+
+    /// <summary>MassTransit on RabbitMQ (section Orchestrator:RabbitMq): durable, publisher-confirmed; the chain bridge consumes it.</summary>
+    RabbitMq = 1,
+}
+
 /// <summary>The host's configuration (section "Orchestrator"). Every part defaults to the embedded mode.</summary>
 public sealed class OrchestratorOptions
 {
@@ -44,6 +54,9 @@ public sealed class OrchestratorOptions
 
     /// <summary>Reminder storage (defaults to follow <see cref="Storage"/>).</summary>
     public StorageKind? Reminders { get; set; }
+
+    /// <summary>The integration-event bus.</summary>
+    public BusKind Bus { get; set; } = BusKind.Memory;
 
     /// <summary>PostgreSQL connection string (required when any part uses PostgreSQL).</summary>
     public string? PostgresConnectionString { get; set; }

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orchestrator.Bridge;
 using Orchestrator.Grains;
 
 namespace Orchestrator.Host.Hosting;
@@ -23,6 +24,11 @@ public static class SiloConfiguration
     {
         var options = configuration.GetSection(OrchestratorOptions.Section).Get<OrchestratorOptions>() ?? new OrchestratorOptions();
         var errors = OrchestratorOptionsValidator.Check(options);
+        if (configuration.GetValue<bool>(BridgeOptions.Section + ":Enabled") && options.Bus != BusKind.RabbitMq)
+        {
+            errors.Add("Orchestrator:Chain:Enabled needs Orchestrator:Bus = RabbitMq (the bridge consumes the durable queues; the in-memory bus would hold grain turns until the chain confirms)");
+        }
+
         if (errors.Count > 0)
         {
             throw new OptionsValidationException(OrchestratorOptions.Section, typeof(OrchestratorOptions), errors);
@@ -78,6 +84,14 @@ public static class SiloConfiguration
 
         // Activity.Current flows through grain calls, so a gRPC request's trace continues into the grains.
         silo.AddActivityPropagation();
+
+        // The bus first: AddOrchestratorGrains registers the in-memory bus only when no other is.
+        if (options.Bus == BusKind.RabbitMq)
+        {
+            silo.Services.AddRabbitMqBus(configuration);
+        }
+
+        silo.Services.AddChainBridge(configuration, options.PostgresConnectionString);
         silo.Services.AddOrchestratorGrains();
         return silo;
     }
@@ -111,6 +125,11 @@ public sealed class OrchestratorOptionsValidator : IValidateOptions<Orchestrator
         if (options.ShutdownTimeout <= TimeSpan.Zero || options.ShutdownTimeout > TimeSpan.FromMinutes(10))
         {
             errors.Add($"Orchestrator:ShutdownTimeout must be between 00:00:01 and 00:10:00, got {options.ShutdownTimeout}");
+        }
+
+        if (!Enum.IsDefined(options.Bus))
+        {
+            errors.Add($"Orchestrator:Bus must be Memory or RabbitMq, got '{options.Bus}'");
         }
 
         if (options.AdvertisedIp is { } ip && !IPAddress.TryParse(ip, out _))

@@ -1,0 +1,147 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orchestrator.Abstractions.Events;
+using Orchestrator.Bridge.Bus;
+using Orchestrator.Bridge.Consumers;
+using Orchestrator.Bridge.Listening;
+using Orchestrator.Bridge.Sending;
+using Orchestrator.Bridge.Storage;
+using Orchestrator.Chain.Rpc;
+
+namespace Orchestrator.Bridge;
+
+/// <summary>Registers the RabbitMQ bus and the chain bridge in a host.</summary>
+public static class BridgeHosting
+{
+    /// <summary>
+    /// MassTransit on RabbitMQ as the cluster's <see cref="IEventBus"/> (publisher confirms on, durable
+    /// messages), plus, when Orchestrator:Chain:Enabled, the bridge's durable queues and consumers with
+    /// retry, redelivery and the error-queue metric.
+    /// </summary>
+    public static IServiceCollection AddRabbitMqBus(this IServiceCollection services, IConfiguration configuration)
+    {
+        var rabbit = configuration.GetSection(RabbitMqOptions.Section).Get<RabbitMqOptions>() ?? new RabbitMqOptions();
+        var bridge = configuration.GetSection(BridgeOptions.Section).Get<BridgeOptions>() ?? new BridgeOptions();
+        var errors = rabbit.Check();
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(RabbitMqOptions.Section, typeof(RabbitMqOptions), errors);
+        }
+
+        var queues = new BridgeQueues(rabbit.QueuePrefix);
+        services.AddSingleton(Options.Create(rabbit));
+        services.AddSingleton(queues);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMassTransit(x =>
+        {
+            if (bridge.Enabled)
+            {
+                x.AddConsumer<TaskCompletedConsumer>();
+                x.AddConsumer<TaskFailedConsumer>();
+            }
+
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VirtualHost, h =>
+                {
+                    h.Username(rabbit.Username);
+                    h.Password(rabbit.Password);
+                    h.PublisherConfirmation = true; // a publish completes on the broker's confirm: the outbox relies on it
+                });
+                cfg.ConfigureJsonSerializerOptions(BusJson.Configure);
+                if (bridge.Enabled)
+                {
+                    cfg.ReceiveEndpoint(queues.Finalizations, e => ConfigureEndpoint(e, rabbit, bridge, c => c.ConfigureConsumer<TaskCompletedConsumer>(context)));
+                    cfg.ReceiveEndpoint(queues.Claims, e => ConfigureEndpoint(e, rabbit, bridge, c => c.ConfigureConsumer<TaskFailedConsumer>(context)));
+                }
+            });
+        });
+        services.AddSingleton<IEventBus, MassTransitEventBus>();
+        if (bridge.Enabled)
+        {
+            services.AddSingleton<ErrorQueueMonitor>();
+            services.AddHostedService(sp => sp.GetRequiredService<ErrorQueueMonitor>());
+        }
+
+        return services;
+    }
+
+    private static void ConfigureEndpoint(IRabbitMqReceiveEndpointConfigurator e, RabbitMqOptions rabbit, BridgeOptions bridge, Action<IRabbitMqReceiveEndpointConfigurator> consumer)
+    {
+        e.Durable = true;
+        e.AutoDelete = false;
+        // A batch only fills if the endpoint holds that many unacknowledged messages at once.
+        var prefetch = Math.Max(rabbit.PrefetchCount, bridge.BatchSize * bridge.MaxInFlightBatches);
+        e.PrefetchCount = prefetch;
+        e.ConcurrentMessageLimit = prefetch;
+
+        // Second level ("redelivery"): spaced rounds after the immediate retries are spent. A refused
+        // task (the contract's reason, or a malformed event) is not retried at all.
+        e.UseMessageRetry(r =>
+        {
+            r.Intervals(rabbit.EffectiveRedeliveryIntervals);
+            r.Ignore<TaskRejectedException>();
+        });
+        e.UseMessageRetry(r =>
+        {
+            r.Exponential(rabbit.RetryLimit, rabbit.RetryInterval, rabbit.RetryMaxInterval, rabbit.RetryInterval);
+            r.Ignore<TaskRejectedException>();
+        });
+
+        // A message no consumer here handles goes to the error queue (with the reason), not to _skipped.
+        e.ConfigureDeadLetter(p => p.UseExecute(context =>
+            throw new UnknownMessageException($"no consumer on {context.InputAddress} handles message types [{string.Join(", ", SupportedTypes(context))}]")));
+        consumer(e);
+    }
+
+    private static IEnumerable<string> SupportedTypes(ReceiveContext context)
+        => context.TryGetPayload<ConsumeContext>(out var consume) ? consume.SupportedMessageTypes : ["(unreadable envelope)"];
+
+    /// <summary>
+    /// The bridge (consumers' sender and batchers) and the DealCreated listener, when Orchestrator:Chain:Enabled.
+    /// Requires the RabbitMQ bus. The bridge's tables go to PostgreSQL when a connection string is given.
+    /// </summary>
+    public static IServiceCollection AddChainBridge(this IServiceCollection services, IConfiguration configuration, string? defaultPostgresConnectionString = null)
+    {
+        var bridge = configuration.GetSection(BridgeOptions.Section).Get<BridgeOptions>() ?? new BridgeOptions();
+        var errors = bridge.Check();
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(BridgeOptions.Section, typeof(BridgeOptions), errors);
+        }
+
+        if (!bridge.Enabled)
+        {
+            return services;
+        }
+
+        services.AddSingleton(bridge);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new EthereumRpcClient(
+            new HttpClient(),
+            new EthereumRpcClientOptions { Endpoint = bridge.RpcUrl!, RequestTimeout = TimeSpan.FromSeconds(5), MaxAttempts = 2 },
+            sp.GetRequiredService<TimeProvider>()));
+        var connectionString = bridge.PostgresConnectionString ?? defaultPostgresConnectionString;
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            services.TryAddSingleton<IBridgeStore, InMemoryBridgeStore>();
+        }
+        else
+        {
+            services.TryAddSingleton<IBridgeStore>(_ => new PostgresBridgeStore(new NpgsqlDataSourceBuilder(connectionString).Build()));
+        }
+
+        services.AddSingleton<FeeOracle>();
+        services.AddSingleton<AccountSender>();
+        services.AddSingleton(sp => new ChainBridge(
+            sp.GetRequiredService<EthereumRpcClient>(), sp.GetRequiredService<AccountSender>(), bridge, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<DealListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<DealListener>());
+        return services;
+    }
+}

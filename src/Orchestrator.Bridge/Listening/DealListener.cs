@@ -1,0 +1,122 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Bridge.Contract;
+using Orchestrator.Bridge.Sending;
+using Orchestrator.Bridge.Storage;
+using Orchestrator.Chain.Abi;
+using Orchestrator.Chain.Rpc;
+using Orchestrator.Domain.Crypto;
+
+namespace Orchestrator.Bridge.Listening;
+
+/// <summary>
+/// Reads the hub's <c>DealCreated</c> logs for this pool, <see cref="BridgeOptions.ListenerConfirmations"/>
+/// blocks behind the head, from a block cursor persisted after each range, and creates each deal in the
+/// cluster (<see cref="IDealGrain.CreateAsync"/> is idempotent, so a range read again after a crash
+/// creates nothing twice). A deal the cluster refuses is logged and skipped; it does not stop the listener.
+/// </summary>
+public sealed partial class DealListener(
+    EthereumRpcClient rpc,
+    IBridgeStore store,
+    IGrainFactory grains,
+    BridgeOptions options,
+    TimeProvider time,
+    ILogger<DealListener> logger) : BackgroundService
+{
+    private long _created;
+
+    /// <summary>Deals this listener created (not counting ones that already existed).</summary>
+    public long Created => Interlocked.Read(ref _created);
+
+    /// <summary>The cursor's name: one per chain, hub and pool.</summary>
+    public string CursorName => $"deals:{options.ChainId}:{options.Hub.ToLowerHex()}:{options.Pool.ToLowerHex()}";
+
+    /// <summary>Processes every range up to the safe head once; returns the cursor reached.</summary>
+    public async Task<long> PollOnceAsync(CancellationToken cancellationToken)
+    {
+        var head = (long)await rpc.BlockNumberAsync(cancellationToken).ConfigureAwait(false);
+        var safe = head - options.ListenerConfirmations;
+        var cursor = await store.GetCursorAsync(CursorName, cancellationToken).ConfigureAwait(false) ?? (options.ListenerStartBlock - 1);
+        while (cursor < safe)
+        {
+            var to = Math.Min(safe, cursor + options.ListenerMaxRange);
+            var logs = await rpc.GetLogsAsync(
+                new LogFilter
+                {
+                    FromBlock = BlockParameter.Number(cursor + 1),
+                    ToBlock = BlockParameter.Number(to),
+                    Addresses = [options.Hub],
+                    Topics = [[HubContract.DealCreated.Topic0], null, null, [AbiEvent.EncodeTopic(AbiType.Parse("address"), options.Pool)]],
+                },
+                cancellationToken).ConfigureAwait(false);
+            foreach (var log in logs.Where(l => !l.Removed).OrderBy(l => l.BlockNumber).ThenBy(l => l.LogIndex))
+            {
+                await CreateAsync(log).ConfigureAwait(false);
+            }
+
+            await store.SetCursorAsync(CursorName, to, cancellationToken).ConfigureAwait(false);
+            cursor = to;
+        }
+
+        BridgeTelemetry.SetLag(Math.Max(0, head - cursor));
+        return cursor;
+    }
+
+    private async Task CreateAsync(LogEntry log)
+    {
+        if (!DealCreatedMapping.TryMap(log, out var spec, out var error))
+        {
+            LogSkipped(logger, log.TransactionHash, error);
+            return;
+        }
+
+        var result = await grains.Deal(spec!.DealId).CreateAsync(spec).ConfigureAwait(false);
+        if (!result.Accepted)
+        {
+            LogRefused(logger, spec.DealId, string.Join("; ", result.Errors));
+        }
+        else if (result.Created)
+        {
+            Interlocked.Increment(ref _created);
+            LogCreated(logger, spec.DealId, spec.BotSize, (long?)log.BlockNumber);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await PollOnceAsync(stoppingToken).ConfigureAwait(false);
+                failures = 0;
+                await Task.Delay(options.PollInterval, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                failures++;
+                LogUnavailable(logger, failures, ex.Message);
+                await Task.Delay(RetryBackoff.Delay(failures, options.RetryDelay, options.MaxRetryDelay, Random.Shared.NextDouble()), time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deal {DealId} from the chain created in the cluster ({BotSize} tasks, block {Block})")]
+    private static partial void LogCreated(ILogger logger, Hash32 dealId, int botSize, long? block);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Deal {DealId} from the chain refused by the cluster: {Errors}")]
+    private static partial void LogRefused(ILogger logger, Hash32 dealId, string errors);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "DealCreated log in {Transaction} skipped: {Error}")]
+    private static partial void LogSkipped(ILogger logger, Hash32? transaction, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deal listener: chain or cluster unavailable (attempt {Attempt}): {Reason}; waiting")]
+    private static partial void LogUnavailable(ILogger logger, int attempt, string reason);
+}

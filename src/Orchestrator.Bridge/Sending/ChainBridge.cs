@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Logging;
+using Orchestrator.Abstractions.Events;
+using Orchestrator.Bridge.Contract;
+using Orchestrator.Chain.Rpc;
+
+namespace Orchestrator.Bridge.Sending;
+
+/// <summary>The bridge of one scheduler account: its sender and its two batchers (finalizations, claims).</summary>
+public sealed class ChainBridge : IAsyncDisposable
+{
+    /// <summary>Creates the bridge.</summary>
+    public ChainBridge(EthereumRpcClient rpc, AccountSender sender, BridgeOptions options, TimeProvider time, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(loggers);
+        Sender = sender;
+        Finalizations = new TaskBatcher<TaskCompletedV1>(
+            "finalize", e => e.TaskId, e => e.DealId, HubContract.EncodeFinalizeBatch, sender, rpc, options, time, loggers.CreateLogger("Orchestrator.Bridge.Finalizations"));
+        Claims = new TaskBatcher<TaskFailedV1>(
+            "claim", e => e.TaskId, e => e.DealId, tasks => HubContract.EncodeClaimBatch([.. tasks]), sender, rpc, options, time, loggers.CreateLogger("Orchestrator.Bridge.Claims"));
+    }
+
+    /// <summary>The account's sender.</summary>
+    public AccountSender Sender { get; }
+
+    /// <summary>Completed tasks → finalizeBatch.</summary>
+    public TaskBatcher<TaskCompletedV1> Finalizations { get; }
+
+    /// <summary>Failed tasks → claimBatch (the requester's refund).</summary>
+    public TaskBatcher<TaskFailedV1> Claims { get; }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await Finalizations.DisposeAsync().ConfigureAwait(false);
+        await Claims.DisposeAsync().ConfigureAwait(false);
+        await Sender.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,406 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Bridge.Contract;
+using Orchestrator.Bridge.Storage;
+using Orchestrator.Chain.Rpc;
+using Orchestrator.Domain.Crypto;
+
+namespace Orchestrator.Bridge.Sending;
+
+/// <summary>How a task left the batcher.</summary>
+public enum SettleOutcome
+{
+    /// <summary>This bridge's transaction settled it.</summary>
+    Sent = 0,
+
+    /// <summary>It was already final on chain (a redelivery, or another sender): nothing sent.</summary>
+    AlreadyFinal = 1,
+}
+
+/// <summary>
+/// Gathers tasks of one kind (finalizations or claims) into batches by size (<see cref="BridgeOptions.BatchSize"/>)
+/// and age (<see cref="BridgeOptions.BatchAge"/>), each batch one contract call through the account's
+/// <see cref="AccountSender"/>. Before sending it reads the tasks' on-chain status (final ones are
+/// dropped: never finalized twice) and simulates the call (eth_estimateGas); a task the contract
+/// refuses is taken out with the contract's reason, and the rest go on. A task enqueued twice (a
+/// redelivered message) shares the first one's fate. Chain failures are waited out with backoff.
+/// </summary>
+/// <typeparam name="TEvent">The bus event type.</typeparam>
+public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
+    where TEvent : class
+{
+    private readonly string _kind;
+    private readonly Func<TEvent, Hash32> _taskId;
+    private readonly Func<TEvent, Hash32> _dealId;
+    private readonly Func<IReadOnlyList<TEvent>, byte[]> _encode;
+    private readonly AccountSender _sender;
+    private readonly EthereumRpcClient _rpc;
+    private readonly BridgeOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Hash32, Waiter> _queued = [];
+    private readonly Dictionary<Hash32, Waiter> _processing = [];
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly SemaphoreSlim _slots;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _loop;
+    private int _disposed;
+
+    /// <summary>Creates the batcher and starts its loop.</summary>
+    public TaskBatcher(
+        string kind,
+        Func<TEvent, Hash32> taskId,
+        Func<TEvent, Hash32> dealId,
+        Func<IReadOnlyList<TEvent>, byte[]> encode,
+        AccountSender sender,
+        EthereumRpcClient rpc,
+        BridgeOptions options,
+        TimeProvider time,
+        ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _kind = kind;
+        _taskId = taskId;
+        _dealId = dealId;
+        _encode = encode;
+        _sender = sender;
+        _rpc = rpc;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _slots = new SemaphoreSlim(options.MaxInFlightBatches);
+        _loop = Task.Run(() => RunAsync(_stopping.Token));
+    }
+
+    /// <summary>Tasks waiting for a batch.</summary>
+    public int Queued
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queued.Count;
+            }
+        }
+    }
+
+    /// <summary>Queues a task; completes when it is final on chain, fails with <see cref="TaskRejectedException"/> when the chain refuses it.</summary>
+    public async Task<SettleOutcome> EnqueueAsync(TEvent item, CancellationToken cancellationToken)
+    {
+        var id = _taskId(item);
+        if (_sender.TryGetInFlight(id, out var inFlight))
+        {
+            // Sent before (maybe by the previous process, recovered from the store): wait for that one.
+            var result = await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (result.Status == TrackedStatus.Confirmed)
+            {
+                return SettleOutcome.AlreadyFinal;
+            }
+        }
+
+        Waiter waiter;
+        lock (_gate)
+        {
+            if (!_queued.TryGetValue(id, out waiter!) && !_processing.TryGetValue(id, out waiter!))
+            {
+                waiter = new Waiter(item, _time.GetUtcNow());
+                _queued[id] = waiter;
+                _signal.Release();
+            }
+        }
+
+        return await waiter.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var (batch, wait) = TakeReady();
+                if (batch.Count == 0)
+                {
+                    // Sleep until the oldest task's batch is due, or until a new task arrives.
+                    await _signal.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                _ = Task.Run(
+                    async () =>
+                    {
+                        try
+                        {
+                            await ProcessAsync(batch, cancellationToken).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            _slots.Release();
+                        }
+                    },
+                    CancellationToken.None);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private (List<Waiter> Batch, TimeSpan Wait) TakeReady()
+    {
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            var eligible = _queued.Values.Where(w => w.NotBefore <= now).OrderBy(w => w.EnqueuedAt).ToList();
+            var due = eligible.Count >= _options.BatchSize || (eligible.Count > 0 && now - eligible[0].EnqueuedAt >= _options.BatchAge);
+            if (!due)
+            {
+                var next = _queued.Values.Select(w => w.NotBefore > now ? w.NotBefore : w.EnqueuedAt + _options.BatchAge).DefaultIfEmpty(now + TimeSpan.FromSeconds(1)).Min();
+                var wait = next - now;
+                return ([], wait <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : wait);
+            }
+
+            var batch = eligible.Take(_options.BatchSize).ToList();
+            foreach (var waiter in batch)
+            {
+                var id = _taskId(waiter.Item);
+                _queued.Remove(id);
+                _processing[id] = waiter;
+            }
+
+            return (batch, TimeSpan.Zero);
+        }
+    }
+
+    private async Task ProcessAsync(List<Waiter> batch, CancellationToken cancellationToken)
+    {
+        var remaining = batch;
+        var failures = 0;
+        var reverted = 0;
+        while (remaining.Count > 0 && !cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                remaining = await DropFinalAsync(remaining, cancellationToken).ConfigureAwait(false);
+                if (remaining.Count == 0)
+                {
+                    return;
+                }
+
+                var data = _encode(remaining.Select(w => w.Item).ToList());
+                System.Numerics.BigInteger gas;
+                try
+                {
+                    gas = await _rpc.EstimateGasAsync(new CallRequest { From = _sender.Account, To = _options.Hub, Data = data }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (JsonRpcException ex) when (ex.Code == 3 || ex.RevertData.Length > 0 || ex.RpcMessage.Contains("revert", StringComparison.OrdinalIgnoreCase))
+                {
+                    remaining = await TakeOutRefusedAsync(remaining, ex, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                // Headroom: a batch's cost moves a little with the state other batches leave.
+                gas = (gas * 6 / 5) + 20_000;
+                var result = await _sender.SendAsync(_kind, data, gas, remaining.Select(w => _taskId(w.Item)).ToList(), cancellationToken).ConfigureAwait(false);
+                switch (result.Status)
+                {
+                    case TrackedStatus.Confirmed:
+                        foreach (var waiter in remaining)
+                        {
+                            Finish(waiter, SettleOutcome.Sent);
+                        }
+
+                        BridgeTelemetry.Tasks.Add(remaining.Count, new("kind", _kind), new("outcome", "sent"));
+                        return;
+                    case TrackedStatus.Reverted when ++reverted >= _options.MaxRevertedAttempts:
+                        foreach (var waiter in remaining)
+                        {
+                            Reject(waiter, $"the {_kind} transaction reverted on chain {reverted} times (last {result.Hash})");
+                        }
+
+                        return;
+                    default:
+                        continue; // reverted (state moved under us) or dropped: look again
+                }
+            }
+            catch (TransactionRefusedException ex)
+            {
+                foreach (var waiter in remaining)
+                {
+                    Reject(waiter, ex.Message);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (AccountSender.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                failures++;
+                LogChainUnavailable(_logger, _kind, remaining.Count, failures, ex.Message);
+                await Task.Delay(RetryBackoffDelay(failures), _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                foreach (var waiter in remaining)
+                {
+                    Reject(waiter, $"the bridge could not send the {_kind} batch: {ex.Message}");
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>Reads each task's on-chain status (one JSON-RPC batch); final ones leave the batch.</summary>
+    private async Task<List<Waiter>> DropFinalAsync(List<Waiter> waiters, CancellationToken cancellationToken)
+    {
+        var calls = waiters.Select(w => new JsonRpcCall("eth_call", [
+            new JsonObject { ["to"] = _options.Hub.ToLowerHex(), ["data"] = Hex.Encode(HubContract.EncodeTaskStatus(_taskId(w.Item))) },
+            "latest",
+        ])).ToList();
+        var responses = await _rpc.BatchAsync(calls, cancellationToken).ConfigureAwait(false);
+        var open = new List<Waiter>(waiters.Count);
+        for (var i = 0; i < waiters.Count; i++)
+        {
+            var status = HubContract.DecodeTaskStatus(Hex.Decode(responses[i].GetResultOrThrow().GetString()!));
+            if (status == HubContract.StatusUnset)
+            {
+                open.Add(waiters[i]);
+            }
+            else
+            {
+                LogAlreadyFinal(_logger, _kind, _taskId(waiters[i].Item), status);
+                BridgeTelemetry.Tasks.Add(1, new("kind", _kind), new("outcome", "already_final"));
+                Finish(waiters[i], SettleOutcome.AlreadyFinal);
+            }
+        }
+
+        return open;
+    }
+
+    private async Task<List<Waiter>> TakeOutRefusedAsync(List<Waiter> waiters, JsonRpcException revert, CancellationToken cancellationToken)
+    {
+        var error = HubError.TryDecode(revert.RevertData);
+        var reason = error?.Reason ?? revert.RevertReason ?? revert.RpcMessage;
+        switch (error?.Kind)
+        {
+            case HubErrorKind.AlreadyFinal:
+                return Without(waiters, w => _taskId(w.Item) == error.TaskId, w => Finish(w, SettleOutcome.AlreadyFinal));
+            case HubErrorKind.TaskRejected:
+                return Without(waiters, w => _taskId(w.Item) == error.TaskId, w => Reject(w, $"the contract refuses task {error.TaskId}: {reason}"));
+            case HubErrorKind.DealRejected:
+                return Without(waiters, w => _dealId(w.Item) == error.DealId, w => Reject(w, $"the contract refuses deal {error.DealId}: {reason}"));
+            case HubErrorKind.NotScheduler:
+                return Without(waiters, _ => true, w => Reject(w, $"the bridge's account {_sender.Account} may not settle this pool's tasks: {reason}"));
+            case HubErrorKind.NotYet:
+                LogNotYet(_logger, _kind, error.TaskId!.Value, reason);
+                return Without(waiters, w => _taskId(w.Item) == error.TaskId, Defer);
+        }
+
+        // Not one of the hub's errors: find the culprit by halves (log2(n) simulations).
+        if (waiters.Count == 1)
+        {
+            Reject(waiters[0], $"the contract refuses task {_taskId(waiters[0].Item)}: {reason}");
+            return [];
+        }
+
+        var half = waiters.Count / 2;
+        await Task.WhenAll(ProcessAsync(waiters[..half], cancellationToken), ProcessAsync(waiters[half..], cancellationToken)).ConfigureAwait(false);
+        return [];
+    }
+
+    private static List<Waiter> Without(List<Waiter> waiters, Func<Waiter, bool> match, Action<Waiter> settle)
+    {
+        var kept = new List<Waiter>(waiters.Count);
+        foreach (var waiter in waiters)
+        {
+            if (match(waiter)) settle(waiter);
+            else kept.Add(waiter);
+        }
+
+        return kept;
+    }
+
+    private void Defer(Waiter waiter)
+    {
+        var id = _taskId(waiter.Item);
+        lock (_gate)
+        {
+            _processing.Remove(id);
+            waiter.NotBefore = _time.GetUtcNow() + _options.MaxRetryDelay;
+            _queued[id] = waiter;
+        }
+    }
+
+    private void Finish(Waiter waiter, SettleOutcome outcome)
+    {
+        lock (_gate)
+        {
+            _processing.Remove(_taskId(waiter.Item));
+        }
+
+        waiter.Done.TrySetResult(outcome);
+    }
+
+    private void Reject(Waiter waiter, string reason)
+    {
+        lock (_gate)
+        {
+            _processing.Remove(_taskId(waiter.Item));
+        }
+
+        LogRejected(_logger, _kind, _taskId(waiter.Item), reason);
+        BridgeTelemetry.Tasks.Add(1, new("kind", _kind), new("outcome", "rejected"));
+        waiter.Done.TrySetException(new TaskRejectedException(reason));
+    }
+
+    private TimeSpan RetryBackoffDelay(int failures) => RetryBackoff.Delay(failures, _options.RetryDelay, _options.MaxRetryDelay, Random.Shared.NextDouble());
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+#pragma warning disable VSTHRD003 // the loop is this object's own task, started in its constructor
+            await _loop.ConfigureAwait(false);
+#pragma warning restore VSTHRD003
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chain unavailable for a {Kind} batch of {Count} (attempt {Attempt}): {Reason}; waiting")]
+    private static partial void LogChainUnavailable(ILogger logger, string kind, int count, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind}: task {TaskId} is already final on chain (status {Status}); not sent")]
+    private static partial void LogAlreadyFinal(ILogger logger, string kind, Hash32 taskId, byte status);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Kind}: task {TaskId} refused: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string kind, Hash32 taskId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind}: task {TaskId} not yet claimable on chain ({Reason}); retried later")]
+    private static partial void LogNotYet(ILogger logger, string kind, Hash32 taskId, string reason);
+
+    private sealed class Waiter(TEvent item, DateTimeOffset enqueuedAt)
+    {
+        public TEvent Item { get; } = item;
+
+        public DateTimeOffset EnqueuedAt { get; } = enqueuedAt;
+
+        public DateTimeOffset NotBefore { get; set; } = enqueuedAt;
+
+        public TaskCompletionSource<SettleOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

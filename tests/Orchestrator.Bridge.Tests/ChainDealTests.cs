@@ -1,0 +1,173 @@
+using System.Numerics;
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Bridge.Contract;
+using Orchestrator.Bridge.Tests.Infrastructure;
+using Orchestrator.Chain.Abi;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Tasks;
+using Npgsql;
+
+namespace Orchestrator.Bridge.Tests;
+
+/// <summary>
+/// A deal bought on chain runs through the whole system: the listener creates it in the cluster,
+/// simulated workers run it, the outbox publishes over RabbitMQ, the bridge batches finalizations into
+/// transactions, and the hub pays. Then the same with the broker restarted and the node frozen mid-deal.
+/// </summary>
+public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixture<ChainDealTests.Fixture>
+{
+    private static readonly BigInteger Price = BigInteger.Pow(10, 15);
+    private static readonly BigInteger WorkersReward = Price * (100 - HubDeployment.SchedulerRatioPercent) / 100;
+    private static readonly TimeSpan DealTimeout = TimeSpan.FromSeconds(90);
+
+    /// <summary>The fixture: one chain, broker vhost, database and silo for this class.</summary>
+    public sealed class Fixture : BridgeCluster;
+
+    [ChainFact]
+    public async Task DealCreatedOnChainIsRunAndEveryTaskIsFinalizedAndPaidInBatches()
+    {
+        const int tasks = 12;
+        var workers = await cluster.StartWorkersAsync(3, Price);
+        var before = await Task.WhenAll(workers.Select(w => cluster.Hub.BalanceAsync(w.Address)));
+        var poolBefore = await cluster.Hub.BalanceAsync(Accounts.Of(Accounts.PoolOwnerKey));
+        try
+        {
+            var dealId = await cluster.Hub.CreateDealAsync(tasks, Price);
+            await WaitAllFinalAsync(dealId, tasks, HubContract.StatusCompleted);
+
+            // The cluster agrees: the deal exists (created from the chain) and every task completed.
+            await BridgeCluster.WaitForAsync(async () => (await cluster.Grains.Deal(dealId).GetViewAsync()).Completed == tasks, DealTimeout, "the deal's counters");
+
+            // Paid as the reward rule says: one contributor per task (trust 1) gets the workers' share,
+            // its stake untouched; the pool owner gets the rest of each task's price.
+            var winners = await WinnersAsync(dealId, tasks);
+            for (var i = 0; i < workers.Count; i++)
+            {
+                var won = winners.Count(w => w == workers[i].Address);
+                Assert.Equal(before[i] + (won * WorkersReward), await cluster.Hub.BalanceAsync(workers[i].Address));
+            }
+
+            Assert.Equal(poolBefore + (tasks * (Price - WorkersReward)), await cluster.Hub.BalanceAsync(Accounts.Of(Accounts.PoolOwnerKey)));
+
+            // Batched: fewer transactions than tasks, none reverted, each task in exactly one confirmed transaction.
+            var sent = await ConfirmedTaskIdsAsync(dealId, tasks);
+            Assert.Equal(tasks, sent.Tasks.Count);
+            Assert.Equal(tasks, sent.Tasks.Distinct().Count());
+            Assert.InRange(sent.Transactions, 1, tasks - 1);
+            Assert.Equal(0, sent.Reverted);
+            Assert.Equal(tasks, (await cluster.Hub.LogsAsync(TaskFinalizedTopic)).Count(l => l.Topics[2] == dealId));
+        }
+        finally
+        {
+            await cluster.StopWorkersAsync();
+        }
+    }
+
+    [ChainFact]
+    public async Task RabbitMqRestartedMidDealLosesNothingAndSendsNoTaskTwice()
+    {
+        const int tasks = 30;
+        await cluster.StartWorkersAsync(3, Price);
+        try
+        {
+            var dealId = await cluster.Hub.CreateDealAsync(tasks, Price);
+            await BridgeCluster.WaitForAsync(async () => await CountFinalAsync(dealId, tasks, HubContract.StatusCompleted) >= 3, DealTimeout, "the first finalizations");
+
+            RabbitBroker.StopApp();
+            await Task.Delay(TimeSpan.FromSeconds(3)); // the deal goes on; publishes fail and stay in the outboxes
+            RabbitBroker.StartApp();
+
+            await WaitAllFinalAsync(dealId, tasks, HubContract.StatusCompleted);
+            var sent = await ConfirmedTaskIdsAsync(dealId, tasks);
+            Assert.Equal(tasks, sent.Tasks.Count);
+            Assert.Equal(tasks, sent.Tasks.Distinct().Count()); // no task in two confirmed transactions
+            Assert.Equal(0, sent.Reverted);
+            Assert.Equal(tasks, (await cluster.Hub.LogsAsync(TaskFinalizedTopic)).Count(l => l.Topics[2] == dealId));
+        }
+        finally
+        {
+            await cluster.StopWorkersAsync();
+        }
+    }
+
+    [ChainFact]
+    public async Task FrozenNodeMakesTheBridgeWaitAndResume()
+    {
+        const int tasks = 20;
+        await cluster.StartWorkersAsync(3, Price);
+        try
+        {
+            var dealId = await cluster.Hub.CreateDealAsync(tasks, Price);
+            await BridgeCluster.WaitForAsync(async () => await CountFinalAsync(dealId, tasks, HubContract.StatusCompleted) >= 2, DealTimeout, "the first finalizations");
+
+            cluster.Anvil.Freeze();
+            await Task.Delay(TimeSpan.FromSeconds(8)); // longer than the RPC timeout: every call of the bridge fails meanwhile
+            cluster.Anvil.Thaw();
+
+            await WaitAllFinalAsync(dealId, tasks, HubContract.StatusCompleted);
+            var sent = await ConfirmedTaskIdsAsync(dealId, tasks);
+            Assert.Equal(tasks, sent.Tasks.Distinct().Count());
+            Assert.Equal(tasks, sent.Tasks.Count);
+        }
+        finally
+        {
+            await cluster.StopWorkersAsync();
+        }
+    }
+
+    private static Hash32 TaskFinalizedTopic => AbiEvent.Parse("TaskFinalized(bytes32 indexed taskId, bytes32 indexed dealId, bytes32 resultDigest, uint256 contributors)").Topic0;
+
+    /// <summary>Waits until every task is final on chain and the bridge has confirmed each (its table's view).</summary>
+    private async Task WaitAllFinalAsync(Hash32 dealId, int tasks, byte status)
+    {
+        await BridgeCluster.WaitForAsync(async () => await CountFinalAsync(dealId, tasks, status) == tasks, DealTimeout, $"all {tasks} tasks of {dealId} to be final on chain");
+        await BridgeCluster.WaitForAsync(async () => (await ConfirmedTaskIdsAsync(dealId, tasks)).Tasks.Distinct().Count() == tasks, DealTimeout, "the bridge to confirm every task");
+    }
+
+    private async Task<int> CountFinalAsync(Hash32 dealId, int tasks, byte status)
+    {
+        var statuses = await Task.WhenAll(Enumerable.Range(0, tasks).Select(i => cluster.Hub.TaskStatusAsync(ProtocolIds.TaskId(dealId, (ulong)i))));
+        return statuses.Count(s => s == status);
+    }
+
+    private async Task<List<Address>> WinnersAsync(Hash32 dealId, int tasks)
+    {
+        var views = await Task.WhenAll(Enumerable.Range(0, tasks).Select(i => cluster.Grains.Task(ProtocolIds.TaskId(dealId, (ulong)i)).GetViewAsync()));
+        return views.SelectMany(v => v.Replicates.Where(r => r.Status == ReplicateStatus.Revealed).Select(r => r.Worker)).ToList();
+    }
+
+    /// <summary>The tasks of this deal in the bridge's confirmed transactions (from its table), how many transactions, how many reverted.</summary>
+    private async Task<(List<Hash32> Tasks, int Transactions, int Reverted)> ConfirmedTaskIdsAsync(Hash32 dealId, int tasks)
+    {
+        var ours = Enumerable.Range(0, tasks).Select(i => ProtocolIds.TaskId(dealId, (ulong)i).ToString()).ToHashSet();
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT status, task_ids FROM bridge_transactions WHERE kind = 'finalize'", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var confirmed = new List<Hash32>();
+        var transactions = 0;
+        var reverted = 0;
+        while (await reader.ReadAsync())
+        {
+            var ids = ((string[])reader[1]).Where(ours.Contains).ToList();
+            if (ids.Count == 0)
+            {
+                continue;
+            }
+
+            switch (reader.GetInt16(0))
+            {
+                case 1:
+                    transactions++;
+                    confirmed.AddRange(ids.Select(Hash32.Parse));
+                    break;
+                case 2:
+                    reverted++;
+                    break;
+            }
+        }
+
+        return (confirmed, transactions, reverted);
+    }
+}

@@ -1,0 +1,207 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Bridge.Bus;
+using Orchestrator.Bridge.Listening;
+using Orchestrator.Bridge.Sending;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Grains.Infrastructure;
+using Orchestrator.Host.Hosting;
+using Orchestrator.Host.Persistence;
+using Orchestrator.Host.Simulation;
+
+namespace Orchestrator.Bridge.Tests.Infrastructure;
+
+/// <summary>
+/// Everything real for one test class: a fresh PostgreSQL database (the bridge's tables, migrated by
+/// the project's migrator), an Anvil node with the hub deployed and the pool registered, a fresh
+/// RabbitMQ virtual host, and a silo configured as a user would (Orchestrator:Bus = RabbitMq,
+/// Orchestrator:Chain:Enabled) with in-process simulated workers.
+/// </summary>
+public class BridgeCluster : IAsyncLifetime
+{
+    private const string AdminConnectionString = "Host=127.0.0.1;Port=5432;Database=orchestrator_test;Username=orchestrator;Password=orchestrator;Timeout=5";
+    private readonly string _database = "orch_bridge_" + Guid.NewGuid().ToString("n")[..12];
+    private readonly List<(SimulatedWorker Worker, Task Run)> _workers = [];
+    private CancellationTokenSource _workersStop = new();
+    private IHost? _host;
+
+    /// <summary>The node.</summary>
+    public AnvilProcess Anvil { get; } = new();
+
+    /// <summary>The deployed hub.</summary>
+    public HubDeployment Hub { get; private set; } = null!;
+
+    /// <summary>This fixture's RabbitMQ virtual host.</summary>
+    public string VirtualHost { get; private set; } = string.Empty;
+
+    /// <summary>The bridge's queue names.</summary>
+    public BridgeQueues Queues { get; } = new("orchestrator");
+
+    /// <summary>The bridge database.</summary>
+    public string ConnectionString => new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = _database }.ConnectionString;
+
+    /// <summary>The silo's grains.</summary>
+    public IGrainFactory Grains => _host!.Services.GetRequiredService<IGrainFactory>();
+
+    /// <summary>The silo's services.</summary>
+    public IServiceProvider SiloServices => _host!.Services;
+
+    /// <summary>The protocol clock the silo runs on (null: real time).</summary>
+    protected virtual TimeProvider? ProtocolTime => null;
+
+    /// <summary>Tasks per finalization batch.</summary>
+    protected virtual int BatchSize => 5;
+
+    /// <inheritdoc />
+    public async Task InitializeAsync()
+    {
+        if (Services.ChainSkipReason is not null)
+        {
+            return;
+        }
+
+        VirtualHost = RabbitBroker.CreateVirtualHost();
+        await using (var admin = new NpgsqlConnection(AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using (var dataSource = NpgsqlDataSource.Create(ConnectionString))
+        {
+            await new SchemaMigrator(dataSource).MigrateAsync();
+        }
+
+        await Anvil.StartAsync();
+        Hub = await HubDeployment.DeployAsync(Anvil.Client);
+        await StartSiloAsync();
+    }
+
+    /// <summary>Starts the silo (again, after <see cref="StopSiloAsync"/>: the bridge recovers from its tables).</summary>
+    public async Task StartSiloAsync()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Orchestrator:SiloPort"] = Services.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orchestrator:GatewayPort"] = Services.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orchestrator:Bus"] = "RabbitMq",
+            ["Orchestrator:RabbitMq:VirtualHost"] = VirtualHost,
+            ["Orchestrator:RabbitMq:RetryLimit"] = "2",
+            ["Orchestrator:RabbitMq:RetryInterval"] = "00:00:00.100",
+            ["Orchestrator:RabbitMq:RetryMaxInterval"] = "00:00:00.500",
+            ["Orchestrator:RabbitMq:RedeliveryIntervals:0"] = "00:00:01",
+            ["Orchestrator:RabbitMq:ErrorQueuePollInterval"] = "00:00:00.500",
+            ["Orchestrator:Chain:Enabled"] = "true",
+            ["Orchestrator:Chain:RpcUrl"] = Anvil.Endpoint.ToString(),
+            ["Orchestrator:Chain:HubAddress"] = Hub.Hub.ToChecksumString(),
+            ["Orchestrator:Chain:PoolAddress"] = Accounts.Of(Accounts.PoolOwnerKey).ToChecksumString(),
+            ["Orchestrator:Chain:SchedulerKey"] = Hex.Encode(Accounts.SchedulerKey),
+            ["Orchestrator:Chain:BatchSize"] = BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["Orchestrator:Chain:BatchAge"] = "00:00:00.500",
+            ["Orchestrator:Chain:Confirmations"] = "2",
+            ["Orchestrator:Chain:ListenerConfirmations"] = "1",
+            ["Orchestrator:Chain:PollInterval"] = "00:00:00.200",
+            ["Orchestrator:Chain:RetryDelay"] = "00:00:00.200",
+            ["Orchestrator:Chain:MaxRetryDelay"] = "00:00:02",
+            ["Orchestrator:Chain:PostgresConnectionString"] = ConnectionString,
+            ["Orchestrator:Scheduling:HeartbeatTimeout"] = "00:00:30",
+        };
+        var builder = EmbeddedCluster.CreateBuilder([], null, b =>
+        {
+            b.Configuration.AddInMemoryCollection(settings);
+            if (ProtocolTime is { } time)
+            {
+                b.Services.AddSingleton(new OrchestratorClock(time));
+            }
+
+            b.Logging.AddFilter("MassTransit", LogLevel.Warning);
+        });
+        _host = builder.Build();
+        await _host.StartAsync();
+    }
+
+    /// <summary>Stops the silo and its bridge (the workers keep retrying until it is back).</summary>
+    public async Task StopSiloAsync()
+    {
+        if (_host is { } host)
+        {
+            _host = null;
+            await host.StopAsync();
+            host.Dispose();
+        }
+    }
+
+    /// <summary>Authorizes <paramref name="count"/> honest simulated workers, funds their stakes on chain and starts them.</summary>
+    public async Task<IReadOnlyList<SimulatedWorker>> StartWorkersAsync(int count, System.Numerics.BigInteger stakeDeposit)
+    {
+        var workers = Enumerable.Range(0, count).Select(_ => new SimulatedWorker(Grains, WorkerBehavior.Honest)).ToList();
+        await Grains.Pool().AuthorizeAsync(workers.Select(w => w.Address).ToList());
+        await Hub.DepositForAsync(workers.Select(w => w.Address), stakeDeposit);
+        var stop = _workersStop.Token;
+        foreach (var worker in workers)
+        {
+            _workers.Add((worker, Task.Run(() => worker.RunAsync(stop), CancellationToken.None)));
+        }
+
+        return workers;
+    }
+
+    /// <summary>Stops the simulated workers.</summary>
+    public async Task StopWorkersAsync()
+    {
+        await _workersStop.CancelAsync();
+        await Task.WhenAll(_workers.Select(w => w.Run.ContinueWith(_ => { }, TaskScheduler.Default)));
+        _workers.Clear();
+        _workersStop.Dispose();
+        _workersStop = new CancellationTokenSource();
+    }
+
+    /// <summary>The silo's error-queue monitor (its depth readings feed the metric).</summary>
+    public ErrorQueueMonitor ErrorQueues => SiloServices.GetRequiredService<ErrorQueueMonitor>();
+
+    /// <summary>The silo's listener.</summary>
+    public DealListener Listener => SiloServices.GetRequiredService<DealListener>();
+
+    /// <summary>The silo's bridge.</summary>
+    public ChainBridge Bridge => SiloServices.GetRequiredService<ChainBridge>();
+
+    /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes (cross-process waiting).</summary>
+    public static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out after {timeout} waiting for {what}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        if (Services.ChainSkipReason is not null)
+        {
+            return;
+        }
+
+        await StopWorkersAsync();
+        await StopSiloAsync();
+        await Anvil.DisposeAsync();
+        RabbitBroker.DeleteVirtualHost(VirtualHost);
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(AdminConnectionString);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+}

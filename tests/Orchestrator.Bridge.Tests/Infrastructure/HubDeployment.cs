@@ -1,0 +1,117 @@
+using System.Numerics;
+using Orchestrator.Bridge.Contract;
+using Orchestrator.Chain.Abi;
+using Orchestrator.Chain.Rpc;
+using Orchestrator.Chain.Transactions;
+using Orchestrator.Domain.Crypto;
+
+namespace Orchestrator.Bridge.Tests.Infrastructure;
+
+/// <summary>Anvil's well-known development accounts, in the roles the tests give them.</summary>
+public static class Accounts
+{
+    /// <summary>Deploys the hub and owns the pool (its share is credited here).</summary>
+    public static readonly byte[] PoolOwnerKey = Hex.Decode("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
+
+    /// <summary>The pool's scheduler: the bridge signs with it.</summary>
+    public static readonly byte[] SchedulerKey = Hex.Decode("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+
+    /// <summary>Buys deals.</summary>
+    public static readonly byte[] RequesterKey = Hex.Decode("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
+
+    /// <summary>Funds the workers' stakes.</summary>
+    public static readonly byte[] FunderKey = Hex.Decode("0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6");
+
+    /// <summary>Address of a key.</summary>
+    public static Address Of(byte[] key) => Secp256k1.AddressOf(key);
+}
+
+/// <summary>The hub deployed on a node, with the calls the tests make as requester, pool owner and funder.</summary>
+public sealed class HubDeployment(EthereumRpcClient rpc, Address hub)
+{
+    /// <summary>The workers' reward ratio the pool registers (the scheduler keeps this percentage).</summary>
+    public const int SchedulerRatioPercent = 10;
+
+    private static readonly AbiFunction TaskStatusOf = AbiFunction.Parse("taskStatus(bytes32) returns (uint8)");
+    private static readonly AbiFunction Score = AbiFunction.Parse("scoreOf(address) returns (uint256)");
+    private static readonly AbiFunction ComputeDealId = AbiFunction.Parse(
+        "computeDealId(address requester, (address pool, address app, address dataset, uint8 category, uint256 trust, bytes32 tag, uint256 botFirst, uint256 botSize, uint256 taskPrice, string params, bytes32 salt) p) returns (bytes32, bytes32)");
+
+    /// <summary>The contract.</summary>
+    public Address Hub { get; } = hub;
+
+    /// <summary>The node.</summary>
+    public EthereumRpcClient Rpc { get; } = rpc;
+
+    /// <summary>Deploys the hub and registers the pool (owner → scheduler, ratio).</summary>
+    public static async Task<HubDeployment> DeployAsync(EthereumRpcClient rpc)
+    {
+        var (_, bytecode) = Services.Contract();
+        var receipt = await SendAsync(rpc, Accounts.PoolOwnerKey, null, Hex.Decode("0x" + bytecode), BigInteger.Zero, 8_000_000);
+        var hub = new HubDeployment(rpc, receipt.ContractAddress!.Value);
+        await SendAsync(rpc, Accounts.PoolOwnerKey, hub.Hub, HubContract.RegisterPool.EncodeCall(Accounts.Of(Accounts.SchedulerKey), new BigInteger(SchedulerRatioPercent)), BigInteger.Zero);
+        return hub;
+    }
+
+    /// <summary>Credits each worker's hub balance (their stakes) from the funder.</summary>
+    public async Task DepositForAsync(IEnumerable<Address> workers, BigInteger amount)
+    {
+        foreach (var worker in workers)
+        {
+            await SendAsync(Rpc, Accounts.FunderKey, Hub, HubContract.DepositFor.EncodeCall(worker), amount);
+        }
+    }
+
+    /// <summary>The requester creates a deal with its escrow; returns the deal id.</summary>
+    public async Task<Hash32> CreateDealAsync(int botSize, BigInteger taskPrice, int trust = 1, uint tag = 0, int category = 0, string parameters = "chain-demo")
+    {
+        var salt = new Hash32(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var tagBytes = new byte[32];
+        tagBytes[31] = (byte)tag;
+        var p = new object?[]
+        {
+            Accounts.Of(Accounts.PoolOwnerKey), Address.Parse("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"), Address.Zero, new BigInteger(category),
+            new BigInteger(trust), tagBytes, BigInteger.Zero, new BigInteger(botSize), taskPrice, parameters, salt,
+        };
+        await SendAsync(Rpc, Accounts.RequesterKey, Hub, HubContract.CreateDeal.EncodeCall([p]), taskPrice * botSize, 1_000_000);
+        var ids = ComputeDealId.DecodeOutput(await Rpc.CallAsync(new CallRequest { To = Hub, Data = ComputeDealId.EncodeCall(Accounts.Of(Accounts.RequesterKey), p) }, BlockParameter.Latest));
+        return new Hash32((byte[])ids[1]!);
+    }
+
+    /// <summary>A task's on-chain status (0 unset, 3 completed, 4 failed).</summary>
+    public async Task<byte> TaskStatusAsync(Hash32 taskId)
+        => (byte)(BigInteger)TaskStatusOf.DecodeOutput(await Rpc.CallAsync(new CallRequest { To = Hub, Data = TaskStatusOf.EncodeCall(taskId) }, BlockParameter.Latest))[0]!;
+
+    /// <summary>An account's hub balance.</summary>
+    public async Task<BigInteger> BalanceAsync(Address account)
+        => (BigInteger)HubContract.BalanceOf.DecodeOutput(await Rpc.CallAsync(new CallRequest { To = Hub, Data = HubContract.BalanceOf.EncodeCall(account) }, BlockParameter.Latest))[0]!;
+
+    /// <summary>An account's on-chain score.</summary>
+    public async Task<BigInteger> ScoreAsync(Address account)
+        => (BigInteger)Score.DecodeOutput(await Rpc.CallAsync(new CallRequest { To = Hub, Data = Score.EncodeCall(account) }, BlockParameter.Latest))[0]!;
+
+    /// <summary>Logs of one event of the hub.</summary>
+    public Task<IReadOnlyList<LogEntry>> LogsAsync(Hash32 topic0)
+        => Rpc.GetLogsAsync(new LogFilter { FromBlock = BlockParameter.Earliest, ToBlock = BlockParameter.Latest, Addresses = [Hub], Topics = [[topic0]] });
+
+    /// <summary>Signs and sends a transaction from a test account and waits for its receipt (it must succeed).</summary>
+    public static async Task<TransactionReceipt> SendAsync(EthereumRpcClient rpc, byte[] key, Address? to, byte[] data, BigInteger value, long gas = 500_000)
+    {
+        var from = Accounts.Of(key);
+        var nonce = await rpc.GetTransactionCountAsync(from, BlockParameter.Pending);
+        var signed = TransactionSigner.SignEip1559(31337, nonce, 1_000_000_000, 100_000_000_000, gas, to, value, data, key);
+        var hash = await rpc.SendRawTransactionAsync(signed.Raw);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await rpc.GetTransactionReceiptAsync(hash) is { } receipt)
+            {
+                return receipt.Succeeded ? receipt : throw new InvalidOperationException($"transaction {hash} reverted");
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"no receipt for {hash}");
+    }
+}
