@@ -17,13 +17,18 @@ public sealed record CapabilitiesMessage(
     public WorkerCapabilities ToDomain() => new(Tee, Cores, MemoryMb, Gpu, Slots, Categories);
 }
 
-/// <summary>A worker joining: who it is and what it offers. The session layer has already checked its signature.</summary>
+/// <summary>
+/// A worker joining: who it is and what it offers. The session layer has already checked its signature;
+/// <paramref name="Evidence"/> arrives unverified (the worker grain verifies it). A TEE worker without
+/// verified evidence gets no TEE work.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("orch.worker-hello.v1")]
 public sealed record WorkerHello(
     [property: Id(0)] Address Worker,
     [property: Id(1)] CapabilitiesMessage Capabilities,
     [property: Id(2)] string SessionId,
-    [property: Id(3)] bool SimulatedTee);
+    [property: Id(3)] bool SimulatedTee,
+    [property: Id(4)] AttestationEvidence? Evidence = null);
 
 /// <summary>How a registration ended.</summary>
 public enum RegistrationOutcome
@@ -36,6 +41,9 @@ public enum RegistrationOutcome
 
     /// <summary>The capabilities are malformed or outside the pool policy.</summary>
     InvalidCapabilities = 2,
+
+    /// <summary>The attestation evidence did not verify, does not bind this session, or is simulated where the pool does not allow it.</summary>
+    AttestationFailed = 3,
 }
 
 /// <summary>
