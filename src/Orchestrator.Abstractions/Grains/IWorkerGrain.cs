@@ -21,7 +21,7 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// challenge). On success it replaces the stored verdict; on failure the old verdict stays, and ages.
     /// </summary>
     [Alias("reattest")]
-    Task<ReattestResult> ReattestAsync(string sessionId, AttestationEvidence evidence);
+    Task<ReattestResult> ReattestAsync(string sessionId, WorkerEvidence evidence);
 
     /// <summary>The verdict on the worker's last evidence, or null when it never presented any.</summary>
     [Alias("attestation")]
@@ -38,6 +38,14 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// <summary>Keeps the worker alive.</summary>
     [Alias("heartbeat")]
     Task<bool> HeartbeatAsync(string sessionId);
+
+    /// <summary>
+    /// Heartbeats the session and (re)attaches the observer that gets its signals; false when the
+    /// session is not the worker's current one. Called at every heartbeat, so an observer lost with
+    /// a grain's reactivation is attached again within one interval.
+    /// </summary>
+    [Alias("attach")]
+    Task<bool> AttachAsync(string sessionId, IWorkerSessionObserver observer);
 
     /// <summary>Returns waiting commands and, when the worker has free slots, new assignments.</summary>
     [Alias("poll")]

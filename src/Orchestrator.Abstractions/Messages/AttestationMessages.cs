@@ -3,31 +3,6 @@ using Orchestrator.Domain.Deals;
 
 namespace Orchestrator.Abstractions.Messages;
 
-/// <summary>What kind of evidence a worker presents.</summary>
-public enum EvidenceFormat
-{
-    /// <summary>No evidence (a standard, non-TEE worker).</summary>
-    None = 0,
-
-    /// <summary>An Intel DCAP quote (SGX v3/v4, TDX v4/v5).</summary>
-    DcapQuote = 1,
-
-    /// <summary>The labelled simulated-TEE format (development pools only).</summary>
-    Simulated = 2,
-}
-
-/// <summary>
-/// Attestation evidence as the session layer received it, not yet verified: the quote, the enclave's
-/// session public key (secp256k1, 64 bytes X ‖ Y) and the 32-byte challenge the server issued for this
-/// session. A valid quote's REPORTDATA is SHA-256(session key ‖ challenge) ‖ 32 zero bytes.
-/// </summary>
-[GenerateSerializer, Immutable, Alias("orch.attestation-evidence.v1")]
-public sealed record AttestationEvidence(
-    [property: Id(0)] EvidenceFormat Format,
-    [property: Id(1)] byte[] Quote,
-    [property: Id(2)] byte[] SessionPublicKey,
-    [property: Id(3)] byte[] Challenge);
-
 /// <summary>
 /// The verdict on a worker's last evidence, as the worker grain stores it: whether it verified and bound
 /// this session, when, and the measurements (lowercase hex) a policy judges.

@@ -87,7 +87,7 @@ public static class AttestationMapping
     /// The verdict on evidence: verified only when the verifier accepted it, its kind matches what the
     /// worker declared (TEE kind, simulated or not) and its REPORTDATA binds the session key and the challenge.
     /// </summary>
-    public static WorkerAttestation Assess(AttestationEvidence evidence, QuoteVerificationResult result, TeeKind declared, DateTimeOffset now)
+    public static WorkerAttestation Assess(WorkerEvidence evidence, QuoteVerificationResult result, TeeKind declared, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(evidence);
         ArgumentNullException.ThrowIfNull(result);
@@ -96,8 +96,8 @@ public static class AttestationMapping
             : tee != declared ? $"the evidence is {tee} but the worker declared {declared}"
             : result.Simulated != (evidence.Format == EvidenceFormat.Simulated) ? $"the evidence format is {evidence.Format} but the evidence {(result.Simulated ? "is" : "is not")} simulated"
             : evidence.Challenge.Length != ReportDataBinding.ChallengeSize ? $"the server challenge must be {ReportDataBinding.ChallengeSize} bytes, got {evidence.Challenge.Length}"
-            : evidence.SessionPublicKey.Length != 64 ? $"the enclave session key must be a secp256k1 public key of 64 bytes (X ‖ Y), got {evidence.SessionPublicKey.Length}"
-            : !ReportDataBinding.Matches(result.ReportData.AsSpan(), evidence.SessionPublicKey, evidence.Challenge) ? "REPORTDATA does not bind this session key and the server's challenge (replayed or foreign evidence)"
+            : evidence.EnclavePublicKey.Length != 64 ? $"the enclave session key must be a secp256k1 public key of 64 bytes (X ‖ Y), got {evidence.EnclavePublicKey.Length}"
+            : !ReportDataBinding.Matches(result.ReportData.AsSpan(), evidence.EnclavePublicKey, evidence.Challenge) ? "REPORTDATA does not bind this session key and the server's challenge (replayed or foreign evidence)"
             : null;
         var e = result.Enclave;
         var td = result.TdReport;
@@ -118,7 +118,7 @@ public static class AttestationMapping
             Debug = result.IsDebug,
             Simulated = result.Simulated,
             VerifiedAt = now,
-            SessionPublicKey = evidence.SessionPublicKey,
+            SessionPublicKey = evidence.EnclavePublicKey,
             ChallengeHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(evidence.Challenge)),
             Fmspc = result.Fmspc,
         };

@@ -42,6 +42,7 @@ public sealed partial class WorkerGrain(
     private IGrainTimer? _livenessTimer;
     private IGrainTimer? _flushTimer;
     private PoolPolicy _policy = PoolPolicy.Default;
+    private IWorkerSessionObserver? _observer;
 
     private Address Worker => field == default ? field = Address.Parse(this.GetPrimaryKeyString()) : field;
 
@@ -128,6 +129,8 @@ public sealed partial class WorkerGrain(
         s.LastSeen = clock.UtcNow;
         _lastHeartbeat = clock.UtcNow;
         _pending.Clear();
+        Signal(WorkerSignal.SessionEnded); // the previous session's stream, if any, is replaced
+        _observer = null;
         await state.WriteOrResetAsync(this);
         _dirty = false;
         if (firstTime)
@@ -142,7 +145,7 @@ public sealed partial class WorkerGrain(
         return new WorkerRegistration(RegistrationOutcome.Accepted, string.Empty, running, s.Score);
     }
 
-    public async Task<ReattestResult> ReattestAsync(string sessionId, AttestationEvidence evidence)
+    public async Task<ReattestResult> ReattestAsync(string sessionId, WorkerEvidence evidence)
     {
         if (!IsCurrentSession(sessionId))
         {
@@ -181,6 +184,18 @@ public sealed partial class WorkerGrain(
         }
 
         _lastHeartbeat = clock.UtcNow;
+        return Task.FromResult(true);
+    }
+
+    public Task<bool> AttachAsync(string sessionId, IWorkerSessionObserver observer)
+    {
+        if (!IsCurrentSession(sessionId))
+        {
+            return Task.FromResult(false);
+        }
+
+        _lastHeartbeat = clock.UtcNow;
+        _observer = observer;
         return Task.FromResult(true);
     }
 
@@ -265,6 +280,7 @@ public sealed partial class WorkerGrain(
     public Task RevealRequestedAsync(Hash32 taskId, DateTimeOffset revealDeadline)
     {
         _pending.Add(new RevealCommand(taskId, revealDeadline));
+        Signal(WorkerSignal.CommandsReady);
         return Task.CompletedTask;
     }
 
@@ -291,6 +307,7 @@ public sealed partial class WorkerGrain(
         if (outcome.Reason != "won")
         {
             _pending.Add(new CancelCommand(outcome.TaskId, outcome.Reason));
+            Signal(WorkerSignal.CommandsReady);
         }
 
         if (outcome.ScoreAfter is { } score && score != s.Score)
@@ -314,6 +331,7 @@ public sealed partial class WorkerGrain(
             state.State.State = WorkerState.Draining;
             await state.WriteOrResetAsync(this);
             _dirty = false;
+            Signal(WorkerSignal.Draining);
         }
     }
 
@@ -324,6 +342,8 @@ public sealed partial class WorkerGrain(
         state.State.SessionId = string.Empty;
         await state.WriteOrResetAsync(this);
         _dirty = false;
+        Signal(WorkerSignal.Revoked);
+        _observer = null;
     }
 
     public async Task<bool> CheckLivenessAsync()
@@ -352,6 +372,8 @@ public sealed partial class WorkerGrain(
         LogWorkerLost(logger, Worker, released);
         _livenessTimer?.Dispose();
         _livenessTimer = null;
+        Signal(WorkerSignal.SessionEnded);
+        _observer = null;
         return true;
     }
 
@@ -446,9 +468,9 @@ public sealed partial class WorkerGrain(
     /// binding of the session key and the server's challenge, the declared TEE kind, the pool's
     /// simulation rule, and no reuse of the challenge the previous verdict answered.
     /// </summary>
-    private async Task<(WorkerAttestation? Attestation, string? Refusal)> AttestAsync(AttestationEvidence? evidence, TeeKind declared)
+    private async Task<(WorkerAttestation? Attestation, string? Refusal)> AttestAsync(WorkerEvidence? evidence, TeeKind declared)
     {
-        if (evidence is null || evidence.Format == EvidenceFormat.None)
+        if (evidence is null || evidence.Format == EvidenceFormat.Unspecified)
         {
             return (null, $"a {declared} worker must present attestation evidence (a DCAP quote binding its session key and the server's challenge)");
         }
@@ -493,6 +515,15 @@ public sealed partial class WorkerGrain(
 
     private bool IsCurrentSession(string sessionId)
         => state.State.State is WorkerState.Active or WorkerState.Draining && sessionId == state.State.SessionId;
+
+    /// <summary>Tells the session holding the stream (one-way; a signal lost is covered by its slow poll).</summary>
+    private void Signal(WorkerSignal signal)
+    {
+        if (_observer is { } observer)
+        {
+            observer.SignalAsync(signal).Ignore();
+        }
+    }
 
     private void StartLivenessTimer()
     {

@@ -46,21 +46,21 @@ public sealed class SimulatedEnclave : IDisposable
     /// Starts a new session (a fresh session key) and returns evidence for it, bound to the server's
     /// <paramref name="challenge"/> (in process, the caller plays the server and makes a fresh one).
     /// </summary>
-    public AttestationEvidence NewSession(byte[] challenge, DateTimeOffset now)
+    public WorkerEvidence NewSession(byte[] challenge, DateTimeOffset now)
     {
         _sessionKey = Secp256k1.NewPrivateKey();
         return Evidence(challenge, now);
     }
 
     /// <summary>Evidence for the current session key and a challenge (re-attestation keeps the key).</summary>
-    public AttestationEvidence Evidence(byte[] challenge, DateTimeOffset now)
+    public WorkerEvidence Evidence(byte[] challenge, DateTimeOffset now)
     {
         var reportData = ReportDataBinding.Compute(SessionPublicKey, challenge);
         var measurement = Convert.FromHexString(MrEnclave);
         var claims = Tee == TeeKind.Tdx
             ? new SimulatedEvidenceClaims { Tee = TeeType.Tdx, ReportData = [.. reportData], MrTd = [.. Convert.FromHexString(MrTdOf(MrEnclave))] }
             : new SimulatedEvidenceClaims { Tee = TeeType.Sgx, ReportData = [.. reportData], MrEnclave = [.. measurement], MrSigner = ImmutableArray.Create(new byte[32]) };
-        return new AttestationEvidence(EvidenceFormat.Simulated, SimulatedEvidence.Create(claims, _evidenceKey, now), SessionPublicKey, challenge);
+        return new WorkerEvidence(EvidenceFormat.Simulated, SimulatedEvidence.Create(claims, _evidenceKey, now), SessionPublicKey, challenge);
     }
 
     /// <summary>A fetch of a task's secrets, signed with the session key.</summary>

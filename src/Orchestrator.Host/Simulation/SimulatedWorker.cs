@@ -98,7 +98,7 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
                 {
                     session = Guid.NewGuid().ToString("n");
                     _session = session;
-                    AttestationEvidence? evidence = null;
+                    WorkerEvidence? evidence = null;
                     if (tee != TeeKind.None)
                     {
                         // In process this worker is its own session layer: it makes the fresh challenge a server would.

@@ -108,13 +108,13 @@ public sealed class TeeAdmissionTests
         Assert.True(good.Verified, good.Failure);
         Assert.Equal(Good, good.MrEnclave);
         Assert.True(good.Simulated);
-        Assert.Equal(evidence.SessionPublicKey, good.SessionPublicKey);
+        Assert.Equal(evidence.EnclavePublicKey, good.SessionPublicKey);
 
         // Another machine replaying the quote answers another challenge, or brings another session key.
         var otherChallenge = AttestationMapping.Assess(evidence with { Challenge = RandomNumberGenerator.GetBytes(32) }, result, TeeKind.Sgx, Now);
         Assert.False(otherChallenge.Verified);
         Assert.Contains("REPORTDATA", otherChallenge.Failure, StringComparison.Ordinal);
-        var otherKey = AttestationMapping.Assess(evidence with { SessionPublicKey = Secp256k1.PublicKeyBytes(Secp256k1.NewPrivateKey()) }, result, TeeKind.Sgx, Now);
+        var otherKey = AttestationMapping.Assess(evidence with { EnclavePublicKey = Secp256k1.PublicKeyBytes(Secp256k1.NewPrivateKey()) }, result, TeeKind.Sgx, Now);
         Assert.False(otherKey.Verified);
 
         Assert.Contains("declared Tdx", AttestationMapping.Assess(evidence, result, TeeKind.Tdx, Now).Failure, StringComparison.Ordinal);
