@@ -19,14 +19,12 @@ public static class OrchestratorTelemetry
     ];
 
     /// <summary>
-    /// Touches every component class so each static Meter exists (instruments are created with their
-    /// class; a listener sees only meters that exist). The host calls it once at start.
+    /// Touches every component class of this assembly so each static Meter exists (instruments are
+    /// created with their class; a listener sees only meters that exist). The host calls it once at start.
     /// </summary>
     public static void EnsureCreated()
     {
         _ = GrainsTelemetry.Meter;
-        _ = BridgeTelemetry.Meter;
-        _ = ChainTelemetry.Meter;
         _ = AttestationTelemetry.Meter;
         _ = SecretsTelemetry.Meter;
         _ = ApiTelemetry.Meter;

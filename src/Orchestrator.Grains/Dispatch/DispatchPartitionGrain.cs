@@ -1,8 +1,11 @@
+using Microsoft.Extensions.Options;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Scheduling;
 using Orchestrator.Grains.Infrastructure;
+using Orchestrator.Grains.Trust;
 using Orchestrator.Telemetry;
 using Orleans.Runtime;
 
@@ -46,9 +49,14 @@ public sealed class DispatchState
 /// requests from tasks are soft: held in memory, served first (their tasks are already running),
 /// never written — a request lost with a silo goes stale and its task asks again when the deal
 /// reconciles. Writing them made every take serialize an ever longer queue.
+/// A TEE task is handed only to a worker whose last verified evidence satisfies its app's policy and
+/// is fresh (<see cref="TeeAdmission"/>); the others leave it in the queue for a worker that does.
 /// </summary>
 public sealed class DispatchPartitionGrain(
-    [PersistentState("dispatch", StorageNames.Default)] IPersistentState<DispatchState> state) : Grain, IDispatchPartitionGrain
+    [PersistentState("dispatch", StorageNames.Default)] IPersistentState<DispatchState> state,
+    AppPolicyCache policies,
+    OrchestratorClock clock,
+    IOptions<AttestationOptions> attestation) : Grain, IDispatchPartitionGrain
 {
     private readonly List<QueuedRun> _soft = [];
     private LiveGaugeSlot? _depthSlot;
@@ -93,9 +101,10 @@ public sealed class DispatchPartitionGrain(
     {
         var capabilities = request.Capabilities.ToDomain();
         var taken = new List<TaskTicket>(Math.Min(request.Max, 64));
-        TakeFrom(_soft, request, capabilities, taken);
+        var admitted = capabilities.Tee == TeeKind.None ? null : await AdmittedAppsAsync(request);
+        TakeFrom(_soft, request, capabilities, admitted, taken);
         var fromRuns = taken.Count;
-        TakeFrom(state.State.Runs, request, capabilities, taken);
+        TakeFrom(state.State.Runs, request, capabilities, admitted, taken);
         if (taken.Count > fromRuns)
         {
             await state.WriteOrResetAsync(this);
@@ -120,7 +129,30 @@ public sealed class DispatchPartitionGrain(
         return depth;
     }
 
-    private static void TakeFrom(List<QueuedRun> runs, DispatchRequest request, Domain.Deals.WorkerCapabilities capabilities, List<TaskTicket> taken)
+    /// <summary>The apps of the queued TEE runs whose policy this worker's evidence satisfies now.</summary>
+    private async Task<HashSet<Address>> AdmittedAppsAsync(DispatchRequest request)
+    {
+        var admitted = new HashSet<Address>();
+        if (request.Attestation is not { Verified: true } evidence)
+        {
+            return admitted;
+        }
+
+        var now = clock.UtcNow;
+        var apps = _soft.Concat(state.State.Runs).Where(r => r.Remaining > 0 && r.Deal.Tag.RequiresTee).Select(r => r.Deal.App).Distinct();
+        foreach (var app in apps)
+        {
+            var policy = await policies.GetAsync(app);
+            if (TeeAdmission.Decide(policy, evidence, request.SimulationAllowed, now, attestation.Value.MaxEvidenceAge).Admitted)
+            {
+                admitted.Add(app);
+            }
+        }
+
+        return admitted;
+    }
+
+    private static void TakeFrom(List<QueuedRun> runs, DispatchRequest request, WorkerCapabilities capabilities, HashSet<Address>? admittedTeeApps, List<TaskTicket> taken)
     {
         var exhausted = false;
         for (var i = 0; i < runs.Count && taken.Count < request.Max; i++)
@@ -129,6 +161,11 @@ public sealed class DispatchPartitionGrain(
             if (run.Remaining <= 0 || SchedulingPolicy.Match(run.Deal.Requirements, capabilities, request.Max - taken.Count, request.Worker, run.Excluded) != MismatchReason.None)
             {
                 continue;
+            }
+
+            if (run.Deal.Tag.RequiresTee && admittedTeeApps?.Contains(run.Deal.App) != true)
+            {
+                continue; // its app's policy does not admit this worker's evidence (or it has none, or it is stale)
             }
 
             // Extra replicates of one task are queued as separate single-task runs: never give two to one worker.
