@@ -120,7 +120,7 @@ internal sealed class ReplicatePipeline(
             return null;
         }
 
-        var maxRunTime = MaxRunTime(assignment, app);
+        var maxRunTime = MaxRunTime(assignment, app, time.GetUtcNow());
         if (maxRunTime <= TimeSpan.Zero)
         {
             await GiveBackAsync(taskId, "the contribution deadline is too close to run the app", cancellationToken).ConfigureAwait(false);
@@ -166,14 +166,14 @@ internal sealed class ReplicatePipeline(
     }
 
     /// <summary>The category's max run time (its timeref), capped by the app's own limit and by the time left to contribute.</summary>
-    internal TimeSpan MaxRunTime(Assignment assignment, AllowedApp app)
+    internal static TimeSpan MaxRunTime(Assignment assignment, AllowedApp app, DateTimeOffset now)
     {
         var limit = ProtoConvert.TimerefOf(assignment);
         if (limit <= TimeSpan.Zero) limit = app.MaxRunTime ?? TimeSpan.FromMinutes(5);
         if (app.MaxRunTime is { } own && own < limit) limit = own;
         if (assignment.ContributionDeadline is { } deadline)
         {
-            var left = deadline.ToDateTimeOffset() - time.GetUtcNow();
+            var left = deadline.ToDateTimeOffset() - now;
             if (left < limit) limit = left;
         }
 
