@@ -13,7 +13,7 @@ namespace Orchestrator.Worker.Hosting;
 
 /// <summary>
 /// The agent's entry point, shared by <c>orchestrator-worker</c> and <c>orchestrator worker</c>.
-/// Configuration, later sources winning: appsettings.json beside the program, <c>--config FILE</c>,
+/// Configuration, later sources winning: orchestrator-worker.settings.json beside the program, <c>--config FILE</c>,
 /// environment (<c>OrchestratorWorker__Key</c>), command line (<c>--OrchestratorWorker:Key=value</c>
 /// or the short switches below). Logs go to stderr.
 /// </summary>
@@ -116,7 +116,7 @@ public static class WorkerProgram
     {
         ArgumentNullException.ThrowIfNull(args);
         var builder = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "orchestrator-worker.settings.json"), optional: true);
         var rest = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
@@ -169,7 +169,7 @@ public static class WorkerProgram
                               [--OrchestratorWorker:Key=value ...]
           orchestrator-worker keygen --out FILE
 
-        Every key of section OrchestratorWorker can come from appsettings.json, --config FILE, the
+        Every key of section OrchestratorWorker can come from orchestrator-worker.settings.json (beside the program), --config FILE, the
         environment (OrchestratorWorker__ServerUrl, OrchestratorWorker__PrivateKey, ...) or the command
         line. Apps are allow-listed: OrchestratorWorker:Apps:0:Address and :Command (or :Image).
         SIGTERM drains: running work finishes within DrainGracePeriod, the rest is given back; exit 0.
