@@ -13,7 +13,7 @@ public enum ExecutorKind
 }
 
 /// <summary>
-/// The agent's configuration, section <c>OrchestratorWorker</c> (appsettings.json, environment
+/// The agent's configuration, section <c>OrchestratorWorker</c> (orchestrator-worker.settings.json, --config FILE, environment
 /// variables <c>OrchestratorWorker__Key</c>, or command-line <c>--OrchestratorWorker:Key=value</c>).
 /// <see cref="WorkerOptionsValidator"/> checks it at start and names every bad key.
 /// </summary>
