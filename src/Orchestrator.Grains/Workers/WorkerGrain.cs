@@ -39,6 +39,7 @@ public sealed partial class WorkerGrain(
     private IGrainTimer? _livenessTimer;
     private IGrainTimer? _flushTimer;
     private PoolPolicy _policy = PoolPolicy.Default;
+    private IWorkerSessionObserver? _observer;
 
     private Address Worker => field == default ? field = Address.Parse(this.GetPrimaryKeyString()) : field;
 
@@ -112,6 +113,8 @@ public sealed partial class WorkerGrain(
         s.LastSeen = clock.UtcNow;
         _lastHeartbeat = clock.UtcNow;
         _pending.Clear();
+        Signal(WorkerSignal.SessionEnded); // the previous session's stream, if any, is replaced
+        _observer = null;
         await state.WriteOrResetAsync(this);
         _dirty = false;
         if (firstTime)
@@ -134,6 +137,18 @@ public sealed partial class WorkerGrain(
         }
 
         _lastHeartbeat = clock.UtcNow;
+        return Task.FromResult(true);
+    }
+
+    public Task<bool> AttachAsync(string sessionId, IWorkerSessionObserver observer)
+    {
+        if (!IsCurrentSession(sessionId))
+        {
+            return Task.FromResult(false);
+        }
+
+        _lastHeartbeat = clock.UtcNow;
+        _observer = observer;
         return Task.FromResult(true);
     }
 
@@ -218,6 +233,7 @@ public sealed partial class WorkerGrain(
     public Task RevealRequestedAsync(Hash32 taskId, DateTimeOffset revealDeadline)
     {
         _pending.Add(new RevealCommand(taskId, revealDeadline));
+        Signal(WorkerSignal.CommandsReady);
         return Task.CompletedTask;
     }
 
@@ -244,6 +260,7 @@ public sealed partial class WorkerGrain(
         if (outcome.Reason != "won")
         {
             _pending.Add(new CancelCommand(outcome.TaskId, outcome.Reason));
+            Signal(WorkerSignal.CommandsReady);
         }
 
         if (outcome.ScoreAfter is { } score && score != s.Score)
@@ -267,6 +284,7 @@ public sealed partial class WorkerGrain(
             state.State.State = WorkerState.Draining;
             await state.WriteOrResetAsync(this);
             _dirty = false;
+            Signal(WorkerSignal.Draining);
         }
     }
 
@@ -277,6 +295,8 @@ public sealed partial class WorkerGrain(
         state.State.SessionId = string.Empty;
         await state.WriteOrResetAsync(this);
         _dirty = false;
+        Signal(WorkerSignal.Revoked);
+        _observer = null;
     }
 
     public async Task<bool> CheckLivenessAsync()
@@ -305,6 +325,8 @@ public sealed partial class WorkerGrain(
         LogWorkerLost(logger, Worker, released);
         _livenessTimer?.Dispose();
         _livenessTimer = null;
+        Signal(WorkerSignal.SessionEnded);
+        _observer = null;
         return true;
     }
 
@@ -419,6 +441,15 @@ public sealed partial class WorkerGrain(
 
     private bool IsCurrentSession(string sessionId)
         => state.State.State is WorkerState.Active or WorkerState.Draining && sessionId == state.State.SessionId;
+
+    /// <summary>Tells the session holding the stream (one-way; a signal lost is covered by its slow poll).</summary>
+    private void Signal(WorkerSignal signal)
+    {
+        if (_observer is { } observer)
+        {
+            observer.SignalAsync(signal).Ignore();
+        }
+    }
 
     private void StartLivenessTimer()
     {
