@@ -92,6 +92,11 @@ public static class SiloConfiguration
         }
 
         silo.Services.AddChainBridge(configuration, options.PostgresConnectionString);
+        if (options.Categories.Count > 0)
+        {
+            silo.Services.AddSingleton(new Domain.Deals.CategoryCatalog(options.Categories.Select(c => new Domain.Deals.Category(c.Id, c.Name, c.Timeref))));
+        }
+
         silo.Services.AddOrchestratorGrains();
         if (options.Storage == StorageKind.Memory && options.Clustering == ClusteringKind.Localhost)
         {
@@ -142,6 +147,16 @@ public sealed class OrchestratorOptionsValidator : IValidateOptions<Orchestrator
         if (options.AdvertisedIp is { } ip && !IPAddress.TryParse(ip, out _))
         {
             errors.Add($"Orchestrator:AdvertisedIp must be an IP address, got '{ip}'");
+        }
+
+        var ids = new HashSet<int>();
+        for (var i = 0; i < options.Categories.Count; i++)
+        {
+            var category = options.Categories[i];
+            if (category.Id is < 5 or > 1_000_000) errors.Add($"Orchestrator:Categories:{i}:Id must be 5..1000000 (0..4 are PoCo's XS..XL), got {category.Id}");
+            else if (!ids.Add(category.Id)) errors.Add($"Orchestrator:Categories:{i}:Id {category.Id} is listed twice");
+            if (string.IsNullOrWhiteSpace(category.Name)) errors.Add($"Orchestrator:Categories:{i}:Name is required");
+            if (category.Timeref <= TimeSpan.Zero) errors.Add($"Orchestrator:Categories:{i}:Timeref must be positive (e.g. \"00:00:30\")");
         }
 
         return errors;
