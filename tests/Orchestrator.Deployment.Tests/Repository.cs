@@ -1,0 +1,27 @@
+namespace Orchestrator.Deployment.Tests;
+
+/// <summary>Paths in the repository (found by walking up from the test assembly to Orchestrator.sln).</summary>
+public static class Repository
+{
+    /// <summary>The repository's root.</summary>
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>A file's path from the root ("k8s/50-pdb.yaml").</summary>
+    public static string PathOf(string relative) => Path.Combine(Root, relative);
+
+    /// <summary>A file's text.</summary>
+    public static string Read(string relative) => File.ReadAllText(PathOf(relative));
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Orchestrator.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Orchestrator.sln not found above " + AppContext.BaseDirectory);
+    }
+}
