@@ -23,6 +23,9 @@ public static class GrainKeys
     /// <summary>The worker grain of a worker.</summary>
     public static IWorkerGrain Worker(this IGrainFactory factory, Address worker) => factory.GetGrain<IWorkerGrain>(Of(worker));
 
+    /// <summary>The directory of recent deals.</summary>
+    public static IDealDirectoryGrain DealDirectory(this IGrainFactory factory) => factory.GetGrain<IDealDirectoryGrain>(IDealDirectoryGrain.Key);
+
     /// <summary>The workerpool grain.</summary>
     public static IPoolGrain Pool(this IGrainFactory factory) => factory.GetGrain<IPoolGrain>(PoolKey);
 

@@ -97,6 +97,8 @@ public sealed partial class DealGrain(
         await FanOutAsync();
         await ArmDeadlineReminderAsync();
         GrainsTelemetry.DealsCreated.Add(1);
+        // For operators only (the status page): a deal is never held back by its directory entry.
+        _ = GrainFactory.DealDirectory().RecordAsync(new DealDirectoryEntry(DealId, now, spec.BotSize));
         LogDealCreated(logger, DealId, spec.BotSize, spec.Trust);
         return new DealCreationResult(DealId, true, []);
     }

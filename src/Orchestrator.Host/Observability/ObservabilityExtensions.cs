@@ -17,6 +17,7 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 using Orchestrator.Host.Observability.Health;
+using Orchestrator.Host.Observability.Status;
 using Orchestrator.Telemetry;
 
 namespace Orchestrator.Host.Observability;
@@ -115,6 +116,7 @@ public static class ObservabilityExtensions
             otel.UseOtlpExporter(protocol, new Uri(options.OtlpEndpoint));
         }
 
+        builder.Services.AddStatusPage();
         builder.Services.AddHealthChecks()
             .AddCheck<SiloJoinedHealthCheck>("silo", tags: [ReadyTag])
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
@@ -122,8 +124,8 @@ public static class ObservabilityExtensions
     }
 
     /// <summary>
-    /// Serves <see cref="LivenessPath"/>, <see cref="ReadinessPath"/> and (unless switched off) the
-    /// Prometheus scrape endpoint. Readiness runs every check tagged "ready": the silo's, the
+    /// Serves <see cref="LivenessPath"/>, <see cref="ReadinessPath"/>, the status page
+    /// (<see cref="Status.StatusPage.Path"/>) and (unless switched off) the Prometheus scrape endpoint. Readiness runs every check tagged "ready": the silo's, the
     /// database's, and the bus's when MassTransit is configured.
     /// </summary>
     public static IEndpointRouteBuilder MapOrchestratorObservability(this IEndpointRouteBuilder endpoints)
@@ -140,6 +142,7 @@ public static class ObservabilityExtensions
             endpoints.MapPrometheusScrapingEndpoint(options.PrometheusPath);
         }
 
+        endpoints.MapStatusPage();
         return endpoints;
     }
 
