@@ -10,4 +10,5 @@ root.Subcommands.Add(DbCommand.Create());
 root.Subcommands.Add(DealCommand.Create());
 root.Subcommands.Add(HealthCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());
+root.Subcommands.Add(ResultCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -162,9 +162,11 @@ public sealed class FailureTests(ClusterFixture fixture)
         var policy = await fixture.Grains.Pool().GetPolicyAsync();
         await fixture.Grains.Pool().SetPolicyAsync(policy with { AllowSimulatedTee = true });
         var deal = Deals.New(fixture, tasks: 1, trust: 1, new TeeTag(TeeTag.Tee | TeeTag.Scone)) with { App = Deals.NewAddress() };
-        Assert.True((await fixture.Grains.AppPolicy(deal.App).SetAsync(Host.Simulation.DemoRunner.DemoAppPolicy(deal.App))).Accepted);
+        // A measurement of its own, so no other test's queued TEE task is admitted for this worker.
+        var mrEnclave = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        Assert.True((await fixture.Grains.AppPolicy(deal.App).SetAsync(Host.Simulation.DemoRunner.DemoAppPolicy(deal.App) with { MrEnclaves = [mrEnclave] })).Accepted);
         Assert.True((await fixture.Grains.Deal(deal.DealId).CreateAsync(deal)).Accepted);
-        var worker = new ManualWorker(fixture.Grains, TeeKind.Sgx, slots: 1, now: fixture.Time.GetUtcNow);
+        var worker = new ManualWorker(fixture.Grains, TeeKind.Sgx, slots: 1, mrEnclave, fixture.Time.GetUtcNow);
         Assert.Equal(RegistrationOutcome.Accepted, (await worker.RegisterAsync()).Outcome);
         var command = Assert.Single(await worker.TakeAsync(1));
         Assert.Null(command.EnclaveKey); // the key comes from the secret service, sealed to the attested enclave

@@ -96,7 +96,7 @@ public static class AttestationMapping
             : tee != declared ? $"the evidence is {tee} but the worker declared {declared}"
             : result.Simulated != (evidence.Format == EvidenceFormat.Simulated) ? $"the evidence format is {evidence.Format} but the evidence {(result.Simulated ? "is" : "is not")} simulated"
             : evidence.Challenge.Length != ReportDataBinding.ChallengeSize ? $"the server challenge must be {ReportDataBinding.ChallengeSize} bytes, got {evidence.Challenge.Length}"
-            : evidence.EnclavePublicKey.Length != 64 ? $"the enclave session key must be a secp256k1 public key of 64 bytes (X ‖ Y), got {evidence.EnclavePublicKey.Length}"
+            : !IsUncompressedPoint(evidence.EnclavePublicKey) ? $"the enclave session key must be an uncompressed secp256k1 public key (64 bytes X ‖ Y, or 65 with 0x04), got {evidence.EnclavePublicKey.Length} bytes"
             : !ReportDataBinding.Matches(result.ReportData.AsSpan(), evidence.EnclavePublicKey, evidence.Challenge) ? "REPORTDATA does not bind this session key and the server's challenge (replayed or foreign evidence)"
             : null;
         var e = result.Enclave;
@@ -118,7 +118,7 @@ public static class AttestationMapping
             Debug = result.IsDebug,
             Simulated = result.Simulated,
             VerifiedAt = now,
-            SessionPublicKey = evidence.EnclavePublicKey,
+            SessionPublicKey = evidence.EnclavePublicKey.Length == 65 ? evidence.EnclavePublicKey[1..] : evidence.EnclavePublicKey,
             ChallengeHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(evidence.Challenge)),
             Fmspc = result.Fmspc,
         };
@@ -135,6 +135,8 @@ public static class AttestationMapping
     /// <summary>Parses Intel's status string; throws <see cref="FormatException"/> naming the accepted ones.</summary>
     public static TcbStatus ParseStatus(string text) => TcbStatusText.TryParse(text, out var s) ? s
         : throw new FormatException($"'{text}' is not a TCB status (one of {string.Join(", ", Enum.GetNames<TcbStatus>())})");
+
+    private static bool IsUncompressedPoint(byte[] key) => key.Length == 64 || (key.Length == 65 && key[0] == 0x04);
 
     private static ImmutableArray<byte> Zero(int length) => ImmutableArray.Create(new byte[length]);
 

@@ -12,6 +12,9 @@ public sealed class AttestationOptions
     /// <summary>Where the root CA CRL comes from when the endpoint is Intel's PCS (which serves none); default {PcsUrl}/sgx/certification/v4/rootcacrl.</summary>
     public string? RootCaCrlUrl { get; set; }
 
+    /// <summary>The PCS v4 <c>update</c> parameter: "standard" (default when unset) or "early" (TCB recovery collateral before enforcement).</summary>
+    public string? PcsUpdate { get; set; }
+
     /// <summary>Air-gapped pools: a directory of dcap-qvl collateral files ({sgx|tdx}-{FMSPC}[-{platform|processor}].json). Used when no PcsUrl is set.</summary>
     public string? CollateralDirectory { get; set; }
 

@@ -49,6 +49,7 @@ public static class AttestationServices
             {
                 BaseUri = new Uri(options.PcsUrl),
                 RootCaCrlUri = string.IsNullOrWhiteSpace(options.RootCaCrlUrl) ? null : new Uri(options.RootCaCrlUrl),
+                Update = options.PcsUpdate,
             });
         }
 
