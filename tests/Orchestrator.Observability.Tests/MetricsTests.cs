@@ -58,6 +58,26 @@ public sealed class MetricsTests
         Assert.Contains(metrics, m => m.MeterName is "System.Runtime" or "OpenTelemetry.Instrumentation.Runtime");
     }
 
+    [Fact]
+    public async Task Tee_workers_attestation_verdicts_and_the_fast_path_are_counted()
+    {
+        await using var host = await TelemetryHost.StartAsync();
+        var summary = await new DemoRunner(host.Grains).RunAsync(new DemoSettings(Tasks: 4, Workers: 2, Trust: 1, Faulty: 0, Lost: 0, Tee: true, Timeout: TimeSpan.FromSeconds(60)), null, CancellationToken.None);
+        Assert.True(summary.AllFinal, $"the deal did not finish: {summary.Completed} completed, {summary.Failed} failed of {summary.Tasks}");
+        host.Flush();
+        List<Metric> verdicts, outcomes;
+        lock (host.Metrics)
+        {
+            verdicts = host.Metrics.Where(m => m.Name == "orchestrator.attestation.verdicts").ToList();
+            outcomes = host.Metrics.Where(m => m.Name == "orchestrator.consensus.outcomes").ToList();
+        }
+
+        Assert.NotEmpty(verdicts);
+        var accepted = Points(verdicts.TakeLast(1)).Where(p => Equals(Tag(p, TelemetryTags.Verdict), "accepted") && Equals(Tag(p, TelemetryTags.Tee), "simulated")).Sum(p => p.GetSumLong());
+        Assert.True(accepted >= summary.Workers.Count, $"{accepted} accepted verdicts for {summary.Workers.Count} TEE workers");
+        Assert.Equal(summary.Tasks, Sum(outcomes, TelemetryTags.Outcome, "tee"));
+    }
+
     private static List<MetricPoint> Points(IEnumerable<Metric> metrics)
     {
         var points = new List<MetricPoint>();

@@ -118,7 +118,7 @@ public sealed partial class WorkerGrain(
         WorkerAttestation? attestation = null;
         if (hello.Capabilities.Tee != TeeKind.None || hello.Evidence is not null)
         {
-            (attestation, var refusal) = await AttestAsync(hello.Evidence, hello.Capabilities.Tee);
+            (attestation, var refusal) = await AttestAndCountAsync(hello.Evidence, hello.Capabilities.Tee);
             if (refusal is not null)
             {
                 LogAttestationRefused(logger, Worker, refusal);
@@ -157,7 +157,7 @@ public sealed partial class WorkerGrain(
             return new ReattestResult(false, $"session '{sessionId}' is not the current session of worker {Worker}", state.State.Attestation);
         }
 
-        var (attestation, refusal) = await AttestAsync(evidence, state.State.Capabilities!.Tee);
+        var (attestation, refusal) = await AttestAndCountAsync(evidence, state.State.Capabilities!.Tee);
         if (refusal is not null)
         {
             // The old verdict stays and ages out; a failed re-attestation never extends it.
@@ -479,6 +479,27 @@ public sealed partial class WorkerGrain(
         }
 
         return commands;
+    }
+
+    /// <summary>
+    /// <see cref="AttestAsync"/>, counted in <c>orchestrator.attestation.verdicts</c> (tags verdict, tee,
+    /// and for a refusal the verifier's failure code or "policy"): refusals are never free text in a label.
+    /// </summary>
+    private async Task<(WorkerAttestation? Attestation, string? Refusal)> AttestAndCountAsync(WorkerEvidence? evidence, TeeKind declared)
+    {
+        var verdict = await AttestAsync(evidence, declared);
+        var tee = evidence?.Format == EvidenceFormat.Simulated ? "simulated" : declared.ToString().ToLowerInvariant();
+        if (verdict.Refusal is null)
+        {
+            AttestationTelemetry.Verdicts.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Verdict, "accepted"), new KeyValuePair<string, object?>(TelemetryTags.Tee, tee));
+        }
+        else
+        {
+            var reason = verdict.Attestation is { Verified: false } ? "verification" : evidence is null || evidence.Format == EvidenceFormat.Unspecified ? "no_evidence" : "policy";
+            AttestationTelemetry.Verdicts.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Verdict, "rejected"), new KeyValuePair<string, object?>(TelemetryTags.Tee, tee), new KeyValuePair<string, object?>(TelemetryTags.Reason, reason));
+        }
+
+        return verdict;
     }
 
     /// <summary>
