@@ -24,7 +24,8 @@ internal static class DemoCommand
         var tee = new Option<bool>("--tee") { Description = "Run a TEE deal (simulated SGX enclaves; trust must be 0 or 1)." };
         var timeout = new Option<int>("--timeout") { Description = "Give up after this many seconds.", DefaultValueFactory = _ => 300 };
         var cluster = new Option<FileInfo?>("--cluster") { Description = "Run against a running cluster (its configuration file) instead of an embedded silo; the simulated workers run here as its clients. Uses category XS." };
-        var command = new Command("demo", "Run a deal across simulated workers in this process and print a summary.") { tasks, workers, trust, faulty, lost, tee, timeout, cluster };
+        var category = new Option<int?>("--category") { Description = "With --cluster: the deal's category id (one the cluster knows, e.g. from Orchestrator:Categories); default XS." };
+        var command = new Command("demo", "Run a deal across simulated workers in this process and print a summary.") { tasks, workers, trust, faulty, lost, tee, timeout, cluster, category };
         command.Validators.Add(result =>
         {
             var w = result.GetValue(workers);
@@ -41,7 +42,7 @@ internal static class DemoCommand
             if (parse.GetValue(cluster) is { } file)
             {
                 // A remote cluster knows only its own categories: the demo's short one is local.
-                return await DealCommand.WithClusterAsync(file, cancellationToken, grains => RunDemoAsync(grains, settings with { CategoryId = Category.XS.Id }, cancellationToken));
+                return await DealCommand.WithClusterAsync(file, cancellationToken, grains => RunDemoAsync(grains, settings with { CategoryId = parse.GetValue(category) ?? Category.XS.Id }, cancellationToken));
             }
 
             return await RunEmbeddedAsync(settings, cancellationToken);

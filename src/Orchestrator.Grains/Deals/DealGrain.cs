@@ -46,8 +46,10 @@ public sealed partial class DealGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // At shutdown the storage may already be gone; written-behind state is derived and reconciled.
-        if (_dirty && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        // A graceful stop hands the grain over to another silo: flush what was written behind, or the
+        // next activation shows stale progress until reconciliation (a timeref away). Storage is still
+        // up while grains deactivate; a failed write is logged and recovered by reconciliation.
+        if (_dirty)
         {
             try
             {
