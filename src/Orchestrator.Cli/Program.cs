@@ -11,4 +11,5 @@ root.Subcommands.Add(DealCommand.Create());
 root.Subcommands.Add(HealthCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());
 root.Subcommands.Add(ResultCommand.Create());
+root.Subcommands.Add(PoolCommand.Create());
 return await root.Parse(args).InvokeAsync();
