@@ -263,17 +263,17 @@ public sealed partial class WorkerGrain(
             Signal(WorkerSignal.CommandsReady);
         }
 
+        // A lost vote counts even when the score cannot drop (⌊2/3·0⌋ = 0): operators see every loss.
+        if (outcome.Won) s.Wins++;
+        else s.Losses++;
         if (outcome.ScoreAfter is { } score && score != s.Score)
         {
-            if (outcome.Won) s.Wins++;
-            else s.Losses++;
             s.Score = score;
             await state.WriteOrResetAsync(this); // score changes are written through
             _dirty = false;
             return;
         }
 
-        if (outcome.Won) s.Wins++;
         MarkDirty();
     }
 
