@@ -263,9 +263,10 @@ public sealed partial class WorkerGrain(
             Signal(WorkerSignal.CommandsReady);
         }
 
-        // A lost vote counts even when the score cannot drop (⌊2/3·0⌋ = 0): operators see every loss.
+        // A lost vote (a score is given: the worker was judged) counts even when the score cannot drop
+        // (⌊2/3·0⌋ = 0), so operators see every loss; a failed task judges nobody (no score).
         if (outcome.Won) s.Wins++;
-        else s.Losses++;
+        else if (outcome.ScoreAfter is not null) s.Losses++;
         if (outcome.ScoreAfter is { } score && score != s.Score)
         {
             s.Score = score;

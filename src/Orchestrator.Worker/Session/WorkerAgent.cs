@@ -47,6 +47,7 @@ public sealed class WorkerAgent
     private readonly ILogger _logger;
     private readonly ReconnectBackoff _backoff;
     private readonly ConcurrentDictionary<Hash32, Running> _replicates = new();
+    private readonly ConcurrentDictionary<Task, byte> _reveals = new();
     private readonly CancellationTokenSource _hardStop = new();
     private volatile bool _draining;
     private volatile LiveSession? _live;
@@ -107,7 +108,7 @@ public sealed class WorkerAgent
         WorkerLog.Draining(_logger, $"stop requested; finishing {_replicates.Count} running replicates within {_options.DrainGracePeriod}");
         SendHeartbeat();
         var running = _replicates.Values.ToList();
-        var work = Task.WhenAll(running.Select(r => r.Work));
+        var work = Task.WhenAll(running.Select(r => r.Work).Concat(_reveals.Keys));
         await Task.WhenAny(work, Task.Delay(_options.DrainGracePeriod, _time)).ConfigureAwait(false);
         var late = _replicates.Values.ToList();
         foreach (var replicate in late)
@@ -271,7 +272,7 @@ public sealed class WorkerAgent
                 live.Answer(message.CallResult);
                 break;
             case ServerMessage.BodyOneofCase.RevealRequest when ProtoConvert.TryHash(message.RevealRequest.TaskId, out var reveal):
-                _ = Task.Run(() => Guarded(reveal, () => _pipeline.RevealAsync(reveal, _hardStop.Token)));
+                Track(Task.Run(() => Guarded(reveal, () => _pipeline.RevealAsync(reveal, _hardStop.Token))));
                 break;
             case ServerMessage.BodyOneofCase.Cancel when ProtoConvert.TryHash(message.Cancel.TaskId, out var cancel):
                 WorkerLog.Cancelled(_logger, cancel.ToString(), message.Cancel.Reason);
@@ -343,6 +344,13 @@ public sealed class WorkerAgent
                 Done(taskId, replicate);
             }
         });
+    }
+
+    /// <summary>Keeps a reveal in view until it ends, so a drain waits for it.</summary>
+    private void Track(Task reveal)
+    {
+        _reveals.TryAdd(reveal, 0);
+        _ = reveal.ContinueWith(t => _reveals.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private void Done(Hash32 taskId, Running replicate)
