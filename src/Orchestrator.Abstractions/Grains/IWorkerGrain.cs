@@ -28,6 +28,10 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("attach")]
     Task<bool> AttachAsync(string sessionId, IWorkerSessionObserver observer);
 
+    /// <summary>Forgets the session's observer when its stream closed (no signal goes to a closed session).</summary>
+    [Alias("detach")]
+    Task DetachAsync(string sessionId);
+
     /// <summary>Returns waiting commands and, when the worker has free slots, new assignments.</summary>
     [Alias("poll")]
     Task<WorkerPoll> PollAsync(string sessionId, int freeSlots);

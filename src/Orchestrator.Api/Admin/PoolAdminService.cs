@@ -170,7 +170,8 @@ public sealed class PoolAdminService(
             throw Require.NotFound($"no result archive was uploaded for task {taskId}");
         }
 
-        var buffer = new byte[ResultChunkBytes];
+        // A chunk and its metadata stay well inside the configured message size.
+        var buffer = new byte[Math.Min(ResultChunkBytes, options.Value.MaxMessageBytes / 2)];
         var first = true;
         int read;
         do

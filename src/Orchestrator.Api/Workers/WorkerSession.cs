@@ -109,8 +109,22 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         finally
         {
             registry.Remove(this);
+            await DetachAsync();
             _grains.DeleteObjectReference<IWorkerSessionObserver>(observer);
             LogSessionClosed(_logger, _worker, _sessionId);
+        }
+    }
+
+    private async Task DetachAsync()
+    {
+        try
+        {
+            await _grain.DetachAsync(_sessionId);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // best effort: a signal to a closed session is dropped by Orleans anyway
+            LogDetachFailed(_logger, _worker, ex.Message);
         }
     }
 
@@ -490,6 +504,9 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Worker} session {Session} closed")]
     private static partial void LogSessionClosed(ILogger logger, Address worker, string session);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Worker} session could not detach: {Reason}")]
+    private static partial void LogDetachFailed(ILogger logger, Address worker, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Worker} task {Task} at {Percent} %")]
     private static partial void LogProgress(ILogger logger, Address worker, Hash32 task, uint percent);

@@ -105,7 +105,6 @@ public sealed partial class WorkerGrain(
         }
 
         var s = state.State;
-        var firstTime = s.State == WorkerState.Unknown;
         s.State = WorkerState.Active;
         s.Capabilities = hello.Capabilities;
         s.SessionId = hello.SessionId;
@@ -117,10 +116,7 @@ public sealed partial class WorkerGrain(
         _observer = null;
         await state.WriteOrResetAsync(this);
         _dirty = false;
-        if (firstTime)
-        {
-            await pool.WorkerSeenAsync(Worker);
-        }
+        await pool.WorkerSeenAsync(Worker); // every time: the pool writes its listing behind, and a lost sighting comes back here
 
         await this.RegisterOrUpdateReminder(LivenessReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartLivenessTimer();
@@ -150,6 +146,16 @@ public sealed partial class WorkerGrain(
         _lastHeartbeat = clock.UtcNow;
         _observer = observer;
         return Task.FromResult(true);
+    }
+
+    public Task DetachAsync(string sessionId)
+    {
+        if (sessionId == state.State.SessionId)
+        {
+            _observer = null;
+        }
+
+        return Task.CompletedTask;
     }
 
     public async Task<WorkerPoll> PollAsync(string sessionId, int freeSlots)
