@@ -133,9 +133,9 @@ public sealed class WorkerAgent
                 await RunSessionAsync(cancellationToken).ConfigureAwait(false);
                 reason = "the server closed the session";
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
             {
-                return WorkerExitCodes.Drained;
+                return WorkerExitCodes.Drained; // we stopped the session ourselves
             }
             catch (RpcException ex) when (IsRefusal(ex) || (ex.StatusCode == StatusCode.Unauthenticated && ++unauthenticated >= 3))
             {
