@@ -105,6 +105,33 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
     }
 
     [Fact]
+    public async Task A_simulated_sgx_worker_completes_tee_tasks_on_the_fast_path_where_the_pool_allows_simulation()
+    {
+        var policy = await server.Admin.GetPolicyAsync(new GetPolicyRequest(), server.Owner);
+        var allowing = policy.Clone();
+        allowing.AllowSimulatedTee = true;
+        await server.Admin.SetPolicyAsync(new SetPolicyRequest { Policy = allowing }, server.Owner);
+        try
+        {
+            var app = NewApp();
+            using var enclave = WorkerAgentProcess.Start(server, "sgx", new TestApp(app, Script("honest.sh")), tee: "Sgx");
+            await server.AuthorizeAsync(enclave);
+            var dealId = await SubmitAsync(app, tasks: 5, trust: 1, teeTag: 0x3);
+
+            var (deal, tasks) = await WaitForDealAsync(dealId, enclave);
+            Assert.Equal(5, deal.Completed);
+            AssertHonestResults(tasks, deal.BotFirst);
+            Assert.All(tasks, t => Assert.Equal(ReplicateStatus.Revealed, Assert.Single(t.Replicates).Status)); // one enclave-signed contribution each
+            var info = (await server.WorkerAsync(enclave))!;
+            Assert.Equal(Orchestrator.Api.Admin.V1.TeeKind.Sgx, info.Tee);
+        }
+        finally
+        {
+            await server.Admin.SetPolicyAsync(new SetPolicyRequest { Policy = policy }, server.Owner);
+        }
+    }
+
+    [Fact]
     public async Task A_worker_the_pool_has_not_authorized_is_refused_and_exits_with_a_clear_message()
     {
         using var stranger = WorkerAgentProcess.Start(server, "stranger", new TestApp(NewApp(), Script("honest.sh")));
@@ -129,7 +156,7 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
 
     private string Script(string name) => Path.Combine(_apps, name);
 
-    private async Task<string> SubmitAsync(Address app, int tasks, int trust)
+    private async Task<string> SubmitAsync(Address app, int tasks, int trust, uint teeTag = 0)
     {
         var reply = await server.Admin.SubmitDealAsync(new SubmitDealRequest
         {
@@ -139,6 +166,7 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
                 App = app.ToString(),
                 Category = PoolServer.TestCategory,
                 Trust = trust,
+                TeeTag = teeTag,
                 BotSize = tasks,
                 Cores = 1,
                 MemoryMb = 256,

@@ -33,7 +33,7 @@ public sealed class WorkerAgentProcess : IDisposable
     public ChildProcess Process { get; }
 
     /// <summary>Writes a key and a configuration, starts the agent against <paramref name="server"/>.</summary>
-    public static WorkerAgentProcess Start(PoolServer server, string name, TestApp app, int slots = 2, TimeSpan? drainGrace = null)
+    public static WorkerAgentProcess Start(PoolServer server, string name, TestApp app, int slots = 2, TimeSpan? drainGrace = null, string tee = "None")
     {
         var key = Secp256k1.NewPrivateKey();
         var dir = Path.Combine(server.Directory, name);
@@ -48,7 +48,8 @@ public sealed class WorkerAgentProcess : IDisposable
                 ServerUrl = server.Url,
                 PrivateKeyFile = keyFile,
                 ScratchDirectory = Path.Combine(dir, "scratch"),
-                Capabilities = new { Tee = "None", Cores = 1, MemoryMb = 1024, Slots = slots },
+                Capabilities = new { Tee = tee, Cores = 1, MemoryMb = 1024, Slots = slots },
+                SimulatedEnclave = tee != "None",
                 Apps = new[] { new { Address = app.Address.ToString(), Command = app.Script, Arguments = app.Arguments } },
                 HeartbeatInterval = "00:00:01",
                 DrainGracePeriod = (drainGrace ?? TimeSpan.FromSeconds(10)).ToString(),
