@@ -38,5 +38,4 @@ public static class SignedMessages
 
         return [.. UploadPrefix, .. taskId, .. sha256];
     }
-
 }

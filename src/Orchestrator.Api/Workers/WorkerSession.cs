@@ -36,7 +36,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     private string _sessionId = string.Empty;
     private int _slots;
     private int _credit;
-    private bool _draining;
+    private volatile bool _draining;
     private long _lastHeartbeatTicks;
     private List<Hash32> _pendingCancels = [];
 
@@ -64,7 +64,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
                 break;
             case WorkerSignal.Draining:
                 _draining = true;
-                _ = SendAsync(new Proto.ServerMessage { Drain = new Proto.Drain { Reason = "an operator drained this worker: finish or give back what you hold" } }, CancellationToken.None);
+                _ = PostAsync(new Proto.ServerMessage { Drain = new Proto.Drain { Reason = "an operator drained this worker: finish or give back what you hold" } });
                 break;
             case WorkerSignal.Revoked:
                 End(StatusCode.PermissionDenied, $"the pool revoked worker {_worker.ToLowerHex()}");
@@ -146,6 +146,12 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         }
 
         var evidence = SessionHandshake.VerifyProof(proof.Proof, worker, capabilities, challenge.Nonce.ToByteArray());
+        if (!await _grains.Pool().IsAuthorizedAsync(worker))
+        {
+            // Checked before the worker grain is touched, so addresses the pool never heard of activate nothing.
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"worker {worker.ToLowerHex()} is not authorized by this pool (the pool owner authorizes it with PoolAdmin.AuthorizeWorkers)"));
+        }
+
         _worker = worker;
         _slots = capabilities.Slots;
         _sessionId = Guid.NewGuid().ToString("n");
@@ -458,6 +464,19 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         }
     }
 
+    /// <summary>Sends from outside the session's loops (a grain signal); a stream that just closed drops it.</summary>
+    private async Task PostAsync(Proto.ServerMessage message)
+    {
+        try
+        {
+            await SendAsync(message, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or OperationCanceledException or RpcException)
+        {
+            LogPostDropped(_logger, _worker, message.BodyCase.ToString(), ex.Message);
+        }
+    }
+
     private async Task<Proto.WorkerMessage> ReadFirstAsync(CancellationToken cancellationToken, string what)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -504,6 +523,9 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Worker} session {Session} closed")]
     private static partial void LogSessionClosed(ILogger logger, Address worker, string session);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Worker}: {Message} not sent, the stream closed ({Reason})")]
+    private static partial void LogPostDropped(ILogger logger, Address worker, string message, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Worker} session could not detach: {Reason}")]
     private static partial void LogDetachFailed(ILogger logger, Address worker, string reason);

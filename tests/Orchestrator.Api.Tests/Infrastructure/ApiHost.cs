@@ -44,14 +44,30 @@ public sealed class ApiHost : IAsyncLifetime
             return metadata;
         }));
 
-    public async Task InitializeAsync()
+    /// <summary>Starts a silo with the API, on free silo and gateway ports, with these settings on top.</summary>
+    public static async Task<WebApplication> StartSiloAsync(Dictionary<string, string?> settings)
     {
-        var builder = EmbeddedCluster.CreateWebBuilder([], configure: b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>
         {
             ["Orchestrator:ClusterId"] = "api-tests",
             ["Orchestrator:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orchestrator:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orchestrator:Api:Enabled"] = "true",
+        };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        var app = SiloWebHost.Build(EmbeddedCluster.CreateWebBuilder([], configure: b => b.Configuration.AddInMemoryCollection(all)));
+        await app.StartAsync();
+        return app;
+    }
+
+    public async Task InitializeAsync()
+    {
+        _app = await StartSiloAsync(new Dictionary<string, string?>
+        {
             ["Orchestrator:Api:Url"] = $"http://127.0.0.1:{GrpcPort}",
             ["Orchestrator:Api:HttpUrl"] = $"http://127.0.0.1:{HttpPort}",
             ["Orchestrator:Api:AdminToken"] = Token,
@@ -60,9 +76,7 @@ public sealed class ApiHost : IAsyncLifetime
             ["Orchestrator:Api:MaxMessageBytes"] = "262144",
             ["Orchestrator:Api:ChallengeTimeout"] = "00:00:05",
             ["Orchestrator:Api:IdlePollInterval"] = "00:00:00.500",
-        }));
-        _app = SiloWebHost.Build(builder);
-        await _app.StartAsync();
+        });
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}", new GrpcChannelOptions { MaxReceiveMessageSize = 8 * 1024 * 1024, MaxSendMessageSize = 8 * 1024 * 1024 });
         Workers = new WorkerSession.WorkerSessionClient(Channel);
         Admin = AdminWithToken("Bearer " + Token);
@@ -83,7 +97,7 @@ public sealed class ApiHost : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
