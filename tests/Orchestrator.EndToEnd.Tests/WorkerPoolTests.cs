@@ -150,6 +150,12 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
         Assert.Equal(2, process.ExitCode);
         Assert.Contains("OrchestratorWorker:ServerUrl must be an absolute http", process.Output, StringComparison.Ordinal);
         Assert.Contains("OrchestratorWorker:Capabilities:Slots", process.Output, StringComparison.Ordinal);
+
+        // The same agent as `orchestrator worker`.
+        using var viaCli = ChildProcess.Start("misconfigured-cli", Build.Server, ["worker", "--server", "tcp://nowhere"]);
+        Assert.True(await viaCli.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(2, viaCli.ExitCode);
+        Assert.Contains("OrchestratorWorker:ServerUrl must be an absolute http", viaCli.Output, StringComparison.Ordinal);
     }
 
     private static Address NewApp() => new(RandomNumberGenerator.GetBytes(20));

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -39,16 +40,21 @@ public sealed class FakePool : WorkerSession.WorkerSessionBase, IAsyncDisposable
     public ConcurrentDictionary<string, (UploadHeader Header, byte[] Bytes)> Uploads { get; } = new();
 
     /// <summary>Starts the fake; <paramref name="script"/> plays each connection (0-based index).</summary>
-    public static async Task<FakePool> StartAsync(Func<int, FakeSession, Task> script)
+    public static async Task<FakePool> StartAsync(Func<int, FakeSession, Task> script, X509Certificate2? tls = null, Action<WebApplication>? map = null)
     {
         var pool = new FakePool(script);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
+        {
+            l.Protocols = tls is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
+            if (tls is not null) l.UseHttps(tls);
+        }));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(pool);
         var app = builder.Build();
         app.MapGrpcService<FakePool>();
+        map?.Invoke(app);
         await app.StartAsync();
         pool._app = app;
         pool.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
