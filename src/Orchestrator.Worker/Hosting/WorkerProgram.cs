@@ -83,7 +83,15 @@ public static class WorkerProgram
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-        return await RunAgentAsync(options, identity!, loggers, stop.Token).ConfigureAwait(false);
+        try
+        {
+            return await RunAgentAsync(options, identity!, loggers, stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            await Console.Error.WriteLineAsync("orchestrator-worker: crashed: " + ex).ConfigureAwait(false);
+            return WorkerExitCodes.Crashed;
+        }
     }
 
     /// <summary>Builds and runs an agent from validated options until <paramref name="stop"/>, then drains.</summary>

@@ -50,6 +50,7 @@ public sealed class WorkerAgent
     private readonly ConcurrentDictionary<Task, byte> _reveals = new();
     private readonly CancellationTokenSource _hardStop = new();
     private volatile bool _draining;
+    private volatile bool _welcomed;
     private volatile LiveSession? _live;
 
     internal WorkerAgent(
@@ -128,6 +129,7 @@ public sealed class WorkerAgent
         while (true)
         {
             string reason;
+            _welcomed = false;
             try
             {
                 await RunSessionAsync(cancellationToken).ConfigureAwait(false);
@@ -151,6 +153,10 @@ public sealed class WorkerAgent
             {
                 reason = ex.Message;
             }
+            finally
+            {
+                if (_welcomed) unauthenticated = 0; // only consecutive failed proofs are fatal
+            }
 
             var delay = _backoff.Next();
             WorkerLog.SessionLost(_logger, reason, delay);
@@ -166,7 +172,7 @@ public sealed class WorkerAgent
         WorkerLog.Connecting(_logger, _options.ServerUrl, _identity.Address.ToString());
         using var call = _client.Connect(cancellationToken: cancellationToken);
         var hello = new Hello { WorkerAddress = _identity.Address.ToString(), Capabilities = ProtoConvert.ToProto(_options.Capabilities), AgentVersion = AgentVersion };
-        hello.RunningTaskIds.AddRange(_replicates.Keys.Select(k => k.ToString()));
+        hello.RunningTaskIds.AddRange(_replicates.Keys.Take(1024).Select(k => k.ToString())); // the protocol's cap
         await call.RequestStream.WriteAsync(new WorkerMessage { Hello = hello }, cancellationToken).ConfigureAwait(false);
 
         var challenge = await NextAsync(call.ResponseStream, ServerMessage.BodyOneofCase.Challenge, cancellationToken).ConfigureAwait(false);
@@ -186,6 +192,7 @@ public sealed class WorkerAgent
         await call.RequestStream.WriteAsync(new WorkerMessage { Proof = proof }, cancellationToken).ConfigureAwait(false);
         var welcome = (await NextAsync(call.ResponseStream, ServerMessage.BodyOneofCase.Welcome, cancellationToken).ConfigureAwait(false)).Welcome;
         _backoff.Reset();
+        _welcomed = true;
         var interval = welcome.HeartbeatInterval?.ToTimeSpan() is { } i && i > TimeSpan.Zero ? i : _options.HeartbeatInterval;
         WorkerLog.Welcomed(_logger, welcome.SessionId, welcome.Score, welcome.Resumed.Count, interval);
         _journal.Prune(_time.GetUtcNow());
