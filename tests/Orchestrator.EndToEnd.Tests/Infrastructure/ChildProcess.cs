@@ -80,8 +80,8 @@ public sealed class ChildProcess : IDisposable
     /// <summary>SIGTERM: a graceful stop.</summary>
     public void Terminate()
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
+        // libc's kill(2) rather than the kill program, which a minimal image may lack.
+        Assert.True(NativeMethods.kill(_process.Id, NativeMethods.SIGTERM) == 0, $"kill({_process.Id}, SIGTERM) failed");
     }
 
     /// <summary>Waits for the exit; false on timeout.</summary>
@@ -123,4 +123,13 @@ public sealed class ChildProcess : IDisposable
         {
         }
     }
+}
+
+/// <summary>The one POSIX call the tests need.</summary>
+internal static class NativeMethods
+{
+    public const int SIGTERM = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    public static extern int kill(int pid, int sig);
 }
