@@ -175,11 +175,11 @@ async Task<(int Lost, double OldestSeconds)> ScanWorkersAsync(HashSet<string> mi
 {
     var lost = 0;
     var oldest = 0.0;
-    var now = DateTimeOffset.UtcNow;
     var token2 = string.Empty;
     do
     {
         var page = await admin.ListWorkersAsync(new ListWorkersRequest { PageSize = 1000, PageToken = token2 });
+        var now = DateTimeOffset.UtcNow; // after the page arrived: a heartbeat is never newer than this
         foreach (var w in page.Workers.Where(w => mine.Contains(w.Address)))
         {
             if (w.State == WorkerState.Lost) lost++;

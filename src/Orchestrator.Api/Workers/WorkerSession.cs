@@ -322,8 +322,12 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
 
     private async Task PumpLoopAsync(CancellationToken cancellationToken)
     {
-        var backoff = FirstBackoff;
-        var delay = TimeSpan.Zero; // look at once: reveals owed from an earlier session, and work
+        // Look at once (reveals owed from an earlier session, work waiting); a session that finds nothing
+        // then waits the full idle interval. The short doubling ladder starts only after a change that
+        // makes work likely (a freed slot, a signal, work just found), so a thousand workers joining an
+        // idle pool do not sweep the dispatch shards ten times a second each.
+        var backoff = _options.IdlePollInterval;
+        var delay = TimeSpan.Zero;
         while (!cancellationToken.IsCancellationRequested)
         {
             var signaled = delay == TimeSpan.Zero || await _wake.WaitAsync(delay, cancellationToken);
