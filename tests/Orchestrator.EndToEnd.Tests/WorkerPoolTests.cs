@@ -105,6 +105,35 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
     }
 
     [Fact]
+    public async Task A_worker_stopped_with_sigterm_gives_back_what_it_cannot_finish_and_exits_0()
+    {
+        var app = NewApp();
+        var flag = Path.Combine(server.Directory, "drain-" + Guid.NewGuid().ToString("n")[..8]);
+        await File.WriteAllTextAsync(flag, "stall from the start");
+        using var drainer = WorkerAgentProcess.Start(server, "drainer", new TestApp(app, Script("honest.sh"), "--stall-if", flag), drainGrace: TimeSpan.FromSeconds(1));
+        await server.AuthorizeAsync(drainer);
+        var dealId = await SubmitAsync(app, tasks: 4, trust: 1);
+        await Poll.UntilAsync(() => Task.FromResult(Directory.GetFiles(server.Directory, Path.GetFileName(flag) + ".stalled-*").Length == 2),
+            TimeSpan.FromSeconds(60), "the drainer to be running two tasks", () => drainer.Process.Output);
+
+        drainer.Process.Terminate();
+        await AssertExitAsync(drainer, 0);
+        Assert.Contains("drained: 0 replicates finished, 2 given back", drainer.Process.Output, StringComparison.Ordinal);
+        Assert.Empty((await server.WorkerAsync(drainer))!.Assignments);
+
+        // What it gave back goes to the next worker.
+        using var rescuer = WorkerAgentProcess.Start(server, "rescuer", new TestApp(app, Script("honest.sh")));
+        await server.AuthorizeAsync(rescuer);
+        var (deal, tasks) = await WaitForDealAsync(dealId, drainer, rescuer);
+        Assert.Equal(4, deal.Completed);
+        AssertHonestResults(tasks, deal.BotFirst);
+        Assert.All(tasks.SelectMany(t => t.Replicates).Where(r => r.Worker.Equals(drainer.Address.ToString(), StringComparison.OrdinalIgnoreCase)),
+            r => Assert.NotEqual(ReplicateStatus.Revealed, r.Status));
+        rescuer.Process.Terminate();
+        await AssertExitAsync(rescuer, 0);
+    }
+
+    [Fact]
     public async Task A_simulated_sgx_worker_completes_tee_tasks_on_the_fast_path_where_the_pool_allows_simulation()
     {
         var policy = await server.Admin.GetPolicyAsync(new GetPolicyRequest(), server.Owner);
