@@ -187,6 +187,21 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
         Assert.Contains("OrchestratorWorker:ServerUrl must be an absolute http", viaCli.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_silo_with_a_bad_pool_category_refuses_to_start_naming_the_key()
+    {
+        var config = Path.Combine(server.Directory, "bad-categories.json");
+        await File.WriteAllTextAsync(config, """
+            { "Orchestrator": { "SiloPort": 1, "GatewayPort": 2, "Categories": [ { "Id": 2, "Name": "M2", "Timeref": "00:00:10" }, { "Id": 200, "Name": "", "Timeref": "00:00:00" } ] } }
+            """);
+        using var silo = ChildProcess.Start("bad-silo", Build.Server, ["serve", "--config", config]);
+        Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the silo started anyway:\n" + silo.Output);
+        Assert.NotEqual(0, silo.ExitCode);
+        Assert.Contains("Orchestrator:Categories:0:Id must be 5..1000000", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Categories:1:Name is required", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Categories:1:Timeref must be positive", silo.Output, StringComparison.Ordinal);
+    }
+
     private static Address NewApp() => new(RandomNumberGenerator.GetBytes(20));
 
     private string Script(string name) => Path.Combine(_apps, name);
