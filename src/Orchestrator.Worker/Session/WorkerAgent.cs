@@ -193,6 +193,7 @@ public sealed class WorkerAgent
         var welcome = (await NextAsync(call.ResponseStream, ServerMessage.BodyOneofCase.Welcome, cancellationToken).ConfigureAwait(false)).Welcome;
         _backoff.Reset();
         _welcomed = true;
+        WorkerTelemetry.Sessions.Add(1);
         var interval = welcome.HeartbeatInterval?.ToTimeSpan() is { } i && i > TimeSpan.Zero ? i : _options.HeartbeatInterval;
         WorkerLog.Welcomed(_logger, welcome.SessionId, welcome.Score, welcome.Resumed.Count, interval);
         _journal.Prune(_time.GetUtcNow());

@@ -96,8 +96,20 @@ public sealed class SessionClientTests : IDisposable
             await s.HoldAsync();
         });
 
+        long journalHits = 0;
+        using var meter = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == WorkerTelemetry.MeterName && instrument.Name == "orchestrator.worker.journal_hits") listener.EnableMeasurementEvents(instrument);
+            },
+        };
+        meter.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref journalHits, value));
+        meter.Start();
+
         var run = _agent.RunAsync(_agent.Options(pool.Url));
         var (contributed, reveal) = await revealed.Task.WaitAsync(Deadline);
+        Assert.True(Interlocked.Read(ref journalHits) >= 1, "the journal hit is counted");
         await _agent.StopAsync();
         Assert.Equal(0, await run.WaitAsync(Deadline));
 
