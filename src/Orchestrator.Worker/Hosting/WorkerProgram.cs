@@ -101,6 +101,11 @@ public static class WorkerProgram
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(loggers);
         var logger = loggers.CreateLogger("Orchestrator.Worker");
+
+        // Each worker key gets its own directory: two agents sharing a scratch directory must never
+        // share workspaces (one would wipe the other's run of the same task) or a journal (one would
+        // contribute what the other computed).
+        options.ScratchDirectory = Path.Combine(Path.GetFullPath(options.ScratchDirectory), identity.Address.ToLowerHex());
         Directory.CreateDirectory(options.ScratchDirectory);
         using var channel = GrpcChannels.Create(options);
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };

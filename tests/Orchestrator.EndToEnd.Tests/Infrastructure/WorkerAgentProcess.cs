@@ -58,7 +58,8 @@ public sealed class WorkerAgentProcess : IDisposable
             },
         }));
         var process = ChildProcess.Start(name, Build.Worker, ["--config", config]);
-        return new WorkerAgentProcess(name, Secp256k1.AddressOf(key), Path.Combine(dir, "scratch"), process);
+        var address = Secp256k1.AddressOf(key);
+        return new WorkerAgentProcess(name, address, Path.Combine(dir, "scratch", address.ToLowerHex()), process);
     }
 
     /// <inheritdoc />

@@ -39,7 +39,11 @@ public sealed class AgentHarness : IDisposable
 
     public string Script { get; }
 
-    public string Scratch => _dir.Combine("scratch");
+    /// <summary>The configured scratch directory.</summary>
+    public string ScratchRoot => _dir.Combine("scratch");
+
+    /// <summary>Where this worker's agent works: a subdirectory per worker address.</summary>
+    public string Scratch => Path.Combine(ScratchRoot, Identity.Address.ToLowerHex());
 
     /// <summary>How many times the app ran.</summary>
     public int RunCount => File.Exists(Runs) ? File.ReadAllLines(Runs).Length : 0;
@@ -50,7 +54,7 @@ public sealed class AgentHarness : IDisposable
         {
             ServerUrl = url,
             PrivateKey = Hex.Encode(Key),
-            ScratchDirectory = Scratch,
+            ScratchDirectory = ScratchRoot,
             Capabilities = new CapabilityOptions { Slots = 2, Cores = 1, MemoryMb = 512 },
             Apps = [new AppOptions { Address = App.ToString(), Command = Script, Arguments = [Runs] }],
             ReconnectInitialDelay = TimeSpan.FromMilliseconds(50),
