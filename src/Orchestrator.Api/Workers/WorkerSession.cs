@@ -270,7 +270,6 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         }
 
         Require.Text(progress.Message, 256, "progress.message");
-        Touch();
         LogProgress(_logger, _worker, taskId, progress.Percent);
     }
 
@@ -311,7 +310,6 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
 
     private async Task AnswerAsync(ulong requestId, Hash32 taskId, TaskCallResult result, bool freesSlot, CancellationToken cancellationToken)
     {
-        Touch();
         if (freesSlot && Release(taskId))
         {
             Wake();
@@ -451,6 +449,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         }
     }
 
+    /// <summary>Only heartbeats count as life, as they do for the worker grain, so session and grain agree on who is silent.</summary>
     private void Touch() => Interlocked.Exchange(ref _lastHeartbeatTicks, _time.GetUtcNow().UtcTicks);
 
     private void End(StatusCode code, string message) => _ended.TrySetResult(new RpcException(new Status(code, message)));
