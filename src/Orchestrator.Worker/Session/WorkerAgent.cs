@@ -164,8 +164,14 @@ public sealed class WorkerAgent
         }
     }
 
+    /// <summary>
+    /// Statuses that fail again until the worker or the pool owner changes something (worker.proto):
+    /// not authorized or revoked, a malformed message, capabilities outside the policy, a message over
+    /// the limit. DEADLINE_EXCEEDED, ABORTED (replaced, or declared lost) and UNAVAILABLE are resumed by
+    /// reconnecting; UNAUTHENTICATED becomes fatal after three in a row (an expired challenge is transient).
+    /// </summary>
     private static bool IsRefusal(RpcException ex) =>
-        ex.StatusCode is StatusCode.PermissionDenied or StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.Aborted;
+        ex.StatusCode is StatusCode.PermissionDenied or StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.ResourceExhausted;
 
     private async Task RunSessionAsync(CancellationToken cancellationToken)
     {

@@ -202,6 +202,7 @@ public sealed class SessionClientTests : IDisposable
     [Theory]
     [InlineData(StatusCode.PermissionDenied)]
     [InlineData(StatusCode.FailedPrecondition)]
+    [InlineData(StatusCode.InvalidArgument)]
     public async Task A_refusal_ends_the_agent_with_exit_code_3_instead_of_reconnecting(StatusCode status)
     {
         await using var pool = await FakePool.StartAsync(async (_, s) =>
@@ -216,12 +217,13 @@ public sealed class SessionClientTests : IDisposable
     }
 
     [Fact]
-    public async Task An_unavailable_server_is_retried_with_backoff_until_it_answers()
+    public async Task Unavailable_aborted_and_timed_out_sessions_are_retried_with_backoff_until_one_is_welcomed()
     {
         var welcomed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        StatusCode[] transient = [StatusCode.Unavailable, StatusCode.Aborted, StatusCode.DeadlineExceeded];
         await using var pool = await FakePool.StartAsync(async (connection, s) =>
         {
-            if (connection < 3) throw new RpcException(new Status(StatusCode.Unavailable, "starting"));
+            if (connection < 3) throw new RpcException(new Status(transient[connection], "try again"));
             await s.HandshakeAsync();
             welcomed.SetResult();
             await s.HoldAsync();
