@@ -109,11 +109,12 @@ public sealed class DispatchPartitionGrain(
         }
 
         var now = clock.UtcNow;
+        var simulationAllowed = request.SimulationAllowed && (!evidence.Simulated || (await policies.GetPoolPolicyAsync()).AllowSimulatedTee);
         var apps = _soft.Concat(state.State.Runs).Where(r => r.Remaining > 0 && r.Deal.Tag.RequiresTee).Select(r => r.Deal.App).Distinct();
         foreach (var app in apps)
         {
             var policy = await policies.GetAsync(app);
-            if (TeeAdmission.Decide(policy, evidence, request.SimulationAllowed, now, attestation.Value.MaxEvidenceAge).Admitted)
+            if (TeeAdmission.Decide(policy, evidence, simulationAllowed, now, attestation.Value.MaxEvidenceAge).Admitted)
             {
                 admitted.Add(app);
             }

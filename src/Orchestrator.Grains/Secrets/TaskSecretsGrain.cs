@@ -78,6 +78,11 @@ public sealed partial class TaskSecretsGrain(
         {
             session = await GrainFactory.Worker(request.Worker).GetEnclaveSessionAsync(TaskId);
             policy = await policies.GetAsync(terms.App);
+            if (session.Attestation?.Simulated == true && session.PoolAllowsSimulation)
+            {
+                // The worker grain knows the pool's rule as of its registration; the pool may have changed it since.
+                session = session with { PoolAllowsSimulation = (await policies.GetPoolPolicyAsync()).AllowSimulatedTee };
+            }
         }
 
         var decision = SecretReleaseRules.Decide(TaskId, request, terms, session, policy, now,

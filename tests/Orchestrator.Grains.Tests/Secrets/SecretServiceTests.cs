@@ -191,6 +191,30 @@ public sealed class SecretServiceTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_pool_that_stops_allowing_simulation_stops_admitting_simulated_workers_already_registered()
+    {
+        var (deal, _) = await TeeDealAsync(tasks: 2);
+        var worker = Tee();
+        await worker.RegisterAsync();
+        var a = (await TakeOwnAsync(worker, deal.DealId))!;
+        var pool = await fixture.Grains.Pool().GetPolicyAsync();
+        await fixture.Grains.Pool().SetPolicyAsync(pool with { AllowSimulatedTee = false });
+        try
+        {
+            var refused = await worker.FetchAsync(a.TaskId);
+            Assert.Equal(SecretRefusal.AttestationRefused, refused.Result.Refusal);
+            Assert.Contains("pool does not allow", refused.Result.Message, StringComparison.Ordinal);
+            Assert.Null(await TakeOwnAsync(worker, deal.DealId));
+        }
+        finally
+        {
+            await fixture.Grains.Pool().SetPolicyAsync(pool with { AllowSimulatedTee = true });
+        }
+
+        Assert.True((await worker.FetchAsync(a.TaskId)).Result.Granted);
+    }
+
+    [Fact]
     public async Task Evidence_that_does_not_bind_the_session_is_refused_at_registration_with_the_reason()
     {
         var pool = await fixture.Grains.Pool().GetPolicyAsync();
