@@ -169,6 +169,9 @@ public sealed class SecretServiceTests(ClusterFixture fixture)
         var expired = await worker.FetchAsync(a.TaskId);
         Assert.Equal(SecretRefusal.TaskExpired, expired.Result.Refusal);
         Assert.Null(expired.EnclaveKey);
+        var view = await fixture.Grains.TaskSecrets(a.TaskId).GetViewAsync();
+        Assert.Equal(a.EnclaveChallenge, view.EnclaveChallenge); // the address stays, for the record
+        Assert.Equal(SecretRefusal.TaskExpired, view.Audit[^1].Refusal);
     }
 
     [Fact]
