@@ -238,6 +238,33 @@ public sealed class SecretServiceTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Refusals_beyond_the_cap_are_counted_not_stored_and_fetches_for_unknown_tasks_store_nothing()
+    {
+        var (deal, _) = await TeeDealAsync();
+        var holder = Tee();
+        await holder.RegisterAsync();
+        var a = (await TakeOwnAsync(holder, deal.DealId))!;
+        var stranger = Tee(Foreign);
+        await stranger.RegisterAsync();
+        for (var i = 0; i < 70; i++)
+        {
+            Assert.False((await stranger.FetchAsync(a.TaskId)).Result.Granted);
+        }
+
+        var view = await fixture.Grains.TaskSecrets(a.TaskId).GetViewAsync();
+        Assert.Equal(64, view.Audit.Count);
+        Assert.Equal(6, view.UnrecordedRefusals);
+        Assert.True((await holder.FetchAsync(a.TaskId)).Result.Granted); // a release is always recorded
+        Assert.True((await fixture.Grains.TaskSecrets(a.TaskId).GetViewAsync()).Audit[^1].Granted);
+
+        var unknown = new Hash32(RandomNumberGenerator.GetBytes(32));
+        Assert.Equal(SecretRefusal.UnknownTask, (await stranger.FetchAsync(unknown)).Result.Refusal);
+        var nothing = await fixture.Grains.TaskSecrets(unknown).GetViewAsync();
+        Assert.Null(nothing.Terms);
+        Assert.Empty(nothing.Audit);
+    }
+
+    [Fact]
     public async Task Secrets_are_stored_sealed_listed_without_values_rotated_and_deleted()
     {
         var owner = new SecretOwner(SecretOwnerKind.Requester, Deals.NewAddress());
