@@ -13,7 +13,7 @@ namespace Orchestrator.GrpcBench;
 /// SimulatedWorker's pure function, so honest workers agree), contributes, reveals when told, and
 /// heartbeats when asked to. Many live in one process, so the bench measures the orchestrator.
 /// </summary>
-internal sealed class BenchWorker(WorkerSession.WorkerSessionClient client, int slots)
+internal sealed class BenchWorker(WorkerSession.WorkerSessionClient client, int slots, int? freeAtStart = null)
 {
     private readonly byte[] _key = Secp256k1.NewPrivateKey();
     private readonly SemaphoreSlim _write = new(1, 1);
@@ -52,6 +52,11 @@ internal sealed class BenchWorker(WorkerSession.WorkerSessionClient client, int 
         if (!await stream.MoveNext(cancellationToken) || stream.Current.Welcome is null)
         {
             throw new InvalidOperationException("no welcome");
+        }
+
+        if (freeAtStart is { } free && free < slots)
+        {
+            await HeartbeatAsync(free); // a busy worker: no slot to fill, so the session never looks for work
         }
 
         _reader = Task.Run(() => ServeAsync(cancellationToken), CancellationToken.None);

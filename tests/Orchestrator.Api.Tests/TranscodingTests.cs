@@ -46,6 +46,20 @@ public sealed class TranscodingTests(ApiHost host)
     }
 
     [Fact]
+    public async Task Server_reflection_lists_the_worker_and_admin_services()
+    {
+        var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(host.Channel);
+        using var call = reflection.ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = string.Empty });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        Assert.Contains("orchestrator.worker.v1.WorkerSession", services);
+        Assert.Contains("orchestrator.admin.v1.PoolAdmin", services);
+        Assert.Contains("grpc.health.v1.Health", services);
+    }
+
+    [Fact]
     public async Task The_health_service_reports_serving()
     {
         var health = new Health.HealthClient(host.Channel);

@@ -138,6 +138,18 @@ public sealed class WorkerSessionTests(ApiHost host)
     }
 
     [Fact]
+    public async Task A_session_whose_worker_stops_heartbeating_ends_with_deadline_exceeded()
+    {
+        var key = Secp256k1.NewPrivateKey();
+        await host.Admin.AuthorizeWorkersAsync(new AuthorizeWorkersRequest { Addresses = { Secp256k1.AddressOf(key).ToLowerHex() } });
+        await using var worker = await TestWorker.ConnectAsync(host.Workers, key, heartbeats: false);
+        Assert.Equal(TimeSpan.FromSeconds(6), worker.Welcome!.HeartbeatTimeout.ToTimeSpan());
+        var error = await worker.EndErrorAsync(timeoutSeconds: 30);
+        Assert.Equal(StatusCode.DeadlineExceeded, error?.StatusCode);
+        Assert.Contains("no heartbeat", error!.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Revoking_a_connected_worker_ends_its_session_with_permission_denied()
     {
         var key = Secp256k1.NewPrivateKey();

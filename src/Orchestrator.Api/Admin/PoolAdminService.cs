@@ -155,7 +155,14 @@ public sealed class PoolAdminService(
         var dealId = Require.Hash(request.DealId, "deal_id");
         var view = await KnownDealAsync(dealId);
         var watcher = new DealWatcher(grains, time, dealId, view);
-        await watcher.RunAsync(responseStream, options.Value.WatchInterval, context.CancellationToken);
+        try
+        {
+            await watcher.RunAsync(responseStream, options.Value.WatchInterval, context.CancellationToken);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // the watcher went away: an ordinary end of a watch, not an error
+        }
     }
 
     /// <inheritdoc />

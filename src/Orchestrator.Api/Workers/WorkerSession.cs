@@ -36,7 +36,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     private string _sessionId = string.Empty;
     private int _slots;
     private int _credit;
-    private bool _draining;
+    private volatile bool _draining;
     private long _lastHeartbeatTicks;
     private List<Hash32> _pendingCancels = [];
 
@@ -64,7 +64,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
                 break;
             case WorkerSignal.Draining:
                 _draining = true;
-                _ = SendAsync(new Proto.ServerMessage { Drain = new Proto.Drain { Reason = "an operator drained this worker: finish or give back what you hold" } }, CancellationToken.None);
+                _ = PostAsync(new Proto.ServerMessage { Drain = new Proto.Drain { Reason = "an operator drained this worker: finish or give back what you hold" } });
                 break;
             case WorkerSignal.Revoked:
                 End(StatusCode.PermissionDenied, $"the pool revoked worker {_worker.ToLowerHex()}");
@@ -146,6 +146,12 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         }
 
         var evidence = SessionHandshake.VerifyProof(proof.Proof, worker, capabilities, challenge.Nonce.ToByteArray());
+        if (!await _grains.Pool().IsAuthorizedAsync(worker))
+        {
+            // Checked before the worker grain is touched, so addresses the pool never heard of activate nothing.
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"worker {worker.ToLowerHex()} is not authorized by this pool (the pool owner authorizes it with PoolAdmin.AuthorizeWorkers)"));
+        }
+
         _worker = worker;
         _slots = capabilities.Slots;
         _sessionId = Guid.NewGuid().ToString("n");
@@ -266,7 +272,6 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         }
 
         Require.Text(progress.Message, 256, "progress.message");
-        Touch();
         LogProgress(_logger, _worker, taskId, progress.Percent);
     }
 
@@ -307,7 +312,6 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
 
     private async Task AnswerAsync(ulong requestId, Hash32 taskId, TaskCallResult result, bool freesSlot, CancellationToken cancellationToken)
     {
-        Touch();
         if (freesSlot && Release(taskId))
         {
             Wake();
@@ -318,8 +322,12 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
 
     private async Task PumpLoopAsync(CancellationToken cancellationToken)
     {
-        var backoff = FirstBackoff;
-        var delay = TimeSpan.Zero; // look at once: reveals owed from an earlier session, and work
+        // Look at once (reveals owed from an earlier session, work waiting); a session that finds nothing
+        // then waits the full idle interval. The short doubling ladder starts only after a change that
+        // makes work likely (a freed slot, a signal, work just found), so a thousand workers joining an
+        // idle pool do not sweep the dispatch shards ten times a second each.
+        var backoff = _options.IdlePollInterval;
+        var delay = TimeSpan.Zero;
         while (!cancellationToken.IsCancellationRequested)
         {
             var signaled = delay == TimeSpan.Zero || await _wake.WaitAsync(delay, cancellationToken);
@@ -443,6 +451,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         }
     }
 
+    /// <summary>Only heartbeats count as life, as they do for the worker grain, so session and grain agree on who is silent.</summary>
     private void Touch() => Interlocked.Exchange(ref _lastHeartbeatTicks, _time.GetUtcNow().UtcTicks);
 
     private void End(StatusCode code, string message) => _ended.TrySetResult(new RpcException(new Status(code, message)));
@@ -457,6 +466,19 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>Sends from outside the session's loops (a grain signal); a stream that just closed drops it.</summary>
+    private async Task PostAsync(Proto.ServerMessage message)
+    {
+        try
+        {
+            await SendAsync(message, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or OperationCanceledException or RpcException)
+        {
+            LogPostDropped(_logger, _worker, message.BodyCase.ToString(), ex.Message);
         }
     }
 
@@ -506,6 +528,9 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Worker} session {Session} closed")]
     private static partial void LogSessionClosed(ILogger logger, Address worker, string session);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Worker}: {Message} not sent, the stream closed ({Reason})")]
+    private static partial void LogPostDropped(ILogger logger, Address worker, string message, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Worker} session could not detach: {Reason}")]
     private static partial void LogDetachFailed(ILogger logger, Address worker, string reason);

@@ -76,6 +76,7 @@ public sealed class ApiHost : IAsyncLifetime
             ["Orchestrator:Api:MaxMessageBytes"] = "262144",
             ["Orchestrator:Api:ChallengeTimeout"] = "00:00:05",
             ["Orchestrator:Api:IdlePollInterval"] = "00:00:00.500",
+            ["Orchestrator:Api:HeartbeatInterval"] = "00:00:02", // sessions silent for 6 s end (test workers beat every second)
         });
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}", new GrpcChannelOptions { MaxReceiveMessageSize = 8 * 1024 * 1024, MaxSendMessageSize = 8 * 1024 * 1024 });
         Workers = new WorkerSession.WorkerSessionClient(Channel);

@@ -53,7 +53,7 @@ public sealed class TestWorker : IAsyncDisposable
     public static TestWorker Open(WorkerSession.WorkerSessionClient client, byte[]? key = null) => new(client, key ?? Secp256k1.NewPrivateKey());
 
     /// <summary>Hello, challenge, proof, welcome.</summary>
-    public static async Task<TestWorker> ConnectAsync(WorkerSession.WorkerSessionClient client, byte[]? key = null, Capabilities? capabilities = null, IEnumerable<string>? running = null)
+    public static async Task<TestWorker> ConnectAsync(WorkerSession.WorkerSessionClient client, byte[]? key = null, Capabilities? capabilities = null, IEnumerable<string>? running = null, bool heartbeats = true)
     {
         var worker = Open(client, key);
         var hello = new Hello { WorkerAddress = worker.Address.ToLowerHex(), Capabilities = capabilities ?? Standard(), AgentVersion = "api-tests" };
@@ -62,7 +62,11 @@ public sealed class TestWorker : IAsyncDisposable
         var challenge = await worker.NextAsync(m => m.BodyCase == ServerMessage.BodyOneofCase.Challenge);
         await worker.SendAsync(new WorkerMessage { Proof = new Proof { Signature = worker.Sign(challenge.Challenge.Nonce.ToByteArray()) } });
         worker.Welcome = (await worker.NextAsync(m => m.BodyCase == ServerMessage.BodyOneofCase.Welcome)).Welcome;
-        worker.StartHeartbeats(hello.Capabilities.Slots);
+        if (heartbeats)
+        {
+            worker.StartHeartbeats(hello.Capabilities.Slots);
+        }
+
         return worker;
     }
 
