@@ -77,6 +77,13 @@ public static class SiloConfiguration
         }
 
         silo.Services.AddOrchestratorGrains();
+        if (options.Storage == StorageKind.Memory && options.Clustering == ClusteringKind.Localhost)
+        {
+            // The embedded default: state dies with the process, so may the secret service's master key.
+            // Anything durable or clustered must configure Orchestrator:Secrets:MasterKeys (or MasterKeyDirectory).
+            silo.Services.PostConfigure<Grains.Secrets.SecretsOptions>(o => o.AllowEphemeralMasterKey = true);
+        }
+
         return silo;
     }
 }
