@@ -57,6 +57,8 @@ public sealed class ClusterFixture : IAsyncLifetime
                 o.MasterKeys["test-new"] = Convert.ToBase64String(MasterKeyNew);
                 o.ActiveKeyId = "test-new";
             });
+            // No policy caching in tests: a pool or app policy change applies at the next take or fetch.
+            silo.Services.Configure<Orchestrator.Grains.Trust.AttestationOptions>(o => o.PolicyCacheTtl = TimeSpan.Zero);
             silo.Services.AddOrchestratorGrains();
         });
         Cluster = builder.Build();

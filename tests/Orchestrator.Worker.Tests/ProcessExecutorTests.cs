@@ -125,6 +125,19 @@ public sealed class ProcessExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_chatty_app_cannot_fill_the_disk_with_its_log()
+    {
+        var script = Script("chatty.sh", "#!/bin/sh\nhead -c 3000000 /dev/zero | tr '\\0' 'x' | fold -w 100\n");
+        var request = Request(script, 0);
+        var workspace = TaskWorkspace.Create(_dir.Path, request.TaskId);
+        var result = await _executor.RunAsync(request, workspace, CancellationToken.None);
+        Assert.Equal(ExecutionOutcome.Completed, result.Outcome);
+        var log = new FileInfo(Path.Combine(workspace.LogDirectory, "stdout.log"));
+        Assert.InRange(log.Length, 1_000_000, 1_100_000);
+        Assert.EndsWith("[log truncated at 1048576 characters]\n", File.ReadAllText(log.FullName), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Input_names_that_leave_the_input_directory_are_refused()
     {
         var workspace = TaskWorkspace.Create(_dir.Path, TaskId(0));

@@ -95,7 +95,8 @@ public static class Ecies
         try
         {
             var point = Curve.Curve.DecodePoint(encoded);
-            return point.IsValid() && !point.IsInfinity ? point : throw new CryptographicException("the public key is not a point of secp256k1");
+            // DecodePoint checks the curve equation; secp256k1 has cofactor 1, so no subgroup check is needed.
+            return !point.IsInfinity ? point : throw new CryptographicException("the public key is not a point of secp256k1");
         }
         catch (ArgumentException ex)
         {

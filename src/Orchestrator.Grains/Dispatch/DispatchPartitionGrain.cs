@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
@@ -52,11 +53,12 @@ public sealed class DispatchState
 /// A TEE task is handed only to a worker whose last verified evidence satisfies its app's policy and
 /// is fresh (<see cref="TeeAdmission"/>); the others leave it in the queue for a worker that does.
 /// </summary>
-public sealed class DispatchPartitionGrain(
+public sealed partial class DispatchPartitionGrain(
     [PersistentState("dispatch", StorageNames.Default)] IPersistentState<DispatchState> state,
     AppPolicyCache policies,
     OrchestratorClock clock,
-    IOptions<AttestationOptions> attestation) : Grain, IDispatchPartitionGrain
+    IOptions<AttestationOptions> attestation,
+    ILogger<DispatchPartitionGrain> logger) : Grain, IDispatchPartitionGrain
 {
     private readonly List<QueuedRun> _soft = [];
     private LiveGaugeSlot? _depthSlot;
@@ -72,6 +74,7 @@ public sealed class DispatchPartitionGrain(
         _depthSlot?.Dispose();
         return Task.CompletedTask;
     }
+    private readonly HashSet<Address> _reportedWithoutPolicy = [];
 
     public async Task EnqueueAsync(IReadOnlyList<DispatchEntry> entries)
     {
@@ -139,11 +142,18 @@ public sealed class DispatchPartitionGrain(
         }
 
         var now = clock.UtcNow;
+        var simulationAllowed = request.SimulationAllowed && (!evidence.Simulated || (await policies.GetPoolPolicyAsync()).AllowSimulatedTee);
         var apps = _soft.Concat(state.State.Runs).Where(r => r.Remaining > 0 && r.Deal.Tag.RequiresTee).Select(r => r.Deal.App).Distinct();
         foreach (var app in apps)
         {
             var policy = await policies.GetAsync(app);
-            if (TeeAdmission.Decide(policy, evidence, request.SimulationAllowed, now, attestation.Value.MaxEvidenceAge).Admitted)
+            if (policy is null && _reportedWithoutPolicy.Add(app))
+            {
+                // Once per app and activation: an operator must see why these TEE tasks do not move.
+                LogNoPolicy(logger, app, this.GetPrimaryKeyString());
+            }
+
+            if (TeeAdmission.Decide(policy, evidence, simulationAllowed, now, attestation.Value.MaxEvidenceAge).Admitted)
             {
                 admitted.Add(app);
             }
@@ -190,4 +200,7 @@ public sealed class DispatchPartitionGrain(
             runs.RemoveAll(r => r.Remaining <= 0);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "TEE tasks of app {App} wait in partition {Partition}: the app has no attestation policy (register one with SecretsAdmin.SetAppPolicy)")]
+    private static partial void LogNoPolicy(ILogger logger, Address app, string partition);
 }

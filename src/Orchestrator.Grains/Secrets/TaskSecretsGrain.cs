@@ -45,9 +45,9 @@ public sealed partial class TaskSecretsGrain(
     public async Task<Address> CreateEnclaveChallengeAsync(TaskSecretTerms terms)
     {
         ArgumentNullException.ThrowIfNull(terms);
-        if (state.State.EnclaveKey is not null)
+        if (state.State.Terms is not null)
         {
-            return state.State.EnclaveChallenge;
+            return state.State.EnclaveChallenge; // idempotent, also once the key expired and was destroyed
         }
 
         // One fresh key pair per TEE task (PoCo's enclave challenge); only its address is public.
@@ -78,13 +78,28 @@ public sealed partial class TaskSecretsGrain(
         {
             session = await GrainFactory.Worker(request.Worker).GetEnclaveSessionAsync(TaskId);
             policy = await policies.GetAsync(terms.App);
+            if (session.Attestation?.Simulated == true && session.PoolAllowsSimulation)
+            {
+                // The worker grain knows the pool's rule as of its registration; the pool may have changed it since.
+                session = session with { PoolAllowsSimulation = (await policies.GetPoolPolicyAsync()).AllowSimulatedTee };
+            }
         }
 
         var decision = SecretReleaseRules.Decide(TaskId, request, terms, session, policy, now,
             secretsOptions.Value.FetchProofSkew, attestationOptions.Value.MaxEvidenceAge);
+        if (decision.Granted && state.State.EnclaveKey is null)
+        {
+            // Destroyed at an earlier expiry (a silo whose clock ran ahead): expired is expired.
+            decision = new ReleaseDecision(SecretRefusal.TaskExpired, $"task {TaskId}'s enclave key was destroyed at its final deadline");
+        }
         var measurement = session?.Attestation?.Measurement ?? "none";
         if (!decision.Granted)
         {
+            if (decision.Refusal == SecretRefusal.TaskExpired)
+            {
+                state.State.EnclaveKey = null; // expired: the key is destroyed with the refusal's write
+            }
+
             await AuditAsync(new SecretAuditEntry(now, TaskId, request.Worker, request.SessionId, measurement, false, decision.Refusal, [], decision.Message));
             return new SecretFetchResult(false, decision.Refusal, decision.Message, null, [], state.State.EnclaveChallenge);
         }

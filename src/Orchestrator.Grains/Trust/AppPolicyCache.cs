@@ -14,6 +14,7 @@ namespace Orchestrator.Grains.Trust;
 public sealed class AppPolicyCache(IGrainFactory grains, IOptions<AttestationOptions> options)
 {
     private readonly ConcurrentDictionary<Address, (AppAttestationPolicy? Policy, long LoadedAt)> _entries = new();
+    private (PoolPolicy Policy, long LoadedAt)? _pool;
 
     /// <summary>The app's policy, or null when it has none.</summary>
     public async ValueTask<AppAttestationPolicy?> GetAsync(Address app)
@@ -26,6 +27,23 @@ public sealed class AppPolicyCache(IGrainFactory grains, IOptions<AttestationOpt
 
         var policy = await grains.AppPolicy(app).GetAsync();
         _entries[app] = (policy, now);
+        return policy;
+    }
+
+    /// <summary>
+    /// The pool's policy (its simulation rule), so a pool that stops allowing simulated TEE stops
+    /// admitting simulated workers within one cache period, without waiting for them to re-register.
+    /// </summary>
+    public async ValueTask<PoolPolicy> GetPoolPolicyAsync()
+    {
+        var now = Environment.TickCount64;
+        if (_pool is { } entry && now - entry.LoadedAt < (long)options.Value.PolicyCacheTtl.TotalMilliseconds)
+        {
+            return entry.Policy;
+        }
+
+        var policy = await grains.Pool().GetPolicyAsync();
+        _pool = (policy, now);
         return policy;
     }
 

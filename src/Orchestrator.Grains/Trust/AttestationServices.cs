@@ -35,6 +35,7 @@ public static class AttestationServices
         services.TryAddSingleton<AppPolicyCache>();
         services.TryAddSingleton<MasterKeyRing>();
         services.TryAddSingleton<SecretEnvelope>();
+        services.AddHostedService<MasterKeyStartupCheck>();
         return services;
     }
 

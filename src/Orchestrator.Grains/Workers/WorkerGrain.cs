@@ -327,17 +327,18 @@ public sealed partial class WorkerGrain(
             Signal(WorkerSignal.CommandsReady);
         }
 
+        // A lost vote (a score is given: the worker was judged) counts even when the score cannot drop
+        // (⌊2/3·0⌋ = 0), so operators see every loss; a failed task judges nobody (no score).
+        if (outcome.Won) s.Wins++;
+        else if (outcome.ScoreAfter is not null) s.Losses++;
         if (outcome.ScoreAfter is { } score && score != s.Score)
         {
-            if (outcome.Won) s.Wins++;
-            else s.Losses++;
             s.Score = score;
             await state.WriteOrResetAsync(this); // score changes are written through
             _dirty = false;
             return;
         }
 
-        if (outcome.Won) s.Wins++;
         MarkDirty();
     }
 

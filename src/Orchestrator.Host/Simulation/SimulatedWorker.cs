@@ -202,7 +202,9 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
         var resultSeal = ProtocolIds.ResultSeal(Address, a.TaskId, digest);
         if (a.TeeFastPath)
         {
-            var (enclaveKey, secrets, fetched) = _enclave is null || _session is null
+            // The enclave fetches the task's key (and the dataset, app and requester secrets its deal
+            // entitles it to) from the secret service, which checks its attestation and this holding.
+            var (enclaveKey, secrets, _) = _enclave is null || _session is null
                 ? (null, new Dictionary<string, byte[]>(), null)
                 : await _enclave.FetchAsync(grains, Address, _session, a.TaskId, _time.GetUtcNow());
             if (enclaveKey is null)
@@ -217,7 +219,6 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
                 _received[name] = value;
             }
 
-            _ = fetched;
             var enclaveSignature = EthereumMessage.Sign(ProtocolIds.EnclaveMessage(resultHash, resultSeal).ToArray(), enclaveKey);
             Count(await grain.ContributeAndFinalizeAsync(a.TaskId, digest, enclaveSignature.ToBytes65()));
             return;

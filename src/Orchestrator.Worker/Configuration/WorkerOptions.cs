@@ -38,7 +38,7 @@ public sealed class WorkerOptions
     /// <summary>What the worker offers.</summary>
     public CapabilityOptions Capabilities { get; set; } = new();
 
-    /// <summary>Where tasks run and the journal lives (created when missing).</summary>
+    /// <summary>Where tasks run and the journal lives, under a subdirectory per worker address (created when missing).</summary>
     public string ScratchDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "orchestrator-worker");
 
     /// <summary>How apps run.</summary>

@@ -60,9 +60,10 @@ public static class ProcessRunner
         await using var stdout = new StreamWriter(Path.Combine(logDirectory, "stdout.log"), append: true);
         await using var stderr = new StreamWriter(Path.Combine(logDirectory, "stderr.log"), append: true);
         using var process = new Process { StartInfo = info };
-        var gate = new object();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (gate) stdout.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (gate) stderr.WriteLine(e.Data); };
+        var outLog = new CappedLog(stdout);
+        var errLog = new CappedLog(stderr);
+        process.OutputDataReceived += (_, e) => outLog.Write(e.Data);
+        process.ErrorDataReceived += (_, e) => errLog.Write(e.Data);
         var clock = Stopwatch.StartNew();
         try
         {
@@ -100,6 +101,25 @@ public static class ProcessRunner
 
         // WaitForExitAsync returns once the output pipes are drained too.
         return new ProcessExit(process.ExitCode, false, clock.Elapsed, null);
+    }
+
+    /// <summary>A log that stops at <see cref="Limit"/> characters, so a chatty app cannot fill the worker's disk.</summary>
+    private sealed class CappedLog(StreamWriter writer)
+    {
+        public const int Limit = 1024 * 1024;
+        private readonly Lock _gate = new();
+        private long _written;
+
+        public void Write(string? line)
+        {
+            if (line is null) return;
+            lock (_gate)
+            {
+                if (_written > Limit) return;
+                _written += line.Length + 1;
+                writer.WriteLine(_written > Limit ? $"[log truncated at {Limit} characters]" : line);
+            }
+        }
     }
 
     private static void Kill(Process process)

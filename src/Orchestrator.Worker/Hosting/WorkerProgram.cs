@@ -83,7 +83,15 @@ public static class WorkerProgram
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-        return await RunAgentAsync(options, identity!, loggers, stop.Token).ConfigureAwait(false);
+        try
+        {
+            return await RunAgentAsync(options, identity!, loggers, stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            await Console.Error.WriteLineAsync("orchestrator-worker: crashed: " + ex).ConfigureAwait(false);
+            return WorkerExitCodes.Crashed;
+        }
     }
 
     /// <summary>Builds and runs an agent from validated options until <paramref name="stop"/>, then drains.</summary>
@@ -93,6 +101,11 @@ public static class WorkerProgram
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(loggers);
         var logger = loggers.CreateLogger("Orchestrator.Worker");
+
+        // Each worker key gets its own directory: two agents sharing a scratch directory must never
+        // share workspaces (one would wipe the other's run of the same task) or a journal (one would
+        // contribute what the other computed).
+        options.ScratchDirectory = Path.Combine(Path.GetFullPath(options.ScratchDirectory), identity.Address.ToLowerHex());
         Directory.CreateDirectory(options.ScratchDirectory);
         using var channel = GrpcChannels.Create(options);
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };

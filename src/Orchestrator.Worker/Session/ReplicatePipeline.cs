@@ -44,6 +44,7 @@ internal sealed class ReplicatePipeline(
         if (digest is { } known)
         {
             WorkerLog.FromJournal(logger, id, known.ToString());
+            WorkerTelemetry.Resumed.Add(1);
         }
         else
         {
@@ -152,6 +153,13 @@ internal sealed class ReplicatePipeline(
         };
         SendProgress(taskId, 0, "started");
         var result = await executor.RunAsync(request, workspace, cancellationToken).ConfigureAwait(false);
+        WorkerTelemetry.Executions.Add(1, new KeyValuePair<string, object?>("outcome", result.Outcome switch
+        {
+            ExecutionOutcome.Completed => "completed",
+            ExecutionOutcome.TimedOut => "timed_out",
+            _ => "failed",
+        }));
+        WorkerTelemetry.ExecutionSeconds.Record(result.Duration.TotalSeconds);
         if (result.Outcome != ExecutionOutcome.Completed || result.ResultDigest is not { } digest)
         {
             await GiveBackAsync(taskId, result.Message, cancellationToken).ConfigureAwait(false);
@@ -282,7 +290,9 @@ internal sealed class ReplicatePipeline(
             var session = await sessions.CurrentAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                return await session.CallAsync(message.Clone(), cancellationToken).ConfigureAwait(false);
+                var result = await session.CallAsync(message.Clone(), cancellationToken).ConfigureAwait(false);
+                WorkerTelemetry.Calls.Add(1, new KeyValuePair<string, object?>("call", message.BodyCase.ToString()), new KeyValuePair<string, object?>("accepted", result.Accepted));
+                return result;
             }
             catch (SessionLostException)
             {

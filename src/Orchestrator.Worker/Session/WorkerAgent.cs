@@ -47,8 +47,10 @@ public sealed class WorkerAgent
     private readonly ILogger _logger;
     private readonly ReconnectBackoff _backoff;
     private readonly ConcurrentDictionary<Hash32, Running> _replicates = new();
+    private readonly ConcurrentDictionary<Task, byte> _reveals = new();
     private readonly CancellationTokenSource _hardStop = new();
     private volatile bool _draining;
+    private volatile bool _welcomed;
     private volatile LiveSession? _live;
 
     internal WorkerAgent(
@@ -107,7 +109,7 @@ public sealed class WorkerAgent
         WorkerLog.Draining(_logger, $"stop requested; finishing {_replicates.Count} running replicates within {_options.DrainGracePeriod}");
         SendHeartbeat();
         var running = _replicates.Values.ToList();
-        var work = Task.WhenAll(running.Select(r => r.Work));
+        var work = Task.WhenAll(running.Select(r => r.Work).Concat(_reveals.Keys));
         await Task.WhenAny(work, Task.Delay(_options.DrainGracePeriod, _time)).ConfigureAwait(false);
         var late = _replicates.Values.ToList();
         foreach (var replicate in late)
@@ -127,14 +129,15 @@ public sealed class WorkerAgent
         while (true)
         {
             string reason;
+            _welcomed = false;
             try
             {
                 await RunSessionAsync(cancellationToken).ConfigureAwait(false);
                 reason = "the server closed the session";
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
             {
-                return WorkerExitCodes.Drained;
+                return WorkerExitCodes.Drained; // we stopped the session ourselves
             }
             catch (RpcException ex) when (IsRefusal(ex) || (ex.StatusCode == StatusCode.Unauthenticated && ++unauthenticated >= 3))
             {
@@ -150,6 +153,10 @@ public sealed class WorkerAgent
             {
                 reason = ex.Message;
             }
+            finally
+            {
+                if (_welcomed) unauthenticated = 0; // only consecutive failed proofs are fatal
+            }
 
             var delay = _backoff.Next();
             WorkerLog.SessionLost(_logger, reason, delay);
@@ -157,15 +164,21 @@ public sealed class WorkerAgent
         }
     }
 
+    /// <summary>
+    /// Statuses that fail again until the worker or the pool owner changes something (worker.proto):
+    /// not authorized or revoked, a malformed message, capabilities outside the policy, a message over
+    /// the limit. DEADLINE_EXCEEDED, ABORTED (replaced, or declared lost) and UNAVAILABLE are resumed by
+    /// reconnecting; UNAUTHENTICATED becomes fatal after three in a row (an expired challenge is transient).
+    /// </summary>
     private static bool IsRefusal(RpcException ex) =>
-        ex.StatusCode is StatusCode.PermissionDenied or StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.Aborted;
+        ex.StatusCode is StatusCode.PermissionDenied or StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.ResourceExhausted;
 
     private async Task RunSessionAsync(CancellationToken cancellationToken)
     {
         WorkerLog.Connecting(_logger, _options.ServerUrl, _identity.Address.ToString());
         using var call = _client.Connect(cancellationToken: cancellationToken);
         var hello = new Hello { WorkerAddress = _identity.Address.ToString(), Capabilities = ProtoConvert.ToProto(_options.Capabilities), AgentVersion = AgentVersion };
-        hello.RunningTaskIds.AddRange(_replicates.Keys.Select(k => k.ToString()));
+        hello.RunningTaskIds.AddRange(_replicates.Keys.Take(1024).Select(k => k.ToString())); // the protocol's cap
         await call.RequestStream.WriteAsync(new WorkerMessage { Hello = hello }, cancellationToken).ConfigureAwait(false);
 
         var challenge = await NextAsync(call.ResponseStream, ServerMessage.BodyOneofCase.Challenge, cancellationToken).ConfigureAwait(false);
@@ -185,6 +198,8 @@ public sealed class WorkerAgent
         await call.RequestStream.WriteAsync(new WorkerMessage { Proof = proof }, cancellationToken).ConfigureAwait(false);
         var welcome = (await NextAsync(call.ResponseStream, ServerMessage.BodyOneofCase.Welcome, cancellationToken).ConfigureAwait(false)).Welcome;
         _backoff.Reset();
+        _welcomed = true;
+        WorkerTelemetry.Sessions.Add(1);
         var interval = welcome.HeartbeatInterval?.ToTimeSpan() is { } i && i > TimeSpan.Zero ? i : _options.HeartbeatInterval;
         WorkerLog.Welcomed(_logger, welcome.SessionId, welcome.Score, welcome.Resumed.Count, interval);
         _journal.Prune(_time.GetUtcNow());
@@ -271,7 +286,7 @@ public sealed class WorkerAgent
                 live.Answer(message.CallResult);
                 break;
             case ServerMessage.BodyOneofCase.RevealRequest when ProtoConvert.TryHash(message.RevealRequest.TaskId, out var reveal):
-                _ = Task.Run(() => Guarded(reveal, () => _pipeline.RevealAsync(reveal, _hardStop.Token)));
+                Track(Task.Run(() => Guarded(reveal, () => _pipeline.RevealAsync(reveal, _hardStop.Token))));
                 break;
             case ServerMessage.BodyOneofCase.Cancel when ProtoConvert.TryHash(message.Cancel.TaskId, out var cancel):
                 WorkerLog.Cancelled(_logger, cancel.ToString(), message.Cancel.Reason);
@@ -343,6 +358,13 @@ public sealed class WorkerAgent
                 Done(taskId, replicate);
             }
         });
+    }
+
+    /// <summary>Keeps a reveal in view until it ends, so a drain waits for it.</summary>
+    private void Track(Task reveal)
+    {
+        _reveals.TryAdd(reveal, 0);
+        _ = reveal.ContinueWith(t => _reveals.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private void Done(Hash32 taskId, Running replicate)

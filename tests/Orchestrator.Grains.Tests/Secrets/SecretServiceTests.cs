@@ -169,6 +169,9 @@ public sealed class SecretServiceTests(ClusterFixture fixture)
         var expired = await worker.FetchAsync(a.TaskId);
         Assert.Equal(SecretRefusal.TaskExpired, expired.Result.Refusal);
         Assert.Null(expired.EnclaveKey);
+        var view = await fixture.Grains.TaskSecrets(a.TaskId).GetViewAsync();
+        Assert.Equal(a.EnclaveChallenge, view.EnclaveChallenge); // the address stays, for the record
+        Assert.Equal(SecretRefusal.TaskExpired, view.Audit[^1].Refusal);
     }
 
     [Fact]
@@ -191,6 +194,30 @@ public sealed class SecretServiceTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_pool_that_stops_allowing_simulation_stops_admitting_simulated_workers_already_registered()
+    {
+        var (deal, _) = await TeeDealAsync(tasks: 2);
+        var worker = Tee();
+        await worker.RegisterAsync();
+        var a = (await TakeOwnAsync(worker, deal.DealId))!;
+        var pool = await fixture.Grains.Pool().GetPolicyAsync();
+        await fixture.Grains.Pool().SetPolicyAsync(pool with { AllowSimulatedTee = false });
+        try
+        {
+            var refused = await worker.FetchAsync(a.TaskId);
+            Assert.Equal(SecretRefusal.AttestationRefused, refused.Result.Refusal);
+            Assert.Contains("pool does not allow", refused.Result.Message, StringComparison.Ordinal);
+            Assert.Null(await TakeOwnAsync(worker, deal.DealId));
+        }
+        finally
+        {
+            await fixture.Grains.Pool().SetPolicyAsync(pool with { AllowSimulatedTee = true });
+        }
+
+        Assert.True((await worker.FetchAsync(a.TaskId)).Result.Granted);
+    }
+
+    [Fact]
     public async Task Evidence_that_does_not_bind_the_session_is_refused_at_registration_with_the_reason()
     {
         var pool = await fixture.Grains.Pool().GetPolicyAsync();
@@ -208,6 +235,33 @@ public sealed class SecretServiceTests(ClusterFixture fixture)
         var dcap = await worker.Grain.RegisterAsync(new WorkerHello(worker.Address, new CapabilitiesMessage(TeeKind.Sgx, 4, 8192, false, 1, []), worker.Session, false,
             new WorkerEvidence(EvidenceFormat.DcapQuote, [4, 0, 2, 0], worker.Enclave.SessionPublicKey, RandomNumberGenerator.GetBytes(32))));
         Assert.Equal(RegistrationOutcome.AttestationFailed, dcap.Outcome);
+    }
+
+    [Fact]
+    public async Task Refusals_beyond_the_cap_are_counted_not_stored_and_fetches_for_unknown_tasks_store_nothing()
+    {
+        var (deal, _) = await TeeDealAsync();
+        var holder = Tee();
+        await holder.RegisterAsync();
+        var a = (await TakeOwnAsync(holder, deal.DealId))!;
+        var stranger = Tee(Foreign);
+        await stranger.RegisterAsync();
+        for (var i = 0; i < 70; i++)
+        {
+            Assert.False((await stranger.FetchAsync(a.TaskId)).Result.Granted);
+        }
+
+        var view = await fixture.Grains.TaskSecrets(a.TaskId).GetViewAsync();
+        Assert.Equal(64, view.Audit.Count);
+        Assert.Equal(6, view.UnrecordedRefusals);
+        Assert.True((await holder.FetchAsync(a.TaskId)).Result.Granted); // a release is always recorded
+        Assert.True((await fixture.Grains.TaskSecrets(a.TaskId).GetViewAsync()).Audit[^1].Granted);
+
+        var unknown = new Hash32(RandomNumberGenerator.GetBytes(32));
+        Assert.Equal(SecretRefusal.UnknownTask, (await stranger.FetchAsync(unknown)).Result.Refusal);
+        var nothing = await fixture.Grains.TaskSecrets(unknown).GetViewAsync();
+        Assert.Null(nothing.Terms);
+        Assert.Empty(nothing.Audit);
     }
 
     [Fact]

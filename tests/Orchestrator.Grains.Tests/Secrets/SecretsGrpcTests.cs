@@ -28,6 +28,9 @@ public sealed class SecretsApiHost : IAsyncLifetime
 
     public GrpcChannel Channel { get; private set; } = null!;
 
+    /// <summary>The HTTP/1.1 endpoint serving the JSON routes.</summary>
+    public Uri Http { get; private set; } = null!;
+
     public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
 
     public Proto.SecretsAdmin.SecretsAdminClient Admin(string? authorization = "Bearer " + Token) => new(Channel.Intercept(metadata =>
@@ -45,6 +48,8 @@ public sealed class SecretsApiHost : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var grpcPort = FreePort();
+        var httpPort = FreePort();
+        Http = new Uri($"http://127.0.0.1:{httpPort}");
         var builder = EmbeddedCluster.CreateWebBuilder([], configure: b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Orchestrator:ClusterId"] = "sms-tests",
@@ -52,6 +57,7 @@ public sealed class SecretsApiHost : IAsyncLifetime
             ["Orchestrator:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orchestrator:Api:Enabled"] = "true",
             ["Orchestrator:Api:Url"] = $"http://127.0.0.1:{grpcPort}",
+            ["Orchestrator:Api:HttpUrl"] = $"http://127.0.0.1:{httpPort}",
             ["Orchestrator:Api:AdminToken"] = Token,
             ["Orchestrator:Secrets:MasterKeys:grpc-test"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         }));
@@ -167,6 +173,31 @@ public sealed class SecretsGrpcTests(SecretsApiHost host) : IClassFixture<Secret
         Assert.True(audit.Entries[2].Granted);
         Assert.Equal(honest.Address.ToLowerHex(), audit.Entries[2].Worker);
         Assert.Contains($"dataset/{dataset.ToLowerHex()}/key", audit.Entries[2].Released);
+    }
+
+    [Fact]
+    public async Task App_policies_and_secrets_are_served_as_json_over_http_too()
+    {
+        using var http = new HttpClient { BaseAddress = host.Http };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SecretsApiHost.Token);
+        var app = Deals.NewAddress().ToLowerHex();
+        var put = await http.PutAsync($"/v1/apps/{app}/policy", new StringContent(
+            $$"""{"tee":"TEE_KIND_SGX","mrEnclaves":["{{SimulatedEnclave.DemoMrEnclave}}"],"acceptedTcbStatuses":[{"status":"UpToDate"},{"status":"SWHardeningNeeded","allowedAdvisoryIds":["INTEL-SA-00615"]}],"maxEvidenceAge":"3600s"}""",
+            System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        var got = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"/v1/apps/{app}/policy")).RootElement;
+        Assert.Equal(app, got.GetProperty("app").GetString());
+        Assert.Equal("3600s", got.GetProperty("maxEvidenceAge").GetString());
+        Assert.Equal(2, got.GetProperty("acceptedTcbStatuses").GetArrayLength());
+
+        var stored = await http.PostAsync("/v1/secrets:put", new StringContent(
+            $$"""{"owner":{"kind":"OWNER_KIND_APP","address":"{{app}}"},"name":"api-token","value":"{{Convert.ToBase64String("t0ken"u8.ToArray())}}"}""",
+            System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(stored.IsSuccessStatusCode, await stored.Content.ReadAsStringAsync());
+        Assert.DoesNotContain("value", await stored.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        http.DefaultRequestHeaders.Authorization = null;
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"/v1/apps/{app}/policy")).StatusCode);
     }
 
     private static Proto.FetchTaskSecretsRequest Request(ManualWorker worker, Hash32 taskId)

@@ -52,6 +52,20 @@ public sealed class TeeAdmissionTests
     }
 
     [Fact]
+    public void The_default_production_configuration_never_accepts_simulated_evidence()
+    {
+        var defaults = Abstractions.Grains.PoolPolicy.Default;
+        Assert.False(defaults.AllowSimulatedTee);
+        Assert.Equal(AdmissionRefusal.SimulationNotAllowedByPool, TeeAdmission.Decide(Policy(), Sgx(), defaults.AllowSimulatedTee, Now, DefaultAge).Refusal);
+
+        // An app policy does not allow simulation unless it says so, even in a pool that does.
+        var strict = new AppAttestationPolicy { App = App, Tee = TeeKind.Sgx, MrEnclaves = [Good] };
+        Assert.False(strict.AllowSimulated);
+        Assert.Equal(PolicyRefusal.SimulatedEvidenceNotAllowed, TeeAdmission.Decide(strict, Sgx(), poolAllowsSimulation: true, Now, DefaultAge).PolicyRefusal);
+        Assert.True(TeeAdmission.Decide(strict, Sgx(simulated: false), poolAllowsSimulation: false, Now, DefaultAge).Admitted);
+    }
+
+    [Fact]
     public void Evidence_ages_out_at_the_policys_maximum_age_or_else_the_silos_default()
     {
         var verified = Sgx(at: Now - TimeSpan.FromHours(2));
