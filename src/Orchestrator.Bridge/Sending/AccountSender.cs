@@ -220,6 +220,9 @@ public sealed partial class AccountSender : IAsyncDisposable
     /// <summary>One look at a followed transaction: its end, or its (possibly replaced) next state.</summary>
     private async Task<(TransactionResult? Done, TrackedTransaction Next)> StepAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
     {
+        // The mined count first, then the receipts: a transaction mined between the two reads is then
+        // seen by its receipt, never mistaken for a nonce taken by someone else.
+        var mined = (long)await _rpc.GetTransactionCountAsync(Account, BlockParameter.Latest, cancellationToken).ConfigureAwait(false);
         TransactionReceipt? receipt = null;
         for (var i = transaction.Hashes.Count - 1; i >= 0 && receipt is null; i--)
         {
@@ -228,7 +231,6 @@ public sealed partial class AccountSender : IAsyncDisposable
 
         if (receipt is null)
         {
-            var mined = (long)await _rpc.GetTransactionCountAsync(Account, BlockParameter.Latest, cancellationToken).ConfigureAwait(false);
             if (mined > transaction.Nonce)
             {
                 // The nonce is used, by none of our hashes: something else took it. Our tasks go round again.
