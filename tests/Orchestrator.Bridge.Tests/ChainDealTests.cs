@@ -125,6 +125,60 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
         }
     }
 
+    [ChainFact]
+    public async Task MalformedUnknownAndRefusedMessagesGoToTheErrorQueueWithAReasonAndNothingElseStops()
+    {
+        var queue = cluster.Queues.Finalizations;
+        var errorQueue = queue + "_error";
+        var before = await RabbitBroker.DepthAsync(cluster.VirtualHost, errorQueue);
+
+        // Not JSON at all; a MassTransit envelope of a type nobody here consumes; an event whose ids do
+        // not match (refused before any batch); an event of a deal the chain does not know (refused by the contract).
+        await RabbitBroker.PublishRawAsync(cluster.VirtualHost, queue, "{not json"u8.ToArray(), "application/vnd.masstransit+json");
+        var unknown = "{\"messageId\":\"" + Guid.NewGuid() + "\",\"messageType\":[\"urn:message:Orchestrator.Abstractions.Events:TaskCompletedV9\"],\"message\":{\"eventId\":\"x\"}}";
+        await RabbitBroker.PublishRawAsync(cluster.VirtualHost, queue, System.Text.Encoding.UTF8.GetBytes(unknown), "application/vnd.masstransit+json");
+        var bus = (Orchestrator.Abstractions.Events.IEventBus)cluster.SiloServices.GetService(typeof(Orchestrator.Abstractions.Events.IEventBus))!;
+        var strayDeal = new Hash32(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        await bus.PublishAsync([Completed(strayDeal, 0, ProtocolIds.TaskId(strayDeal, 1)), Completed(strayDeal, 2, ProtocolIds.TaskId(strayDeal, 2))]);
+
+        await BridgeCluster.WaitForAsync(async () => await RabbitBroker.DepthAsync(cluster.VirtualHost, errorQueue) >= before + 4, TimeSpan.FromSeconds(60), "four messages in the error queue");
+
+        // The metric's source reads the same depth.
+        var depths = await cluster.ErrorQueues.RefreshAsync(CancellationToken.None);
+        Assert.Equal(before + 4, depths[errorQueue]);
+
+        // Nothing else stopped: a deal still runs to the end on chain.
+        await cluster.StartWorkersAsync(2, Price);
+        try
+        {
+            var dealId = await cluster.Hub.CreateDealAsync(4, Price);
+            await WaitAllFinalAsync(dealId, 4, HubContract.StatusCompleted);
+        }
+        finally
+        {
+            await cluster.StopWorkersAsync();
+        }
+
+        // Each faulted message carries its reason.
+        var faults = await RabbitBroker.DrainAsync(cluster.VirtualHost, errorQueue);
+        var reasons = faults.Select(f => f.Headers.GetValueOrDefault("MT-Fault-Message", string.Empty)).ToList();
+        Assert.Contains(reasons, r => r.Contains("no consumer", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r.Contains("is not keccak256", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r.Contains("UnknownDeal", StringComparison.Ordinal));
+        Assert.Contains(faults, f => f.Body == "{not json");
+    }
+
+    private static Orchestrator.Abstractions.Events.TaskCompletedV1 Completed(Hash32 dealId, long index, Hash32 taskId)
+    {
+        var worker = Secp256k1.NewPrivateKey();
+        var digest = new Hash32(System.Security.Cryptography.SHA256.HashData([1, 2, 3]));
+        var hash = ProtocolIds.ResultHash(taskId, digest);
+        var seal = ProtocolIds.ResultSeal(Secp256k1.AddressOf(worker), taskId, digest);
+        var signature = EthereumMessage.Sign(ProtocolIds.ContributionMessage(taskId, hash, seal).ToArray(), worker).ToBytes65();
+        var contribution = new Orchestrator.Abstractions.Events.ContributionRecordV1(Secp256k1.AddressOf(worker), hash, seal, signature, [], Address.Zero, true, 2, 0, 0, WorkersReward, BigInteger.Zero);
+        return new Orchestrator.Abstractions.Events.TaskCompletedV1($"task-completed:{taskId}", DateTimeOffset.UtcNow, taskId, dealId, index, digest, hash, [contribution], BigInteger.Zero, false);
+    }
+
     private static Hash32 TaskFinalizedTopic => AbiEvent.Parse("TaskFinalized(bytes32 indexed taskId, bytes32 indexed dealId, bytes32 resultDigest, uint256 contributors)").Topic0;
 
     /// <summary>Waits until every task is final on chain and the bridge has confirmed each (its table's view).</summary>
