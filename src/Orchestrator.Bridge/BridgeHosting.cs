@@ -136,8 +136,11 @@ public static class BridgeHosting
         services.AddSingleton<AccountSender>();
         services.AddSingleton(sp => new ChainBridge(
             sp.GetRequiredService<EthereumRpcClient>(), sp.GetRequiredService<AccountSender>(), bridge, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<DealListener>();
-        services.AddHostedService(sp => sp.GetRequiredService<DealListener>());
+        if (bridge.ListenerEnabled)
+        {
+            services.AddSingleton<DealListener>();
+            services.AddHostedService(sp => sp.GetRequiredService<DealListener>());
+        }
         return services;
     }
 }
