@@ -65,6 +65,29 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
     }
 
     [ChainFact]
+    public async Task TheListenerReadingItsRangesAgainCreatesNothingTwice()
+    {
+        var dealId = await cluster.Hub.CreateDealAsync(2, Price);
+        var minedBy = (long)await cluster.Anvil.Client.BlockNumberAsync();
+        await BridgeCluster.WaitForAsync(async () => await CursorAsync() >= minedBy, DealTimeout, "the listener's cursor to pass the deal's block");
+        Assert.True((await cluster.Grains.Deal(dealId).GetViewAsync()).Exists);
+        var created = cluster.Listener.Created;
+
+        // The cursor is lost (as after a crash before it was saved): every range is read again.
+        await using (var connection = new NpgsqlConnection(cluster.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var reset = new NpgsqlCommand("UPDATE bridge_cursors SET block_number = -1", connection);
+            Assert.Equal(1, await reset.ExecuteNonQueryAsync());
+        }
+
+        var cursor = await cluster.Listener.PollOnceAsync(CancellationToken.None);
+        Assert.Equal(created, cluster.Listener.Created);
+        Assert.True(cursor >= (long)await cluster.Anvil.Client.BlockNumberAsync() - 2);
+        Assert.Equal(2, (await cluster.Grains.Deal(dealId).GetViewAsync()).BotSize);
+    }
+
+    [ChainFact]
     public async Task RabbitMqRestartedMidDealLosesNothingAndSendsNoTaskTwice()
     {
         const int tasks = 15;
@@ -177,6 +200,14 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
         var signature = EthereumMessage.Sign(ProtocolIds.ContributionMessage(taskId, hash, seal).ToArray(), worker).ToBytes65();
         var contribution = new Orchestrator.Abstractions.Events.ContributionRecordV1(Secp256k1.AddressOf(worker), hash, seal, signature, [], Address.Zero, true, 2, 0, 0, WorkersReward, BigInteger.Zero);
         return new Orchestrator.Abstractions.Events.TaskCompletedV1($"task-completed:{taskId}", DateTimeOffset.UtcNow, taskId, dealId, index, digest, hash, [contribution], BigInteger.Zero, false);
+    }
+
+    private async Task<long> CursorAsync()
+    {
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
+        await connection.OpenAsync();
+        await using var read = new NpgsqlCommand("SELECT coalesce(max(block_number), -1) FROM bridge_cursors", connection);
+        return (long)(await read.ExecuteScalarAsync())!;
     }
 
     private static Hash32 TaskFinalizedTopic => AbiEvent.Parse("TaskFinalized(bytes32 indexed taskId, bytes32 indexed dealId, bytes32 resultDigest, uint256 contributors)").Topic0;
