@@ -20,7 +20,22 @@ internal static class ServeCommand
                 return 2;
             }
 
-            var builder = EmbeddedCluster.CreateBuilder([], file?.FullName);
+            Microsoft.Extensions.Hosting.HostApplicationBuilder builder;
+            try
+            {
+                builder = EmbeddedCluster.CreateBuilder([], file?.FullName);
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+            {
+                // A configuration mistake: say which keys, without a stack trace.
+                foreach (var failure in ex.Failures.SelectMany(f => f.Split("; ", StringSplitOptions.RemoveEmptyEntries)))
+                {
+                    await Console.Error.WriteLineAsync("configuration error: " + failure);
+                }
+
+                return 2;
+            }
+
             using var host = builder.Build();
             await host.RunAsync(cancellationToken);
             return 0;
