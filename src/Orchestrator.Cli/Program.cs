@@ -8,4 +8,5 @@ root.Subcommands.Add(AttestCommand.Create());
 root.Subcommands.Add(ChainCommand.Create());
 root.Subcommands.Add(DbCommand.Create());
 root.Subcommands.Add(DealCommand.Create());
+root.Subcommands.Add(PoolCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -20,6 +20,18 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("heartbeat")]
     Task<bool> HeartbeatAsync(string sessionId);
 
+    /// <summary>
+    /// Heartbeats the session and (re)attaches the observer that gets its signals; false when the
+    /// session is not the worker's current one. Called at every heartbeat, so an observer lost with
+    /// a grain's reactivation is attached again within one interval.
+    /// </summary>
+    [Alias("attach")]
+    Task<bool> AttachAsync(string sessionId, IWorkerSessionObserver observer);
+
+    /// <summary>Forgets the session's observer when its stream closed (no signal goes to a closed session).</summary>
+    [Alias("detach")]
+    Task DetachAsync(string sessionId);
+
     /// <summary>Returns waiting commands and, when the worker has free slots, new assignments.</summary>
     [Alias("poll")]
     Task<WorkerPoll> PollAsync(string sessionId, int freeSlots);

@@ -75,7 +75,8 @@ public sealed record DealView(
     [property: Id(7)] int Trust,
     [property: Id(8)] int CategoryId,
     [property: Id(9)] uint TeeTag,
-    [property: Id(10)] int Reopens)
+    [property: Id(10)] int Reopens,
+    [property: Id(11)] long BotFirst = 0)
 {
     /// <summary>Consensus rounds of the final tasks: one each, plus one per reopen.</summary>
     public int ConsensusRounds => Completed + Reopens;

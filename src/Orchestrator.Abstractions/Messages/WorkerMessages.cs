@@ -17,13 +17,57 @@ public sealed record CapabilitiesMessage(
     public WorkerCapabilities ToDomain() => new(Tee, Cores, MemoryMb, Gpu, Slots, Categories);
 }
 
-/// <summary>A worker joining: who it is and what it offers. The session layer has already checked its signature.</summary>
+/// <summary>
+/// A worker joining: who it is and what it offers. The session layer has already checked its
+/// signature; <paramref name="Evidence"/> (TEE workers) is carried as received, not yet verified.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("orch.worker-hello.v1")]
 public sealed record WorkerHello(
     [property: Id(0)] Address Worker,
     [property: Id(1)] CapabilitiesMessage Capabilities,
     [property: Id(2)] string SessionId,
-    [property: Id(3)] bool SimulatedTee);
+    [property: Id(3)] bool SimulatedTee,
+    [property: Id(4)] WorkerEvidence? Evidence = null);
+
+/// <summary>How attestation evidence is encoded.</summary>
+public enum EvidenceFormat
+{
+    /// <summary>Not given.</summary>
+    Unspecified = 0,
+
+    /// <summary>An Intel DCAP quote (SGX or TDX).</summary>
+    DcapQuote = 1,
+
+    /// <summary>Simulated evidence from a software key (proves nothing about hardware).</summary>
+    Simulated = 2,
+}
+
+/// <summary>
+/// A TEE worker's attestation evidence as it arrived on its session, unverified: the quote, the
+/// enclave's session public key, and the server's challenge the quote's REPORTDATA must bind.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("orch.worker-evidence.v1")]
+public sealed record WorkerEvidence(
+    [property: Id(0)] EvidenceFormat Format,
+    [property: Id(1)] byte[] Quote,
+    [property: Id(2)] byte[] EnclavePublicKey,
+    [property: Id(3)] byte[] Challenge);
+
+/// <summary>What a worker grain tells the session that holds its worker's stream.</summary>
+public enum WorkerSignal
+{
+    /// <summary>Commands are waiting (a reveal request, a cancel): poll now.</summary>
+    CommandsReady = 0,
+
+    /// <summary>An operator drained the worker: it gets no new work.</summary>
+    Draining = 1,
+
+    /// <summary>The pool revoked the worker: end the session.</summary>
+    Revoked = 2,
+
+    /// <summary>A newer session of the same worker registered, or the worker was declared lost: end this one.</summary>
+    SessionEnded = 3,
+}
 
 /// <summary>How a registration ended.</summary>
 public enum RegistrationOutcome

@@ -10,7 +10,7 @@ internal static class ServeCommand
     public static Command Create()
     {
         var config = new Option<FileInfo?>("--config") { Description = "A JSON configuration file (section \"Orchestrator\"); without it, the embedded default: one silo, in-memory state." };
-        var command = new Command("serve", "Start a silo and keep running until stopped.") { config };
+        var command = new Command("serve", "Start a silo (and its gRPC API when configured) and keep running until stopped.") { config };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var file = parse.GetValue(config);
@@ -20,10 +20,10 @@ internal static class ServeCommand
                 return 2;
             }
 
-            Microsoft.Extensions.Hosting.HostApplicationBuilder builder;
+            Microsoft.AspNetCore.Builder.WebApplicationBuilder builder;
             try
             {
-                builder = EmbeddedCluster.CreateBuilder([], file?.FullName);
+                builder = EmbeddedCluster.CreateWebBuilder([], file?.FullName);
             }
             catch (Microsoft.Extensions.Options.OptionsValidationException ex)
             {
@@ -36,7 +36,8 @@ internal static class ServeCommand
                 return 2;
             }
 
-            using var host = builder.Build();
+            // The silo, and the gRPC API on Kestrel when Orchestrator:Api:Enabled (see README).
+            await using var host = SiloWebHost.Build(builder);
             await host.RunAsync(cancellationToken);
             return 0;
         });

@@ -105,7 +105,7 @@ public sealed partial class DealGrain(
         }
 
         var final = Deadlines.Final(s.Spec.StartTime, s.Ticket.Timeref);
-        return Task.FromResult(new DealView(DealId, true, s.Spec.BotSize, s.Completed, s.Failed, s.Spec.StartTime, final, s.Spec.Trust, s.Spec.CategoryId, s.Spec.Tag.Bits, s.Reopens));
+        return Task.FromResult(new DealView(DealId, true, s.Spec.BotSize, s.Completed, s.Failed, s.Spec.StartTime, final, s.Spec.Trust, s.Spec.CategoryId, s.Spec.Tag.Bits, s.Reopens, s.Spec.BotFirst));
     }
 
     public async Task OnTaskFinalAsync(TaskFinalNotice notice)

@@ -20,6 +20,8 @@ public sealed class PoolGrainState
 public sealed class PoolGrain(
     [PersistentState("pool", StorageNames.Default)] IPersistentState<PoolGrainState> state) : Grain, IPoolGrain
 {
+    private IGrainTimer? _seenTimer;
+
     public Task<PoolPolicy> GetPolicyAsync() => Task.FromResult(state.State.Policy ?? PoolPolicy.Default);
 
     public async Task SetPolicyAsync(PoolPolicy policy)
@@ -63,12 +65,33 @@ public sealed class PoolGrain(
         return Task.FromResult(!s.Revoked.Contains(worker) && (policy.AuthorizeAnyWorker || s.Authorized.Contains(worker)));
     }
 
-    public async Task WorkerSeenAsync(Address worker)
+    public Task WorkerSeenAsync(Address worker)
     {
+        // Written behind, once a second at most: each write serializes every address the pool knows,
+        // so writing per registration made 10,000 workers joining cost quadratic time. A worker whose
+        // sighting is lost with a silo is added again at its next registration (every registration
+        // reports it), and the set only lists workers; it decides nothing.
         if (state.State.Seen.Add(worker))
         {
-            await state.WriteOrResetAsync(this);
+            _seenTimer ??= this.RegisterGrainTimer(FlushSeenAsync, new GrainTimerCreationOptions { DueTime = TimeSpan.FromSeconds(1), Period = Timeout.InfiniteTimeSpan, Interleave = false });
         }
+
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_seenTimer is not null && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        {
+            await FlushSeenAsync(cancellationToken);
+        }
+    }
+
+    private async Task FlushSeenAsync(CancellationToken cancellationToken)
+    {
+        _seenTimer?.Dispose();
+        _seenTimer = null;
+        await state.WriteOrResetAsync(this);
     }
 
     public Task<IReadOnlyList<Address>> ListWorkersAsync() => Task.FromResult<IReadOnlyList<Address>>(state.State.Seen.ToList());

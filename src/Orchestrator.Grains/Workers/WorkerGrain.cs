@@ -39,6 +39,7 @@ public sealed partial class WorkerGrain(
     private IGrainTimer? _livenessTimer;
     private IGrainTimer? _flushTimer;
     private PoolPolicy _policy = PoolPolicy.Default;
+    private IWorkerSessionObserver? _observer;
 
     private Address Worker => field == default ? field = Address.Parse(this.GetPrimaryKeyString()) : field;
 
@@ -104,7 +105,6 @@ public sealed partial class WorkerGrain(
         }
 
         var s = state.State;
-        var firstTime = s.State == WorkerState.Unknown;
         s.State = WorkerState.Active;
         s.Capabilities = hello.Capabilities;
         s.SessionId = hello.SessionId;
@@ -112,12 +112,11 @@ public sealed partial class WorkerGrain(
         s.LastSeen = clock.UtcNow;
         _lastHeartbeat = clock.UtcNow;
         _pending.Clear();
+        Signal(WorkerSignal.SessionEnded); // the previous session's stream, if any, is replaced
+        _observer = null;
         await state.WriteOrResetAsync(this);
         _dirty = false;
-        if (firstTime)
-        {
-            await pool.WorkerSeenAsync(Worker);
-        }
+        await pool.WorkerSeenAsync(Worker); // every time: the pool writes its listing behind, and a lost sighting comes back here
 
         await this.RegisterOrUpdateReminder(LivenessReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartLivenessTimer();
@@ -135,6 +134,28 @@ public sealed partial class WorkerGrain(
 
         _lastHeartbeat = clock.UtcNow;
         return Task.FromResult(true);
+    }
+
+    public Task<bool> AttachAsync(string sessionId, IWorkerSessionObserver observer)
+    {
+        if (!IsCurrentSession(sessionId))
+        {
+            return Task.FromResult(false);
+        }
+
+        _lastHeartbeat = clock.UtcNow;
+        _observer = observer;
+        return Task.FromResult(true);
+    }
+
+    public Task DetachAsync(string sessionId)
+    {
+        if (sessionId == state.State.SessionId)
+        {
+            _observer = null;
+        }
+
+        return Task.CompletedTask;
     }
 
     public async Task<WorkerPoll> PollAsync(string sessionId, int freeSlots)
@@ -218,6 +239,7 @@ public sealed partial class WorkerGrain(
     public Task RevealRequestedAsync(Hash32 taskId, DateTimeOffset revealDeadline)
     {
         _pending.Add(new RevealCommand(taskId, revealDeadline));
+        Signal(WorkerSignal.CommandsReady);
         return Task.CompletedTask;
     }
 
@@ -244,6 +266,7 @@ public sealed partial class WorkerGrain(
         if (outcome.Reason != "won")
         {
             _pending.Add(new CancelCommand(outcome.TaskId, outcome.Reason));
+            Signal(WorkerSignal.CommandsReady);
         }
 
         if (outcome.ScoreAfter is { } score && score != s.Score)
@@ -267,6 +290,7 @@ public sealed partial class WorkerGrain(
             state.State.State = WorkerState.Draining;
             await state.WriteOrResetAsync(this);
             _dirty = false;
+            Signal(WorkerSignal.Draining);
         }
     }
 
@@ -277,6 +301,8 @@ public sealed partial class WorkerGrain(
         state.State.SessionId = string.Empty;
         await state.WriteOrResetAsync(this);
         _dirty = false;
+        Signal(WorkerSignal.Revoked);
+        _observer = null;
     }
 
     public async Task<bool> CheckLivenessAsync()
@@ -305,6 +331,8 @@ public sealed partial class WorkerGrain(
         LogWorkerLost(logger, Worker, released);
         _livenessTimer?.Dispose();
         _livenessTimer = null;
+        Signal(WorkerSignal.SessionEnded);
+        _observer = null;
         return true;
     }
 
@@ -419,6 +447,15 @@ public sealed partial class WorkerGrain(
 
     private bool IsCurrentSession(string sessionId)
         => state.State.State is WorkerState.Active or WorkerState.Draining && sessionId == state.State.SessionId;
+
+    /// <summary>Tells the session holding the stream (one-way; a signal lost is covered by its slow poll).</summary>
+    private void Signal(WorkerSignal signal)
+    {
+        if (_observer is { } observer)
+        {
+            observer.SignalAsync(signal).Ignore();
+        }
+    }
 
     private void StartLivenessTimer()
     {

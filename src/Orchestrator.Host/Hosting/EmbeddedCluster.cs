@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,6 +13,23 @@ public static class EmbeddedCluster
     public static HostApplicationBuilder CreateBuilder(string[] args, string? configFile = null, Action<HostApplicationBuilder>? configure = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        ConfigureSilo(builder, args, configFile, b => configure?.Invoke((HostApplicationBuilder)b));
+        return builder;
+    }
+
+    /// <summary>
+    /// Creates a web host builder for a silo that also serves HTTP (the gRPC API when
+    /// Orchestrator:Api:Enabled); build it with <see cref="SiloWebHost.Build"/>.
+    /// </summary>
+    public static WebApplicationBuilder CreateWebBuilder(string[] args, string? configFile = null, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        ConfigureSilo(builder, args, configFile, b => configure?.Invoke((WebApplicationBuilder)b));
+        return builder;
+    }
+
+    private static void ConfigureSilo(IHostApplicationBuilder builder, string[] args, string? configFile, Action<IHostApplicationBuilder> configure)
+    {
         if (configFile is not null)
         {
             builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
@@ -28,8 +46,7 @@ public static class EmbeddedCluster
         // The watchdog measures its first interval from an unset start and warns spuriously at boot.
         builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
         builder.Services.AddOrchestratorOptions();
-        configure?.Invoke(builder);
+        configure(builder);
         builder.UseOrleans(silo => silo.ConfigureOrchestratorSilo(builder.Configuration));
-        return builder;
     }
 }

@@ -1,0 +1,296 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Api.Admin.V1;
+using Orchestrator.Api.Workers;
+using Orchestrator.GrpcBench;
+using Orchestrator.Host.Hosting;
+using Orchestrator.Host.Simulation;
+using WorkerClient = Orchestrator.Api.Worker.V1.WorkerSession.WorkerSessionClient;
+
+// Usage: dotnet run -c Release --project bench/Orchestrator.GrpcBench -- [--tasks N] [--trust3-tasks N] [--workers N] [--slots N] [--sessions N] [--hold S]
+var tasks = Arg("--tasks", 5_000);
+var trust3Tasks = Arg("--trust3-tasks", 2_000);
+var workerCount = Arg("--workers", 200);
+var slots = Arg("--slots", 4);
+var sessionCount = Arg("--sessions", 10_000);
+var holdSeconds = Arg("--hold", 60);
+var idleFree = Arg("--idle-free", 1); // free slots the held sessions report: 1 = idle workers looking for work, 0 = busy (heartbeats only)
+const string token = "grpc-bench-owner-token";
+// Client and server share this process: without spare threads, a burst of handshakes (CPU-bound
+// signing) delays the heartbeat loop's continuations by seconds and the bench measures itself.
+ThreadPool.SetMinThreads(64, 64);
+var heartbeat = TimeSpan.FromSeconds(5);
+
+var port = FreePort();
+var builder = EmbeddedCluster.CreateWebBuilder([], configure: b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+{
+    ["Orchestrator:ClusterId"] = "grpc-bench",
+    ["Orchestrator:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+    ["Orchestrator:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+    ["Orchestrator:Api:Enabled"] = "true",
+    ["Orchestrator:Api:Url"] = $"http://127.0.0.1:{port}",
+    ["Orchestrator:Api:AdminToken"] = token,
+    ["Orchestrator:Api:HeartbeatInterval"] = "00:00:05",
+}));
+await using var app = SiloWebHost.Build(builder);
+await app.StartAsync();
+var grains = app.Services.GetRequiredService<IGrainFactory>();
+var registry = app.Services.GetRequiredService<SessionRegistry>();
+
+using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
+{
+    HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
+});
+var workersClient = new WorkerClient(channel);
+var admin = new PoolAdmin.PoolAdminClient(channel.Intercept(m =>
+{
+    m.Add("authorization", "Bearer " + token);
+    return m;
+}));
+
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
+Console.WriteLine($"one process: silo + Kestrel + every simulated worker (client and server share the {Environment.ProcessorCount} cores)");
+
+// 1. In-process: SimulatedWorker talks to the worker grains directly (the bench/Orchestrator.Bench way).
+var inProcess1 = tasks > 0 ? await InProcessAsync("in-process trust 1", tasks, 1) : 0;
+var inProcess3 = tasks > 0 ? await InProcessAsync("in-process trust 3", trust3Tasks, 3) : 0;
+
+// 2. The same lifecycles with workers over gRPC sessions.
+var lifecycle = tasks > 0 ? await LifecycleOverGrpcAsync() : (0, 0);
+
+// 3. How many heartbeating sessions one silo holds.
+var capacity = await CapacityAsync();
+
+Console.WriteLine();
+Console.WriteLine("| measure | value |");
+Console.WriteLine("|---|---|");
+Console.WriteLine($"| trust 1 lifecycles, in-process ({workerCount} workers × {slots} slots) | {inProcess1:N0} tasks/s |");
+Console.WriteLine($"| trust 1 lifecycles, over gRPC ({workerCount} sessions × {slots} slots) | {lifecycle.Trust1:N0} tasks/s ({lifecycle.Trust1 / inProcess1:P0} of in-process) |");
+Console.WriteLine($"| trust 3 lifecycles, in-process | {inProcess3:N0} tasks/s |");
+Console.WriteLine($"| trust 3 lifecycles, over gRPC | {lifecycle.Trust3:N0} tasks/s ({lifecycle.Trust3 / inProcess3:P0} of in-process) |");
+Console.WriteLine($"| sessions opened | {capacity.Opened:N0} of {sessionCount:N0} in {capacity.OpenSeconds:F1} s ({capacity.Opened / capacity.OpenSeconds:N0} handshakes/s) |");
+Console.WriteLine($"| held ({(idleFree > 0 ? "idle, looking for work" : "busy, heartbeats only")}) with a heartbeat every {heartbeat.TotalSeconds:0} s for {holdSeconds} s | {capacity.StillOpen:N0} open, {capacity.Ended:N0} ended, {capacity.Lost:N0} declared lost |");
+Console.WriteLine($"| heartbeats sent / latest send behind schedule | {capacity.Heartbeats:N0} / {capacity.MaxLateMs:N0} ms |");
+Console.WriteLine($"| oldest heartbeat seen by a worker grain at the end | {capacity.OldestHeartbeatSeconds:F1} s (lost after 15 s) |");
+Console.WriteLine($"| CPU while holding (client + server) | {capacity.CpuCores:F2} cores |");
+Console.WriteLine($"| memory per session (client + server, managed heap) | {capacity.BytesPerSession / 1024:N1} KiB |");
+Console.WriteLine($"| working set with {capacity.Opened:N0} sessions | {capacity.WorkingSetMiB:N0} MiB (peak {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024):N0} MiB) |");
+await app.StopAsync();
+return 0;
+
+async Task<double> InProcessAsync(string name, int count, int trust)
+{
+    GC.Collect();
+    var summary = await new DemoRunner(grains).RunAsync(new DemoSettings(count, workerCount, trust, 0, 0, false, TimeSpan.FromMinutes(10), slots), null, CancellationToken.None);
+    Console.WriteLine($"{name}: {summary.Completed}/{summary.Tasks} completed in {summary.Elapsed.TotalSeconds:F2} s -> {summary.Throughput:N0} tasks/s");
+    return summary.Throughput;
+}
+
+async Task<(double Trust1, double Trust3)> LifecycleOverGrpcAsync()
+{
+    var workers = Enumerable.Range(0, workerCount).Select(_ => new BenchWorker(workersClient, slots)).ToList();
+    await AuthorizeAsync(workers);
+    using var stop = new CancellationTokenSource();
+    var beats = HeartbeatLoopAsync(workers, slots, stop.Token);
+    await ConnectAllAsync(workers, stop.Token);
+    var t1 = await RunDealAsync("gRPC trust 1", tasks, 1);
+    var t3 = await RunDealAsync("gRPC trust 3", trust3Tasks, 3);
+    Console.WriteLine($"gRPC workers: {workers.Sum(w => w.Accepted):N0} accepted calls, {workers.Sum(w => w.Refused):N0} refused");
+    await stop.CancelAsync();
+    await beats.Result;
+    await Task.WhenAll(workers.Select(w => w.CloseAsync()));
+    return (t1, t3);
+}
+
+async Task<double> RunDealAsync(string name, int count, int trust)
+{
+    var deal = new Deal
+    {
+        Requester = "0x" + new string('1', 40),
+        App = "0x" + new string('2', 40),
+        Category = 0,
+        Trust = trust,
+        BotSize = count,
+        Params = "bench",
+    };
+    var clock = Stopwatch.StartNew();
+    var submitted = await admin.SubmitDealAsync(new SubmitDealRequest { Deal = deal });
+    DealSummary summary;
+    do
+    {
+        await Task.Delay(50);
+        summary = (await admin.GetDealAsync(new GetDealRequest { DealId = submitted.DealId })).Deal;
+    }
+    while (summary.Open > 0 && clock.Elapsed < TimeSpan.FromMinutes(10));
+
+    var rate = (summary.Completed + summary.Failed) / clock.Elapsed.TotalSeconds;
+    Console.WriteLine($"{name}: {summary.Completed}/{count} completed in {clock.Elapsed.TotalSeconds:F2} s -> {rate:N0} tasks/s");
+    return rate;
+}
+
+async Task<Capacity> CapacityAsync()
+{
+    var sessions = Enumerable.Range(0, sessionCount).Select(_ => new BenchWorker(workersClient, 1, idleFree)).ToList();
+    await AuthorizeAsync(sessions);
+    GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+    var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+    using var stop = new CancellationTokenSource();
+    var beats = HeartbeatLoopAsync(sessions, idleFree, stop.Token); // sessions beat from the moment they are open
+    var open = Stopwatch.StartNew();
+    var opened = await ConnectAllAsync(sessions, stop.Token);
+    var openSeconds = open.Elapsed.TotalSeconds;
+    Console.WriteLine($"sessions: {opened:N0} opened in {openSeconds:F1} s; server registry holds {registry.Count:N0}");
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var hold = Stopwatch.StartNew();
+    while (hold.Elapsed < TimeSpan.FromSeconds(holdSeconds))
+    {
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        Console.WriteLine($"  {hold.Elapsed.TotalSeconds:F0} s: {sessions.Count(s => s.Open):N0} open, server registry {registry.Count:N0}, {beats.Sent:N0} heartbeats, worst lateness {beats.MaxLateMs:N0} ms");
+    }
+
+    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / hold.Elapsed.TotalSeconds;
+    var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+    var workingSet = Process.GetCurrentProcess().WorkingSet64 / (1024 * 1024);
+    var (lost, oldest) = await ScanWorkersAsync(sessions.Select(s => s.Address.ToLowerHex()).ToHashSet());
+    var stillOpen = sessions.Count(s => s.Open);
+    var ended = sessions.Count(s => s.Ended is not null);
+    foreach (var group in sessions.Where(s => s.Ended is not null).GroupBy(s => s.Ended!.StatusCode).Take(3))
+    {
+        Console.WriteLine($"  ended {group.Key}: {group.Count()} (e.g. {group.First().Ended!.Status.Detail})");
+    }
+
+    await stop.CancelAsync();
+    await beats.Result;
+    await Task.WhenAll(sessions.Select(s => s.CloseAsync()));
+    return new Capacity(opened, openSeconds, stillOpen, ended, lost, beats.Sent, beats.MaxLateMs, oldest, cpu, (heapAfter - heapBefore) / (double)Math.Max(1, opened), workingSet);
+}
+
+async Task<(int Lost, double OldestSeconds)> ScanWorkersAsync(HashSet<string> mine)
+{
+    var lost = 0;
+    var oldest = 0.0;
+    var token2 = string.Empty;
+    do
+    {
+        var page = await admin.ListWorkersAsync(new ListWorkersRequest { PageSize = 1000, PageToken = token2 });
+        var now = DateTimeOffset.UtcNow; // after the page arrived: a heartbeat is never newer than this
+        foreach (var w in page.Workers.Where(w => mine.Contains(w.Address)))
+        {
+            if (w.State == WorkerState.Lost) lost++;
+            if (w.State == WorkerState.Active && w.LastHeartbeat is { } seen) oldest = Math.Max(oldest, (now - seen.ToDateTimeOffset()).TotalSeconds);
+        }
+
+        token2 = page.NextPageToken;
+    }
+    while (token2.Length > 0);
+    return (lost, oldest);
+}
+
+async Task AuthorizeAsync(IReadOnlyList<BenchWorker> workers)
+{
+    foreach (var batch in workers.Chunk(1000))
+    {
+        await admin.AuthorizeWorkersAsync(new AuthorizeWorkersRequest { Addresses = { batch.Select(w => w.Address.ToLowerHex()) } });
+    }
+}
+
+static async Task<int> ConnectAllAsync(IReadOnlyList<BenchWorker> workers, CancellationToken cancellationToken)
+{
+    var opened = 0;
+    await Parallel.ForEachAsync(workers, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (w, ct) =>
+    {
+        try
+        {
+            await w.ConnectAsync(cancellationToken);
+            Interlocked.Increment(ref opened);
+        }
+        catch (RpcException ex)
+        {
+            Console.WriteLine($"  connect failed: {ex.Status}");
+        }
+    });
+    return opened;
+}
+
+HeartbeatLoop HeartbeatLoopAsync(IReadOnlyList<BenchWorker> workers, int freeSlots, CancellationToken cancellationToken)
+{
+    // One loop for every session: each tick heartbeats the slice of sessions due, so each session
+    // beats once per interval, evenly spread, without a timer per session on the client side.
+    var loop = new HeartbeatLoop();
+    loop.Result = Task.Run(async () =>
+    {
+        const int ticks = 50;
+        var tick = heartbeat / ticks;
+        var clock = Stopwatch.StartNew();
+        for (long n = 0; !cancellationToken.IsCancellationRequested; n++)
+        {
+            var due = tick * n;
+            var wait = due - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(wait, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+
+            loop.MaxLateMs = Math.Max(loop.MaxLateMs, (clock.Elapsed - due).TotalMilliseconds);
+            var slice = (int)(n % ticks);
+            var sends = new List<Task>();
+            for (var i = slice; i < workers.Count; i += ticks)
+            {
+                if (workers[i].Open)
+                {
+                    sends.Add(workers[i].HeartbeatAsync(freeSlots));
+                }
+            }
+
+            try
+            {
+                await Task.WhenAll(sends);
+            }
+            catch (Exception ex) when (ex is RpcException or InvalidOperationException or ObjectDisposedException)
+            {
+                // a session that ended is counted by its Ended status
+            }
+
+            Interlocked.Add(ref loop.Sent, sends.Count);
+        }
+    }, CancellationToken.None);
+    return loop;
+}
+
+static int FreePort()
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+int Arg(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
+}
+
+namespace Orchestrator.GrpcBench
+{
+    internal sealed record Capacity(int Opened, double OpenSeconds, int StillOpen, int Ended, int Lost, long Heartbeats, double MaxLateMs, double OldestHeartbeatSeconds, double CpuCores, double BytesPerSession, long WorkingSetMiB);
+
+    internal sealed class HeartbeatLoop
+    {
+        public long Sent;
+        public double MaxLateMs;
+        public Task Result = Task.CompletedTask;
+    }
+}

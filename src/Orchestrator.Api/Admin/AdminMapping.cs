@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Numerics;
+using System.Security.Cryptography;
+using Google.Protobuf.WellKnownTypes;
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Api.Validation;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Deals;
+using Proto = Orchestrator.Api.Admin.V1;
+
+namespace Orchestrator.Api.Admin;
+
+/// <summary>Between the grains' messages and orchestrator.admin.v1, validating what comes in.</summary>
+internal static class AdminMapping
+{
+    /// <summary>The largest shared or per-task parameter string.</summary>
+    public const int MaxParamsChars = 64 * 1024;
+
+    /// <summary>A policy from the wire; INVALID_ARGUMENT naming the field when malformed.</summary>
+    public static PoolPolicy ToPolicy(Proto.Policy? policy, PoolPolicy current)
+    {
+        if (policy is null)
+        {
+            throw Require.Invalid("policy: is required");
+        }
+
+        Require.Count(policy.AcceptedCategories, 0, 64, "policy.accepted_categories");
+        foreach (var category in policy.AcceptedCategories)
+        {
+            Require.Range(category, 0, 1_000_000, "policy.accepted_categories[]");
+        }
+
+        Require.Count(policy.AcceptedTeeKinds, 1, 3, "policy.accepted_tee_kinds");
+        var kinds = policy.AcceptedTeeKinds.Select(k => (TeeKind)(int)Require.Defined(k, "policy.accepted_tee_kinds[]")).Distinct().ToList();
+        var max = Require.Range(policy.MaxReplicatesPerWorker, 1, 1024, "policy.max_replicates_per_worker");
+        return current with
+        {
+            AcceptedCategories = [.. policy.AcceptedCategories.Distinct()],
+            AcceptedTeeKinds = kinds,
+            MaxReplicatesPerWorker = max,
+            AllowSimulatedTee = policy.AllowSimulatedTee,
+            AuthorizeAnyWorker = policy.AuthorizeAnyWorker,
+        };
+    }
+
+    /// <summary>The wire form of a policy.</summary>
+    public static Proto.Policy ToProto(PoolPolicy policy)
+    {
+        var message = new Proto.Policy
+        {
+            MaxReplicatesPerWorker = policy.MaxReplicatesPerWorker,
+            AllowSimulatedTee = policy.AllowSimulatedTee,
+            AuthorizeAnyWorker = policy.AuthorizeAnyWorker,
+        };
+        message.AcceptedCategories.AddRange(policy.AcceptedCategories);
+        message.AcceptedTeeKinds.AddRange(policy.AcceptedTeeKinds.Select(k => (Proto.TeeKind)(int)k));
+        return message;
+    }
+
+    /// <summary>A deal from the wire; INVALID_ARGUMENT naming the field when malformed.</summary>
+    public static DealSpecMessage ToSpec(Proto.Deal? deal, DateTimeOffset now)
+    {
+        if (deal is null)
+        {
+            throw Require.Invalid("deal: is required");
+        }
+
+        var dealId = string.IsNullOrEmpty(deal.DealId) ? new Hash32(RandomNumberGenerator.GetBytes(32)) : Require.Hash(deal.DealId, "deal.deal_id");
+        var requester = Require.Address(deal.Requester, "deal.requester");
+        var app = Require.Address(deal.App, "deal.app");
+        var dataset = Require.AddressOrZero(deal.Dataset, "deal.dataset");
+        Require.Range(deal.Trust, 0, 100, "deal.trust");
+        Require.Range(deal.BotSize, 1, DealSpec.MaxBotSize, "deal.bot_size");
+        if (deal.BotFirst > long.MaxValue - (ulong)deal.BotSize)
+        {
+            throw Require.Invalid($"deal.bot_first: {deal.BotFirst} is too large");
+        }
+
+        var price = BigInteger.Zero;
+        if (deal.TaskPrice.Length > 0 && (deal.TaskPrice.Length > 78 || !BigInteger.TryParse(deal.TaskPrice, NumberStyles.None, CultureInfo.InvariantCulture, out price)))
+        {
+            throw Require.Invalid($"deal.task_price: a decimal number of wei (digits only), got \"{deal.TaskPrice}\"");
+        }
+
+        Require.Text(deal.Params, MaxParamsChars, "deal.params");
+        Require.Count(deal.TaskParams, 0, deal.BotSize, "deal.task_params");
+        for (var i = 0; i < deal.TaskParams.Count; i++)
+        {
+            Require.Text(deal.TaskParams[i], MaxParamsChars, $"deal.task_params[{i}]");
+        }
+
+        return new DealSpecMessage(
+            dealId, requester, app, dataset, deal.Category, deal.Trust, new TeeTag(deal.TeeTag), (long)deal.BotFirst, deal.BotSize, price,
+            deal.StartTime?.ToDateTimeOffset() ?? now,
+            deal.Cores == 0 ? 1 : deal.Cores, deal.MemoryMb == 0 ? 512 : deal.MemoryMb, deal.Gpu, deal.Params, [.. deal.TaskParams]);
+    }
+
+    /// <summary>The wire form of a deal's progress.</summary>
+    public static Proto.DealSummary ToProto(DealView view) => new()
+    {
+        DealId = view.DealId.ToString(),
+        BotSize = view.BotSize,
+        Completed = view.Completed,
+        Failed = view.Failed,
+        Open = view.Open,
+        StartTime = Timestamp.FromDateTimeOffset(view.StartTime),
+        FinalDeadline = Timestamp.FromDateTimeOffset(view.FinalDeadline),
+        Trust = view.Trust,
+        Category = view.CategoryId,
+        TeeTag = view.TeeTag,
+        Reopens = view.Reopens,
+        BotFirst = (ulong)view.BotFirst,
+    };
+
+    /// <summary>The wire form of a task.</summary>
+    public static Proto.TaskInfo ToProto(Hash32 taskId, long index, TaskView view, bool hasResult)
+    {
+        var message = new Proto.TaskInfo
+        {
+            TaskId = taskId.ToString(),
+            Index = (ulong)index,
+            Status = (Proto.TaskStatus)(int)view.Status,
+            ConsensusHash = view.ConsensusHash?.ToString() ?? string.Empty,
+            ResultDigest = view.ResultDigest?.ToString() ?? string.Empty,
+            RevealDeadline = view.RevealDeadline is { } deadline ? Timestamp.FromDateTimeOffset(deadline) : null,
+            Reopens = view.Reopens,
+            HasResult = hasResult,
+        };
+        message.Replicates.AddRange(view.Replicates.Select(r => new Proto.ReplicateInfo
+        {
+            Worker = r.Worker.ToLowerHex(),
+            Status = (Proto.ReplicateStatus)(int)r.Status,
+            AssignedAt = Timestamp.FromDateTimeOffset(r.AssignedAt),
+            ResultHash = r.ResultHash?.ToString() ?? string.Empty,
+            Weight = r.Weight,
+        }));
+        return message;
+    }
+
+    /// <summary>The wire form of a worker.</summary>
+    public static Proto.WorkerInfo ToProto(WorkerView view, bool authorized)
+    {
+        var message = new Proto.WorkerInfo
+        {
+            Address = view.Worker.ToLowerHex(),
+            State = (Proto.WorkerState)(int)view.State,
+            Score = view.Score,
+            Authorized = authorized,
+            Tee = (Proto.TeeKind)(int)(view.Capabilities?.Tee ?? TeeKind.None),
+            Cores = view.Capabilities?.Cores ?? 0,
+            MemoryMb = view.Capabilities?.MemoryMb ?? 0,
+            Gpu = view.Capabilities?.Gpu ?? false,
+            Slots = view.Capabilities?.Slots ?? 0,
+            LastHeartbeat = view.LastHeartbeat is { } seen ? Timestamp.FromDateTimeOffset(seen) : null,
+            Contributions = view.Contributions,
+            Wins = view.Wins,
+            Losses = view.Losses,
+        };
+        message.Assignments.AddRange(view.Assignments.Select(a => a.ToString()));
+        return message;
+    }
+}

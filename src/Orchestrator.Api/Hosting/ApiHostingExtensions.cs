@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orchestrator.Api.Admin;
+using Orchestrator.Api.Results;
+using Orchestrator.Api.Security;
+using Orchestrator.Api.Workers;
+
+namespace Orchestrator.Api.Hosting;
+
+/// <summary>
+/// The API's wiring in two calls: <see cref="AddOrchestratorApi"/> on the silo's builder (services,
+/// options, Kestrel endpoints) and <see cref="MapOrchestratorApi"/> on its endpoints (gRPC services,
+/// JSON transcoding, health, reflection). Other endpoints (status pages, metrics) map beside it.
+/// </summary>
+public static class ApiHostingExtensions
+{
+    /// <summary>Adds the gRPC services, their options (section "Orchestrator:Api", validated at start) and the Kestrel binding.</summary>
+    public static IHostApplicationBuilder AddOrchestratorApi(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, KestrelEndpoints>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SessionRegistry>();
+        services.TryAddSingleton<IResultStore, FileSystemResultStore>();
+        services.TryAddSingleton<AdminToken>();
+        services.TryAddSingleton<AdminAuthInterceptor>();
+
+        var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = api.MaxMessageBytes;
+            o.MaxSendMessageSize = api.MaxMessageBytes;
+            o.EnableDetailedErrors = false; // statuses carry their own messages; exceptions stay in the logs
+        })
+        .AddJsonTranscoding()
+        .AddServiceOptions<PoolAdminService>(o => o.Interceptors.Add<AdminAuthInterceptor>());
+        services.AddGrpcHealthChecks().AddCheck("orchestrator-api", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+        services.AddGrpcReflection();
+        return builder;
+    }
+
+    /// <summary>Maps the worker and admin services, gRPC health (grpc.health.v1) and server reflection.</summary>
+    public static IEndpointRouteBuilder MapOrchestratorApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<WorkerSessionService>();
+        endpoints.MapGrpcService<PoolAdminService>();
+        endpoints.MapGrpcHealthChecksService();
+        endpoints.MapGrpcReflectionService();
+        return endpoints;
+    }
+}

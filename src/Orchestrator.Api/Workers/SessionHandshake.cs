@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Api.Contracts.Signing;
+using Orchestrator.Api.Validation;
+using Orchestrator.Domain.Crypto;
+using Proto = Orchestrator.Api.Worker.V1;
+
+namespace Orchestrator.Api.Workers;
+
+/// <summary>
+/// The first two messages of a session: Hello (validated field by field), then Proof of the
+/// challenge (EIP-191 signature by the worker's address; TEE evidence bound to the same challenge).
+/// </summary>
+internal static class SessionHandshake
+{
+    /// <summary>The largest attestation quote accepted.</summary>
+    public const int MaxQuoteBytes = 64 * 1024;
+
+    /// <summary>The largest enclave session key accepted.</summary>
+    public const int MaxEnclaveKeyBytes = 1024;
+
+    /// <summary>Checks a Hello; INVALID_ARGUMENT naming the field on any malformed value.</summary>
+    public static (Address Worker, CapabilitiesMessage Capabilities, IReadOnlyList<Hash32> Running, string AgentVersion) ReadHello(Proto.Hello hello)
+    {
+        var worker = Require.Address(hello.WorkerAddress, "hello.worker_address");
+        if (hello.Capabilities is not { } c)
+        {
+            throw Require.Invalid("hello.capabilities: is required");
+        }
+
+        Require.Defined(c.Tee, "hello.capabilities.tee");
+        Require.Range(c.Cores, 1, 4096, "hello.capabilities.cores");
+        Require.Range(c.MemoryMb, 1, 64 * 1024 * 1024, "hello.capabilities.memory_mb");
+        Require.Range(c.Slots, 1, 1024, "hello.capabilities.slots");
+        Require.Count(c.Categories, 0, 64, "hello.capabilities.categories");
+        foreach (var category in c.Categories)
+        {
+            Require.Range(category, 0, 1_000_000, "hello.capabilities.categories[]");
+        }
+
+        var agent = Require.Text(hello.AgentVersion, 128, "hello.agent_version");
+        Require.Count(hello.RunningTaskIds, 0, 1024, "hello.running_task_ids");
+        var running = hello.RunningTaskIds.Select((id, i) => Require.Hash(id, $"hello.running_task_ids[{i}]")).ToList();
+        return (worker, WorkerMapping.ToMessage(c), running, agent);
+    }
+
+    /// <summary>A fresh challenge.</summary>
+    public static Proto.Challenge NewChallenge(DateTimeOffset now, TimeSpan timeout) => new()
+    {
+        Nonce = Google.Protobuf.ByteString.CopyFrom(RandomNumberGenerator.GetBytes(SignedMessages.ChallengeSize)),
+        ExpiresAt = Timestamp.FromDateTimeOffset(now + timeout),
+    };
+
+    /// <summary>
+    /// Checks a Proof: UNAUTHENTICATED unless the signature recovers to <paramref name="worker"/>;
+    /// INVALID_ARGUMENT for evidence missing on a TEE worker, present on a standard one, or malformed.
+    /// </summary>
+    public static WorkerEvidence? VerifyProof(Proto.Proof proof, Address worker, CapabilitiesMessage capabilities, byte[] nonce)
+    {
+        var signature = Require.Signature(proof.Signature, "proof.signature");
+        if (!EthereumMessage.TryRecover(SignedMessages.Session(nonce), signature, out var signer) || signer != worker)
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated,
+                $"proof.signature does not recover to {worker.ToLowerHex()}: sign \"orchestrator.worker.v1/session:\" followed by the 32 challenge bytes (EIP-191) with that address's key"));
+        }
+
+        var tee = capabilities.Tee != Orchestrator.Domain.Deals.TeeKind.None;
+        if (proof.Evidence is not { } evidence)
+        {
+            return tee ? throw Require.Invalid($"proof.evidence: is required for a {capabilities.Tee} worker") : null;
+        }
+
+        if (!tee)
+        {
+            throw Require.Invalid("proof.evidence: a worker without TEE (capabilities.tee = TEE_KIND_NONE) sends no evidence");
+        }
+
+        Require.Defined(evidence.Format, "proof.evidence.format");
+        if (evidence.Format == Proto.EvidenceFormat.Unspecified)
+        {
+            throw Require.Invalid("proof.evidence.format: is required (EVIDENCE_FORMAT_DCAP_QUOTE or EVIDENCE_FORMAT_SIMULATED)");
+        }
+
+        if (evidence.Quote.IsEmpty)
+        {
+            throw Require.Invalid("proof.evidence.quote: is required");
+        }
+
+        if (evidence.EnclavePublicKey.IsEmpty)
+        {
+            throw Require.Invalid("proof.evidence.enclave_public_key: is required");
+        }
+
+        Require.Bytes(evidence.Quote, MaxQuoteBytes, "proof.evidence.quote");
+        Require.Bytes(evidence.EnclavePublicKey, MaxEnclaveKeyBytes, "proof.evidence.enclave_public_key");
+        return new WorkerEvidence(WorkerMapping.ToMessage(evidence.Format), evidence.Quote.ToByteArray(), evidence.EnclavePublicKey.ToByteArray(), nonce);
+    }
+}
