@@ -34,10 +34,15 @@ public sealed class RefundTests(RefundTests.Fixture cluster) : IClassFixture<Ref
         var dealId = await cluster.Hub.CreateDealAsync(tasks, price); // category XS: final deadline = start + 10 × 300 s
         await BridgeCluster.WaitForAsync(async () => (await cluster.Grains.Deal(dealId).GetViewAsync()).Exists, TimeSpan.FromSeconds(30), "the listener to create the deal");
 
-        // Past the final deadline, on both clocks.
-        var past = TimeSpan.FromSeconds((10 * 300) + 5);
-        cluster.Clock.Advance(past);
-        await cluster.Anvil.Client.SendAsync("evm_increaseTime", [(long)past.TotalSeconds]);
+        // Past the final deadline (start + 10 × 300 s, from the chain's start time), on both clocks.
+        var deadline = (await cluster.Grains.Deal(dealId).GetViewAsync()).FinalDeadline;
+        var past = deadline + TimeSpan.FromSeconds(5);
+        if (past > cluster.Clock.GetUtcNow())
+        {
+            cluster.Clock.SetUtcNow(past);
+        }
+
+        await cluster.Anvil.Client.SendAsync("evm_setNextBlockTimestamp", [past.ToUnixTimeSeconds()]);
         await cluster.Anvil.Client.SendAsync("evm_mine", []);
         await cluster.Grains.Deal(dealId).CheckDeadlinesAsync();
 
@@ -45,7 +50,7 @@ public sealed class RefundTests(RefundTests.Fixture cluster) : IClassFixture<Ref
             async () => (await Task.WhenAll(Enumerable.Range(0, tasks).Select(i => cluster.Hub.TaskStatusAsync(ProtocolIds.TaskId(dealId, (ulong)i))))).All(s => s == HubContract.StatusFailed),
             TimeSpan.FromSeconds(60),
             "every task to be claimed (FAILED) on chain");
-        Assert.Equal(tasks, (await cluster.Grains.Deal(dealId).GetViewAsync()).Failed);
+        await BridgeCluster.WaitForAsync(async () => (await cluster.Grains.Deal(dealId).GetViewAsync()).Failed == tasks, TimeSpan.FromSeconds(30), "the deal's failed count");
         Assert.Equal(refundBefore + (tasks * price), await cluster.Hub.BalanceAsync(requester));
     }
 }
