@@ -24,6 +24,8 @@ var builder = EmbeddedCluster.CreateBuilder([], configure: b => b.Configuration.
     ["Orchestrator:MigrateOnStart"] = "true",
     ["Orchestrator:SiloPort"] = "21111",
     ["Orchestrator:GatewayPort"] = "31000",
+    // Durable state needs a configured master key for the secret service (TEE enclave keys are sealed under it).
+    ["Orchestrator:Secrets:MasterKeys:bench"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
 }));
 using var host = builder.Build();
 await host.StartAsync();

@@ -8,5 +8,7 @@ root.Subcommands.Add(AttestCommand.Create());
 root.Subcommands.Add(ChainCommand.Create());
 root.Subcommands.Add(DbCommand.Create());
 root.Subcommands.Add(DealCommand.Create());
+root.Subcommands.Add(ResultCommand.Create());
 root.Subcommands.Add(PoolCommand.Create());
+root.Subcommands.Add(WorkerCommand.Create());
 return await root.Parse(args).InvokeAsync();

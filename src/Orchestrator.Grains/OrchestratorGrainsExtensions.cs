@@ -5,6 +5,7 @@ using Orchestrator.Domain.Deals;
 using Orchestrator.Grains.Bus;
 using Orchestrator.Grains.Dispatch;
 using Orchestrator.Grains.Infrastructure;
+using Orchestrator.Grains.Trust;
 
 namespace Orchestrator.Grains;
 
@@ -21,6 +22,7 @@ public static class OrchestratorGrainsExtensions
         services.TryAddSingleton<OutboxPublisher>();
         services.TryAddSingleton<EventLedger>();
         services.AddSingleton<IIntegrationEventHandler>(sp => sp.GetRequiredService<EventLedger>());
+        services.AddOrchestratorAttestation();
         if (!services.Any(d => d.ServiceType == typeof(IEventBus)))
         {
             services.AddSingleton<InMemoryEventBus>();

@@ -4,6 +4,7 @@ using Orchestrator.Domain.Deals;
 using Orchestrator.Grains;
 using Orchestrator.Grains.Bus;
 using Orchestrator.Grains.Infrastructure;
+using Orchestrator.Grains.Secrets;
 using Orchestrator.Host.Hosting;
 using Orleans.TestingHost;
 
@@ -17,6 +18,12 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     /// <summary>A category with a short timeref so even real-time paths stay short.</summary>
     public static readonly Category TestCategory = new(101, "TEST", TimeSpan.FromMinutes(5));
+
+    /// <summary>The secret service's master keys in this cluster (two, so rotation can be exercised).</summary>
+    public static readonly byte[] MasterKeyOld = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
+    /// <summary>The active master key.</summary>
+    public static readonly byte[] MasterKeyNew = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 
@@ -44,6 +51,14 @@ public sealed class ClusterFixture : IAsyncLifetime
                 o.DispatchShards = 4;
                 o.FanOutChunk = 8;
             });
+            silo.Services.Configure<SecretsOptions>(o =>
+            {
+                o.MasterKeys["test-old"] = Convert.ToBase64String(MasterKeyOld);
+                o.MasterKeys["test-new"] = Convert.ToBase64String(MasterKeyNew);
+                o.ActiveKeyId = "test-new";
+            });
+            // No policy caching in tests: a pool or app policy change applies at the next take or fetch.
+            silo.Services.Configure<Orchestrator.Grains.Trust.AttestationOptions>(o => o.PolicyCacheTtl = TimeSpan.Zero);
             silo.Services.AddOrchestratorGrains();
         });
         Cluster = builder.Build();

@@ -161,15 +161,20 @@ public sealed class FailureTests(ClusterFixture fixture)
     {
         var policy = await fixture.Grains.Pool().GetPolicyAsync();
         await fixture.Grains.Pool().SetPolicyAsync(policy with { AllowSimulatedTee = true });
-        var deal = Deals.New(fixture, tasks: 1, trust: 1, new TeeTag(TeeTag.Tee | TeeTag.Scone));
+        var deal = Deals.New(fixture, tasks: 1, trust: 1, new TeeTag(TeeTag.Tee | TeeTag.Scone)) with { App = Deals.NewAddress() };
+        // A measurement of its own, so no other test's queued TEE task is admitted for this worker.
+        var mrEnclave = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        Assert.True((await fixture.Grains.AppPolicy(deal.App).SetAsync(Host.Simulation.DemoRunner.DemoAppPolicy(deal.App) with { MrEnclaves = [mrEnclave] })).Accepted);
         Assert.True((await fixture.Grains.Deal(deal.DealId).CreateAsync(deal)).Accepted);
-        var worker = new ManualWorker(fixture.Grains, TeeKind.Sgx, slots: 1);
-        await worker.RegisterAsync();
+        var worker = new ManualWorker(fixture.Grains, TeeKind.Sgx, slots: 1, mrEnclave, fixture.Time.GetUtcNow);
+        Assert.Equal(RegistrationOutcome.Accepted, (await worker.RegisterAsync()).Outcome);
         var command = Assert.Single(await worker.TakeAsync(1));
-        Assert.NotNull(command.EnclaveKey);
+        Assert.Null(command.EnclaveKey); // the key comes from the secret service, sealed to the attested enclave
         var a = command.Assignment;
         Assert.True(a.TeeFastPath);
-        Assert.Equal(Secp256k1.AddressOf(command.EnclaveKey), a.EnclaveChallenge);
+        var (enclaveKey, _, fetched) = await worker.FetchAsync(a.TaskId);
+        Assert.True(fetched.Granted, fetched.Message);
+        Assert.Equal(Secp256k1.AddressOf(enclaveKey!), a.EnclaveChallenge);
         var digest = ManualWorker.Digest(a);
         var hash = Domain.Ids.ProtocolIds.ResultHash(a.TaskId, digest);
         var seal = Domain.Ids.ProtocolIds.ResultSeal(worker.Address, a.TaskId, digest);
@@ -178,7 +183,7 @@ public sealed class FailureTests(ClusterFixture fixture)
         var wrong = EthereumMessage.Sign(message, worker.Key).ToBytes65();
         Assert.Equal(TaskRefusalCode.InvalidSignature, (await worker.Grain.ContributeAndFinalizeAsync(a.TaskId, digest, wrong)).Refusal);
 
-        var right = EthereumMessage.Sign(message, command.EnclaveKey).ToBytes65();
+        var right = EthereumMessage.Sign(message, enclaveKey!).ToBytes65();
         var result = await worker.Grain.ContributeAndFinalizeAsync(a.TaskId, digest, right);
         Assert.True(result.Accepted, result.Message);
         Assert.Equal(TaskStatus.Completed, result.Status);

@@ -26,6 +26,21 @@ public static class GrainKeys
     /// <summary>The workerpool grain.</summary>
     public static IPoolGrain Pool(this IGrainFactory factory) => factory.GetGrain<IPoolGrain>(PoolKey);
 
+    /// <summary>The key of the app-policy index grain.</summary>
+    public const string AppPolicyIndexKey = "apps";
+
+    /// <summary>An app's attestation policy.</summary>
+    public static IAppPolicyGrain AppPolicy(this IGrainFactory factory, Address app) => factory.GetGrain<IAppPolicyGrain>(Of(app));
+
+    /// <summary>The index of apps with a policy.</summary>
+    public static IAppPolicyIndexGrain AppPolicyIndex(this IGrainFactory factory) => factory.GetGrain<IAppPolicyIndexGrain>(AppPolicyIndexKey);
+
+    /// <summary>The secrets of one owner.</summary>
+    public static ISecretStoreGrain Secrets(this IGrainFactory factory, Messages.SecretOwner owner) => factory.GetGrain<ISecretStoreGrain>(owner.Key);
+
+    /// <summary>The secret service's record of one TEE task.</summary>
+    public static ITaskSecretsGrain TaskSecrets(this IGrainFactory factory, Hash32 taskId) => factory.GetGrain<ITaskSecretsGrain>(Of(taskId));
+
     /// <summary>A dispatch partition.</summary>
     public static IDispatchPartitionGrain Partition(this IGrainFactory factory, string dispatchClass, int shard)
         => factory.GetGrain<IDispatchPartitionGrain>($"{dispatchClass}/{shard}");

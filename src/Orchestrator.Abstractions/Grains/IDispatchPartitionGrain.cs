@@ -17,12 +17,18 @@ public sealed record DispatchEntry(
     [property: Id(4)] IReadOnlyList<Address> Excluded,
     [property: Id(5)] bool Soft = false);
 
-/// <summary>Who is asking for work.</summary>
+/// <summary>
+/// Who is asking for work. <paramref name="Attestation"/> is the worker's last verified evidence (null:
+/// none): a TEE task goes only to a worker whose evidence satisfies its app's policy and is fresh;
+/// <paramref name="SimulationAllowed"/> says whether the worker's pool accepts simulated evidence.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("orch.dispatch-request.v1")]
 public sealed record DispatchRequest(
     [property: Id(0)] Address Worker,
     [property: Id(1)] CapabilitiesMessage Capabilities,
-    [property: Id(2)] int Max);
+    [property: Id(2)] int Max,
+    [property: Id(3)] WorkerAttestation? Attestation = null,
+    [property: Id(4)] bool SimulationAllowed = false);
 
 /// <summary>
 /// One shard of one dispatch class (key "class/shard", e.g. "none-cpu/3"). Deals spread their tasks

@@ -16,6 +16,25 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("register")]
     Task<WorkerRegistration> RegisterAsync(WorkerHello hello);
 
+    /// <summary>
+    /// Verifies new evidence for the current session (re-attestation: the server issued a new
+    /// challenge). On success it replaces the stored verdict; on failure the old verdict stays, and ages.
+    /// </summary>
+    [Alias("reattest")]
+    Task<ReattestResult> ReattestAsync(string sessionId, WorkerEvidence evidence);
+
+    /// <summary>The verdict on the worker's last evidence, or null when it never presented any.</summary>
+    [Alias("attestation")]
+    Task<WorkerAttestation?> GetAttestationAsync();
+
+    /// <summary>
+    /// For the secret service: the worker's session, its attested verdict and the replicate of
+    /// <paramref name="taskId"/> it runs, if any. A read that interleaves (the secret service must
+    /// never wait behind a take that waits on the secret service).
+    /// </summary>
+    [Alias("enclave-session"), AlwaysInterleave]
+    Task<EnclaveSessionView> GetEnclaveSessionAsync(Hash32 taskId);
+
     /// <summary>Keeps the worker alive.</summary>
     [Alias("heartbeat")]
     Task<bool> HeartbeatAsync(string sessionId);

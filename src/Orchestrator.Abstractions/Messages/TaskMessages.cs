@@ -21,7 +21,8 @@ public sealed record DealTicket(
     [property: Id(9)] int Cores,
     [property: Id(10)] int MemoryMb,
     [property: Id(11)] bool Gpu,
-    [property: Id(12)] string Params)
+    [property: Id(12)] string Params,
+    [property: Id(13)] Address Requester = default)
 {
     /// <summary>The resource requirements of each task.</summary>
     public TaskRequirements Requirements => new(Tag.Kind, Cores, MemoryMb, Gpu, CategoryId);
@@ -34,7 +35,7 @@ public sealed record DealTicket(
     /// <summary>Builds the ticket of a deal.</summary>
     public static DealTicket From(DealSpec deal, Category category) => new(
         deal.DealId, deal.App, deal.Dataset, deal.CategoryId, deal.Trust, deal.Tag, deal.TaskPrice, deal.StartTime,
-        category.Timeref, deal.Cores, deal.MemoryMb, deal.Gpu, deal.Params);
+        category.Timeref, deal.Cores, deal.MemoryMb, deal.Gpu, deal.Params, deal.Requester);
 }
 
 /// <summary>One task to hand out: its deal's ticket, its index and its own parameters.</summary>
@@ -64,8 +65,8 @@ public sealed record Assignment(
     [property: Id(13)] DateTimeOffset AssignedAt);
 
 /// <summary>
-/// The answer of a task grain to a hand-out request. <paramref name="EnclaveKey"/> is the TEE task's
-/// enclave challenge key: the worker grain releases it only to a session whose enclave is trusted.
+/// The answer of a task grain to a hand-out request. <paramref name="EnclaveKey"/> is retired (always
+/// null): the secret service holds the enclave challenge key and releases it only to the attested enclave.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("orch.assign-result.v1")]
 public sealed record AssignResult(

@@ -80,6 +80,9 @@ public enum RegistrationOutcome
 
     /// <summary>The capabilities are malformed or outside the pool policy.</summary>
     InvalidCapabilities = 2,
+
+    /// <summary>The attestation evidence did not verify, does not bind this session, or is simulated where the pool does not allow it.</summary>
+    AttestationFailed = 3,
 }
 
 /// <summary>

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orchestrator.Api.Admin;
 using Orchestrator.Api.Results;
+using Orchestrator.Api.Secrets;
 using Orchestrator.Api.Security;
 using Orchestrator.Api.Workers;
 
@@ -41,7 +42,8 @@ public static class ApiHostingExtensions
             o.EnableDetailedErrors = false; // statuses carry their own messages; exceptions stay in the logs
         })
         .AddJsonTranscoding()
-        .AddServiceOptions<PoolAdminService>(o => o.Interceptors.Add<AdminAuthInterceptor>());
+        .AddServiceOptions<PoolAdminService>(o => o.Interceptors.Add<AdminAuthInterceptor>())
+        .AddOrchestratorSecretsApi();
         services.AddGrpcHealthChecks().AddCheck("orchestrator-api", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
         services.AddGrpcReflection();
         return builder;
@@ -52,6 +54,7 @@ public static class ApiHostingExtensions
     {
         endpoints.MapGrpcService<WorkerSessionService>();
         endpoints.MapGrpcService<PoolAdminService>();
+        endpoints.MapOrchestratorSecretsApi();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
         return endpoints;

@@ -29,7 +29,11 @@ public sealed class FileSystemResultStore(IOptions<ApiOptions> options) : IResul
 
             var stored = expected with { Location = new Uri(Path.Combine(_root, name + ".bin")).AbsoluteUri };
             File.Move(temporary, Path.Combine(_root, name + ".bin"), overwrite: true);
-            await File.WriteAllTextAsync(Path.Combine(_root, name + ".json"), JsonSerializer.Serialize(Metadata.From(stored)), cancellationToken);
+            // The metadata is renamed into place too: winners of one task upload concurrently, and a
+            // reader must never see a truncated file.
+            var metadata = Path.Combine(_root, $"{name}.{Guid.NewGuid():n}.json.part");
+            await File.WriteAllTextAsync(metadata, JsonSerializer.Serialize(Metadata.From(stored)), cancellationToken);
+            File.Move(metadata, Path.Combine(_root, name + ".json"), overwrite: true);
             return stored;
         }
         finally

@@ -164,6 +164,8 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
                 throw new RpcException(new Status(StatusCode.PermissionDenied, registration.Message));
             case RegistrationOutcome.InvalidCapabilities:
                 throw Require.Precondition($"capabilities refused by the pool policy: {registration.Message}");
+            case RegistrationOutcome.AttestationFailed:
+                throw new RpcException(new Status(StatusCode.PermissionDenied, $"attestation refused: {registration.Message}"));
         }
 
         _pendingCancels = running.Where(id => registration.Held.All(h => h.TaskId != id)).ToList();

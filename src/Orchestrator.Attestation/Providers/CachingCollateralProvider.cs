@@ -53,8 +53,11 @@ public sealed class CachingCollateralProvider : ICollateralProvider
     public DateTimeOffset? ExpiryOf(CollateralRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return _entries.TryGetValue(request.Key, out var e) ? e.ExpiresAt : null;
+        return ExpiryOfKey(request.Key);
     }
+
+    /// <summary>The earliest nextUpdate of the cached collateral under a cache key, or null when not cached.</summary>
+    public DateTimeOffset? ExpiryOfKey(string key) => _entries.TryGetValue(key, out var e) ? e.ExpiresAt : null;
 
     /// <inheritdoc />
     public async Task<QuoteCollateral> GetCollateralAsync(CollateralRequest request, CancellationToken cancellationToken = default)

@@ -17,6 +17,12 @@ public sealed record PcsOptions
     /// Intel's PCS has none, use <c>https://certificates.trustedservices.intel.com/IntelSGXRootCA.der</c> there.
     /// </summary>
     public Uri? RootCaCrlUri { get; init; }
+
+    /// <summary>
+    /// The PCS v4 <c>update</c> parameter of TCB info and QE identity: <c>standard</c> or <c>early</c>
+    /// (the TCB recovery collateral Intel publishes ahead of enforcement); null sends none (the server's default, standard).
+    /// </summary>
+    public string? Update { get; init; }
 }
 
 /// <summary>
@@ -46,8 +52,9 @@ public sealed class PcsCollateralProvider : ICollateralProvider
     {
         ArgumentNullException.ThrowIfNull(request);
         var tee = request.TeeSegment;
-        var tcbTask = GetAsync($"{tee}/certification/v4/tcb?fmspc={Uri.EscapeDataString(request.Fmspc.ToUpperInvariant())}", ["TCB-Info-Issuer-Chain", "SGX-TCB-Info-Issuer-Chain"], cancellationToken);
-        var qeTask = GetAsync($"{tee}/certification/v4/qe/identity", ["SGX-Enclave-Identity-Issuer-Chain", "Enclave-Identity-Issuer-Chain"], cancellationToken);
+        var update = _options.Update is { Length: > 0 } u ? "update=" + Uri.EscapeDataString(u) : null;
+        var tcbTask = GetAsync($"{tee}/certification/v4/tcb?fmspc={Uri.EscapeDataString(request.Fmspc.ToUpperInvariant())}{(update is null ? "" : "&" + update)}", ["TCB-Info-Issuer-Chain", "SGX-TCB-Info-Issuer-Chain"], cancellationToken);
+        var qeTask = GetAsync($"{tee}/certification/v4/qe/identity{(update is null ? "" : "?" + update)}", ["SGX-Enclave-Identity-Issuer-Chain", "Enclave-Identity-Issuer-Chain"], cancellationToken);
         var pckCrlTask = GetAsync($"sgx/certification/v4/pckcrl?ca={request.CaSegment}&encoding=der", ["SGX-PCK-CRL-Issuer-Chain"], cancellationToken);
         var rootCrlTask = GetAsync(_options.RootCaCrlUri ?? Relative("sgx/certification/v4/rootcacrl"), [], cancellationToken);
         await Task.WhenAll(tcbTask, qeTask, pckCrlTask, rootCrlTask).ConfigureAwait(false);

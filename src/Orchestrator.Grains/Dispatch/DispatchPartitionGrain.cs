@@ -1,8 +1,12 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Scheduling;
 using Orchestrator.Grains.Infrastructure;
+using Orchestrator.Grains.Trust;
 using Orleans.Runtime;
 
 namespace Orchestrator.Grains.Dispatch;
@@ -45,11 +49,18 @@ public sealed class DispatchState
 /// requests from tasks are soft: held in memory, served first (their tasks are already running),
 /// never written — a request lost with a silo goes stale and its task asks again when the deal
 /// reconciles. Writing them made every take serialize an ever longer queue.
+/// A TEE task is handed only to a worker whose last verified evidence satisfies its app's policy and
+/// is fresh (<see cref="TeeAdmission"/>); the others leave it in the queue for a worker that does.
 /// </summary>
-public sealed class DispatchPartitionGrain(
-    [PersistentState("dispatch", StorageNames.Default)] IPersistentState<DispatchState> state) : Grain, IDispatchPartitionGrain
+public sealed partial class DispatchPartitionGrain(
+    [PersistentState("dispatch", StorageNames.Default)] IPersistentState<DispatchState> state,
+    AppPolicyCache policies,
+    OrchestratorClock clock,
+    IOptions<AttestationOptions> attestation,
+    ILogger<DispatchPartitionGrain> logger) : Grain, IDispatchPartitionGrain
 {
     private readonly List<QueuedRun> _soft = [];
+    private readonly HashSet<Address> _reportedWithoutPolicy = [];
 
     public async Task EnqueueAsync(IReadOnlyList<DispatchEntry> entries)
     {
@@ -77,9 +88,10 @@ public sealed class DispatchPartitionGrain(
     {
         var capabilities = request.Capabilities.ToDomain();
         var taken = new List<TaskTicket>(Math.Min(request.Max, 64));
-        TakeFrom(_soft, request, capabilities, taken);
+        var admitted = capabilities.Tee == TeeKind.None ? null : await AdmittedAppsAsync(request);
+        TakeFrom(_soft, request, capabilities, admitted, taken);
         var fromRuns = taken.Count;
-        TakeFrom(state.State.Runs, request, capabilities, taken);
+        TakeFrom(state.State.Runs, request, capabilities, admitted, taken);
         if (taken.Count > fromRuns)
         {
             await state.WriteOrResetAsync(this);
@@ -90,7 +102,37 @@ public sealed class DispatchPartitionGrain(
 
     public Task<long> GetDepthAsync() => Task.FromResult(state.State.Runs.Sum(r => r.Remaining) + _soft.Sum(r => r.Remaining));
 
-    private static void TakeFrom(List<QueuedRun> runs, DispatchRequest request, Domain.Deals.WorkerCapabilities capabilities, List<TaskTicket> taken)
+    /// <summary>The apps of the queued TEE runs whose policy this worker's evidence satisfies now.</summary>
+    private async Task<HashSet<Address>> AdmittedAppsAsync(DispatchRequest request)
+    {
+        var admitted = new HashSet<Address>();
+        if (request.Attestation is not { Verified: true } evidence)
+        {
+            return admitted;
+        }
+
+        var now = clock.UtcNow;
+        var simulationAllowed = request.SimulationAllowed && (!evidence.Simulated || (await policies.GetPoolPolicyAsync()).AllowSimulatedTee);
+        var apps = _soft.Concat(state.State.Runs).Where(r => r.Remaining > 0 && r.Deal.Tag.RequiresTee).Select(r => r.Deal.App).Distinct();
+        foreach (var app in apps)
+        {
+            var policy = await policies.GetAsync(app);
+            if (policy is null && _reportedWithoutPolicy.Add(app))
+            {
+                // Once per app and activation: an operator must see why these TEE tasks do not move.
+                LogNoPolicy(logger, app, this.GetPrimaryKeyString());
+            }
+
+            if (TeeAdmission.Decide(policy, evidence, simulationAllowed, now, attestation.Value.MaxEvidenceAge).Admitted)
+            {
+                admitted.Add(app);
+            }
+        }
+
+        return admitted;
+    }
+
+    private static void TakeFrom(List<QueuedRun> runs, DispatchRequest request, WorkerCapabilities capabilities, HashSet<Address>? admittedTeeApps, List<TaskTicket> taken)
     {
         var exhausted = false;
         for (var i = 0; i < runs.Count && taken.Count < request.Max; i++)
@@ -99,6 +141,11 @@ public sealed class DispatchPartitionGrain(
             if (run.Remaining <= 0 || SchedulingPolicy.Match(run.Deal.Requirements, capabilities, request.Max - taken.Count, request.Worker, run.Excluded) != MismatchReason.None)
             {
                 continue;
+            }
+
+            if (run.Deal.Tag.RequiresTee && admittedTeeApps?.Contains(run.Deal.App) != true)
+            {
+                continue; // its app's policy does not admit this worker's evidence (or it has none, or it is stale)
             }
 
             // Extra replicates of one task are queued as separate single-task runs: never give two to one worker.
@@ -123,4 +170,7 @@ public sealed class DispatchPartitionGrain(
             runs.RemoveAll(r => r.Remaining <= 0);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "TEE tasks of app {App} wait in partition {Partition}: the app has no attestation policy (register one with SecretsAdmin.SetAppPolicy)")]
+    private static partial void LogNoPolicy(ILogger logger, Address app, string partition);
 }

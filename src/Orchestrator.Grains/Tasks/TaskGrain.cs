@@ -59,11 +59,9 @@ public sealed class TaskGrain(
             return new AssignResult(null, step.Refusal.Code, step.Refusal.Message);
         }
 
-        byte[]? enclaveKey = null;
         if (run.Terms.Tag.RequiresTee)
         {
-            EnsureEnclaveChallenge(run);
-            enclaveKey = state.State.EnclaveKey;
+            await EnsureEnclaveChallengeAsync(run);
         }
 
         if (state.State.FirstAssignedAt is null)
@@ -80,7 +78,7 @@ public sealed class TaskGrain(
             run.TaskId, terms.DealId, terms.Index, deal.App, deal.Dataset, state.State.Params, terms.Trust, deal.CategoryId,
             terms.ContributionDeadline, terms.FinalDeadline, terms.Tag.Kind, run.EnclaveChallenge ?? Address.Zero,
             terms.IsTeeFastPath, now);
-        return new AssignResult(assignment, null, string.Empty, enclaveKey);
+        return new AssignResult(assignment, null, string.Empty);
     }
 
     public async Task<TaskCallResult> ContributeAsync(Address worker, int score, Hash32 resultHash, Hash32 resultSeal, byte[] workerSignature)
@@ -335,18 +333,18 @@ public sealed class TaskGrain(
         }
     }
 
-    private void EnsureEnclaveChallenge(TaskRun run)
+    private async Task EnsureEnclaveChallengeAsync(TaskRun run)
     {
-        if (state.State.EnclaveKey is not null)
+        if (run.EnclaveChallenge is not null)
         {
             return;
         }
 
-        // One fresh key pair per TEE task; only its address is public. The secret service issue moves
-        // its custody behind attestation; until then it lives encrypted-at-rest with the task state.
-        var key = Secp256k1.NewPrivateKey();
-        state.State.EnclaveKey = key;
-        run.UseEnclaveChallenge(Secp256k1.AddressOf(key));
+        // One fresh key pair per TEE task, created and held by the secret service: only its address
+        // comes here, and the key goes only to the attested enclave that holds this task's replicate.
+        var deal = state.State.Deal!;
+        var terms = new TaskSecretTerms(deal.DealId, deal.App, deal.Dataset, deal.Requester, run.Terms.FinalDeadline);
+        run.UseEnclaveChallenge(await GrainFactory.TaskSecrets(TaskId).CreateEnclaveChallengeAsync(terms));
     }
 
     private void EnsureTicket(TaskTicket ticket)

@@ -58,7 +58,7 @@ public sealed class TaskGrainState
     [Id(9)] public DateTimeOffset? RevealDeadline { get; set; }
     [Id(10)] public Hash32? ResultDigest { get; set; }
     [Id(11)] public Address? EnclaveChallenge { get; set; }
-    [Id(12)] public byte[]? EnclaveKey { get; set; }
+    // Id 12 (EnclaveKey) is retired: the secret service holds the enclave challenge key (TaskSecretsGrain).
     [Id(13)] public DateTimeOffset? FinishedAt { get; set; }
     [Id(14)] public int Reopens { get; set; }
     [Id(15)] public List<IIntegrationEvent> Outbox { get; set; } = [];

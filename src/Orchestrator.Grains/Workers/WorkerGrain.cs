@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orchestrator.Abstractions.Events;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
+using Orchestrator.Attestation.Verification;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Scheduling;
@@ -10,6 +11,7 @@ using Orchestrator.Domain.Tasks;
 using Orchestrator.Grains.Bus;
 using Orchestrator.Grains.Dispatch;
 using Orchestrator.Grains.Infrastructure;
+using Orchestrator.Grains.Trust;
 using Orleans.Runtime;
 using TaskStatus = Orchestrator.Domain.Tasks.TaskStatus;
 
@@ -28,6 +30,7 @@ public sealed partial class WorkerGrain(
     OutboxPublisher outbox,
     DispatchRouter router,
     IOptions<SchedulingOptions> options,
+    IEvidenceVerifier verifier,
     ILogger<WorkerGrain> logger) : Grain, IWorkerGrain, IRemindable
 {
     private const string LivenessReminder = "worker-liveness";
@@ -104,11 +107,24 @@ public sealed partial class WorkerGrain(
             return new WorkerRegistration(RegistrationOutcome.InvalidCapabilities, string.Join("; ", errors), [], state.State.Score);
         }
 
+        // Evidence is verified here, before the session exists: a TEE session starts attested or not at all.
+        WorkerAttestation? attestation = null;
+        if (hello.Capabilities.Tee != TeeKind.None || hello.Evidence is not null)
+        {
+            (attestation, var refusal) = await AttestAsync(hello.Evidence, hello.Capabilities.Tee);
+            if (refusal is not null)
+            {
+                LogAttestationRefused(logger, Worker, refusal);
+                return new WorkerRegistration(RegistrationOutcome.AttestationFailed, refusal, [], state.State.Score);
+            }
+        }
+
         var s = state.State;
         s.State = WorkerState.Active;
         s.Capabilities = hello.Capabilities;
         s.SessionId = hello.SessionId;
-        s.SimulatedTee = hello.SimulatedTee;
+        s.SimulatedTee = hello.SimulatedTee || attestation?.Simulated == true;
+        s.Attestation = attestation;
         s.LastSeen = clock.UtcNow;
         _lastHeartbeat = clock.UtcNow;
         _pending.Clear();
@@ -120,9 +136,40 @@ public sealed partial class WorkerGrain(
 
         await this.RegisterOrUpdateReminder(LivenessReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartLivenessTimer();
-        var running = s.Held.Values.Where(h => h.Phase == HeldPhase.Running).Select(h => new AssignCommand(h.Assignment, h.EnclaveKey)).ToList();
+        var running = s.Held.Values.Where(h => h.Phase == HeldPhase.Running).Select(h => new AssignCommand(h.Assignment, null)).ToList();
         await RequeueOwedRevealsAsync();
         return new WorkerRegistration(RegistrationOutcome.Accepted, string.Empty, running, s.Score);
+    }
+
+    public async Task<ReattestResult> ReattestAsync(string sessionId, WorkerEvidence evidence)
+    {
+        if (!IsCurrentSession(sessionId))
+        {
+            return new ReattestResult(false, $"session '{sessionId}' is not the current session of worker {Worker}", state.State.Attestation);
+        }
+
+        var (attestation, refusal) = await AttestAsync(evidence, state.State.Capabilities!.Tee);
+        if (refusal is not null)
+        {
+            // The old verdict stays and ages out; a failed re-attestation never extends it.
+            LogAttestationRefused(logger, Worker, refusal);
+            return new ReattestResult(false, refusal, state.State.Attestation);
+        }
+
+        state.State.Attestation = attestation;
+        await state.WriteOrResetAsync(this);
+        _dirty = false;
+        return new ReattestResult(true, string.Empty, attestation);
+    }
+
+    public Task<WorkerAttestation?> GetAttestationAsync() => Task.FromResult(state.State.Attestation);
+
+    public Task<EnclaveSessionView> GetEnclaveSessionAsync(Hash32 taskId)
+    {
+        var s = state.State;
+        var held = s.Held.TryGetValue(taskId, out var h) && h.Phase == HeldPhase.Running ? h.Assignment : null;
+        var active = s.State is WorkerState.Active or WorkerState.Draining;
+        return Task.FromResult(new EnclaveSessionView(active, active ? s.SessionId : string.Empty, s.Attestation, held, _policy.AllowSimulatedTee));
     }
 
     public Task<bool> HeartbeatAsync(string sessionId)
@@ -269,17 +316,18 @@ public sealed partial class WorkerGrain(
             Signal(WorkerSignal.CommandsReady);
         }
 
+        // A lost vote (a score is given: the worker was judged) counts even when the score cannot drop
+        // (⌊2/3·0⌋ = 0), so operators see every loss; a failed task judges nobody (no score).
+        if (outcome.Won) s.Wins++;
+        else if (outcome.ScoreAfter is not null) s.Losses++;
         if (outcome.ScoreAfter is { } score && score != s.Score)
         {
-            if (outcome.Won) s.Wins++;
-            else s.Losses++;
             s.Score = score;
             await state.WriteOrResetAsync(this); // score changes are written through
             _dirty = false;
             return;
         }
 
-        if (outcome.Won) s.Wins++;
         MarkDirty();
     }
 
@@ -386,7 +434,7 @@ public sealed partial class WorkerGrain(
             for (var i = 0; i < router.Shards && tickets.Count < room; i++)
             {
                 var partition = GrainFactory.Partition(dispatchClass, (home + i) % router.Shards);
-                var taken = await partition.TakeAsync(new DispatchRequest(Worker, capabilities, room - tickets.Count));
+                var taken = await partition.TakeAsync(new DispatchRequest(Worker, capabilities, room - tickets.Count, s.Attestation, _policy.AllowSimulatedTee));
                 tickets.AddRange(taken); // a ticket for a task this worker holds is refused by the task, which re-queues it
             }
         }
@@ -405,9 +453,10 @@ public sealed partial class WorkerGrain(
                 continue;
             }
 
-            var key = ReleaseEnclaveKey(assignment, result.EnclaveKey);
-            s.Held[assignment.TaskId] = new HeldReplicate { Assignment = assignment, Phase = HeldPhase.Running, EnclaveKey = key };
-            commands.Add(new AssignCommand(assignment, key));
+            // The enclave key of a TEE task is not handed out here: the enclave fetches it (with the task's
+            // other secrets) from the secret service, which checks its attestation and this holding.
+            s.Held[assignment.TaskId] = new HeldReplicate { Assignment = assignment, Phase = HeldPhase.Running };
+            commands.Add(new AssignCommand(assignment, null));
         }
 
         if (commands.Count > 0)
@@ -421,16 +470,42 @@ public sealed partial class WorkerGrain(
         return commands;
     }
 
-    private byte[]? ReleaseEnclaveKey(Assignment assignment, byte[]? key)
+    /// <summary>
+    /// Verifies evidence now and judges it: the verifier (DCAP with collateral, or simulated), the
+    /// binding of the session key and the server's challenge, the declared TEE kind, the pool's
+    /// simulation rule, and no reuse of the challenge the previous verdict answered.
+    /// </summary>
+    private async Task<(WorkerAttestation? Attestation, string? Refusal)> AttestAsync(WorkerEvidence? evidence, TeeKind declared)
     {
-        // The enclave challenge key goes only to a TEE session: real evidence is checked by the
-        // attestation layer; simulated evidence only where the pool allows simulation.
-        if (key is null || assignment.Tee == TeeKind.None)
+        if (evidence is null || evidence.Format == EvidenceFormat.Unspecified)
         {
-            return null;
+            return (null, $"a {declared} worker must present attestation evidence (a DCAP quote binding its session key and the server's challenge)");
         }
 
-        return state.State.Capabilities?.Tee == assignment.Tee && (!state.State.SimulatedTee || _policy.AllowSimulatedTee) ? key : null;
+        if (declared == TeeKind.None)
+        {
+            return (null, "a worker without a TEE cannot present attestation evidence; declare its TEE kind");
+        }
+
+        if (evidence.Format == EvidenceFormat.Simulated && !_policy.AllowSimulatedTee)
+        {
+            return (null, "the evidence is simulated and the pool does not allow simulated TEE");
+        }
+
+        var now = clock.UtcNow;
+        var result = await verifier.VerifyAsync(evidence.Quote, now);
+        var attestation = AttestationMapping.Assess(evidence, result, declared, now);
+        if (!attestation.Verified)
+        {
+            return (attestation, attestation.Failure);
+        }
+
+        if (attestation.ChallengeHash == state.State.Attestation?.ChallengeHash)
+        {
+            return (attestation, "the evidence answers a challenge already used: every session and re-attestation needs a fresh server challenge");
+        }
+
+        return (attestation, null);
     }
 
     private async Task<int> ReleaseRunningAsync(ReplicateStatus reason)
@@ -480,6 +555,9 @@ public sealed partial class WorkerGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} lost; {Released} replicates released")]
     private static partial void LogWorkerLost(ILogger logger, Address worker, int released);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} attestation refused: {Reason}")]
+    private static partial void LogAttestationRefused(ILogger logger, Address worker, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Write-behind flush at deactivation failed: {Reason}")]
     private static partial void LogFlushFailed(ILogger logger, string reason);

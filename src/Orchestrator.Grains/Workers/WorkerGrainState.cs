@@ -43,4 +43,5 @@ public sealed class WorkerGrainState
     [Id(10)] public List<IIntegrationEvent> Outbox { get; set; } = [];
     [Id(11)] public int LostCount { get; set; }
     [Id(12)] public DateTimeOffset? LastSeen { get; set; }
+    [Id(13)] public WorkerAttestation? Attestation { get; set; }
 }

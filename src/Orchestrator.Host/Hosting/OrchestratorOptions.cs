@@ -72,6 +72,25 @@ public sealed class OrchestratorOptions
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>
+    /// Categories the pool adds to PoCo's five (XS..XL keep their ids 0..4 and timerefs), e.g. a
+    /// short one for tests and demos: <c>"Categories": [ { "Id": 100, "Name": "TEST", "Timeref": "00:00:05" } ]</c>.
+    /// </summary>
+    public List<CategoryOptions> Categories { get; set; } = [];
+
     /// <summary>The address this silo advertises (defaults to loopback in localhost clustering, otherwise the first non-loopback IPv4).</summary>
     public string? AdvertisedIp { get; set; }
+}
+
+/// <summary>A category the pool adds (section "Orchestrator:Categories:n").</summary>
+public sealed class CategoryOptions
+{
+    /// <summary>The category id deals name (above 4: 0..4 are PoCo's).</summary>
+    public int Id { get; set; }
+
+    /// <summary>A short name.</summary>
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The reference time (max run time); every deadline is a multiple of it.</summary>
+    public TimeSpan Timeref { get; set; }
 }

@@ -77,6 +77,11 @@ public static class SiloConfiguration
             silo.Configure<Orleans.Configuration.EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(ip));
         }
 
+        if (options.Categories.Count > 0)
+        {
+            silo.Services.AddSingleton(new Domain.Deals.CategoryCatalog(options.Categories.Select(c => new Domain.Deals.Category(c.Id, c.Name, c.Timeref))));
+        }
+
         // The bus first: AddOrchestratorGrains registers the in-memory bus only when no other is.
         if (options.Bus == BusKind.RabbitMq)
         {
@@ -85,6 +90,13 @@ public static class SiloConfiguration
 
         silo.Services.AddChainBridge(configuration, options.PostgresConnectionString);
         silo.Services.AddOrchestratorGrains();
+        if (options.Storage == StorageKind.Memory && options.Clustering == ClusteringKind.Localhost)
+        {
+            // The embedded default: state dies with the process, so may the secret service's master key.
+            // Anything durable or clustered must configure Orchestrator:Secrets:MasterKeys (or MasterKeyDirectory).
+            silo.Services.PostConfigure<Grains.Secrets.SecretsOptions>(o => o.AllowEphemeralMasterKey = true);
+        }
+
         return silo;
     }
 }
@@ -122,6 +134,16 @@ public sealed class OrchestratorOptionsValidator : IValidateOptions<Orchestrator
         if (options.AdvertisedIp is { } ip && !IPAddress.TryParse(ip, out _))
         {
             errors.Add($"Orchestrator:AdvertisedIp must be an IP address, got '{ip}'");
+        }
+
+        var ids = new HashSet<int>();
+        for (var i = 0; i < options.Categories.Count; i++)
+        {
+            var category = options.Categories[i];
+            if (category.Id is < 5 or > 1_000_000) errors.Add($"Orchestrator:Categories:{i}:Id must be 5..1000000 (0..4 are PoCo's XS..XL), got {category.Id}");
+            else if (!ids.Add(category.Id)) errors.Add($"Orchestrator:Categories:{i}:Id {category.Id} is listed twice");
+            if (string.IsNullOrWhiteSpace(category.Name)) errors.Add($"Orchestrator:Categories:{i}:Name is required");
+            if (category.Timeref <= TimeSpan.Zero) errors.Add($"Orchestrator:Categories:{i}:Timeref must be positive (e.g. \"00:00:30\")");
         }
 
         return errors;

@@ -52,6 +52,17 @@ public sealed class DemoRunner(IGrainFactory grains)
         await pool.AuthorizeAsync(workers.Select(w => w.Address).ToList());
 
         var deal = NewDeal(settings);
+        if (settings.Tee)
+        {
+            // TEE tasks go only to workers whose evidence satisfies the app's policy: the demo app
+            // accepts the demo enclave's measurement, simulated (the pool above allows simulation).
+            var registered = await grains.AppPolicy(deal.App).SetAsync(DemoAppPolicy(deal.App));
+            if (!registered.Accepted)
+            {
+                throw new InvalidOperationException("the demo app policy was refused: " + string.Join("; ", registered.Errors));
+            }
+        }
+
         var created = await grains.Deal(deal.DealId).CreateAsync(deal);
         if (!created.Accepted)
         {
@@ -84,6 +95,15 @@ public sealed class DemoRunner(IGrainFactory grains)
         var lost = views.Count(v => v.State == WorkerState.Lost);
         return new DemoSummary(deal.DealId, settings.Tasks, view.Completed, view.Failed, contributions, view.ConsensusRounds, penalised, views, lost, elapsed);
     }
+
+    /// <summary>The demo app's attestation policy: SGX, the demo enclave's MRENCLAVE, simulated evidence accepted.</summary>
+    public static AppAttestationPolicy DemoAppPolicy(Address app) => new()
+    {
+        App = app,
+        Tee = TeeKind.Sgx,
+        MrEnclaves = [SimulatedEnclave.DemoMrEnclave],
+        AllowSimulated = true,
+    };
 
     /// <summary>A fresh off-chain deal for the settings, with its id derived the PoCo way from a random request hash.</summary>
     public static DealSpecMessage NewDeal(DemoSettings settings, DateTimeOffset? start = null)

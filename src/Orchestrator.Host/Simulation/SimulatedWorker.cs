@@ -23,11 +23,14 @@ public enum WorkerBehavior
 /// <summary>
 /// An in-process worker that speaks to its worker grain exactly as the gRPC session layer does:
 /// register, poll (which heartbeats), run, contribute, reveal. The app is a pure function of the
-/// task's id and parameters, so honest workers agree.
+/// task's id and parameters, so honest workers agree. A TEE worker presents simulated evidence for each
+/// session and fetches each TEE task's enclave key from the secret service, as the real agent does.
 /// </summary>
-public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavior, TeeKind tee = TeeKind.None, int slots = 2)
+public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavior, TeeKind tee = TeeKind.None, int slots = 2, TimeProvider? time = null)
 {
     private readonly byte[] _key = Secp256k1.NewPrivateKey();
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private SimulatedEnclave? _enclave;
     private readonly Dictionary<Hash32, Hash32> _digests = [];
     private int _taken;
     private int _sessions;
@@ -60,6 +63,18 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
         return new Hash32(SHA256.HashData(input));
     }
 
+    /// <summary>The measurement its simulated enclave reports (default: the demo enclave's).</summary>
+    public string MrEnclave { get; init; } = SimulatedEnclave.DemoMrEnclave;
+
+    /// <summary>Fetches the secret service refused.</summary>
+    public int SecretRefusals { get; private set; }
+
+    /// <summary>Every secret released to this worker's enclave, by "owner/name" (last value seen).</summary>
+    public IReadOnlyDictionary<string, byte[]> ReceivedSecrets => _received;
+
+    private readonly Dictionary<string, byte[]> _received = new(StringComparer.Ordinal);
+    private string? _session;
+
     /// <summary>Sessions opened after the first (the cluster lost a silo or the database, or dropped this worker).</summary>
     public int Resumptions { get; private set; }
 
@@ -82,7 +97,16 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
                 if (session is null)
                 {
                     session = Guid.NewGuid().ToString("n");
-                    var hello = new WorkerHello(Address, new CapabilitiesMessage(tee, 4, 8192, false, slots, []), session, tee != TeeKind.None);
+                    _session = session;
+                    WorkerEvidence? evidence = null;
+                    if (tee != TeeKind.None)
+                    {
+                        // In process this worker is its own session layer: it makes the fresh challenge a server would.
+                        _enclave ??= new SimulatedEnclave(tee, MrEnclave);
+                        evidence = _enclave.NewSession(RandomNumberGenerator.GetBytes(32), _time.GetUtcNow());
+                    }
+
+                    var hello = new WorkerHello(Address, new CapabilitiesMessage(tee, 4, 8192, false, slots, []), session, tee != TeeKind.None, evidence);
                     var registration = await grain.RegisterAsync(hello);
                     if (registration.Outcome != RegistrationOutcome.Accepted)
                     {
@@ -178,13 +202,24 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
         var resultSeal = ProtocolIds.ResultSeal(Address, a.TaskId, digest);
         if (a.TeeFastPath)
         {
-            if (assign.EnclaveKey is null)
+            // The enclave fetches the task's key (and the dataset, app and requester secrets its deal
+            // entitles it to) from the secret service, which checks its attestation and this holding.
+            var (enclaveKey, secrets, _) = _enclave is null || _session is null
+                ? (null, new Dictionary<string, byte[]>(), null)
+                : await _enclave.FetchAsync(grains, Address, _session, a.TaskId, _time.GetUtcNow());
+            if (enclaveKey is null)
             {
+                SecretRefusals++;
                 await grain.GiveBackAsync(a.TaskId);
                 return;
             }
 
-            var enclaveSignature = EthereumMessage.Sign(ProtocolIds.EnclaveMessage(resultHash, resultSeal).ToArray(), assign.EnclaveKey);
+            foreach (var (name, value) in secrets)
+            {
+                _received[name] = value;
+            }
+
+            var enclaveSignature = EthereumMessage.Sign(ProtocolIds.EnclaveMessage(resultHash, resultSeal).ToArray(), enclaveKey);
             Count(await grain.ContributeAndFinalizeAsync(a.TaskId, digest, enclaveSignature.ToBytes65()));
             return;
         }

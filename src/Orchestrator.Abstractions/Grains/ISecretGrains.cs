@@ -1,0 +1,54 @@
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Crypto;
+
+namespace Orchestrator.Abstractions.Grains;
+
+/// <summary>
+/// The secrets of one owner (dataset, app or requester), keyed by <see cref="SecretOwner.Key"/>. Values
+/// are envelope-encrypted before they are stored and never leave the grain in clear: the secret
+/// service unwraps them only to seal them again to an attested enclave.
+/// </summary>
+[Alias("orch.ISecretStoreGrain")]
+public interface ISecretStoreGrain : IGrainWithStringKey
+{
+    /// <summary>Stores (or replaces) a named secret.</summary>
+    [Alias("put")]
+    Task<SecretMetadata> PutAsync(string name, byte[] value);
+
+    /// <summary>Deletes a named secret; returns whether it existed.</summary>
+    [Alias("delete")]
+    Task<bool> DeleteAsync(string name);
+
+    /// <summary>The owner's secrets, without values.</summary>
+    [Alias("list")]
+    Task<IReadOnlyList<SecretMetadata>> ListAsync();
+
+    /// <summary>The sealed values by name, for the secret service's release path.</summary>
+    [Alias("sealed")]
+    Task<IReadOnlyDictionary<string, SealedSecret>> GetSealedAsync();
+
+    /// <summary>Re-wraps every data key under the active master key (rotation); returns how many changed.</summary>
+    [Alias("rewrap")]
+    Task<int> RewrapAsync();
+}
+
+/// <summary>
+/// The secret service's record of one TEE task, keyed by task id: the task's enclave challenge key
+/// (created here; only its address leaves, except sealed to the attested enclave holding the task's
+/// replicate, until the task's final deadline) and the audit of every release and refusal.
+/// </summary>
+[Alias("orch.ITaskSecretsGrain")]
+public interface ITaskSecretsGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the task's enclave challenge (idempotent) and returns its address.</summary>
+    [Alias("create-challenge")]
+    Task<Address> CreateEnclaveChallengeAsync(TaskSecretTerms terms);
+
+    /// <summary>An enclave fetches the task's key and secrets; granted or refused, the decision is audited.</summary>
+    [Alias("fetch")]
+    Task<SecretFetchResult> FetchAsync(SecretFetchRequest request);
+
+    /// <summary>The record and its audit.</summary>
+    [Alias("view")]
+    Task<TaskSecretsView> GetViewAsync();
+}

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Orchestrator.Domain.Crypto;
+
+namespace Orchestrator.Cli.Commands;
+
+/// <summary>
+/// `orchestrator result keygen|encrypt|decrypt`: results encrypted for a requester's secp256k1 public
+/// key (ECIES with AES-256-GCM, see <see cref="Ecies"/>), so only the requester reads them. Exit 0 on
+/// success, 1 when the data does not decrypt with the key, 2 on bad input.
+/// </summary>
+internal static class ResultCommand
+{
+    public static Command Create()
+    {
+        var keyOut = new Option<FileInfo>("--out") { Description = "Where to write the new private key (hex; created with mode 0600).", Required = true };
+        var keygen = new Command("keygen", "Create a requester key pair; prints the public key and address as JSON.") { keyOut };
+        keygen.SetAction(parse => Run(() => Keygen(parse.GetValue(keyOut)!)));
+
+        var publicKey = new Option<string>("--public-key") { Description = "The requester's public key: hex of 64 bytes X ‖ Y (or 65 with 04).", Required = true };
+        var input = new Option<FileInfo>("--in") { Description = "The input file.", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "The output file.", Required = true };
+        var encrypt = new Command("encrypt", "Encrypt a result for a requester's public key.") { publicKey, input, output };
+        encrypt.SetAction(parse => Run(() =>
+        {
+            var key = Hex.Decode(parse.GetValue(publicKey)!, "--public-key");
+            File.WriteAllBytes(parse.GetValue(output)!.FullName, Ecies.Encrypt(key, File.ReadAllBytes(parse.GetValue(input)!.FullName)));
+            return 0;
+        }));
+
+        var keyFile = new Option<FileInfo>("--key") { Description = "The requester's private key file (hex, as keygen writes it).", Required = true };
+        var decryptIn = new Option<FileInfo>("--in") { Description = "The encrypted result.", Required = true };
+        var decryptOut = new Option<FileInfo>("--out") { Description = "Where to write the plaintext.", Required = true };
+        var decrypt = new Command("decrypt", "Decrypt a result with the requester's private key.") { keyFile, decryptIn, decryptOut };
+        decrypt.SetAction(parse => Run(() =>
+        {
+            var key = Hex.Decode(File.ReadAllText(parse.GetValue(keyFile)!.FullName).Trim(), "--key");
+            byte[] plaintext;
+            try
+            {
+                plaintext = Ecies.Decrypt(key, File.ReadAllBytes(parse.GetValue(decryptIn)!.FullName));
+            }
+            catch (CryptographicException ex)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return 1;
+            }
+
+            File.WriteAllBytes(parse.GetValue(decryptOut)!.FullName, plaintext);
+            return 0;
+        }));
+
+        return new Command("result", "Results encrypted for the requester (ECIES on secp256k1 with AES-256-GCM).") { keygen, encrypt, decrypt };
+    }
+
+    private static int Keygen(FileInfo output)
+    {
+        var key = Secp256k1.NewPrivateKey();
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var writer = new StreamWriter(output.FullName, options))
+        {
+            writer.WriteLine(Convert.ToHexStringLower(key));
+        }
+
+        Console.WriteLine(JsonSerializer.Serialize(new { publicKey = Convert.ToHexStringLower(Secp256k1.PublicKeyBytes(key)), address = Secp256k1.AddressOf(key).ToChecksumString(), keyFile = output.FullName }));
+        CryptographicOperations.ZeroMemory(key);
+        return 0;
+    }
+
+    private static int Run(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or CryptographicException)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 2;
+        }
+    }
+
+    private static class Hex
+    {
+        public static byte[] Decode(string text, string what)
+        {
+            var hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : text;
+            try
+            {
+                return Convert.FromHexString(hex);
+            }
+            catch (FormatException)
+            {
+                throw new FormatException($"{what} is not hex");
+            }
+        }
+    }
+}

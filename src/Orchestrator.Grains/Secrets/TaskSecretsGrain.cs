@@ -1,0 +1,171 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Grains.Infrastructure;
+using Orchestrator.Grains.Trust;
+using Orleans.Runtime;
+
+namespace Orchestrator.Grains.Secrets;
+
+/// <summary>The secret service's persisted record of one TEE task (state name "task-secrets").</summary>
+[GenerateSerializer, Alias("orch.state.task-secrets.v1")]
+public sealed class TaskSecretsState
+{
+    [Id(0)] public int SchemaVersion { get; set; } = 1;
+    [Id(1)] public TaskSecretTerms? Terms { get; set; }
+    [Id(2)] public Address EnclaveChallenge { get; set; }
+    [Id(3)] public SealedSecret? EnclaveKey { get; set; }
+    [Id(4)] public List<SecretAuditEntry> Audit { get; set; } = [];
+    [Id(5)] public int UnrecordedRefusals { get; set; }
+}
+
+/// <summary>
+/// Holds a TEE task's enclave challenge key (created here, envelope-encrypted at rest; only its
+/// address leaves, except sealed to the attested enclave that runs the task) and releases the task's
+/// secrets by <see cref="SecretReleaseRules"/>. Every decision is written to the audit before the
+/// answer leaves, and logged.
+/// </summary>
+public sealed partial class TaskSecretsGrain(
+    [PersistentState("task-secrets", StorageNames.Default)] IPersistentState<TaskSecretsState> state,
+    SecretEnvelope envelope,
+    AppPolicyCache policies,
+    OrchestratorClock clock,
+    IOptions<SecretsOptions> secretsOptions,
+    IOptions<AttestationOptions> attestationOptions,
+    ILogger<TaskSecretsGrain> logger) : Grain, ITaskSecretsGrain
+{
+    private const string EnclaveKeyName = "enclave-key";
+
+    private Hash32 TaskId => field.IsZero ? field = Hash32.Parse(this.GetPrimaryKeyString()) : field;
+
+    private string EnclaveKeySlot => $"task/{TaskId}/{EnclaveKeyName}";
+
+    public async Task<Address> CreateEnclaveChallengeAsync(TaskSecretTerms terms)
+    {
+        ArgumentNullException.ThrowIfNull(terms);
+        if (state.State.Terms is not null)
+        {
+            return state.State.EnclaveChallenge; // idempotent, also once the key expired and was destroyed
+        }
+
+        // One fresh key pair per TEE task (PoCo's enclave challenge); only its address is public.
+        var key = Secp256k1.NewPrivateKey();
+        try
+        {
+            state.State.Terms = terms;
+            state.State.EnclaveChallenge = Secp256k1.AddressOf(key);
+            state.State.EnclaveKey = envelope.Seal(key, EnclaveKeySlot);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(key);
+        }
+
+        await state.WriteOrResetAsync(this);
+        return state.State.EnclaveChallenge;
+    }
+
+    public async Task<SecretFetchResult> FetchAsync(SecretFetchRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var now = clock.UtcNow;
+        var terms = state.State.Terms;
+        EnclaveSessionView? session = null;
+        AppAttestationPolicy? policy = null;
+        if (terms is not null && now < terms.FinalDeadline)
+        {
+            session = await GrainFactory.Worker(request.Worker).GetEnclaveSessionAsync(TaskId);
+            policy = await policies.GetAsync(terms.App);
+            if (session.Attestation?.Simulated == true && session.PoolAllowsSimulation)
+            {
+                // The worker grain knows the pool's rule as of its registration; the pool may have changed it since.
+                session = session with { PoolAllowsSimulation = (await policies.GetPoolPolicyAsync()).AllowSimulatedTee };
+            }
+        }
+
+        var decision = SecretReleaseRules.Decide(TaskId, request, terms, session, policy, now,
+            secretsOptions.Value.FetchProofSkew, attestationOptions.Value.MaxEvidenceAge);
+        if (decision.Granted && state.State.EnclaveKey is null)
+        {
+            // Destroyed at an earlier expiry (a silo whose clock ran ahead): expired is expired.
+            decision = new ReleaseDecision(SecretRefusal.TaskExpired, $"task {TaskId}'s enclave key was destroyed at its final deadline");
+        }
+        var measurement = session?.Attestation?.Measurement ?? "none";
+        if (!decision.Granted)
+        {
+            if (decision.Refusal == SecretRefusal.TaskExpired)
+            {
+                state.State.EnclaveKey = null; // expired: the key is destroyed with the refusal's write
+            }
+
+            await AuditAsync(new SecretAuditEntry(now, TaskId, request.Worker, request.SessionId, measurement, false, decision.Refusal, [], decision.Message));
+            return new SecretFetchResult(false, decision.Refusal, decision.Message, null, [], state.State.EnclaveChallenge);
+        }
+
+        var sessionKey = session!.Attestation!.SessionPublicKey;
+        var context = TaskId.ToArray();
+        var enclaveKey = envelope.Open(state.State.EnclaveKey!, EnclaveKeySlot);
+        var sealedKey = Ecies.Encrypt(sessionKey, enclaveKey, context);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(enclaveKey);
+
+        var released = new List<ReleasedSecret>();
+        var owners = SecretReleaseRules.EntitledOwners(terms!);
+        var stores = await Task.WhenAll(owners.Select(o => GrainFactory.Secrets(o).GetSealedAsync()));
+        for (var i = 0; i < owners.Count; i++)
+        {
+            foreach (var (name, sealedSecret) in stores[i].OrderBy(s => s.Key, StringComparer.Ordinal))
+            {
+                var value = envelope.Open(sealedSecret, SecretStoreGrain.SlotOf(owners[i], name));
+                released.Add(new ReleasedSecret(owners[i], name, Ecies.Encrypt(sessionKey, value, context)));
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(value);
+            }
+        }
+
+        var names = released.Select(r => $"{r.Owner.Key}/{r.Name}").Prepend(EnclaveKeyName).ToList();
+        await AuditAsync(new SecretAuditEntry(now, TaskId, request.Worker, request.SessionId, measurement, true, SecretRefusal.None, names, decision.Message));
+        return new SecretFetchResult(true, SecretRefusal.None, decision.Message, sealedKey, released, state.State.EnclaveChallenge);
+    }
+
+    public Task<TaskSecretsView> GetViewAsync()
+        => Task.FromResult(new TaskSecretsView(TaskId, state.State.Terms, state.State.EnclaveChallenge, state.State.Audit.ToList(), state.State.UnrecordedRefusals));
+
+    /// <summary>Durable first, then the log line: no secret leaves before its release is recorded.</summary>
+    private async Task AuditAsync(SecretAuditEntry entry)
+    {
+        if (entry.Granted)
+        {
+            LogReleased(logger, entry.TaskId, entry.Worker, entry.SessionId, entry.Measurement, string.Join(", ", entry.Released));
+        }
+        else
+        {
+            LogRefused(logger, entry.TaskId, entry.Worker, entry.SessionId, entry.Measurement, entry.Refusal, entry.Message);
+        }
+
+        if (state.State.Terms is null)
+        {
+            return; // a fetch for a task never handed to an enclave: logged, never stored (no state for arbitrary ids)
+        }
+
+        var refusals = state.State.Audit.Count(a => !a.Granted);
+        if (!entry.Granted && refusals >= secretsOptions.Value.MaxAuditedRefusalsPerTask)
+        {
+            // A flood of refused fetches (a misbehaving or hostile worker) must not grow the state
+            // without bound: beyond the cap only the count is kept; the log line has every one.
+            state.State.UnrecordedRefusals++;
+        }
+        else
+        {
+            state.State.Audit.Add(entry);
+        }
+
+        await state.WriteOrResetAsync(this);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SMS release: task {TaskId} to worker {Worker} session {Session} measurement {Measurement}: {Released}")]
+    private static partial void LogReleased(ILogger logger, Hash32 taskId, Address worker, string session, string measurement, string released);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SMS refusal: task {TaskId} to worker {Worker} session {Session} measurement {Measurement}: {Refusal} ({Reason})")]
+    private static partial void LogRefused(ILogger logger, Hash32 taskId, Address worker, string session, string measurement, SecretRefusal refusal, string reason);
+}

@@ -1,0 +1,41 @@
+namespace Orchestrator.Grains.Trust;
+
+/// <summary>How the silo verifies attestation evidence (configuration section "Orchestrator:Attestation").</summary>
+public sealed class AttestationOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Orchestrator:Attestation";
+
+    /// <summary>Root of a PCCS or Intel PCS speaking the v4 API (e.g. https://pccs.internal:8081); null for none.</summary>
+    public string? PcsUrl { get; set; }
+
+    /// <summary>Where the root CA CRL comes from when the endpoint is Intel's PCS (which serves none); default {PcsUrl}/sgx/certification/v4/rootcacrl.</summary>
+    public string? RootCaCrlUrl { get; set; }
+
+    /// <summary>The PCS v4 <c>update</c> parameter: "standard" (default when unset) or "early" (TCB recovery collateral before enforcement).</summary>
+    public string? PcsUpdate { get; set; }
+
+    /// <summary>Air-gapped pools: a directory of dcap-qvl collateral files ({sgx|tdx}-{FMSPC}[-{platform|processor}].json). Used when no PcsUrl is set.</summary>
+    public string? CollateralDirectory { get; set; }
+
+    /// <summary>Refresh cached collateral this long before its nextUpdate.</summary>
+    public TimeSpan CollateralRefreshAhead { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>How often the background refresher looks for due collateral.</summary>
+    public TimeSpan CollateralRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>After a failed refresh, retry this much later (the old collateral is served until it expires).</summary>
+    public TimeSpan CollateralRetryAfterFailure { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Timeout of one PCS request.</summary>
+    public TimeSpan PcsTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Evidence older than this no longer counts, unless an app's policy sets its own maximum age.</summary>
+    public TimeSpan MaxEvidenceAge { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a silo caches app policies before reading them again (a change on this silo applies at once).</summary>
+    public TimeSpan PolicyCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Simulated evidence verifies only when signed by one of these P-256 keys (raw x‖y hex); empty accepts any signer (the pool and the app policy still decide whether simulation is acceptable at all).</summary>
+    public List<string> TrustedSimulatorKeys { get; set; } = [];
+}

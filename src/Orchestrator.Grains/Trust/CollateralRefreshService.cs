@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orchestrator.Attestation.Providers;
+
+namespace Orchestrator.Grains.Trust;
+
+/// <summary>
+/// Refreshes cached collateral in the background, ahead of its nextUpdate, so verification at
+/// registration rarely waits on the PCCS and keeps working through short PCCS outages. Time comes
+/// from the injected <see cref="TimeProvider"/> (a fake clock drives it in tests).
+/// </summary>
+public sealed partial class CollateralRefreshService(
+    CachingCollateralProvider cache,
+    TimeProvider time,
+    IOptions<AttestationOptions> options,
+    ILogger<CollateralRefreshService> logger) : BackgroundService
+{
+    /// <summary>Passes run so far (for tests and diagnostics).</summary>
+    public int Passes => _passes;
+
+    private int _passes;
+
+    /// <summary>One pass: refreshes every entry that is due. Failures keep the old collateral until it expires.</summary>
+    public async Task<CollateralRefreshReport> RefreshOnceAsync(CancellationToken cancellationToken)
+    {
+        var report = await cache.RefreshDueAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _passes);
+        foreach (var key in report.Refreshed)
+        {
+            LogRefreshed(logger, key, cache.ExpiryOfKey(key));
+        }
+
+        foreach (var key in report.Failed)
+        {
+            LogRefreshFailed(logger, key);
+        }
+
+        return report;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = options.Value.CollateralRefreshInterval;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, time, stoppingToken).ConfigureAwait(false);
+                await RefreshOnceAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A provider bug must not stop the refresher: the next pass tries again.
+                LogPassFailed(logger, ex.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Collateral {Key} refreshed; valid until {NextUpdate}")]
+    private static partial void LogRefreshed(ILogger logger, string key, DateTimeOffset? nextUpdate);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Collateral {Key} could not be refreshed; the cached copy is served until its nextUpdate")]
+    private static partial void LogRefreshFailed(ILogger logger, string key);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Collateral refresh pass failed: {Reason}")]
+    private static partial void LogPassFailed(ILogger logger, string reason);
+}

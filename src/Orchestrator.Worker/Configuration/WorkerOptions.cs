@@ -1,0 +1,114 @@
+using Orchestrator.Domain.Deals;
+
+namespace Orchestrator.Worker.Configuration;
+
+/// <summary>How the agent runs an app.</summary>
+public enum ExecutorKind
+{
+    /// <summary>A local command from the allow-list, in a scratch directory (development, tests, trusted hosts).</summary>
+    Process = 0,
+
+    /// <summary>A container through the docker CLI: no network, memory and CPU limits, input read-only.</summary>
+    Docker = 1,
+}
+
+/// <summary>
+/// The agent's configuration, section <c>OrchestratorWorker</c> (orchestrator-worker.settings.json, --config FILE, environment
+/// variables <c>OrchestratorWorker__Key</c>, or command-line <c>--OrchestratorWorker:Key=value</c>).
+/// <see cref="WorkerOptionsValidator"/> checks it at start and names every bad key.
+/// </summary>
+public sealed class WorkerOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "OrchestratorWorker";
+
+    /// <summary>The cluster's gRPC endpoint, e.g. <c>https://pool.example:7443</c> (http:// only for loopback or tests).</summary>
+    public string ServerUrl { get; set; } = string.Empty;
+
+    /// <summary>
+    /// The worker's secp256k1 private key as 0x-hex. Prefer <see cref="PrivateKeyFile"/> or the
+    /// environment variable <c>OrchestratorWorker__PrivateKey</c>; the key is never logged and never
+    /// passed to apps.
+    /// </summary>
+    public string? PrivateKey { get; set; }
+
+    /// <summary>A file holding the private key as 0x-hex (one line).</summary>
+    public string? PrivateKeyFile { get; set; }
+
+    /// <summary>What the worker offers.</summary>
+    public CapabilityOptions Capabilities { get; set; } = new();
+
+    /// <summary>Where tasks run and the journal lives, under a subdirectory per worker address (created when missing).</summary>
+    public string ScratchDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "orchestrator-worker");
+
+    /// <summary>How apps run.</summary>
+    public ExecutorKind Executor { get; set; } = ExecutorKind.Process;
+
+    /// <summary>The apps this worker agrees to run, by app address. Anything else is given back unrun.</summary>
+    public List<AppOptions> Apps { get; set; } = [];
+
+    /// <summary>Run a simulated enclave (a software key and labelled simulated evidence); the pool must allow it.</summary>
+    public bool SimulatedEnclave { get; set; }
+
+    /// <summary>Heartbeat period on the session.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>On SIGTERM, how long running work may take to finish before it is given back.</summary>
+    public TimeSpan DrainGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>First reconnection delay.</summary>
+    public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Largest reconnection delay.</summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The largest result archive the worker uploads (bytes).</summary>
+    public long MaxResultBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>A PEM file of CA certificates the server's TLS certificate must chain to (instead of the system store).</summary>
+    public string? ServerCaCertificateFile { get; set; }
+
+    /// <summary>The docker CLI (Docker executor only).</summary>
+    public string DockerPath { get; set; } = "docker";
+}
+
+/// <summary>The capabilities a worker announces at hello.</summary>
+public sealed class CapabilityOptions
+{
+    /// <summary>TEE kind: None, Sgx or Tdx.</summary>
+    public TeeKind Tee { get; set; } = TeeKind.None;
+
+    /// <summary>CPU cores offered.</summary>
+    public int Cores { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Memory offered, MiB.</summary>
+    public int MemoryMb { get; set; } = 2048;
+
+    /// <summary>Whether a GPU is offered.</summary>
+    public bool Gpu { get; set; }
+
+    /// <summary>Replicates run at once.</summary>
+    public int Slots { get; set; } = 2;
+
+    /// <summary>Category ids accepted (empty: every category the pool has).</summary>
+    public List<int> Categories { get; set; } = [];
+}
+
+/// <summary>One allow-listed app: the address deals name, and what this worker runs for it.</summary>
+public sealed class AppOptions
+{
+    /// <summary>The app's address (0x + 40 hex digits), as in the deal.</summary>
+    public string Address { get; set; } = string.Empty;
+
+    /// <summary>Process executor: the command (an absolute path, or a name on PATH).</summary>
+    public string? Command { get; set; }
+
+    /// <summary>Arguments placed before the task's own parameters.</summary>
+    public List<string> Arguments { get; set; } = [];
+
+    /// <summary>Docker executor: the image (pin it by digest, <c>repo@sha256:...</c>).</summary>
+    public string? Image { get; set; }
+
+    /// <summary>Longest run allowed for this app (caps the category's max run time; null: the category's).</summary>
+    public TimeSpan? MaxRunTime { get; set; }
+}

@@ -1,0 +1,161 @@
+using Microsoft.Extensions.Options;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Deals;
+
+namespace Orchestrator.Worker.Configuration;
+
+/// <summary>Checks <see cref="WorkerOptions"/> at start; every message names the key to fix.</summary>
+public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
+{
+    private const string P = WorkerOptions.Section + ":";
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, WorkerOptions options)
+    {
+        var errors = Check(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Every problem of the options (empty when they are usable).</summary>
+    public static IReadOnlyList<string> Check(WorkerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        CheckServer(options, errors);
+        CheckKey(options, errors);
+        CheckCapabilities(options.Capabilities, errors);
+        if (string.IsNullOrWhiteSpace(options.ScratchDirectory))
+        {
+            errors.Add($"{P}ScratchDirectory is required");
+        }
+
+        if (!Enum.IsDefined(options.Executor))
+        {
+            errors.Add($"{P}Executor must be Process or Docker");
+        }
+
+        CheckApps(options, errors);
+        if (options.Capabilities.Tee != TeeKind.None && !options.SimulatedEnclave)
+        {
+            errors.Add($"{P}Capabilities:Tee is {options.Capabilities.Tee} but this build has no hardware enclave runtime: set {P}SimulatedEnclave=true (the pool must allow simulated TEE) or Tee=None");
+        }
+
+        Positive(options.HeartbeatInterval, "HeartbeatInterval", errors);
+        Positive(options.ReconnectInitialDelay, "ReconnectInitialDelay", errors);
+        if (options.ReconnectMaxDelay < options.ReconnectInitialDelay)
+        {
+            errors.Add($"{P}ReconnectMaxDelay must be at least ReconnectInitialDelay");
+        }
+
+        if (options.DrainGracePeriod < TimeSpan.Zero)
+        {
+            errors.Add($"{P}DrainGracePeriod cannot be negative");
+        }
+
+        if (options.MaxResultBytes <= 0)
+        {
+            errors.Add($"{P}MaxResultBytes must be positive");
+        }
+
+        if (options.ServerCaCertificateFile is { } ca && !File.Exists(ca))
+        {
+            errors.Add($"{P}ServerCaCertificateFile: {ca} does not exist");
+        }
+
+        return errors;
+    }
+
+    private static void CheckServer(WorkerOptions options, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(options.ServerUrl))
+        {
+            errors.Add($"{P}ServerUrl is required (e.g. https://pool.example:7443)");
+        }
+        else if (!Uri.TryCreate(options.ServerUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            errors.Add($"{P}ServerUrl must be an absolute http:// or https:// URL, got '{options.ServerUrl}'");
+        }
+    }
+
+    private static void CheckKey(WorkerOptions options, List<string> errors)
+    {
+        // The key's text is never echoed in a message: only what is wrong with it.
+        var hasInline = !string.IsNullOrWhiteSpace(options.PrivateKey);
+        var hasFile = !string.IsNullOrWhiteSpace(options.PrivateKeyFile);
+        if (hasInline == hasFile)
+        {
+            errors.Add($"{P}PrivateKeyFile or {P}PrivateKey (environment OrchestratorWorker__PrivateKey): exactly one is required");
+            return;
+        }
+
+        if (hasFile && !File.Exists(options.PrivateKeyFile))
+        {
+            errors.Add($"{P}PrivateKeyFile: {options.PrivateKeyFile} does not exist");
+            return;
+        }
+
+        if (!WorkerIdentity.TryLoad(options, out _, out var error))
+        {
+            errors.Add(error);
+        }
+    }
+
+    private static void CheckCapabilities(CapabilityOptions c, List<string> errors)
+    {
+        if (!Enum.IsDefined(c.Tee)) errors.Add($"{P}Capabilities:Tee must be None, Sgx or Tdx");
+        if (c.Cores is < 1 or > 4096) errors.Add($"{P}Capabilities:Cores must be 1..4096");
+        if (c.MemoryMb is < 64 or > 16 * 1024 * 1024) errors.Add($"{P}Capabilities:MemoryMb must be 64..16777216");
+        if (c.Slots is < 1 or > 1024) errors.Add($"{P}Capabilities:Slots must be 1..1024");
+        if (c.Categories.Any(id => id < 0)) errors.Add($"{P}Capabilities:Categories must be non-negative category ids");
+    }
+
+    private static void CheckApps(WorkerOptions options, List<string> errors)
+    {
+        if (options.Apps.Count == 0)
+        {
+            errors.Add($"{P}Apps is empty: list at least one app (Address and Command or Image) the worker agrees to run");
+        }
+
+        var seen = new HashSet<Address>();
+        for (var i = 0; i < options.Apps.Count; i++)
+        {
+            var app = options.Apps[i];
+            var key = $"{P}Apps:{i}";
+            if (!Address.TryParse(app.Address, out var address, out var error))
+            {
+                errors.Add($"{key}:Address: {error}");
+            }
+            else if (!seen.Add(address))
+            {
+                errors.Add($"{key}:Address: {address} is listed twice");
+            }
+
+            if (options.Executor == ExecutorKind.Process && string.IsNullOrWhiteSpace(app.Command))
+            {
+                errors.Add($"{key}:Command is required with the Process executor");
+            }
+
+            if (options.Executor == ExecutorKind.Docker && string.IsNullOrWhiteSpace(app.Image))
+            {
+                errors.Add($"{key}:Image is required with the Docker executor");
+            }
+            else if (options.Executor == ExecutorKind.Docker && app.Image!.StartsWith('-'))
+            {
+                errors.Add($"{key}:Image must be an image reference, not an option");
+            }
+
+            if (app.MaxRunTime is { } max && max <= TimeSpan.Zero)
+            {
+                errors.Add($"{key}:MaxRunTime must be positive");
+            }
+        }
+    }
+
+    private static void Positive(TimeSpan value, string name, List<string> errors)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add($"{P}{name} must be positive");
+        }
+    }
+}

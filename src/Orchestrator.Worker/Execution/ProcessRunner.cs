@@ -1,0 +1,136 @@
+using System.Diagnostics;
+
+namespace Orchestrator.Worker.Execution;
+
+/// <summary>How a child process ended.</summary>
+/// <param name="ExitCode">Its exit code (null when it was killed).</param>
+/// <param name="TimedOut">It outlived its time and was killed.</param>
+/// <param name="Duration">How long it ran.</param>
+/// <param name="StartError">Why it could not start (null when it started).</param>
+public sealed record ProcessExit(int? ExitCode, bool TimedOut, TimeSpan Duration, string? StartError);
+
+/// <summary>
+/// Starts a child process with exactly the environment given (nothing of the agent's own, so its key
+/// cannot leak), appends stdout/stderr to log files, and kills the whole process tree on timeout or
+/// cancellation.
+/// </summary>
+public static class ProcessRunner
+{
+    /// <summary>Runs <paramref name="fileName"/> to completion, timeout or cancellation.</summary>
+    /// <param name="fileName">The program.</param>
+    /// <param name="arguments">Its arguments (passed as an argv, never through a shell).</param>
+    /// <param name="environment">Its whole environment.</param>
+    /// <param name="workingDirectory">Its working directory.</param>
+    /// <param name="logDirectory">Where stdout.log and stderr.log are written.</param>
+    /// <param name="timeout">Killed after this long.</param>
+    /// <param name="onKill">Called after a kill (e.g. to stop a container the client started); may be null.</param>
+    /// <param name="cancellationToken">Kills the process and throws when cancelled.</param>
+    public static async Task<ProcessExit> RunAsync(
+        string fileName,
+        IReadOnlyList<string> arguments,
+        IReadOnlyDictionary<string, string> environment,
+        string workingDirectory,
+        string logDirectory,
+        TimeSpan timeout,
+        Func<Task>? onKill,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(environment);
+        var info = new ProcessStartInfo(fileName)
+        {
+            WorkingDirectory = workingDirectory,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment.Clear();
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        Directory.CreateDirectory(logDirectory);
+        await using var stdout = new StreamWriter(Path.Combine(logDirectory, "stdout.log"), append: true);
+        await using var stderr = new StreamWriter(Path.Combine(logDirectory, "stderr.log"), append: true);
+        using var process = new Process { StartInfo = info };
+        var outLog = new CappedLog(stdout);
+        var errLog = new CappedLog(stderr);
+        process.OutputDataReceived += (_, e) => outLog.Write(e.Data);
+        process.ErrorDataReceived += (_, e) => errLog.Write(e.Data);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            if (!process.Start())
+            {
+                return new ProcessExit(null, false, TimeSpan.Zero, $"{fileName} did not start");
+            }
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return new ProcessExit(null, false, TimeSpan.Zero, $"{fileName} cannot be started: {ex.Message}");
+        }
+
+        process.StandardInput.Close(); // apps get no input on stdin
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(process);
+            if (onKill is not null)
+            {
+                await onKill().ConfigureAwait(false);
+            }
+
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            return new ProcessExit(null, true, clock.Elapsed, null);
+        }
+
+        // WaitForExitAsync returns once the output pipes are drained too.
+        return new ProcessExit(process.ExitCode, false, clock.Elapsed, null);
+    }
+
+    /// <summary>A log that stops at <see cref="Limit"/> characters, so a chatty app cannot fill the worker's disk.</summary>
+    private sealed class CappedLog(StreamWriter writer)
+    {
+        public const int Limit = 1024 * 1024;
+        private readonly Lock _gate = new();
+        private long _written;
+
+        public void Write(string? line)
+        {
+            if (line is null) return;
+            lock (_gate)
+            {
+                if (_written > Limit) return;
+                _written += line.Length + 1;
+                writer.WriteLine(_written > Limit ? $"[log truncated at {Limit} characters]" : line);
+            }
+        }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // it exited on its own meanwhile
+        }
+    }
+}

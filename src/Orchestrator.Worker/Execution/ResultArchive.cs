@@ -1,0 +1,235 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Orchestrator.Domain.Crypto;
+
+namespace Orchestrator.Worker.Execution;
+
+/// <summary>
+/// The result archive and its digest, identical on every honest worker.
+/// <para>
+/// The archive is a <b>canonical ustar tar</b> of the output directory: entries sorted by their
+/// relative path (ordinal, '/' separators), directories as their own entries (so empty ones count),
+/// modification time 0, uid/gid 0, no user or group names, mode 0755 for directories and for files
+/// the app made executable, 0644 for other files. Symbolic links, devices and other special files are
+/// refused (a link could point outside the output). Nothing of the worker's machine (clock, umask,
+/// file-system order, user) reaches the bytes.
+/// </para>
+/// <para>
+/// The <b>result digest</b> (DESIGN.md §6) is SHA-256 of the canonical tar of the deterministic
+/// output: the whole output directory, or — as iExec apps declare it — only the path named by
+/// <c>deterministic-output-path</c> in <c>computed.json</c> at the output's root (a file or a
+/// directory inside the output), so an app can write logs or timestamps beside its result.
+/// </para>
+/// </summary>
+public static class ResultArchive
+{
+    /// <summary>The file in which an app may name its deterministic output.</summary>
+    public const string ComputedFile = "computed.json";
+
+    private const UnixFileMode RegularMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+    private const UnixFileMode ExecutableMode = RegularMode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+
+    /// <summary>Writes the canonical archive of <paramref name="outputDirectory"/> and returns the result digest.</summary>
+    /// <exception cref="ResultArchiveException">The output holds something that cannot be archived, or is too large.</exception>
+    public static Hash32 Build(string outputDirectory, string archivePath, long maxBytes)
+    {
+        var root = Path.GetFullPath(outputDirectory);
+        WriteCanonicalTar(root, archivePath, maxBytes);
+        var deterministic = DeterministicPath(root);
+        if (deterministic is null)
+        {
+            using var archive = File.OpenRead(archivePath);
+            return new Hash32(SHA256.HashData(archive));
+        }
+
+        return DigestOf(deterministic, maxBytes);
+    }
+
+    /// <summary>The digest of a file or directory: SHA-256 of its canonical tar (a file alone is an archive of one entry).</summary>
+    public static Hash32 DigestOf(string path, long maxBytes = long.MaxValue)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using (var sink = new HashingStream(hash))
+        {
+            WriteCanonicalTar(Path.GetFullPath(path), sink, maxBytes);
+        }
+
+        return new Hash32(hash.GetHashAndReset());
+    }
+
+    /// <summary>Writes the canonical tar of a directory (its content) or of a single file to a file.</summary>
+    public static void WriteCanonicalTar(string path, string archivePath, long maxBytes)
+    {
+        using var file = new FileStream(archivePath, FileMode.Create, FileAccess.Write, FileShare.None);
+        WriteCanonicalTar(path, file, maxBytes);
+    }
+
+    private static void WriteCanonicalTar(string path, Stream destination, long maxBytes)
+    {
+        var entries = Collect(path);
+        var total = entries.Sum(e => e.Length);
+        if (total > maxBytes)
+        {
+            throw new ResultArchiveException($"the output is {total} bytes, above the limit of {maxBytes}");
+        }
+
+        using var writer = new TarWriter(destination, TarEntryFormat.Ustar, leaveOpen: true);
+        foreach (var entry in entries)
+        {
+            var tar = new UstarTarEntry(entry.IsDirectory ? TarEntryType.Directory : TarEntryType.RegularFile, entry.Name)
+            {
+                ModificationTime = DateTimeOffset.UnixEpoch,
+                Mode = entry.IsDirectory || entry.Executable ? ExecutableMode : RegularMode,
+                Uid = 0,
+                Gid = 0,
+                UserName = string.Empty,
+                GroupName = string.Empty,
+            };
+            if (entry.IsDirectory)
+            {
+                writer.WriteEntry(tar);
+                continue;
+            }
+
+            using var data = File.OpenRead(entry.FullPath);
+            tar.DataStream = data;
+            writer.WriteEntry(tar);
+        }
+    }
+
+    private sealed record Entry(string Name, string FullPath, bool IsDirectory, bool Executable, long Length);
+
+    private static List<Entry> Collect(string path)
+    {
+        var entries = new List<Entry>();
+        var info = new FileInfo(path);
+        if (info.Exists)
+        {
+            entries.Add(FileEntry(info, info.Name));
+            return entries;
+        }
+
+        if (!Directory.Exists(path))
+        {
+            throw new ResultArchiveException($"the output {path} does not exist");
+        }
+
+        Walk(new DirectoryInfo(path), string.Empty, entries);
+        entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return entries;
+    }
+
+    private static void Walk(DirectoryInfo directory, string prefix, List<Entry> entries)
+    {
+        foreach (var item in directory.EnumerateFileSystemInfos())
+        {
+            var name = prefix + item.Name;
+            if (item.LinkTarget is not null)
+            {
+                throw new ResultArchiveException($"the output holds a symbolic link ({name}); results hold regular files and directories only");
+            }
+
+            if (item is DirectoryInfo sub)
+            {
+                entries.Add(new Entry(CheckName(name + "/"), sub.FullName, true, false, 0));
+                Walk(sub, name + "/", entries);
+            }
+            else if (item is FileInfo file && (file.Attributes & FileAttributes.Device) == 0)
+            {
+                entries.Add(FileEntry(file, name));
+            }
+            else
+            {
+                throw new ResultArchiveException($"the output holds a special file ({name}); results hold regular files and directories only");
+            }
+        }
+    }
+
+    private static Entry FileEntry(FileInfo file, string name)
+    {
+        var executable = !OperatingSystem.IsWindows() && (file.UnixFileMode & UnixFileMode.UserExecute) != 0;
+        return new Entry(CheckName(name), file.FullName, false, executable, file.Length);
+    }
+
+    private static string CheckName(string name)
+    {
+        // ustar holds 100 name bytes plus a 155-byte prefix split at a '/'; longer names would need
+        // pax headers, whose extra records vary between writers.
+        if (System.Text.Encoding.UTF8.GetByteCount(name) > 255)
+        {
+            throw new ResultArchiveException($"the output path '{name[..60]}...' is longer than 255 bytes");
+        }
+
+        return name;
+    }
+
+    private static string? DeterministicPath(string root)
+    {
+        var computed = Path.Combine(root, ComputedFile);
+        if (!File.Exists(computed))
+        {
+            return null;
+        }
+
+        string? declared;
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(computed));
+            declared = document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("deterministic-output-path", out var value) && value.ValueKind == JsonValueKind.String
+                ? value.GetString()
+                : null;
+        }
+        catch (JsonException ex)
+        {
+            throw new ResultArchiveException($"{ComputedFile} is not valid JSON: {ex.Message}");
+        }
+
+        if (string.IsNullOrWhiteSpace(declared))
+        {
+            return null;
+        }
+
+        // iExec apps write it as /iexec_out/...; accept that, a path relative to the output, or an absolute host path inside it.
+        var relative = declared.StartsWith("/iexec_out", StringComparison.Ordinal) ? declared["/iexec_out".Length..].TrimStart('/') : declared;
+        var full = Path.GetFullPath(Path.IsPathRooted(relative) ? relative : Path.Combine(root, relative));
+        if (!full.StartsWith(root, StringComparison.Ordinal) || (!File.Exists(full) && !Directory.Exists(full)))
+        {
+            throw new ResultArchiveException($"{ComputedFile} names deterministic-output-path '{declared}', which is not a file or directory inside the output");
+        }
+
+        return full;
+    }
+
+    /// <summary>A write-only stream that feeds a hash.</summary>
+    private sealed class HashingStream(IncrementalHash hash) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => hash.AppendData(buffer, offset, count);
+
+        public override void Write(ReadOnlySpan<byte> buffer) => hash.AppendData(buffer);
+    }
+}
+
+/// <summary>The output cannot become a result archive (special files, too large, bad computed.json).</summary>
+public sealed class ResultArchiveException(string message) : Exception(message);

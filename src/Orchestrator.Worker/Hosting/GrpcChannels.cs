@@ -1,0 +1,48 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Net.Client;
+using Orchestrator.Worker.Configuration;
+
+namespace Orchestrator.Worker.Hosting;
+
+/// <summary>The agent's gRPC channel: HTTP/2 keep-alive pings (a dead server is noticed without waiting for TCP), message size limits, an optional private CA.</summary>
+internal static class GrpcChannels
+{
+    public static GrpcChannel Create(WorkerOptions options)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            KeepAlivePingDelay = TimeSpan.FromSeconds(15),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            EnableMultipleHttp2Connections = true,
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        };
+        if (options.ServerCaCertificateFile is { } caFile)
+        {
+            var authorities = new X509Certificate2Collection();
+            authorities.ImportFromPemFile(caFile);
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                {
+                    if (certificate is null) return false;
+                    if (errors == SslPolicyErrors.None) return true;
+                    if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false; // name mismatch is never forgiven
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return chain.Build(new X509Certificate2(certificate));
+                },
+            };
+        }
+
+        return GrpcChannel.ForAddress(options.ServerUrl, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            MaxReceiveMessageSize = 16 * 1024 * 1024,
+            MaxSendMessageSize = 4 * 1024 * 1024,
+        });
+    }
+}

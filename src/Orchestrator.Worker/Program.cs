@@ -1,0 +1,3 @@
+using Orchestrator.Worker.Hosting;
+
+return await WorkerProgram.RunAsync(args);

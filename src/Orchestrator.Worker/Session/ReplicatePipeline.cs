@@ -1,0 +1,303 @@
+using Microsoft.Extensions.Logging;
+using Orchestrator.Api.Worker.V1;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Worker.Configuration;
+using Orchestrator.Worker.Enclave;
+using Orchestrator.Worker.Execution;
+
+namespace Orchestrator.Worker.Session;
+
+/// <summary>
+/// One replicate from assignment to the end: run the app (unless the journal shows it computed),
+/// contribute (replicated path: hash, seal, worker signature; TEE fast path: digest and enclave
+/// signature), reveal when consensus asks, upload the result archive. Calls survive a dropped
+/// session: they are sent again on the next one (a repeated contribution or reveal is refused as
+/// "already", which counts as done).
+/// </summary>
+internal sealed class ReplicatePipeline(
+    WorkerOptions options,
+    WorkerIdentity identity,
+    AppCatalog apps,
+    IExecutor executor,
+    TaskJournal journal,
+    SessionGate sessions,
+    InputFetcher inputs,
+    ResultUploader uploader,
+    TimeProvider time,
+    ILogger logger)
+{
+    /// <summary>Runs and contributes; returns false when the replicate was given back (not run).</summary>
+    public async Task<bool> RunAsync(Assignment assignment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        if (!ProtoConvert.TryHash(assignment.TaskId, out var taskId) || !ProtoConvert.TryHash(assignment.DealId, out var dealId)
+            || !Address.TryParse(assignment.AppAddress, out var appAddress, out _))
+        {
+            WorkerLog.Ignored(logger, $"an assignment with a malformed task id, deal id or app address ({assignment.TaskId})");
+            return false;
+        }
+
+        var id = taskId.ToString();
+        WorkerLog.Assigned(logger, id, appAddress.ToString(), assignment.Trust, assignment.Resumed ? ", resumed" : string.Empty);
+        var digest = journal.Find(taskId)?.Digest;
+        if (digest is { } known)
+        {
+            WorkerLog.FromJournal(logger, id, known.ToString());
+            WorkerTelemetry.Resumed.Add(1);
+        }
+        else
+        {
+            var computed = await ComputeAsync(assignment, taskId, dealId, appAddress, cancellationToken).ConfigureAwait(false);
+            if (computed is null)
+            {
+                return false;
+            }
+
+            digest = computed;
+        }
+
+        await ContributeAsync(assignment, taskId, digest.Value, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Sends the reveal of a journaled digest (after a RevealRequest or reveal_now), then uploads.</summary>
+    public async Task RevealAsync(Hash32 taskId, CancellationToken cancellationToken)
+    {
+        var entry = journal.Find(taskId);
+        if (entry is null)
+        {
+            WorkerLog.NothingToReveal(logger, taskId.ToString());
+            return;
+        }
+
+        var result = await CallAsync(new WorkerMessage { Reveal = new Reveal { TaskId = taskId.ToString(), ResultDigest = entry.ResultDigest } }, cancellationToken).ConfigureAwait(false);
+        if (result.Accepted || result.Refusal == Refusal.AlreadyRevealed)
+        {
+            WorkerLog.Accepted(logger, taskId.ToString(), "reveal", result.TaskStatus.ToString());
+            journal.Advance(taskId, JournalStage.Revealed);
+            await UploadAsync(taskId, entry, cancellationToken).ConfigureAwait(false);
+            Forget(taskId);
+            return;
+        }
+
+        WorkerLog.CallRefused(logger, taskId.ToString(), "reveal", result.Refusal.ToString(), result.Message);
+        Forget(taskId);
+    }
+
+    /// <summary>Gives a replicate back (cannot run it, or draining).</summary>
+    public async Task GiveBackAsync(Hash32 taskId, string reason, CancellationToken cancellationToken)
+    {
+        WorkerLog.GivingBack(logger, taskId.ToString(), reason);
+        var message = new WorkerMessage { GiveBack = new GiveBack { TaskId = taskId.ToString(), Reason = reason.Length > 256 ? reason[..256] : reason } };
+        var result = await CallAsync(message, cancellationToken).ConfigureAwait(false);
+        if (!result.Accepted)
+        {
+            WorkerLog.CallRefused(logger, taskId.ToString(), "give-back", result.Refusal.ToString(), result.Message);
+        }
+
+        Forget(taskId);
+    }
+
+    /// <summary>Drops everything local about a task (journal record and workspace).</summary>
+    public void Forget(Hash32 taskId)
+    {
+        journal.Remove(taskId);
+        try
+        {
+            TaskWorkspace.At(options.ScratchDirectory, taskId).Delete();
+        }
+        catch (IOException)
+        {
+            // a process still writing there (being killed); the next run of the task recreates it empty
+        }
+    }
+
+    private async Task<Hash32?> ComputeAsync(Assignment assignment, Hash32 taskId, Hash32 dealId, Address appAddress, CancellationToken cancellationToken)
+    {
+        if (!apps.TryResolve(appAddress, out var app))
+        {
+            await GiveBackAsync(taskId, $"app {appAddress} is not on this worker's allow-list", cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        var maxRunTime = MaxRunTime(assignment, app, time.GetUtcNow());
+        if (maxRunTime <= TimeSpan.Zero)
+        {
+            await GiveBackAsync(taskId, "the contribution deadline is too close to run the app", cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        var workspace = TaskWorkspace.Create(options.ScratchDirectory, taskId);
+        IReadOnlyList<InputFile> files;
+        try
+        {
+            files = await inputs.FetchAsync(assignment.InputFiles, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InputFetchException ex)
+        {
+            await GiveBackAsync(taskId, ex.Message, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        var request = new ExecutionRequest
+        {
+            TaskId = taskId,
+            DealId = dealId,
+            Index = (long)assignment.Index,
+            App = app,
+            Dataset = Address.TryParse(assignment.DatasetAddress, out var dataset, out _) ? dataset : Address.Zero,
+            Params = assignment.Params,
+            Inputs = files,
+            MaxRunTime = maxRunTime,
+        };
+        SendProgress(taskId, 0, "started");
+        var result = await executor.RunAsync(request, workspace, cancellationToken).ConfigureAwait(false);
+        WorkerTelemetry.Executions.Add(1, new KeyValuePair<string, object?>("outcome", result.Outcome switch
+        {
+            ExecutionOutcome.Completed => "completed",
+            ExecutionOutcome.TimedOut => "timed_out",
+            _ => "failed",
+        }));
+        WorkerTelemetry.ExecutionSeconds.Record(result.Duration.TotalSeconds);
+        if (result.Outcome != ExecutionOutcome.Completed || result.ResultDigest is not { } digest)
+        {
+            await GiveBackAsync(taskId, result.Message, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        WorkerLog.Computed(logger, taskId.ToString(), result.Duration, digest.ToString());
+        SendProgress(taskId, 100, "computed");
+        journal.Record(new JournalEntry(taskId.ToString(), JournalStage.Computed, digest.ToString(), result.ArchivePath,
+            FinalDeadline: assignment.FinalDeadline?.ToDateTimeOffset()));
+        return digest;
+    }
+
+    /// <summary>The category's max run time (its timeref), capped by the app's own limit and by the time left to contribute.</summary>
+    internal static TimeSpan MaxRunTime(Assignment assignment, AllowedApp app, DateTimeOffset now)
+    {
+        var limit = ProtoConvert.TimerefOf(assignment);
+        if (limit <= TimeSpan.Zero) limit = app.MaxRunTime ?? TimeSpan.FromMinutes(5);
+        if (app.MaxRunTime is { } own && own < limit) limit = own;
+        if (assignment.ContributionDeadline is { } deadline)
+        {
+            var left = deadline.ToDateTimeOffset() - now;
+            if (left < limit) limit = left;
+        }
+
+        return limit;
+    }
+
+    private async Task ContributeAsync(Assignment assignment, Hash32 taskId, Hash32 digest, CancellationToken cancellationToken)
+    {
+        var id = taskId.ToString();
+        var resultHash = ProtocolIds.ResultHash(taskId, digest);
+        var resultSeal = ProtocolIds.ResultSeal(identity.Address, taskId, digest);
+        if (assignment.TeeFastPath)
+        {
+            if (assignment.EnclaveChallengeKey.Length != 32)
+            {
+                await GiveBackAsync(taskId, "a TEE task arrived without its enclave challenge key (this session's TEE is not trusted for it)", cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            var enclaveSignature = SimulatedEnclave.SignResult(resultHash, resultSeal, assignment.EnclaveChallengeKey.Span);
+            var tee = await CallAsync(new WorkerMessage
+            {
+                TeeContribution = new TeeContribution { TaskId = id, ResultDigest = digest.ToString(), EnclaveSignature = ProtoConvert.Bytes(enclaveSignature) },
+            }, cancellationToken).ConfigureAwait(false);
+            if (tee.Accepted || (tee.Refusal == Refusal.TaskFinal && tee.TaskStatus == Api.Worker.V1.TaskStatus.Completed))
+            {
+                WorkerLog.Accepted(logger, id, "TEE contribution", tee.TaskStatus.ToString());
+                if (journal.Find(taskId) is { } entry)
+                {
+                    await UploadAsync(taskId, entry, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                WorkerLog.CallRefused(logger, id, "TEE contribution", tee.Refusal.ToString(), tee.Message);
+            }
+
+            Forget(taskId);
+            return;
+        }
+
+        var signature = identity.SignPersonal(ProtocolIds.ContributionMessage(taskId, resultHash, resultSeal).ToArray());
+        var result = await CallAsync(new WorkerMessage
+        {
+            Contribution = new Contribution
+            {
+                TaskId = id,
+                ResultHash = resultHash.ToString(),
+                ResultSeal = resultSeal.ToString(),
+                WorkerSignature = ProtoConvert.Bytes(signature),
+            },
+        }, cancellationToken).ConfigureAwait(false);
+        if (result.Accepted || result.Refusal == Refusal.AlreadyContributed)
+        {
+            WorkerLog.Accepted(logger, id, "contribution", result.TaskStatus.ToString());
+            journal.Advance(taskId, JournalStage.Contributed);
+            if (result.RevealNow)
+            {
+                await RevealAsync(taskId, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        WorkerLog.CallRefused(logger, id, "contribution", result.Refusal.ToString(), result.Message);
+        Forget(taskId);
+    }
+
+    private async Task UploadAsync(Hash32 taskId, JournalEntry entry, CancellationToken cancellationToken)
+    {
+        if (entry.Uploaded || entry.ArchivePath is null || !File.Exists(entry.ArchivePath))
+        {
+            return;
+        }
+
+        var maxBytes = sessions.Current?.Welcome.MaxResultBytes ?? 0;
+        var outcome = await uploader.UploadAsync(taskId, entry.ArchivePath, maxBytes, cancellationToken).ConfigureAwait(false);
+        if (outcome.Error is null)
+        {
+            WorkerLog.Uploaded(logger, taskId.ToString(), outcome.Size, outcome.Location);
+            journal.Advance(taskId, JournalStage.Revealed, uploaded: true);
+        }
+        else
+        {
+            WorkerLog.UploadFailed(logger, taskId.ToString(), outcome.Error);
+        }
+    }
+
+    private void SendProgress(Hash32 taskId, uint percent, string message)
+    {
+        try
+        {
+            sessions.Current?.Send(new WorkerMessage { Progress = new Progress { TaskId = taskId.ToString(), Percent = percent, Message = message } });
+        }
+        catch (SessionLostException)
+        {
+            // informational only
+        }
+    }
+
+    /// <summary>Sends a call on the live session, again on the next one if the session drops before the answer.</summary>
+    private async Task<CallResult> CallAsync(WorkerMessage message, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var session = await sessions.CurrentAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var result = await session.CallAsync(message.Clone(), cancellationToken).ConfigureAwait(false);
+                WorkerTelemetry.Calls.Add(1, new KeyValuePair<string, object?>("call", message.BodyCase.ToString()), new KeyValuePair<string, object?>("accepted", result.Accepted));
+                return result;
+            }
+            catch (SessionLostException)
+            {
+                sessions.Lost(session);
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Security.Cryptography;
+using Grpc.Core;
+using Orchestrator.Api.Contracts.Signing;
+using Orchestrator.Api.Worker.V1;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Worker.Configuration;
+
+namespace Orchestrator.Worker.Session;
+
+/// <summary>What an upload achieved.</summary>
+/// <param name="Size">Bytes stored.</param>
+/// <param name="Location">Where the server stored it.</param>
+/// <param name="Error">Why it failed (null on success).</param>
+internal sealed record UploadOutcome(long Size, string Location, string? Error);
+
+/// <summary>
+/// Uploads a result archive with WorkerSession.UploadResult: a signed header (EIP-191 over
+/// "orchestrator.worker.v1/upload:" ‖ taskId ‖ sha256), then 1 MiB chunks. Transient failures are
+/// retried a few times; a refusal is reported, never thrown (the task's outcome does not depend on it).
+/// </summary>
+internal sealed class ResultUploader(WorkerSession.WorkerSessionClient client, WorkerIdentity identity)
+{
+    private const int ChunkSize = 1024 * 1024;
+    private const int Attempts = 4;
+
+    public async Task<UploadOutcome> UploadAsync(Hash32 taskId, string archivePath, long maxBytes, CancellationToken cancellationToken)
+    {
+        var size = new FileInfo(archivePath).Length;
+        if (maxBytes > 0 && size > maxBytes)
+        {
+            return new UploadOutcome(0, string.Empty, $"the archive is {size} bytes, above the server's limit of {maxBytes}");
+        }
+
+        byte[] sha256;
+        await using (var file = File.OpenRead(archivePath))
+        {
+            sha256 = await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+
+        var header = new UploadHeader
+        {
+            TaskId = taskId.ToString(),
+            WorkerAddress = identity.Address.ToString(),
+            Size = size,
+            Sha256 = Hex.Encode(sha256),
+            Signature = ProtoConvert.Bytes(identity.SignPersonal(SignedMessages.Upload(taskId.ToArray(), sha256))),
+            ContentType = "application/x-tar",
+        };
+        var delay = TimeSpan.FromMilliseconds(250);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var call = client.UploadResult(cancellationToken: cancellationToken);
+                await call.RequestStream.WriteAsync(new ResultChunk { Header = header }, cancellationToken).ConfigureAwait(false);
+                await using (var file = File.OpenRead(archivePath))
+                {
+                    var buffer = new byte[ChunkSize];
+                    int read;
+                    while ((read = await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                    {
+                        await call.RequestStream.WriteAsync(new ResultChunk { Data = ProtoConvert.Bytes(buffer.AsSpan(0, read)) }, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+                var reply = await call.ResponseAsync.ConfigureAwait(false);
+                return new UploadOutcome(reply.Size, reply.Location, null);
+            }
+            catch (RpcException ex) when (attempt < Attempts && ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.DeadlineExceeded or StatusCode.Unknown)
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay *= 2;
+            }
+            catch (RpcException ex)
+            {
+                return new UploadOutcome(0, string.Empty, $"{ex.StatusCode}: {ex.Status.Detail}");
+            }
+        }
+    }
+}

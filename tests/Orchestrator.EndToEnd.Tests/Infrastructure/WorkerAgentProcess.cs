@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Orchestrator.Domain.Crypto;
+
+namespace Orchestrator.EndToEnd.Tests.Infrastructure;
+
+/// <summary>How a test worker maps the deal's app to a local script (its allow-list).</summary>
+/// <param name="Address">The app address.</param>
+/// <param name="Script">The script the worker runs for it.</param>
+/// <param name="Arguments">Arguments before the task's own.</param>
+public sealed record TestApp(Address Address, string Script, params string[] Arguments);
+
+/// <summary>A real `orchestrator-worker` process with its own key, scratch directory and allow-list.</summary>
+public sealed class WorkerAgentProcess : IDisposable
+{
+    private WorkerAgentProcess(string name, Address address, string scratch, ChildProcess process)
+    {
+        Name = name;
+        Address = address;
+        Scratch = scratch;
+        Process = process;
+    }
+
+    /// <summary>The name in messages.</summary>
+    public string Name { get; }
+
+    /// <summary>The worker's address.</summary>
+    public Address Address { get; }
+
+    /// <summary>Its scratch directory (workspaces, journal).</summary>
+    public string Scratch { get; }
+
+    /// <summary>The process.</summary>
+    public ChildProcess Process { get; }
+
+    /// <summary>Writes a key and a configuration, starts the agent against <paramref name="server"/>.</summary>
+    public static WorkerAgentProcess Start(PoolServer server, string name, TestApp app, int slots = 2, TimeSpan? drainGrace = null, string tee = "None")
+    {
+        var key = Secp256k1.NewPrivateKey();
+        var dir = Path.Combine(server.Directory, name);
+        Directory.CreateDirectory(dir);
+        var keyFile = Path.Combine(dir, "worker.key");
+        File.WriteAllText(keyFile, Hex.Encode(key));
+        var config = Path.Combine(dir, "worker.json");
+        File.WriteAllText(config, JsonSerializer.Serialize(new
+        {
+            OrchestratorWorker = new
+            {
+                ServerUrl = server.Url,
+                PrivateKeyFile = keyFile,
+                ScratchDirectory = Path.Combine(dir, "scratch"),
+                Capabilities = new { Tee = tee, Cores = 1, MemoryMb = 1024, Slots = slots },
+                SimulatedEnclave = tee != "None",
+                Apps = new[] { new { Address = app.Address.ToString(), Command = app.Script, Arguments = app.Arguments } },
+                HeartbeatInterval = "00:00:01",
+                DrainGracePeriod = (drainGrace ?? TimeSpan.FromSeconds(10)).ToString(),
+                ReconnectInitialDelay = "00:00:00.200",
+                ReconnectMaxDelay = "00:00:02",
+            },
+        }));
+        var process = ChildProcess.Start(name, Build.Worker, ["--config", config]);
+        var address = Secp256k1.AddressOf(key);
+        return new WorkerAgentProcess(name, address, Path.Combine(dir, "scratch", address.ToLowerHex()), process);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Process.Dispose();
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} ({Address})";
+}

@@ -1,0 +1,254 @@
+using System.Security.Cryptography;
+using Grpc.Core;
+using Orchestrator.Api.Admin.V1;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Ids;
+using Orchestrator.EndToEnd.Tests.Infrastructure;
+
+namespace Orchestrator.EndToEnd.Tests;
+
+/// <summary>
+/// The pool with real processes over loopback: `orchestrator serve` with Kestrel on a free port, and
+/// `orchestrator-worker` processes running Apps/*.sh through the process executor. The test is the
+/// pool owner: it authorizes workers, submits deals and reads the outcome through the admin gRPC API.
+/// </summary>
+public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServer>
+{
+    private const string Arguments = "alpha 'beta gamma'";
+    private const string ArgumentsSeen = "alpha beta gamma";
+    private static readonly TimeSpan DealDeadline = TimeSpan.FromSeconds(120);
+    private readonly string _apps = ExpectedResults.InstallApps(server.Directory);
+
+    [Fact]
+    public async Task Thirty_tasks_at_trust_3_complete_with_the_consensus_result_although_a_worker_is_killed_mid_task()
+    {
+        var app = NewApp();
+        var flag = Path.Combine(server.Directory, "stall-" + Guid.NewGuid().ToString("n")[..8]);
+        using var a = WorkerAgentProcess.Start(server, "honest-a", new TestApp(app, Script("honest.sh")));
+        using var b = WorkerAgentProcess.Start(server, "honest-b", new TestApp(app, Script("honest.sh")));
+        using var victim = WorkerAgentProcess.Start(server, "victim", new TestApp(app, Script("honest.sh"), "--stall-if", flag));
+        await server.AuthorizeAsync(a, b, victim);
+        var dealId = await SubmitAsync(app, tasks: 30, trust: 3);
+
+        // Let the victim do honest work first, then make its app hang and kill the worker (SIGKILL)
+        // while it is running a task.
+        await Poll.UntilAsync(async () => (await server.WorkerAsync(victim))?.Contributions >= 2, DealDeadline, "the victim's first contributions", () => victim.Process.Output);
+        await File.WriteAllTextAsync(flag, "stall");
+        var stalled = await Poll.ForAsync(
+            () => Task.FromResult(Directory.GetFiles(server.Directory, Path.GetFileName(flag) + ".stalled-*")),
+            files => files.Length > 0, TimeSpan.FromSeconds(60), "the victim to be mid-task", () => victim.Process.Output);
+        var stalledIndex = long.Parse(stalled[0][(stalled[0].LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        victim.Process.Kill();
+
+        var (deal, tasks) = await WaitForDealAsync(dealId, a, b, victim);
+        Assert.Equal(30, deal.Completed);
+        Assert.Equal(0, deal.Failed);
+        AssertHonestResults(tasks, deal.BotFirst);
+
+        // The task the victim was running went to someone else.
+        var redone = tasks.Single(t => t.Index == (ulong)stalledIndex);
+        var victims = redone.Replicates.Where(r => r.Worker.Equals(victim.Address.ToString(), StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.NotEmpty(victims);
+        Assert.All(victims, r => Assert.Equal(ReplicateStatus.WorkerLost, r.Status));
+        Assert.True(redone.Replicates.Count(r => r.Status == ReplicateStatus.Revealed) >= 2, redone.ToString());
+        Assert.Equal(WorkerState.Lost, (await server.WorkerAsync(victim))!.State);
+
+        // The winners uploaded their archives: the stored bytes are the canonical archive whose SHA-256 is the digest.
+        var withResult = tasks.Where(t => t.HasResult).ToList();
+        Assert.NotEmpty(withResult);
+        var sample = withResult[0];
+        using var download = server.Admin.DownloadResult(new DownloadResultRequest { TaskId = sample.TaskId }, server.Owner);
+        using var bytes = new MemoryStream();
+        await foreach (var chunk in download.ResponseStream.ReadAllAsync())
+        {
+            chunk.Data.WriteTo(bytes);
+        }
+
+        Assert.Equal(sample.ResultDigest, Hex.Encode(SHA256.HashData(bytes.ToArray())));
+
+        // SIGTERM drains: nothing is running any more, so both exit 0 at once.
+        a.Process.Terminate();
+        b.Process.Terminate();
+        await AssertExitAsync(a, 0);
+        await AssertExitAsync(b, 0);
+    }
+
+    [Fact]
+    public async Task A_worker_whose_app_computes_something_else_loses_every_vote()
+    {
+        var app = NewApp();
+        using var h1 = WorkerAgentProcess.Start(server, "h1", new TestApp(app, Script("honest.sh")));
+        using var h2 = WorkerAgentProcess.Start(server, "h2", new TestApp(app, Script("honest.sh")));
+        using var h3 = WorkerAgentProcess.Start(server, "h3", new TestApp(app, Script("honest.sh")));
+        using var forger = WorkerAgentProcess.Start(server, "forger", new TestApp(app, Script("wrong.sh")));
+        await server.AuthorizeAsync(h1, h2, h3, forger);
+        var dealId = await SubmitAsync(app, tasks: 12, trust: 3);
+
+        var (deal, tasks) = await WaitForDealAsync(dealId, h1, h2, h3, forger);
+        Assert.Equal(12, deal.Completed);
+        AssertHonestResults(tasks, deal.BotFirst);
+
+        // Outcomes reach the workers one-way after settlement: wait until every contribution is judged.
+        var forged = await Poll.ForAsync(async () => (await server.WorkerAsync(forger))!, w => w.Contributions > 0 && w.Losses + w.Wins >= w.Contributions,
+            TimeSpan.FromSeconds(30), "the forger's contributions to be judged");
+        Assert.Equal(0, forged.Wins);
+        Assert.Equal(forged.Contributions, forged.Losses);
+        var rejected = tasks.SelectMany(t => t.Replicates).Where(r => r.Worker.Equals(forger.Address.ToString(), StringComparison.OrdinalIgnoreCase) && r.ResultHash.Length > 0).ToList();
+        Assert.NotEmpty(rejected);
+        Assert.All(rejected, r => Assert.Equal(ReplicateStatus.Rejected, r.Status));
+        foreach (var honest in new[] { h1, h2, h3 })
+        {
+            var info = (await server.WorkerAsync(honest))!;
+            Assert.Equal(0, info.Losses);
+            Assert.True(info.Score > forged.Score, $"{honest} score {info.Score} vs forger {forged.Score}");
+        }
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_with_sigterm_gives_back_what_it_cannot_finish_and_exits_0()
+    {
+        var app = NewApp();
+        var flag = Path.Combine(server.Directory, "drain-" + Guid.NewGuid().ToString("n")[..8]);
+        await File.WriteAllTextAsync(flag, "stall from the start");
+        using var drainer = WorkerAgentProcess.Start(server, "drainer", new TestApp(app, Script("honest.sh"), "--stall-if", flag), drainGrace: TimeSpan.FromSeconds(1));
+        await server.AuthorizeAsync(drainer);
+        var dealId = await SubmitAsync(app, tasks: 4, trust: 1);
+        await Poll.UntilAsync(() => Task.FromResult(Directory.GetFiles(server.Directory, Path.GetFileName(flag) + ".stalled-*").Length == 2),
+            TimeSpan.FromSeconds(60), "the drainer to be running two tasks", () => drainer.Process.Output);
+
+        drainer.Process.Terminate();
+        await AssertExitAsync(drainer, 0);
+        Assert.Contains("drained: 0 replicates finished, 2 given back", drainer.Process.Output, StringComparison.Ordinal);
+        Assert.Empty((await server.WorkerAsync(drainer))!.Assignments);
+
+        // What it gave back goes to the next worker.
+        using var rescuer = WorkerAgentProcess.Start(server, "rescuer", new TestApp(app, Script("honest.sh")));
+        await server.AuthorizeAsync(rescuer);
+        var (deal, tasks) = await WaitForDealAsync(dealId, drainer, rescuer);
+        Assert.Equal(4, deal.Completed);
+        AssertHonestResults(tasks, deal.BotFirst);
+        Assert.All(tasks.SelectMany(t => t.Replicates).Where(r => r.Worker.Equals(drainer.Address.ToString(), StringComparison.OrdinalIgnoreCase)),
+            r => Assert.NotEqual(ReplicateStatus.Revealed, r.Status));
+        rescuer.Process.Terminate();
+        await AssertExitAsync(rescuer, 0);
+    }
+
+    [Fact]
+    public async Task A_simulated_sgx_worker_completes_tee_tasks_on_the_fast_path_where_the_pool_allows_simulation()
+    {
+        var policy = await server.Admin.GetPolicyAsync(new GetPolicyRequest(), server.Owner);
+        var allowing = policy.Clone();
+        allowing.AllowSimulatedTee = true;
+        await server.Admin.SetPolicyAsync(new SetPolicyRequest { Policy = allowing }, server.Owner);
+        try
+        {
+            var app = NewApp();
+            using var enclave = WorkerAgentProcess.Start(server, "sgx", new TestApp(app, Script("honest.sh")), tee: "Sgx");
+            await server.AuthorizeAsync(enclave);
+            var dealId = await SubmitAsync(app, tasks: 5, trust: 1, teeTag: 0x3);
+
+            var (deal, tasks) = await WaitForDealAsync(dealId, enclave);
+            Assert.Equal(5, deal.Completed);
+            AssertHonestResults(tasks, deal.BotFirst);
+            Assert.All(tasks, t => Assert.Equal(ReplicateStatus.Revealed, Assert.Single(t.Replicates).Status)); // one enclave-signed contribution each
+            var info = (await server.WorkerAsync(enclave))!;
+            Assert.Equal(Orchestrator.Api.Admin.V1.TeeKind.Sgx, info.Tee);
+        }
+        finally
+        {
+            await server.Admin.SetPolicyAsync(new SetPolicyRequest { Policy = policy }, server.Owner);
+        }
+    }
+
+    [Fact]
+    public async Task A_worker_the_pool_has_not_authorized_is_refused_and_exits_with_a_clear_message()
+    {
+        using var stranger = WorkerAgentProcess.Start(server, "stranger", new TestApp(NewApp(), Script("honest.sh")));
+
+        Assert.True(await stranger.Process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the refused worker keeps running:\n" + stranger.Process.Output);
+        Assert.Equal(3, stranger.Process.ExitCode);
+        Assert.Contains("refused worker " + stranger.Address, stranger.Process.Output, StringComparison.Ordinal);
+        Assert.Contains("PermissionDenied", stranger.Process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_worker_with_a_bad_configuration_exits_2_naming_the_key()
+    {
+        using var process = ChildProcess.Start("misconfigured", Build.Worker, ["--server", "tcp://nowhere", "--slots", "0"]);
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("OrchestratorWorker:ServerUrl must be an absolute http", process.Output, StringComparison.Ordinal);
+        Assert.Contains("OrchestratorWorker:Capabilities:Slots", process.Output, StringComparison.Ordinal);
+
+        // The same agent as `orchestrator worker`.
+        using var viaCli = ChildProcess.Start("misconfigured-cli", Build.Server, ["worker", "--server", "tcp://nowhere"]);
+        Assert.True(await viaCli.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(2, viaCli.ExitCode);
+        Assert.Contains("OrchestratorWorker:ServerUrl must be an absolute http", viaCli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_silo_with_a_bad_pool_category_refuses_to_start_naming_the_key()
+    {
+        var config = Path.Combine(server.Directory, "bad-categories.json");
+        await File.WriteAllTextAsync(config, """
+            { "Orchestrator": { "SiloPort": 1, "GatewayPort": 2, "Categories": [ { "Id": 2, "Name": "M2", "Timeref": "00:00:10" }, { "Id": 200, "Name": "", "Timeref": "00:00:00" } ] } }
+            """);
+        using var silo = ChildProcess.Start("bad-silo", Build.Server, ["serve", "--config", config]);
+        Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the silo started anyway:\n" + silo.Output);
+        Assert.NotEqual(0, silo.ExitCode);
+        Assert.Contains("Orchestrator:Categories:0:Id must be 5..1000000", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Categories:1:Name is required", silo.Output, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Categories:1:Timeref must be positive", silo.Output, StringComparison.Ordinal);
+    }
+
+    private static Address NewApp() => new(RandomNumberGenerator.GetBytes(20));
+
+    private string Script(string name) => Path.Combine(_apps, name);
+
+    private async Task<string> SubmitAsync(Address app, int tasks, int trust, uint teeTag = 0)
+    {
+        var reply = await server.Admin.SubmitDealAsync(new SubmitDealRequest
+        {
+            Deal = new Deal
+            {
+                Requester = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+                App = app.ToString(),
+                Category = PoolServer.TestCategory,
+                Trust = trust,
+                TeeTag = teeTag,
+                BotSize = tasks,
+                Cores = 1,
+                MemoryMb = 256,
+                Params = Arguments,
+            },
+        }, server.Owner);
+        Assert.True(reply.Created);
+        return reply.DealId;
+    }
+
+    private async Task<(DealSummary Deal, IReadOnlyList<TaskInfo> Tasks)> WaitForDealAsync(string dealId, params WorkerAgentProcess[] workers)
+    {
+        await Poll.UntilAsync(async () => (await server.DealAsync(dealId)).Deal.Open == 0, DealDeadline, $"deal {dealId} to finish",
+            () => $"deal: {server.DealAsync(dealId).Result.Deal}\n" + string.Join("\n", workers.Select(w => $"--- {w}\n{w.Process.Output}")) + "\n--- server\n" + server.Process.Output);
+        return await server.DealAsync(dealId);
+    }
+
+    private static void AssertHonestResults(IReadOnlyList<TaskInfo> tasks, ulong botFirst)
+    {
+        Assert.All(tasks, t =>
+        {
+            Assert.Equal(Orchestrator.Api.Admin.V1.TaskStatus.Completed, t.Status);
+            var expected = ExpectedResults.HonestDigest((long)t.Index, ArgumentsSeen);
+            Assert.Equal(expected.ToString(), t.ResultDigest);
+            Assert.Equal(ProtocolIds.ResultHash(Hash32.Parse(t.TaskId), expected).ToString(), t.ConsensusHash);
+        });
+        Assert.Equal(Enumerable.Range(0, tasks.Count).Select(i => botFirst + (ulong)i), tasks.Select(t => t.Index).Order());
+    }
+
+    private static async Task AssertExitAsync(WorkerAgentProcess worker, int code)
+    {
+        Assert.True(await worker.Process.WaitForExitAsync(TimeSpan.FromSeconds(60)), $"{worker} did not exit:\n{worker.Process.Output}");
+        Assert.True(worker.Process.ExitCode == code, $"{worker} exited {worker.Process.ExitCode}:\n{worker.Process.Output}");
+    }
+}

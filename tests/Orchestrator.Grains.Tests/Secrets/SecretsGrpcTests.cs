@@ -1,0 +1,215 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Deals;
+using Orchestrator.Host.Hosting;
+using Orchestrator.Host.Simulation;
+using Proto = Orchestrator.Api.Secrets.V1;
+
+namespace Orchestrator.Grains.Tests.Secrets;
+
+/// <summary>A real silo with the API on Kestrel (loopback, free ports): orchestrator.secrets.v1 over real gRPC.</summary>
+public sealed class SecretsApiHost : IAsyncLifetime
+{
+    public const string Token = "sms-test-owner-token-0123456789";
+
+    private WebApplication? _app;
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    /// <summary>The HTTP/1.1 endpoint serving the JSON routes.</summary>
+    public Uri Http { get; private set; } = null!;
+
+    public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
+
+    public Proto.SecretsAdmin.SecretsAdminClient Admin(string? authorization = "Bearer " + Token) => new(Channel.Intercept(metadata =>
+    {
+        if (authorization is not null)
+        {
+            metadata.Add("authorization", authorization);
+        }
+
+        return metadata;
+    }));
+
+    public Proto.EnclaveSecrets.EnclaveSecretsClient Enclave => new(Channel);
+
+    public async Task InitializeAsync()
+    {
+        var grpcPort = FreePort();
+        var httpPort = FreePort();
+        Http = new Uri($"http://127.0.0.1:{httpPort}");
+        var builder = EmbeddedCluster.CreateWebBuilder([], configure: b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Orchestrator:ClusterId"] = "sms-tests",
+            ["Orchestrator:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orchestrator:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orchestrator:Api:Enabled"] = "true",
+            ["Orchestrator:Api:Url"] = $"http://127.0.0.1:{grpcPort}",
+            ["Orchestrator:Api:HttpUrl"] = $"http://127.0.0.1:{httpPort}",
+            ["Orchestrator:Api:AdminToken"] = Token,
+            ["Orchestrator:Secrets:MasterKeys:grpc-test"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        }));
+        _app = SiloWebHost.Build(builder);
+        await _app.StartAsync();
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Channel?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+public sealed class SecretsGrpcTests(SecretsApiHost host) : IClassFixture<SecretsApiHost>
+{
+    private static Proto.Owner Owner(Proto.OwnerKind kind, Address address) => new() { Kind = kind, Address = address.ToLowerHex() };
+
+    [Fact]
+    public async Task Admin_calls_need_the_owner_token()
+    {
+        var none = await Assert.ThrowsAsync<RpcException>(() => host.Admin(null).ListAppPoliciesAsync(new Proto.ListAppPoliciesRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, none.StatusCode);
+        var wrong = await Assert.ThrowsAsync<RpcException>(() => host.Admin("Bearer nope").ListAppPoliciesAsync(new Proto.ListAppPoliciesRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, wrong.StatusCode);
+    }
+
+    [Fact]
+    public async Task Bad_requests_get_invalid_argument_naming_the_field()
+    {
+        var admin = host.Admin();
+        var noOwner = await Assert.ThrowsAsync<RpcException>(() => admin.PutSecretAsync(new Proto.PutSecretRequest { Name = "key", Value = ByteString.CopyFromUtf8("x") }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, noOwner.StatusCode);
+        Assert.Contains("owner", noOwner.Status.Detail, StringComparison.Ordinal);
+        var badName = await Assert.ThrowsAsync<RpcException>(() => admin.PutSecretAsync(new Proto.PutSecretRequest { Owner = Owner(Proto.OwnerKind.Dataset, Deals.NewAddress()), Name = "a b", Value = ByteString.CopyFromUtf8("x") }).ResponseAsync);
+        Assert.Contains("name:", badName.Status.Detail, StringComparison.Ordinal);
+        var badPolicy = await Assert.ThrowsAsync<RpcException>(() => admin.SetAppPolicyAsync(new Proto.SetAppPolicyRequest { Policy = new Proto.AppPolicy { App = Deals.NewAddress().ToLowerHex(), Tee = Proto.TeeKind.Sgx, MrEnclaves = { "zz" } } }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, badPolicy.StatusCode);
+        Assert.Contains("MRENCLAVE 'zz'", badPolicy.Status.Detail, StringComparison.Ordinal);
+        var missing = await Assert.ThrowsAsync<RpcException>(() => admin.GetAppPolicyAsync(new Proto.GetAppPolicyRequest { App = Deals.NewAddress().ToLowerHex() }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+        var badFetch = await Assert.ThrowsAsync<RpcException>(() => host.Enclave.FetchTaskSecretsAsync(new Proto.FetchTaskSecretsRequest { WorkerAddress = "0x12", SessionId = "s", TaskId = "0x00" }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, badFetch.StatusCode);
+        Assert.Contains("worker_address", badFetch.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_attested_enclave_fetches_its_dataset_key_over_grpc_and_a_foreign_one_is_refused_and_audited()
+    {
+        var admin = host.Admin();
+        var app = Deals.NewAddress();
+        var dataset = Deals.NewAddress();
+        var policy = await admin.SetAppPolicyAsync(new Proto.SetAppPolicyRequest
+        {
+            Policy = new Proto.AppPolicy { App = app.ToLowerHex(), Tee = Proto.TeeKind.Sgx, MrEnclaves = { SimulatedEnclave.DemoMrEnclave }, AllowSimulated = true, MaxEvidenceAge = Duration.FromTimeSpan(TimeSpan.FromHours(1)) },
+        });
+        Assert.Equal(1, policy.Version);
+        Assert.Contains((await admin.ListAppPoliciesAsync(new Proto.ListAppPoliciesRequest())).Policies, p => p.App == app.ToLowerHex());
+        var datasetKey = RandomNumberGenerator.GetBytes(32);
+        var info = await admin.PutSecretAsync(new Proto.PutSecretRequest { Owner = Owner(Proto.OwnerKind.Dataset, dataset), Name = "key", Value = ByteString.CopyFrom(datasetKey) });
+        Assert.Equal("grpc-test", info.MasterKeyId);
+        var listed = Assert.Single((await admin.ListSecretsAsync(new Proto.ListSecretsRequest { Owner = Owner(Proto.OwnerKind.Dataset, dataset) })).Secrets);
+        Assert.Equal(32, listed.Length);
+
+        var grains = host.Grains;
+        var pool = await grains.Pool().GetPolicyAsync();
+        await grains.Pool().SetPolicyAsync(pool with { AllowSimulatedTee = true });
+        var deal = DemoRunner.NewDeal(new DemoSettings(1, 1, 1, 0, 0, true, TimeSpan.FromMinutes(1))) with { App = app, Dataset = dataset };
+        Assert.True((await grains.Deal(deal.DealId).CreateAsync(deal)).Accepted);
+
+        var honest = new ManualWorker(grains, TeeKind.Sgx, slots: 1);
+        var impostor = new ManualWorker(grains, TeeKind.Sgx, slots: 1, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        Assert.Equal(RegistrationOutcome.Accepted, (await impostor.RegisterAsync()).Outcome);
+        Assert.Empty(await impostor.TakeAsync(1));
+        Assert.Equal(RegistrationOutcome.Accepted, (await honest.RegisterAsync()).Outcome);
+        var a = Assert.Single(await honest.TakeAsync(1)).Assignment;
+
+        var attestation = await admin.GetWorkerAttestationAsync(new Proto.GetWorkerAttestationRequest { Address = honest.Address.ToLowerHex() });
+        Assert.True(attestation.Verified);
+        Assert.True(attestation.Fresh);
+        Assert.True(attestation.Simulated);
+        Assert.Equal(SimulatedEnclave.DemoMrEnclave, attestation.MrEnclave);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => host.Enclave.FetchTaskSecretsAsync(Request(impostor, a.TaskId)).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Contains("NotHoldingReplicate", refused.Status.Detail, StringComparison.Ordinal);
+        var forged = Request(honest, a.TaskId);
+        forged.Signature = ByteString.CopyFrom(SecretFetchProof.Sign(Secp256k1.NewPrivateKey(), honest.Address, a.TaskId, honest.Session, forged.IssuedAt.ToDateTimeOffset()));
+        Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() => host.Enclave.FetchTaskSecretsAsync(forged).ResponseAsync)).StatusCode);
+
+        var reply = await host.Enclave.FetchTaskSecretsAsync(Request(honest, a.TaskId));
+        Assert.Equal(a.EnclaveChallenge.ToLowerHex(), reply.EnclaveChallenge);
+        var enclaveKey = honest.Enclave!.Open(reply.SealedEnclaveKey.ToByteArray(), a.TaskId);
+        Assert.Equal(a.EnclaveChallenge, Secp256k1.AddressOf(enclaveKey));
+        var sealedKey = Assert.Single(reply.Secrets, s => s.Owner.Kind == Proto.OwnerKind.Dataset);
+        Assert.Equal(datasetKey, honest.Enclave.Open(sealedKey.SealedValue.ToByteArray(), a.TaskId));
+
+        var audit = await admin.GetTaskAuditAsync(new Proto.GetTaskAuditRequest { TaskId = a.TaskId.ToString() });
+        Assert.Equal(3, audit.Entries.Count);
+        Assert.Equal(["NotHoldingReplicate", "BadProof", ""], audit.Entries.Select(e => e.Refusal));
+        Assert.True(audit.Entries[2].Granted);
+        Assert.Equal(honest.Address.ToLowerHex(), audit.Entries[2].Worker);
+        Assert.Contains($"dataset/{dataset.ToLowerHex()}/key", audit.Entries[2].Released);
+    }
+
+    [Fact]
+    public async Task App_policies_and_secrets_are_served_as_json_over_http_too()
+    {
+        using var http = new HttpClient { BaseAddress = host.Http };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SecretsApiHost.Token);
+        var app = Deals.NewAddress().ToLowerHex();
+        var put = await http.PutAsync($"/v1/apps/{app}/policy", new StringContent(
+            $$"""{"tee":"TEE_KIND_SGX","mrEnclaves":["{{SimulatedEnclave.DemoMrEnclave}}"],"acceptedTcbStatuses":[{"status":"UpToDate"},{"status":"SWHardeningNeeded","allowedAdvisoryIds":["INTEL-SA-00615"]}],"maxEvidenceAge":"3600s"}""",
+            System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        var got = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"/v1/apps/{app}/policy")).RootElement;
+        Assert.Equal(app, got.GetProperty("app").GetString());
+        Assert.Equal("3600s", got.GetProperty("maxEvidenceAge").GetString());
+        Assert.Equal(2, got.GetProperty("acceptedTcbStatuses").GetArrayLength());
+
+        var stored = await http.PostAsync("/v1/secrets:put", new StringContent(
+            $$"""{"owner":{"kind":"OWNER_KIND_APP","address":"{{app}}"},"name":"api-token","value":"{{Convert.ToBase64String("t0ken"u8.ToArray())}}"}""",
+            System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(stored.IsSuccessStatusCode, await stored.Content.ReadAsStringAsync());
+        Assert.DoesNotContain("value", await stored.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        http.DefaultRequestHeaders.Authorization = null;
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"/v1/apps/{app}/policy")).StatusCode);
+    }
+
+    private static Proto.FetchTaskSecretsRequest Request(ManualWorker worker, Hash32 taskId)
+    {
+        var signed = worker.Enclave!.FetchRequest(worker.Address, worker.Session, taskId, DateTimeOffset.UtcNow);
+        return new Proto.FetchTaskSecretsRequest
+        {
+            WorkerAddress = worker.Address.ToLowerHex(),
+            SessionId = worker.Session,
+            TaskId = taskId.ToString(),
+            IssuedAt = Timestamp.FromDateTimeOffset(signed.IssuedAt),
+            Signature = ByteString.CopyFrom(signed.Signature),
+        };
+    }
+}

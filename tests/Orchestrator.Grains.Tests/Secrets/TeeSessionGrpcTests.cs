@@ -1,0 +1,221 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Api.Contracts.Signing;
+using Orchestrator.Api.Worker.V1;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Host.Simulation;
+using SecretsProto = Orchestrator.Api.Secrets.V1;
+
+namespace Orchestrator.Grains.Tests.Secrets;
+
+/// <summary>
+/// The whole path over real gRPC: a TEE worker joins orchestrator.worker.v1 with simulated evidence
+/// bound to the server's challenge, is assigned the TEE task, fetches the dataset key from
+/// orchestrator.secrets.v1 and completes the task; one whose measurement differs joins too but is
+/// never assigned the task and is refused the key.
+/// </summary>
+public sealed class TeeSessionGrpcTests(SecretsApiHost host) : IClassFixture<SecretsApiHost>
+{
+    [Fact]
+    public async Task Over_grpc_the_attested_worker_gets_the_dataset_key_and_completes_the_tee_task_and_a_foreign_measurement_gets_neither()
+    {
+        var admin = host.Admin();
+        var app = Deals.NewAddress();
+        var dataset = Deals.NewAddress();
+        await admin.SetAppPolicyAsync(new SecretsProto.SetAppPolicyRequest
+        {
+            Policy = new SecretsProto.AppPolicy { App = app.ToLowerHex(), Tee = SecretsProto.TeeKind.Sgx, MrEnclaves = { SimulatedEnclave.DemoMrEnclave }, AllowSimulated = true },
+        });
+        var datasetKey = RandomNumberGenerator.GetBytes(32);
+        await admin.PutSecretAsync(new SecretsProto.PutSecretRequest
+        {
+            Owner = new SecretsProto.Owner { Kind = SecretsProto.OwnerKind.Dataset, Address = dataset.ToLowerHex() }, Name = "key", Value = ByteString.CopyFrom(datasetKey),
+        });
+        var pool = await host.Grains.Pool().GetPolicyAsync();
+        await host.Grains.Pool().SetPolicyAsync(pool with { AllowSimulatedTee = true });
+
+        var workers = new WorkerSession.WorkerSessionClient(host.Channel);
+        await using var impostor = await TeeStream.ConnectAsync(workers, host.Grains, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        await using var honest = await TeeStream.ConnectAsync(workers, host.Grains, SimulatedEnclave.DemoMrEnclave);
+
+        var deal = DemoRunner.NewDeal(new DemoSettings(1, 1, 1, 0, 0, true, TimeSpan.FromMinutes(1))) with { App = app, Dataset = dataset };
+        Assert.True((await host.Grains.Deal(deal.DealId).CreateAsync(deal)).Accepted);
+        await impostor.HeartbeatAsync(1); // it asks for work first: the TEE task is not admitted for it
+        await honest.HeartbeatAsync(1);
+        var assignment = (await honest.NextAsync(m => m.Assignment?.DealId == deal.DealId.ToString())).Assignment;
+        Assert.True(assignment.TeeFastPath);
+        Assert.True(assignment.EnclaveChallengeKey.IsEmpty); // the key comes from the secret service only
+
+        var enclave = new SecretsProto.EnclaveSecrets.EnclaveSecretsClient(host.Channel);
+        var taskId = Hash32.Parse(assignment.TaskId);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => enclave.FetchTaskSecretsAsync(impostor.FetchRequest(taskId)).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+
+        var secrets = await enclave.FetchTaskSecretsAsync(honest.FetchRequest(taskId));
+        var enclaveKey = honest.Enclave.Open(secrets.SealedEnclaveKey.ToByteArray(), taskId);
+        Assert.Equal(assignment.EnclaveChallenge, Secp256k1.AddressOf(enclaveKey).ToLowerHex());
+        Assert.Equal(datasetKey, honest.Enclave.Open(Assert.Single(secrets.Secrets).SealedValue.ToByteArray(), taskId));
+
+        var digest = new Hash32(SHA256.HashData(datasetKey)); // the app's output, computed with the dataset key
+        var signature = EthereumMessage.Sign(ProtocolIds.EnclaveMessage(ProtocolIds.ResultHash(taskId, digest), ProtocolIds.ResultSeal(honest.Address, taskId, digest)).ToArray(), enclaveKey).ToBytes65();
+        await honest.SendAsync(new WorkerMessage { RequestId = 7, TeeContribution = new TeeContribution { TaskId = assignment.TaskId, ResultDigest = digest.ToString(), EnclaveSignature = ByteString.CopyFrom(signature) } });
+        var done = (await honest.NextAsync(m => m.CallResult?.RequestId == 7)).CallResult;
+        Assert.True(done.Accepted, done.Message);
+        Assert.Equal(1, (await host.Grains.Deal(deal.DealId).GetViewAsync()).Completed);
+
+        await impostor.HeartbeatAsync(1);
+        Assert.DoesNotContain(impostor.Seen, m => m.Assignment?.DealId == deal.DealId.ToString());
+        var audit = await admin.GetTaskAuditAsync(new SecretsProto.GetTaskAuditRequest { TaskId = assignment.TaskId });
+        Assert.Equal([false, true], audit.Entries.Select(e => e.Granted));
+        Assert.Equal(impostor.Address.ToLowerHex(), audit.Entries[0].Worker);
+    }
+
+    [Fact]
+    public async Task Over_grpc_evidence_that_does_not_bind_the_servers_challenge_ends_the_handshake_with_permission_denied()
+    {
+        var pool = await host.Grains.Pool().GetPolicyAsync();
+        await host.Grains.Pool().SetPolicyAsync(pool with { AllowSimulatedTee = true });
+        var workers = new WorkerSession.WorkerSessionClient(host.Channel);
+        var error = await Assert.ThrowsAsync<RpcException>(() => TeeStream.ConnectAsync(workers, host.Grains, SimulatedEnclave.DemoMrEnclave, bindChallenge: false));
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Contains("REPORTDATA", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>A TEE worker's session stream: hello, challenge, proof with evidence, welcome.</summary>
+    private sealed class TeeStream : IAsyncDisposable
+    {
+        private readonly AsyncDuplexStreamingCall<WorkerMessage, ServerMessage> _call;
+        private readonly Channel<ServerMessage> _inbox = Channel.CreateUnbounded<ServerMessage>();
+        private readonly List<ServerMessage> _seen = [];
+        private readonly List<ServerMessage> _unmatched = [];
+        private readonly byte[] _key = Secp256k1.NewPrivateKey();
+        private readonly Task _reader;
+
+        private TeeStream(WorkerSession.WorkerSessionClient client, string mrEnclave)
+        {
+            Enclave = new SimulatedEnclave(Domain.Deals.TeeKind.Sgx, mrEnclave);
+            _call = client.Connect();
+            _reader = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var message in _call.ResponseStream.ReadAllAsync())
+                    {
+                        lock (_seen) _seen.Add(message);
+                        await _inbox.Writer.WriteAsync(message);
+                    }
+
+                    _inbox.Writer.TryComplete();
+                }
+                catch (Exception ex)
+                {
+                    _inbox.Writer.TryComplete(ex);
+                }
+            });
+        }
+
+        public SimulatedEnclave Enclave { get; }
+
+        public Address Address => Secp256k1.AddressOf(_key);
+
+        public string SessionId { get; private set; } = string.Empty;
+
+        public IReadOnlyList<ServerMessage> Seen
+        {
+            get
+            {
+                lock (_seen) return [.. _seen];
+            }
+        }
+
+        public static async Task<TeeStream> ConnectAsync(WorkerSession.WorkerSessionClient client, IGrainFactory grains, string mrEnclave, bool bindChallenge = true)
+        {
+            var stream = new TeeStream(client, mrEnclave);
+            await grains.Pool().AuthorizeAsync([stream.Address]);
+            await stream.SendAsync(new WorkerMessage
+            {
+                Hello = new Hello { WorkerAddress = stream.Address.ToLowerHex(), Capabilities = new Capabilities { Tee = TeeKind.Sgx, Cores = 2, MemoryMb = 2048, Slots = 1 }, AgentVersion = "sms-tests" },
+            });
+            var nonce = (await stream.NextAsync(m => m.Challenge is not null)).Challenge.Nonce.ToByteArray();
+            var evidence = stream.Enclave.NewSession(bindChallenge ? nonce : RandomNumberGenerator.GetBytes(32), DateTimeOffset.UtcNow);
+            await stream.SendAsync(new WorkerMessage
+            {
+                Proof = new Proof
+                {
+                    Signature = ByteString.CopyFrom(EthereumMessage.Sign(SignedMessages.Session(nonce), stream._key).ToBytes65()),
+                    Evidence = new Evidence { Format = EvidenceFormat.Simulated, Quote = ByteString.CopyFrom(evidence.Quote), EnclavePublicKey = ByteString.CopyFrom(evidence.EnclavePublicKey) },
+                },
+            });
+            stream.SessionId = (await stream.NextAsync(m => m.Welcome is not null)).Welcome.SessionId;
+            return stream;
+        }
+
+        public Task SendAsync(WorkerMessage message) => _call.RequestStream.WriteAsync(message);
+
+        public Task HeartbeatAsync(int freeSlots) => SendAsync(new WorkerMessage { Heartbeat = new Heartbeat { FreeSlots = freeSlots } });
+
+        public SecretsProto.FetchTaskSecretsRequest FetchRequest(Hash32 taskId)
+        {
+            var now = DateTimeOffset.UtcNow;
+            var signed = Enclave.FetchRequest(Address, SessionId, taskId, now);
+            return new SecretsProto.FetchTaskSecretsRequest
+            {
+                WorkerAddress = Address.ToLowerHex(), SessionId = SessionId, TaskId = taskId.ToString(),
+                IssuedAt = Timestamp.FromDateTimeOffset(signed.IssuedAt), Signature = ByteString.CopyFrom(signed.Signature),
+            };
+        }
+
+        public async Task<ServerMessage> NextAsync(Func<ServerMessage, bool> match)
+        {
+            var queued = _unmatched.FindIndex(m => match(m));
+            if (queued >= 0)
+            {
+                var found = _unmatched[queued];
+                _unmatched.RemoveAt(queued);
+                return found;
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            while (true)
+            {
+                ServerMessage message;
+                try
+                {
+                    message = await _inbox.Reader.ReadAsync(timeout.Token);
+                }
+                catch (ChannelClosedException ex) when (ex.InnerException is RpcException rpc)
+                {
+                    throw rpc; // the server ended the stream with a status: that is the answer
+                }
+
+                if (match(message))
+                {
+                    return message;
+                }
+
+                _unmatched.Add(message);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await _call.RequestStream.CompleteAsync();
+            }
+            catch (Exception ex) when (ex is RpcException or InvalidOperationException)
+            {
+                // the server ended the stream already
+            }
+
+            _call.Dispose();
+            await _reader;
+            Enclave.Dispose();
+        }
+    }
+}
