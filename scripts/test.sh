@@ -29,6 +29,8 @@ if [ -f package.json ]; then
   section "npm packages (solc, anvil)"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi \
     || echo "warning: npm install failed"
+  # The .NET bridge tests deploy the compiled contract: build it before them (no-op when up to date).
+  [ -f contracts/build.mjs ] && { node contracts/build.mjs --if-needed || echo "warning: the contract build failed"; }
 fi
 
 # 3. Build once, warnings as errors.

@@ -94,13 +94,9 @@ public static class BridgeHosting
         });
 
         // A message no consumer here handles goes to the error queue (with the reason), not to _skipped.
-        e.ConfigureDeadLetter(p => p.UseExecute(context =>
-            throw new UnknownMessageException($"no consumer on {context.InputAddress} handles message types [{string.Join(", ", SupportedTypes(context))}]")));
+        e.ConfigureDeadLetter(p => p.UseFilter(new UnknownMessageFilter()));
         consumer(e);
     }
-
-    private static IEnumerable<string> SupportedTypes(ReceiveContext context)
-        => context.TryGetPayload<ConsumeContext>(out var consume) ? consume.SupportedMessageTypes : ["(unreadable envelope)"];
 
     /// <summary>
     /// The bridge (consumers' sender and batchers) and the DealCreated listener, when Orchestrator:Chain:Enabled.
@@ -140,8 +136,11 @@ public static class BridgeHosting
         services.AddSingleton<AccountSender>();
         services.AddSingleton(sp => new ChainBridge(
             sp.GetRequiredService<EthereumRpcClient>(), sp.GetRequiredService<AccountSender>(), bridge, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<DealListener>();
-        services.AddHostedService(sp => sp.GetRequiredService<DealListener>());
+        if (bridge.ListenerEnabled)
+        {
+            services.AddSingleton<DealListener>();
+            services.AddHostedService(sp => sp.GetRequiredService<DealListener>());
+        }
         return services;
     }
 }

@@ -68,6 +68,9 @@ public sealed class BridgeOptions
     /// <summary>A transaction that reverts this many times makes its tasks' messages fail (error queue).</summary>
     public int MaxRevertedAttempts { get; set; } = 3;
 
+    /// <summary>Run the DealCreated listener (it needs the silo's grains; off for a bridge-only process).</summary>
+    public bool ListenerEnabled { get; set; } = true;
+
     /// <summary>Blocks the listener stays behind the head (reorg safety).</summary>
     public int ListenerConfirmations { get; set; } = 2;
 

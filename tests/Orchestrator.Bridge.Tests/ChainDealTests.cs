@@ -65,17 +65,48 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
     }
 
     [ChainFact]
+    public async Task TheListenerReadingItsRangesAgainCreatesNothingTwice()
+    {
+        var dealId = await cluster.Hub.CreateDealAsync(2, Price);
+        var minedBy = (long)await cluster.Anvil.Client.BlockNumberAsync();
+        await BridgeCluster.WaitForAsync(async () => await CursorAsync() >= minedBy, DealTimeout, "the listener's cursor to pass the deal's block");
+        Assert.True((await cluster.Grains.Deal(dealId).GetViewAsync()).Exists);
+        var created = cluster.Listener.Created;
+
+        // The cursor is lost (as after a crash before it was saved): every range is read again.
+        await using (var connection = new NpgsqlConnection(cluster.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var reset = new NpgsqlCommand("UPDATE bridge_cursors SET block_number = -1", connection);
+            Assert.Equal(1, await reset.ExecuteNonQueryAsync());
+        }
+
+        var cursor = await cluster.Listener.PollOnceAsync(CancellationToken.None);
+        Assert.Equal(created, cluster.Listener.Created);
+        Assert.True(cursor >= (long)await cluster.Anvil.Client.BlockNumberAsync() - 2);
+        Assert.Equal(2, (await cluster.Grains.Deal(dealId).GetViewAsync()).BotSize);
+    }
+
+    [ChainFact]
     public async Task RabbitMqRestartedMidDealLosesNothingAndSendsNoTaskTwice()
     {
-        const int tasks = 30;
+        const int tasks = 15;
         await cluster.StartWorkersAsync(3, Price);
         try
         {
-            var dealId = await cluster.Hub.CreateDealAsync(tasks, Price);
-            await BridgeCluster.WaitForAsync(async () => await CountFinalAsync(dealId, tasks, HubContract.StatusCompleted) >= 3, DealTimeout, "the first finalizations");
-
+            // 1. The broker is down while the whole deal runs: every final event's publish fails and
+            //    stays in its task's persisted outbox, retried by the grain's timer.
             RabbitBroker.StopApp();
-            await Task.Delay(TimeSpan.FromSeconds(3)); // the deal goes on; publishes fail and stay in the outboxes
+            var dealId = await cluster.Hub.CreateDealAsync(tasks, Price);
+            await BridgeCluster.WaitForAsync(async () => (await cluster.Grains.Deal(dealId).GetViewAsync()).Completed == tasks, DealTimeout, "the deal to complete in the cluster");
+            Assert.Equal(0, await CountFinalAsync(dealId, tasks, HubContract.StatusCompleted));
+            RabbitBroker.StartApp();
+
+            // 2. Restarted again while the bridge holds unacknowledged messages in open batches and
+            //    transactions: they are redelivered, and the bridge sends no task twice.
+            await BridgeCluster.WaitForAsync(async () => (await ConfirmedTaskIdsAsync(dealId, tasks)).Tasks.Count >= 1 || await CountFinalAsync(dealId, tasks, HubContract.StatusCompleted) >= 1, DealTimeout, "the first finalization");
+            RabbitBroker.StopApp();
+            await Task.Delay(TimeSpan.FromSeconds(2));
             RabbitBroker.StartApp();
 
             await WaitAllFinalAsync(dealId, tasks, HubContract.StatusCompleted);
@@ -87,6 +118,7 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
         }
         finally
         {
+            RabbitBroker.StartApp();
             await cluster.StopWorkersAsync();
         }
     }
@@ -114,6 +146,68 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
         {
             await cluster.StopWorkersAsync();
         }
+    }
+
+    [ChainFact]
+    public async Task MalformedUnknownAndRefusedMessagesGoToTheErrorQueueWithAReasonAndNothingElseStops()
+    {
+        var queue = cluster.Queues.Finalizations;
+        var errorQueue = queue + "_error";
+        var before = await RabbitBroker.DepthAsync(cluster.VirtualHost, errorQueue);
+
+        // Not JSON at all; a MassTransit envelope of a type nobody here consumes; an event whose ids do
+        // not match (refused before any batch); an event of a deal the chain does not know (refused by the contract).
+        await RabbitBroker.PublishRawAsync(cluster.VirtualHost, queue, "{not json"u8.ToArray(), "application/vnd.masstransit+json");
+        var unknown = "{\"messageId\":\"" + Guid.NewGuid() + "\",\"messageType\":[\"urn:message:Orchestrator.Abstractions.Events:TaskCompletedV9\"],\"message\":{\"eventId\":\"x\"}}";
+        await RabbitBroker.PublishRawAsync(cluster.VirtualHost, queue, System.Text.Encoding.UTF8.GetBytes(unknown), "application/vnd.masstransit+json");
+        var bus = (Orchestrator.Abstractions.Events.IEventBus)cluster.SiloServices.GetService(typeof(Orchestrator.Abstractions.Events.IEventBus))!;
+        var strayDeal = new Hash32(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        await bus.PublishAsync([Completed(strayDeal, 0, ProtocolIds.TaskId(strayDeal, 1)), Completed(strayDeal, 2, ProtocolIds.TaskId(strayDeal, 2))]);
+
+        await BridgeCluster.WaitForAsync(async () => await RabbitBroker.DepthAsync(cluster.VirtualHost, errorQueue) >= before + 4, TimeSpan.FromSeconds(60), "four messages in the error queue");
+
+        // The metric's source reads the same depth.
+        var depths = await cluster.ErrorQueues.RefreshAsync(CancellationToken.None);
+        Assert.Equal(before + 4, depths[errorQueue]);
+
+        // Nothing else stopped: a deal still runs to the end on chain.
+        await cluster.StartWorkersAsync(2, Price);
+        try
+        {
+            var dealId = await cluster.Hub.CreateDealAsync(4, Price);
+            await WaitAllFinalAsync(dealId, 4, HubContract.StatusCompleted);
+        }
+        finally
+        {
+            await cluster.StopWorkersAsync();
+        }
+
+        // Each faulted message carries its reason.
+        var faults = await RabbitBroker.DrainAsync(cluster.VirtualHost, errorQueue);
+        var reasons = faults.Select(f => f.Headers.GetValueOrDefault("MT-Fault-Message", string.Empty)).ToList();
+        Assert.Contains(reasons, r => r.Contains("no consumer", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r.Contains("is not keccak256", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r.Contains("UnknownDeal", StringComparison.Ordinal));
+        Assert.Contains(faults, f => f.Body == "{not json");
+    }
+
+    private static Orchestrator.Abstractions.Events.TaskCompletedV1 Completed(Hash32 dealId, long index, Hash32 taskId)
+    {
+        var worker = Secp256k1.NewPrivateKey();
+        var digest = new Hash32(System.Security.Cryptography.SHA256.HashData([1, 2, 3]));
+        var hash = ProtocolIds.ResultHash(taskId, digest);
+        var seal = ProtocolIds.ResultSeal(Secp256k1.AddressOf(worker), taskId, digest);
+        var signature = EthereumMessage.Sign(ProtocolIds.ContributionMessage(taskId, hash, seal).ToArray(), worker).ToBytes65();
+        var contribution = new Orchestrator.Abstractions.Events.ContributionRecordV1(Secp256k1.AddressOf(worker), hash, seal, signature, [], Address.Zero, true, 2, 0, 0, WorkersReward, BigInteger.Zero);
+        return new Orchestrator.Abstractions.Events.TaskCompletedV1($"task-completed:{taskId}", DateTimeOffset.UtcNow, taskId, dealId, index, digest, hash, [contribution], BigInteger.Zero, false);
+    }
+
+    private async Task<long> CursorAsync()
+    {
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
+        await connection.OpenAsync();
+        await using var read = new NpgsqlCommand("SELECT coalesce(max(block_number), -1) FROM bridge_cursors", connection);
+        return (long)(await read.ExecuteScalarAsync())!;
     }
 
     private static Hash32 TaskFinalizedTopic => AbiEvent.Parse("TaskFinalized(bytes32 indexed taskId, bytes32 indexed dealId, bytes32 resultDigest, uint256 contributors)").Topic0;

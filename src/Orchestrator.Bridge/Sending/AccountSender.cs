@@ -220,6 +220,9 @@ public sealed partial class AccountSender : IAsyncDisposable
     /// <summary>One look at a followed transaction: its end, or its (possibly replaced) next state.</summary>
     private async Task<(TransactionResult? Done, TrackedTransaction Next)> StepAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
     {
+        // The mined count first, then the receipts: a transaction mined between the two reads is then
+        // seen by its receipt, never mistaken for a nonce taken by someone else.
+        var mined = (long)await _rpc.GetTransactionCountAsync(Account, BlockParameter.Latest, cancellationToken).ConfigureAwait(false);
         TransactionReceipt? receipt = null;
         for (var i = transaction.Hashes.Count - 1; i >= 0 && receipt is null; i--)
         {
@@ -228,8 +231,7 @@ public sealed partial class AccountSender : IAsyncDisposable
 
         if (receipt is null)
         {
-            var mined = (long)await _rpc.GetTransactionCountAsync(Account, BlockParameter.Latest, cancellationToken).ConfigureAwait(false);
-            if (mined > transaction.Nonce)
+            if (mined > transaction.Nonce && !await AnyReceiptAfterAWhileAsync(transaction, cancellationToken).ConfigureAwait(false))
             {
                 // The nonce is used, by none of our hashes: something else took it. Our tasks go round again.
                 var dropped = transaction with { Status = TrackedStatus.Dropped };
@@ -273,6 +275,27 @@ public sealed partial class AccountSender : IAsyncDisposable
         BridgeTelemetry.GasUsed.Add((long)again.GasUsed, new KeyValuePair<string, object?>("kind", transaction.Kind));
         LogFinal(_logger, transaction.Kind, transaction.Nonce, again.TransactionHash, status, (long)again.GasUsed, transaction.TaskIds.Count);
         return (new TransactionResult(status, again.TransactionHash, (long)again.BlockNumber, (long)again.GasUsed, transaction.Nonce), final);
+    }
+
+    /// <summary>
+    /// A node may count a mined nonce a moment before it serves the receipt: look again a few times
+    /// before concluding that the nonce went to a transaction that is not ours.
+    /// </summary>
+    private async Task<bool> AnyReceiptAfterAWhileAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            await Task.Delay(_options.PollInterval, _time, cancellationToken).ConfigureAwait(false);
+            foreach (var hash in transaction.Hashes)
+            {
+                if (await _rpc.GetTransactionReceiptAsync(hash, cancellationToken).ConfigureAwait(false) is not null)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private async Task<TrackedTransaction> ReplaceAsync(TrackedTransaction transaction, CancellationToken cancellationToken)

@@ -20,8 +20,24 @@ internal static class ServeCommand
                 return 2;
             }
 
+            Microsoft.AspNetCore.Builder.WebApplicationBuilder builder;
+            try
+            {
+                builder = EmbeddedCluster.CreateWebBuilder([], file?.FullName);
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+            {
+                // A configuration mistake: say which keys, without a stack trace.
+                foreach (var failure in ex.Failures.SelectMany(f => f.Split("; ", StringSplitOptions.RemoveEmptyEntries)))
+                {
+                    await Console.Error.WriteLineAsync("configuration error: " + failure);
+                }
+
+                return 2;
+            }
+
             // The silo, and the gRPC API on Kestrel when Orchestrator:Api:Enabled (see README).
-            await using var host = SiloWebHost.Build(EmbeddedCluster.CreateWebBuilder([], file?.FullName));
+            await using var host = SiloWebHost.Build(builder);
             await host.RunAsync(cancellationToken);
             return 0;
         });

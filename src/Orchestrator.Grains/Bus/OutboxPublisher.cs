@@ -16,6 +16,8 @@ public sealed partial class OutboxPublisher(IEventBus bus, ILogger<OutboxPublish
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan CircuitOpen = TimeSpan.FromSeconds(2);
+    private long _circuitOpenUntil;
 
     /// <summary>How long one publish may wait for the bus before it counts as failed (and is retried).</summary>
     public static TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -27,12 +29,22 @@ public sealed partial class OutboxPublisher(IEventBus bus, ILogger<OutboxPublish
     /// <param name="outbox">The grain's persisted outbox.</param>
     /// <param name="owner">The grain, so that a failed publish is retried by a timer of its own; without one, only the next activation retries.</param>
     /// <returns>True when the outbox is empty afterwards.</returns>
-    public async Task<bool> PublishAsync(List<IIntegrationEvent> outbox, IGrainBase? owner = null)
+    public Task<bool> PublishAsync(List<IIntegrationEvent> outbox, IGrainBase? owner = null) => PublishAsync(outbox, owner, retry: false);
+
+    private async Task<bool> PublishAsync(List<IIntegrationEvent> outbox, IGrainBase? owner, bool retry)
     {
         ArgumentNullException.ThrowIfNull(outbox);
         if (outbox.Count == 0)
         {
             return true;
+        }
+
+        // Circuit breaker: while the bus has just failed, a grain turn does not wait on it again; its
+        // timer retries (and one succeeding closes the circuit for everyone).
+        if (!retry && owner is not null && Environment.TickCount64 < Interlocked.Read(ref _circuitOpenUntil))
+        {
+            ScheduleRetry(outbox, owner);
+            return false;
         }
 
         var events = outbox.ToArray();
@@ -48,9 +60,10 @@ public sealed partial class OutboxPublisher(IEventBus bus, ILogger<OutboxPublish
 
             // Events added while we awaited (a reentrant caller) stay for the next publish.
             outbox.RemoveRange(0, Math.Min(events.Length, outbox.Count));
-            if (_retries.TryGetValue(outbox, out var retry))
+            Interlocked.Exchange(ref _circuitOpenUntil, 0);
+            if (_retries.TryGetValue(outbox, out var retryState))
             {
-                retry.Attempts = 0;
+                retryState.Attempts = 0;
             }
 
             return outbox.Count == 0;
@@ -58,6 +71,7 @@ public sealed partial class OutboxPublisher(IEventBus bus, ILogger<OutboxPublish
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogPublishFailed(logger, outbox.Count, ex);
+            Interlocked.Exchange(ref _circuitOpenUntil, Environment.TickCount64 + (long)CircuitOpen.TotalMilliseconds);
             if (owner is not null)
             {
                 ScheduleRetry(outbox, owner);
@@ -80,7 +94,7 @@ public sealed partial class OutboxPublisher(IEventBus bus, ILogger<OutboxPublish
         retry.Timer = owner.RegisterGrainTimer(
             async (state, _) =>
             {
-                if (await PublishAsync(state, owner).ConfigureAwait(true) && _retries.TryGetValue(state, out var done))
+                if (await PublishAsync(state, owner, retry: true).ConfigureAwait(true) && _retries.TryGetValue(state, out var done))
                 {
                     done.Timer?.Dispose();
                     done.Timer = null;

@@ -26,7 +26,7 @@ public static class SiloConfiguration
         var errors = OrchestratorOptionsValidator.Check(options);
         if (configuration.GetValue<bool>(BridgeOptions.Section + ":Enabled") && options.Bus != BusKind.RabbitMq)
         {
-            errors.Add("Orchestrator:Chain:Enabled needs Orchestrator:Bus = RabbitMq (the bridge consumes the durable queues; the in-memory bus would hold grain turns until the chain confirms)");
+            errors.Add("Orchestrator:Chain:Enabled needs Orchestrator:Bus = RabbitMq (the bridge consumes its durable queues, and the in-memory bus would hold grain turns until the chain confirms)");
         }
 
         if (errors.Count > 0)

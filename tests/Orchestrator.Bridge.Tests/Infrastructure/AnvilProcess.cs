@@ -9,7 +9,8 @@ namespace Orchestrator.Bridge.Tests.Infrastructure;
 /// traffic), its state kept in a file so that it can be restarted with its chain. It can also be
 /// frozen (SIGSTOP): the port stays open and nothing answers, as with a node that hangs.
 /// </summary>
-public sealed class AnvilProcess : IAsyncDisposable
+/// <param name="blockTime">Seconds between blocks; 0 mines each transaction at once (automine).</param>
+public sealed class AnvilProcess(int blockTime = 1) : IAsyncDisposable
 {
     private readonly string _statePath = Path.Combine(Path.GetTempPath(), "orch-anvil-" + Guid.NewGuid().ToString("n") + ".json");
     private Process? _process;
@@ -32,9 +33,15 @@ public sealed class AnvilProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--host", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--chain-id", "31337", "--block-time", "1", "--state", _statePath, "--state-interval", "1" })
+        foreach (var argument in new[] { "--host", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--chain-id", "31337", "--state", _statePath, "--state-interval", "1", "--gas-limit", "60000000" })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (blockTime > 0)
+        {
+            start.ArgumentList.Add("--block-time");
+            start.ArgumentList.Add(blockTime.ToString(CultureInfo.InvariantCulture));
         }
 
         _process = Process.Start(start) ?? throw new InvalidOperationException("anvil did not start");

@@ -93,15 +93,3 @@ public static class Services
         return File.Exists(candidate) ? candidate : null;
     }
 }
-
-/// <summary>A fact on RabbitMQ + Anvil + PostgreSQL, skipped with the reason only when a binary is absent.</summary>
-public sealed class ChainFactAttribute : FactAttribute
-{
-    public ChainFactAttribute()
-    {
-        if (Services.ChainSkipReason is { } reason)
-        {
-            Skip = reason;
-        }
-    }
-}
