@@ -174,7 +174,7 @@ public sealed class GroupCommitStorageTests(PostgresDatabase database) : IClassF
     }
 
     [PostgresFact]
-    public async Task An_unreachable_database_fails_each_caller_and_loses_nothing_queued_later()
+    public async Task An_unreachable_database_fails_each_caller_instead_of_hanging()
     {
         var unreachable = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Port = 1, Timeout = 2 }.ConnectionString;
         await using var dead = PostgresDataSource.Create(unreachable);
