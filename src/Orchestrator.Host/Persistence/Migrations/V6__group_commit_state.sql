@@ -1,4 +1,4 @@
--- V5: grain state for the group-commit storage (Orchestrator:PostgresGrainStorage = GroupCommit).
+-- V6: grain state for the group-commit storage (Orchestrator:PostgresGrainStorage = GroupCommit).
 -- One row per (service, state name, grain id). Version is the ETag; a clear keeps the row (payload
 -- NULL, version + 1) so an older activation can never resurrect cleared state with a stale ETag.
 CREATE TABLE IF NOT EXISTS orch_grain_state
