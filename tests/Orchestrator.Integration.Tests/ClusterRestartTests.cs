@@ -4,7 +4,11 @@ using Orchestrator.Integration.Tests.Infrastructure;
 
 namespace Orchestrator.Integration.Tests;
 
-/// <summary>The whole cluster stops mid-deal; a new one on the same database resumes and completes it.</summary>
+/// <summary>
+/// The whole cluster stops mid-deal; a new one on the same database resumes and completes it. Run on
+/// Orleans' ADO.NET grain storage (the silo-loss and outage tests run on the group-commit default), so
+/// both providers are shown to hold a deal across a restart.
+/// </summary>
 public sealed class ClusterRestartTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
     [PostgresFact]
@@ -14,7 +18,7 @@ public sealed class ClusterRestartTests(PostgresDatabase database) : IClassFixtu
         var ledgers = new List<EventLedger>();
         Orchestrator.Domain.Crypto.Hash32 dealId;
         int before;
-        await using (var first = await PgCluster.StartAsync(database.ConnectionString, clusterId, 2))
+        await using (var first = await PgCluster.StartAsync(database.ConnectionString, clusterId, 2, grainStorage: "AdoNet"))
         {
             ledgers.AddRange(PgCluster.Ledgers(first));
             var driver = new DealDriver(first.Client);
@@ -35,7 +39,7 @@ public sealed class ClusterRestartTests(PostgresDatabase database) : IClassFixtu
             await first.StopAllSilosAsync();
         }
 
-        await using var second = await PgCluster.StartAsync(database.ConnectionString, clusterId, 2);
+        await using var second = await PgCluster.StartAsync(database.ConnectionString, clusterId, 2, grainStorage: "AdoNet");
         ledgers.AddRange(PgCluster.Ledgers(second));
         var resumed = await second.Client.Deal(dealId).GetViewAsync();
         Assert.True(resumed.Exists, "the deal did not survive the restart");

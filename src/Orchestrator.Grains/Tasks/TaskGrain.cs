@@ -31,10 +31,16 @@ public sealed class TaskGrain(
     private IGrainTimer? _revealTimer;
     private LiveGaugeSlot? _statusSlot;
 
+    // Whether a reveal reminder may be registered. Looking one up is a database read with durable
+    // reminders, and most tasks (every TEE task, most replicated ones) never register one, so only a
+    // task that has been REVEALING (in this or an earlier activation) or was woken by a reminder looks.
+    private bool _revealReminderMayExist;
+
     private Hash32 TaskId => field.IsZero ? field = Hash32.Parse(this.GetPrimaryKeyString()) : field;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _revealReminderMayExist = state.State.RevealDeadline is not null;
         _statusSlot = GrainsTelemetry.TasksByStatus.Register(TelemetryTags.StatusName(state.State.Status), 1);
         // Events written but not published before a crash go out now (at least once), in the task's trace.
         using var activity = state.State.Outbox.Count > 0 ? TaskTrace.Start(GrainsTelemetry.Source, "task.outbox-replay", TaskId) : null;
@@ -173,6 +179,7 @@ public sealed class TaskGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        _revealReminderMayExist = true;
         if (state.State.Deal is null)
         {
             await UnregisterRevealReminderAsync();
@@ -340,6 +347,7 @@ public sealed class TaskGrain(
             if (Run().Status == TaskStatus.Revealing && state.State.RevealDeadline is { } deadline)
             {
                 var due = deadline - clock.UtcNow;
+                _revealReminderMayExist = true;
                 await this.RegisterOrUpdateReminder(RevealReminder, due < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : due, TimeSpan.FromMinutes(1));
             }
         }, new GrainTimerCreationOptions { DueTime = options.Value.RevealReminderGrace, Period = Timeout.InfiniteTimeSpan, Interleave = false });
@@ -347,11 +355,18 @@ public sealed class TaskGrain(
 
     private async Task UnregisterRevealReminderAsync()
     {
+        if (!_revealReminderMayExist)
+        {
+            return;
+        }
+
         var reminder = await this.GetReminder(RevealReminder);
         if (reminder is not null)
         {
             await this.UnregisterReminder(reminder);
         }
+
+        _revealReminderMayExist = false;
     }
 
     private async Task EnsureEnclaveChallengeAsync(TaskRun run)

@@ -12,6 +12,16 @@ public enum StorageKind
     Postgres = 1,
 }
 
+/// <summary>Which provider keeps grain state when <see cref="OrchestratorOptions.Storage"/> is PostgreSQL.</summary>
+public enum PostgresGrainStorageKind
+{
+    /// <summary>The project's group-commit provider: concurrent grains' reads and writes share round trips and commits (same ETag fencing, same durability).</summary>
+    GroupCommit = 0,
+
+    /// <summary>Orleans' ADO.NET provider: one statement and one commit per read or write.</summary>
+    AdoNet = 1,
+}
+
 /// <summary>How silos find each other.</summary>
 public enum ClusteringKind
 {
@@ -48,6 +58,9 @@ public sealed class OrchestratorOptions
 
     /// <summary>Grain state storage.</summary>
     public StorageKind Storage { get; set; } = StorageKind.Memory;
+
+    /// <summary>The PostgreSQL grain storage provider (when <see cref="Storage"/> is Postgres).</summary>
+    public PostgresGrainStorageKind PostgresGrainStorage { get; set; } = PostgresGrainStorageKind.GroupCommit;
 
     /// <summary>Cluster membership.</summary>
     public ClusteringKind Clustering { get; set; } = ClusteringKind.Localhost;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Orleans.Configuration;
+using Orchestrator.Host.Persistence.GroupCommit;
 using Orleans.Storage;
 
 namespace Orchestrator.Host.Persistence;
@@ -46,7 +47,11 @@ public static class PostgresSilo
             });
         }
 
-        if (options.Storage == Hosting.StorageKind.Postgres)
+        if (options.Storage == Hosting.StorageKind.Postgres && options.PostgresGrainStorage == Hosting.PostgresGrainStorageKind.GroupCommit)
+        {
+            silo.AddGroupCommitGrainStorage(Grains.Infrastructure.StorageNames.Default);
+        }
+        else if (options.Storage == Hosting.StorageKind.Postgres)
         {
             silo.AddAdoNetGrainStorage(Grains.Infrastructure.StorageNames.Default, o => o.Configure<NpgsqlDataSource, IServiceProvider>((s, ds, sp) =>
             {

@@ -11,7 +11,8 @@ namespace Orchestrator.Integration.Tests.Infrastructure;
 public static class PgCluster
 {
     /// <summary>Starts <paramref name="silos"/> silos (and a client) on the database; the ids let a second cluster resume the first one's state.</summary>
-    public static async Task<InProcessTestCluster> StartAsync(string connectionString, string clusterId, int silos, Action<IServiceCollection>? services = null)
+    /// <remarks><paramref name="grainStorage"/> picks the PostgreSQL grain storage provider (GroupCommit, the default, or AdoNet).</remarks>
+    public static async Task<InProcessTestCluster> StartAsync(string connectionString, string clusterId, int silos, Action<IServiceCollection>? services = null, string grainStorage = "GroupCommit")
     {
         var builder = new InProcessTestClusterBuilder((short)silos);
         builder.Options.ClusterId = clusterId;
@@ -27,6 +28,7 @@ public static class PgCluster
                 ["Orchestrator:ClusterId"] = clusterId,
                 ["Orchestrator:ServiceId"] = "orchestrator-it",
                 ["Orchestrator:Storage"] = "Postgres",
+                ["Orchestrator:PostgresGrainStorage"] = grainStorage,
                 ["Orchestrator:Clustering"] = "Postgres",
                 ["Orchestrator:Reminders"] = "Postgres",
                 ["Orchestrator:PostgresConnectionString"] = connectionString,
