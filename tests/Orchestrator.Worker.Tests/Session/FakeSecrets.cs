@@ -8,7 +8,7 @@ namespace Orchestrator.Worker.Tests.Session;
 public sealed class FakeSecrets : EnclaveSecrets.EnclaveSecretsBase
 {
     /// <summary>Answers a fetch (throw an <see cref="RpcException"/> to refuse).</summary>
-    public Func<FetchTaskSecretsRequest, FetchTaskSecretsReply> Handler { get; set; } =
+    public Func<FetchTaskSecretsRequest, Task<FetchTaskSecretsReply>> Handler { get; set; } =
         _ => throw new RpcException(new Status(StatusCode.Unimplemented, "no script"));
 
     /// <summary>Every fetch received.</summary>
@@ -18,6 +18,6 @@ public sealed class FakeSecrets : EnclaveSecrets.EnclaveSecretsBase
     public override Task<FetchTaskSecretsReply> FetchTaskSecrets(FetchTaskSecretsRequest request, ServerCallContext context)
     {
         Requests.Enqueue(request);
-        return Task.FromResult(Handler(request));
+        return Handler(request);
     }
 }

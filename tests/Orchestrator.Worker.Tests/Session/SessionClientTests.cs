@@ -256,7 +256,7 @@ public sealed class SessionClientTests : IDisposable
             Assert.Equal(task.TaskId, request.TaskId);
             Assert.True(SecretFetchProof.Verify(s.Proof.Evidence.EnclavePublicKey.Span, request.Signature.Span,
                 Address.Parse(request.WorkerAddress), taskId, request.SessionId, request.IssuedAt.ToDateTimeOffset()), "the fetch proof does not verify against the session key");
-            return Released(s.Proof.Evidence.EnclavePublicKey.Span, taskId, challengeKey, datasetKey);
+            return Task.FromResult(Released(s.Proof.Evidence.EnclavePublicKey.Span, taskId, challengeKey, datasetKey));
         };
         var done = new TaskCompletionSource<(Proof Proof, byte[] Nonce, TeeContribution Contribution)>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var pool = await FakePool.StartAsync(async (_, s) =>
@@ -303,12 +303,12 @@ public sealed class SessionClientTests : IDisposable
         FakeSession? session = null;
         var secrets = new FakeSecrets
         {
-            Handler = _ => fault switch
+            Handler = _ => Task.FromResult(fault switch
             {
                 "refused" => throw new RpcException(new Status(StatusCode.PermissionDenied, "AttestationRefused: mrenclave is not in the app's policy")),
                 "sealed-to-another-key" => Released(Secp256k1.PublicKeyBytes(Secp256k1.NewPrivateKey()), taskId, challengeKey, "k"),
                 _ => Released(session!.Proof.Evidence.EnclavePublicKey.Span, taskId, Secp256k1.NewPrivateKey(), "k"),
-            },
+            }),
         };
         var givenBack = new TaskCompletionSource<GiveBack>(TaskCreationOptions.RunContinuationsAsynchronously);
         var heartbeatAfter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -336,6 +336,66 @@ public sealed class SessionClientTests : IDisposable
         Assert.Contains(reason, back.Reason, StringComparison.Ordinal);
         Assert.Equal(0, _agent.RunCount); // the app never ran without its secrets
         Assert.Equal((null, null), _agent.DatasetKeySeen);
+    }
+
+    [Fact]
+    public async Task A_secret_fetch_refused_because_the_session_ended_meanwhile_is_made_again_on_the_next_session()
+    {
+        var challengeKey = Secp256k1.NewPrivateKey();
+        var task = TeeAssignment(8, challengeKey);
+        var taskId = Hash32.Parse(task.TaskId);
+        var sessions = new FakeSession?[2];
+        var firstFetch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondWelcomed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secrets = new FakeSecrets();
+        secrets.Handler = async request =>
+        {
+            if (request.SessionId == sessions[0]!.SessionId)
+            {
+                // The session this fetch was signed for ends; by the time the agent is welcomed again, the server calls it stale.
+                firstFetch.SetResult();
+                await secondWelcomed.Task;
+                throw new RpcException(new Status(StatusCode.Unauthenticated, "SessionNotCurrent: session is not the worker's current session"));
+            }
+
+            Assert.Equal(sessions[1]!.SessionId, request.SessionId);
+            return Released(sessions[1]!.Proof.Evidence.EnclavePublicKey.Span, taskId, challengeKey, "k");
+        };
+        var done = new TaskCompletionSource<TeeContribution>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var pool = await FakePool.StartAsync(async (connection, s) =>
+        {
+            if (connection == 0)
+            {
+                await s.HandshakeAsync();
+                sessions[0] = s;
+                await s.SendAsync(new ServerMessage { Assignment = task });
+                await firstFetch.Task;
+                return; // the stream ends: the session drops mid-fetch
+            }
+
+            var again = task.Clone();
+            again.Resumed = true;
+            await s.HandshakeAsync(again);
+            sessions[1] = s;
+            secondWelcomed.SetResult();
+            var contribution = await s.NextAsync(WorkerMessage.BodyOneofCase.TeeContribution);
+            await s.AnswerAsync(contribution);
+            done.SetResult(contribution.TeeContribution);
+            await s.HoldAsync();
+        }, secrets: secrets);
+
+        var run = _agent.RunAsync(TeeOptions(pool.Url));
+        var tee = await done.Task.WaitAsync(Deadline);
+        await _agent.StopAsync();
+        Assert.Equal(0, await run.WaitAsync(Deadline));
+
+        Assert.Equal([sessions[0]!.SessionId, sessions[1]!.SessionId], secrets.Requests.Select(r => r.SessionId));
+        Assert.Equal(1, _agent.RunCount);
+        var digest = _agent.ExpectedDigest(8);
+        var message = ProtocolIds.EnclaveMessage(ProtocolIds.ResultHash(taskId, digest), ProtocolIds.ResultSeal(_agent.Identity.Address, taskId, digest));
+        Assert.True(Signature.TryFromBytes65(tee.EnclaveSignature.Span, out var signature, out _));
+        Assert.True(EthereumMessage.TryRecover(message.ToArray(), signature!, out var signer));
+        Assert.Equal(Secp256k1.AddressOf(challengeKey), signer);
     }
 
     private static Assignment TeeAssignment(long index, byte[] challengeKey)
