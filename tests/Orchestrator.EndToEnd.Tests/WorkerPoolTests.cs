@@ -1,9 +1,13 @@
 using System.Security.Cryptography;
+using System.Text;
+using Google.Protobuf;
 using Grpc.Core;
 using Orchestrator.Api.Admin.V1;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
 using Orchestrator.EndToEnd.Tests.Infrastructure;
+using Orchestrator.Worker.Enclave;
+using Secrets = Orchestrator.Api.Secrets.V1;
 
 namespace Orchestrator.EndToEnd.Tests;
 
@@ -142,17 +146,51 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
         await server.Admin.SetPolicyAsync(new SetPolicyRequest { Policy = allowing }, server.Owner);
         try
         {
+            // The app's attestation policy: the agent's simulated enclave measurement, simulation allowed.
             var app = NewApp();
-            using var enclave = WorkerAgentProcess.Start(server, "sgx", new TestApp(app, Script("honest.sh")), tee: "Sgx");
+            await server.Secrets.SetAppPolicyAsync(new Secrets.SetAppPolicyRequest
+            {
+                Policy = new Secrets.AppPolicy
+                {
+                    App = app.ToLowerHex(),
+                    Tee = Secrets.TeeKind.Sgx,
+                    MrEnclaves = { Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(SimulatedEnclave.MeasurementLabel))) },
+                    AllowSimulated = true,
+                },
+            }, server.Owner);
+
+            // The dataset's key, stored with the secret service: only the attested enclave gets it, and hands it to the app.
+            var dataset = NewApp();
+            var datasetKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+            await server.Secrets.PutSecretAsync(new Secrets.PutSecretRequest
+            {
+                Owner = new Secrets.Owner { Kind = Secrets.OwnerKind.Dataset, Address = dataset.ToLowerHex() },
+                Name = "key",
+                Value = ByteString.CopyFromUtf8(datasetKey),
+            }, server.Owner);
+
+            using var enclave = WorkerAgentProcess.Start(server, "sgx", new TestApp(app, Script("tee.sh")), tee: "Sgx");
             await server.AuthorizeAsync(enclave);
-            var dealId = await SubmitAsync(app, tasks: 5, trust: 1, teeTag: 0x3);
+            var dealId = await SubmitAsync(app, tasks: 5, trust: 1, teeTag: 0x3, dataset: dataset);
 
             var (deal, tasks) = await WaitForDealAsync(dealId, enclave);
             Assert.Equal(5, deal.Completed);
-            AssertHonestResults(tasks, deal.BotFirst);
+            AssertResults(tasks, deal.BotFirst, index => ExpectedResults.TeeDigest(index, ArgumentsSeen, datasetKey));
             Assert.All(tasks, t => Assert.Equal(ReplicateStatus.Revealed, Assert.Single(t.Replicates).Status)); // one enclave-signed contribution each
             var info = (await server.WorkerAsync(enclave))!;
             Assert.Equal(Orchestrator.Api.Admin.V1.TeeKind.Sgx, info.Tee);
+
+            // Each task's key and the dataset key went to this worker's enclave once, audited.
+            foreach (var task in tasks)
+            {
+                var audit = await server.Secrets.GetTaskAuditAsync(new Secrets.GetTaskAuditRequest { TaskId = task.TaskId }, server.Owner);
+                var granted = Assert.Single(audit.Entries, e => e.Granted);
+                Assert.Equal(enclave.Address.ToLowerHex(), granted.Worker);
+                Assert.Equal(["enclave-key", $"dataset/{dataset.ToLowerHex()}/key"], granted.Released);
+                Assert.Contains("(simulated)", granted.Measurement, StringComparison.Ordinal);
+            }
+
+            Assert.Contains("the secret service released its enclave key and 1 secrets", enclave.Process.Output, StringComparison.Ordinal);
         }
         finally
         {
@@ -206,7 +244,7 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
 
     private string Script(string name) => Path.Combine(_apps, name);
 
-    private async Task<string> SubmitAsync(Address app, int tasks, int trust, uint teeTag = 0)
+    private async Task<string> SubmitAsync(Address app, int tasks, int trust, uint teeTag = 0, Address? dataset = null)
     {
         var reply = await server.Admin.SubmitDealAsync(new SubmitDealRequest
         {
@@ -214,6 +252,7 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
             {
                 Requester = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
                 App = app.ToString(),
+                Dataset = dataset?.ToString() ?? string.Empty,
                 Category = PoolServer.TestCategory,
                 Trust = trust,
                 TeeTag = teeTag,
@@ -235,11 +274,14 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
     }
 
     private static void AssertHonestResults(IReadOnlyList<TaskInfo> tasks, ulong botFirst)
+        => AssertResults(tasks, botFirst, index => ExpectedResults.HonestDigest(index, ArgumentsSeen));
+
+    private static void AssertResults(IReadOnlyList<TaskInfo> tasks, ulong botFirst, Func<long, Hash32> expectedDigest)
     {
         Assert.All(tasks, t =>
         {
             Assert.Equal(Orchestrator.Api.Admin.V1.TaskStatus.Completed, t.Status);
-            var expected = ExpectedResults.HonestDigest((long)t.Index, ArgumentsSeen);
+            var expected = expectedDigest((long)t.Index);
             Assert.Equal(expected.ToString(), t.ResultDigest);
             Assert.Equal(ProtocolIds.ResultHash(Hash32.Parse(t.TaskId), expected).ToString(), t.ConsensusHash);
         });

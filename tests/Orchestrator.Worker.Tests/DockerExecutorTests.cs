@@ -36,6 +36,20 @@ public sealed class DockerExecutorTests : IDisposable
     }
 
     [Fact]
+    public void A_tee_tasks_secrets_are_mounted_read_only_and_passed_by_variable_name_never_by_value_in_the_argv()
+    {
+        var request = Request("img") with { Secrets = [new AppSecret(AppSecretOwner.Dataset, "key", "s3cr3t-dataset-key"u8.ToArray())] };
+        var workspace = TaskWorkspace.Create(_dir.Path, request.TaskId);
+
+        var args = DockerExecutor.BuildRunArguments(request, workspace, "orch-x", []);
+
+        AssertPair(args, "--mount", $"type=bind,source={workspace.SecretDirectory},target=/iexec_secrets,readonly");
+        AssertPair(args, "--env", "IEXEC_DATASET_KEY");
+        AssertPair(args, "--env", "IEXEC_SECRETS_DIR");
+        Assert.DoesNotContain(args, a => a.Contains("s3cr3t", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void An_image_that_looks_like_an_option_is_refused()
     {
         var request = Request("--privileged");

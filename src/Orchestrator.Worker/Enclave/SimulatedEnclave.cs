@@ -18,7 +18,8 @@ namespace Orchestrator.Worker.Enclave;
 /// <para>Each session gets a fresh secp256k1 session key pair; the evidence binds its public key and the
 /// server's challenge in REPORTDATA (<see cref="ReportDataBinding"/>), so evidence cannot be replayed
 /// for another session. For TEE tasks the enclave signs <c>keccak256(resultHash ‖ resultSeal)</c>
-/// (EIP-191) with the task's enclave challenge key, which the server releases only to such a session.</para>
+/// (EIP-191) with the task's enclave challenge key, which the secret service (orchestrator.secrets.v1
+/// EnclaveSecrets) releases sealed to that session key only (<see cref="EnclaveSession"/> opens it).</para>
 /// </summary>
 public sealed class SimulatedEnclave : IDisposable
 {
@@ -103,29 +104,4 @@ public sealed class SimulatedEnclave : IDisposable
 
         return key;
     }
-}
-
-/// <summary>
-/// One session of the simulated enclave: a fresh secp256k1 key pair (the enclave session key of
-/// orchestrator.worker.v1 Evidence), and evidence for the server's challenge.
-/// </summary>
-public sealed class EnclaveSession : IDisposable
-{
-    private readonly SimulatedEnclave _enclave;
-    private readonly byte[] _sessionKey = Secp256k1.NewPrivateKey();
-
-    internal EnclaveSession(SimulatedEnclave enclave)
-    {
-        _enclave = enclave;
-        PublicKey = Secp256k1.PublicKeyBytes(_sessionKey);
-    }
-
-    /// <summary>The session public key, uncompressed secp256k1 X ‖ Y (64 bytes): the bytes bound in REPORTDATA.</summary>
-    public byte[] PublicKey { get; }
-
-    /// <summary>Evidence for the server's 32-byte challenge.</summary>
-    public byte[] Attest(ReadOnlySpan<byte> challenge, DateTimeOffset now) => _enclave.Attest(PublicKey, challenge, now);
-
-    /// <inheritdoc />
-    public void Dispose() => CryptographicOperations.ZeroMemory(_sessionKey);
 }

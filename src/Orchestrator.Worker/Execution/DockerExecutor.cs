@@ -7,7 +7,8 @@ namespace Orchestrator.Worker.Execution;
 /// Runs an allow-listed app as a container through the docker CLI: the image from the allow-list
 /// (never from the server), no network, the deal's memory and CPU as limits, a pids limit, all
 /// capabilities dropped, no new privileges, a read-only root file system, the input directory
-/// mounted read-only at <c>/iexec_in</c> and the output at <c>/iexec_out</c>. On timeout the container
+/// mounted read-only at <c>/iexec_in</c> and the output at <c>/iexec_out</c> (a TEE task's secrets
+/// read-only at <c>/iexec_secrets</c>, their variables passed by name only). On timeout the container
 /// is killed by name. Written for deployments with a Docker engine; this repository tests only the
 /// command it builds (<see cref="BuildRunArguments"/>).
 /// </summary>
@@ -18,6 +19,9 @@ public sealed partial class DockerExecutor(string dockerPath, long maxResultByte
 
     /// <summary>Where the output directory is mounted in the container.</summary>
     public const string ContainerOutput = "/iexec_out";
+
+    /// <summary>Where a TEE task's secrets directory is mounted (read-only) in the container.</summary>
+    public const string ContainerSecrets = "/iexec_secrets";
 
     /// <inheritdoc />
     public async Task<ExecutionResult> RunAsync(ExecutionRequest request, TaskWorkspace workspace, CancellationToken cancellationToken)
@@ -35,6 +39,7 @@ public sealed partial class DockerExecutor(string dockerPath, long maxResultByte
         }
 
         workspace.WriteInputs(request.Inputs);
+        workspace.WriteSecrets(request.Secrets);
         var name = ContainerName(request);
         var arguments = BuildRunArguments(request, workspace, name, taskArguments);
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -47,10 +52,25 @@ public sealed partial class DockerExecutor(string dockerPath, long maxResultByte
             environment["DOCKER_HOST"] = host;
         }
 
+        // Secret values go to the container through the docker CLI's environment ("--env NAME"), never its argv (visible in ps).
+        foreach (var (key, value) in IexecEnvironment.Secrets(request, ContainerSecrets))
+        {
+            environment[key] = value;
+        }
+
         LogStarting(logger, request.TaskId.ToString(), request.App.Image, request.MaxRunTime);
-        var exit = await ProcessRunner.RunAsync(
-            dockerPath, arguments, environment, workspace.Root, workspace.LogDirectory, request.MaxRunTime,
-            () => KillContainerAsync(name, environment, workspace), cancellationToken).ConfigureAwait(false);
+        ProcessExit exit;
+        try
+        {
+            exit = await ProcessRunner.RunAsync(
+                dockerPath, arguments, environment, workspace.Root, workspace.LogDirectory, request.MaxRunTime,
+                () => KillContainerAsync(name, environment, workspace), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            workspace.DeleteSecrets();
+        }
+
         return ProcessExecutor.Collect(exit, request.MaxRunTime, workspace, maxResultBytes);
     }
 
@@ -93,6 +113,17 @@ public sealed partial class DockerExecutor(string dockerPath, long maxResultByte
         {
             args.Add("--env");
             args.Add($"{key}={value}");
+        }
+
+        if (request.Secrets.Count > 0)
+        {
+            args.Add("--mount");
+            args.Add($"type=bind,source={workspace.SecretDirectory},target={ContainerSecrets},readonly");
+            foreach (var key in IexecEnvironment.Secrets(request, ContainerSecrets).Keys.Order(StringComparer.Ordinal))
+            {
+                args.Add("--env");
+                args.Add(key); // the value comes from the docker CLI's environment
+            }
         }
 
         // Everything after the image is the container's argv: the app's configured arguments, then the task's.

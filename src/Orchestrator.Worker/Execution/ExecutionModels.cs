@@ -39,6 +39,9 @@ public sealed record ExecutionRequest
 
     /// <summary>Memory the deal asked for, MiB (container limit).</summary>
     public int MemoryMb { get; init; } = 512;
+
+    /// <summary>The secrets released for a TEE task (<see cref="IexecEnvironment.Secrets"/>); empty otherwise.</summary>
+    public IReadOnlyList<AppSecret> Secrets { get; init; } = [];
 }
 
 /// <summary>How an execution ended.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Orchestrator.Domain.Crypto;
 
 namespace Orchestrator.Worker.Execution;
@@ -37,5 +38,81 @@ public static class IexecEnvironment
         }
 
         return env;
+    }
+
+    /// <summary>
+    /// The variables that carry a TEE task's released secrets (empty when there are none):
+    /// <c>IEXEC_SECRETS_DIR</c> (the directory holding every secret as a file,
+    /// <c>dataset/NAME</c>, <c>app/NAME</c>, <c>requester/NAME</c>, exact bytes), and for each secret
+    /// whose value is UTF-8 text without NUL the value itself: the dataset's <c>key</c> as
+    /// <c>IEXEC_DATASET_KEY</c> (iExec's name), otherwise <c>IEXEC_DATASET_SECRET_NAME</c>,
+    /// <c>IEXEC_APP_DEVELOPER_SECRET_NAME</c>, <c>IEXEC_REQUESTER_SECRET_NAME</c> with NAME upper-cased
+    /// and '.'/'-' as '_' (so a requester secret named "1" is iExec's <c>IEXEC_REQUESTER_SECRET_1</c>).
+    /// When two names map to one variable the first in ordinal order wins; the files are always exact.
+    /// </summary>
+    public static Dictionary<string, string> Secrets(ExecutionRequest request, string secretDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (request.Secrets.Count == 0)
+        {
+            return env;
+        }
+
+        env["IEXEC_SECRETS_DIR"] = secretDirectory;
+        foreach (var secret in request.Secrets.OrderBy(s => s.Owner).ThenBy(s => s.Name, StringComparer.Ordinal))
+        {
+            if (TryText(secret.Value.Span, out var text))
+            {
+                env.TryAdd(VariableOf(secret), text);
+            }
+        }
+
+        return env;
+    }
+
+    /// <summary>The variable a secret's (text) value is given in.</summary>
+    public static string VariableOf(AppSecret secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        if (secret.Owner == AppSecretOwner.Dataset && secret.Name == "key")
+        {
+            return "IEXEC_DATASET_KEY";
+        }
+
+        var prefix = secret.Owner switch
+        {
+            AppSecretOwner.Dataset => "IEXEC_DATASET_SECRET_",
+            AppSecretOwner.App => "IEXEC_APP_DEVELOPER_SECRET_",
+            _ => "IEXEC_REQUESTER_SECRET_",
+        };
+        return prefix + secret.Name.ToUpperInvariant().Replace('.', '_').Replace('-', '_');
+    }
+
+    /// <summary>The directory (under the secrets directory) of an owner's secret files.</summary>
+    public static string DirectoryOf(AppSecretOwner owner) => owner switch
+    {
+        AppSecretOwner.Dataset => "dataset",
+        AppSecretOwner.App => "app",
+        _ => "requester",
+    };
+
+    private static bool TryText(ReadOnlySpan<byte> value, out string text)
+    {
+        text = string.Empty;
+        if (value.IndexOf((byte)0) >= 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(value);
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
     }
 }

@@ -4,7 +4,7 @@ namespace Orchestrator.Worker.Execution;
 
 /// <summary>
 /// Runs an allow-listed app as a local command in the task's workspace: argv = the app's configured
-/// arguments then the task's parameters; environment = the iExec variables plus PATH, HOME (the
+/// arguments then the task's parameters; environment = the iExec variables (with a TEE task's secrets, see IexecEnvironment.Secrets) plus PATH, HOME (the
 /// workspace) and LANG=C.UTF-8 — nothing else of the agent's. Killed (whole tree) at its max run time.
 /// The output directory becomes the result archive.
 /// </summary>
@@ -26,16 +26,31 @@ public sealed partial class ProcessExecutor(long maxResultBytes, ILogger<Process
         }
 
         workspace.WriteInputs(request.Inputs);
+        workspace.WriteSecrets(request.Secrets);
         var environment = IexecEnvironment.For(request, workspace.InputDirectory, workspace.OutputDirectory);
+        foreach (var (name, value) in IexecEnvironment.Secrets(request, workspace.SecretDirectory))
+        {
+            environment[name] = value;
+        }
+
         environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
         environment["HOME"] = workspace.Root;
         environment["LANG"] = "C.UTF-8";
         environment["TMPDIR"] = workspace.Root;
 
         LogStarting(logger, request.TaskId.ToString(), request.App.Command, request.MaxRunTime);
-        var exit = await ProcessRunner.RunAsync(
-            request.App.Command, [.. request.App.Arguments, .. taskArguments], environment,
-            workspace.Root, workspace.LogDirectory, request.MaxRunTime, null, cancellationToken).ConfigureAwait(false);
+        ProcessExit exit;
+        try
+        {
+            exit = await ProcessRunner.RunAsync(
+                request.App.Command, [.. request.App.Arguments, .. taskArguments], environment,
+                workspace.Root, workspace.LogDirectory, request.MaxRunTime, null, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            workspace.DeleteSecrets();
+        }
+
         return Collect(exit, request.MaxRunTime, workspace, maxResultBytes);
     }
 

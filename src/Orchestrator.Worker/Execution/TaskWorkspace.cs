@@ -5,7 +5,8 @@ namespace Orchestrator.Worker.Execution;
 /// <summary>
 /// A fresh directory per replicate under the scratch directory: <c>in/</c> (input files),
 /// <c>out/</c> (what the app writes; archived as the result), <c>logs/</c> (stdout, stderr; not part
-/// of the result), <c>result.tar</c>. Created empty: leftovers of an earlier attempt are removed.
+/// of the result), <c>secrets/</c> (a TEE task's released secrets, only while the app runs),
+/// <c>result.tar</c>. Created empty: leftovers of an earlier attempt are removed.
 /// </summary>
 public sealed class TaskWorkspace
 {
@@ -15,6 +16,7 @@ public sealed class TaskWorkspace
         InputDirectory = Path.Combine(root, "in");
         OutputDirectory = Path.Combine(root, "out");
         LogDirectory = Path.Combine(root, "logs");
+        SecretDirectory = Path.Combine(root, "secrets");
         ArchivePath = Path.Combine(root, "result.tar");
     }
 
@@ -29,6 +31,9 @@ public sealed class TaskWorkspace
 
     /// <summary>stdout and stderr of the app.</summary>
     public string LogDirectory { get; }
+
+    /// <summary>A TEE task's secrets, one file per secret (<see cref="WriteSecrets"/>); removed when the app ends.</summary>
+    public string SecretDirectory { get; }
 
     /// <summary>Where the result archive is written.</summary>
     public string ArchivePath { get; }
@@ -65,6 +70,44 @@ public sealed class TaskWorkspace
             }
 
             File.WriteAllBytes(Path.Combine(InputDirectory, input.Name), input.Content.ToArray());
+        }
+    }
+
+    /// <summary>
+    /// Writes the secrets as <c>secrets/OWNER/NAME</c>, readable by this user only. A name that is not
+    /// a plain file name (the service allows "." and "..") gets no file; its variable still carries it.
+    /// </summary>
+    public void WriteSecrets(IReadOnlyList<AppSecret> secrets)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
+        if (secrets.Count == 0)
+        {
+            return;
+        }
+
+        var ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        foreach (var secret in secrets)
+        {
+            var directory = Path.Combine(SecretDirectory, IexecEnvironment.DirectoryOf(secret.Owner));
+            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(directory);
+            else Directory.CreateDirectory(directory, ownerOnly);
+            if (IsPlainFileName(secret.Name))
+            {
+                var path = Path.Combine(directory, secret.Name);
+                File.WriteAllBytes(path, secret.Value.ToArray());
+                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(SecretDirectory, ownerOnly);
+    }
+
+    /// <summary>Removes the secrets (the app has ended; nothing after it needs them).</summary>
+    public void DeleteSecrets()
+    {
+        if (Directory.Exists(SecretDirectory))
+        {
+            Directory.Delete(SecretDirectory, recursive: true);
         }
     }
 

@@ -119,7 +119,8 @@ public static class WorkerProgram
             ? new DockerExecutor(options.DockerPath, options.MaxResultBytes, loggers.CreateLogger<DockerExecutor>())
             : new ProcessExecutor(options.MaxResultBytes, loggers.CreateLogger<ProcessExecutor>());
         var pipeline = new ReplicatePipeline(options, identity, new AppCatalog(options.Apps), executor, journal, sessions,
-            new InputFetcher(http, options.MaxResultBytes), new ResultUploader(client, identity), TimeProvider.System, logger);
+            new InputFetcher(http, options.MaxResultBytes), new ResultUploader(client, identity),
+            new TaskSecretsClient(new Api.Secrets.V1.EnclaveSecrets.EnclaveSecretsClient(channel), identity, TimeProvider.System), TimeProvider.System, logger);
         var agent = new WorkerAgent(options, identity, client, pipeline, enclave, journal, sessions, TimeProvider.System, logger);
         return await agent.RunAsync(stop).ConfigureAwait(false);
     }

@@ -21,15 +21,19 @@ internal sealed class LiveSession
     private long _nextRequestId;
     private int _closed;
 
-    public LiveSession(IClientStreamWriter<WorkerMessage> requests, Welcome welcome, CancellationToken cancellationToken)
+    public LiveSession(IClientStreamWriter<WorkerMessage> requests, Welcome welcome, CancellationToken cancellationToken, Enclave.EnclaveSession? enclave = null)
     {
         _requests = requests;
         Welcome = welcome;
+        Enclave = enclave;
         Writer = Task.Run(() => WriteLoopAsync(cancellationToken), CancellationToken.None);
     }
 
     /// <summary>The server's welcome.</summary>
     public Welcome Welcome { get; }
+
+    /// <summary>The enclave session this session was attested with (owned by the agent's session loop); null without TEE.</summary>
+    public Enclave.EnclaveSession? Enclave { get; }
 
     /// <summary>The writer loop (ends when the session closes).</summary>
     public Task Writer { get; }

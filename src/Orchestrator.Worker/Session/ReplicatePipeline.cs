@@ -9,8 +9,10 @@ using Orchestrator.Worker.Execution;
 namespace Orchestrator.Worker.Session;
 
 /// <summary>
-/// One replicate from assignment to the end: run the app (unless the journal shows it computed),
-/// contribute (replicated path: hash, seal, worker signature; TEE fast path: digest and enclave
+/// One replicate from assignment to the end: for a TEE task, fetch its secrets from the secret
+/// service into the enclave session (the enclave challenge key, and the dataset's, app's and
+/// requester's secrets for the app; a refusal gives the replicate back); run the app (unless the
+/// journal shows it computed); contribute (replicated path: hash, seal, worker signature; TEE fast path: digest and enclave
 /// signature), reveal when consensus asks, upload the result archive. Calls survive a dropped
 /// session: they are sent again on the next one (a repeated contribution or reveal is refused as
 /// "already", which counts as done).
@@ -24,6 +26,7 @@ internal sealed class ReplicatePipeline(
     SessionGate sessions,
     InputFetcher inputs,
     ResultUploader uploader,
+    TaskSecretsClient secrets,
     TimeProvider time,
     ILogger logger)
 {
@@ -40,25 +43,87 @@ internal sealed class ReplicatePipeline(
 
         var id = taskId.ToString();
         WorkerLog.Assigned(logger, id, appAddress.ToString(), assignment.Trust, assignment.Resumed ? ", resumed" : string.Empty);
-        var digest = journal.Find(taskId)?.Digest;
-        if (digest is { } known)
+        ReleasedSecrets? released = null;
+        try
         {
-            WorkerLog.FromJournal(logger, id, known.ToString());
-            WorkerTelemetry.Resumed.Add(1);
-        }
-        else
-        {
-            var computed = await ComputeAsync(assignment, taskId, dealId, appAddress, cancellationToken).ConfigureAwait(false);
-            if (computed is null)
+            if (IsTee(assignment))
             {
-                return false;
+                released = await FetchSecretsAsync(assignment, taskId, cancellationToken).ConfigureAwait(false);
+                if (released is null)
+                {
+                    return false;
+                }
             }
 
-            digest = computed;
+            var digest = journal.Find(taskId)?.Digest;
+            if (digest is { } known)
+            {
+                WorkerLog.FromJournal(logger, id, known.ToString());
+                WorkerTelemetry.Resumed.Add(1);
+            }
+            else
+            {
+                var computed = await ComputeAsync(assignment, taskId, dealId, appAddress, released?.Secrets ?? [], cancellationToken).ConfigureAwait(false);
+                if (computed is null)
+                {
+                    return false;
+                }
+
+                digest = computed;
+            }
+
+            await ContributeAsync(assignment, taskId, digest.Value, released, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            released?.Dispose();
+        }
+    }
+
+    /// <summary>A task that runs in a TEE: its secrets (and, on the fast path, its signing key) come from the secret service.</summary>
+    internal static bool IsTee(Assignment assignment) => assignment.TeeFastPath || assignment.Tee != Api.Worker.V1.TeeKind.None;
+
+    /// <summary>
+    /// The task's secrets, fetched on the current session (again on the next one when it drops
+    /// meanwhile, a few times); null after giving the replicate back because they were refused.
+    /// </summary>
+    private async Task<ReleasedSecrets?> FetchSecretsAsync(Assignment assignment, Hash32 taskId, CancellationToken cancellationToken)
+    {
+        if (!Address.TryParse(assignment.EnclaveChallenge, out var challenge, out _) || challenge == Address.Zero)
+        {
+            await GiveBackAsync(taskId, "a TEE task arrived without its enclave challenge address", cancellationToken).ConfigureAwait(false);
+            return null;
         }
 
-        await ContributeAsync(assignment, taskId, digest.Value, cancellationToken).ConfigureAwait(false);
-        return true;
+        for (var attempt = 1; ; attempt++)
+        {
+            var session = await sessions.CurrentAsync(cancellationToken).ConfigureAwait(false);
+            string reason;
+            try
+            {
+                var released = await secrets.FetchAsync(session, taskId, challenge, cancellationToken).ConfigureAwait(false);
+                WorkerLog.SecretsReleased(logger, taskId.ToString(), released.Secrets.Count, session.Welcome.SessionId);
+                return released;
+            }
+            catch (SessionLostException) when (attempt < 3)
+            {
+                sessions.Lost(session);
+                continue;
+            }
+            catch (SessionLostException ex)
+            {
+                reason = "the secret fetch failed on three sessions in a row: " + ex.Message;
+            }
+            catch (TaskSecretsRefusedException ex)
+            {
+                reason = ex.Message;
+            }
+
+            WorkerLog.SecretsRefused(logger, taskId.ToString(), reason);
+            await GiveBackAsync(taskId, reason, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
     }
 
     /// <summary>Sends the reveal of a journaled digest (after a RevealRequest or reveal_now), then uploads.</summary>
@@ -113,7 +178,8 @@ internal sealed class ReplicatePipeline(
         }
     }
 
-    private async Task<Hash32?> ComputeAsync(Assignment assignment, Hash32 taskId, Hash32 dealId, Address appAddress, CancellationToken cancellationToken)
+    private async Task<Hash32?> ComputeAsync(
+        Assignment assignment, Hash32 taskId, Hash32 dealId, Address appAddress, IReadOnlyList<AppSecret> appSecrets, CancellationToken cancellationToken)
     {
         if (!apps.TryResolve(appAddress, out var app))
         {
@@ -150,6 +216,7 @@ internal sealed class ReplicatePipeline(
             Params = assignment.Params,
             Inputs = files,
             MaxRunTime = maxRunTime,
+            Secrets = appSecrets,
         };
         SendProgress(taskId, 0, "started");
         var result = await executor.RunAsync(request, workspace, cancellationToken).ConfigureAwait(false);
@@ -188,20 +255,20 @@ internal sealed class ReplicatePipeline(
         return limit;
     }
 
-    private async Task ContributeAsync(Assignment assignment, Hash32 taskId, Hash32 digest, CancellationToken cancellationToken)
+    private async Task ContributeAsync(Assignment assignment, Hash32 taskId, Hash32 digest, ReleasedSecrets? released, CancellationToken cancellationToken)
     {
         var id = taskId.ToString();
         var resultHash = ProtocolIds.ResultHash(taskId, digest);
         var resultSeal = ProtocolIds.ResultSeal(identity.Address, taskId, digest);
         if (assignment.TeeFastPath)
         {
-            if (assignment.EnclaveChallengeKey.Length != 32)
+            if (released is null)
             {
-                await GiveBackAsync(taskId, "a TEE task arrived without its enclave challenge key (this session's TEE is not trusted for it)", cancellationToken).ConfigureAwait(false);
+                await GiveBackAsync(taskId, "a TEE fast-path task without its enclave challenge key from the secret service", cancellationToken).ConfigureAwait(false);
                 return;
             }
 
-            var enclaveSignature = SimulatedEnclave.SignResult(resultHash, resultSeal, assignment.EnclaveChallengeKey.Span);
+            var enclaveSignature = SimulatedEnclave.SignResult(resultHash, resultSeal, released.EnclaveKey);
             var tee = await CallAsync(new WorkerMessage
             {
                 TeeContribution = new TeeContribution { TaskId = id, ResultDigest = digest.ToString(), EnclaveSignature = ProtoConvert.Bytes(enclaveSignature) },

@@ -205,7 +205,7 @@ public sealed class WorkerAgent
         _journal.Prune(_time.GetUtcNow());
 
         using var sessionEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var live = new LiveSession(call.RequestStream, welcome, sessionEnd.Token);
+        var live = new LiveSession(call.RequestStream, welcome, sessionEnd.Token, enclaveSession);
         _live = live;
         _sessions.Open(live);
         var heartbeats = HeartbeatLoopAsync(interval, sessionEnd.Token);

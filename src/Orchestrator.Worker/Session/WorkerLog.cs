@@ -58,4 +58,10 @@ internal static partial class WorkerLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "ignoring a server message: {Reason}")]
     public static partial void Ignored(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "task {TaskId}: the secret service released its enclave key and {Secrets} secrets to enclave session {SessionId}")]
+    public static partial void SecretsReleased(ILogger logger, string taskId, int secrets, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "task {TaskId}: no TEE secrets for it: {Reason}")]
+    public static partial void SecretsRefused(ILogger logger, string taskId, string reason);
 }

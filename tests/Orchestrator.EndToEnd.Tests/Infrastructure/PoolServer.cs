@@ -30,6 +30,9 @@ public sealed class PoolServer : IAsyncLifetime
     /// <summary>The pool owner's client.</summary>
     public PoolAdmin.PoolAdminClient Admin { get; private set; } = null!;
 
+    /// <summary>The pool owner's client of the secret service (same credentials).</summary>
+    public Orchestrator.Api.Secrets.V1.SecretsAdmin.SecretsAdminClient Secrets { get; private set; } = null!;
+
     /// <summary>The owner's credentials for each admin call.</summary>
     public Metadata Owner { get; } = new() { { "authorization", "Bearer " + Token } };
 
@@ -65,6 +68,7 @@ public sealed class PoolServer : IAsyncLifetime
         Process = ChildProcess.Start("server", Build.Server, ["serve", "--config", config]);
         _channel = GrpcChannel.ForAddress(Url);
         Admin = new PoolAdmin.PoolAdminClient(_channel);
+        Secrets = new Orchestrator.Api.Secrets.V1.SecretsAdmin.SecretsAdminClient(_channel);
 
         // The silo and Kestrel take a few seconds to start on a busy machine.
         await Poll.UntilAsync(async () =>

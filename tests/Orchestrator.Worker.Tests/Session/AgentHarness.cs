@@ -26,6 +26,7 @@ public sealed class AgentHarness : IDisposable
             #!/bin/sh
             echo "$IEXEC_TASK_INDEX" >> "$1"
             printf 'task %s\n' "$IEXEC_TASK_INDEX" > "$IEXEC_OUT/result.txt"
+            if [ -n "${IEXEC_DATASET_KEY:-}" ]; then printf '%s' "$IEXEC_DATASET_KEY" > "$1.dataset-key"; cp "$IEXEC_SECRETS_DIR/dataset/key" "$1.dataset-key-file"; fi
             if [ "${2:-}" = slow ]; then sleep 30; fi
             """.Replace("\r", string.Empty, StringComparison.Ordinal));
         File.SetUnixFileMode(Script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -44,6 +45,11 @@ public sealed class AgentHarness : IDisposable
 
     /// <summary>Where this worker's agent works: a subdirectory per worker address.</summary>
     public string Scratch => Path.Combine(ScratchRoot, Identity.Address.ToLowerHex());
+
+    /// <summary>What the app saw as IEXEC_DATASET_KEY (null: nothing), and in the secrets directory's dataset key file.</summary>
+    public (string? Variable, string? File) DatasetKeySeen => (
+        File.Exists(Runs + ".dataset-key") ? File.ReadAllText(Runs + ".dataset-key") : null,
+        File.Exists(Runs + ".dataset-key-file") ? File.ReadAllText(Runs + ".dataset-key-file") : null);
 
     /// <summary>How many times the app ran.</summary>
     public int RunCount => File.Exists(Runs) ? File.ReadAllLines(Runs).Length : 0;

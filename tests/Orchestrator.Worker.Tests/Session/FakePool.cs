@@ -40,7 +40,7 @@ public sealed class FakePool : WorkerSession.WorkerSessionBase, IAsyncDisposable
     public ConcurrentDictionary<string, (UploadHeader Header, byte[] Bytes)> Uploads { get; } = new();
 
     /// <summary>Starts the fake; <paramref name="script"/> plays each connection (0-based index).</summary>
-    public static async Task<FakePool> StartAsync(Func<int, FakeSession, Task> script, X509Certificate2? tls = null, Action<WebApplication>? map = null)
+    public static async Task<FakePool> StartAsync(Func<int, FakeSession, Task> script, X509Certificate2? tls = null, Action<WebApplication>? map = null, FakeSecrets? secrets = null)
     {
         var pool = new FakePool(script);
         var builder = WebApplication.CreateSlimBuilder();
@@ -52,8 +52,10 @@ public sealed class FakePool : WorkerSession.WorkerSessionBase, IAsyncDisposable
         }));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(pool);
+        if (secrets is not null) builder.Services.AddSingleton(secrets);
         var app = builder.Build();
         app.MapGrpcService<FakePool>();
+        if (secrets is not null) app.MapGrpcService<FakeSecrets>();
         map?.Invoke(app);
         await app.StartAsync();
         pool._app = app;
@@ -103,6 +105,9 @@ public sealed class FakeSession(IAsyncStreamReader<WorkerMessage> requests, ISer
     /// <summary>The proof of this session (after <see cref="HandshakeAsync"/>).</summary>
     public Proof Proof { get; private set; } = null!;
 
+    /// <summary>The session id of the welcome (after <see cref="HandshakeAsync"/>).</summary>
+    public string SessionId { get; private set; } = string.Empty;
+
     /// <summary>The challenge sent.</summary>
     public byte[] Nonce { get; } = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
 
@@ -115,9 +120,10 @@ public sealed class FakeSession(IAsyncStreamReader<WorkerMessage> requests, ISer
         Assert.True(Signature.TryFromBytes65(Proof.Signature.Span, out var signature, out var error), error);
         Assert.True(EthereumMessage.TryRecover(SignedMessages.Session(Nonce), signature!, out var signer));
         Assert.Equal(Address.Parse(Hello.WorkerAddress), signer);
+        SessionId = Guid.NewGuid().ToString("n");
         var welcome = new Welcome
         {
-            SessionId = Guid.NewGuid().ToString("n"),
+            SessionId = SessionId,
             HeartbeatInterval = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(200)),
             HeartbeatTimeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(5)),
             MaxResultBytes = 1 << 20,

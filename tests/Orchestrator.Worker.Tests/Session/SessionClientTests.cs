@@ -1,6 +1,9 @@
 using System.Security.Cryptography;
+using System.Text;
+using Google.Protobuf;
 using Grpc.Core;
 using Orchestrator.Api.Contracts.Signing;
+using Orchestrator.Api.Secrets.V1;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Attestation.Policy;
 using Orchestrator.Attestation.Simulation;
@@ -237,31 +240,37 @@ public sealed class SessionClientTests : IDisposable
     }
 
     [Fact]
-    public async Task A_simulated_tee_worker_proves_its_enclave_and_signs_fast_path_results_with_the_task_key()
+    public async Task A_simulated_tee_worker_fetches_the_task_key_and_secrets_from_the_secret_service_and_signs_fast_path_results_with_it()
     {
         var challengeKey = Secp256k1.NewPrivateKey();
-        var task = AgentHarness.Assignment(6);
-        task.Tee = Api.Worker.V1.TeeKind.Sgx;
-        task.TeeFastPath = true;
-        task.Trust = 1;
-        task.EnclaveChallenge = Secp256k1.AddressOf(challengeKey).ToString();
-        task.EnclaveChallengeKey = Google.Protobuf.ByteString.CopyFrom(challengeKey);
+        var task = TeeAssignment(6, challengeKey);
+        var taskId = Hash32.Parse(task.TaskId);
+        const string datasetKey = "c2VjcmV0LWRhdGFzZXQta2V5LWZvci10ZXN0cw==";
+        FakeSession? session = null;
+        var secrets = new FakeSecrets();
+        secrets.Handler = request =>
+        {
+            // What the real secret service checks: the welcomed session, and a proof by the attested session key.
+            var s = session!;
+            Assert.Equal(s.SessionId, request.SessionId);
+            Assert.Equal(task.TaskId, request.TaskId);
+            Assert.True(SecretFetchProof.Verify(s.Proof.Evidence.EnclavePublicKey.Span, request.Signature.Span,
+                Address.Parse(request.WorkerAddress), taskId, request.SessionId, request.IssuedAt.ToDateTimeOffset()), "the fetch proof does not verify against the session key");
+            return Task.FromResult(Released(s.Proof.Evidence.EnclavePublicKey.Span, taskId, challengeKey, datasetKey));
+        };
         var done = new TaskCompletionSource<(Proof Proof, byte[] Nonce, TeeContribution Contribution)>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var pool = await FakePool.StartAsync(async (_, s) =>
         {
             await s.HandshakeAsync();
+            session = s;
             await s.SendAsync(new ServerMessage { Assignment = task });
             var contribution = await s.NextAsync(WorkerMessage.BodyOneofCase.TeeContribution);
             await s.AnswerAsync(contribution);
             done.SetResult((s.Proof, s.Nonce, contribution.TeeContribution));
             await s.HoldAsync();
-        });
+        }, secrets: secrets);
 
-        var run = _agent.RunAsync(_agent.Options(pool.Url, o =>
-        {
-            o.Capabilities.Tee = Domain.Deals.TeeKind.Sgx;
-            o.SimulatedEnclave = true;
-        }));
+        var run = _agent.RunAsync(TeeOptions(pool.Url));
         var (proof, nonce, tee) = await done.Task.WaitAsync(Deadline);
         await Poll(() => pool.Uploads.ContainsKey(task.TaskId));
         await _agent.StopAsync();
@@ -271,14 +280,157 @@ public sealed class SessionClientTests : IDisposable
         var verified = new SimulatedEvidenceVerifier().Verify(proof.Evidence.Quote.Span, DateTimeOffset.UtcNow);
         Assert.True(verified.IsVerified, verified.FailureMessage);
         Assert.True(ReportDataBinding.Matches(verified.ReportData.AsSpan(), proof.Evidence.EnclavePublicKey.Span, nonce));
+        Assert.Single(secrets.Requests);
 
-        var taskId = Hash32.Parse(task.TaskId);
         var digest = _agent.ExpectedDigest(6);
         Assert.Equal(digest.ToString(), tee.ResultDigest);
         var message = ProtocolIds.EnclaveMessage(ProtocolIds.ResultHash(taskId, digest), ProtocolIds.ResultSeal(_agent.Identity.Address, taskId, digest));
         Assert.True(Signature.TryFromBytes65(tee.EnclaveSignature.Span, out var signature, out _));
         Assert.True(EthereumMessage.TryRecover(message.ToArray(), signature!, out var signer));
         Assert.Equal(Secp256k1.AddressOf(challengeKey), signer);
+        Assert.Equal((datasetKey, datasetKey), _agent.DatasetKeySeen); // the app got the released dataset key
+    }
+
+    [Theory]
+    [InlineData("refused", "PermissionDenied")]
+    [InlineData("sealed-to-another-key", "do not open with this enclave session's key")]
+    [InlineData("another-tasks-key", "is not task")]
+    public async Task A_tee_task_whose_secrets_are_refused_or_unusable_is_given_back_without_running_and_the_agent_keeps_going(string fault, string reason)
+    {
+        var challengeKey = Secp256k1.NewPrivateKey();
+        var task = TeeAssignment(7, challengeKey);
+        var taskId = Hash32.Parse(task.TaskId);
+        FakeSession? session = null;
+        var secrets = new FakeSecrets
+        {
+            Handler = _ => Task.FromResult(fault switch
+            {
+                "refused" => throw new RpcException(new Status(StatusCode.PermissionDenied, "AttestationRefused: mrenclave is not in the app's policy")),
+                "sealed-to-another-key" => Released(Secp256k1.PublicKeyBytes(Secp256k1.NewPrivateKey()), taskId, challengeKey, "k"),
+                _ => Released(session!.Proof.Evidence.EnclavePublicKey.Span, taskId, Secp256k1.NewPrivateKey(), "k"),
+            }),
+        };
+        var givenBack = new TaskCompletionSource<GiveBack>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var heartbeatAfter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var pool = await FakePool.StartAsync(async (_, s) =>
+        {
+            await s.HandshakeAsync();
+            session = s;
+            await s.SendAsync(new ServerMessage { Assignment = task });
+            var back = await s.NextAsync(WorkerMessage.BodyOneofCase.GiveBack);
+            await s.AnswerAsync(back);
+            givenBack.SetResult(back.GiveBack);
+            await s.NextAsync(WorkerMessage.BodyOneofCase.Heartbeat); // still in session, asking for work
+            heartbeatAfter.SetResult();
+            await s.HoldAsync();
+        }, secrets: secrets);
+
+        var run = _agent.RunAsync(TeeOptions(pool.Url));
+        var back = await givenBack.Task.WaitAsync(Deadline);
+        await heartbeatAfter.Task.WaitAsync(Deadline);
+        Assert.False(run.IsCompleted);
+        await _agent.StopAsync();
+        Assert.Equal(0, await run.WaitAsync(Deadline));
+
+        Assert.Equal(task.TaskId, back.TaskId);
+        Assert.Contains(reason, back.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, _agent.RunCount); // the app never ran without its secrets
+        Assert.Equal((null, null), _agent.DatasetKeySeen);
+    }
+
+    [Fact]
+    public async Task A_secret_fetch_refused_because_the_session_ended_meanwhile_is_made_again_on_the_next_session()
+    {
+        var challengeKey = Secp256k1.NewPrivateKey();
+        var task = TeeAssignment(8, challengeKey);
+        var taskId = Hash32.Parse(task.TaskId);
+        var sessions = new FakeSession?[2];
+        var firstFetch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondWelcomed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secrets = new FakeSecrets();
+        secrets.Handler = async request =>
+        {
+            if (request.SessionId == sessions[0]!.SessionId)
+            {
+                // The session this fetch was signed for ends; by the time the agent is welcomed again, the server calls it stale.
+                firstFetch.SetResult();
+                await secondWelcomed.Task;
+                throw new RpcException(new Status(StatusCode.Unauthenticated, "SessionNotCurrent: session is not the worker's current session"));
+            }
+
+            Assert.Equal(sessions[1]!.SessionId, request.SessionId);
+            return Released(sessions[1]!.Proof.Evidence.EnclavePublicKey.Span, taskId, challengeKey, "k");
+        };
+        var done = new TaskCompletionSource<TeeContribution>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var pool = await FakePool.StartAsync(async (connection, s) =>
+        {
+            if (connection == 0)
+            {
+                await s.HandshakeAsync();
+                sessions[0] = s;
+                await s.SendAsync(new ServerMessage { Assignment = task });
+                await firstFetch.Task;
+                return; // the stream ends: the session drops mid-fetch
+            }
+
+            var again = task.Clone();
+            again.Resumed = true;
+            await s.HandshakeAsync(again);
+            sessions[1] = s;
+            secondWelcomed.SetResult();
+            var contribution = await s.NextAsync(WorkerMessage.BodyOneofCase.TeeContribution);
+            await s.AnswerAsync(contribution);
+            done.SetResult(contribution.TeeContribution);
+            await s.HoldAsync();
+        }, secrets: secrets);
+
+        var run = _agent.RunAsync(TeeOptions(pool.Url));
+        var tee = await done.Task.WaitAsync(Deadline);
+        await _agent.StopAsync();
+        Assert.Equal(0, await run.WaitAsync(Deadline));
+
+        Assert.Equal([sessions[0]!.SessionId, sessions[1]!.SessionId], secrets.Requests.Select(r => r.SessionId));
+        Assert.Equal(1, _agent.RunCount);
+        var digest = _agent.ExpectedDigest(8);
+        var message = ProtocolIds.EnclaveMessage(ProtocolIds.ResultHash(taskId, digest), ProtocolIds.ResultSeal(_agent.Identity.Address, taskId, digest));
+        Assert.True(Signature.TryFromBytes65(tee.EnclaveSignature.Span, out var signature, out _));
+        Assert.True(EthereumMessage.TryRecover(message.ToArray(), signature!, out var signer));
+        Assert.Equal(Secp256k1.AddressOf(challengeKey), signer);
+    }
+
+    private static Assignment TeeAssignment(long index, byte[] challengeKey)
+    {
+        var task = AgentHarness.Assignment(index);
+        task.Tee = Api.Worker.V1.TeeKind.Sgx;
+        task.TeeFastPath = true;
+        task.Trust = 1;
+        task.DatasetAddress = "0x00000000000000000000000000000000000000d5";
+        task.EnclaveChallenge = Secp256k1.AddressOf(challengeKey).ToString(); // the key itself only from the secret service
+        return task;
+    }
+
+    private Worker.Configuration.WorkerOptions TeeOptions(string url) => _agent.Options(url, o =>
+    {
+        o.Capabilities.Tee = Domain.Deals.TeeKind.Sgx;
+        o.SimulatedEnclave = true;
+    });
+
+    /// <summary>A reply as the secret service seals it: ECIES to the session key, the task id bytes as context.</summary>
+    private static FetchTaskSecretsReply Released(ReadOnlySpan<byte> sessionPublicKey, Hash32 taskId, byte[] enclaveKey, string datasetKey)
+    {
+        var reply = new FetchTaskSecretsReply
+        {
+            TaskId = taskId.ToString(),
+            EnclaveChallenge = Secp256k1.AddressOf(enclaveKey).ToLowerHex(),
+            SealedEnclaveKey = ByteString.CopyFrom(Ecies.Encrypt(sessionPublicKey, enclaveKey, taskId.ToArray())),
+        };
+        reply.Secrets.Add(new SealedSecret
+        {
+            Owner = new Owner { Kind = OwnerKind.Dataset, Address = "0x00000000000000000000000000000000000000d5" },
+            Name = "key",
+            SealedValue = ByteString.CopyFrom(Ecies.Encrypt(sessionPublicKey, Encoding.UTF8.GetBytes(datasetKey), taskId.ToArray())),
+        });
+        return reply;
     }
 
     private static async Task Poll(Func<bool> condition)
