@@ -150,6 +150,7 @@ public sealed partial class AccountSender : IAsyncDisposable
             }
 
             LogSent(_logger, kind, nonce, signed.Hash, taskIds.Count);
+            BridgeSpans.Broadcast("sent", nonce, signed.Hash);
             followed = FollowInBackgroundAsync(tracked);
         }
         finally
@@ -319,6 +320,7 @@ public sealed partial class AccountSender : IAsyncDisposable
         await _store.SaveAsync(replaced, cancellationToken).ConfigureAwait(false);
         BridgeTelemetry.Bumps.Add(1);
         LogReplaced(_logger, transaction.Nonce, transaction.Hashes[^1], signed.Hash, fees.MaxFeePerGas);
+        BridgeSpans.Broadcast("replaced", transaction.Nonce, signed.Hash);
         await BroadcastAsync(replaced, cancellationToken).ConfigureAwait(false);
         return replaced;
     }

@@ -101,15 +101,19 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
         }
 
         Waiter waiter;
+        var duplicate = true;
         lock (_gate)
         {
             if (!_queued.TryGetValue(id, out waiter!) && !_processing.TryGetValue(id, out waiter!))
             {
                 waiter = new Waiter(item, _time.GetUtcNow());
                 _queued[id] = waiter;
+                duplicate = false;
                 _signal.Release();
             }
         }
+
+        BridgeSpans.Queued(_kind, id, _dealId(item), duplicate);
 
         return await waiter.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -205,12 +209,16 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
 
                 // Headroom: a batch's cost moves a little with the state other batches leave.
                 gas = (gas * 6 / 5) + 20_000;
-                var result = await _sender.SendAsync(_kind, data, gas, remaining.Select(w => _taskId(w.Item)).ToList(), cancellationToken).ConfigureAwait(false);
+                var taskIds = remaining.Select(w => _taskId(w.Item)).ToList();
+                using var batchSpan = BridgeSpans.StartBatch(_kind, taskIds);
+                var result = await _sender.SendAsync(_kind, data, gas, taskIds, cancellationToken).ConfigureAwait(false);
+                BridgeSpans.Sent(batchSpan, result);
                 switch (result.Status)
                 {
                     case TrackedStatus.Confirmed:
                         foreach (var waiter in remaining)
                         {
+                            BridgeSpans.Settled(_kind, _taskId(waiter.Item), batchSpan, result, remaining.Count);
                             Finish(waiter, SettleOutcome.Sent);
                         }
 
@@ -273,6 +281,7 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
             else
             {
                 LogAlreadyFinal(_logger, _kind, _taskId(waiters[i].Item), status);
+                BridgeSpans.AlreadyFinal(_kind, _taskId(waiters[i].Item), status);
                 BridgeTelemetry.Tasks.Add(1, new("kind", _kind), new("outcome", "already_final"));
                 Finish(waiters[i], SettleOutcome.AlreadyFinal);
             }
@@ -353,6 +362,7 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
         }
 
         LogRejected(_logger, _kind, _taskId(waiter.Item), reason);
+        BridgeSpans.Rejected(_kind, _taskId(waiter.Item), reason);
         BridgeTelemetry.Tasks.Add(1, new("kind", _kind), new("outcome", "rejected"));
         waiter.Done.TrySetException(new TaskRejectedException(reason));
     }
