@@ -211,7 +211,17 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
                 gas = (gas * 6 / 5) + 20_000;
                 var taskIds = remaining.Select(w => _taskId(w.Item)).ToList();
                 using var batchSpan = BridgeSpans.StartBatch(_kind, taskIds);
-                var result = await _sender.SendAsync(_kind, data, gas, taskIds, cancellationToken).ConfigureAwait(false);
+                TransactionResult result;
+                try
+                {
+                    result = await _sender.SendAsync(_kind, data, gas, taskIds, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    batchSpan?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
+                    throw;
+                }
+
                 BridgeSpans.Sent(batchSpan, result);
                 switch (result.Status)
                 {
