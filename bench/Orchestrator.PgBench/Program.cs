@@ -7,7 +7,7 @@ using Orchestrator.Host.Persistence.GroupCommit;
 using Orchestrator.Host.Simulation;
 using Orchestrator.PgBench;
 
-// Usage: Orchestrator.PgBench [tasks] [workers] [admin connection string] [trust]
+// Usage: Orchestrator.PgBench [tasks] [workers] [admin connection string] [tee | trust]
 // Runs task lifecycles on one silo whose grain state and reminders are in PostgreSQL, once with each
 // grain storage provider (Orleans' ADO.NET one, the project's group-commit one), counts the database
 // writes and commits they cost, runs the same deal on in-memory state, then pgbench -N on the same
@@ -16,8 +16,10 @@ var tasks = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) :
 var workers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
 var admin = args.Length > 2 && args[2].Length > 0 ? args[2]
     : Environment.GetEnvironmentVariable("ORCHESTRATOR_PG_ADMIN") ?? "Host=127.0.0.1;Port=5432;Database=orchestrator_test;Username=orchestrator;Password=orchestrator";
-var trust = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1;
-var tee = trust <= 1;
+// "tee": trust 1 on the TEE fast path (enclave key from the secret service); a number: that trust without TEE.
+var mode = args.Length > 3 ? args[3] : "tee";
+var tee = mode.Equals("tee", StringComparison.OrdinalIgnoreCase);
+var trust = tee ? 1 : int.Parse(mode, CultureInfo.InvariantCulture);
 
 var allFinal = true;
 Console.WriteLine($"{tasks} tasks, trust {trust}{(tee ? " (TEE fast path)" : string.Empty)}, {workers} simulated workers, 1 silo");

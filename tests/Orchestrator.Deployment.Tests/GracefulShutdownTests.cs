@@ -203,7 +203,8 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
     {
         await using var c = new NpgsqlConnection(connection);
         await c.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM orleansstorage", c);
+        // Grain state lives in orch_grain_state (the group-commit default) or orleansstorage (Orleans' ADO.NET provider).
+        await using var command = new NpgsqlCommand("SELECT (SELECT count(*) FROM orch_grain_state) + (SELECT count(*) FROM orleansstorage)", c);
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
