@@ -30,14 +30,13 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
         var flag = Path.Combine(server.Directory, "stall-" + Guid.NewGuid().ToString("n")[..8]);
         using var a = WorkerAgentProcess.Start(server, "honest-a", new TestApp(app, Script("honest.sh")));
         using var b = WorkerAgentProcess.Start(server, "honest-b", new TestApp(app, Script("honest.sh")));
-        using var victim = WorkerAgentProcess.Start(server, "victim", new TestApp(app, Script("honest.sh"), "--stall-if", flag));
+        using var victim = WorkerAgentProcess.Start(server, "victim", new TestApp(app, Script("honest.sh"), "--stall-after", "2", flag));
         await server.AuthorizeAsync(a, b, victim);
         var dealId = await SubmitAsync(app, tasks: 30, trust: 3);
 
-        // Let the victim do honest work first, then make its app hang and kill the worker (SIGKILL)
-        // while it is running a task.
-        await Poll.UntilAsync(async () => (await server.WorkerAsync(victim))?.Contributions >= 2, DealDeadline, "the victim's first contributions", () => victim.Process.Output);
-        await File.WriteAllTextAsync(flag, "stall");
+        // The victim's app runs two tasks honestly, then hangs in the next: kill the worker (SIGKILL)
+        // while it is running that task. (Waiting for its contributions and then setting a flag raced
+        // the two honest workers, who can finish the whole deal first on a fast machine.)
         var stalled = await Poll.ForAsync(
             () => Task.FromResult(Directory.GetFiles(server.Directory, Path.GetFileName(flag) + ".stalled-*")),
             files => files.Length > 0, TimeSpan.FromSeconds(60), "the victim to be mid-task", () => victim.Process.Output);
