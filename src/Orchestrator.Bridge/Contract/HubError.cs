@@ -76,10 +76,14 @@ public sealed record HubError(HubErrorKind Kind, string Name, Hash32? TaskId, Ha
         {
             "UnknownDeal" => new HubError(known.Kind, name, null, new Hash32((byte[])args[0]!), reason),
             "NotScheduler" => new HubError(known.Kind, name, null, null, reason),
-            "InvalidTaskIndex" => new HubError(known.Kind, name, null, new Hash32((byte[])args[0]!), reason),
+            "InvalidTaskIndex" => new HubError(known.Kind, name, TaskIdOf(args), new Hash32((byte[])args[0]!), reason),
             _ => new HubError(known.Kind, name, new Hash32((byte[])args[0]!), null, reason),
         };
     }
+
+    // InvalidTaskIndex(bytes32 dealId, uint256 idx) names its task by deal and index.
+    private static Hash32? TaskIdOf(object?[] args)
+        => args[1] is BigInteger idx && idx >= 0 && idx <= ulong.MaxValue ? Domain.Ids.ProtocolIds.TaskId(new Hash32((byte[])args[0]!), (ulong)idx) : null;
 
     private static string Render(object? value) => value switch
     {

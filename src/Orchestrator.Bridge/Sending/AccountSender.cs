@@ -141,6 +141,12 @@ public sealed partial class AccountSender : IAsyncDisposable
                 _nextNonce = IsNonceTooLow(ex)
                     ? (long)await _rpc.GetTransactionCountAsync(Account, BlockParameter.Pending, cancellationToken).ConfigureAwait(false)
                     : nonce;
+                if (IsNonceTooLow(ex) || IsTransient(ex))
+                {
+                    // A nonce taken meanwhile (re-read above) or a node that is busy: try again later, re-signed.
+                    throw new BroadcastDeferredException($"the node turned the {kind} transaction (nonce {nonce}) away for now: {ex.RpcMessage}", ex);
+                }
+
                 throw new TransactionRefusedException($"the node refused the {kind} transaction (nonce {nonce}): {ex.RpcMessage}", ex);
             }
             catch (RpcTransportException ex)
@@ -343,7 +349,7 @@ public sealed partial class AccountSender : IAsyncDisposable
     private TimeSpan Backoff(int failures) => RetryBackoff.Delay(failures, _options.RetryDelay, _options.MaxRetryDelay, Random.Shared.NextDouble());
 
     /// <summary>Failures the bridge waits out: the node unreachable or overloaded, fees too high for now.</summary>
-    public static bool IsTransient(Exception exception) => exception is RpcTransportException or HttpRequestException or TimeoutException or FeeCapExceededException
+    public static bool IsTransient(Exception exception) => exception is RpcTransportException or HttpRequestException or TimeoutException or FeeCapExceededException or BroadcastDeferredException
         or Npgsql.NpgsqlException or TaskCanceledException { CancellationToken.IsCancellationRequested: false }
         || (exception is JsonRpcException rpc && rpc.Code != 3 && rpc.RevertData.Length == 0 && rpc.Code is -32000 or -32603 or -32005 or 429);
 

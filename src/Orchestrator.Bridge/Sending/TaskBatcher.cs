@@ -304,22 +304,28 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
     {
         var error = HubError.TryDecode(revert.RevertData);
         var reason = error?.Reason ?? revert.RevertReason ?? revert.RpcMessage;
-        switch (error?.Kind)
+        var kept = error?.Kind switch
         {
-            case HubErrorKind.AlreadyFinal:
-                return Without(waiters, w => _taskId(w.Item) == error.TaskId, w => Finish(w, SettleOutcome.AlreadyFinal));
-            case HubErrorKind.TaskRejected:
-                return Without(waiters, w => _taskId(w.Item) == error.TaskId, w => Reject(w, $"the contract refuses task {error.TaskId}: {reason}"));
-            case HubErrorKind.DealRejected:
-                return Without(waiters, w => _dealId(w.Item) == error.DealId, w => Reject(w, $"the contract refuses deal {error.DealId}: {reason}"));
-            case HubErrorKind.NotScheduler:
-                return Without(waiters, _ => true, w => Reject(w, $"the bridge's account {_sender.Account} may not settle this pool's tasks: {reason}"));
-            case HubErrorKind.NotYet:
+            HubErrorKind.AlreadyFinal => Without(waiters, w => _taskId(w.Item) == error.TaskId, w => Finish(w, SettleOutcome.AlreadyFinal)),
+            HubErrorKind.TaskRejected => Without(waiters, w => _taskId(w.Item) == error.TaskId, w => Reject(w, $"the contract refuses task {error.TaskId}: {reason}")),
+            HubErrorKind.DealRejected => Without(waiters, w => _dealId(w.Item) == error.DealId, w => Reject(w, $"the contract refuses deal {error.DealId}: {reason}")),
+            HubErrorKind.NotScheduler => Without(waiters, _ => true, w => Reject(w, $"the bridge's account {_sender.Account} may not settle this pool's tasks: {reason}")),
+            HubErrorKind.NotYet => Without(waiters, w => _taskId(w.Item) == error.TaskId, w =>
+            {
                 LogNotYet(_logger, _kind, error.TaskId!.Value, reason);
-                return Without(waiters, w => _taskId(w.Item) == error.TaskId, Defer);
+                Defer(w);
+            }),
+            _ => null,
+        };
+
+        // A decoded error that named none of these tasks would send the same batch round again for
+        // ever: only an answer that took something out counts; otherwise search by halves.
+        if (kept is not null && kept.Count < waiters.Count)
+        {
+            return kept;
         }
 
-        // Not one of the hub's errors: find the culprit by halves (log2(n) simulations).
+        // Not one of the hub's errors (or not about these tasks): find the culprit by halves (log2(n) simulations).
         if (waiters.Count == 1)
         {
             Reject(waiters[0], $"the contract refuses task {_taskId(waiters[0].Item)}: {reason}");

@@ -31,3 +31,27 @@ public sealed class TransactionRefusedException : Exception
     {
     }
 }
+
+/// <summary>
+/// The node turned a broadcast away for now (its pool full, rate limited, or the nonce taken meanwhile):
+/// the batch is signed again after a backoff, never rejected for it.
+/// </summary>
+public sealed class BroadcastDeferredException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public BroadcastDeferredException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public BroadcastDeferredException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public BroadcastDeferredException()
+    {
+    }
+}

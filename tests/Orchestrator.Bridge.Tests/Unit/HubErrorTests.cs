@@ -18,6 +18,16 @@ public sealed class HubErrorTests
     }
 
     [Fact]
+    public void InvalidTaskIndexNamesTheTaskItRefuses()
+    {
+        // Without the task id the batcher could not take the task out and sent the same batch again for ever.
+        var error = HubError.TryDecode(AbiFunction.Parse("InvalidTaskIndex(bytes32,uint256)").EncodeCall(Task, new System.Numerics.BigInteger(7)));
+        Assert.NotNull(error);
+        Assert.Equal(Task, error.DealId);
+        Assert.Equal(Orchestrator.Domain.Ids.ProtocolIds.TaskId(Task, 7UL), error.TaskId);
+    }
+
+    [Fact]
     public void SignatureAndDealErrorsAreRefusalsWithTheirArguments()
     {
         var worker = Address.Parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
