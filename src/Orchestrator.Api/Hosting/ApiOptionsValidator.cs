@@ -34,9 +34,9 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
             errors.Add("Orchestrator:Api:AdminToken must be at least 16 characters");
         }
 
-        if (hasHash && !AdminToken.TryParseHash(options.AdminTokenSha256!, out _))
+        if (hasHash && !Domain.Crypto.Hash32.TryParse(options.AdminTokenSha256, out _, out var hashError))
         {
-            errors.Add("Orchestrator:Api:AdminTokenSha256 must be 64 hex digits (SHA-256 of the token's UTF-8 bytes)");
+            errors.Add($"Orchestrator:Api:AdminTokenSha256 must be 64 hex digits (SHA-256 of the token's UTF-8 bytes): {hashError}");
         }
 
         var tls = IsHttps(options.Url) || (options.HttpUrl is not null && IsHttps(options.HttpUrl));

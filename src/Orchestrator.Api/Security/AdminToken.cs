@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Orchestrator.Api.Hosting;
+using Orchestrator.Domain.Crypto;
 
 namespace Orchestrator.Api.Security;
 
@@ -21,9 +22,9 @@ public sealed class AdminToken
         {
             _hash = SHA256.HashData(Encoding.UTF8.GetBytes(o.AdminToken));
         }
-        else if (o.AdminTokenSha256 is { } hex && TryParseHash(hex, out var hash))
+        else if (o.AdminTokenSha256 is { } hex && Hash32.TryParse(hex, out var hash, out _))
         {
-            _hash = hash;
+            _hash = hash.ToArray();
         }
         else
         {
@@ -34,25 +35,4 @@ public sealed class AdminToken
     /// <summary>True when <paramref name="token"/> is the owner's.</summary>
     public bool Matches(string token)
         => CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(token)), _hash);
-
-    /// <summary>Parses 64 hex digits (0x optional).</summary>
-    public static bool TryParseHash(string hex, out byte[] hash)
-    {
-        hash = [];
-        var digits = hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? hex[2..] : hex;
-        if (digits.Length != 64)
-        {
-            return false;
-        }
-
-        try
-        {
-            hash = Convert.FromHexString(digits);
-            return true;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-    }
 }

@@ -282,7 +282,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         var resultSeal = Require.Hash(c.ResultSeal, "contribution.result_seal");
         var signature = Require.Signature(c.WorkerSignature, "contribution.worker_signature");
         var result = await _grain.ContributeAsync(taskId, resultHash, resultSeal, signature.ToBytes65());
-        await AnswerAsync(requestId, taskId, result, freesSlot: result.Accepted || result.Refusal is Orchestrator.Domain.Tasks.TaskRefusalCode.TaskFinal or Orchestrator.Domain.Tasks.TaskRefusalCode.NotAssigned, cancellationToken);
+        await AnswerAsync(requestId, taskId, result, freesSlot: EndsReplicate(result), cancellationToken);
     }
 
     private async Task OnTeeContributionAsync(ulong requestId, Proto.TeeContribution c, CancellationToken cancellationToken)
@@ -291,7 +291,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         var digest = Require.Hash(c.ResultDigest, "tee_contribution.result_digest");
         var signature = Require.Signature(c.EnclaveSignature, "tee_contribution.enclave_signature");
         var result = await _grain.ContributeAndFinalizeAsync(taskId, digest, signature.ToBytes65());
-        await AnswerAsync(requestId, taskId, result, freesSlot: result.Accepted || result.Refusal is Orchestrator.Domain.Tasks.TaskRefusalCode.TaskFinal or Orchestrator.Domain.Tasks.TaskRefusalCode.NotAssigned, cancellationToken);
+        await AnswerAsync(requestId, taskId, result, freesSlot: EndsReplicate(result), cancellationToken);
     }
 
     private async Task OnRevealAsync(ulong requestId, Proto.Reveal r, CancellationToken cancellationToken)
@@ -537,4 +537,9 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Worker} task {Task} at {Percent} %")]
     private static partial void LogProgress(ILogger logger, Address worker, Hash32 task, uint percent);
+
+    // A contribution that was accepted, or refused because the task is over or no longer the
+    // worker's, ends the replicate: its slot is free again.
+    private static bool EndsReplicate(TaskCallResult result)
+        => result.Accepted || result.Refusal is Orchestrator.Domain.Tasks.TaskRefusalCode.TaskFinal or Orchestrator.Domain.Tasks.TaskRefusalCode.NotAssigned;
 }

@@ -24,7 +24,7 @@ internal static class ResultCommand
         var encrypt = new Command("encrypt", "Encrypt a result for a requester's public key.") { publicKey, input, output };
         encrypt.SetAction(parse => Run(() =>
         {
-            var key = Hex.Decode(parse.GetValue(publicKey)!, "--public-key");
+            var key = DecodeHex(parse.GetValue(publicKey)!, "--public-key");
             File.WriteAllBytes(parse.GetValue(output)!.FullName, Ecies.Encrypt(key, File.ReadAllBytes(parse.GetValue(input)!.FullName)));
             return 0;
         }));
@@ -35,7 +35,7 @@ internal static class ResultCommand
         var decrypt = new Command("decrypt", "Decrypt a result with the requester's private key.") { keyFile, decryptIn, decryptOut };
         decrypt.SetAction(parse => Run(() =>
         {
-            var key = Hex.Decode(File.ReadAllText(parse.GetValue(keyFile)!.FullName).Trim(), "--key");
+            var key = DecodeHex(File.ReadAllText(parse.GetValue(keyFile)!.FullName).Trim(), "--key");
             byte[] plaintext;
             try
             {
@@ -65,10 +65,10 @@ internal static class ResultCommand
 
         using (var writer = new StreamWriter(output.FullName, options))
         {
-            writer.WriteLine(Convert.ToHexStringLower(key));
+            writer.WriteLine(Hex.Encode(key, prefix: false));
         }
 
-        Console.WriteLine(JsonSerializer.Serialize(new { publicKey = Convert.ToHexStringLower(Secp256k1.PublicKeyBytes(key)), address = Secp256k1.AddressOf(key).ToChecksumString(), keyFile = output.FullName }));
+        Console.WriteLine(JsonSerializer.Serialize(new { publicKey = Hex.Encode(Secp256k1.PublicKeyBytes(key), prefix: false), address = Secp256k1.AddressOf(key).ToChecksumString(), keyFile = output.FullName }));
         CryptographicOperations.ZeroMemory(key);
         return 0;
     }
@@ -86,19 +86,6 @@ internal static class ResultCommand
         }
     }
 
-    private static class Hex
-    {
-        public static byte[] Decode(string text, string what)
-        {
-            var hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : text;
-            try
-            {
-                return Convert.FromHexString(hex);
-            }
-            catch (FormatException)
-            {
-                throw new FormatException($"{what} is not hex");
-            }
-        }
-    }
+    private static byte[] DecodeHex(string text, string what)
+        => Hex.TryDecode(text, out var bytes, out var error) ? bytes : throw new FormatException($"{what}: {error}");
 }
