@@ -81,7 +81,9 @@ public sealed class PoolGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_seenTimer is not null && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        // Flushed on a graceful stop too, as the deal and worker grains do: storage is still up while
+        // grains deactivate, and the next activation (on another silo) would miss these sightings.
+        if (_seenTimer is not null)
         {
             await FlushSeenAsync(cancellationToken);
         }

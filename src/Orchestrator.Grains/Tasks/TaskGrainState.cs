@@ -59,6 +59,8 @@ public sealed class TaskGrainState
     [Id(10)] public Hash32? ResultDigest { get; set; }
     [Id(11)] public Address? EnclaveChallenge { get; set; }
     // Id 12 (EnclaveKey) is retired: the secret service holds the enclave challenge key (TaskSecretsGrain).
+    // A TEE task stored before that change keeps its challenge address but the service has no key for
+    // it, so its secret fetches are refused and it fails at its final deadline (requester refunded).
     [Id(13)] public DateTimeOffset? FinishedAt { get; set; }
     [Id(14)] public int Reopens { get; set; }
     [Id(15)] public List<IIntegrationEvent> Outbox { get; set; } = [];
