@@ -53,7 +53,6 @@ public sealed class ClusterRestartTests(PostgresDatabase database) : IClassFixtu
 
         Assert.True(view.IsFinished, $"deal not finished after restart: {view.Completed} completed, {view.Failed} failed of {view.BotSize}");
         Assert.Equal(1_000, view.Completed + view.Failed);
-        await Task.Delay(500);
-        Assert.Equal(1_000, await FinalEvents.AssertEachTaskFinalOnceAsync(second.Client, dealId, 1_000, ledgers));
+        Assert.Equal(1_000, await FinalEvents.WaitAllSeenAsync(second.Client, dealId, 1_000, ledgers, TimeSpan.FromSeconds(15)));
     }
 }

@@ -52,12 +52,7 @@ public sealed class SiloLossTests(PostgresDatabase database, ITestOutputHelper o
         // Every task's final event reached a consumer at least once (the outbox is cleared only after the
         // bus handled an event, and a write whose silo died before publishing is published again when the
         // deal's reconciliation wakes the task on a survivor), and no consumer saw a task end two ways.
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (seen < 1_000 && DateTime.UtcNow < until)
-        {
-            await Task.Delay(250);
-            seen = await FinalEvents.AssertEachTaskFinalOnceAsync(cluster.Client, dealId, 1_000, ledgers);
-        }
+        seen = await FinalEvents.WaitAllSeenAsync(cluster.Client, dealId, 1_000, ledgers, TimeSpan.FromSeconds(15));
 
         output.WriteLine($"consumers saw {seen} of 1000 final events; {driver.Recoveries} worker sessions resumed");
         Assert.Equal(1_000, seen);

@@ -16,8 +16,8 @@ public sealed class InMemoryBusTests
         await bus.StartAsync(CancellationToken.None);
 
         var publish = bus.PublishAsync([new WorkerLostV1("worker-lost:a:1", DateTimeOffset.UnixEpoch, default, 0)]);
-        await Task.Delay(50);
-        Assert.False(publish.IsCompleted); // the handler has not finished: not accepted yet
+        await handler.Entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(publish.IsCompleted); // the handler is running, not finished: not accepted yet
         gate.SetResult();
         await publish;
         Assert.Equal(1, handler.Handled);
@@ -41,8 +41,11 @@ public sealed class InMemoryBusTests
     {
         public int Handled { get; private set; }
 
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public async Task HandleAsync(IIntegrationEvent integrationEvent, CancellationToken cancellationToken)
         {
+            Entered.TrySetResult();
             await gate;
             Handled++;
         }

@@ -34,6 +34,25 @@ public static class FinalEvents
     }
 
     /// <summary>
+    /// Checks as <see cref="AssertEachTaskFinalOnceAsync"/> does until the consumers have seen every
+    /// task's final event (delivery follows the grains' writes) or <paramref name="timeout"/> passes;
+    /// returns how many distinct tasks they saw.
+    /// </summary>
+    public static async Task<int> WaitAllSeenAsync(IGrainFactory grains, Hash32 dealId, int tasks, IEnumerable<EventLedger> ledgers, TimeSpan timeout)
+    {
+        var all = ledgers.ToList();
+        var until = DateTime.UtcNow + timeout;
+        var seen = await AssertEachTaskFinalOnceAsync(grains, dealId, tasks, all);
+        while (seen < tasks && DateTime.UtcNow < until)
+        {
+            await Task.Delay(250);
+            seen = await AssertEachTaskFinalOnceAsync(grains, dealId, tasks, all);
+        }
+
+        return seen;
+    }
+
+    /// <summary>
     /// Deactivates the task grains whose final event no consumer has seen: their persisted outbox is
     /// published again at the next activation (a grain whose write failed while the database was away
     /// keeps the event in the outbox it writes later, not on the bus). Returns how many were cycled.
