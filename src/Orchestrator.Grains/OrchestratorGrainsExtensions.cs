@@ -20,6 +20,7 @@ public static class OrchestratorGrainsExtensions
         services.TryAddSingleton(CategoryCatalog.Default);
         services.TryAddSingleton<DispatchRouter>();
         services.TryAddSingleton<OutboxPublisher>();
+        services.TryAddSingleton<Workers.WorkerAttestor>();
         services.TryAddSingleton<EventLedger>();
         services.AddSingleton<IIntegrationEventHandler>(sp => sp.GetRequiredService<EventLedger>());
         services.AddOrchestratorAttestation();

@@ -3,6 +3,7 @@ using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Host.Simulation;
 using Orchestrator.Telemetry;
+using Orchestrator.Domain.Workers;
 
 namespace Orchestrator.Observability.Tests;
 
