@@ -11,7 +11,6 @@ using Orchestrator.Api.Workers;
 using Orchestrator.GrpcBench;
 using Orchestrator.Host.Hosting;
 using Orchestrator.Host.Simulation;
-using Orchestrator.Domain.Workers;
 using WorkerClient = Orchestrator.Api.Worker.V1.WorkerSession.WorkerSessionClient;
 
 // Usage: dotnet run -c Release --project bench/Orchestrator.GrpcBench -- [--tasks N] [--trust3-tasks N] [--workers N] [--slots N] [--sessions N] [--hold S]

@@ -6,7 +6,6 @@ using Orchestrator.Api.Contracts.Signing;
 using Orchestrator.Api.Tests.Infrastructure;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Domain.Crypto;
-using Orchestrator.Domain.Workers;
 using AdminTeeKind = Orchestrator.Api.Admin.V1.TeeKind;
 using WorkerTeeKind = Orchestrator.Api.Worker.V1.TeeKind;
 

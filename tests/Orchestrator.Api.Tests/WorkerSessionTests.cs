@@ -6,7 +6,6 @@ using Orchestrator.Api.Contracts.Signing;
 using Orchestrator.Api.Tests.Infrastructure;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Domain.Crypto;
-using Orchestrator.Domain.Workers;
 using AdminTaskStatus = Orchestrator.Api.Admin.V1.TaskStatus;
 using WorkerTaskStatus = Orchestrator.Api.Worker.V1.TaskStatus;
 

@@ -7,7 +7,6 @@ using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
 using Orchestrator.EndToEnd.Tests.Infrastructure;
 using Orchestrator.Worker.Enclave;
-using Orchestrator.Domain.Workers;
 using Secrets = Orchestrator.Api.Secrets.V1;
 
 namespace Orchestrator.EndToEnd.Tests;

@@ -1,9 +1,9 @@
 using OpenTelemetry.Metrics;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Workers;
 using Orchestrator.Host.Simulation;
 using Orchestrator.Telemetry;
-using Orchestrator.Domain.Workers;
 
 namespace Orchestrator.Observability.Tests;
 

@@ -7,7 +7,6 @@ using Orchestrator.Abstractions.Messages;
 using Orchestrator.Api.Validation;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
-using Orchestrator.Domain.Workers;
 using Proto = Orchestrator.Api.Admin.V1;
 
 namespace Orchestrator.Api.Admin;

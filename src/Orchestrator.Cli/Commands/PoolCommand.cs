@@ -3,7 +3,6 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Orchestrator.Api.Admin.V1;
-using Orchestrator.Domain.Workers;
 
 namespace Orchestrator.Cli.Commands;
 

@@ -22,42 +22,27 @@ namespace Orchestrator.Grains.Workers;
 /// pulls work from the dispatch partitions of the classes its worker can serve (<see cref="WorkTaker"/>)
 /// and pushes commands to the session's observer, keeping them for the next poll only when no push is possible.
 /// </summary>
-public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
+public sealed partial class WorkerGrain(
+    [PersistentState("worker", StorageNames.Default)] IPersistentState<WorkerGrainState> state,
+    OrchestratorClock clock,
+    OutboxPublisher outbox,
+    DispatchRouter router,
+    WorkerAttestor attestor,
+    IOptions<SchedulingOptions> options,
+    ILogger<WorkerGrain> logger) : Grain, IWorkerGrain, IRemindable
 {
     private const string LivenessReminder = "worker-liveness";
-    private readonly IPersistentState<WorkerGrainState> _state;
-    private readonly OrchestratorClock _clock;
-    private readonly OutboxPublisher _outbox;
-    private readonly WorkTaker _taker;
-    private readonly WorkerAttestor _attestor;
-    private readonly SchedulingOptions _options;
-    private readonly ILogger _logger;
-    private readonly CoalescedWrites<WorkerGrainState> _writes;
-    private readonly List<WorkerCommand> _pending = [];
+    private readonly SchedulingOptions _options = options.Value;
     private WorkerRun _run = null!;
     private IGrainTimer? _livenessTimer;
     private PoolPolicy _policy = PoolPolicy.Default;
     private LiveGaugeSlot? _connectionSlot;
-    private IWorkerSessionObserver? _observer;
 
-    public WorkerGrain(
-        [PersistentState("worker", StorageNames.Default)] IPersistentState<WorkerGrainState> state,
-        OrchestratorClock clock,
-        OutboxPublisher outbox,
-        DispatchRouter router,
-        WorkerAttestor attestor,
-        IOptions<SchedulingOptions> options,
-        ILogger<WorkerGrain> logger)
-    {
-        _state = state;
-        _clock = clock;
-        _outbox = outbox;
-        _attestor = attestor;
-        _options = options.Value;
-        _taker = new WorkTaker(router, _options);
-        _logger = logger;
-        _writes = new CoalescedWrites<WorkerGrainState>(state, this, _options.WriteBehindInterval, logger, () => state.State.CopyFrom(_run));
-    }
+    private CoalescedWrites<WorkerGrainState> Writes => field ??= new(state, this, _options.WriteBehindInterval, logger, () => state.State.CopyFrom(_run));
+
+    private WorkTaker Taker => field ??= new(router, _options);
+
+    private SessionLink Session => field ??= new(Worker, logger);
 
     private Address Worker => field == default ? field = Address.Parse(this.GetPrimaryKeyString()) : field;
 
@@ -65,10 +50,10 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
     {
         // Heartbeats are not persisted (they would cost a write each); a reactivated grain grants one
         // more timeout before it declares the worker lost.
-        _run = _state.State.ToDomain(Worker, _clock.UtcNow);
+        _run = state.State.ToDomain(Worker, clock.UtcNow);
         _connectionSlot = GrainsTelemetry.Workers.Register("connected", 0);
         SyncConnectionGauge();
-        await _outbox.PublishAsync(_state.State.Outbox, this);
+        await outbox.PublishAsync(state.State.Outbox, this);
         if (_run.IsLive)
         {
             _policy = await GrainFactory.Pool().GetPolicyAsync();
@@ -79,7 +64,7 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _connectionSlot?.Dispose();
-        return _writes.FlushOnDeactivateAsync(cancellationToken);
+        return Writes.FlushOnDeactivateAsync(cancellationToken);
     }
 
     public async Task<WorkerRegistration> RegisterAsync(WorkerHello hello)
@@ -95,23 +80,21 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
         WorkerAttestation? attestation = null;
         if (hello.Capabilities.Tee != TeeKind.None || hello.Evidence is not null)
         {
-            (attestation, var attestationRefusal) = await _attestor.JudgeAsync(hello.Evidence, hello.Capabilities.Tee, _policy.Admission, _state.State.Attestation);
+            (attestation, var attestationRefusal) = await attestor.JudgeAsync(hello.Evidence, hello.Capabilities.Tee, _policy.Admission, state.State.Attestation);
             if (attestationRefusal is not null)
             {
-                LogAttestationRefused(_logger, Worker, attestationRefusal);
+                LogAttestationRefused(logger, Worker, attestationRefusal);
                 return new WorkerRegistration(RegistrationOutcome.AttestationFailed, attestationRefusal, [], _run.Score);
             }
         }
 
-        var s = _state.State;
+        var s = state.State;
         s.Capabilities = hello.Capabilities;
         s.SimulatedTee = hello.SimulatedTee || attestation?.Simulated == true;
         s.Attestation = attestation;
-        var running = _run.StartSession(hello.SessionId, _clock.UtcNow);
-        _pending.Clear();
-        Signal(WorkerSignal.SessionEnded); // the previous session's stream, if any, is replaced
-        _observer = null;
-        await _writes.WriteNowAsync();
+        var running = _run.StartSession(hello.SessionId, clock.UtcNow);
+        Session.Replace(); // the previous session's stream, if any, is replaced
+        await Writes.WriteNowAsync();
 
         await this.RegisterOrUpdateReminder(LivenessReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartLivenessTimer();
@@ -125,41 +108,41 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
     {
         if (!_run.IsCurrentSession(sessionId))
         {
-            return new ReattestResult(false, $"session '{sessionId}' is not the current session of worker {Worker}", _state.State.Attestation);
+            return new ReattestResult(false, $"session '{sessionId}' is not the current session of worker {Worker}", state.State.Attestation);
         }
 
-        var (attestation, refusal) = await _attestor.JudgeAsync(evidence, _state.State.Capabilities!.Tee, _policy.Admission, _state.State.Attestation);
+        var (attestation, refusal) = await attestor.JudgeAsync(evidence, state.State.Capabilities!.Tee, _policy.Admission, state.State.Attestation);
         if (refusal is not null)
         {
             // The old verdict stays and ages out; a failed re-attestation never extends it.
-            LogAttestationRefused(_logger, Worker, refusal);
-            return new ReattestResult(false, refusal, _state.State.Attestation);
+            LogAttestationRefused(logger, Worker, refusal);
+            return new ReattestResult(false, refusal, state.State.Attestation);
         }
 
-        _state.State.Attestation = attestation;
-        await _writes.WriteNowAsync();
+        state.State.Attestation = attestation;
+        await Writes.WriteNowAsync();
         return new ReattestResult(true, string.Empty, attestation);
     }
 
-    public Task<WorkerAttestation?> GetAttestationAsync() => Task.FromResult(_state.State.Attestation);
+    public Task<WorkerAttestation?> GetAttestationAsync() => Task.FromResult(state.State.Attestation);
 
     public Task<EnclaveSessionView> GetEnclaveSessionAsync(Hash32 taskId)
     {
-        var held = _run.Held.TryGetValue(taskId, out var phase) && phase == HeldPhase.Running ? _state.State.Held[taskId].Assignment : null;
+        var held = _run.Held.TryGetValue(taskId, out var phase) && phase == HeldPhase.Running ? state.State.Held[taskId].Assignment : null;
         var active = _run.IsLive;
-        return Task.FromResult(new EnclaveSessionView(active, active ? _run.SessionId : string.Empty, _state.State.Attestation, held, _policy.AllowSimulatedTee));
+        return Task.FromResult(new EnclaveSessionView(active, active ? _run.SessionId : string.Empty, state.State.Attestation, held, _policy.AllowSimulatedTee));
     }
 
-    public Task<bool> HeartbeatAsync(string sessionId) => Task.FromResult(_run.Beat(sessionId, _clock.UtcNow));
+    public Task<bool> HeartbeatAsync(string sessionId) => Task.FromResult(_run.Beat(sessionId, clock.UtcNow));
 
     public Task<bool> AttachAsync(string sessionId, IWorkerSessionObserver observer)
     {
-        if (!_run.Beat(sessionId, _clock.UtcNow))
+        if (!_run.Beat(sessionId, clock.UtcNow))
         {
             return Task.FromResult(false);
         }
 
-        _observer = observer;
+        Session.Attach(observer);
         return Task.FromResult(true);
     }
 
@@ -167,7 +150,7 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
     {
         if (sessionId == _run.SessionId)
         {
-            _observer = null;
+            Session.Detach();
         }
 
         return Task.CompletedTask;
@@ -175,21 +158,20 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
 
     public async Task<WorkerPoll> PollAsync(string sessionId, int freeSlots)
     {
-        if (!_run.Beat(sessionId, _clock.UtcNow))
+        if (!_run.Beat(sessionId, clock.UtcNow))
         {
             return new WorkerPoll([], false);
         }
 
-        var commands = new List<WorkerCommand>(_pending);
-        _pending.Clear();
+        var commands = Session.TakePending();
         var room = _run.Room(freeSlots, _policy.MaxReplicatesPerWorker);
-        if (room > 0 && _taker.MaySweep())
+        if (room > 0 && Taker.MaySweep())
         {
-            var assigned = await _taker.TakeAsync(GrainFactory, Worker, _state.State.Capabilities!, _state.State.Attestation, _policy, _run.Score, room);
+            var assigned = await Taker.TakeAsync(GrainFactory, Worker, state.State.Capabilities!, state.State.Attestation, _policy, _run.Score, room);
             foreach (var assignment in assigned)
             {
                 _run.Hold(assignment.TaskId);
-                _state.State.Held[assignment.TaskId] = new HeldReplicate { Assignment = assignment, Phase = HeldPhase.Running };
+                state.State.Held[assignment.TaskId] = new HeldReplicate { Assignment = assignment, Phase = HeldPhase.Running };
                 commands.Add(new AssignCommand(assignment, null));
             }
 
@@ -197,7 +179,7 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
             {
                 // Written through, once per batch: what a worker was handed must survive a silo loss, so a
                 // resumed session gets it back and a lost worker's replicates can be released.
-                await _writes.WriteNowAsync();
+                await Writes.WriteNowAsync();
             }
         }
 
@@ -223,7 +205,7 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
         var result = await GrainFactory.Task(taskId).RevealAsync(Worker, resultDigest);
         if (result.Accepted)
         {
-            await _writes.ApplyAsync(_run.Revealed(taskId));
+            await Writes.ApplyAsync(_run.Revealed(taskId));
         }
 
         return result;
@@ -234,7 +216,7 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
         var result = await GrainFactory.Task(taskId).ReleaseAsync(Worker, ReplicateStatus.Abandoned);
         if (result.Accepted)
         {
-            await _writes.ApplyAsync(_run.GaveBack(taskId));
+            await Writes.ApplyAsync(_run.GaveBack(taskId));
         }
 
         return result;
@@ -242,7 +224,7 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
 
     public Task RevealRequestedAsync(Hash32 taskId, DateTimeOffset revealDeadline)
     {
-        Send(new RevealCommand(taskId, revealDeadline));
+        Session.Send(new RevealCommand(taskId, revealDeadline));
         return Task.CompletedTask;
     }
 
@@ -259,57 +241,55 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
         var step = _run.Apply(outcome.ToDomain());
         if (step.Cancel is { } reason)
         {
-            Send(new CancelCommand(outcome.TaskId, reason));
+            Session.Send(new CancelCommand(outcome.TaskId, reason));
         }
 
-        await _writes.ApplyAsync(step.Write);
+        await Writes.ApplyAsync(step.Write);
     }
 
     public async Task DrainAsync()
     {
         if (_run.Drain())
         {
-            await _writes.WriteNowAsync();
+            await Writes.WriteNowAsync();
             SyncConnectionGauge();
-            Signal(WorkerSignal.Draining);
+            Session.Signal(WorkerSignal.Draining);
         }
     }
 
     public async Task RevokeAsync()
     {
         await ReleaseAsync(_run.Revoke(), ReplicateStatus.Abandoned);
-        await _writes.WriteNowAsync();
+        await Writes.WriteNowAsync();
         SyncConnectionGauge();
-        Signal(WorkerSignal.Revoked);
-        _observer = null;
+        Session.End(WorkerSignal.Revoked);
     }
 
     public async Task<bool> CheckLivenessAsync()
     {
-        var now = _clock.UtcNow;
+        var now = clock.UtcNow;
         if (_run.DeclareLostIfSilent(now, _options.HeartbeatTimeout) is not { } released)
         {
             return false;
         }
 
         await ReleaseAsync(released, ReplicateStatus.WorkerLost);
-        var s = _state.State;
+        var s = state.State;
         s.Outbox.Add(new WorkerLostV1($"worker-lost:{Worker}:{_run.LostCount}", now, Worker, released.Count));
-        await _writes.WriteNowAsync();
-        await _outbox.PublishAsync(s.Outbox, this);
+        await Writes.WriteNowAsync();
+        await outbox.PublishAsync(s.Outbox, this);
         GrainsTelemetry.WorkersLost.Add(1);
         SyncConnectionGauge();
-        LogWorkerLost(_logger, Worker, released.Count);
+        LogWorkerLost(logger, Worker, released.Count);
         _livenessTimer?.Dispose();
         _livenessTimer = null;
-        Signal(WorkerSignal.Lost);
-        _observer = null;
+        Session.End(WorkerSignal.Lost);
         return true;
     }
 
     public Task<WorkerView> GetViewAsync()
     {
-        var s = _state.State;
+        var s = state.State;
         return Task.FromResult(new WorkerView(Worker, _run.State, _run.Score, s.Capabilities, _run.Held.Keys.ToList(),
             _run.IsLive ? _run.LastHeartbeat : s.LastSeen, _run.Contributions, _run.Wins, _run.Losses));
     }
@@ -353,7 +333,7 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
     {
         if (result.Accepted)
         {
-            await _writes.ApplyAsync(accepted());
+            await Writes.ApplyAsync(accepted());
             return;
         }
 
@@ -365,10 +345,10 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
 
         if (step.Cancel is { } reason)
         {
-            Send(new CancelCommand(taskId, reason));
+            Session.Send(new CancelCommand(taskId, reason));
         }
 
-        await _writes.ApplyAsync(step.Write);
+        await Writes.ApplyAsync(step.Write);
     }
 
     /// <summary>A resumed session owes the reveals its contributed winners are waiting for; ask their tasks.</summary>
@@ -381,7 +361,7 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
                 && view.Replicates.Any(r => r.Worker == Worker && r.Status == ReplicateStatus.Contributed && r.ResultHash == view.ConsensusHash);
             if (owed)
             {
-                _pending.Add(new RevealCommand(view.TaskId, view.RevealDeadline!.Value));
+                Session.Queue(new RevealCommand(view.TaskId, view.RevealDeadline!.Value));
             }
         }
     }
@@ -401,49 +381,6 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
         _connectionSlot.Value = _run.IsLive ? 1 : 0;
     }
 
-    /// <summary>
-    /// Pushes a command to the session's observer; with none attached, or when the push fails, it
-    /// waits for the session's next poll (and a signal asks for that poll).
-    /// </summary>
-    private void Send(WorkerCommand command)
-    {
-        if (_observer is { } observer)
-        {
-            _ = PushAsync(observer, command);
-            return;
-        }
-
-        _pending.Add(command);
-        Signal(WorkerSignal.CommandsReady);
-    }
-
-    private async Task PushAsync(IWorkerSessionObserver observer, WorkerCommand command)
-    {
-        try
-        {
-            await observer.CommandAsync(command);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // The session's process is gone or the observer is stale: keep it for the next poll.
-            LogPushFailed(_logger, Worker, ex.Message);
-            _pending.Add(command);
-            if (ReferenceEquals(_observer, observer))
-            {
-                _observer = null;
-            }
-        }
-    }
-
-    /// <summary>Tells the session holding the stream (one-way; a signal lost is covered by its slow poll).</summary>
-    private void Signal(WorkerSignal signal)
-    {
-        if (_observer is { } observer)
-        {
-            observer.SignalAsync(signal).Ignore();
-        }
-    }
-
     private void StartLivenessTimer()
     {
         var period = _options.HeartbeatTimeout / 3;
@@ -456,7 +393,4 @@ public sealed partial class WorkerGrain : Grain, IWorkerGrain, IRemindable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} attestation refused: {Reason}")]
     private static partial void LogAttestationRefused(ILogger logger, Address worker, string reason);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Worker}: a command push to its session failed, kept for its next poll: {Reason}")]
-    private static partial void LogPushFailed(ILogger logger, Address worker, string reason);
 }
