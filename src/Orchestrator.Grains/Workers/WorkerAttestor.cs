@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Logging;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Attestation.Verification;
+using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Workers;
 using Orchestrator.Grains.Infrastructure;
@@ -15,11 +17,11 @@ namespace Orchestrator.Grains.Workers;
 /// is counted in <c>orchestrator.attestation.verdicts</c> (tags verdict, tee, and for a refusal the
 /// verifier's failure or "policy"): refusals are never free text in a label.
 /// </summary>
-public sealed class WorkerAttestor(IEvidenceVerifier verifier, OrchestratorClock clock)
+public sealed partial class WorkerAttestor(IEvidenceVerifier verifier, OrchestratorClock clock, ILogger<WorkerAttestor> logger)
 {
     /// <summary>The verdict, and the refusal when the evidence does not admit the worker.</summary>
     public async Task<(WorkerAttestation? Attestation, string? Refusal)> JudgeAsync(
-        WorkerEvidence? evidence, TeeKind declared, AdmissionPolicy policy, WorkerAttestation? previous)
+        Address worker, WorkerEvidence? evidence, TeeKind declared, AdmissionPolicy policy, WorkerAttestation? previous)
     {
         var verdict = await AttestAsync(evidence, declared, policy, previous);
         var tee = evidence?.Format == EvidenceFormat.Simulated ? "simulated" : declared.ToString().ToLowerInvariant();
@@ -29,6 +31,7 @@ public sealed class WorkerAttestor(IEvidenceVerifier verifier, OrchestratorClock
         }
         else
         {
+            LogAttestationRefused(logger, worker, verdict.Refusal);
             var reason = verdict.Attestation is { Verified: false } ? "verification" : evidence is null || evidence.Format == EvidenceFormat.Unspecified ? "no_evidence" : "policy";
             AttestationTelemetry.Verdicts.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Verdict, "rejected"), new KeyValuePair<string, object?>(TelemetryTags.Tee, tee), new KeyValuePair<string, object?>(TelemetryTags.Reason, reason));
         }
@@ -69,4 +72,7 @@ public sealed class WorkerAttestor(IEvidenceVerifier verifier, OrchestratorClock
 
         return (attestation, null);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} attestation refused: {Reason}")]
+    private static partial void LogAttestationRefused(ILogger logger, Address worker, string reason);
 }

@@ -36,7 +36,7 @@ public sealed partial class WorkerGrain(
     private WorkerRun _run = null!;
     private IGrainTimer? _livenessTimer;
     private PoolPolicy _policy = PoolPolicy.Default;
-    private LiveGaugeSlot? _connectionSlot;
+    private ConnectionGauge? _connection;
 
     private CoalescedWrites<WorkerGrainState> Writes => field ??= new(state, this, _options.WriteBehindInterval, logger, () => state.State.CopyFrom(_run));
 
@@ -51,8 +51,8 @@ public sealed partial class WorkerGrain(
         // Heartbeats are not persisted (they would cost a write each); a reactivated grain grants one
         // more timeout before it declares the worker lost.
         _run = state.State.ToDomain(Worker, clock.UtcNow);
-        _connectionSlot = GrainsTelemetry.Workers.Register("connected", 0);
-        SyncConnectionGauge();
+        _connection = new ConnectionGauge();
+        _connection.Sync(_run);
         await outbox.PublishAsync(state.State.Outbox, this);
         if (_run.IsLive)
         {
@@ -63,27 +63,27 @@ public sealed partial class WorkerGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _connectionSlot?.Dispose();
+        _connection?.Dispose();
         return Writes.FlushOnDeactivateAsync(cancellationToken);
     }
 
     public async Task<WorkerRegistration> RegisterAsync(WorkerHello hello)
     {
-        var refusal = await AdmitAsync(hello);
+        var (policy, refusal) = await WorkerAdmissionCheck.AdmitAsync(GrainFactory, Worker, hello, _run.Score);
         if (refusal is not null)
         {
-            GrainsTelemetry.WorkerRegistrations.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Result, refusal.Outcome == RegistrationOutcome.NotAuthorized ? "not_authorized" : "invalid_capabilities"));
             return refusal;
         }
+
+        _policy = policy!;
 
         // Evidence is verified here, before the session exists: a TEE session starts attested or not at all.
         WorkerAttestation? attestation = null;
         if (hello.Capabilities.Tee != TeeKind.None || hello.Evidence is not null)
         {
-            (attestation, var attestationRefusal) = await attestor.JudgeAsync(hello.Evidence, hello.Capabilities.Tee, _policy.Admission, state.State.Attestation);
+            (attestation, var attestationRefusal) = await attestor.JudgeAsync(Worker, hello.Evidence, hello.Capabilities.Tee, _policy.Admission, state.State.Attestation);
             if (attestationRefusal is not null)
             {
-                LogAttestationRefused(logger, Worker, attestationRefusal);
                 return new WorkerRegistration(RegistrationOutcome.AttestationFailed, attestationRefusal, [], _run.Score);
             }
         }
@@ -98,8 +98,12 @@ public sealed partial class WorkerGrain(
 
         await this.RegisterOrUpdateReminder(LivenessReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartLivenessTimer();
-        await RequeueOwedRevealsAsync();
-        SyncConnectionGauge();
+        foreach (var reveal in await OwedReveals.FindAsync(GrainFactory, Worker, _run.HeldIn(HeldPhase.Contributed)))
+        {
+            Session.Queue(reveal);
+        }
+
+        _connection?.Sync(_run);
         GrainsTelemetry.WorkerRegistrations.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Result, "accepted"));
         return new WorkerRegistration(RegistrationOutcome.Accepted, string.Empty, running.Select(id => new AssignCommand(s.Held[id].Assignment, null)).ToList(), _run.Score);
     }
@@ -111,11 +115,10 @@ public sealed partial class WorkerGrain(
             return new ReattestResult(false, $"session '{sessionId}' is not the current session of worker {Worker}", state.State.Attestation);
         }
 
-        var (attestation, refusal) = await attestor.JudgeAsync(evidence, state.State.Capabilities!.Tee, _policy.Admission, state.State.Attestation);
+        var (attestation, refusal) = await attestor.JudgeAsync(Worker, evidence, state.State.Capabilities!.Tee, _policy.Admission, state.State.Attestation);
         if (refusal is not null)
         {
             // The old verdict stays and ages out; a failed re-attestation never extends it.
-            LogAttestationRefused(logger, Worker, refusal);
             return new ReattestResult(false, refusal, state.State.Attestation);
         }
 
@@ -252,7 +255,7 @@ public sealed partial class WorkerGrain(
         if (_run.Drain())
         {
             await Writes.WriteNowAsync();
-            SyncConnectionGauge();
+            _connection?.Sync(_run);
             Session.Signal(WorkerSignal.Draining);
         }
     }
@@ -261,7 +264,7 @@ public sealed partial class WorkerGrain(
     {
         await ReleaseAsync(_run.Revoke(), ReplicateStatus.Abandoned);
         await Writes.WriteNowAsync();
-        SyncConnectionGauge();
+        _connection?.Sync(_run);
         Session.End(WorkerSignal.Revoked);
     }
 
@@ -279,7 +282,7 @@ public sealed partial class WorkerGrain(
         await Writes.WriteNowAsync();
         await outbox.PublishAsync(s.Outbox, this);
         GrainsTelemetry.WorkersLost.Add(1);
-        SyncConnectionGauge();
+        _connection?.Sync(_run);
         LogWorkerLost(logger, Worker, released.Count);
         _livenessTimer?.Dispose();
         _livenessTimer = null;
@@ -289,9 +292,8 @@ public sealed partial class WorkerGrain(
 
     public Task<WorkerView> GetViewAsync()
     {
-        var s = state.State;
-        return Task.FromResult(new WorkerView(Worker, _run.State, _run.Score, s.Capabilities, _run.Held.Keys.ToList(),
-            _run.IsLive ? _run.LastHeartbeat : s.LastSeen, _run.Contributions, _run.Wins, _run.Losses));
+        return Task.FromResult(new WorkerView(Worker, _run.State, _run.Score, state.State.Capabilities, _run.Held.Keys.ToList(),
+            _run.IsLive ? _run.LastHeartbeat : state.State.LastSeen, _run.Contributions, _run.Wins, _run.Losses));
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -302,30 +304,10 @@ public sealed partial class WorkerGrain(
             return;
         }
 
-        var reminder = await this.GetReminder(LivenessReminder);
-        if (reminder is not null)
+        if (await this.GetReminder(LivenessReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
         }
-    }
-
-    /// <summary>One pool call: authorization, the policy, the sighting; then the capabilities against the policy.</summary>
-    private async Task<WorkerRegistration?> AdmitAsync(WorkerHello hello)
-    {
-        if (hello.Worker != Worker)
-        {
-            return new WorkerRegistration(RegistrationOutcome.NotAuthorized, $"hello for {hello.Worker} sent to worker {Worker}", [], 0);
-        }
-
-        var admission = await GrainFactory.Pool().AdmitAsync(Worker);
-        if (!admission.Authorized)
-        {
-            return new WorkerRegistration(RegistrationOutcome.NotAuthorized, $"worker {Worker} is not authorized by this pool", [], 0);
-        }
-
-        _policy = admission.Policy;
-        var errors = WorkerAdmission.Check(hello.Capabilities.ToDomain(), hello.SimulatedTee, _policy.Admission);
-        return errors.Count == 0 ? null : new WorkerRegistration(RegistrationOutcome.InvalidCapabilities, string.Join("; ", errors), [], _run.Score);
     }
 
     /// <summary>Records what a contribution's answer means for the holding: accepted, or refused in a way that frees the slot.</summary>
@@ -351,35 +333,8 @@ public sealed partial class WorkerGrain(
         await Writes.ApplyAsync(step.Write);
     }
 
-    /// <summary>A resumed session owes the reveals its contributed winners are waiting for; ask their tasks.</summary>
-    private async Task RequeueOwedRevealsAsync()
-    {
-        var views = await Task.WhenAll(_run.HeldIn(HeldPhase.Contributed).Select(taskId => GrainFactory.Task(taskId).GetViewAsync()));
-        foreach (var view in views)
-        {
-            var owed = view.Status == Domain.Tasks.TaskStatus.Revealing && view.RevealDeadline is not null
-                && view.Replicates.Any(r => r.Worker == Worker && r.Status == ReplicateStatus.Contributed && r.ResultHash == view.ConsensusHash);
-            if (owed)
-            {
-                Session.Queue(new RevealCommand(view.TaskId, view.RevealDeadline!.Value));
-            }
-        }
-    }
-
     private Task ReleaseAsync(IReadOnlyList<Hash32> taskIds, ReplicateStatus reason)
         => Task.WhenAll(taskIds.Select(taskId => GrainFactory.Task(taskId).ReleaseAsync(Worker, reason)));
-
-    /// <summary>This worker's part of <c>orchestrator.workers.connected</c>: 1 under its state while it has a live session.</summary>
-    private void SyncConnectionGauge()
-    {
-        if (_connectionSlot is null)
-        {
-            return;
-        }
-
-        _connectionSlot.Tag = _run.State == WorkerState.Draining ? "draining" : "connected";
-        _connectionSlot.Value = _run.IsLive ? 1 : 0;
-    }
 
     private void StartLivenessTimer()
     {
@@ -391,6 +346,4 @@ public sealed partial class WorkerGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} lost; {Released} replicates released")]
     private static partial void LogWorkerLost(ILogger logger, Address worker, int released);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} attestation refused: {Reason}")]
-    private static partial void LogAttestationRefused(ILogger logger, Address worker, string reason);
 }
