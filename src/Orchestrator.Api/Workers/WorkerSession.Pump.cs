@@ -1,0 +1,150 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Api.Hosting;
+using Orchestrator.Api.Validation;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Workers;
+using Proto = Orchestrator.Api.Worker.V1;
+
+namespace Orchestrator.Api.Workers;
+
+/// <summary>The session's pump: asks the worker grain for commands when there is reason to, and sends them; the slot ledger they change.</summary>
+public sealed partial class WorkerSession
+{
+    private async Task PumpLoopAsync(CancellationToken cancellationToken)
+    {
+        // Look at once (reveals owed from an earlier session, work waiting); a session that finds nothing
+        // then waits the full idle interval. The short doubling ladder starts only after a change that
+        // makes work likely (a freed slot, a signal, work just found), so a thousand workers joining an
+        // idle pool do not sweep the dispatch shards ten times a second each.
+        var backoff = _options.IdlePollInterval;
+        var delay = TimeSpan.Zero;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var signaled = delay == TimeSpan.Zero || await _wake.WaitAsync(delay, cancellationToken);
+            while (_wake.CurrentCount > 0 && _wake.Wait(0, CancellationToken.None))
+            {
+                // coalesce: one look serves every signal that arrived meanwhile
+            }
+
+            // Loss is the worker grain's call alone (it signals Lost); a silent worker is only not polled for.
+            var silent = _time.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastHeartbeatTicks), TimeSpan.Zero);
+            var free = FreeSlots();
+            if (!signaled && (free == 0 || silent > _options.HeartbeatInterval * 2))
+            {
+                delay = _options.IdlePollInterval; // nothing to ask for (or the worker looks stalled): wait for a signal
+                continue;
+            }
+
+            if (signaled)
+            {
+                backoff = FirstBackoff;
+            }
+
+            var poll = await _grain.PollAsync(_sessionId, free);
+            if (!poll.Registered)
+            {
+                await EndNotCurrentAsync();
+                return;
+            }
+
+            var assigned = 0;
+            foreach (var command in poll.Commands)
+            {
+                assigned += await PushAsync(command, cancellationToken) ? 1 : 0;
+            }
+
+            if (assigned > 0)
+            {
+                backoff = FirstBackoff;
+                delay = FreeSlots() > 0 ? TimeSpan.Zero : _options.IdlePollInterval;
+            }
+            else
+            {
+                delay = backoff;
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.IdlePollInterval.Ticks));
+            }
+        }
+    }
+
+    /// <summary>Sends one command; true when it was a new assignment.</summary>
+    private async Task<bool> PushAsync(WorkerCommand command, CancellationToken cancellationToken)
+    {
+        switch (command)
+        {
+            case AssignCommand assign:
+                lock (_running)
+                {
+                    if (!_running.Add(assign.TaskId))
+                    {
+                        return false; // already running it: never the same replicate twice
+                    }
+
+                    _credit--;
+                }
+
+                await SendAsync(new Proto.ServerMessage { Assignment = WorkerMapping.ToProto(assign, resumed: false, _options.AppUris) }, cancellationToken);
+                return true;
+            case RevealCommand or CancelCommand:
+                if (command is CancelCommand)
+                {
+                    Release(command.TaskId);
+                }
+
+                await SendAsync(ToMessage(command), cancellationToken);
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private static Proto.ServerMessage ToMessage(WorkerCommand command) => command switch
+    {
+        RevealCommand reveal => new Proto.ServerMessage { RevealRequest = new Proto.RevealRequest { TaskId = reveal.TaskId.ToString(), RevealDeadline = Timestamp.FromDateTimeOffset(reveal.RevealDeadline) } },
+        CancelCommand cancel => new Proto.ServerMessage { Cancel = new Proto.Cancel { TaskId = cancel.TaskId.ToString(), Reason = cancel.Reason } },
+        _ => throw new ArgumentException($"{command.GetType().Name} is not pushed to a session", nameof(command)),
+    };
+
+    private async Task EndNotCurrentAsync()
+    {
+        var view = await _grain.GetViewAsync();
+        if (view.State == WorkerState.Revoked)
+        {
+            End(StatusCode.PermissionDenied, $"the pool revoked worker {_worker.ToLowerHex()}");
+        }
+        else
+        {
+            End(StatusCode.Aborted, $"this session is no longer the worker's current one (worker is {view.State}); reconnect to resume");
+        }
+    }
+
+    private int FreeSlots()
+    {
+        if (_draining)
+        {
+            return 0;
+        }
+
+        lock (_running)
+        {
+            return Math.Max(0, Math.Min(_credit, _slots - _running.Count));
+        }
+    }
+
+    private bool Release(Hash32 taskId)
+    {
+        lock (_running)
+        {
+            if (!_running.Remove(taskId))
+            {
+                return false;
+            }
+
+            _credit++;
+            return true;
+        }
+    }
+}
