@@ -4,7 +4,7 @@ using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Tasks;
 using Orchestrator.Domain.Workers;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 using TaskStatus = Orchestrator.Domain.Tasks.TaskStatus;
 
 namespace Orchestrator.Grains.Tests;
