@@ -20,6 +20,7 @@ public static class OrchestratorGrainsExtensions
         services.TryAddSingleton(CategoryCatalog.Default);
         services.TryAddSingleton<DispatchRouter>();
         services.TryAddSingleton<OutboxPublisher>();
+        services.TryAddSingleton<Workers.WorkerAttestor>();
         services.AddOrchestratorAttestation();
         return services;
     }

@@ -5,6 +5,7 @@ using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Workers;
 
 namespace Orchestrator.Simulation;
 

@@ -4,6 +4,7 @@ using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Tasks;
+using Orchestrator.Domain.Workers;
 using TaskStatus = Orchestrator.Domain.Tasks.TaskStatus;
 
 namespace Orchestrator.Grains.Tests;

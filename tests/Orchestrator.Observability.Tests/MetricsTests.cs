@@ -1,6 +1,7 @@
 using OpenTelemetry.Metrics;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Workers;
 using Orchestrator.Simulation;
 using Orchestrator.Telemetry;
 
