@@ -24,7 +24,7 @@ using Orchestrator.Domain.Crypto;
 var events = Arg("--events", 2000);
 var batch = Arg("--batch", 100);
 var workerCount = Arg("--workers", 10);
-const long PocoPerTask = 1_060_000; // DESIGN.md §6: initialize + contribute + reveal + finalize, single worker (PoCo, solc 0.8.21)
+const long PocoPerTask = 1_060_000; // PoCo's published averages: initialize + contribute + reveal + finalize, single worker (PoCo, solc 0.8.21)
 
 if (Services.Anvil is null)
 {

@@ -1,16 +1,12 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Orchestrator.Telemetry;
 
-/// <summary>Attestation's spans and instruments (ActivitySource and Meter "Orchestrator.Attestation"), recorded where sessions are attested.</summary>
+/// <summary>Attestation's instruments (Meter "Orchestrator.Attestation"), recorded where sessions are attested.</summary>
 public static class AttestationTelemetry
 {
-    /// <summary>Source and meter name.</summary>
+    /// <summary>The meter name.</summary>
     public const string Name = "Orchestrator.Attestation";
-
-    /// <summary>Spans of evidence verification.</summary>
-    public static readonly ActivitySource Source = new(Name);
 
     /// <summary>Attestation's meter.</summary>
     public static readonly Meter Meter = new(Name);

@@ -11,10 +11,8 @@ public static class OrchestratorTelemetry
     [
         GrainsTelemetry.Name,
         BridgeTelemetry.Name,
-        ChainTelemetry.Name,
         AttestationTelemetry.Name,
         SecretsTelemetry.Name,
-        ApiTelemetry.Name,
         WorkerAgentTelemetry.Name,
     ];
 
@@ -27,7 +25,7 @@ public static class OrchestratorTelemetry
         _ = GrainsTelemetry.Meter;
         _ = AttestationTelemetry.Meter;
         _ = SecretsTelemetry.Meter;
-        _ = ApiTelemetry.Meter;
+        _ = BridgeTelemetry.Meter;
         _ = WorkerAgentTelemetry.Meter;
     }
 }

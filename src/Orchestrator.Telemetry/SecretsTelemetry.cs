@@ -1,21 +1,17 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Orchestrator.Telemetry;
 
-/// <summary>The secret service's spans and instruments (ActivitySource and Meter "Orchestrator.Secrets").</summary>
+/// <summary>The secret service's instruments (Meter "Orchestrator.Secrets").</summary>
 public static class SecretsTelemetry
 {
-    /// <summary>Source and meter name.</summary>
+    /// <summary>The meter name.</summary>
     public const string Name = "Orchestrator.Secrets";
-
-    /// <summary>Spans of key releases.</summary>
-    public static readonly ActivitySource Source = new(Name);
 
     /// <summary>The secret service's meter.</summary>
     public static readonly Meter Meter = new(Name);
 
-    /// <summary>Instrument <c>orchestrator.secrets.releases</c>: tag <c>result</c> (released, or the refusal's short code).</summary>
+    /// <summary>Instrument <c>orchestrator.secrets.releases</c>: every fetch decision (tag <c>result</c>: released, or the refusal), recorded by the task secrets grain.</summary>
     public static readonly Counter<long> Releases = Meter.CreateCounter<long>(
         "orchestrator.secrets.releases", "{release}", "Secret (enclave key) release requests by result");
 }

@@ -83,7 +83,7 @@ public sealed class CliClusterTests : IDisposable
         return process;
     }
 
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    internal static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(CliPath());
@@ -107,7 +107,7 @@ public sealed class CliClusterTests : IDisposable
         return path;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orchestrator.Telemetry;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 

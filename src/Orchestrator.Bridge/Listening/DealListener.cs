@@ -7,6 +7,7 @@ using Orchestrator.Bridge.Storage;
 using Orchestrator.Chain.Abi;
 using Orchestrator.Chain.Rpc;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Telemetry;
 
 namespace Orchestrator.Bridge.Listening;
 

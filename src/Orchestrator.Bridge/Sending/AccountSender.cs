@@ -6,6 +6,7 @@ using Orchestrator.Bridge.Storage;
 using Orchestrator.Chain.Rpc;
 using Orchestrator.Chain.Transactions;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Telemetry;
 
 namespace Orchestrator.Bridge.Sending;
 

@@ -5,6 +5,7 @@ using Orchestrator.Bridge.Contract;
 using Orchestrator.Bridge.Storage;
 using Orchestrator.Chain.Rpc;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Telemetry;
 
 namespace Orchestrator.Bridge.Sending;
 

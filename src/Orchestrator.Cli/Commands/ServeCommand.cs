@@ -14,9 +14,9 @@ internal static class ServeCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var file = parse.GetValue(config);
-            if (file is { Exists: false })
+            if (file is not null && ServeStartup.CheckFile(file.FullName) is { } fileError)
             {
-                await Console.Error.WriteLineAsync($"configuration file {file.FullName} does not exist");
+                await Console.Error.WriteLineAsync(fileError);
                 return 2;
             }
 
@@ -33,6 +33,18 @@ internal static class ServeCommand
                     await Console.Error.WriteLineAsync("configuration error: " + failure);
                 }
 
+                return 2;
+            }
+            catch (InvalidDataException ex)
+            {
+                // Malformed JSON: the loader names the file, the JSON reader the line and byte.
+                await Console.Error.WriteLineAsync(ServeStartup.Describe(ex));
+                return 2;
+            }
+
+            if (ServeStartup.CheckPorts(builder.Configuration) is { } portError)
+            {
+                await Console.Error.WriteLineAsync(portError);
                 return 2;
             }
 

@@ -5,7 +5,7 @@ using Orchestrator.Domain.Crypto;
 namespace Orchestrator.Domain.Ids;
 
 /// <summary>
-/// The PoCo identifiers and the hashes that bind results to tasks and workers (DESIGN.md section 6).
+/// The PoCo identifiers and the hashes that bind results to tasks and workers (as PoCo defines them: keccak256 over abi.encodePacked bytes).
 /// Every formula is Solidity's abi.encodePacked followed by Keccak-256.
 /// </summary>
 public static class ProtocolIds

@@ -5,6 +5,7 @@ using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Grains.Infrastructure;
 using Orchestrator.Grains.Trust;
+using Orchestrator.Telemetry;
 using Orleans.Runtime;
 
 namespace Orchestrator.Grains.Secrets;
@@ -134,6 +135,7 @@ public sealed partial class TaskSecretsGrain(
     /// <summary>Durable first, then the log line: no secret leaves before its release is recorded.</summary>
     private async Task AuditAsync(SecretAuditEntry entry)
     {
+        SecretsTelemetry.Releases.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Result, entry.Granted ? "released" : entry.Refusal.ToString()));
         if (entry.Granted)
         {
             LogReleased(logger, entry.TaskId, entry.Worker, entry.SessionId, entry.Measurement, string.Join(", ", entry.Released));

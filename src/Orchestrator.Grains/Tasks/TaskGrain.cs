@@ -340,7 +340,7 @@ public sealed class TaskGrain(
     private void ArmRevealTimer()
     {
         // Most reveals arrive within moments; only a task still REVEALING after the grace period
-        // pays for a durable reminder (DESIGN.md section 7: reminders are for what must survive).
+        // pays for a durable reminder (reminders are for what must survive a silo; a one-minute minimum period and a table scan per refresh make them costly).
         _revealTimer?.Dispose();
         _revealTimer = this.RegisterGrainTimer(async _ =>
         {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 
 namespace Orchestrator.Host.Hosting;
@@ -7,11 +8,23 @@ namespace Orchestrator.Host.Hosting;
 public static class MemoryStorage
 {
     /// <summary>
-    /// Adds in-memory grain storage that serializes with Orleans' own serializer. Its default is
-    /// Newtonsoft JSON, which neither round-trips our value types (their fields are private) nor is
-    /// cheap: it was the largest cost of a task lifecycle in the embedded mode.
+    /// Adds in-memory grain storage that serializes with Orleans' own serializer. Orleans' default for
+    /// memory storage is Newtonsoft JSON, which neither round-trips our value types (their fields are
+    /// private) nor is cheap: it was the largest cost of a task lifecycle in the embedded mode.
+    /// <para>A single-silo host (localhost clustering) keeps state in this process
+    /// (<see cref="InProcessGrainStorage"/>), so grains flushing on deactivation at shutdown still have
+    /// their store; a clustered silo needs Orleans' memory storage grains, shared by the silos.</para>
     /// </summary>
-    public static ISiloBuilder AddOrchestratorMemoryStorage(this ISiloBuilder silo)
-        => silo.AddMemoryGrainStorage(Grains.Infrastructure.StorageNames.Default, o => o.Configure<IServiceProvider>((options, sp) =>
+    public static ISiloBuilder AddOrchestratorMemoryStorage(this ISiloBuilder silo, bool singleSilo = false)
+    {
+        if (singleSilo)
+        {
+            silo.Services.AddGrainStorage(Grains.Infrastructure.StorageNames.Default, (sp, _) =>
+                new InProcessGrainStorage(new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>())));
+            return silo;
+        }
+
+        return silo.AddMemoryGrainStorage(Grains.Infrastructure.StorageNames.Default, o => o.Configure<IServiceProvider>((options, sp) =>
             options.GrainStorageSerializer = new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>())));
+    }
 }

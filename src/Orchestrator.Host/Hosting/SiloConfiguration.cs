@@ -52,7 +52,7 @@ public static class SiloConfiguration
         switch (options.Storage)
         {
             case StorageKind.Memory:
-                silo.AddOrchestratorMemoryStorage();
+                silo.AddOrchestratorMemoryStorage(singleSilo: options.Clustering == ClusteringKind.Localhost);
                 break;
             case StorageKind.Postgres:
                 break; // PostgresSilo.Configure below

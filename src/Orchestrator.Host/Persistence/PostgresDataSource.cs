@@ -5,7 +5,7 @@ namespace Orchestrator.Host.Persistence;
 /// <summary>Builds the one <see cref="NpgsqlDataSource"/> a silo shares between clustering, storage and reminders.</summary>
 public static class PostgresDataSource
 {
-    /// <summary>The pool bound when the connection string sets none: fan-outs have exhausted unbounded pools (DESIGN.md section 7).</summary>
+    /// <summary>The pool bound when the connection string sets none: fan-outs have exhausted unbounded pools (as reported on the Orleans issue tracker).</summary>
     public const int DefaultMaxPoolSize = 32;
 
     /// <summary>Creates the data source, bounding the pool unless the connection string already does.</summary>

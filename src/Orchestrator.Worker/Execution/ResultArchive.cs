@@ -16,7 +16,7 @@ namespace Orchestrator.Worker.Execution;
 /// file-system order, user) reaches the bytes.
 /// </para>
 /// <para>
-/// The <b>result digest</b> (DESIGN.md §6) is SHA-256 of the canonical tar of the deterministic
+/// The <b>result digest</b> (PoCo: resultHash = keccak256(taskId ‖ resultDigest)) is SHA-256 of the canonical tar of the deterministic
 /// output: the whole output directory, or — as iExec apps declare it — only the path named by
 /// <c>deterministic-output-path</c> in <c>computed.json</c> at the output's root (a file or a
 /// directory inside the output), so an app can write logs or timestamps beside its result.

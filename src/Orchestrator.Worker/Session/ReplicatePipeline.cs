@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Telemetry;
 using Orchestrator.Worker.Configuration;
 using Orchestrator.Simulation;
 using Orchestrator.Worker.Execution;
@@ -59,7 +61,7 @@ internal sealed class ReplicatePipeline(
             if (digest is { } known)
             {
                 WorkerLog.FromJournal(logger, id, known.ToString());
-                WorkerTelemetry.Resumed.Add(1);
+                WorkerAgentTelemetry.JournalHits.Add(1);
             }
             else
             {
@@ -129,6 +131,7 @@ internal sealed class ReplicatePipeline(
     /// <summary>Sends the reveal of a journaled digest (after a RevealRequest or reveal_now), then uploads.</summary>
     public async Task RevealAsync(Hash32 taskId, CancellationToken cancellationToken)
     {
+        using var span = TaskTrace.Start(WorkerAgentTelemetry.Source, "worker.reveal", taskId, ActivityKind.Client);
         var entry = journal.Find(taskId);
         if (entry is null)
         {
@@ -181,6 +184,7 @@ internal sealed class ReplicatePipeline(
     private async Task<Hash32?> ComputeAsync(
         Assignment assignment, Hash32 taskId, Hash32 dealId, Address appAddress, IReadOnlyList<AppSecret> appSecrets, CancellationToken cancellationToken)
     {
+        using var span = TaskTrace.Start(WorkerAgentTelemetry.Source, "worker.run", taskId);
         if (!apps.TryResolve(appAddress, out var app))
         {
             await GiveBackAsync(taskId, $"app {appAddress} is not on this worker's allow-list", cancellationToken).ConfigureAwait(false);
@@ -220,13 +224,13 @@ internal sealed class ReplicatePipeline(
         };
         SendProgress(taskId, 0, "started");
         var result = await executor.RunAsync(request, workspace, cancellationToken).ConfigureAwait(false);
-        WorkerTelemetry.Executions.Add(1, new KeyValuePair<string, object?>("outcome", result.Outcome switch
+        WorkerAgentTelemetry.Executions.Add(1, new KeyValuePair<string, object?>("outcome", result.Outcome switch
         {
             ExecutionOutcome.Completed => "completed",
             ExecutionOutcome.TimedOut => "timed_out",
             _ => "failed",
         }));
-        WorkerTelemetry.ExecutionSeconds.Record(result.Duration.TotalSeconds);
+        WorkerAgentTelemetry.ExecutionDuration.Record(result.Duration.TotalSeconds);
         if (result.Outcome != ExecutionOutcome.Completed || result.ResultDigest is not { } digest)
         {
             await GiveBackAsync(taskId, result.Message, cancellationToken).ConfigureAwait(false);
@@ -257,6 +261,7 @@ internal sealed class ReplicatePipeline(
 
     private async Task ContributeAsync(Assignment assignment, Hash32 taskId, Hash32 digest, ReleasedSecrets? released, CancellationToken cancellationToken)
     {
+        using var span = TaskTrace.Start(WorkerAgentTelemetry.Source, "worker.contribute", taskId, ActivityKind.Client);
         var id = taskId.ToString();
         var resultHash = ProtocolIds.ResultHash(taskId, digest);
         var resultSeal = ProtocolIds.ResultSeal(identity.Address, taskId, digest);
@@ -319,6 +324,7 @@ internal sealed class ReplicatePipeline(
 
     private async Task UploadAsync(Hash32 taskId, JournalEntry entry, CancellationToken cancellationToken)
     {
+        using var span = TaskTrace.Start(WorkerAgentTelemetry.Source, "worker.upload", taskId, ActivityKind.Client);
         if (entry.Uploaded || entry.ArchivePath is null || !File.Exists(entry.ArchivePath))
         {
             return;
@@ -358,7 +364,7 @@ internal sealed class ReplicatePipeline(
             try
             {
                 var result = await session.CallAsync(message.Clone(), cancellationToken).ConfigureAwait(false);
-                WorkerTelemetry.Calls.Add(1, new KeyValuePair<string, object?>("call", message.BodyCase.ToString()), new KeyValuePair<string, object?>("accepted", result.Accepted));
+                WorkerAgentTelemetry.Calls.Add(1, new KeyValuePair<string, object?>("call", message.BodyCase.ToString()), new KeyValuePair<string, object?>("accepted", result.Accepted));
                 return result;
             }
             catch (SessionLostException)

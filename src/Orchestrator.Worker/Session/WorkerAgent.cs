@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Orchestrator.Api.Contracts.Signing;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Telemetry;
 using Orchestrator.Worker.Configuration;
 using Orchestrator.Simulation;
 
@@ -176,6 +177,9 @@ public sealed class WorkerAgent
     private async Task RunSessionAsync(CancellationToken cancellationToken)
     {
         WorkerLog.Connecting(_logger, _options.ServerUrl, _identity.Address.ToString());
+        // One span per session, its own trace: each replicate's spans live in their task's trace and link back here.
+        using var sessionSpan = WorkerAgentTelemetry.Source.StartActivity("worker.session", System.Diagnostics.ActivityKind.Client);
+        sessionSpan?.SetTag(TelemetryTags.Worker, _identity.Address.ToString());
         using var call = _client.Connect(cancellationToken: cancellationToken);
         var hello = new Hello { WorkerAddress = _identity.Address.ToString(), Capabilities = ProtoConvert.ToProto(_options.Capabilities), AgentVersion = AgentVersion };
         hello.RunningTaskIds.AddRange(_replicates.Keys.Take(1024).Select(k => k.ToString())); // the protocol's cap
@@ -199,7 +203,8 @@ public sealed class WorkerAgent
         var welcome = (await NextAsync(call.ResponseStream, ServerMessage.BodyOneofCase.Welcome, cancellationToken).ConfigureAwait(false)).Welcome;
         _backoff.Reset();
         _welcomed = true;
-        WorkerTelemetry.Sessions.Add(1);
+        WorkerAgentTelemetry.Sessions.Add(1);
+        sessionSpan?.SetTag("orchestrator.session.id", welcome.SessionId);
         var interval = welcome.HeartbeatInterval?.ToTimeSpan() is { } i && i > TimeSpan.Zero ? i : _options.HeartbeatInterval;
         WorkerLog.Welcomed(_logger, welcome.SessionId, welcome.Score, welcome.Resumed.Count, interval);
         _journal.Prune(_time.GetUtcNow());

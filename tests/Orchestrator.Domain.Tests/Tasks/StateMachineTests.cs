@@ -5,7 +5,7 @@ namespace Orchestrator.Domain.Tests.Tasks;
 
 public sealed class StateMachineTests
 {
-    // DESIGN.md section 6: UNSET → ACTIVE → REVEALING → COMPLETED, or FAILED; reopen REVEALING → ACTIVE;
+    // PoCo: UNSET → ACTIVE → REVEALING → COMPLETED, or FAILED; reopen REVEALING → ACTIVE;
     // TEE fast path ACTIVE → COMPLETED; a task never handed out may fail at its final deadline.
     private static readonly HashSet<(TaskStatus, TaskStatus)> ExpectedTaskEdges =
     [

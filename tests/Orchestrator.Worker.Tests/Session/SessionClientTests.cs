@@ -104,7 +104,7 @@ public sealed class SessionClientTests : IDisposable
         {
             InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == WorkerTelemetry.MeterName && instrument.Name == "orchestrator.worker.journal_hits") listener.EnableMeasurementEvents(instrument);
+                if (instrument.Meter.Name == Orchestrator.Telemetry.WorkerAgentTelemetry.Name && instrument.Name == "orchestrator.worker.journal_hits") listener.EnableMeasurementEvents(instrument);
             },
         };
         meter.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref journalHits, value));
