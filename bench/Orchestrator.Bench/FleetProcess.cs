@@ -46,14 +46,15 @@ internal static class FleetProcess
         }
 
         await child.WaitForExitAsync();
-        var cpu = child.TotalProcessorTime;
         if (child.ExitCode != 0 || result is null)
         {
             throw new InvalidOperationException($"the fleet process failed (exit code {child.ExitCode}); its errors are above");
         }
 
+        // The child reports its own CPU time: an exited process's times cannot be read here on Linux.
         var parts = result.Split(' ');
-        return (int.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture), cpu);
+        return (int.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture),
+            TimeSpan.FromMilliseconds(double.Parse(parts[2], CultureInfo.InvariantCulture)));
     }
 
     /// <summary>The child's side: <c>--fleet-of TASKS WORKERS TRUST tee|plain SLOTS</c>, gateway and cluster id from the environment.</summary>
@@ -65,8 +66,9 @@ internal static class FleetProcess
             0, 0, args[i + 4] == "tee", TimeSpan.FromMinutes(10), int.Parse(args[i + 5], CultureInfo.InvariantCulture));
         using var host = await ClusterClientHost.StartAsync(null, CancellationToken.None);
         var summary = await new DemoRunner(host.Services.GetRequiredService<IClusterClient>()).RunAsync(settings, null, CancellationToken.None);
-        Console.WriteLine($"{ResultPrefix}{Invariant(summary.Completed)} {summary.Elapsed.TotalSeconds.ToString("R", CultureInfo.InvariantCulture)}");
         await host.StopAsync();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+        Console.WriteLine($"{ResultPrefix}{Invariant(summary.Completed)} {summary.Elapsed.TotalSeconds.ToString("R", CultureInfo.InvariantCulture)} {cpu.ToString("R", CultureInfo.InvariantCulture)}");
         return summary.AllFinal ? 0 : 1;
     }
 

@@ -68,6 +68,7 @@ internal sealed class SampleProfile : IAsyncDisposable
             using var log = new TraceLog(etlx);
             var self = new Dictionary<string, int>(StringComparer.Ordinal);
             var inclusive = new Dictionary<string, int>(StringComparer.Ordinal);
+            var byCaller = new Dictionary<string, int>(StringComparer.Ordinal);
             var working = 0;
             foreach (var sample in log.Events.Where(e => e.ProviderName == SampleProfiler))
             {
@@ -80,6 +81,9 @@ internal sealed class SampleProfile : IAsyncDisposable
 
                 working++;
                 self[top] = self.GetValueOrDefault(top) + 1;
+                var caller = Caller(stack!);
+                var pair = Shorten(top) + " ← " + caller;
+                byCaller[pair] = byCaller.GetValueOrDefault(pair) + 1;
                 var seen = new HashSet<string>(StringComparer.Ordinal);
                 for (var frame = stack; frame is not null; frame = frame.Caller)
                 {
@@ -91,13 +95,28 @@ internal sealed class SampleProfile : IAsyncDisposable
                 }
             }
 
-            return new ProfileSummary(working, Top(self, count, working), Top(inclusive, count, working));
+            return new ProfileSummary(working, Top(self, count, working), Top(byCaller, count, working), Top(inclusive, count, working));
         }
         finally
         {
             File.Delete(etlx);
             File.Delete(_path);
         }
+    }
+
+    // Who a lock, a GC poll or a copy works for: the first frame below the top that is Orleans' or ours.
+    private static string Caller(TraceCallStack stack)
+    {
+        for (var frame = stack.Caller; frame is not null; frame = frame.Caller)
+        {
+            var name = frame.CodeAddress.FullMethodName;
+            if (name.StartsWith("Orchestrator.", StringComparison.Ordinal) || name.StartsWith("Orleans", StringComparison.Ordinal))
+            {
+                return Shorten(name);
+            }
+        }
+
+        return "(runtime only)";
     }
 
     private static IReadOnlyList<(string Method, double Share)> Top(Dictionary<string, int> counts, int count, int total) =>
@@ -119,4 +138,5 @@ internal sealed class SampleProfile : IAsyncDisposable
 }
 
 /// <summary>What the profiler saw: samples of threads doing work, the top methods by self time and by inclusive time.</summary>
-internal sealed record ProfileSummary(int Samples, IReadOnlyList<(string Method, double Share)> Self, IReadOnlyList<(string Method, double Share)> Inclusive);
+internal sealed record ProfileSummary(
+    int Samples, IReadOnlyList<(string Method, double Share)> Self, IReadOnlyList<(string Method, double Share)> SelfByCaller, IReadOnlyList<(string Method, double Share)> Inclusive);
