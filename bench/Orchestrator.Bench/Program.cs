@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 using Orchestrator.Bench;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Host.Hosting;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 
 // Usage: dotnet run -c Release --project bench/Orchestrator.Bench -- [--tee-tasks N] [--trust1-tasks N] [--trust3-tasks N]
 //        [--workers N] [--slots N] [--fleet-process] [--profile N]
