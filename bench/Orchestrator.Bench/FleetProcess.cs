@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Host.Hosting;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 
 namespace Orchestrator.Bench;
 
