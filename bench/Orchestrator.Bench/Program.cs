@@ -1,23 +1,50 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orchestrator.Bench;
 using Orchestrator.Domain.Crypto;
-using Orchestrator.Domain.Deals;
 using Orchestrator.Host.Hosting;
 using Orchestrator.Simulation;
 
-// Usage: dotnet run -c Release --project bench/Orchestrator.Bench -- [--tasks N] [--workers N] [--slots N] [--trust3-tasks N]
-var tasks = Arg("--tasks", 20_000);
+// Usage: dotnet run -c Release --project bench/Orchestrator.Bench -- [--tee-tasks N] [--trust1-tasks N] [--trust3-tasks N]
+//        [--workers N] [--slots N] [--fleet-process] [--profile N]
+// --fleet-process: each line runs a second time with the fleet in a child process (an Orleans client of this silo),
+//                  so the silo's CPU and allocations per lifecycle exclude the workers' own work.
+// --profile N:     a further, quarter-size run of each line under the runtime's sampling profiler; prints the top N.
+if (args.Contains(FleetProcess.Flag))
+{
+    return await FleetProcess.MainAsync(args);
+}
+
+var teeTasks = Arg("--tee-tasks", 5_000);
+var trust1Tasks = Arg("--trust1-tasks", 10_000);
+var trust3Tasks = Arg("--trust3-tasks", 3_000);
 var workers = Arg("--workers", 1_000);
 var slots = Arg("--slots", 4);
-var trust3Tasks = Arg("--trust3-tasks", 5_000);
+var fleetProcess = args.Contains("--fleet-process");
+var profileTop = Arg("--profile", 0);
 
 var calls = new CallCounter();
+var gatewayPort = FreePort();
 var builder = EmbeddedCluster.CreateBuilder([], configure: b =>
 {
-    b.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Orchestrator:Scheduling:HeartbeatTimeout"] = "00:01:00" });
+    b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        // Each line's fleet stops when its deal is done; a short timeout would have the next lines pay for declaring
+        // the previous fleets lost (and log each), which is not the task path.
+        ["Orchestrator:Scheduling:HeartbeatTimeout"] = "01:00:00",
+        ["Orchestrator:ClusterId"] = "bench",
+        ["Orchestrator:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+        ["Orchestrator:GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+    });
+    // The secret service logs each release at Information (an audit line per TEE task); on a console that costs more
+    // than the release. A pool ships such lines to its own sink, so the bench measures the task path without them.
+    b.Logging.AddFilter("Orchestrator", LogLevel.Warning);
     b.Services.AddSingleton(calls);
 });
 builder.UseOrleans(silo => silo.AddIncomingGrainCallFilter(ctx =>
@@ -29,43 +56,114 @@ using var host = builder.Build();
 await host.StartAsync();
 var grains = host.Services.GetRequiredService<IGrainFactory>();
 
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
-var floor = await OrleansFloorAsync(grains, TimeSpan.FromSeconds(5));
-Console.WriteLine($"orleans floor (trivial grain calls): {floor:N0} calls/s");
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}, load average {LoadAverage()}");
+var floor = await FloorAsync(grains, TimeSpan.FromSeconds(5));
+Console.WriteLine($"orleans floor (trivial grain calls): {floor.Rate:N0} calls/s, {floor.CpuUs:F2} µs CPU and {floor.Bytes:N0} B allocated per call");
 var (signUs, recoverUs) = Ecdsa();
-Console.WriteLine($"secp256k1 on this machine: sign {signUs:F0} us, recover {recoverUs:F0} us");
+Console.WriteLine($"secp256k1 on this machine: sign {signUs:F0} µs, recover {recoverUs:F0} µs");
 
-var tee = await LifecycleAsync("trust 1 (TEE fast path)", new DemoSettings(tasks, workers, 1, 0, 0, true, TimeSpan.FromMinutes(10), slots));
-var replicated = await LifecycleAsync("trust 3 (replicated)", new DemoSettings(trust3Tasks, workers, 3, 0, 0, false, TimeSpan.FromMinutes(10), slots));
+var lines = new List<LifecycleLine>();
+var kinds = new (string Name, int Tasks, int Trust, bool Tee)[]
+{
+    ("trust 1 (plain)", trust1Tasks, 1, false),
+    ("trust 1 (TEE fast path)", teeTasks, 1, true),
+    ("trust 3 (replicated)", trust3Tasks, 3, false),
+};
+foreach (var (name, count, trust, tee) in kinds)
+{
+    lines.Add(await InProcessAsync(name, new DemoSettings(count, workers, trust, 0, 0, tee, TimeSpan.FromMinutes(10), slots)));
+}
+
+if (fleetProcess)
+{
+    foreach (var (name, count, trust, tee) in kinds)
+    {
+        lines.Add(await OutOfProcessAsync(name, new DemoSettings(count, workers, trust, 0, 0, tee, TimeSpan.FromMinutes(10), slots)));
+    }
+}
 
 Console.WriteLine();
-Console.WriteLine("| measure | value |");
-Console.WriteLine("|---|---|");
-Console.WriteLine($"| Orleans floor | {floor:N0} calls/s |");
-Console.WriteLine($"| trust 1 (TEE) lifecycles | {tee.Rate:N0} tasks/s ({tee.CallsPerTask:F1} grain calls/task) |");
-Console.WriteLine($"| trust 3 lifecycles | {replicated.Rate:N0} tasks/s ({replicated.CallsPerTask:F1} grain calls/task) |");
-Console.WriteLine($"| TEE rate / floor | {tee.Rate / floor:P2} (a lifecycle costs {floor / tee.Rate:F1} floor calls) |");
-Console.WriteLine($"| secp256k1 sign / recover | {signUs:F0} us / {recoverUs:F0} us |");
-Console.WriteLine($"| peak working set | {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024):N0} MiB |");
+Console.WriteLine($"Orleans floor: {floor.Rate:N0} calls/s, {floor.CpuUs:F2} µs of CPU and {floor.Bytes:N0} B allocated per call (load average {LoadAverage()})");
+Console.WriteLine();
+Console.WriteLine("| lifecycle | fleet | tasks/s | floor calls (wall) | floor calls (silo CPU) | silo CPU per lifecycle | allocated per lifecycle | grain calls | fleet CPU per lifecycle |");
+Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+foreach (var l in lines)
+{
+    Console.WriteLine($"| {l.Name} | {l.Fleet} | {l.Rate:N0} | {floor.Rate / l.Rate:F1} | {l.CpuUs / floor.CpuUs:F1} | {l.CpuUs:N0} µs | {l.AllocatedBytes / 1024:N1} KiB | {l.CallsPerTask:F1} | {(l.FleetCpuUs is { } f ? $"{f:N0} µs" : "in the silo's")} |");
+}
+
+Console.WriteLine($"| secp256k1 sign / recover | {signUs:F0} µs / {recoverUs:F0} µs | | | | | | | |");
+Console.WriteLine($"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024):N0} MiB");
+
+if (profileTop > 0)
+{
+    foreach (var (name, count, trust, tee) in kinds)
+    {
+        await ProfileAsync(name, new DemoSettings(Math.Max(500, count / 4), workers, trust, 0, 0, tee, TimeSpan.FromMinutes(10), slots));
+    }
+}
+
 await host.StopAsync();
 return 0;
 
-async Task<(double Rate, double CallsPerTask)> LifecycleAsync(string name, DemoSettings settings)
+async Task<LifecycleLine> InProcessAsync(string name, DemoSettings settings)
 {
-    GC.Collect();
-    var before = Interlocked.Read(ref calls.Count);
+    var meter = Meter.Start(calls);
     var summary = await new DemoRunner(grains).RunAsync(settings, null, CancellationToken.None);
-    var used = Interlocked.Read(ref calls.Count) - before;
-    var rate = summary.Throughput;
-    Console.WriteLine($"{name}: {summary.Completed}/{summary.Tasks} completed in {summary.Elapsed.TotalSeconds:F2} s with {settings.Workers} workers -> {rate:N0} tasks/s, {used / (double)summary.Tasks:F1} grain calls per task");
-    return (rate, used / (double)summary.Tasks);
+    var (cpu, allocated, used) = meter.Stop(calls);
+    var line = new LifecycleLine(name, "in process", summary.Throughput, used / (double)settings.Tasks, cpu.TotalMicroseconds / settings.Tasks, allocated / (double)settings.Tasks, null);
+    Console.WriteLine($"{name}, fleet in process: {summary.Completed}/{summary.Tasks} in {summary.Elapsed.TotalSeconds:F2} s -> {line.Rate:N0} tasks/s, {line.CpuUs:N0} µs CPU and {line.AllocatedBytes / 1024:N1} KiB per lifecycle, {line.CallsPerTask:F1} grain calls");
+    return line;
 }
 
-static async Task<double> OrleansFloorAsync(IGrainFactory grains, TimeSpan duration)
+async Task<LifecycleLine> OutOfProcessAsync(string name, DemoSettings settings)
+{
+    var meter = Meter.Start(calls);
+    var (completed, seconds, childCpu) = await FleetProcess.RunAsync(gatewayPort, "bench", settings);
+    var (cpu, allocated, used) = meter.Stop(calls);
+
+    // The child's start-up (runtime, JIT, client connect) is part of its CPU; the silo's share excludes none of its own.
+    var line = new LifecycleLine(name, "own process", completed / seconds, used / (double)settings.Tasks, cpu.TotalMicroseconds / settings.Tasks, allocated / (double)settings.Tasks, childCpu.TotalMicroseconds / settings.Tasks);
+    Console.WriteLine($"{name}, fleet in its own process: {completed}/{settings.Tasks} in {seconds:F2} s -> {line.Rate:N0} tasks/s, silo {line.CpuUs:N0} µs CPU and {line.AllocatedBytes / 1024:N1} KiB per lifecycle, fleet {line.FleetCpuUs:N0} µs CPU");
+    return line;
+}
+
+async Task ProfileAsync(string name, DemoSettings settings)
+{
+    await using var profile = SampleProfile.Start();
+    await new DemoRunner(grains).RunAsync(settings, null, CancellationToken.None);
+    var top = await profile.TopAsync(profileTop);
+    Console.WriteLine();
+    Console.WriteLine($"profile of {name} ({settings.Tasks} tasks, fleet in process, {top.Samples:N0} samples of working threads)");
+    Console.WriteLine("| self time | method |");
+    Console.WriteLine("|---:|---|");
+    foreach (var (method, share) in top.Self)
+    {
+        Console.WriteLine($"| {share:P1} | {method} |");
+    }
+
+    Console.WriteLine("| self time | method ← the nearest application frame below it |");
+    Console.WriteLine("|---:|---|");
+    foreach (var (method, share) in top.SelfByCaller)
+    {
+        Console.WriteLine($"| {share:P1} | {method} |");
+    }
+
+    Console.WriteLine("| inclusive | Orchestrator method |");
+    Console.WriteLine("|---:|---|");
+    foreach (var (method, share) in top.Inclusive)
+    {
+        Console.WriteLine($"| {share:P1} | {method} |");
+    }
+}
+
+static async Task<(double Rate, double CpuUs, double Bytes)> FloorAsync(IGrainFactory grains, TimeSpan duration)
 {
     var refs = Enumerable.Range(0, 1000).Select(i => grains.GetGrain<IPingGrain>(i)).ToArray();
     await Task.WhenAll(refs.Select(r => r.PingAsync(0)));
     long count = 0;
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
     var stop = Stopwatch.StartNew();
     var loops = Enumerable.Range(0, 256).Select(async i =>
     {
@@ -79,7 +177,10 @@ static async Task<double> OrleansFloorAsync(IGrainFactory grains, TimeSpan durat
         Interlocked.Add(ref count, n);
     });
     await Task.WhenAll(loops);
-    return count / stop.Elapsed.TotalSeconds;
+    var elapsed = stop.Elapsed.TotalSeconds;
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+    return (count / elapsed, cpu.TotalMicroseconds / count, allocated / (double)count);
 }
 
 static (double SignUs, double RecoverUs) Ecdsa()
@@ -97,10 +198,29 @@ static (double SignUs, double RecoverUs) Ecdsa()
     return (sign, sw.Elapsed.TotalMicroseconds / n);
 }
 
+static string LoadAverage()
+{
+    try
+    {
+        return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+    }
+    catch (IOException)
+    {
+        return "unknown";
+    }
+}
+
+static int FreePort()
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
 int Arg(string name, int fallback)
 {
     var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
+    return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var v) ? v : fallback;
 }
 
 namespace Orchestrator.Bench
@@ -109,5 +229,23 @@ namespace Orchestrator.Bench
     public sealed class CallCounter
     {
         public long Count;
+    }
+
+    /// <summary>One lifecycle kind measured: rate, the silo process's CPU and allocations per lifecycle, grain calls.</summary>
+    internal sealed record LifecycleLine(string Name, string Fleet, double Rate, double CallsPerTask, double CpuUs, double AllocatedBytes, double? FleetCpuUs);
+
+    /// <summary>This process's CPU time, allocated bytes and grain calls between Start and Stop.</summary>
+    internal readonly record struct Meter(TimeSpan Cpu, long Allocated, long Calls)
+    {
+        public static Meter Start(CallCounter calls)
+        {
+            GC.Collect();
+            return new Meter(Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: true), Interlocked.Read(ref calls.Count));
+        }
+
+        public (TimeSpan Cpu, long Allocated, long Calls) Stop(CallCounter calls) => (
+            Process.GetCurrentProcess().TotalProcessorTime - Cpu,
+            GC.GetTotalAllocatedBytes(precise: true) - Allocated,
+            Interlocked.Read(ref calls.Count) - Calls);
     }
 }

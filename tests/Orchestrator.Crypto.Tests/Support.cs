@@ -1,11 +1,10 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
-using Orchestrator.Domain.Crypto.Secp256k1Fast;
 
 namespace Orchestrator.Crypto.Tests;
 
-/// <summary>Conversions between the limb types and System.Numerics.BigInteger, plus the curve's constants.</summary>
+/// <summary>System.Numerics.BigInteger helpers and the curve's constants.</summary>
 internal static class Big
 {
     public static readonly BigInteger P = BigInteger.Pow(2, 256) - BigInteger.Pow(2, 32) - 977;
@@ -14,36 +13,6 @@ internal static class Big
 
     public static BigInteger Hex(string hex) =>
         BigInteger.Parse("0" + (hex.StartsWith("0x", StringComparison.Ordinal) ? hex[2..] : hex), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-
-    public static BigInteger Of(ulong l0, ulong l1, ulong l2, ulong l3) =>
-        new BigInteger(l0) + (new BigInteger(l1) << 64) + (new BigInteger(l2) << 128) + (new BigInteger(l3) << 192);
-
-    public static BigInteger Of(FieldElement f) => Of(f.L0, f.L1, f.L2, f.L3);
-
-    public static BigInteger Of(Scalar s) => Of(s.L0, s.L1, s.L2, s.L3);
-
-    public static ulong[] Limbs(BigInteger v)
-    {
-        if (v.Sign < 0 || v >= Two256)
-        {
-            throw new ArgumentOutOfRangeException(nameof(v));
-        }
-
-        var mask = (BigInteger.One << 64) - 1;
-        return [(ulong)(v & mask), (ulong)((v >> 64) & mask), (ulong)((v >> 128) & mask), (ulong)((v >> 192) & mask)];
-    }
-
-    public static FieldElement Fe(BigInteger v)
-    {
-        var l = Limbs(v);
-        return new FieldElement(l[0], l[1], l[2], l[3]);
-    }
-
-    public static Scalar Sc(BigInteger v)
-    {
-        var l = Limbs(v);
-        return new Scalar(l[0], l[1], l[2], l[3]);
-    }
 
     public static BigInteger Mod(BigInteger a, BigInteger m)
     {

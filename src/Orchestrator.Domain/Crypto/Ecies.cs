@@ -1,7 +1,4 @@
 using System.Security.Cryptography;
-using Org.BouncyCastle.Asn1.X9;
-using Org.BouncyCastle.Crypto.EC;
-using Org.BouncyCastle.Math;
 
 namespace Orchestrator.Domain.Crypto;
 
@@ -23,13 +20,12 @@ public static class Ecies
     /// <summary>Bytes added to the plaintext.</summary>
     public const int Overhead = 1 + 64 + 12 + 16;
 
-    private static readonly X9ECParameters Curve = CustomNamedCurves.GetByName("secp256k1");
     private static readonly byte[] InfoPrefix = "orchestrator-ecies-v1"u8.ToArray();
 
     /// <summary>Encrypts for a public key (64 bytes X ‖ Y, or 65 with the 0x04 prefix). <paramref name="context"/> must be the same at decryption.</summary>
     public static byte[] Encrypt(ReadOnlySpan<byte> recipientPublicKey, ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> context = default)
     {
-        var q = DecodePoint(recipientPublicKey);
+        var q = EncodePoint(recipientPublicKey);
         var ephemeral = Secp256k1.NewPrivateKey();
         try
         {
@@ -65,7 +61,7 @@ public static class Ecies
         }
 
         var ephemeralPublic = sealedData.Slice(1, 64);
-        var key = DeriveKey(SharedX(recipientPrivateKey, DecodePoint(ephemeralPublic)), ephemeralPublic, context);
+        var key = DeriveKey(SharedX(recipientPrivateKey, EncodePoint(ephemeralPublic)), ephemeralPublic, context);
         var plaintext = new byte[sealedData.Length - Overhead];
         try
         {
@@ -83,37 +79,16 @@ public static class Ecies
         }
     }
 
-    private static Org.BouncyCastle.Math.EC.ECPoint DecodePoint(ReadOnlySpan<byte> publicKey)
+    /// <summary>The key in a form libsecp256k1 parses (it checks the curve equation; cofactor 1, so no subgroup check).</summary>
+    private static byte[] EncodePoint(ReadOnlySpan<byte> publicKey) => publicKey.Length switch
     {
-        byte[] encoded = publicKey.Length switch
-        {
-            64 => [0x04, .. publicKey],
-            65 when publicKey[0] == 0x04 => publicKey.ToArray(),
-            33 when publicKey[0] is 0x02 or 0x03 => publicKey.ToArray(),
-            _ => throw new CryptographicException($"a secp256k1 public key is 64 bytes (X ‖ Y), 65 (0x04 ‖ X ‖ Y) or 33 (compressed); got {publicKey.Length}"),
-        };
-        try
-        {
-            var point = Curve.Curve.DecodePoint(encoded);
-            // DecodePoint checks the curve equation; secp256k1 has cofactor 1, so no subgroup check is needed.
-            return !point.IsInfinity ? point : throw new CryptographicException("the public key is not a point of secp256k1");
-        }
-        catch (ArgumentException ex)
-        {
-            throw new CryptographicException("the public key is not a point of secp256k1", ex);
-        }
-    }
+        64 => [0x04, .. publicKey],
+        65 when publicKey[0] == 0x04 => publicKey.ToArray(),
+        33 when publicKey[0] is 0x02 or 0x03 => publicKey.ToArray(),
+        _ => throw new CryptographicException($"a secp256k1 public key is 64 bytes (X ‖ Y), 65 (0x04 ‖ X ‖ Y) or 33 (compressed); got {publicKey.Length}"),
+    };
 
-    private static byte[] SharedX(ReadOnlySpan<byte> privateKey, Org.BouncyCastle.Math.EC.ECPoint q)
-    {
-        var d = new BigInteger(1, privateKey);
-        if (d.SignValue <= 0 || d.CompareTo(Curve.N) >= 0)
-        {
-            throw new CryptographicException("the private key is not a secp256k1 scalar");
-        }
-
-        return q.Multiply(d).Normalize().AffineXCoord.GetEncoded();
-    }
+    private static byte[] SharedX(ReadOnlySpan<byte> privateKey, byte[] publicKey) => Secp256k1.SharedX(privateKey, publicKey);
 
     private static byte[] DeriveKey(byte[] sharedX, ReadOnlySpan<byte> ephemeralPublic, ReadOnlySpan<byte> context)
     {

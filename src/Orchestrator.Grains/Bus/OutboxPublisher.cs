@@ -18,6 +18,7 @@ public sealed partial class OutboxPublisher(IEventBus bus, ILogger<OutboxPublish
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CircuitOpen = TimeSpan.FromSeconds(2);
     private long _circuitOpenUntil;
+    private readonly SharedTimeout _timeouts = new(TimeProvider.System);
 
     /// <summary>How long one publish may wait for the bus before it counts as failed (and is retried).</summary>
     public static TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -50,8 +51,7 @@ public sealed partial class OutboxPublisher(IEventBus bus, ILogger<OutboxPublish
         var events = outbox.ToArray();
         try
         {
-            using var timeout = new CancellationTokenSource(PublishTimeout);
-            await bus.PublishAsync(events, timeout.Token).ConfigureAwait(true);
+            await bus.PublishAsync(events, _timeouts.After(PublishTimeout)).ConfigureAwait(true);
 
             for (var i = 0; i < events.Length; i++)
             {

@@ -1,0 +1,142 @@
+using System.Diagnostics.Tracing;
+using Microsoft.Diagnostics.NETCore.Client;
+using Microsoft.Diagnostics.Tracing;
+using Microsoft.Diagnostics.Tracing.Etlx;
+
+namespace Orchestrator.Bench;
+
+/// <summary>
+/// The runtime's own sampling profiler (EventPipe, as dotnet-trace uses it) attached to this very process: every
+/// managed thread's stack about once a millisecond. <see cref="TopAsync"/> names where the CPU went: the methods at the
+/// top of the stacks (self time) and the project's own methods on the stacks (time including what they call).
+/// </summary>
+internal sealed class SampleProfile : IAsyncDisposable
+{
+    private const string SampleProfiler = "Microsoft-DotNETCore-SampleProfiler";
+    private const string Runtime = "Microsoft-Windows-DotNETRuntime";
+    private const long LoaderKeyword = 0x8;
+    private const long JitKeyword = 0x10;
+
+    // Threads parked in the runtime or the kernel are sampled too; their top frames say "waiting", not "working".
+    private static readonly string[] WaitFrames =
+    [
+        "LowLevelLifoSemaphore", "WaitHandle", "Monitor.Wait", "Thread.Sleep", "SocketAsyncEngine.EventLoop", "WaitSubsystem",
+        "ThreadPoolWorkQueue.Dispatch", "PortableThreadPool", "Interop+Sys.WaitForSocketEvents", "TimerQueue", "ManualResetEventSlim.Wait",
+        "SpinWait", "Thread.SpinWait", "SemaphoreSlim.Wait", "Interop+Sys.Read", "Interop+Sys.Poll", "Console", "Interop+Sys.Write",
+    ];
+
+    private readonly EventPipeSession _session;
+    private readonly string _path;
+    private readonly Task _copy;
+
+    private SampleProfile(EventPipeSession session, string path)
+    {
+        _session = session;
+        _path = path;
+        var file = File.Create(path);
+        _copy = Task.Run(async () =>
+        {
+            await using (file)
+            {
+                await session.EventStream.CopyToAsync(file);
+            }
+        });
+    }
+
+    /// <summary>Starts sampling this process.</summary>
+    public static SampleProfile Start()
+    {
+        var client = new DiagnosticsClient(Environment.ProcessId);
+        var providers = new[]
+        {
+            new EventPipeProvider(SampleProfiler, EventLevel.Informational),
+            // JIT and loader events name the methods the samples land in (rundown at the end names the rest).
+            new EventPipeProvider(Runtime, EventLevel.Informational, JitKeyword | LoaderKeyword),
+        };
+        var session = client.StartEventPipeSession(providers, requestRundown: true, circularBufferMB: 512);
+        return new SampleProfile(session, Path.Combine(Path.GetTempPath(), $"orchestrator-bench-{Environment.ProcessId}-{Guid.NewGuid():n}.nettrace"));
+    }
+
+    /// <summary>Stops sampling and returns the top <paramref name="count"/> lines of each view.</summary>
+    public async Task<ProfileSummary> TopAsync(int count)
+    {
+        await _session.StopAsync(CancellationToken.None);
+        await _copy;
+        var etlx = TraceLog.CreateFromEventPipeDataFile(_path);
+        try
+        {
+            using var log = new TraceLog(etlx);
+            var self = new Dictionary<string, int>(StringComparer.Ordinal);
+            var inclusive = new Dictionary<string, int>(StringComparer.Ordinal);
+            var byCaller = new Dictionary<string, int>(StringComparer.Ordinal);
+            var working = 0;
+            foreach (var sample in log.Events.Where(e => e.ProviderName == SampleProfiler))
+            {
+                var stack = sample.CallStack();
+                var top = stack?.CodeAddress.FullMethodName;
+                if (string.IsNullOrEmpty(top) || WaitFrames.Any(top.Contains))
+                {
+                    continue;
+                }
+
+                working++;
+                self[top] = self.GetValueOrDefault(top) + 1;
+                var caller = Caller(stack!);
+                var pair = Shorten(top) + " ← " + caller;
+                byCaller[pair] = byCaller.GetValueOrDefault(pair) + 1;
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                for (var frame = stack; frame is not null; frame = frame.Caller)
+                {
+                    var name = frame.CodeAddress.FullMethodName;
+                    if (name.StartsWith("Orchestrator.", StringComparison.Ordinal) && !name.StartsWith("Orchestrator.Bench", StringComparison.Ordinal) && seen.Add(name))
+                    {
+                        inclusive[name] = inclusive.GetValueOrDefault(name) + 1;
+                    }
+                }
+            }
+
+            return new ProfileSummary(working, Top(self, count, working), Top(byCaller, count, working), Top(inclusive, count, working));
+        }
+        finally
+        {
+            File.Delete(etlx);
+            File.Delete(_path);
+        }
+    }
+
+    // Who a lock, a GC poll or a copy works for: the first frame below the top that is Orleans' or ours.
+    private static string Caller(TraceCallStack stack)
+    {
+        for (var frame = stack.Caller; frame is not null; frame = frame.Caller)
+        {
+            var name = frame.CodeAddress.FullMethodName;
+            if (name.StartsWith("Orchestrator.", StringComparison.Ordinal) || name.StartsWith("Orleans", StringComparison.Ordinal))
+            {
+                return Shorten(name);
+            }
+        }
+
+        return "(runtime only)";
+    }
+
+    private static IReadOnlyList<(string Method, double Share)> Top(Dictionary<string, int> counts, int count, int total) =>
+        [.. counts.OrderByDescending(kv => kv.Value).Take(count).Select(kv => (Shorten(kv.Key), kv.Value / (double)Math.Max(1, total)))];
+
+    // "Namespace.Type.Method(args)" without the argument list: the tables stay one line per method.
+    private static string Shorten(string method)
+    {
+        var paren = method.IndexOf('(', StringComparison.Ordinal);
+        return paren > 0 ? method[..paren] : method;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _session.Dispose();
+        await _copy.ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+}
+
+/// <summary>What the profiler saw: samples of threads doing work, the top methods by self time and by inclusive time.</summary>
+internal sealed record ProfileSummary(
+    int Samples, IReadOnlyList<(string Method, double Share)> Self, IReadOnlyList<(string Method, double Share)> SelfByCaller, IReadOnlyList<(string Method, double Share)> Inclusive);
