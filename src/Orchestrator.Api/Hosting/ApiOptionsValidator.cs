@@ -80,6 +80,21 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
             errors.Add("Orchestrator:Api:ChallengeTimeout, IdlePollInterval and WatchInterval must be positive");
         }
 
+        if (options.PoolAddress is { Length: > 0 } pool && !Address.TryParse(pool, out _, out var poolError))
+        {
+            errors.Add($"Orchestrator:Api:PoolAddress must be 0x + 40 hex digits: {poolError}");
+        }
+
+        if (options.ChainId is < 0)
+        {
+            errors.Add($"Orchestrator:Api:ChainId must not be negative, got {options.ChainId}");
+        }
+
+        if (options.BoundCertificatePath is { Length: > 0 } bound && !File.Exists(bound))
+        {
+            errors.Add($"Orchestrator:Api:BoundCertificatePath {bound} does not exist");
+        }
+
         foreach (var (app, uri) in options.AppUris)
         {
             if (!Address.TryParse(app, out _, out var error))

@@ -59,7 +59,7 @@ internal sealed class KestrelEndpoints(IOptions<ApiOptions> api) : IConfigureOpt
         }
     }
 
-    private static X509Certificate2 LoadCertificate(ApiOptions o)
+    internal static X509Certificate2 LoadCertificate(ApiOptions o)
     {
         var path = o.CertificatePath!;
         return o.CertificateKeyPath is { Length: > 0 } keyPath

@@ -19,6 +19,7 @@ public sealed class WorkerSessionService(
     TimeProvider time,
     SessionRegistry registry,
     IResultStore results,
+    AuthorizedWorkers authorized,
     ILogger<WorkerSession> logger) : Proto.WorkerSession.WorkerSessionBase
 {
     /// <inheritdoc />
@@ -65,6 +66,12 @@ public sealed class WorkerSessionService(
         {
             throw new RpcException(new Status(StatusCode.Unauthenticated,
                 $"header.signature does not recover to {worker.ToLowerHex()}: sign \"orchestrator.worker.v1/upload:\" ‖ task id ‖ sha256 (EIP-191)"));
+        }
+
+        if (!await authorized.IsAuthorizedAsync(worker, cancellationToken))
+        {
+            // Refused before the task grain activates: a stranger's throwaway key costs no activation.
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"worker {worker.ToLowerHex()} is not an authorized worker of this pool (rule: only registered, authorized workers upload results)"));
         }
 
         var view = await grains.Task(taskId).GetViewAsync();

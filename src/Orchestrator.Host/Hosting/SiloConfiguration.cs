@@ -72,6 +72,9 @@ public static class SiloConfiguration
             Persistence.PostgresSilo.Configure(silo, options);
         }
 
+        // Whatever the storage, the states that decide trust carry a MAC checked on load.
+        Persistence.Integrity.StateIntegrity.AddStateIntegrity(silo);
+
         if (options.AdvertisedIp is { } ip)
         {
             silo.Configure<Orleans.Configuration.EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(ip));
