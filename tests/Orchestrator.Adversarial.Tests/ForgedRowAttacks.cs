@@ -45,7 +45,7 @@ public sealed class ForgedRowAttacks(TwoPools pools)
         using var attackerEnclave = enclave.OpenSession();
         await ForgeAsync(pool, "worker", worker.ToLowerHex()[2..], enclaveSession.PublicKey, attackerEnclave.PublicKey);
 
-        await AssertRefusedAsync(pool, "worker", () => pool.Grains.Worker(worker).GetAttestationAsync());
+        await AssertRefusedAsync(pool, "worker", pool.Grains.Worker(worker), () => pool.Grains.Worker(worker).GetAttestationAsync());
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class ForgedRowAttacks(TwoPools pools)
 
         await ForgeAsync(pool, "app-policy", app.ToLowerHex()[2..], System.Text.Encoding.ASCII.GetBytes(honest), System.Text.Encoding.ASCII.GetBytes(new string('b', 64)));
 
-        await AssertRefusedAsync(pool, "app-policy", () => pool.Grains.AppPolicy(app).GetAsync());
+        await AssertRefusedAsync(pool, "app-policy", pool.Grains.AppPolicy(app), () => pool.Grains.AppPolicy(app).GetAsync());
     }
 
     /// <summary>Replaces bytes inside a stored row with SQL, as someone with database access would.</summary>
@@ -90,7 +90,7 @@ public sealed class ForgedRowAttacks(TwoPools pools)
     }
 
     /// <summary>The grain is reloaded from the forged row: the call fails naming the state and the grain, and the refusal is counted.</summary>
-    private static async Task AssertRefusedAsync<T>(AttackedPool pool, string stateName, Func<Task<T>> call)
+    private static async Task AssertRefusedAsync<T>(AttackedPool pool, string stateName, IAddressable grain, Func<Task<T>> call)
     {
         long refusals = 0;
         using var listener = new MeterListener();
@@ -101,6 +101,7 @@ public sealed class ForgedRowAttacks(TwoPools pools)
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref refusals, value));
         listener.Start();
 
+        await grain.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
         await pool.CollectIdleGrainsAsync();
         var refused = await Assert.ThrowsAnyAsync<Exception>(call);
         Assert.Contains($"stored state '{stateName}' of grain", refused.ToString(), StringComparison.Ordinal);

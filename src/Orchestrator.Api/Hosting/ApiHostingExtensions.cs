@@ -39,11 +39,13 @@ public static class ApiHostingExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<AuthorizedWorkers>();
+        services.TryAddSingleton<WorkerRateLimits>();
         services.TryAddSingleton<IResultStore, FileSystemResultStore>();
         services.TryAddSingleton<AdminToken>();
         services.TryAddSingleton<AdminAuthInterceptor>();
 
         var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        services.AddApiRateLimits(api.Limits);
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = api.MaxMessageBytes;

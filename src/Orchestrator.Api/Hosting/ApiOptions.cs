@@ -91,6 +91,9 @@ public sealed class ApiOptions
     /// <summary>Where apps are fetched from, by app address (sent to workers as Assignment.app_uri).</summary>
     public Dictionary<string, string> AppUris { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Rate, connection and size limits.</summary>
+    public ApiLimitsOptions Limits { get; set; } = new();
+
     /// <summary>The effective idle timeout.</summary>
     public TimeSpan EffectiveSessionIdleTimeout => SessionIdleTimeout ?? HeartbeatInterval * 3;
 }

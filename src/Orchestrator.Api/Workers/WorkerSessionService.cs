@@ -20,12 +20,14 @@ public sealed class WorkerSessionService(
     SessionRegistry registry,
     IResultStore results,
     AuthorizedWorkers authorized,
+    WorkerRateLimits limits,
     ILogger<WorkerSession> logger) : Proto.WorkerSession.WorkerSessionBase
 {
     /// <inheritdoc />
     public override async Task Connect(IAsyncStreamReader<Proto.WorkerMessage> requestStream, IServerStreamWriter<Proto.ServerMessage> responseStream, ServerCallContext context)
     {
-        var session = new WorkerSession(grains, options.Value, time, logger, requestStream, responseStream);
+        var admission = new SessionAdmission(limits, options.Value);
+        var session = new WorkerSession(grains, options.Value, time, logger, admission.Watch(requestStream), admission.Watch(responseStream));
         try
         {
             await session.RunAsync(registry, context.CancellationToken);
@@ -68,6 +70,7 @@ public sealed class WorkerSessionService(
                 $"header.signature does not recover to {worker.ToLowerHex()}: sign \"orchestrator.worker.v1/upload:\" ‖ task id ‖ sha256 (EIP-191)"));
         }
 
+        limits.AdmitCall(worker);
         if (!await authorized.IsAuthorizedAsync(worker, cancellationToken))
         {
             // Refused before the task grain activates: a stranger's throwaway key costs no activation.
