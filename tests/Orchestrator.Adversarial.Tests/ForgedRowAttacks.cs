@@ -7,7 +7,7 @@ using Orchestrator.Adversarial.Tests.Infrastructure;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Worker.Configuration;
-using Orchestrator.Worker.Enclave;
+using Orchestrator.Simulation;
 using Orchestrator.Worker.Session;
 using DomainTee = Orchestrator.Domain.Deals.TeeKind;
 

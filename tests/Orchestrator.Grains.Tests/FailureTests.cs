@@ -4,6 +4,7 @@ using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Tasks;
+using Orchestrator.Domain.Workers;
 using TaskStatus = Orchestrator.Domain.Tasks.TaskStatus;
 
 namespace Orchestrator.Grains.Tests;
@@ -164,7 +165,7 @@ public sealed class FailureTests(ClusterFixture fixture)
         var deal = Deals.New(fixture, tasks: 1, trust: 1, new TeeTag(TeeTag.Tee | TeeTag.Scone)) with { App = Deals.NewAddress() };
         // A measurement of its own, so no other test's queued TEE task is admitted for this worker.
         var mrEnclave = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        Assert.True((await fixture.Grains.AppPolicy(deal.App).SetAsync(Host.Simulation.DemoRunner.DemoAppPolicy(deal.App) with { MrEnclaves = [mrEnclave] })).Accepted);
+        Assert.True((await fixture.Grains.AppPolicy(deal.App).SetAsync(Simulation.DemoRunner.DemoAppPolicy(deal.App) with { MrEnclaves = [mrEnclave] })).Accepted);
         Assert.True((await fixture.Grains.Deal(deal.DealId).CreateAsync(deal)).Accepted);
         var worker = new ManualWorker(fixture.Grains, TeeKind.Sgx, slots: 1, mrEnclave, fixture.Time.GetUtcNow);
         Assert.Equal(RegistrationOutcome.Accepted, (await worker.RegisterAsync()).Outcome);

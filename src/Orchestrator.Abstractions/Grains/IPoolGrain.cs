@@ -1,5 +1,6 @@
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Workers;
 
 namespace Orchestrator.Abstractions.Grains;
 
@@ -14,7 +15,14 @@ public sealed record PoolPolicy(
 {
     /// <summary>Production default: every category and TEE kind, no simulated TEE, only authorized workers.</summary>
     public static PoolPolicy Default { get; } = new([], [TeeKind.None, TeeKind.Sgx, TeeKind.Tdx], 64, false, false);
+
+    /// <summary>The part of the policy that admits workers, in the Domain's terms.</summary>
+    public AdmissionPolicy Admission => new(AcceptedTeeKinds, AllowSimulatedTee);
 }
+
+/// <summary>The pool's answer to a registering worker.</summary>
+[GenerateSerializer, Immutable, Alias("orch.pool-admission.v1")]
+public sealed record PoolAdmission([property: Id(0)] bool Authorized, [property: Id(1)] PoolPolicy Policy);
 
 /// <summary>The workerpool (a single grain keyed "pool"): authorizations and policy. Read at registration, never on the task path.</summary>
 [Alias("orch.IPoolGrain")]
@@ -39,6 +47,13 @@ public interface IPoolGrain : IGrainWithStringKey
     /// <summary>Whether a worker may join.</summary>
     [Alias("is-authorized")]
     Task<bool> IsAuthorizedAsync(Address worker);
+
+    /// <summary>
+    /// A worker registering: whether it may join and the policy it joins under, in one call; an
+    /// admitted worker is also recorded as seen (for listing).
+    /// </summary>
+    [Alias("admit")]
+    Task<PoolAdmission> AdmitAsync(Address worker);
 
     /// <summary>Records that a worker registered (for listing).</summary>
     [Alias("seen")]

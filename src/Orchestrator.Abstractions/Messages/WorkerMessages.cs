@@ -1,5 +1,6 @@
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Workers;
 
 namespace Orchestrator.Abstractions.Messages;
 
@@ -65,8 +66,11 @@ public enum WorkerSignal
     /// <summary>The pool revoked the worker: end the session.</summary>
     Revoked = 2,
 
-    /// <summary>A newer session of the same worker registered, or the worker was declared lost: end this one.</summary>
+    /// <summary>A newer session of the same worker registered: end this one.</summary>
     SessionEnded = 3,
+
+    /// <summary>The worker grain declared the worker lost (its heartbeats stopped): end this session.</summary>
+    Lost = 4,
 }
 
 /// <summary>How a registration ended.</summary>
@@ -117,31 +121,38 @@ public sealed record CancelCommand(Hash32 Task, [property: Id(1)] string Reason)
 [GenerateSerializer, Immutable, Alias("orch.worker-poll.v1")]
 public sealed record WorkerPoll([property: Id(0)] IReadOnlyList<WorkerCommand> Commands, [property: Id(1)] bool Registered);
 
-/// <summary>What a task tells a contributor after settlement.</summary>
+/// <summary>
+/// What a task tells a contributor after settlement: what happened (won, lost or not judged, and how
+/// many contributed), never a score; the worker applies it to its own current score. Persisted in
+/// task state until delivered, so its shape only grows: outcomes stored before version 2 carry only
+/// <paramref name="LegacyScoreAfter"/> and are read by <see cref="ToDomain"/>.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("orch.worker-outcome.v1")]
 public sealed record WorkerOutcome(
     [property: Id(0)] Hash32 TaskId,
     [property: Id(1)] bool Won,
-    [property: Id(2)] int? ScoreAfter,
-    [property: Id(3)] string Reason);
-
-/// <summary>A worker's state as operators see it.</summary>
-public enum WorkerState
+    [property: Id(2)] int? LegacyScoreAfter,
+    [property: Id(3)] string Reason,
+    [property: Id(4)] OutcomeVerdict Verdict = OutcomeVerdict.Unjudged,
+    [property: Id(5)] int Contributors = 0)
 {
-    /// <summary>Never registered.</summary>
-    Unknown = 0,
+    /// <summary>The wire form of a domain outcome.</summary>
+    public static WorkerOutcome From(TaskOutcome outcome)
+        => new(outcome.TaskId, outcome.Verdict == OutcomeVerdict.Won, null, outcome.Reason, outcome.Verdict, outcome.Contributors);
 
-    /// <summary>Connected and taking work.</summary>
-    Active = 1,
+    /// <summary>
+    /// The domain form. A version-1 outcome (no contributor count) was judged when it carried a score;
+    /// its win is taken as one among several, the replicated case those outcomes came from.
+    /// </summary>
+    public TaskOutcome ToDomain()
+    {
+        if (Contributors > 0 || LegacyScoreAfter is null)
+        {
+            return new TaskOutcome(TaskId, Verdict, Contributors, Reason);
+        }
 
-    /// <summary>Finishing what it holds, taking nothing new.</summary>
-    Draining = 2,
-
-    /// <summary>Missed its heartbeats; its replicates were released.</summary>
-    Lost = 3,
-
-    /// <summary>The pool revoked it.</summary>
-    Revoked = 4,
+        return new TaskOutcome(TaskId, Won ? OutcomeVerdict.Won : OutcomeVerdict.Lost, 2, Reason);
+    }
 }
 
 /// <summary>A worker as operators see it.</summary>

@@ -10,6 +10,7 @@ using Orchestrator.Api.Validation;
 using Orchestrator.Api.Workers;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Workers;
 using Proto = Orchestrator.Api.Admin.V1;
 
 namespace Orchestrator.Api.Admin;

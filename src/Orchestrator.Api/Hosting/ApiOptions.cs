@@ -68,8 +68,9 @@ public sealed class ApiOptions
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// A session whose worker sent no heartbeat for this long is ended (the worker grain then
-    /// declares it lost on its own timeout). Defaults to three intervals.
+    /// The heartbeat timeout announced to workers in Welcome, and the silence after which a session
+    /// stops looking for work for its worker. Loss itself is judged only by the worker grain (its
+    /// <c>Orchestrator:Scheduling:HeartbeatTimeout</c>), which then ends the session. Defaults to three intervals.
     /// </summary>
     public TimeSpan? SessionIdleTimeout { get; set; }
 

@@ -6,6 +6,7 @@ using Orchestrator.Abstractions.Messages;
 using Orchestrator.Api.Hosting;
 using Orchestrator.Api.Validation;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Workers;
 using Proto = Orchestrator.Api.Worker.V1;
 
 namespace Orchestrator.Api.Workers;
@@ -70,11 +71,26 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
                 End(StatusCode.PermissionDenied, $"the pool revoked worker {_worker.ToLowerHex()}");
                 break;
             case WorkerSignal.SessionEnded:
-                End(StatusCode.Aborted, "this session was replaced by a newer session of the same worker, or the worker was declared lost; reconnect to resume");
+                End(StatusCode.Aborted, "this session was replaced by a newer session of the same worker; reconnect to resume");
+                break;
+            case WorkerSignal.Lost:
+                End(StatusCode.DeadlineExceeded, $"the cluster declared this worker lost: no heartbeat within its timeout (send one every {_options.HeartbeatInterval.TotalSeconds:0.#} s); reconnect to resume");
                 break;
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task CommandAsync(WorkerCommand command)
+    {
+        // Pushed by the worker grain outside the session's loops. A cancel frees its slot at once.
+        if (command is CancelCommand && Release(command.TaskId))
+        {
+            Wake();
+        }
+
+        await PostAsync(ToMessage(command));
     }
 
     /// <summary>Asks the pump to look for commands now.</summary>
@@ -282,7 +298,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         var resultSeal = Require.Hash(c.ResultSeal, "contribution.result_seal");
         var signature = Require.Signature(c.WorkerSignature, "contribution.worker_signature");
         var result = await _grain.ContributeAsync(taskId, resultHash, resultSeal, signature.ToBytes65());
-        await AnswerAsync(requestId, taskId, result, freesSlot: EndsReplicate(result), cancellationToken);
+        await AnswerAsync(requestId, taskId, result, freesSlot: WorkerRun.EndsPart(result.Refusal), cancellationToken);
     }
 
     private async Task OnTeeContributionAsync(ulong requestId, Proto.TeeContribution c, CancellationToken cancellationToken)
@@ -291,7 +307,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         var digest = Require.Hash(c.ResultDigest, "tee_contribution.result_digest");
         var signature = Require.Signature(c.EnclaveSignature, "tee_contribution.enclave_signature");
         var result = await _grain.ContributeAndFinalizeAsync(taskId, digest, signature.ToBytes65());
-        await AnswerAsync(requestId, taskId, result, freesSlot: EndsReplicate(result), cancellationToken);
+        await AnswerAsync(requestId, taskId, result, freesSlot: WorkerRun.EndsPart(result.Refusal), cancellationToken);
     }
 
     private async Task OnRevealAsync(ulong requestId, Proto.Reveal r, CancellationToken cancellationToken)
@@ -336,13 +352,8 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
                 // coalesce: one look serves every signal that arrived meanwhile
             }
 
+            // Loss is the worker grain's call alone (it signals Lost); a silent worker is only not polled for.
             var silent = _time.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastHeartbeatTicks), TimeSpan.Zero);
-            if (silent > _options.EffectiveSessionIdleTimeout)
-            {
-                End(StatusCode.DeadlineExceeded, $"no heartbeat for {silent.TotalSeconds:0.#} s (send one every {_options.HeartbeatInterval.TotalSeconds:0.#} s); reconnect to resume");
-                return;
-            }
-
             var free = FreeSlots();
             if (!signaled && (free == 0 || silent > _options.HeartbeatInterval * 2))
             {
@@ -399,17 +410,25 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
 
                 await SendAsync(new Proto.ServerMessage { Assignment = WorkerMapping.ToProto(assign, resumed: false, _options.AppUris) }, cancellationToken);
                 return true;
-            case RevealCommand reveal:
-                await SendAsync(new Proto.ServerMessage { RevealRequest = new Proto.RevealRequest { TaskId = reveal.TaskId.ToString(), RevealDeadline = Timestamp.FromDateTimeOffset(reveal.RevealDeadline) } }, cancellationToken);
-                return false;
-            case CancelCommand cancel:
-                Release(cancel.TaskId);
-                await SendAsync(new Proto.ServerMessage { Cancel = new Proto.Cancel { TaskId = cancel.TaskId.ToString(), Reason = cancel.Reason } }, cancellationToken);
+            case RevealCommand or CancelCommand:
+                if (command is CancelCommand)
+                {
+                    Release(command.TaskId);
+                }
+
+                await SendAsync(ToMessage(command), cancellationToken);
                 return false;
             default:
                 return false;
         }
     }
+
+    private static Proto.ServerMessage ToMessage(WorkerCommand command) => command switch
+    {
+        RevealCommand reveal => new Proto.ServerMessage { RevealRequest = new Proto.RevealRequest { TaskId = reveal.TaskId.ToString(), RevealDeadline = Timestamp.FromDateTimeOffset(reveal.RevealDeadline) } },
+        CancelCommand cancel => new Proto.ServerMessage { Cancel = new Proto.Cancel { TaskId = cancel.TaskId.ToString(), Reason = cancel.Reason } },
+        _ => throw new ArgumentException($"{command.GetType().Name} is not pushed to a session", nameof(command)),
+    };
 
     private async Task EndNotCurrentAsync()
     {
@@ -537,9 +556,4 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Worker} task {Task} at {Percent} %")]
     private static partial void LogProgress(ILogger logger, Address worker, Hash32 task, uint percent);
-
-    // A contribution that was accepted, or refused because the task is over or no longer the
-    // worker's, ends the replicate: its slot is free again.
-    private static bool EndsReplicate(TaskCallResult result)
-        => result.Accepted || result.Refusal is Orchestrator.Domain.Tasks.TaskRefusalCode.TaskFinal or Orchestrator.Domain.Tasks.TaskRefusalCode.NotAssigned;
 }

@@ -20,49 +20,56 @@ namespace Orchestrator.Grains.Deals;
 /// frequent, so counters are written behind (coalesced) rather than once per notice: they are derived
 /// from the tasks, which hold the truth, and reconciliation rebuilds any notice lost with a silo.
 /// </summary>
-public sealed partial class DealGrain(
-    [PersistentState("deal", StorageNames.Default)] IPersistentState<DealGrainState> state,
-    OrchestratorClock clock,
-    OutboxPublisher outbox,
-    DispatchRouter router,
-    CategoryCatalog categories,
-    IOptions<SchedulingOptions> options,
-    ILogger<DealGrain> logger) : Grain, IDealGrain, IRemindable
+public sealed partial class DealGrain : Grain, IDealGrain, IRemindable
 {
     private const string DeadlineReminder = "deal-deadline";
-    private bool _dirty;
-    private IGrainTimer? _flushTimer;
+    private readonly IPersistentState<DealGrainState> _state;
+    private readonly OrchestratorClock _clock;
+    private readonly OutboxPublisher _outbox;
+    private readonly DispatchRouter _router;
+    private readonly CategoryCatalog _categories;
+    private readonly SchedulingOptions _options;
+    private readonly ILogger _logger;
+    private readonly CoalescedWrites<DealGrainState> _writes;
+    private DealRun? _run;
+
+    public DealGrain(
+        [PersistentState("deal", StorageNames.Default)] IPersistentState<DealGrainState> state,
+        OrchestratorClock clock,
+        OutboxPublisher outbox,
+        DispatchRouter router,
+        CategoryCatalog categories,
+        IOptions<SchedulingOptions> options,
+        ILogger<DealGrain> logger)
+    {
+        _state = state;
+        _clock = clock;
+        _outbox = outbox;
+        _router = router;
+        _categories = categories;
+        _options = options.Value;
+        _logger = logger;
+        _writes = new CoalescedWrites<DealGrainState>(state, this, _options.WriteBehindInterval, logger, () =>
+        {
+            if (_run is not null) _state.State.CopyFrom(_run);
+        });
+    }
 
     private Hash32 DealId => field.IsZero ? field = Hash32.Parse(this.GetPrimaryKeyString()) : field;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        await outbox.PublishAsync(state.State.Outbox, this);
-        if (state.State.Spec is not null && !state.State.Dispatched)
+        _run = _state.State.ToDomain();
+        await _outbox.PublishAsync(_state.State.Outbox, this);
+        if (_state.State.Spec is not null && !_state.State.Dispatched)
         {
             await FanOutAsync();
         }
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        // A graceful stop hands the grain over to another silo: flush what was written behind, or the
-        // next activation shows stale progress until reconciliation (a timeref away). Storage is still
-        // up while grains deactivate; a failed write is logged and recovered by reconciliation.
-        if (_dirty)
-        {
-            try
-            {
-                await state.WriteOrResetAsync(this, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // Written-behind state is derived (the task grains hold the truth); losing this flush
-                // while the silo stops is recovered by reconciliation.
-                LogFlushFailed(logger, ex.Message);
-            }
-        }
-    }
+    // A graceful stop hands the grain over to another silo: flush what was written behind, or the next
+    // activation shows stale progress until reconciliation (a timeref away).
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _writes.FlushOnDeactivateAsync(cancellationToken);
 
     public async Task<DealCreationResult> CreateAsync(DealSpecMessage spec)
     {
@@ -74,7 +81,7 @@ public sealed partial class DealGrain(
             return new DealCreationResult(DealId, false, [$"deal id {spec.DealId} sent to deal {DealId}"]);
         }
 
-        if (state.State.Spec is { } existing)
+        if (_state.State.Spec is { } existing)
         {
             return existing == spec || SameTerms(existing, spec)
                 ? new DealCreationResult(DealId, false, [])
@@ -82,98 +89,65 @@ public sealed partial class DealGrain(
         }
 
         var domain = spec.ToDomain();
-        var errors = domain.Validate(categories);
-        if (errors.Count > 0 || !categories.TryGet(spec.CategoryId, out var category))
+        var errors = domain.Validate(_categories);
+        if (errors.Count > 0 || !_categories.TryGet(spec.CategoryId, out var category))
         {
             return new DealCreationResult(DealId, false, errors);
         }
 
-        var now = clock.UtcNow;
-        state.State.Spec = spec;
-        state.State.Ticket = DealTicket.From(domain, category);
-        state.State.FinalBits = new byte[(spec.BotSize + 7) / 8];
-        state.State.CreatedAt = now;
-        state.State.Outbox.Add(new DealAcceptedV1($"deal-accepted:{DealId}", now, DealId, spec.Requester, spec.BotFirst, spec.BotSize, spec.Trust, spec.Tag.Bits));
-        await state.WriteOrResetAsync(this);
-        await outbox.PublishAsync(state.State.Outbox, this);
+        var now = _clock.UtcNow;
+        _state.State.Spec = spec;
+        _state.State.Ticket = DealTicket.From(domain, category);
+        _run = DealRun.Start(spec.BotFirst, spec.BotSize);
+        _state.State.CreatedAt = now;
+        _state.State.Outbox.Add(new DealAcceptedV1($"deal-accepted:{DealId}", now, DealId, spec.Requester, spec.BotFirst, spec.BotSize, spec.Trust, spec.Tag.Bits));
+        await _writes.WriteNowAsync();
+        await _outbox.PublishAsync(_state.State.Outbox, this);
         await FanOutAsync();
         await ArmDeadlineReminderAsync();
         GrainsTelemetry.DealsCreated.Add(1);
         // For operators only (the status page): a deal is never held back by its directory entry.
         _ = GrainFactory.DealDirectory().RecordAsync(new DealDirectoryEntry(DealId, now, spec.BotSize));
-        LogDealCreated(logger, DealId, spec.BotSize, spec.Trust);
+        LogDealCreated(_logger, DealId, spec.BotSize, spec.Trust);
         return new DealCreationResult(DealId, true, []);
     }
 
     public Task<DealView> GetViewAsync()
     {
-        var s = state.State;
+        var s = _state.State;
         if (s.Spec is null || s.Ticket is null)
         {
             return Task.FromResult(new DealView(DealId, false, 0, 0, 0, default, default, 0, 0, 0, 0));
         }
 
         var final = Deadlines.Final(s.Spec.StartTime, s.Ticket.Timeref);
-        return Task.FromResult(new DealView(DealId, true, s.Spec.BotSize, s.Completed, s.Failed, s.Spec.StartTime, final, s.Spec.Trust, s.Spec.CategoryId, s.Spec.Tag.Bits, s.Reopens, s.Spec.BotFirst));
+        var run = _run!;
+        return Task.FromResult(new DealView(DealId, true, s.Spec.BotSize, run.Completed, run.Failed, s.Spec.StartTime, final, s.Spec.Trust, s.Spec.CategoryId, s.Spec.Tag.Bits, run.Reopens, s.Spec.BotFirst));
     }
 
     public async Task OnTaskFinalAsync(TaskFinalNotice notice)
     {
-        var s = state.State;
-        if (s.Spec is null)
+        var result = _run?.TaskFinal(notice.Index, notice.Status == TaskStatus.Completed, notice.Reopens) ?? DealNotice.Ignored;
+        if (result == DealNotice.Finished)
         {
-            return;
-        }
-
-        var offset = (int)(notice.Index - s.Spec.BotFirst);
-        if (offset < 0 || offset >= s.Spec.BotSize || s.IsFinal(offset))
-        {
-            return; // idempotent: a repeated notice changes nothing
-        }
-
-        s.MarkFinal(offset);
-        s.Reopens += notice.Reopens;
-        if (notice.Status == TaskStatus.Completed) s.Completed++;
-        else s.Failed++;
-
-        if (s.Completed + s.Failed == s.Spec.BotSize && !s.Finished)
-        {
-            s.Finished = true;
-            s.Outbox.Add(new DealFinishedV1($"deal-finished:{DealId}", clock.UtcNow, DealId, s.Completed, s.Failed));
-            await state.WriteOrResetAsync(this);
-            _dirty = false;
-            await outbox.PublishAsync(s.Outbox, this);
+            var s = _state.State;
+            s.Outbox.Add(new DealFinishedV1($"deal-finished:{DealId}", _clock.UtcNow, DealId, _run!.Completed, _run.Failed));
+            await _writes.WriteNowAsync();
+            await _outbox.PublishAsync(s.Outbox, this);
             await UnregisterDeadlineReminderAsync();
-            return;
         }
-
-        MarkDirty();
+        else if (result == DealNotice.Counted)
+        {
+            _writes.MarkDirty(); // derived from the tasks, which hold the truth; reconciliation rebuilds a lost notice
+        }
     }
 
-    public Task<IReadOnlyList<long>> GetOpenTaskIndicesAsync(int max)
-    {
-        var s = state.State;
-        var open = new List<long>();
-        if (s.Spec is null)
-        {
-            return Task.FromResult<IReadOnlyList<long>>(open);
-        }
-
-        for (var offset = 0; offset < s.Spec.BotSize && open.Count < max; offset++)
-        {
-            if (!s.IsFinal(offset))
-            {
-                open.Add(s.Spec.BotFirst + offset);
-            }
-        }
-
-        return Task.FromResult<IReadOnlyList<long>>(open);
-    }
+    public Task<IReadOnlyList<long>> GetOpenTaskIndicesAsync(int max) => Task.FromResult(_run?.OpenIndices(max) ?? []);
 
     public async Task CheckDeadlinesAsync()
     {
-        var s = state.State;
-        if (s.Spec is null || s.Ticket is null || s.Finished)
+        var s = _state.State;
+        if (s.Spec is null || s.Ticket is null || _run is null || _run.Finished)
         {
             await UnregisterDeadlineReminderAsync();
             return;
@@ -187,14 +161,10 @@ public sealed partial class DealGrain(
         // Reconcile: every task not known to be final applies time (timeouts, reveal deadline, the final
         // deadline) and re-requests replicates it lacks. One-way, so the deal never waits on its tasks.
         var spec = s.Spec.ToDomain();
-        for (var offset = 0; offset < spec.BotSize; offset++)
+        foreach (var index in _run.OpenIndices())
         {
-            if (!s.IsFinal(offset))
-            {
-                var index = spec.BotFirst + offset;
-                var ticket = new TaskTicket(s.Ticket, index, spec.ParamsAt(offset));
-                _ = GrainFactory.Task(ticket.TaskId).NudgeAsync(ticket);
-            }
+            var ticket = new TaskTicket(s.Ticket, index, spec.ParamsAt((int)(index - spec.BotFirst)));
+            _ = GrainFactory.Task(ticket.TaskId).NudgeAsync(ticket);
         }
     }
 
@@ -202,9 +172,9 @@ public sealed partial class DealGrain(
 
     private async Task FanOutAsync()
     {
-        var s = state.State;
+        var s = _state.State;
         var spec = s.Spec!;
-        var chunk = options.Value.FanOutChunk;
+        var chunk = _options.FanOutChunk;
         var entries = new List<DispatchEntry>();
         for (var offset = 0; offset < spec.BotSize; offset += chunk)
         {
@@ -213,16 +183,16 @@ public sealed partial class DealGrain(
             entries.Add(new DispatchEntry(s.Ticket!, spec.BotFirst + offset, count, taskParams, []));
         }
 
-        await router.FanOutAsync(GrainFactory, s.Ticket!.Requirements.DispatchClass, entries, (int)(DealId.GetHashCode() & 0x7fffffff) % router.Shards);
+        await _router.FanOutAsync(GrainFactory, s.Ticket!.Requirements.DispatchClass, entries, (int)(DealId.GetHashCode() & 0x7fffffff) % _router.Shards);
         s.Dispatched = true;
-        await state.WriteOrResetAsync(this);
+        await _writes.WriteNowAsync();
     }
 
     private async Task ArmDeadlineReminderAsync()
     {
         // The reminder is the durable wake-up for the final deadline and for reconciliation; its period
         // is the category's timeref (at least Orleans' one-minute minimum). Each tick recomputes from state.
-        var timeref = state.State.Ticket!.Timeref;
+        var timeref = _state.State.Ticket!.Timeref;
         var period = timeref < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : timeref;
         await this.RegisterOrUpdateReminder(DeadlineReminder, period, period);
     }
@@ -236,25 +206,9 @@ public sealed partial class DealGrain(
         }
     }
 
-    private void MarkDirty()
-    {
-        _dirty = true;
-        _flushTimer ??= this.RegisterGrainTimer(async _ =>
-        {
-            if (_dirty)
-            {
-                _dirty = false;
-                await state.WriteOrResetAsync(this);
-            }
-        }, new GrainTimerCreationOptions { DueTime = options.Value.WriteBehindInterval, Period = options.Value.WriteBehindInterval, Interleave = false });
-    }
-
     private static bool SameTerms(DealSpecMessage a, DealSpecMessage b)
         => a with { TaskParams = b.TaskParams } == b && a.TaskParams.SequenceEqual(b.TaskParams);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deal {DealId} created: {BotSize} tasks, trust {Trust}")]
     private static partial void LogDealCreated(ILogger logger, Hash32 dealId, int botSize, int trust);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Write-behind flush at deactivation failed: {Reason}")]
-    private static partial void LogFlushFailed(ILogger logger, string reason);
 }

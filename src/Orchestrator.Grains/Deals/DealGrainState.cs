@@ -1,5 +1,6 @@
 using Orchestrator.Abstractions.Events;
 using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Deals;
 
 namespace Orchestrator.Grains.Deals;
 
@@ -21,7 +22,16 @@ public sealed class DealGrainState
     [Id(9)] public DateTimeOffset CreatedAt { get; set; }
     [Id(10)] public int Reopens { get; set; }
 
-    public bool IsFinal(int offset) => (FinalBits[offset >> 3] & (1 << (offset & 7))) != 0;
+    /// <summary>The deal's progress as the core sees it (null before the deal exists).</summary>
+    public DealRun? ToDomain() => Spec is null ? null : new DealRun(Spec.BotFirst, Spec.BotSize, FinalBits, Completed, Failed, Reopens, Finished);
 
-    public void MarkFinal(int offset) => FinalBits[offset >> 3] |= (byte)(1 << (offset & 7));
+    /// <summary>Copies the core's progress back before a write.</summary>
+    public void CopyFrom(DealRun run)
+    {
+        FinalBits = run.FinalBits;
+        Completed = run.Completed;
+        Failed = run.Failed;
+        Reopens = run.Reopens;
+        Finished = run.Finished;
+    }
 }

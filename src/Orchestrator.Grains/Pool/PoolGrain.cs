@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Grains.Infrastructure;
@@ -17,12 +18,23 @@ public sealed class PoolGrainState
 }
 
 /// <summary>The workerpool: authorizations and policy. Touched at registration and by the owner, never per task.</summary>
-public sealed class PoolGrain(
-    [PersistentState("pool", StorageNames.Default)] IPersistentState<PoolGrainState> state) : Grain, IPoolGrain
+public sealed class PoolGrain : Grain, IPoolGrain
 {
-    private IGrainTimer? _seenTimer;
+    // Sightings are written behind, once a second at most: each write serializes every address the
+    // pool knows, so writing per registration made 10,000 workers joining cost quadratic time. A
+    // sighting lost with a silo is added again at the worker's next registration (every registration
+    // reports it), and the set only lists workers; it decides nothing.
+    private static readonly TimeSpan SightingsInterval = TimeSpan.FromSeconds(1);
+    private readonly IPersistentState<PoolGrainState> _state;
+    private readonly CoalescedWrites<PoolGrainState> _writes;
 
-    public Task<PoolPolicy> GetPolicyAsync() => Task.FromResult(state.State.Policy ?? PoolPolicy.Default);
+    public PoolGrain([PersistentState("pool", StorageNames.Default)] IPersistentState<PoolGrainState> state, ILogger<PoolGrain> logger)
+    {
+        _state = state;
+        _writes = new CoalescedWrites<PoolGrainState>(state, this, SightingsInterval, logger);
+    }
+
+    public Task<PoolPolicy> GetPolicyAsync() => Task.FromResult(Policy);
 
     public async Task SetPolicyAsync(PoolPolicy policy)
     {
@@ -31,70 +43,67 @@ public sealed class PoolGrain(
             throw new ArgumentOutOfRangeException(nameof(policy), "maxReplicatesPerWorker must be 1..1024");
         }
 
-        state.State.Policy = policy;
-        await state.WriteOrResetAsync(this);
+        _state.State.Policy = policy;
+        await _writes.WriteNowAsync();
     }
 
     public async Task AuthorizeAsync(IReadOnlyList<Address> workers)
     {
         foreach (var worker in workers)
         {
-            state.State.Authorized.Add(worker);
-            state.State.Revoked.Remove(worker);
+            _state.State.Authorized.Add(worker);
+            _state.State.Revoked.Remove(worker);
         }
 
-        await state.WriteOrResetAsync(this);
+        await _writes.WriteNowAsync();
     }
 
     public async Task RevokeAsync(IReadOnlyList<Address> workers)
     {
         foreach (var worker in workers)
         {
-            state.State.Authorized.Remove(worker);
-            state.State.Revoked.Add(worker);
+            _state.State.Authorized.Remove(worker);
+            _state.State.Revoked.Add(worker);
         }
 
-        await state.WriteOrResetAsync(this);
+        await _writes.WriteNowAsync();
         await Task.WhenAll(workers.Select(w => GrainFactory.Worker(w).RevokeAsync()));
     }
 
-    public Task<bool> IsAuthorizedAsync(Address worker)
+    public Task<bool> IsAuthorizedAsync(Address worker) => Task.FromResult(Admits(worker));
+
+    public Task<PoolAdmission> AdmitAsync(Address worker)
     {
-        var s = state.State;
-        var policy = s.Policy ?? PoolPolicy.Default;
-        return Task.FromResult(!s.Revoked.Contains(worker) && (policy.AuthorizeAnyWorker || s.Authorized.Contains(worker)));
+        var authorized = Admits(worker);
+        if (authorized)
+        {
+            Sighted(worker);
+        }
+
+        return Task.FromResult(new PoolAdmission(authorized, Policy));
     }
 
     public Task WorkerSeenAsync(Address worker)
     {
-        // Written behind, once a second at most: each write serializes every address the pool knows,
-        // so writing per registration made 10,000 workers joining cost quadratic time. A worker whose
-        // sighting is lost with a silo is added again at its next registration (every registration
-        // reports it), and the set only lists workers; it decides nothing.
-        if (state.State.Seen.Add(worker))
-        {
-            _seenTimer ??= this.RegisterGrainTimer(FlushSeenAsync, new GrainTimerCreationOptions { DueTime = TimeSpan.FromSeconds(1), Period = Timeout.InfiniteTimeSpan, Interleave = false });
-        }
-
+        Sighted(worker);
         return Task.CompletedTask;
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Address>> ListWorkersAsync() => Task.FromResult<IReadOnlyList<Address>>(_state.State.Seen.ToList());
+
+    // Flushed on a graceful stop too: the next activation (on another silo) would miss these sightings.
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _writes.FlushOnDeactivateAsync(cancellationToken);
+
+    private PoolPolicy Policy => _state.State.Policy ?? PoolPolicy.Default;
+
+    private bool Admits(Address worker)
+        => !_state.State.Revoked.Contains(worker) && (Policy.AuthorizeAnyWorker || _state.State.Authorized.Contains(worker));
+
+    private void Sighted(Address worker)
     {
-        // Flushed on a graceful stop too, as the deal and worker grains do: storage is still up while
-        // grains deactivate, and the next activation (on another silo) would miss these sightings.
-        if (_seenTimer is not null)
+        if (_state.State.Seen.Add(worker))
         {
-            await FlushSeenAsync(cancellationToken);
+            _writes.MarkDirty();
         }
     }
-
-    private async Task FlushSeenAsync(CancellationToken cancellationToken)
-    {
-        _seenTimer?.Dispose();
-        _seenTimer = null;
-        await state.WriteOrResetAsync(this);
-    }
-
-    public Task<IReadOnlyList<Address>> ListWorkersAsync() => Task.FromResult<IReadOnlyList<Address>>(state.State.Seen.ToList());
 }

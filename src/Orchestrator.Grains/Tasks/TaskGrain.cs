@@ -5,6 +5,7 @@ using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Tasks;
+using Orchestrator.Domain.Workers;
 using Orchestrator.Grains.Bus;
 using Orchestrator.Grains.Dispatch;
 using Orchestrator.Grains.Infrastructure;
@@ -244,12 +245,12 @@ public sealed class TaskGrain(
                 case TaskCompleted completed:
                     state.State.Outbox.Add(TaskEvents.Completed(run, completed, now));
                     state.State.PendingOutcomes.AddRange(completed.Settlement.Workers.Select(w =>
-                        new PendingOutcome(w.Worker, new WorkerOutcome(run.TaskId, w.Won, run.Terms.IsTeeFastPath ? null : w.ScoreAfter, w.Won ? "won" : "lost the vote"))));
+                        new PendingOutcome(w.Worker, WorkerOutcome.From(TaskOutcomes.Of(run, completed, w)))));
                     break;
                 case TaskFailed failed:
                     state.State.Outbox.Add(TaskEvents.Failed(run, failed, now));
                     state.State.PendingOutcomes.AddRange(run.Replicates.Where(r => r.Status is ReplicateStatus.Assigned or ReplicateStatus.TimedOut or ReplicateStatus.Contributed)
-                        .Select(r => new PendingOutcome(r.Worker, new WorkerOutcome(run.TaskId, false, null, "task failed at its final deadline"))));
+                        .Select(r => new PendingOutcome(r.Worker, WorkerOutcome.From(TaskOutcomes.Failed(run)))));
                     break;
             }
         }

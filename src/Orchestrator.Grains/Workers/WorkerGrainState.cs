@@ -1,32 +1,22 @@
 using Orchestrator.Abstractions.Events;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Workers;
 
 namespace Orchestrator.Grains.Workers;
 
-/// <summary>Where a held replicate is, from the worker's side.</summary>
-public enum HeldPhase
-{
-    /// <summary>Handed out, running.</summary>
-    Running = 0,
-
-    /// <summary>Contributed; waiting for consensus or a reveal request.</summary>
-    Contributed = 1,
-
-    /// <summary>Revealed; waiting for settlement.</summary>
-    Revealed = 2,
-}
-
-/// <summary>A replicate the worker holds.</summary>
+/// <summary>A replicate the worker holds: what it was handed and where it is (the phase is <see cref="WorkerRun"/>'s).</summary>
 [GenerateSerializer, Alias("orch.state.held.v1")]
 public sealed class HeldReplicate
 {
     [Id(0)] public required Assignment Assignment { get; set; }
     [Id(1)] public HeldPhase Phase { get; set; }
+
+    /// <summary>Retired: enclave keys are no longer handed out with assignments (the secret service releases them). Kept so old state loads.</summary>
     [Id(2)] public byte[]? EnclaveKey { get; set; }
 }
 
-/// <summary>A worker grain's persisted state (state name "worker").</summary>
+/// <summary>A worker grain's persisted state (state name "worker"): the facts of its <see cref="WorkerRun"/>, plus the assignments it holds and its outbox.</summary>
 [GenerateSerializer, Alias("orch.state.worker.v1")]
 public sealed class WorkerGrainState
 {
@@ -44,4 +34,33 @@ public sealed class WorkerGrainState
     [Id(11)] public int LostCount { get; set; }
     [Id(12)] public DateTimeOffset? LastSeen { get; set; }
     [Id(13)] public WorkerAttestation? Attestation { get; set; }
+
+    /// <summary>The core, loaded from these facts.</summary>
+    public WorkerRun ToDomain(Address worker, DateTimeOffset lastHeartbeat)
+        => new(worker, new WorkerSnapshot(State, SessionId, Score, Held.ToDictionary(h => h.Key, h => h.Value.Phase), Contributions, Wins, Losses, LostCount), lastHeartbeat);
+
+    /// <summary>Copies the core's facts back before a write; holdings it dropped go, the phases it moved follow.</summary>
+    public void CopyFrom(WorkerRun run)
+    {
+        State = run.State;
+        SessionId = run.SessionId;
+        Score = run.Score;
+        Contributions = run.Contributions;
+        Wins = run.Wins;
+        Losses = run.Losses;
+        LostCount = run.LostCount;
+        LastSeen = run.LastHeartbeat;
+        foreach (var taskId in Held.Keys.Where(id => !run.Held.ContainsKey(id)).ToList())
+        {
+            Held.Remove(taskId);
+        }
+
+        foreach (var (taskId, phase) in run.Held)
+        {
+            if (Held.TryGetValue(taskId, out var held))
+            {
+                held.Phase = phase;
+            }
+        }
+    }
 }

@@ -1,0 +1,42 @@
+using Orchestrator.Domain.Deals;
+
+namespace Orchestrator.Domain.Tests.Deals;
+
+public sealed class DealRunTests
+{
+    [Fact]
+    public void Each_task_counts_once_and_the_last_one_finishes_the_deal()
+    {
+        var run = DealRun.Start(botFirst: 10, botSize: 3);
+        Assert.Equal(DealNotice.Counted, run.TaskFinal(10, completed: true, reopens: 1));
+        Assert.Equal(DealNotice.Ignored, run.TaskFinal(10, completed: false, reopens: 5)); // a repeated notice
+        Assert.Equal(DealNotice.Counted, run.TaskFinal(12, completed: false, reopens: 0));
+        Assert.Equal([11L], run.OpenIndices());
+        Assert.Equal(DealNotice.Finished, run.TaskFinal(11, completed: true, reopens: 0));
+        Assert.Equal((2, 1, 1, true), (run.Completed, run.Failed, run.Reopens, run.Finished));
+        Assert.Empty(run.OpenIndices());
+    }
+
+    [Theory]
+    [InlineData(9)]
+    [InlineData(13)]
+    public void A_notice_outside_the_deal_changes_nothing(long index)
+    {
+        var run = DealRun.Start(botFirst: 10, botSize: 3);
+        Assert.Equal(DealNotice.Ignored, run.TaskFinal(index, completed: true, reopens: 0));
+        Assert.Equal(3, run.OpenIndices().Count);
+    }
+
+    [Fact]
+    public void Progress_survives_a_reload_from_its_bits()
+    {
+        var run = DealRun.Start(botFirst: 0, botSize: 20);
+        run.TaskFinal(3, true, 0);
+        run.TaskFinal(17, false, 2);
+        var reloaded = new DealRun(0, 20, run.FinalBits, run.Completed, run.Failed, run.Reopens, run.Finished);
+        Assert.True(reloaded.IsFinal(17));
+        Assert.Equal(DealNotice.Ignored, reloaded.TaskFinal(3, true, 0));
+        Assert.Equal([0L, 1L], reloaded.OpenIndices(max: 2));
+        Assert.Throws<ArgumentException>(() => new DealRun(0, 20, new byte[2], 0, 0, 0, false));
+    }
+}
