@@ -47,7 +47,7 @@ internal sealed class BenchWorker(WorkerSession.WorkerSessionClient client, int 
             throw new InvalidOperationException("no challenge");
         }
 
-        var signature = EthereumMessage.Sign(SignedMessages.Session(challenge.Nonce.ToByteArray()), _key).ToBytes65();
+        var signature = EthereumMessage.Sign(SignedMessages.Session(new byte[20], 0, [], challenge.Nonce.ToByteArray()), _key).ToBytes65();
         await SendAsync(new WorkerMessage { Proof = new Proof { Signature = ByteString.CopyFrom(signature) } });
         if (!await stream.MoveNext(cancellationToken) || stream.Current.Welcome is null)
         {

@@ -114,7 +114,7 @@ public sealed class InvalidRequestTests(ApiHost host)
         return deal;
     }
 
-    private static ByteString SignWith(byte[] key, byte[] nonce) => ByteString.CopyFrom(EthereumMessage.Sign(SignedMessages.Session(nonce), key).ToBytes65());
+    private static ByteString SignWith(byte[] key, byte[] nonce) => ByteString.CopyFrom(EthereumMessage.Sign(SignedMessages.Session(new byte[20], 0, [], nonce), key).ToBytes65());
 
     private static Worker.V1.Evidence Evidence(EvidenceFormat format) => new()
     {

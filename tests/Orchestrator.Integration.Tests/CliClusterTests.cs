@@ -7,32 +7,40 @@ namespace Orchestrator.Integration.Tests;
 
 /// <summary>
 /// The command line against a real silo process: `orchestrator serve` in one process, `deal submit`
-/// and `deal status` as clients in others, over the silo's gateway on loopback.
+/// and `deal status` in others, through the silo's gRPC admin API with the owner's token; no cluster
+/// file and no gateway connection on the client side.
 /// </summary>
 public sealed class CliClusterTests : IDisposable
 {
+    private const string Token = "cli-owner-token-0123456789";
     private readonly string _config = Path.Combine(Path.GetTempPath(), $"orchestrator-cli-{Guid.NewGuid():n}.json");
     private Process? _silo;
 
     [Fact]
-    public async Task A_deal_submitted_with_the_cli_is_visible_from_another_client()
+    public async Task A_deal_submitted_through_the_api_with_the_token_is_visible_and_refused_without_it()
     {
-        var siloPort = FreePort();
-        var gatewayPort = FreePort();
+        var apiPort = FreePort();
+        var api = $"http://127.0.0.1:{apiPort}";
         var clusterId = $"cli-{Guid.NewGuid():n}"[..20];
         await File.WriteAllTextAsync(_config, JsonSerializer.Serialize(new
         {
-            Orchestrator = new { ClusterId = clusterId, SiloPort = siloPort, GatewayPort = gatewayPort },
+            Orchestrator = new
+            {
+                ClusterId = clusterId,
+                SiloPort = FreePort(),
+                GatewayPort = FreePort(),
+                Api = new { Enabled = true, Url = api, AdminToken = Token, ResultDirectory = Path.Combine(Path.GetTempPath(), clusterId) },
+            },
         }));
         _silo = Start("serve", "--config", _config);
 
-        // The silo needs a few seconds to open its gateway; submitting is idempotent to retry because
-        // each attempt that fails never reached a deal grain.
+        // The silo needs a few seconds to open its API; submitting again is harmless because a refused
+        // connection never reached the deal grain.
         (int Code, string Out, string Err) submit = (-1, string.Empty, string.Empty);
         for (var attempt = 0; attempt < 60; attempt++)
         {
-            submit = await RunAsync("deal", "submit", "--cluster", _config, "--tasks", "3", "--trust", "1");
-            if (submit.Code != 2 || !submit.Err.Contains("could not reach", StringComparison.Ordinal))
+            submit = await RunAsync(null, "deal", "submit", "--api", api, "--token", Token, "--tasks", "4", "--trust", "1");
+            if (!submit.Err.Contains("Unavailable", StringComparison.Ordinal))
             {
                 break;
             }
@@ -44,18 +52,28 @@ public sealed class CliClusterTests : IDisposable
         Assert.True(submit.Code == 0, $"submit exited {submit.Code}: {submit.Err}");
         var dealId = JsonDocument.Parse(submit.Out).RootElement.GetProperty("dealId").GetString()!;
 
-        var status = await RunAsync("deal", "status", "--cluster", _config, dealId);
+        // The token from the environment works as well as --token.
+        var status = await RunAsync(Token, "deal", "status", "--api", api, dealId);
         Assert.True(status.Code == 0, $"status exited {status.Code}: {status.Err}");
         var view = JsonDocument.Parse(status.Out).RootElement;
         Assert.Equal(dealId, view.GetProperty("dealId").GetString());
-        Assert.Equal(3, view.GetProperty("botSize").GetInt32());
-        Assert.Equal(3, view.GetProperty("open").GetInt32());
+        Assert.Equal(4, view.GetProperty("botSize").GetInt32());
+        Assert.Equal(4, view.GetProperty("open").GetInt32());
 
-        var unknown = await RunAsync("deal", "status", "--cluster", _config, "0x" + new string('a', 64));
-        Assert.Equal(2, unknown.Code);
-        Assert.Contains("does not exist", unknown.Err, StringComparison.Ordinal);
+        // Without the token nothing is sent; with a wrong one the silo refuses, and no deal is created.
+        var anonymous = await RunAsync(null, "deal", "submit", "--api", api, "--tasks", "4", "--trust", "1");
+        Assert.Equal(2, anonymous.Code);
+        Assert.Contains("token is needed", anonymous.Err, StringComparison.Ordinal);
+        var wrong = await RunAsync(null, "deal", "submit", "--api", api, "--token", "not-the-owner-token-0000", "--tasks", "4", "--trust", "1");
+        Assert.Equal(3, wrong.Code);
+        Assert.Contains("Unauthenticated", wrong.Err, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, wrong.Out);
 
-        var malformed = await RunAsync("deal", "status", "--cluster", _config, "0x1234");
+        var unknown = await RunAsync(Token, "deal", "status", "--api", api, "0x" + new string('a', 64));
+        Assert.Equal(1, unknown.Code);
+        Assert.Contains("NotFound", unknown.Err, StringComparison.Ordinal);
+
+        var malformed = await RunAsync(Token, "deal", "status", "--api", api, "0x1234");
         Assert.Equal(2, malformed.Code);
         Assert.Contains("32-byte", malformed.Err, StringComparison.Ordinal);
     }
@@ -83,9 +101,11 @@ public sealed class CliClusterTests : IDisposable
         return process;
     }
 
-    internal static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    internal static async Task<(int Code, string Out, string Err)> RunAsync(string? tokenInEnvironment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.Environment.Remove("ORCHESTRATOR_ADMIN_TOKEN");
+        if (tokenInEnvironment is not null) info.Environment["ORCHESTRATOR_ADMIN_TOKEN"] = tokenInEnvironment;
         info.ArgumentList.Add(CliPath());
         foreach (var arg in args) info.ArgumentList.Add(arg);
         using var process = Process.Start(info)!;

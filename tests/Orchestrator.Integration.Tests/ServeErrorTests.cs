@@ -19,7 +19,7 @@ public sealed class ServeErrorTests : IDisposable
         var taken = ((IPEndPoint)holder.LocalEndpoint).Port;
         var config = Write("taken.json", $$"""{ "Orchestrator": { "SiloPort": {{taken}}, "GatewayPort": {{CliClusterTests.FreePort()}} } }""");
 
-        var (code, _, err) = await CliClusterTests.RunAsync("serve", "--config", config);
+        var (code, _, err) = await CliClusterTests.RunAsync(null, "serve", "--config", config);
 
         AssertOneLine(code, err, $"error: port {taken} (Orchestrator:SiloPort) is already in use");
     }
@@ -29,7 +29,7 @@ public sealed class ServeErrorTests : IDisposable
     {
         var config = Write("broken.json", "{\n  \"Orchestrator\": {\n    \"SiloPort\": 11111,,\n  }\n}");
 
-        var (code, _, err) = await CliClusterTests.RunAsync("serve", "--config", config);
+        var (code, _, err) = await CliClusterTests.RunAsync(null, "serve", "--config", config);
 
         AssertOneLine(code, err, "configuration error: ");
         Assert.Contains("broken.json", err, StringComparison.Ordinal);
@@ -39,11 +39,11 @@ public sealed class ServeErrorTests : IDisposable
     [Fact]
     public async Task A_directory_or_a_missing_file_given_as_the_configuration_is_refused()
     {
-        var (code, _, err) = await CliClusterTests.RunAsync("serve", "--config", _dir);
+        var (code, _, err) = await CliClusterTests.RunAsync(null, "serve", "--config", _dir);
         AssertOneLine(code, err, "configuration error: ");
         Assert.Contains("is a directory", err, StringComparison.Ordinal);
 
-        (code, _, err) = await CliClusterTests.RunAsync("serve", "--config", Path.Combine(_dir, "absent.json"));
+        (code, _, err) = await CliClusterTests.RunAsync(null, "serve", "--config", Path.Combine(_dir, "absent.json"));
         AssertOneLine(code, err, "configuration error: file ");
         Assert.Contains("does not exist", err, StringComparison.Ordinal);
     }

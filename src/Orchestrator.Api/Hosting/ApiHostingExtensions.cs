@@ -25,16 +25,27 @@ public static class ApiHostingExtensions
     public static IHostApplicationBuilder AddOrchestratorApi(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section)).ValidateOnStart();
+        var configuration = builder.Configuration;
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.Section)).ValidateOnStart()
+            .PostConfigure(o =>
+            {
+                // Session proofs bind the pool the chain knows, unless the API names one of its own.
+                o.PoolAddress ??= configuration["Orchestrator:Chain:PoolAddress"];
+                o.ChainId ??= configuration.GetValue<long?>("Orchestrator:Chain:ChainId")
+                    ?? (configuration["Orchestrator:Chain:PoolAddress"] is null ? 0 : 31337); // the bridge's own default chain id
+            });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, KestrelEndpoints>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SessionRegistry>();
+        services.TryAddSingleton<AuthorizedWorkers>();
+        services.TryAddSingleton<WorkerRateLimits>();
         services.TryAddSingleton<IResultStore, FileSystemResultStore>();
         services.TryAddSingleton<AdminToken>();
         services.TryAddSingleton<AdminAuthInterceptor>();
 
         var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        services.AddApiRateLimits(api.Limits);
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = api.MaxMessageBytes;

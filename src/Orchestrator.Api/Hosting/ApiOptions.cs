@@ -40,6 +40,21 @@ public sealed class ApiOptions
     /// <summary>The PEM private key file of a PEM <see cref="CertificatePath"/>.</summary>
     public string? CertificateKeyPath { get; set; }
 
+    /// <summary>
+    /// The pool address bound into every worker's session proof (0x + 40 hex digits). Defaults to
+    /// Orchestrator:Chain:PoolAddress, else the zero address (a pool without a chain).
+    /// </summary>
+    public string? PoolAddress { get; set; }
+
+    /// <summary>The chain id bound into every worker's session proof. Defaults to Orchestrator:Chain:ChainId, else 0.</summary>
+    public long? ChainId { get; set; }
+
+    /// <summary>
+    /// The certificate (PEM or DER) workers see when TLS ends in front of the silo (an ingress or a
+    /// load balancer): its SHA-256 is bound into session proofs instead of <see cref="CertificatePath"/>'s.
+    /// </summary>
+    public string? BoundCertificatePath { get; set; }
+
     /// <summary>Largest gRPC message accepted or sent, in bytes.</summary>
     public int MaxMessageBytes { get; set; } = 4 * 1024 * 1024;
 
@@ -76,6 +91,9 @@ public sealed class ApiOptions
 
     /// <summary>Where apps are fetched from, by app address (sent to workers as Assignment.app_uri).</summary>
     public Dictionary<string, string> AppUris { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Rate, connection and size limits.</summary>
+    public ApiLimitsOptions Limits { get; set; } = new();
 
     /// <summary>The effective idle timeout.</summary>
     public TimeSpan EffectiveSessionIdleTimeout => SessionIdleTimeout ?? HeartbeatInterval * 3;

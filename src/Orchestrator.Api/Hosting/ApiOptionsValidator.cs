@@ -80,6 +80,32 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
             errors.Add("Orchestrator:Api:ChallengeTimeout, IdlePollInterval and WatchInterval must be positive");
         }
 
+        if (options.PoolAddress is { Length: > 0 } pool && !Address.TryParse(pool, out _, out var poolError))
+        {
+            errors.Add($"Orchestrator:Api:PoolAddress must be 0x + 40 hex digits: {poolError}");
+        }
+
+        if (options.ChainId is < 0)
+        {
+            errors.Add($"Orchestrator:Api:ChainId must not be negative, got {options.ChainId}");
+        }
+
+        if (options.BoundCertificatePath is { Length: > 0 } bound && !File.Exists(bound))
+        {
+            errors.Add($"Orchestrator:Api:BoundCertificatePath {bound} does not exist");
+        }
+
+        var limits = options.Limits;
+        if (limits.PerAddressPerSecond < 1 || limits.PerAddressBurst < 1 || limits.SessionsPerWorkerPerMinute < 1 || limits.WorkerCallsPerSecond < 1)
+        {
+            errors.Add("Orchestrator:Api:Limits: PerAddressPerSecond, PerAddressBurst, SessionsPerWorkerPerMinute and WorkerCallsPerSecond must be at least 1");
+        }
+
+        if (limits.MaxConnections < 1 || limits.MaxStreamsPerConnection < 1 || limits.MaxRequestHeadersBytes < 4096 || limits.MaxRequestBodyBytes < 1024)
+        {
+            errors.Add("Orchestrator:Api:Limits: MaxConnections and MaxStreamsPerConnection must be at least 1, MaxRequestHeadersBytes at least 4096, MaxRequestBodyBytes at least 1024");
+        }
+
         foreach (var (app, uri) in options.AppUris)
         {
             if (!Address.TryParse(app, out _, out var error))

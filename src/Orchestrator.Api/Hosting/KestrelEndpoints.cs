@@ -22,7 +22,13 @@ internal sealed class KestrelEndpoints(IOptions<ApiOptions> api) : IConfigureOpt
         }
 
         options.AddServerHeader = false;
-        options.Limits.MaxRequestBodySize = null; // gRPC enforces its own message limit per message
+        options.Limits.MaxRequestBodySize = o.Limits.MaxRequestBodyBytes; // gRPC lifts it per call and enforces MaxMessageBytes per message
+        options.Limits.MaxConcurrentConnections = o.Limits.MaxConnections;
+        options.Limits.MaxConcurrentUpgradedConnections = o.Limits.MaxConnections;
+        options.Limits.MaxRequestHeadersTotalSize = o.Limits.MaxRequestHeadersBytes;
+        options.Limits.Http2.MaxStreamsPerConnection = o.Limits.MaxStreamsPerConnection;
+        options.Limits.Http2.MaxRequestHeaderFieldSize = Math.Min(o.Limits.MaxRequestHeadersBytes, 16 * 1024);
+        options.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
         options.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
         options.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(60);
         Listen(options, o.Url, o, grpc: true);
@@ -59,7 +65,7 @@ internal sealed class KestrelEndpoints(IOptions<ApiOptions> api) : IConfigureOpt
         }
     }
 
-    private static X509Certificate2 LoadCertificate(ApiOptions o)
+    internal static X509Certificate2 LoadCertificate(ApiOptions o)
     {
         var path = o.CertificatePath!;
         return o.CertificateKeyPath is { Length: > 0 } keyPath

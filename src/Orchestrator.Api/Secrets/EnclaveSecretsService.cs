@@ -11,7 +11,7 @@ namespace Orchestrator.Api.Secrets;
 /// the request is authenticated by the worker session (id + enclave session key signature), and the
 /// secret service decides and audits (<see cref="ITaskSecretsGrain"/>).
 /// </summary>
-public sealed class EnclaveSecretsService(IGrainFactory grains) : Proto.EnclaveSecrets.EnclaveSecretsBase
+public sealed class EnclaveSecretsService(IGrainFactory grains, Workers.AuthorizedWorkers authorized) : Proto.EnclaveSecrets.EnclaveSecretsBase
 {
     /// <inheritdoc />
     public override async Task<Proto.FetchTaskSecretsReply> FetchTaskSecrets(Proto.FetchTaskSecretsRequest request, ServerCallContext context)
@@ -32,6 +32,12 @@ public sealed class EnclaveSecretsService(IGrainFactory grains) : Proto.EnclaveS
         if (request.Signature.Length != 65)
         {
             throw Require.Invalid($"signature: 65 bytes (r ‖ s ‖ v) by the enclave session key, got {request.Signature.Length}");
+        }
+
+        if (!await authorized.IsAuthorizedAsync(worker, context.CancellationToken))
+        {
+            // Refused before the secret service's grain (or the worker's) activates for a stranger.
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"worker {worker.ToLowerHex()} is not an authorized worker of this pool (rule: only registered, authorized workers fetch task secrets)"));
         }
 
         var result = await grains.TaskSecrets(taskId).FetchAsync(

@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Api.Contracts.Signing;
+using Orchestrator.Api.Hosting;
 using Orchestrator.Api.Validation;
 using Orchestrator.Domain.Crypto;
 using Proto = Orchestrator.Api.Worker.V1;
@@ -46,24 +47,32 @@ internal static class SessionHandshake
         return (worker, WorkerMapping.ToMessage(c), running, agent);
     }
 
-    /// <summary>A fresh challenge.</summary>
-    public static Proto.Challenge NewChallenge(DateTimeOffset now, TimeSpan timeout) => new()
+    /// <summary>A fresh challenge, naming the pool identity the proof must bind.</summary>
+    public static Proto.Challenge NewChallenge(DateTimeOffset now, ApiOptions options)
     {
-        Nonce = Google.Protobuf.ByteString.CopyFrom(RandomNumberGenerator.GetBytes(SignedMessages.ChallengeSize)),
-        ExpiresAt = Timestamp.FromDateTimeOffset(now + timeout),
-    };
+        var binding = SessionBinding.Of(options);
+        return new()
+        {
+            Nonce = Google.Protobuf.ByteString.CopyFrom(RandomNumberGenerator.GetBytes(SignedMessages.ChallengeSize)),
+            ExpiresAt = Timestamp.FromDateTimeOffset(now + options.ChallengeTimeout),
+            PoolAddress = binding.Pool.ToLowerHex(),
+            ChainId = binding.ChainId,
+        };
+    }
 
     /// <summary>
     /// Checks a Proof: UNAUTHENTICATED unless the signature recovers to <paramref name="worker"/>;
     /// INVALID_ARGUMENT for evidence missing on a TEE worker, present on a standard one, or malformed.
     /// </summary>
-    public static WorkerEvidence? VerifyProof(Proto.Proof proof, Address worker, CapabilitiesMessage capabilities, byte[] nonce)
+    public static WorkerEvidence? VerifyProof(Proto.Proof proof, Address worker, CapabilitiesMessage capabilities, byte[] nonce, ApiOptions options)
     {
         var signature = Require.Signature(proof.Signature, "proof.signature");
-        if (!EthereumMessage.TryRecover(SignedMessages.Session(nonce), signature, out var signer) || signer != worker)
+        var binding = SessionBinding.Of(options);
+        if (!EthereumMessage.TryRecover(binding.Message(nonce), signature, out var signer) || signer != worker)
         {
+            var channel = binding.CertificateSha256.Length == 0 ? "32 zero bytes (plaintext)" : "the SHA-256 of this server's TLS certificate";
             throw new RpcException(new Status(StatusCode.Unauthenticated,
-                $"proof.signature does not recover to {worker.ToLowerHex()}: sign \"orchestrator.worker.v1/session:\" followed by the 32 challenge bytes (EIP-191) with that address's key"));
+                $"proof.signature does not recover to {worker.ToLowerHex()} for this pool: sign (EIP-191) \"orchestrator.worker.v1/session:\" ‖ pool {binding.Pool.ToLowerHex()} ‖ chain id {binding.ChainId} (uint256) ‖ {channel} ‖ the 32 challenge bytes with that address's key; a proof made for another pool or channel is refused"));
         }
 
         var tee = capabilities.Tee != Orchestrator.Domain.Deals.TeeKind.None;

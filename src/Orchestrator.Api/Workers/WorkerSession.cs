@@ -153,7 +153,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         }
 
         var (worker, capabilities, running, agent) = SessionHandshake.ReadHello(hello.Hello);
-        var challenge = SessionHandshake.NewChallenge(_time.GetUtcNow(), _options.ChallengeTimeout);
+        var challenge = SessionHandshake.NewChallenge(_time.GetUtcNow(), _options);
         await SendAsync(new Proto.ServerMessage { Challenge = challenge }, cancellationToken);
         var proof = await ReadFirstAsync(cancellationToken, "proof");
         if (proof.BodyCase != Proto.WorkerMessage.BodyOneofCase.Proof)
@@ -161,7 +161,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
             throw new RpcException(new Status(StatusCode.Unauthenticated, $"the answer to the challenge must be proof (a signature), got {proof.BodyCase}"));
         }
 
-        var evidence = SessionHandshake.VerifyProof(proof.Proof, worker, capabilities, challenge.Nonce.ToByteArray());
+        var evidence = SessionHandshake.VerifyProof(proof.Proof, worker, capabilities, challenge.Nonce.ToByteArray(), _options);
         if (!await _grains.Pool().IsAuthorizedAsync(worker))
         {
             // Checked before the worker grain is touched, so addresses the pool never heard of activate nothing.

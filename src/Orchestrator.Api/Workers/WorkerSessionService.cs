@@ -19,12 +19,15 @@ public sealed class WorkerSessionService(
     TimeProvider time,
     SessionRegistry registry,
     IResultStore results,
+    AuthorizedWorkers authorized,
+    WorkerRateLimits limits,
     ILogger<WorkerSession> logger) : Proto.WorkerSession.WorkerSessionBase
 {
     /// <inheritdoc />
     public override async Task Connect(IAsyncStreamReader<Proto.WorkerMessage> requestStream, IServerStreamWriter<Proto.ServerMessage> responseStream, ServerCallContext context)
     {
-        var session = new WorkerSession(grains, options.Value, time, logger, requestStream, responseStream);
+        var admission = new SessionAdmission(limits, options.Value);
+        var session = new WorkerSession(grains, options.Value, time, logger, admission.Watch(requestStream), admission.Watch(responseStream));
         try
         {
             await session.RunAsync(registry, context.CancellationToken);
@@ -65,6 +68,13 @@ public sealed class WorkerSessionService(
         {
             throw new RpcException(new Status(StatusCode.Unauthenticated,
                 $"header.signature does not recover to {worker.ToLowerHex()}: sign \"orchestrator.worker.v1/upload:\" ‖ task id ‖ sha256 (EIP-191)"));
+        }
+
+        limits.AdmitCall(worker);
+        if (!await authorized.IsAuthorizedAsync(worker, cancellationToken))
+        {
+            // Refused before the task grain activates: a stranger's throwaway key costs no activation.
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"worker {worker.ToLowerHex()} is not an authorized worker of this pool (rule: only registered, authorized workers upload results)"));
         }
 
         var view = await grains.Task(taskId).GetViewAsync();

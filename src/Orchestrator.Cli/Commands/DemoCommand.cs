@@ -42,7 +42,7 @@ internal static class DemoCommand
             if (parse.GetValue(cluster) is { } file)
             {
                 // A remote cluster knows only its own categories: the demo's short one is local.
-                return await DealCommand.WithClusterAsync(file, cancellationToken, grains => RunDemoAsync(grains, settings with { CategoryId = parse.GetValue(category) ?? Category.XS.Id }, cancellationToken));
+                return await WithClusterAsync(file, cancellationToken, grains => RunDemoAsync(grains, settings with { CategoryId = parse.GetValue(category) ?? Category.XS.Id }, cancellationToken));
             }
 
             return await RunEmbeddedAsync(settings, cancellationToken);
@@ -122,5 +122,37 @@ internal static class DemoCommand
     {
         var done = p.Total == 0 ? 0 : (p.Completed + p.Failed) * 30 / p.Total;
         return "[" + new string('#', done) + new string('.', 30 - done) + "]";
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with a client of the cluster the file names. Only the demo's simulated
+    /// workers, which stand in for machines inside the cluster, use it; every user-facing command goes
+    /// through the gRPC API.
+    /// </summary>
+    private static async Task<int> WithClusterAsync(FileInfo config, CancellationToken cancellationToken, Func<IGrainFactory, Task<int>> action)
+    {
+        if (!config.Exists)
+        {
+            Console.Error.WriteLine($"configuration file {config.FullName} does not exist");
+            return 2;
+        }
+
+        IHost host;
+        try
+        {
+            host = await ClusterClientHost.StartAsync(config.FullName, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Console.Error.WriteLine($"could not reach the cluster: {ex.Message}");
+            return 2;
+        }
+
+        using (host)
+        {
+            var code = await action(host.Services.GetRequiredService<IClusterClient>());
+            await host.StopAsync(CancellationToken.None);
+            return code;
+        }
     }
 }

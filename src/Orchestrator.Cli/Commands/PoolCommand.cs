@@ -72,7 +72,7 @@ internal static class PoolCommand
         };
     }
 
-    private static async Task<int> CallAsync<T>(ParseResult parse, Option<string> api, Option<string?> token, CancellationToken cancellationToken, Func<PoolAdmin.PoolAdminClient, Metadata, Task<T?>> call)
+    internal static async Task<int> CallAsync<T>(ParseResult parse, Option<string> api, Option<string?> token, CancellationToken cancellationToken, Func<PoolAdmin.PoolAdminClient, Metadata, Task<T?>> call)
         where T : class, IMessage
     {
         var secret = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("ORCHESTRATOR_ADMIN_TOKEN");

@@ -153,15 +153,15 @@ public sealed partial class TaskSecretsGrain(
         var refusals = state.State.Audit.Count(a => !a.Granted);
         if (!entry.Granted && refusals >= secretsOptions.Value.MaxAuditedRefusalsPerTask)
         {
-            // A flood of refused fetches (a misbehaving or hostile worker) must not grow the state
-            // without bound: beyond the cap only the count is kept; the log line has every one.
+            // A flood of refused fetches (a misbehaving or hostile worker) must cost no storage: beyond
+            // the cap the refusal is counted in memory and in a metric, never written (the count rides
+            // along with the next write); the log line has every one.
             state.State.UnrecordedRefusals++;
-        }
-        else
-        {
-            state.State.Audit.Add(entry);
+            Orchestrator.Telemetry.SecretsTelemetry.UnrecordedRefusals.Add(1);
+            return;
         }
 
+        state.State.Audit.Add(entry);
         await state.WriteOrResetAsync(this);
     }
 

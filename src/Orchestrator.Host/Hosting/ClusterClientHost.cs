@@ -34,6 +34,7 @@ public static class ClusterClientHost
         builder.UseOrleansClient(client =>
         {
             client.AddActivityPropagation();
+            client.UseClusterTls(options.ClusterTls);
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = options.ClusterId;

@@ -101,8 +101,33 @@ public sealed class OrchestratorOptions
     /// </summary>
     public List<CategoryOptions> Categories { get; set; } = [];
 
+    /// <summary>Mutual TLS on silo-to-silo and gateway connections (off when no certificate is set: the embedded single silo).</summary>
+    public ClusterTlsOptions ClusterTls { get; set; } = new();
+
     /// <summary>The address this silo advertises (defaults to loopback in localhost clustering, otherwise the first non-loopback IPv4).</summary>
     public string? AdvertisedIp { get; set; }
+}
+
+/// <summary>
+/// The cluster certificate (section "Orchestrator:ClusterTls"): every silo and every cluster client presents
+/// one issued by <see cref="CaPath"/>, and accepts only peers whose certificate chains to it.
+/// </summary>
+public sealed class ClusterTlsOptions
+{
+    /// <summary>This member's certificate: PEM (with <see cref="KeyPath"/>) or PFX.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The PEM private key of a PEM <see cref="CertificatePath"/>.</summary>
+    public string? KeyPath { get; set; }
+
+    /// <summary>The PFX password.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>PEM of the cluster's CA: a peer's certificate must chain to it (the system store is not used).</summary>
+    public string? CaPath { get; set; }
+
+    /// <summary>Whether cluster TLS is configured.</summary>
+    public bool Enabled => !string.IsNullOrWhiteSpace(CertificatePath);
 }
 
 /// <summary>A category the pool adds (section "Orchestrator:Categories:n").</summary>

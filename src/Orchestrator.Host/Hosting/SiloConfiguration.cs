@@ -72,6 +72,11 @@ public static class SiloConfiguration
             Persistence.PostgresSilo.Configure(silo, options);
         }
 
+        silo.UseClusterTls(options.ClusterTls);
+
+        // Whatever the storage, the states that decide trust carry a MAC checked on load.
+        Persistence.Integrity.StateIntegrity.AddStateIntegrity(silo);
+
         if (options.AdvertisedIp is { } ip)
         {
             silo.Configure<Orleans.Configuration.EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(ip));
@@ -152,6 +157,7 @@ public sealed class OrchestratorOptionsValidator : IValidateOptions<Orchestrator
             errors.Add($"Orchestrator:AdvertisedIp must be an IP address, got '{ip}'");
         }
 
+        errors.AddRange(ClusterTls.Check(options.ClusterTls));
         var ids = new HashSet<int>();
         for (var i = 0; i < options.Categories.Count; i++)
         {

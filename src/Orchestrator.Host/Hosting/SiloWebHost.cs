@@ -37,6 +37,7 @@ public static class SiloWebHost
         var app = builder.Build();
         if (IsApiEnabled(app.Configuration))
         {
+            app.UseApiRateLimits();
             app.MapOrchestratorApi();
             app.MapOrchestratorObservability();
         }

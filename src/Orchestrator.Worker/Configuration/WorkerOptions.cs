@@ -70,6 +70,46 @@ public sealed class WorkerOptions
 
     /// <summary>The docker CLI (Docker executor only).</summary>
     public string DockerPath { get; set; } = "docker";
+
+    /// <summary>
+    /// The pool this worker joins (0x + 40 hex digits) and its chain id: signed into every session proof, so
+    /// a proof relayed to another pool is refused there. Unset: the values the server's challenge names.
+    /// </summary>
+    public string? PoolAddress { get; set; }
+
+    /// <summary>The chain id of <see cref="PoolAddress"/> (unset: the challenge's).</summary>
+    public long? ChainId { get; set; }
+
+    /// <summary>Allow a plain http:// <see cref="ServerUrl"/> to a non-loopback host (the session and its proofs cross the network in clear).</summary>
+    public bool Insecure { get; set; }
+
+    /// <summary>How task inputs are fetched (see <see cref="InputOptions"/>).</summary>
+    public InputOptions Inputs { get; set; } = new();
+}
+
+/// <summary>
+/// Rules for fetching task inputs named by requesters (section <c>OrchestratorWorker:Inputs</c>): https only,
+/// public addresses only (checked at connect time, after DNS and after each redirect), bounded size and time.
+/// </summary>
+public sealed class InputOptions
+{
+    /// <summary>Also accept http:// inputs.</summary>
+    public bool AllowHttp { get; set; }
+
+    /// <summary>
+    /// Hosts, IP addresses or CIDR ranges (e.g. <c>files.lan</c>, <c>10.1.2.3</c>, <c>10.0.0.0/8</c>) allowed
+    /// even though they are loopback, link-local, private or metadata addresses.
+    /// </summary>
+    public List<string> AllowList { get; set; } = [];
+
+    /// <summary>Largest input fetched, in bytes.</summary>
+    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Longest time one input may take, redirects included.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Most redirects followed for one input.</summary>
+    public int MaxRedirects { get; set; } = 3;
 }
 
 /// <summary>The capabilities a worker announces at hello.</summary>

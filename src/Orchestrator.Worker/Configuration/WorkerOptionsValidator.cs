@@ -75,6 +75,25 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         {
             errors.Add($"{P}ServerUrl must be an absolute http:// or https:// URL, got '{options.ServerUrl}'");
         }
+        else if (uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback && !options.Insecure)
+        {
+            errors.Add($"{P}ServerUrl {options.ServerUrl} is plain http to a host that is not loopback: use https:// (the session, its proofs and results would cross the network in clear) or set {P}Insecure=true (--insecure)");
+        }
+
+        if (options.PoolAddress is { Length: > 0 } pool && !Address.TryParse(pool, out _, out var poolError))
+        {
+            errors.Add($"{P}PoolAddress must be 0x + 40 hex digits: {poolError}");
+        }
+
+        if (options.ChainId is < 0)
+        {
+            errors.Add($"{P}ChainId must not be negative");
+        }
+
+        foreach (var error in Session.InputRules.Check(options.Inputs))
+        {
+            errors.Add($"{P}Inputs:{error}");
+        }
     }
 
     private static void CheckKey(WorkerOptions options, List<string> errors)

@@ -8,7 +8,7 @@ namespace Orchestrator.Worker.Hosting;
 /// <summary>The agent's gRPC channel: HTTP/2 keep-alive pings (a dead server is noticed without waiting for TCP), message size limits, an optional private CA.</summary>
 internal static class GrpcChannels
 {
-    public static GrpcChannel Create(WorkerOptions options)
+    public static GrpcChannel Create(WorkerOptions options, ServerCertificateObserver? serverCertificate = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -18,25 +18,22 @@ internal static class GrpcChannels
             EnableMultipleHttp2Connections = true,
             ConnectTimeout = TimeSpan.FromSeconds(10),
         };
+        X509Certificate2Collection? authorities = null;
         if (options.ServerCaCertificateFile is { } caFile)
         {
-            var authorities = new X509Certificate2Collection();
+            authorities = [];
             authorities.ImportFromPemFile(caFile);
-            handler.SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                {
-                    if (certificate is null) return false;
-                    if (errors == SslPolicyErrors.None) return true;
-                    if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false; // name mismatch is never forgiven
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(new X509Certificate2(certificate));
-                },
-            };
         }
+
+        handler.SslOptions = new SslClientAuthenticationOptions
+        {
+            RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            {
+                if (certificate is null || !Trusted(certificate, errors, authorities)) return false;
+                serverCertificate?.Accepted(certificate); // bound into the session proof
+                return true;
+            },
+        };
 
         return GrpcChannel.ForAddress(options.ServerUrl, new GrpcChannelOptions
         {
@@ -44,5 +41,18 @@ internal static class GrpcChannels
             MaxReceiveMessageSize = 16 * 1024 * 1024,
             MaxSendMessageSize = 4 * 1024 * 1024,
         });
+    }
+
+    private static bool Trusted(X509Certificate certificate, SslPolicyErrors errors, X509Certificate2Collection? authorities)
+    {
+        if (errors == SslPolicyErrors.None) return true;
+        if (authorities is null) return false; // the system store decided
+        if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false; // name mismatch is never forgiven
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = new X509Certificate2(certificate);
+        return chain.Build(leaf);
     }
 }

@@ -29,6 +29,8 @@ public static class WorkerProgram
         ["--tee"] = "OrchestratorWorker:Capabilities:Tee",
         ["--executor"] = "OrchestratorWorker:Executor",
         ["--simulated-enclave"] = "OrchestratorWorker:SimulatedEnclave",
+        ["--insecure"] = "OrchestratorWorker:Insecure",
+        ["--pool"] = "OrchestratorWorker:PoolAddress",
     };
 
     /// <summary>Runs the agent (or <c>keygen</c>); returns the process exit code (<see cref="WorkerExitCodes"/>).</summary>
@@ -107,8 +109,9 @@ public static class WorkerProgram
         // contribute what the other computed).
         options.ScratchDirectory = Path.Combine(Path.GetFullPath(options.ScratchDirectory), identity.Address.ToLowerHex());
         Directory.CreateDirectory(options.ScratchDirectory);
-        using var channel = GrpcChannels.Create(options);
-        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
+        var serverCertificate = new ServerCertificateObserver();
+        using var channel = GrpcChannels.Create(options, serverCertificate);
+        using var inputs = new InputFetcher(options.Inputs);
         using var enclave = options.SimulatedEnclave && options.Capabilities.Tee != Domain.Deals.TeeKind.None
             ? new SimulatedEnclave(options.Capabilities.Tee, platformKeyPath: Path.Combine(options.ScratchDirectory, "simulated-platform-key.pem"))
             : null;
@@ -119,9 +122,9 @@ public static class WorkerProgram
             ? new DockerExecutor(options.DockerPath, options.MaxResultBytes, loggers.CreateLogger<DockerExecutor>())
             : new ProcessExecutor(options.MaxResultBytes, loggers.CreateLogger<ProcessExecutor>());
         var pipeline = new ReplicatePipeline(options, identity, new AppCatalog(options.Apps), executor, journal, sessions,
-            new InputFetcher(http, options.MaxResultBytes), new ResultUploader(client, identity),
+            inputs, new ResultUploader(client, identity),
             new TaskSecretsClient(new Api.Secrets.V1.EnclaveSecrets.EnclaveSecretsClient(channel), identity, TimeProvider.System), TimeProvider.System, logger);
-        var agent = new WorkerAgent(options, identity, client, pipeline, enclave, journal, sessions, TimeProvider.System, logger);
+        var agent = new WorkerAgent(options, identity, client, pipeline, enclave, journal, sessions, TimeProvider.System, logger, serverCertificate);
         return await agent.RunAsync(stop).ConfigureAwait(false);
     }
 
@@ -180,6 +183,7 @@ public static class WorkerProgram
 
           orchestrator-worker [--config FILE] [--server URL] [--key-file FILE] [--scratch DIR] [--slots N]
                               [--tee None|Sgx|Tdx] [--simulated-enclave true] [--executor Process|Docker]
+                              [--pool 0xPOOL] [--insecure true]
                               [--OrchestratorWorker:Key=value ...]
           orchestrator-worker keygen --out FILE
 

@@ -53,11 +53,14 @@ public sealed class WorkerAgent
     private volatile bool _draining;
     private volatile bool _welcomed;
     private volatile LiveSession? _live;
+    private readonly Hosting.ServerCertificateObserver _serverCertificate;
 
     internal WorkerAgent(
         WorkerOptions options, WorkerIdentity identity, WorkerSession.WorkerSessionClient client, ReplicatePipeline pipeline,
-        SimulatedEnclave? enclave, TaskJournal journal, SessionGate sessions, TimeProvider time, ILogger logger)
+        SimulatedEnclave? enclave, TaskJournal journal, SessionGate sessions, TimeProvider time, ILogger logger,
+        Hosting.ServerCertificateObserver? serverCertificate = null)
     {
+        _serverCertificate = serverCertificate ?? new Hosting.ServerCertificateObserver();
         _options = options;
         _identity = identity;
         _client = client;
@@ -188,7 +191,10 @@ public sealed class WorkerAgent
         var challenge = await NextAsync(call.ResponseStream, ServerMessage.BodyOneofCase.Challenge, cancellationToken).ConfigureAwait(false);
         using var enclaveSession = _options.Capabilities.Tee != Domain.Deals.TeeKind.None ? _enclave?.OpenSession() : null;
         var nonce = challenge.Challenge.Nonce.Span;
-        var proof = new Proof { Signature = ProtoConvert.Bytes(_identity.SignPersonal(SignedMessages.Session(nonce))) };
+        var tls = _options.ServerUrl.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
+        var (signed, mismatch) = SessionProofMessage.For(_options, challenge.Challenge, _serverCertificate.Sha256, tls);
+        if (mismatch is not null) WorkerLog.PoolMismatch(_logger, mismatch);
+        var proof = new Proof { Signature = ProtoConvert.Bytes(_identity.SignPersonal(signed)) };
         if (enclaveSession is not null)
         {
             proof.Evidence = new Evidence

@@ -64,4 +64,7 @@ internal static partial class WorkerLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "task {TaskId}: no TEE secrets for it: {Reason}")]
     public static partial void SecretsRefused(ILogger logger, string taskId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "session proof: {Mismatch}")]
+    public static partial void PoolMismatch(ILogger logger, string mismatch);
 }

@@ -70,7 +70,7 @@ public sealed class TestWorker : IAsyncDisposable
         return worker;
     }
 
-    public ByteString Sign(byte[] nonce) => ByteString.CopyFrom(EthereumMessage.Sign(SignedMessages.Session(nonce), Key).ToBytes65());
+    public ByteString Sign(byte[] nonce) => ByteString.CopyFrom(EthereumMessage.Sign(SignedMessages.Session(new byte[20], 0, [], nonce), Key).ToBytes65());
 
     public async Task SendAsync(WorkerMessage message)
     {

@@ -147,7 +147,7 @@ public sealed class TeeSessionGrpcTests(SecretsApiHost host) : IClassFixture<Sec
             {
                 Proof = new Proof
                 {
-                    Signature = ByteString.CopyFrom(EthereumMessage.Sign(SignedMessages.Session(nonce), stream._key).ToBytes65()),
+                    Signature = ByteString.CopyFrom(EthereumMessage.Sign(SignedMessages.Session(new byte[20], 0, [], nonce), stream._key).ToBytes65()),
                     Evidence = new Evidence { Format = EvidenceFormat.Simulated, Quote = ByteString.CopyFrom(evidence.Quote), EnclavePublicKey = ByteString.CopyFrom(evidence.EnclavePublicKey) },
                 },
             });

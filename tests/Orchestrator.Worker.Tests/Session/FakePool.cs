@@ -27,6 +27,7 @@ public sealed class FakePool : WorkerSession.WorkerSessionBase, IAsyncDisposable
     private readonly Func<int, FakeSession, Task> _script;
     private WebApplication? _app;
     private int _connections;
+    private byte[] _certificateSha256 = [];
 
     private FakePool(Func<int, FakeSession, Task> script) => _script = script;
 
@@ -42,7 +43,7 @@ public sealed class FakePool : WorkerSession.WorkerSessionBase, IAsyncDisposable
     /// <summary>Starts the fake; <paramref name="script"/> plays each connection (0-based index).</summary>
     public static async Task<FakePool> StartAsync(Func<int, FakeSession, Task> script, X509Certificate2? tls = null, Action<WebApplication>? map = null, FakeSecrets? secrets = null)
     {
-        var pool = new FakePool(script);
+        var pool = new FakePool(script) { _certificateSha256 = tls is null ? [] : System.Security.Cryptography.SHA256.HashData(tls.RawData) };
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
@@ -67,7 +68,7 @@ public sealed class FakePool : WorkerSession.WorkerSessionBase, IAsyncDisposable
     public override async Task Connect(IAsyncStreamReader<WorkerMessage> requestStream, IServerStreamWriter<ServerMessage> responseStream, ServerCallContext context)
     {
         var index = Interlocked.Increment(ref _connections) - 1;
-        await _script(index, new FakeSession(requestStream, responseStream, context));
+        await _script(index, new FakeSession(requestStream, responseStream, context, _certificateSha256));
     }
 
     /// <inheritdoc />
@@ -97,7 +98,7 @@ public sealed class FakePool : WorkerSession.WorkerSessionBase, IAsyncDisposable
 }
 
 /// <summary>One connection as the fake server sees it, with helpers for the protocol's steps.</summary>
-public sealed class FakeSession(IAsyncStreamReader<WorkerMessage> requests, IServerStreamWriter<ServerMessage> responses, ServerCallContext context)
+public sealed class FakeSession(IAsyncStreamReader<WorkerMessage> requests, IServerStreamWriter<ServerMessage> responses, ServerCallContext context, byte[] certificateSha256)
 {
     /// <summary>The hello of this session (after <see cref="HandshakeAsync"/>).</summary>
     public Hello Hello { get; private set; } = null!;
@@ -118,7 +119,7 @@ public sealed class FakeSession(IAsyncStreamReader<WorkerMessage> requests, ISer
         await SendAsync(new ServerMessage { Challenge = new Challenge { Nonce = ByteString.CopyFrom(Nonce), ExpiresAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(1)) } });
         Proof = (await NextAsync(WorkerMessage.BodyOneofCase.Proof)).Proof;
         Assert.True(Signature.TryFromBytes65(Proof.Signature.Span, out var signature, out var error), error);
-        Assert.True(EthereumMessage.TryRecover(SignedMessages.Session(Nonce), signature!, out var signer));
+        Assert.True(EthereumMessage.TryRecover(SignedMessages.Session(new byte[20], 0, certificateSha256, Nonce), signature!, out var signer));
         Assert.Equal(Address.Parse(Hello.WorkerAddress), signer);
         SessionId = Guid.NewGuid().ToString("n");
         var welcome = new Welcome

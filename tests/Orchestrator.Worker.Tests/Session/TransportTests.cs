@@ -44,29 +44,6 @@ public sealed class TransportTests : IDisposable
         Assert.Equal(0, await refused.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
-    [Fact]
-    public async Task Input_files_are_fetched_under_their_url_name_and_a_size_cap()
-    {
-        await using var web = await FakePool.StartAsync((_, _) => Task.CompletedTask, map: app =>
-        {
-            app.MapGet("/files/data.csv", () => Results.Text("a,b\n1,2\n"));
-            app.MapGet("/files/big.bin", () => Results.Bytes(new byte[5000]));
-            app.MapGet("/files/missing.txt", () => Results.NotFound());
-        });
-        using var http = new HttpClient(new SocketsHttpHandler()) { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
-        var fetcher = new InputFetcher(http, maxBytesPerFile: 1000);
-
-        var files = await fetcher.FetchAsync([web.Url + "/files/data.csv"], CancellationToken.None);
-        var file = Assert.Single(files);
-        Assert.Equal("data.csv", file.Name);
-        Assert.Equal("a,b\n1,2\n"u8.ToArray(), file.Content.ToArray());
-
-        Assert.Contains("larger than 1000 bytes", (await Assert.ThrowsAsync<InputFetchException>(() => fetcher.FetchAsync([web.Url + "/files/big.bin"], CancellationToken.None))).Message, StringComparison.Ordinal);
-        Assert.Contains("HTTP 404", (await Assert.ThrowsAsync<InputFetchException>(() => fetcher.FetchAsync([web.Url + "/files/missing.txt"], CancellationToken.None))).Message, StringComparison.Ordinal);
-        Assert.Contains("not an http(s) URL", (await Assert.ThrowsAsync<InputFetchException>(() => fetcher.FetchAsync(["file:///etc/passwd"], CancellationToken.None))).Message, StringComparison.Ordinal);
-        Assert.Contains("repeats", (await Assert.ThrowsAsync<InputFetchException>(() => fetcher.FetchAsync([web.Url + "/files/data.csv", web.Url + "/files/data.csv"], CancellationToken.None))).Message, StringComparison.Ordinal);
-    }
-
     private static X509Certificate2 Certificate(string name, bool authority, X509Certificate2? issuer)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

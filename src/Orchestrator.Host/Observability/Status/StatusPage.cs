@@ -31,6 +31,7 @@ public static class StatusPage
     {
         services.AddSingleton<InstrumentReader>();
         services.AddSingleton<StatusSnapshotBuilder>();
+        services.AddSingleton<StatusSnapshotCache>();
         services.TryAddSingleton(TimeProvider.System);
         return services;
     }
@@ -39,10 +40,10 @@ public static class StatusPage
     public static IEndpointRouteBuilder MapStatusPage(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet(Path, () => Results.Content(Html.Value, "text/html; charset=utf-8"));
-        endpoints.MapGet(DataPath, async (StatusSnapshotBuilder builder, HttpContext context) =>
+        endpoints.MapGet(DataPath, async (StatusSnapshotCache snapshots, HttpContext context) =>
         {
             context.Response.Headers.CacheControl = "no-store";
-            return Results.Json(await builder.BuildAsync(), Json);
+            return Results.Json(await snapshots.GetAsync(), Json);
         });
         return endpoints;
     }

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Sockets;
+using Orchestrator.Worker.Configuration;
+
+namespace Orchestrator.Worker.Session;
+
+/// <summary>
+/// Which addresses a task input may come from. Requesters name input URLs, and whatever the worker
+/// fetches ends up in its result; so by default only public unicast addresses are reached: never
+/// loopback, link-local (where cloud metadata services live: 169.254.169.254), private, carrier-grade
+/// NAT, unspecified, multicast or reserved ranges, unless <see cref="InputOptions.AllowList"/> names them.
+/// </summary>
+internal sealed class InputRules
+{
+    private static readonly (IPNetwork Range, string Rule)[] Forbidden =
+    [
+        (IPNetwork.Parse("0.0.0.0/8"), "an unspecified address"),
+        (IPNetwork.Parse("10.0.0.0/8"), "a private address"),
+        (IPNetwork.Parse("100.64.0.0/10"), "a carrier-grade NAT address"),
+        (IPNetwork.Parse("127.0.0.0/8"), "a loopback address"),
+        (IPNetwork.Parse("169.254.0.0/16"), "a link-local address (cloud metadata lives at 169.254.169.254)"),
+        (IPNetwork.Parse("172.16.0.0/12"), "a private address"),
+        (IPNetwork.Parse("192.0.0.0/24"), "a reserved address"),
+        (IPNetwork.Parse("192.168.0.0/16"), "a private address"),
+        (IPNetwork.Parse("198.18.0.0/15"), "a reserved address"),
+        (IPNetwork.Parse("224.0.0.0/4"), "a multicast address"),
+        (IPNetwork.Parse("240.0.0.0/4"), "a reserved address"),
+        (IPNetwork.Parse("::/128"), "an unspecified address"),
+        (IPNetwork.Parse("::1/128"), "a loopback address"),
+        (IPNetwork.Parse("fc00::/7"), "a private (unique local) address"),
+        (IPNetwork.Parse("fe80::/10"), "a link-local address"),
+        (IPNetwork.Parse("ff00::/8"), "a multicast address"),
+    ];
+
+    private readonly HashSet<string> _hosts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<IPNetwork> _ranges = [];
+
+    public InputRules(InputOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        foreach (var entry in options.AllowList)
+        {
+            if (TryParseRange(entry, out var range))
+            {
+                _ranges.Add(range);
+            }
+            else
+            {
+                _hosts.Add(entry.TrimEnd('.'));
+            }
+        }
+    }
+
+    public InputOptions Options { get; }
+
+    /// <summary>Every problem of the options, naming the key below OrchestratorWorker:Inputs.</summary>
+    public static IReadOnlyList<string> Check(InputOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (options.MaxBytes <= 0) errors.Add("MaxBytes must be positive");
+        if (options.Timeout <= TimeSpan.Zero) errors.Add("Timeout must be positive");
+        if (options.MaxRedirects is < 0 or > 10) errors.Add("MaxRedirects must be 0..10");
+        for (var i = 0; i < options.AllowList.Count; i++)
+        {
+            var entry = options.AllowList[i];
+            if (string.IsNullOrWhiteSpace(entry) || (entry.Contains('/', StringComparison.Ordinal) && !TryParseRange(entry, out _)))
+            {
+                errors.Add($"AllowList:{i} must be a host name, an IP address or a CIDR range, got '{entry}'");
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>Null when <paramref name="url"/>'s scheme may be fetched, else the refusal naming the rule.</summary>
+    public string? SchemeRefusal(Uri url) => url.Scheme switch
+    {
+        "https" => null,
+        "http" when Options.AllowHttp => null,
+        "http" => "only https:// inputs are fetched (rule: set OrchestratorWorker:Inputs:AllowHttp to accept http://)",
+        _ => $"the scheme {url.Scheme}:// is never fetched (rule: inputs are https:// URLs)",
+    };
+
+    /// <summary>Whether a host name is allow-listed (every address it resolves to is then accepted).</summary>
+    public bool IsAllowedHost(string host) => _hosts.Contains(host.TrimEnd('.'));
+
+    /// <summary>Null when <paramref name="address"/> may be reached, else the refusal naming the rule.</summary>
+    public string? AddressRefusal(string host, IPAddress address)
+    {
+        var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        if (IsAllowedHost(host) || _ranges.Any(r => r.Contains(plain)))
+        {
+            return null;
+        }
+
+        foreach (var (range, rule) in Forbidden)
+        {
+            if (range.BaseAddress.AddressFamily == plain.AddressFamily && range.Contains(plain))
+            {
+                return $"{host} resolves to {plain}, {rule} (rule: inputs reach public addresses only; name it in OrchestratorWorker:Inputs:AllowList to allow it)";
+            }
+        }
+
+        return plain.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
+            ? null
+            : $"{host} resolves to {plain}, not an IP address (rule: inputs reach public IPv4 or IPv6 addresses only)";
+    }
+
+    private static bool TryParseRange(string entry, out IPNetwork range)
+    {
+        if (IPNetwork.TryParse(entry, out range))
+        {
+            return true;
+        }
+
+        if (IPAddress.TryParse(entry, out var single))
+        {
+            var plain = single.IsIPv4MappedToIPv6 ? single.MapToIPv4() : single;
+            range = new IPNetwork(plain, plain.AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+
+        return false;
+    }
+}
