@@ -163,8 +163,7 @@ contract OrchestratorHub {
         string params
     );
     /// @notice One log per run of a deal's tasks in a batch (a log per task costs ~1k gas more
-    /// each): `results` packs, per task in batch order, `uint32 offset ‖ bytes32 resultDigest`
-    /// (36 bytes; the task is `taskId(dealId, botFirst + offset)`).
+    /// each): `results` packs, per task in batch order, `uint64 idx ‖ bytes32 resultDigest` (40 bytes).
     event TasksFinalized(bytes32 indexed dealId, bytes results);
     event TaskFailed(bytes32 indexed taskId, bytes32 indexed dealId);
 
@@ -200,7 +199,7 @@ contract OrchestratorHub {
     error TransferFailed();
     error AmountTooLarge();
     error MalformedBatch(uint256 offset);
-    error BotTooLarge(uint256 botSize);
+    error BotOutOfRange(uint256 botFirst, uint256 botSize);
 
     // ---------------------------------------------------------------------------------------
     // Pools
@@ -287,8 +286,10 @@ contract OrchestratorHub {
         if (pool.scheduler == address(0)) revert UnknownPool(p.pool);
         if (p.category >= CATEGORY_COUNT) revert InvalidCategory(p.category);
         if (p.botSize == 0) revert EmptyDeal();
-        // A packed batch names a task by its 4-byte offset in the deal.
-        if (p.botSize > type(uint32).max) revert BotTooLarge(p.botSize);
+        // A packed batch names a task by an 8-byte index.
+        if (p.botFirst > type(uint64).max || p.botSize > type(uint64).max - p.botFirst + 1) {
+            revert BotOutOfRange(p.botFirst, p.botSize);
+        }
         bool tee = _checkTag(p.tag);
         if (tee && p.trust > 1) revert InvalidTrust(p.trust);
         uint256 expected = p.botSize * p.taskPrice;
@@ -425,7 +426,7 @@ contract OrchestratorHub {
     /// ```
     /// batch        := run+
     /// run          := dealId(32) count(2) task{count}
-    /// task         := offset(4) resultDigest(32) n(1) contribution{n}      idx = botFirst + offset
+    /// task         := idx(8) resultDigest(32) n(1) contribution{n}
     /// contribution := flags(1) worker(20) workerSignature(65)
     ///                 [resultHash(32) resultSeal(32)]              when flags & 0x4
     ///                 [enclaveChallenge(20) enclaveSignature(65)]  when flags & 0x2
@@ -437,7 +438,7 @@ contract OrchestratorHub {
     /// the explicit values would (a revealed contribution must match them anyway). A truncated or
     /// inconsistent batch reverts with `MalformedBatch(byte offset)`.
     /// For each task, in order:
-    ///  1. `offset < botSize`; the task is not final (else `TaskAlreadyFinal(taskId)`);
+    ///  1. `botFirst ≤ idx < botFirst+botSize`; the task is not final (else `TaskAlreadyFinal(taskId)`);
     ///     `block.timestamp < finalDeadline`; ≥ 1 contribution.
     ///  2. Every contribution: distinct worker; `workerSignature` is the worker's EIP-191
     ///     (personal_sign) signature of `keccak256(taskId ‖ resultHash ‖ resultSeal)` (65 bytes,
@@ -491,7 +492,7 @@ contract OrchestratorHub {
         }
         DealCtx memory ctx = _loadCtx(dealId);
         mapping(uint256 => uint256) storage done = _done[dealId];
-        bytes memory logged = new bytes(count * 36);
+        bytes memory logged = new bytes(count * 40);
         uint256 out;
         assembly ("memory-safe") {
             out := add(logged, 0x20)
@@ -501,20 +502,21 @@ contract OrchestratorHub {
         uint256 bits;
         uint256 poolShare;
         for (uint256 k; k < count; ++k) {
-            _need(p, 37, end, base);
-            uint256 rel;
+            _need(p, 41, end, base);
+            uint256 idx;
             bytes32 digest;
             uint256 n;
             assembly ("memory-safe") {
-                rel := shr(224, calldataload(p))
-                digest := calldataload(add(p, 4))
-                n := shr(248, calldataload(add(p, 36)))
+                idx := shr(192, calldataload(p))
+                digest := calldataload(add(p, 8))
+                n := shr(248, calldataload(add(p, 40)))
             }
             unchecked {
-                p += 37;
+                p += 41;
             }
-            if (rel >= ctx.botSize) revert InvalidTaskIndex(dealId, ctx.botFirst + rel);
-            bytes32 tid = taskId(dealId, ctx.botFirst + rel);
+            if (idx < ctx.botFirst || idx - ctx.botFirst >= ctx.botSize) revert InvalidTaskIndex(dealId, idx);
+            bytes32 tid = taskId(dealId, idx);
+            uint256 rel = idx - ctx.botFirst;
             if (rel >> 8 != word) {
                 if (word != type(uint256).max) done[word] = bits;
                 word = rel >> 8;
@@ -541,11 +543,11 @@ contract OrchestratorHub {
                 mstore(0x40, freeMemory)
             }
             poolShare += share;
-            // offset (4 bytes) then digest (32): the digest's store overwrites the offset's zero tail.
+            // idx (8 bytes) then digest (32): the digest's store overwrites the index's zero tail.
             assembly ("memory-safe") {
-                mstore(out, shl(224, rel))
-                mstore(add(out, 4), digest)
-                out := add(out, 36)
+                mstore(out, shl(192, idx))
+                mstore(add(out, 8), digest)
+                out := add(out, 40)
             }
         }
         if (word != type(uint256).max) done[word] = bits;

@@ -30,7 +30,6 @@ export async function setup({ accounts = 20, workers = 8, enclaves = 4, workerDe
     if (workerDeposit > 0n) await hub.send('deposit', [], { from: w, value: workerDeposit });
   }
   let salt = 0n;
-  const botFirsts = new Map(); // dealId -> botFirst, to pack task offsets
 
   const fx = {
     anvil, rpc, hub, ...roles,
@@ -60,7 +59,6 @@ export async function setup({ accounts = 20, workers = 8, enclaves = 4, workerDe
       const receipt = await hub.send('createDeal', [p], { from, value: escrow });
       const ev = receipt.events.find((e) => e.name === 'DealCreated');
       const dealId = ev.args.dealId;
-      botFirsts.set(dealId, BigInt(p.botFirst));
       const taskIds = [];
       for (let i = 0n; i < BigInt(p.botSize); i++) taskIds.push(taskIdOf(dealId, BigInt(p.botFirst) + i));
       return { dealId, params: p, receipt, event: ev, taskIds };
@@ -94,7 +92,7 @@ export async function setup({ accounts = 20, workers = 8, enclaves = 4, workerDe
 
     /** The packed finalizeBatch argument for these results. */
     pack(results) {
-      return packBatch(results, (dealId) => botFirsts.get(dealId) ?? 0n);
+      return packBatch(results);
     },
 
     /** The tasks a receipt's TasksFinalized logs report: [{ dealId, idx, taskId, resultDigest }]. */
@@ -102,9 +100,9 @@ export async function setup({ accounts = 20, workers = 8, enclaves = 4, workerDe
       const out = [];
       for (const e of receipt.events.filter((x) => x.name === 'TasksFinalized')) {
         const bytes = Buffer.from(e.args.results.slice(2), 'hex');
-        for (let at = 0; at < bytes.length; at += 36) {
-          const idx = (botFirsts.get(e.args.dealId) ?? 0n) + BigInt(bytes.readUInt32BE(at));
-          out.push({ dealId: e.args.dealId, idx, taskId: taskIdOf(e.args.dealId, idx), resultDigest: '0x' + bytes.subarray(at + 4, at + 36).toString('hex') });
+        for (let at = 0; at < bytes.length; at += 40) {
+          const idx = bytes.readBigUInt64BE(at);
+          out.push({ dealId: e.args.dealId, idx, taskId: taskIdOf(e.args.dealId, idx), resultDigest: '0x' + bytes.subarray(at + 8, at + 40).toString('hex') });
         }
       }
       return out;

@@ -527,11 +527,11 @@ export const digestOf = (output) => '0x' + createHash('sha256').update(output).d
 
 /**
  * The packed `finalizeBatch` argument (layout in OrchestratorHub.finalizeBatch's NatSpec):
- * consecutive results of one deal form a run; `botFirstOf(dealId)` gives each deal's first index.
+ * consecutive results of one deal form a run.
  * Hash and seal travel only when the contract cannot compute them: an unrevealed contribution,
  * or a revealed one that does not match the digest (so the contract can refuse it by name).
  */
-export function packBatch(results, botFirstOf = () => 0n) {
+export function packBatch(results) {
   const parts = [];
   let i = 0;
   while (i < results.length) {
@@ -542,9 +542,9 @@ export function packBatch(results, botFirstOf = () => 0n) {
     count.writeUInt16BE(j - i);
     parts.push(hexToBytes(dealId), count);
     for (const r of results.slice(i, j)) {
-      const offset = Buffer.alloc(4);
-      offset.writeUInt32BE(Number(BigInt(r.idx) - BigInt(botFirstOf(dealId))));
-      parts.push(offset, hexToBytes(r.resultDigest), Buffer.from([r.contributions.length]));
+      const idx = Buffer.alloc(8);
+      idx.writeBigUInt64BE(BigInt(r.idx));
+      parts.push(idx, hexToBytes(r.resultDigest), Buffer.from([r.contributions.length]));
       const taskId = taskIdOf(dealId, BigInt(r.idx));
       for (const c of r.contributions) parts.push(packContribution(c, taskId, r.resultDigest));
     }

@@ -358,19 +358,20 @@ describe('packed batches and done bits', () => {
     await expectRevert(fx.hub.call('taskStatusesOf', [[a.dealId], [1n, 2n]]), 'LengthMismatch');
   });
 
-  test('a truncated batch, an unrevealed contribution without its hashes and an oversized deal are refused', async () => {
+  test('a truncated batch, an unrevealed contribution without its hashes and indices beyond 64 bits are refused', async () => {
     const { dealId } = await fx.createDeal();
     const r = await fx.taskResult({ dealId, idx: 0n, workers: [fx.workers[5]] });
     const packedBatch = hexToBytes(fx.pack([r]));
     const cut = toHex(packedBatch.subarray(0, packedBatch.length - 1));
     let args = await expectRevert(fx.hub.send('finalizeBatch', [cut], { from: fx.scheduler }), 'MalformedBatch');
-    assert.equal(args[0], 34n + 37n, 'the offset of the contribution that does not fit');
+    assert.equal(args[0], 34n + 41n, 'the offset of the contribution that does not fit');
     await expectRevert(fx.hub.send('finalizeBatch', ['0x'], { from: fx.scheduler }), 'MalformedBatch');
     const noHashes = Buffer.from(packedBatch);
-    noHashes[34 + 37] = 0; // flags: neither revealed nor hashes given
+    noHashes[34 + 41] = 0; // flags: neither revealed nor hashes given
     await expectRevert(fx.hub.send('finalizeBatch', [toHex(noHashes)], { from: fx.scheduler }), 'MalformedBatch');
-    args = await expectRevert(fx.createDeal({ botSize: 1n << 32n, taskPrice: 1n }, { value: 1n << 32n }), 'BotTooLarge');
-    assert.equal(args[0], 1n << 32n);
+    args = await expectRevert(fx.createDeal({ botFirst: 1n << 63n, botSize: 1n << 63n, taskPrice: 1n }, { value: 1n << 63n }), 'BotOutOfRange');
+    assert.equal(args[1], 1n << 63n);
+    await fx.createDeal({ botFirst: (1n << 64n) - 2n, botSize: 2n }); // the last two indices fit
     await fx.finalize([r]);
   });
 

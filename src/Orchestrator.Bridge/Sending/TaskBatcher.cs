@@ -33,6 +33,7 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
     private readonly string _kind;
     private readonly Func<TEvent, Hash32> _taskId;
     private readonly Func<TEvent, Hash32> _dealId;
+    private readonly Func<TEvent, long> _index;
     private readonly Func<IReadOnlyList<TEvent>, byte[]> _encode;
     private readonly AccountSender _sender;
     private readonly EthereumRpcClient _rpc;
@@ -53,6 +54,7 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
         string kind,
         Func<TEvent, Hash32> taskId,
         Func<TEvent, Hash32> dealId,
+        Func<TEvent, long> index,
         Func<IReadOnlyList<TEvent>, byte[]> encode,
         AccountSender sender,
         EthereumRpcClient rpc,
@@ -64,6 +66,7 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
         _kind = kind;
         _taskId = taskId;
         _dealId = dealId;
+        _index = index;
         _encode = encode;
         _sender = sender;
         _rpc = rpc;
@@ -272,19 +275,19 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads each task's on-chain status (one JSON-RPC batch); final ones leave the batch.</summary>
+    /// <summary>Reads the batch's on-chain statuses (one eth_call of taskStatusesOf); final ones leave the batch.</summary>
     private async Task<List<Waiter>> DropFinalAsync(List<Waiter> waiters, CancellationToken cancellationToken)
     {
-        var calls = waiters.Select(w => new JsonRpcCall("eth_call", [
-            new JsonObject { ["to"] = _options.Hub.ToLowerHex(), ["data"] = Hex.Encode(HubContract.EncodeTaskStatus(_taskId(w.Item))) },
-            "latest",
-        ])).ToList();
-        var responses = await _rpc.BatchAsync(calls, cancellationToken).ConfigureAwait(false);
+        var data = HubContract.EncodeTaskStatuses(waiters.Select(w => (_dealId(w.Item), _index(w.Item))).ToList());
+        var output = await _rpc.CallAsync(new CallRequest { To = _options.Hub, Data = data }, BlockParameter.Latest, cancellationToken).ConfigureAwait(false);
+        var statuses = HubContract.DecodeTaskStatuses(output);
         var open = new List<Waiter>(waiters.Count);
         for (var i = 0; i < waiters.Count; i++)
         {
-            var status = HubContract.DecodeTaskStatus(Hex.Decode(responses[i].GetResultOrThrow().GetString()!));
-            if (status == HubContract.StatusUnset)
+            var status = statuses[i];
+            // ACTIVE (1): the task exists and is not final. UNSET (0): the deal is unknown to this
+            // node (or the index out of range): simulating the batch names the reason.
+            if (status is HubContract.StatusUnset or HubContract.StatusActive)
             {
                 open.Add(waiters[i]);
             }
