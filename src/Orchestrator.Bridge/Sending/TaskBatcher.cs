@@ -35,6 +35,7 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
     private readonly Func<TEvent, Hash32> _dealId;
     private readonly Func<TEvent, long> _index;
     private readonly Func<IReadOnlyList<TEvent>, byte[]> _encode;
+    private readonly Func<IReadOnlyList<TEvent>, long> _gasLimit;
     private readonly AccountSender _sender;
     private readonly EthereumRpcClient _rpc;
     private readonly BridgeOptions _options;
@@ -56,6 +57,7 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
         Func<TEvent, Hash32> dealId,
         Func<TEvent, long> index,
         Func<IReadOnlyList<TEvent>, byte[]> encode,
+        Func<IReadOnlyList<TEvent>, long> gasLimit,
         AccountSender sender,
         EthereumRpcClient rpc,
         BridgeOptions options,
@@ -68,6 +70,7 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
         _dealId = dealId;
         _index = index;
         _encode = encode;
+        _gasLimit = gasLimit;
         _sender = sender;
         _rpc = rpc;
         _options = options;
@@ -192,26 +195,26 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
         {
             try
             {
-                remaining = await DropFinalAsync(remaining, cancellationToken).ConfigureAwait(false);
-                if (remaining.Count == 0)
+                var items = remaining.Select(w => w.Item).ToList();
+                var data = _encode(items);
+                var (open, revert) = await PreflightAsync(remaining, data, cancellationToken).ConfigureAwait(false);
+                if (open.Count < remaining.Count)
                 {
-                    return;
-                }
-
-                var data = _encode(remaining.Select(w => w.Item).ToList());
-                System.Numerics.BigInteger gas;
-                try
-                {
-                    gas = await _rpc.EstimateGasAsync(new CallRequest { From = _sender.Account, To = _options.Hub, Data = data }, cancellationToken).ConfigureAwait(false);
-                }
-                catch (JsonRpcException ex) when (ex.Code == 3 || ex.RevertData.Length > 0 || ex.RpcMessage.Contains("revert", StringComparison.OrdinalIgnoreCase))
-                {
-                    remaining = await TakeOutRefusedAsync(remaining, ex, cancellationToken).ConfigureAwait(false);
+                    // Some were final already: the simulation ran on the wrong batch; look again without them.
+                    remaining = open;
                     continue;
                 }
 
-                // Headroom: a batch's cost moves a little with the state other batches leave.
-                gas = (gas * 6 / 5) + 20_000;
+                if (revert is not null)
+                {
+                    remaining = await TakeOutRefusedAsync(remaining, revert, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                // An upper bound, not eth_estimateGas: a node estimates by bisection, running the whole
+                // batch a dozen times (about 1 s for 100 tasks on Anvil against 30 ms for one eth_call).
+                // Unused gas is not paid for.
+                System.Numerics.BigInteger gas = _gasLimit(items);
                 var taskIds = remaining.Select(w => _taskId(w.Item)).ToList();
                 using var batchSpan = BridgeSpans.StartBatch(_kind, taskIds);
                 TransactionResult result;
@@ -275,12 +278,27 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads the batch's on-chain statuses (one eth_call of taskStatusesOf); final ones leave the batch.</summary>
-    private async Task<List<Waiter>> DropFinalAsync(List<Waiter> waiters, CancellationToken cancellationToken)
+    /// <summary>
+    /// One HTTP request holding two calls: the batch's on-chain statuses (taskStatusesOf; final tasks
+    /// leave the batch) and the simulation of the transaction itself (its revert, if any).
+    /// </summary>
+    private async Task<(List<Waiter> Open, JsonRpcException? Revert)> PreflightAsync(List<Waiter> waiters, byte[] transactionData, CancellationToken cancellationToken)
     {
-        var data = HubContract.EncodeTaskStatuses(waiters.Select(w => (_dealId(w.Item), _index(w.Item))).ToList());
-        var output = await _rpc.CallAsync(new CallRequest { To = _options.Hub, Data = data }, BlockParameter.Latest, cancellationToken).ConfigureAwait(false);
-        var statuses = HubContract.DecodeTaskStatuses(output);
+        var hub = _options.Hub.ToLowerHex();
+        var statusData = HubContract.EncodeTaskStatuses(waiters.Select(w => (_dealId(w.Item), _index(w.Item))).ToList());
+        var responses = await _rpc.BatchAsync(
+            [
+                new JsonRpcCall("eth_call", [new JsonObject { ["to"] = hub, ["data"] = Hex.Encode(statusData) }, "latest"]),
+                new JsonRpcCall("eth_call", [new JsonObject { ["from"] = _sender.Account.ToLowerHex(), ["to"] = hub, ["data"] = Hex.Encode(transactionData) }, "latest"]),
+            ],
+            cancellationToken).ConfigureAwait(false);
+        var statuses = HubContract.DecodeTaskStatuses(Hex.Decode(responses[0].GetResultOrThrow().GetString()!));
+        var simulation = responses[1].Error;
+        if (simulation is not null && !IsRevert(simulation))
+        {
+            throw simulation;
+        }
+
         var open = new List<Waiter>(waiters.Count);
         for (var i = 0; i < waiters.Count; i++)
         {
@@ -300,8 +318,11 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
             }
         }
 
-        return open;
+        return (open, simulation);
     }
+
+    private static bool IsRevert(JsonRpcException ex)
+        => ex.Code == 3 || ex.RevertData.Length > 0 || ex.RpcMessage.Contains("revert", StringComparison.OrdinalIgnoreCase);
 
     private async Task<List<Waiter>> TakeOutRefusedAsync(List<Waiter> waiters, JsonRpcException revert, CancellationToken cancellationToken)
     {
