@@ -1,4 +1,4 @@
-using Orchestrator.Grains.Bus;
+using Orchestrator.Simulation;
 using Orchestrator.Integration.Tests.Infrastructure;
 using Xunit.Abstractions;
 

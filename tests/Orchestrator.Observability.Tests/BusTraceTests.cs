@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Orchestrator.Domain.Ids;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 using Orchestrator.Telemetry;
 
 namespace Orchestrator.Observability.Tests;
