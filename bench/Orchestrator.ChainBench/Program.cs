@@ -16,7 +16,7 @@ using Orchestrator.ChainBench;
 using Orchestrator.Chain.Rpc;
 using Orchestrator.Domain.Crypto;
 
-// Usage: dotnet run -c Release --project bench/Orchestrator.ChainBench [-- --events 2000 --batch 100 --workers 10]
+// Usage: dotnet run -c Release --project bench/Orchestrator.ChainBench [-- --events 2000 --batch 100 --workers 10 --timeline]
 // 1. Gas per finalized task (trust 1, one contributor, 10 workers rotating) for batches of 1, 10 and 100
 //    on Anvil, beside PoCo's published cost of the same task done one transaction per step.
 // 2. Bridge throughput: N completed-task events published over RabbitMQ (publisher confirms) to the
@@ -24,6 +24,7 @@ using Orchestrator.Domain.Crypto;
 var events = Arg("--events", 2000);
 var batch = Arg("--batch", 100);
 var workerCount = Arg("--workers", 10);
+var timeline = args.Contains("--timeline"); // prints where the events are every 250 ms (stderr)
 const long PocoPerTask = 1_060_000; // PoCo's published averages: initialize + contribute + reveal + finalize, single worker (PoCo, solc 0.8.21)
 
 if (Services.Anvil is null)
@@ -111,8 +112,18 @@ try
     var stopwatch = Stopwatch.StartNew();
     await Task.WhenAll(stream.Chunk(100).Select(chunk => bus.PublishAsync(chunk)));
     var published = stopwatch.Elapsed;
+    var bridge = host.Services.GetRequiredService<ChainBridge>();
+    var nextTimeline = TimeSpan.Zero;
     while (store.Transactions.Where(t => t.Status == TrackedStatus.Confirmed).Sum(t => t.TaskIds.Count) < events)
     {
+        if (timeline && stopwatch.Elapsed >= nextTimeline)
+        {
+            // Where the events are: waiting for a batch, sent, confirmed (the rest are still in RabbitMQ).
+            var all = store.Transactions.ToList();
+            Console.Error.WriteLine($"t={stopwatch.Elapsed.TotalSeconds:F2} s queued={bridge.Finalizations.Queued} sent={all.Sum(t => t.TaskIds.Count)} transactions={all.Count} confirmed={all.Where(t => t.Status == TrackedStatus.Confirmed).Sum(t => t.TaskIds.Count)}");
+            nextTimeline += TimeSpan.FromMilliseconds(250);
+        }
+
         await Task.Delay(20);
     }
 

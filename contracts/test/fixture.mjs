@@ -1,6 +1,6 @@
 // A deployed OrchestratorHub on a fresh Anvil, with named accounts and helpers for deals and batches.
 import {
-  Contract, ZERO_ADDRESS, ZERO32, contribution, digestOf, keccak256, loadArtifact, packed, startAnvil,
+  Contract, ZERO_ADDRESS, ZERO32, contribution, digestOf, keccak256, loadArtifact, packBatch, packed, startAnvil,
   taskIdOf, word,
 } from './helpers.mjs';
 
@@ -90,8 +90,26 @@ export async function setup({ accounts = 20, workers = 8, enclaves = 4, workerDe
       return { dealId, idx, resultDigest: digest, contributions };
     },
 
+    /** The packed finalizeBatch argument for these results. */
+    pack(results) {
+      return packBatch(results);
+    },
+
+    /** The tasks a receipt's TasksFinalized logs report: [{ dealId, idx, taskId, resultDigest }]. */
+    finalized(receipt) {
+      const out = [];
+      for (const e of receipt.events.filter((x) => x.name === 'TasksFinalized')) {
+        const bytes = Buffer.from(e.args.results.slice(2), 'hex');
+        for (let at = 0; at < bytes.length; at += 40) {
+          const idx = bytes.readBigUInt64BE(at);
+          out.push({ dealId: e.args.dealId, idx, taskId: taskIdOf(e.args.dealId, idx), resultDigest: '0x' + bytes.subarray(at + 8, at + 40).toString('hex') });
+        }
+      }
+      return out;
+    },
+
     finalize(results, from = roles.scheduler) {
-      return hub.send('finalizeBatch', [results], { from });
+      return hub.send('finalizeBatch', [fx.pack(results)], { from });
     },
 
     balance: (a) => hub.call('balanceOf', [a]),

@@ -524,3 +524,48 @@ export const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
 export const ZERO32 = '0x' + '00'.repeat(32);
 /** A result digest as the workers compute it: SHA-256 of the task's output. */
 export const digestOf = (output) => '0x' + createHash('sha256').update(output).digest('hex');
+
+/**
+ * The packed `finalizeBatch` argument (layout in OrchestratorHub.finalizeBatch's NatSpec):
+ * consecutive results of one deal form a run.
+ * Hash and seal travel only when the contract cannot compute them: an unrevealed contribution,
+ * or a revealed one that does not match the digest (so the contract can refuse it by name).
+ */
+export function packBatch(results) {
+  const parts = [];
+  let i = 0;
+  while (i < results.length) {
+    const dealId = results[i].dealId;
+    let j = i;
+    while (j < results.length && results[j].dealId === dealId) j++;
+    const count = Buffer.alloc(2);
+    count.writeUInt16BE(j - i);
+    parts.push(hexToBytes(dealId), count);
+    for (const r of results.slice(i, j)) {
+      const idx = Buffer.alloc(8);
+      idx.writeBigUInt64BE(BigInt(r.idx));
+      parts.push(idx, hexToBytes(r.resultDigest), Buffer.from([r.contributions.length]));
+      const taskId = taskIdOf(dealId, BigInt(r.idx));
+      for (const c of r.contributions) parts.push(packContribution(c, taskId, r.resultDigest));
+    }
+    i = j;
+  }
+  return toHex(Buffer.concat(parts));
+}
+
+function packContribution(c, taskId, digest) {
+  const sig = hexToBytes(c.workerSignature);
+  if (sig.length !== 65) throw new Error(`a worker signature is 65 bytes, got ${sig.length}`);
+  const enclave = c.enclaveChallenge && BigInt(c.enclaveChallenge) !== 0n;
+  const honest = c.resultHash === resultHashOf(taskId, digest) && c.resultSeal === resultSealOf(c.worker, taskId, digest);
+  const hashes = !c.revealed || !honest;
+  const flags = (c.revealed ? 1 : 0) | (enclave ? 2 : 0) | (hashes ? 4 : 0);
+  const parts = [Buffer.from([flags]), hexToBytes(c.worker), sig];
+  if (hashes) parts.push(hexToBytes(c.resultHash), hexToBytes(c.resultSeal));
+  if (enclave) {
+    const esig = hexToBytes(c.enclaveSignature);
+    if (esig.length !== 65) throw new Error(`an enclave signature is 65 bytes, got ${esig.length}`);
+    parts.push(hexToBytes(c.enclaveChallenge), esig);
+  }
+  return Buffer.concat(parts);
+}

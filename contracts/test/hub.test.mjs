@@ -82,8 +82,7 @@ describe('createDeal', () => {
     assert.equal(await fx.hub.call('taskId', [dealId, 6n]), taskIdOf(dealId, 6n));
     assert.equal(await fx.hub.call('taskStatusOf', [dealId, 5n]), ACTIVE);
     assert.equal(await fx.hub.call('taskStatusOf', [dealId, 8n]), 0n);
-    assert.equal(await fx.hub.call('taskStatus', [taskIdOf(dealId, 5n)]), 0n);
-    assert.equal(await fx.hub.call('isFinal', [taskIdOf(dealId, 5n)]), false);
+    assert.equal(await fx.hub.call('isFinal', [dealId, 5n]), false);
     assert.equal(BigInt(await fx.rpc.call('eth_getBalance', [fx.hub.address, 'latest'])) >= 3n * PRICE, true);
   });
 
@@ -135,20 +134,14 @@ describe('finalizeBatch', () => {
     assert.equal(after[3] - before[3], 3n * (PRICE - WORKERS_REWARD), 'pool owner');
     assert.equal(after[4], before[4], 'the scheduler account itself is not credited');
 
-    const finals = receipt.events.filter((e) => e.name === 'TaskFinalized');
+    const finals = fx.finalized(receipt);
+    assert.equal(receipt.events.filter((e) => e.name === 'TasksFinalized').length, 1, 'one log for the run');
     assert.equal(finals.length, 3);
     for (let i = 0; i < 3; i++) {
-      assert.equal(finals[i].args.taskId, taskIds[i]);
-      assert.equal(finals[i].args.dealId, dealId);
-      assert.equal(finals[i].args.resultDigest, results[i].resultDigest);
-      assert.equal(finals[i].args.contributors, 1n);
-      assert.equal(await fx.hub.call('taskStatus', [taskIds[i]]), COMPLETED);
+      assert.equal(finals[i].taskId, taskIds[i]);
+      assert.equal(finals[i].resultDigest, results[i].resultDigest);
       assert.equal(await fx.hub.call('taskStatusOf', [dealId, BigInt(i)]), COMPLETED);
-      assert.equal(await fx.hub.call('isFinal', [taskIds[i]]), true);
-      const [status, contributors, at] = await fx.hub.call('taskInfo', [taskIds[i]]);
-      assert.equal(status, COMPLETED);
-      assert.equal(contributors, 1n);
-      assert.ok(at > 0n);
+      assert.equal(await fx.hub.call('isFinal', [dealId, BigInt(i)]), true);
     }
   });
 
@@ -180,7 +173,7 @@ describe('finalizeBatch', () => {
     assert.equal(await fx.score(a), 13n);
     assert.equal(await fx.score(b), 13n);
     assert.equal(await fx.score(c), 8n, 'floor(12*2/3)');
-    assert.equal(receipt.events.find((e) => e.name === 'TaskFinalized').args.contributors, 3n);
+    assert.equal(fx.finalized(receipt).length, 1);
   });
 
   test('trust 3 with fresh workers: 2 against 1 is no consensus; an unrevealed winner is punished', async () => {
@@ -229,9 +222,9 @@ describe('finalizeBatch', () => {
     const bal = await fx.balance(w);
     const args = await expectRevert(fx.finalize([r1, r0]), 'TaskAlreadyFinal');
     assert.equal(args[0], taskIds[0]);
-    assert.equal(await fx.hub.call('isFinal', [taskIds[1]]), false, 'the whole batch reverted');
+    assert.equal(await fx.hub.call('isFinal', [dealId, 1n]), false, 'the whole batch reverted');
     await expectRevert(fx.finalize([r2, r2]), 'TaskAlreadyFinal');
-    assert.equal(await fx.hub.call('isFinal', [taskIds[2]]), false);
+    assert.equal(await fx.hub.call('isFinal', [dealId, 2n]), false);
     assert.equal(await fx.balance(w), bal, 'nobody was paid by the reverted batches');
     await fx.finalize([r1, r2]);
     assert.equal(await fx.balance(w), bal + 2n * WORKERS_REWARD);
@@ -266,8 +259,9 @@ describe('finalizeBatch', () => {
     v0[64] -= 27;
     r.contributions[0].workerSignature = toHex(v0);
     await expectRevert(fx.finalize([r]), 'BadWorkerSignature');
+    // a short signature cannot even be packed: the layout has 65 bytes for it
     r.contributions[0].workerSignature = toHex(sig.subarray(0, 64));
-    await expectRevert(fx.finalize([r]), 'BadWorkerSignature');
+    assert.throws(() => fx.pack([r]), /65 bytes/);
     // the same worker twice
     r = clone(good);
     r.contributions[2] = { ...r.contributions[0] };
@@ -341,6 +335,58 @@ describe('finalizeBatch', () => {
   });
 });
 
+describe('packed batches and done bits', () => {
+  test('a batch mixes runs of several deals, a deal twice; done bits cross a word boundary', async () => {
+    const a = await fx.createDeal({ botFirst: 1000n, botSize: 300n });
+    const b = await fx.createDeal({ botSize: 2n });
+    const w = fx.workers[4];
+    const ra = [];
+    for (const idx of [1255n, 1256n, 1000n, 1299n]) ra.push(await fx.taskResult({ dealId: a.dealId, idx, workers: [w] }));
+    const rb = [await fx.taskResult({ dealId: b.dealId, idx: 0n, workers: [w] })];
+    const bal = await fx.balance(w);
+    const receipt = await fx.finalize([ra[0], ra[1], rb[0], ra[2]]);
+    assert.deepEqual(fx.finalized(receipt).map((t) => t.idx), [1255n, 1256n, 0n, 1000n]);
+    assert.equal(receipt.events.filter((e) => e.name === 'TasksFinalized').length, 3, 'one log per run');
+    assert.equal(await fx.balance(w), bal + 4n * WORKERS_REWARD);
+    assert.deepEqual(
+      await fx.hub.call('taskStatusesOf', [[a.dealId, a.dealId, a.dealId, a.dealId, a.dealId, b.dealId, b.dealId], [1255n, 1256n, 1000n, 1299n, 1300n, 0n, 1n]]),
+      [COMPLETED, COMPLETED, COMPLETED, ACTIVE, 0n, COMPLETED, ACTIVE],
+    );
+    // each done bit was kept, on both sides of the word boundary (offsets 255 and 256)
+    for (const r of [ra[0], ra[1], ra[2]]) await expectRevert(fx.finalize([ra[3], r]), 'TaskAlreadyFinal');
+    await fx.finalize([ra[3]]);
+    await expectRevert(fx.hub.call('taskStatusesOf', [[a.dealId], [1n, 2n]]), 'LengthMismatch');
+  });
+
+  test('a truncated batch, an unrevealed contribution without its hashes and indices beyond 64 bits are refused', async () => {
+    const { dealId } = await fx.createDeal();
+    const r = await fx.taskResult({ dealId, idx: 0n, workers: [fx.workers[5]] });
+    const packedBatch = hexToBytes(fx.pack([r]));
+    const cut = toHex(packedBatch.subarray(0, packedBatch.length - 1));
+    let args = await expectRevert(fx.hub.send('finalizeBatch', [cut], { from: fx.scheduler }), 'MalformedBatch');
+    assert.equal(args[0], 34n + 41n, 'the offset of the contribution that does not fit');
+    await expectRevert(fx.hub.send('finalizeBatch', ['0x'], { from: fx.scheduler }), 'MalformedBatch');
+    const noHashes = Buffer.from(packedBatch);
+    noHashes[34 + 41] = 0; // flags: neither revealed nor hashes given
+    await expectRevert(fx.hub.send('finalizeBatch', [toHex(noHashes)], { from: fx.scheduler }), 'MalformedBatch');
+    args = await expectRevert(fx.createDeal({ botFirst: 1n << 63n, botSize: 1n << 63n, taskPrice: 1n }, { value: 1n << 63n }), 'BotOutOfRange');
+    assert.equal(args[1], 1n << 63n);
+    await fx.createDeal({ botFirst: (1n << 64n) - 2n, botSize: 2n }); // the last two indices fit
+    await fx.finalize([r]);
+  });
+
+  test('one unrevealed contributor at trust 1: a losing hash is no consensus, the winning one no reveal', async () => {
+    const { dealId } = await fx.createDeal();
+    const w = fx.workers[6];
+    const lost = await fx.taskResult({ dealId, idx: 0n, workers: [w], outputs: ['other'], revealed: [false] });
+    await expectRevert(fx.finalize([lost]), 'NoConsensus');
+    const silent = await fx.taskResult({ dealId, idx: 0n, workers: [w], revealed: [false] });
+    await expectRevert(fx.finalize([silent]), 'NoReveal');
+    const broke = await fx.taskResult({ dealId, idx: 0n, workers: [fx.requester] }); // no deposit, no reward yet
+    await expectRevert(fx.finalize([broke]), 'InsufficientStake');
+  });
+});
+
 describe('claimBatch (runs last: it moves the chain clock)', () => {
   test('after the final deadline: FAILED, requester refunded, nobody punished; not before, not twice', async () => {
     // XS: timeref 300 s, final deadline start + 3000 s
@@ -368,8 +414,9 @@ describe('claimBatch (runs last: it moves the chain clock)', () => {
     assert.equal(await fx.balance(fx.requester), reqBefore + 2n * PRICE);
     assert.deepEqual(await fx.balances([a, b, c]), workersBefore);
     assert.deepEqual(await Promise.all([a, b, c].map((w) => fx.score(w))), scoresBefore);
-    assert.equal(await fx.hub.call('taskStatus', [taskIds[1]]), FAILED);
-    assert.equal(await fx.hub.call('taskStatus', [taskIds[0]]), COMPLETED);
+    assert.equal(await fx.hub.call('taskStatusOf', [dealId, 1n]), FAILED);
+    assert.equal(await fx.hub.call('taskStatusOf', [dealId, 0n]), COMPLETED);
+    assert.deepEqual(await fx.hub.call('taskStatusesOf', [[dealId, dealId, dealId, dealId], [0n, 1n, 2n, 3n]]), [COMPLETED, FAILED, FAILED, 0n]);
     await expectRevert(fx.hub.send('claimBatch', [[dealId], [2n]], { from: fx.requester }), 'TaskAlreadyFinal');
     await expectRevert(fx.finalize([r1]), 'TaskAlreadyFinal');
 

@@ -87,8 +87,10 @@ public static class BridgeHosting
     {
         e.Durable = true;
         e.AutoDelete = false;
-        // A batch only fills if the endpoint holds that many unacknowledged messages at once.
-        var prefetch = Math.Max(rabbit.PrefetchCount, bridge.BatchSize * bridge.MaxInFlightBatches);
+        // A batch only fills if the endpoint holds that many unacknowledged messages at once: every
+        // batch in flight holds its messages until final, and two more batches gather meanwhile
+        // (with only BatchSize × MaxInFlightBatches, the next batch waits for a whole one to land).
+        var prefetch = Math.Max(rabbit.PrefetchCount, bridge.BatchSize * (bridge.MaxInFlightBatches + 2));
         e.PrefetchCount = prefetch;
         e.ConcurrentMessageLimit = prefetch;
 

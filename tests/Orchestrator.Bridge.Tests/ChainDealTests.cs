@@ -56,7 +56,7 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
             Assert.Equal(tasks, sent.Tasks.Distinct().Count());
             Assert.InRange(sent.Transactions, 1, tasks - 1);
             Assert.Equal(0, sent.Reverted);
-            Assert.Equal(tasks, (await cluster.Hub.LogsAsync(TaskFinalizedTopic)).Count(l => l.Topics[2] == dealId));
+            Assert.Equal(tasks, await cluster.Hub.FinalizedLogCountAsync(dealId));
         }
         finally
         {
@@ -114,7 +114,7 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
             Assert.Equal(tasks, sent.Tasks.Count);
             Assert.Equal(tasks, sent.Tasks.Distinct().Count()); // no task in two confirmed transactions
             Assert.Equal(0, sent.Reverted);
-            Assert.Equal(tasks, (await cluster.Hub.LogsAsync(TaskFinalizedTopic)).Count(l => l.Topics[2] == dealId));
+            Assert.Equal(tasks, await cluster.Hub.FinalizedLogCountAsync(dealId));
         }
         finally
         {
@@ -210,8 +210,6 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
         return (long)(await read.ExecuteScalarAsync())!;
     }
 
-    private static Hash32 TaskFinalizedTopic => AbiEvent.Parse("TaskFinalized(bytes32 indexed taskId, bytes32 indexed dealId, bytes32 resultDigest, uint256 contributors)").Topic0;
-
     /// <summary>Waits until every task is final on chain and the bridge has confirmed each (its table's view).</summary>
     private async Task WaitAllFinalAsync(Hash32 dealId, int tasks, byte status)
     {
@@ -221,7 +219,7 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
 
     private async Task<int> CountFinalAsync(Hash32 dealId, int tasks, byte status)
     {
-        var statuses = await Task.WhenAll(Enumerable.Range(0, tasks).Select(i => cluster.Hub.TaskStatusAsync(ProtocolIds.TaskId(dealId, (ulong)i))));
+        var statuses = await Task.WhenAll(Enumerable.Range(0, tasks).Select(i => cluster.Hub.TaskStatusAsync(dealId, i)));
         return statuses.Count(s => s == status);
     }
 

@@ -47,7 +47,7 @@ public sealed class RefundTests(RefundTests.Fixture cluster) : IClassFixture<Ref
         await cluster.Grains.Deal(dealId).CheckDeadlinesAsync();
 
         await BridgeCluster.WaitForAsync(
-            async () => (await Task.WhenAll(Enumerable.Range(0, tasks).Select(i => cluster.Hub.TaskStatusAsync(ProtocolIds.TaskId(dealId, (ulong)i))))).All(s => s == HubContract.StatusFailed),
+            async () => (await Task.WhenAll(Enumerable.Range(0, tasks).Select(i => cluster.Hub.TaskStatusAsync(dealId, i)))).All(s => s == HubContract.StatusFailed),
             TimeSpan.FromSeconds(60),
             "every task to be claimed (FAILED) on chain");
         await BridgeCluster.WaitForAsync(async () => (await cluster.Grains.Deal(dealId).GetViewAsync()).Failed == tasks, TimeSpan.FromSeconds(30), "the deal's failed count");

@@ -63,7 +63,7 @@ public sealed class BridgeTraceTests
         var store = new InMemoryBridgeStore();
         await using var sender = new AccountSender(rpc, store, new FeeOracle(rpc, options), options, TimeProvider.System, NullLogger<AccountSender>.Instance);
         await using var batcher = new TaskBatcher<TaskCompletedV1>(
-            "finalize", e => e.TaskId, e => e.DealId, _ => HubContract.EncodeClaimBatch([]), sender, rpc, options, TimeProvider.System, NullLogger.Instance);
+            "finalize", e => e.TaskId, e => e.DealId, e => e.Index, _ => HubContract.EncodeClaimBatch([]), _ => 1_000_000, sender, rpc, options, TimeProvider.System, NullLogger.Instance);
 
         var deal = Random32();
         var events = Enumerable.Range(0, 3).Select(i => Completed(deal, i)).ToList();

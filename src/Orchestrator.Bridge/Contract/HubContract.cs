@@ -14,23 +14,28 @@ public static class HubContract
     /// <summary>On-chain task status: not final yet.</summary>
     public const byte StatusUnset = 0;
 
+    /// <summary>On-chain task status: the task exists and is not final.</summary>
+    public const byte StatusActive = 1;
+
     /// <summary>On-chain task status: finalized.</summary>
     public const byte StatusCompleted = 3;
 
     /// <summary>On-chain task status: claimed (refunded).</summary>
     public const byte StatusFailed = 4;
 
-    private const string ContributionTuple = "(address worker, bytes32 resultHash, bytes32 resultSeal, address enclaveChallenge, bytes workerSignature, bytes enclaveSignature, bool revealed)";
     private const string DealParamsTuple = "(address pool, address app, address dataset, uint8 category, uint256 trust, bytes32 tag, uint256 botFirst, uint256 botSize, uint256 taskPrice, string params, bytes32 salt)";
 
-    /// <summary>finalizeBatch(TaskResult[]).</summary>
-    public static readonly AbiFunction FinalizeBatch = AbiFunction.Parse($"finalizeBatch((bytes32 dealId, uint256 idx, bytes32 resultDigest, {ContributionTuple}[] contributions)[] results)");
+    /// <summary>finalizeBatch(bytes): the packed batch of <see cref="PackedBatch"/>.</summary>
+    public static readonly AbiFunction FinalizeBatch = AbiFunction.Parse("finalizeBatch(bytes batch)");
 
     /// <summary>claimBatch(bytes32[], uint256[]).</summary>
     public static readonly AbiFunction ClaimBatch = AbiFunction.Parse("claimBatch(bytes32[] dealIds, uint256[] idxs)");
 
-    /// <summary>taskStatus(bytes32) view returns (uint8).</summary>
-    public static readonly AbiFunction TaskStatus = AbiFunction.Parse("taskStatus(bytes32 taskId) returns (uint8)");
+    /// <summary>taskStatusesOf(bytes32[], uint256[]) view returns (uint8[]): a whole batch's statuses in one call.</summary>
+    public static readonly AbiFunction TaskStatusesOf = AbiFunction.Parse("taskStatusesOf(bytes32[] dealIds, uint256[] idxs) returns (uint8[])");
+
+    /// <summary>The TasksFinalized event: one per run of a deal's tasks, 40 bytes (uint64 idx ‖ digest) per task.</summary>
+    public static readonly AbiEvent TasksFinalized = AbiEvent.Parse("TasksFinalized(bytes32 indexed dealId, bytes results)");
 
     /// <summary>balanceOf(address) view returns (uint256).</summary>
     public static readonly AbiFunction BalanceOf = AbiFunction.Parse("balanceOf(address account) returns (uint256)");
@@ -49,28 +54,33 @@ public static class HubContract
         "DealCreated(bytes32 indexed dealId, address indexed requester, address indexed pool, address app, address dataset, uint8 category, uint256 trust, bytes32 tag, uint256 botFirst, uint256 botSize, uint256 taskPrice, uint256 startTime, string params)");
 
     /// <summary>Call data finalizing the given completed tasks in one transaction.</summary>
-    public static byte[] EncodeFinalizeBatch(IEnumerable<TaskCompletedV1> tasks)
-    {
-        var results = tasks.Select(t => (object?)new object?[]
-        {
-            t.DealId,
-            new BigInteger(t.Index),
-            t.ResultDigest,
-            t.Contributions.Select(c => (object?)new object?[]
-            {
-                c.Worker, c.ResultHash, c.ResultSeal, c.EnclaveChallenge, c.WorkerSignature, c.EnclaveSignature, c.Revealed,
-            }).ToArray(),
-        }).ToArray();
-        return FinalizeBatch.EncodeCall([results]);
-    }
+    public static byte[] EncodeFinalizeBatch(IEnumerable<TaskCompletedV1> tasks) => FinalizeBatch.EncodeCall(PackedBatch.Encode(tasks));
 
     /// <summary>Call data claiming (refunding) the given failed tasks in one transaction.</summary>
     public static byte[] EncodeClaimBatch(IReadOnlyCollection<TaskFailedV1> tasks)
         => ClaimBatch.EncodeCall(tasks.Select(t => (object?)t.DealId).ToArray(), tasks.Select(t => (object?)new BigInteger(t.Index)).ToArray());
 
-    /// <summary>Call data of taskStatus(taskId).</summary>
-    public static byte[] EncodeTaskStatus(Hash32 taskId) => TaskStatus.EncodeCall(taskId);
+    /// <summary>Call data of taskStatusesOf for these (deal, index) pairs.</summary>
+    public static byte[] EncodeTaskStatuses(IReadOnlyList<(Hash32 DealId, long Index)> tasks)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        return TaskStatusesOf.EncodeCall(tasks.Select(t => (object?)t.DealId).ToArray(), tasks.Select(t => (object?)new BigInteger(t.Index)).ToArray());
+    }
 
-    /// <summary>Decodes taskStatus's return value.</summary>
-    public static byte DecodeTaskStatus(ReadOnlySpan<byte> output) => (byte)(BigInteger)TaskStatus.DecodeOutput(output)[0]!;
+    /// <summary>Decodes taskStatusesOf's return value: one status per task, in order.</summary>
+    public static IReadOnlyList<byte> DecodeTaskStatuses(ReadOnlySpan<byte> output)
+        => ((object?[])TaskStatusesOf.DecodeOutput(output)[0]!).Select(s => (byte)(BigInteger)s!).ToList();
+
+    /// <summary>The (index, digest) pairs of one TasksFinalized log's data.</summary>
+    public static IReadOnlyList<(long Index, Hash32 ResultDigest)> DecodeTasksFinalized(IReadOnlyList<Hash32> topics, ReadOnlySpan<byte> data)
+    {
+        var packed = (byte[])TasksFinalized.DecodeLog(topics, data)[1]!;
+        var result = new List<(long, Hash32)>(packed.Length / 40);
+        for (var at = 0; at + 40 <= packed.Length; at += 40)
+        {
+            result.Add(((long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(packed.AsSpan(at, 8)), new Hash32(packed.AsSpan(at + 8, 32))));
+        }
+
+        return result;
+    }
 }

@@ -129,7 +129,8 @@ public sealed partial class AccountSender : IAsyncDisposable
             };
 
             // Write-ahead: once this row exists, a restart follows this nonce instead of reusing it.
-            await _store.SaveAsync(tracked, cancellationToken).ConfigureAwait(false);
+            // A row of its own (attempt): a nonce used before keeps its earlier attempts' rows.
+            tracked = await _store.InsertAsync(tracked, cancellationToken).ConfigureAwait(false);
             _nextNonce = nonce + 1;
             try
             {
@@ -138,7 +139,7 @@ public sealed partial class AccountSender : IAsyncDisposable
             catch (JsonRpcException ex) when (!IsAlreadyKnown(ex))
             {
                 // Refused outright (not a network failure): give the nonce back if nothing took the next one.
-                await _store.SaveAsync(tracked with { Status = TrackedStatus.Dropped }, CancellationToken.None).ConfigureAwait(false);
+                await _store.UpdateAsync(tracked with { Status = TrackedStatus.Dropped }, CancellationToken.None).ConfigureAwait(false);
                 _nextNonce = IsNonceTooLow(ex)
                     ? (long)await _rpc.GetTransactionCountAsync(Account, BlockParameter.Pending, cancellationToken).ConfigureAwait(false)
                     : nonce;
@@ -243,7 +244,7 @@ public sealed partial class AccountSender : IAsyncDisposable
             {
                 // The nonce is used, by none of our hashes: something else took it. Our tasks go round again.
                 var dropped = transaction with { Status = TrackedStatus.Dropped };
-                await _store.SaveAsync(dropped, cancellationToken).ConfigureAwait(false);
+                await _store.UpdateAsync(dropped, cancellationToken).ConfigureAwait(false);
                 LogNonceTaken(_logger, transaction.Nonce);
                 return (new TransactionResult(TrackedStatus.Dropped, null, null, 0, transaction.Nonce), dropped);
             }
@@ -279,7 +280,7 @@ public sealed partial class AccountSender : IAsyncDisposable
 
         var status = again.Succeeded ? TrackedStatus.Confirmed : TrackedStatus.Reverted;
         var final = transaction with { Status = status, Block = (long)again.BlockNumber, MinedHash = again.TransactionHash, GasUsed = (long)again.GasUsed };
-        await _store.SaveAsync(final, cancellationToken).ConfigureAwait(false);
+        await _store.UpdateAsync(final, cancellationToken).ConfigureAwait(false);
         BridgeTelemetry.GasUsed.Add((long)again.GasUsed, new KeyValuePair<string, object?>("kind", transaction.Kind));
         LogFinal(_logger, transaction.Kind, transaction.Nonce, again.TransactionHash, status, (long)again.GasUsed, transaction.TaskIds.Count);
         return (new TransactionResult(status, again.TransactionHash, (long)again.BlockNumber, (long)again.GasUsed, transaction.Nonce), final);
@@ -324,7 +325,7 @@ public sealed partial class AccountSender : IAsyncDisposable
             Raw = signed.Raw,
             SentAt = _time.GetUtcNow(),
         };
-        await _store.SaveAsync(replaced, cancellationToken).ConfigureAwait(false);
+        await _store.UpdateAsync(replaced, cancellationToken).ConfigureAwait(false);
         BridgeTelemetry.Bumps.Add(1);
         LogReplaced(_logger, transaction.Nonce, transaction.Hashes[^1], signed.Hash, fees.MaxFeePerGas);
         BridgeSpans.Broadcast("replaced", transaction.Nonce, signed.Hash);

@@ -14,9 +14,9 @@ public sealed class ChainBridge : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggers);
         Sender = sender;
         Finalizations = new TaskBatcher<TaskCompletedV1>(
-            "finalize", e => e.TaskId, e => e.DealId, HubContract.EncodeFinalizeBatch, sender, rpc, options, time, loggers.CreateLogger("Orchestrator.Bridge.Finalizations"));
+            "finalize", e => e.TaskId, e => e.DealId, e => e.Index, HubContract.EncodeFinalizeBatch, GasBounds.Finalize, sender, rpc, options, time, loggers.CreateLogger("Orchestrator.Bridge.Finalizations"));
         Claims = new TaskBatcher<TaskFailedV1>(
-            "claim", e => e.TaskId, e => e.DealId, tasks => HubContract.EncodeClaimBatch([.. tasks]), sender, rpc, options, time, loggers.CreateLogger("Orchestrator.Bridge.Claims"));
+            "claim", e => e.TaskId, e => e.DealId, e => e.Index, tasks => HubContract.EncodeClaimBatch([.. tasks]), tasks => GasBounds.Claim(tasks.Count), sender, rpc, options, time, loggers.CreateLogger("Orchestrator.Bridge.Claims"));
     }
 
     /// <summary>The account's sender.</summary>

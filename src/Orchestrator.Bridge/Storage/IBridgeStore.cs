@@ -2,17 +2,26 @@ using Orchestrator.Domain.Crypto;
 
 namespace Orchestrator.Bridge.Storage;
 
-/// <summary>What the bridge persists: its transactions by (chain, account, nonce) and the listener's block cursors.</summary>
+/// <summary>What the bridge persists: its transactions by (chain, account, nonce, attempt), never overwritten, and the listener's block cursors.</summary>
 public interface IBridgeStore
 {
     /// <summary>Transactions of the account not yet confirmed, reverted or dropped, by nonce.</summary>
     Task<IReadOnlyList<TrackedTransaction>> LoadPendingAsync(long chainId, Address account, CancellationToken cancellationToken);
 
-    /// <summary>The highest nonce ever recorded for the account (any status), or null.</summary>
+    /// <summary>The highest nonce ever recorded for the account (any status but dropped), or null.</summary>
     Task<long?> MaxNonceAsync(long chainId, Address account, CancellationToken cancellationToken);
 
-    /// <summary>Inserts or replaces the record of (chain, account, nonce).</summary>
-    Task SaveAsync(TrackedTransaction transaction, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records a new attempt at the transaction's nonce in a row of its own (never replacing another
+    /// attempt's) and returns it with its <see cref="TrackedTransaction.Attempt"/>.
+    /// </summary>
+    Task<TrackedTransaction> InsertAsync(TrackedTransaction transaction, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records an attempt's progress (status, fees, hashes, raw bytes, receipt); its nonce, data and
+    /// task ids never change.
+    /// </summary>
+    Task UpdateAsync(TrackedTransaction transaction, CancellationToken cancellationToken);
 
     /// <summary>The last block a listener fully processed, or null when it never ran.</summary>
     Task<long?> GetCursorAsync(string name, CancellationToken cancellationToken);

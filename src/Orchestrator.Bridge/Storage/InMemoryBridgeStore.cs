@@ -6,28 +6,71 @@ namespace Orchestrator.Bridge.Storage;
 /// <summary>The embedded store: lost with the process (the chain's pending nonce is then the only recovery).</summary>
 public sealed class InMemoryBridgeStore : IBridgeStore
 {
-    private readonly ConcurrentDictionary<(long, Address, long), TrackedTransaction> _transactions = new();
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(long, Address, long, int), TrackedTransaction> _transactions = [];
     private readonly ConcurrentDictionary<string, long> _cursors = new();
 
-    /// <summary>Every transaction recorded (for tests).</summary>
-    public IReadOnlyCollection<TrackedTransaction> Transactions => [.. _transactions.Values];
+    /// <summary>Every transaction attempt recorded (for tests).</summary>
+    public IReadOnlyCollection<TrackedTransaction> Transactions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _transactions.Values];
+            }
+        }
+    }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<TrackedTransaction>> LoadPendingAsync(long chainId, Address account, CancellationToken cancellationToken)
-        => Task.FromResult<IReadOnlyList<TrackedTransaction>>(_transactions.Values
-            .Where(t => t.ChainId == chainId && t.Account == account && t.Status == TrackedStatus.Pending).OrderBy(t => t.Nonce).ToList());
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<TrackedTransaction>>(_transactions.Values
+                .Where(t => t.ChainId == chainId && t.Account == account && t.Status == TrackedStatus.Pending).OrderBy(t => t.Nonce).ToList());
+        }
+    }
 
     /// <inheritdoc />
     public Task<long?> MaxNonceAsync(long chainId, Address account, CancellationToken cancellationToken)
-        => Task.FromResult(_transactions.Values.Where(t => t.ChainId == chainId && t.Account == account && t.Status != TrackedStatus.Dropped)
-            .Select(t => (long?)t.Nonce).DefaultIfEmpty(null).Max());
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_transactions.Values.Where(t => t.ChainId == chainId && t.Account == account && t.Status != TrackedStatus.Dropped)
+                .Select(t => (long?)t.Nonce).DefaultIfEmpty(null).Max());
+        }
+    }
 
     /// <inheritdoc />
-    public Task SaveAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
+    public Task<TrackedTransaction> InsertAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        _transactions[(transaction.ChainId, transaction.Account, transaction.Nonce)] = transaction;
-        return Task.CompletedTask;
+        lock (_gate)
+        {
+            var attempt = _transactions.Keys.Where(k => k.Item1 == transaction.ChainId && k.Item2 == transaction.Account && k.Item3 == transaction.Nonce)
+                .Select(k => k.Item4 + 1).DefaultIfEmpty(0).Max();
+            var recorded = transaction with { Attempt = attempt };
+            _transactions.Add(Key(recorded), recorded);
+            return Task.FromResult(recorded);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task UpdateAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        lock (_gate)
+        {
+            if (!_transactions.TryGetValue(Key(transaction), out var old))
+            {
+                throw new InvalidOperationException($"no bridge transaction (nonce {transaction.Nonce}, attempt {transaction.Attempt}) to update");
+            }
+
+            // Only the attempt's progress moves; what it carried stays.
+            _transactions[Key(transaction)] = transaction with { Kind = old.Kind, Data = old.Data, TaskIds = old.TaskIds, To = old.To };
+            return Task.CompletedTask;
+        }
     }
 
     /// <inheritdoc />
@@ -40,4 +83,6 @@ public sealed class InMemoryBridgeStore : IBridgeStore
         _cursors[name] = block;
         return Task.CompletedTask;
     }
+
+    private static (long, Address, long, int) Key(TrackedTransaction t) => (t.ChainId, t.Account, t.Nonce, t.Attempt);
 }

@@ -6,13 +6,14 @@ using Orchestrator.Domain.Crypto;
 namespace Orchestrator.Bridge.Storage;
 
 /// <summary>
-/// The bridge's tables in PostgreSQL (migration V5__bridge.sql): <c>bridge_transactions</c> and
-/// <c>bridge_cursors</c>. A transaction's row is written before its first broadcast (write-ahead),
-/// so a bridge killed right after sending still knows the nonce and the tasks at its next start.
+/// The bridge's tables in PostgreSQL (migrations V5__bridge.sql, V7__bridge_attempts.sql):
+/// <c>bridge_transactions</c> and <c>bridge_cursors</c>. A transaction's row is written before its
+/// first broadcast (write-ahead), so a bridge killed right after sending still knows the nonce and
+/// the tasks at its next start. Rows are inserted, never replaced: one per attempt at a nonce.
 /// </summary>
 public sealed class PostgresBridgeStore(NpgsqlDataSource dataSource) : IBridgeStore
 {
-    private const string Columns = "chain_id, account, nonce, kind, to_address, data, gas_limit, max_fee_per_gas, max_priority_fee_per_gas, hashes, raw, task_ids, status, sent_at, block_number, mined_hash, gas_used";
+    private const string Columns = "chain_id, account, nonce, kind, to_address, data, gas_limit, max_fee_per_gas, max_priority_fee_per_gas, hashes, raw, task_ids, status, sent_at, block_number, mined_hash, gas_used, attempt";
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<TrackedTransaction>> LoadPendingAsync(long chainId, Address account, CancellationToken cancellationToken)
@@ -43,6 +44,7 @@ public sealed class PostgresBridgeStore(NpgsqlDataSource dataSource) : IBridgeSt
                 Block = await reader.IsDBNullAsync(14, cancellationToken).ConfigureAwait(false) ? null : reader.GetInt64(14),
                 MinedHash = await reader.IsDBNullAsync(15, cancellationToken).ConfigureAwait(false) ? null : Hash32.Parse(reader.GetString(15)),
                 GasUsed = await reader.IsDBNullAsync(16, cancellationToken).ConfigureAwait(false) ? null : reader.GetInt64(16),
+                Attempt = reader.GetInt32(17),
             });
         }
 
@@ -60,15 +62,39 @@ public sealed class PostgresBridgeStore(NpgsqlDataSource dataSource) : IBridgeSt
     }
 
     /// <inheritdoc />
-    public async Task SaveAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
+    public async Task<TrackedTransaction> InsertAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        // A plain INSERT: a second writer of the same attempt fails on the primary key, nothing is replaced.
+        await using var command = dataSource.CreateCommand(
+            $"INSERT INTO bridge_transactions ({Columns}) " +
+            "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, " +
+            "coalesce((SELECT max(attempt) + 1 FROM bridge_transactions WHERE chain_id = $1 AND account = $2 AND nonce = $3), 0) " +
+            "RETURNING attempt");
+        AddParameters(command, transaction);
+        var attempt = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return transaction with { Attempt = (int)attempt! };
+    }
+
+    /// <inheritdoc />
+    public async Task UpdateAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         await using var command = dataSource.CreateCommand(
-            $"INSERT INTO bridge_transactions ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) " +
-            "ON CONFLICT (chain_id, account, nonce) DO UPDATE SET kind = EXCLUDED.kind, to_address = EXCLUDED.to_address, data = EXCLUDED.data, " +
-            "gas_limit = EXCLUDED.gas_limit, max_fee_per_gas = EXCLUDED.max_fee_per_gas, max_priority_fee_per_gas = EXCLUDED.max_priority_fee_per_gas, " +
-            "hashes = EXCLUDED.hashes, raw = EXCLUDED.raw, task_ids = EXCLUDED.task_ids, status = EXCLUDED.status, sent_at = EXCLUDED.sent_at, " +
-            "block_number = EXCLUDED.block_number, mined_hash = EXCLUDED.mined_hash, gas_used = EXCLUDED.gas_used, updated_at = now()");
+            "UPDATE bridge_transactions SET gas_limit = $7, max_fee_per_gas = $8, max_priority_fee_per_gas = $9, hashes = $10, raw = $11, " +
+            "status = $13, sent_at = $14, block_number = $15, mined_hash = $16, gas_used = $17, updated_at = now() " +
+            "WHERE chain_id = $1 AND account = $2 AND nonce = $3 AND attempt = $18 " +
+            "AND kind = $4 AND to_address = $5 AND data = $6 AND task_ids = $12");
+        AddParameters(command, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = transaction.Attempt });
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            throw new InvalidOperationException($"bridge_transactions has no row for nonce {transaction.Nonce}, attempt {transaction.Attempt}, with these tasks: an attempt's record is updated, never replaced");
+        }
+    }
+
+    private static void AddParameters(NpgsqlCommand command, TrackedTransaction transaction)
+    {
         var p = command.Parameters;
         p.Add(new NpgsqlParameter { Value = transaction.ChainId });
         p.Add(new NpgsqlParameter { Value = transaction.Account.ToLowerHex() });
@@ -87,7 +113,6 @@ public sealed class PostgresBridgeStore(NpgsqlDataSource dataSource) : IBridgeSt
         p.Add(new NpgsqlParameter { Value = (object?)transaction.Block ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         p.Add(new NpgsqlParameter { Value = (object?)transaction.MinedHash?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         p.Add(new NpgsqlParameter { Value = (object?)transaction.GasUsed ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

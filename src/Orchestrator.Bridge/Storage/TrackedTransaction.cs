@@ -20,7 +20,7 @@ public enum TrackedStatus
 }
 
 /// <summary>
-/// One nonce of one sender account and everything sent under it: every replacement's hash (any of
+/// One attempt at one nonce of one sender account and everything sent under it: every replacement's hash (any of
 /// them may be the one mined), the latest signed bytes (to broadcast again after a node restart)
 /// and the tasks it settles (so a redelivered event waits for it instead of sending again).
 /// </summary>
@@ -34,6 +34,9 @@ public sealed record TrackedTransaction
 
     /// <summary>The nonce.</summary>
     public required long Nonce { get; init; }
+
+    /// <summary>Which use of the nonce this is (0 first; a nonce given back and used again gets the next), assigned by the store.</summary>
+    public int Attempt { get; init; }
 
     /// <summary>"finalize" or "claim".</summary>
     public required string Kind { get; init; }

@@ -32,7 +32,7 @@ public sealed class HubDeployment(EthereumRpcClient rpc, Address hub)
     /// <summary>The workers' reward ratio the pool registers (the scheduler keeps this percentage).</summary>
     public const int SchedulerRatioPercent = 10;
 
-    private static readonly AbiFunction TaskStatusOf = AbiFunction.Parse("taskStatus(bytes32) returns (uint8)");
+    private static readonly AbiFunction TaskStatusOf = AbiFunction.Parse("taskStatusOf(bytes32 dealId, uint256 idx) returns (uint8)");
     private static readonly AbiFunction Score = AbiFunction.Parse("scoreOf(address) returns (uint256)");
     private static readonly AbiFunction ComputeDealId = AbiFunction.Parse(
         "computeDealId(address requester, (address pool, address app, address dataset, uint8 category, uint256 trust, bytes32 tag, uint256 botFirst, uint256 botSize, uint256 taskPrice, string params, bytes32 salt) p) returns (bytes32, bytes32)");
@@ -78,9 +78,13 @@ public sealed class HubDeployment(EthereumRpcClient rpc, Address hub)
         return new Hash32((byte[])ids[1]!);
     }
 
-    /// <summary>A task's on-chain status (0 unset, 3 completed, 4 failed).</summary>
-    public async Task<byte> TaskStatusAsync(Hash32 taskId)
-        => (byte)(BigInteger)TaskStatusOf.DecodeOutput(await Rpc.CallAsync(new CallRequest { To = Hub, Data = TaskStatusOf.EncodeCall(taskId) }, BlockParameter.Latest))[0]!;
+    /// <summary>A task's on-chain status (0 no such task, 1 active, 3 completed, 4 failed).</summary>
+    public async Task<byte> TaskStatusAsync(Hash32 dealId, long index)
+        => (byte)(BigInteger)TaskStatusOf.DecodeOutput(await Rpc.CallAsync(new CallRequest { To = Hub, Data = TaskStatusOf.EncodeCall(dealId, new BigInteger(index)) }, BlockParameter.Latest))[0]!;
+
+    /// <summary>How many tasks of a deal the TasksFinalized logs report (each counted as often as it appears).</summary>
+    public async Task<int> FinalizedLogCountAsync(Hash32 dealId)
+        => (await LogsAsync(HubContract.TasksFinalized.Topic0)).Where(l => l.Topics[1] == dealId).Sum(l => HubContract.DecodeTasksFinalized(l.Topics, l.Data).Count);
 
     /// <summary>An account's hub balance.</summary>
     public async Task<BigInteger> BalanceAsync(Address account)

@@ -1,0 +1,37 @@
+using Orchestrator.Abstractions.Events;
+
+namespace Orchestrator.Bridge.Contract;
+
+/// <summary>
+/// Gas limits for the hub's batch calls, from the contract's worst case rather than from
+/// eth_estimateGas (which bisects by running the batch many times). Each term covers the most a
+/// piece can cost: a run of one deal (cold deal reads, a fresh done-bit word, the pool's credit),
+/// a task (index checks, its log record), a contribution (two signature recoveries, a cold balance
+/// slot written from zero), and the calldata. Typical batches use a quarter of it; unused gas is
+/// not paid for. The total stays under <see cref="Ceiling"/>, below the usual 30M block limit.
+/// </summary>
+public static class GasBounds
+{
+    /// <summary>Never ask for more than this in one transaction.</summary>
+    public const long Ceiling = 25_000_000;
+
+    private const long Base = 60_000;
+    private const long PerRun = 60_000;
+    private const long PerTask = 10_000;
+    private const long PerContribution = 35_000;
+    private const long PerContributionBytes = 86 + 64 + 85;
+    private const long PerClaim = 80_000;
+
+    /// <summary>The gas limit of finalizeBatch for these tasks.</summary>
+    public static long Finalize(IReadOnlyList<TaskCompletedV1> tasks)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        var runs = tasks.Select(t => t.DealId).Distinct().Count();
+        var contributions = tasks.Sum(t => (long)t.Contributions.Count);
+        var calldata = 16 * ((runs * 34L) + (tasks.Count * 41L) + (contributions * PerContributionBytes));
+        return Math.Min(Ceiling, Base + (runs * PerRun) + (tasks.Count * PerTask) + (contributions * PerContribution) + calldata);
+    }
+
+    /// <summary>The gas limit of claimBatch for this many tasks (each may touch a cold deal, two fresh words and a fresh balance).</summary>
+    public static long Claim(int tasks) => Math.Min(Ceiling, Base + (tasks * PerClaim));
+}
