@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Orchestrator.Integration.Tests;
@@ -17,8 +15,8 @@ public sealed class CliClusterTests : IDisposable
     [Fact]
     public async Task A_deal_submitted_with_the_cli_is_visible_from_another_client()
     {
-        var siloPort = FreePort();
-        var gatewayPort = FreePort();
+        var siloPort = LocalPorts.Free();
+        var gatewayPort = LocalPorts.Free();
         var clusterId = $"cli-{Guid.NewGuid():n}"[..20];
         await File.WriteAllTextAsync(_config, JsonSerializer.Serialize(new
         {
@@ -28,18 +26,16 @@ public sealed class CliClusterTests : IDisposable
 
         // The silo needs a few seconds to open its gateway; submitting is idempotent to retry because
         // each attempt that fails never reached a deal grain.
-        (int Code, string Out, string Err) submit = (-1, string.Empty, string.Empty);
-        for (var attempt = 0; attempt < 60; attempt++)
-        {
-            submit = await RunAsync("deal", "submit", "--cluster", _config, "--tasks", "3", "--trust", "1");
-            if (submit.Code != 2 || !submit.Err.Contains("could not reach", StringComparison.Ordinal))
+        var submit = await Eventually.ForAsync(
+            "the silo's gateway to take a deal",
+            async () =>
             {
-                break;
-            }
-
-            Assert.False(_silo.HasExited, "the silo exited: " + await _silo.StandardError.ReadToEndAsync());
-            await Task.Delay(1000);
-        }
+                Assert.False(_silo.HasExited, "the silo exited: " + await _silo.StandardError.ReadToEndAsync());
+                return await RunAsync("deal", "submit", "--cluster", _config, "--tasks", "3", "--trust", "1");
+            },
+            r => r.Code != 2 || !r.Err.Contains("could not reach", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60),
+            describe: r => $"exit {r.Code}: {r.Err}");
 
         Assert.True(submit.Code == 0, $"submit exited {submit.Code}: {submit.Err}");
         var dealId = JsonDocument.Parse(submit.Out).RootElement.GetProperty("dealId").GetString()!;
@@ -101,16 +97,8 @@ public sealed class CliClusterTests : IDisposable
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory); // tests/X/bin/<Configuration>/net10.0/
         var configuration = here.Parent!.Name;
-        var root = Infrastructure.PostgresServer.RepositoryRoot();
-        var path = Path.Combine(root, "src", "Orchestrator.Cli", "bin", configuration, "net10.0", "orchestrator.dll");
+        var path = Repository.PathOf("src", "Orchestrator.Cli", "bin", configuration, "net10.0", "orchestrator.dll");
         Assert.True(File.Exists(path), $"build the CLI first ({path} is missing): dotnet build Orchestrator.sln -c {configuration}");
         return path;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
