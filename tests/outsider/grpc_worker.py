@@ -34,6 +34,7 @@ TASKS = 3
 
 
 def generate_stubs(out):
+    os.makedirs(out, exist_ok=True)
     include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
     files = ["orchestrator/worker/v1/worker.proto", "orchestrator/admin/v1/admin.proto", "google/api/annotations.proto", "google/api/http.proto"]
     args = ["protoc", "-I" + PROTOS, "-I" + include, "--python_out=" + out, "--grpc_python_out=" + out] + files

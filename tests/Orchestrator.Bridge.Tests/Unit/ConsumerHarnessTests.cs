@@ -72,6 +72,13 @@ public sealed class ConsumerHarnessTests
         var sender = new AccountSender(rpc, new InMemoryBridgeStore(), new FeeOracle(rpc, options), options, TimeProvider.System, NullLogger<AccountSender>.Instance);
         return new ServiceCollection()
             .AddSingleton(new ChainBridge(rpc, sender, options, TimeProvider.System, NullLoggerFactory.Instance))
+            // The harness gives up after a second without bus activity by default: too short for a
+            // cold start on a small, shared machine (it only lengthens a wait that is about to fail).
+            .Configure<TestHarnessOptions>(o =>
+            {
+                o.TestTimeout = TimeSpan.FromSeconds(60);
+                o.TestInactivityTimeout = TimeSpan.FromSeconds(30);
+            })
             .AddMassTransitTestHarness(x =>
             {
                 x.AddConsumer<TaskCompletedConsumer>();
