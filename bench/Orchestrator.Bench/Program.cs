@@ -6,7 +6,7 @@ using Orchestrator.Bench;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Host.Hosting;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 
 // Usage: dotnet run -c Release --project bench/Orchestrator.Bench -- [--tasks N] [--workers N] [--slots N] [--trust3-tasks N]
 var tasks = Arg("--tasks", 20_000);

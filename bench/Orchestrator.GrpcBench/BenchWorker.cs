@@ -4,7 +4,7 @@ using Orchestrator.Api.Contracts.Signing;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 
 namespace Orchestrator.GrpcBench;
 

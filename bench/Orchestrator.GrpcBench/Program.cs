@@ -10,7 +10,7 @@ using Orchestrator.Api.Admin.V1;
 using Orchestrator.Api.Workers;
 using Orchestrator.GrpcBench;
 using Orchestrator.Host.Hosting;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 using WorkerClient = Orchestrator.Api.Worker.V1.WorkerSession.WorkerSessionClient;
 
 // Usage: dotnet run -c Release --project bench/Orchestrator.GrpcBench -- [--tasks N] [--trust3-tasks N] [--workers N] [--slots N] [--sessions N] [--hold S]

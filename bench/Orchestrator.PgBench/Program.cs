@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orchestrator.Host.Hosting;
 using Orchestrator.Host.Persistence.GroupCommit;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 using Orchestrator.PgBench;
 
 // Usage: Orchestrator.PgBench [tasks] [workers] [admin connection string] [tee | trust]

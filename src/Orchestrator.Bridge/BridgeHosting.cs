@@ -15,9 +15,21 @@ using Orchestrator.Chain.Rpc;
 
 namespace Orchestrator.Bridge;
 
-/// <summary>Registers the RabbitMQ bus and the chain bridge in a host.</summary>
+/// <summary>Registers a bus (in-memory or RabbitMQ) and the chain bridge in a host.</summary>
 public static class BridgeHosting
 {
+    /// <summary>
+    /// The embedded bus as the cluster's <see cref="IEventBus"/>: events go to the registered
+    /// <see cref="IIntegrationEventHandler"/>s in this process (none in a plain silo: they are dropped once accepted).
+    /// </summary>
+    public static IServiceCollection AddInMemoryEventBus(this IServiceCollection services)
+    {
+        services.AddSingleton<InMemoryEventBus>();
+        services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<InMemoryEventBus>());
+        services.AddHostedService(sp => sp.GetRequiredService<InMemoryEventBus>());
+        return services;
+    }
+
     /// <summary>
     /// MassTransit on RabbitMQ as the cluster's <see cref="IEventBus"/> (publisher confirms on, durable
     /// messages), plus, when Orchestrator:Chain:Enabled, the bridge's durable queues and consumers with

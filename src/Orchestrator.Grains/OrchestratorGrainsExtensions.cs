@@ -12,7 +12,7 @@ namespace Orchestrator.Grains;
 /// <summary>Registers what the grains need in a silo.</summary>
 public static class OrchestratorGrainsExtensions
 {
-    /// <summary>Adds the clock, dispatch routing, outbox publishing, categories and (unless one is registered) the in-memory bus.</summary>
+    /// <summary>Adds the clock, dispatch routing, outbox publishing and categories. The host registers the bus (<see cref="IEventBus"/>): grains only publish to it.</summary>
     public static IServiceCollection AddOrchestratorGrains(this IServiceCollection services)
     {
         services.AddOptions<SchedulingOptions>().BindConfiguration(SchedulingOptions.Section);
@@ -20,16 +20,7 @@ public static class OrchestratorGrainsExtensions
         services.TryAddSingleton(CategoryCatalog.Default);
         services.TryAddSingleton<DispatchRouter>();
         services.TryAddSingleton<OutboxPublisher>();
-        services.TryAddSingleton<EventLedger>();
-        services.AddSingleton<IIntegrationEventHandler>(sp => sp.GetRequiredService<EventLedger>());
         services.AddOrchestratorAttestation();
-        if (!services.Any(d => d.ServiceType == typeof(IEventBus)))
-        {
-            services.AddSingleton<InMemoryEventBus>();
-            services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<InMemoryEventBus>());
-            services.AddHostedService(sp => sp.GetRequiredService<InMemoryEventBus>());
-        }
-
         return services;
     }
 }

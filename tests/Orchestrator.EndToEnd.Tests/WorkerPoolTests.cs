@@ -6,7 +6,7 @@ using Orchestrator.Api.Admin.V1;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
 using Orchestrator.EndToEnd.Tests.Infrastructure;
-using Orchestrator.Worker.Enclave;
+using Orchestrator.Simulation;
 using Secrets = Orchestrator.Api.Secrets.V1;
 
 namespace Orchestrator.EndToEnd.Tests;

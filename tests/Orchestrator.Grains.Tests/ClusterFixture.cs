@@ -1,8 +1,9 @@
+using Orchestrator.Bridge;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Grains;
-using Orchestrator.Grains.Bus;
+using Orchestrator.Simulation;
 using Orchestrator.Grains.Infrastructure;
 using Orchestrator.Grains.Secrets;
 using Orchestrator.Host.Hosting;
@@ -60,6 +61,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             // No policy caching in tests: a pool or app policy change applies at the next take or fetch.
             silo.Services.Configure<Orchestrator.Grains.Trust.AttestationOptions>(o => o.PolicyCacheTtl = TimeSpan.Zero);
             silo.Services.AddOrchestratorGrains();
+            silo.Services.AddInMemoryEventBus();
+            silo.Services.AddEventLedger();
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();

@@ -2,7 +2,7 @@ using Orchestrator.Abstractions.Events;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Deals;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 
 namespace Orchestrator.Grains.Tests;
 

@@ -164,7 +164,7 @@ public sealed class FailureTests(ClusterFixture fixture)
         var deal = Deals.New(fixture, tasks: 1, trust: 1, new TeeTag(TeeTag.Tee | TeeTag.Scone)) with { App = Deals.NewAddress() };
         // A measurement of its own, so no other test's queued TEE task is admitted for this worker.
         var mrEnclave = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        Assert.True((await fixture.Grains.AppPolicy(deal.App).SetAsync(Host.Simulation.DemoRunner.DemoAppPolicy(deal.App) with { MrEnclaves = [mrEnclave] })).Accepted);
+        Assert.True((await fixture.Grains.AppPolicy(deal.App).SetAsync(Simulation.DemoRunner.DemoAppPolicy(deal.App) with { MrEnclaves = [mrEnclave] })).Accepted);
         Assert.True((await fixture.Grains.Deal(deal.DealId).CreateAsync(deal)).Accepted);
         var worker = new ManualWorker(fixture.Grains, TeeKind.Sgx, slots: 1, mrEnclave, fixture.Time.GetUtcNow);
         Assert.Equal(RegistrationOutcome.Accepted, (await worker.RegisterAsync()).Outcome);

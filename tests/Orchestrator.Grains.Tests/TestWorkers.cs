@@ -3,7 +3,7 @@ using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Ids;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 
 namespace Orchestrator.Grains.Tests;
 

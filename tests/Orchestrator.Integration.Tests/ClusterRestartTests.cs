@@ -1,5 +1,5 @@
 using Orchestrator.Abstractions.Grains;
-using Orchestrator.Grains.Bus;
+using Orchestrator.Simulation;
 using Orchestrator.Integration.Tests.Infrastructure;
 
 namespace Orchestrator.Integration.Tests;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Orchestrator.Host.Observability;
 using Orchestrator.Host.Observability.Status;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 
 namespace Orchestrator.Observability.Tests;
 

@@ -1,7 +1,7 @@
 using OpenTelemetry.Metrics;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 using Orchestrator.Telemetry;
 
 namespace Orchestrator.Observability.Tests;

@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 using Orchestrator.Host.Observability.Status;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 
 namespace Orchestrator.Observability.Tests;
 

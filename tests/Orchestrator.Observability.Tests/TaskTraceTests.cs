@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Orchestrator.Domain.Ids;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 using Orchestrator.Telemetry;
 
 namespace Orchestrator.Observability.Tests;

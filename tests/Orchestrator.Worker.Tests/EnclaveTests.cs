@@ -4,7 +4,7 @@ using Orchestrator.Attestation.Policy;
 using Orchestrator.Attestation.Simulation;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
-using Orchestrator.Worker.Enclave;
+using Orchestrator.Simulation;
 using Orchestrator.Worker.Execution;
 using Orchestrator.Worker.Session;
 using TeeKind = Orchestrator.Domain.Deals.TeeKind;
@@ -20,7 +20,7 @@ public sealed class EnclaveTests : IDisposable
     [InlineData(TeeKind.Tdx)]
     public void Simulated_evidence_verifies_and_binds_the_session_key_and_the_challenge(TeeKind tee)
     {
-        using var enclave = new SimulatedEnclave(tee, null);
+        using var enclave = new SimulatedEnclave(tee);
         using var session = enclave.OpenSession();
         var challenge = ReportDataBinding.NewChallenge();
         var now = DateTimeOffset.UtcNow;
@@ -42,8 +42,8 @@ public sealed class EnclaveTests : IDisposable
     {
         var path = _dir.Combine("platform.pem");
         string first;
-        using (var enclave = new SimulatedEnclave(TeeKind.Sgx, path)) first = enclave.PlatformPublicKeyHex;
-        using var again = new SimulatedEnclave(TeeKind.Sgx, path);
+        using (var enclave = new SimulatedEnclave(TeeKind.Sgx, platformKeyPath: path)) first = enclave.PlatformPublicKeyHex;
+        using var again = new SimulatedEnclave(TeeKind.Sgx, platformKeyPath: path);
         Assert.Equal(first, again.PlatformPublicKeyHex);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
     }

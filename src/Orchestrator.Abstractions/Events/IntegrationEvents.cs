@@ -92,3 +92,13 @@ public interface IEventBus
     /// <summary>Publishes events; returns once the bus has accepted them (durably, for a durable bus).</summary>
     Task PublishAsync(IReadOnlyList<IIntegrationEvent> events, CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// Handles the events of the in-memory bus (the RabbitMQ bus has MassTransit consumers instead).
+/// Handlers must be idempotent by <see cref="IIntegrationEvent.EventId"/>: delivery is at least once.
+/// </summary>
+public interface IIntegrationEventHandler
+{
+    /// <summary>Handles one event.</summary>
+    Task HandleAsync(IIntegrationEvent integrationEvent, CancellationToken cancellationToken);
+}

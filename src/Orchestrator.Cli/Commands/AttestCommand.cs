@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Orchestrator.Attestation.Commands;
+using Orchestrator.Cli.Commands.Attest;
 
 namespace Orchestrator.Cli.Commands;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Orchestrator.Chain.Cli;
+using Orchestrator.Cli.Commands.Chain;
 
 namespace Orchestrator.Cli.Commands;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Host.Hosting;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 using Spectre.Console;
 
 namespace Orchestrator.Cli.Commands;

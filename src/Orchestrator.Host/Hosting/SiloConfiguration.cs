@@ -85,10 +85,13 @@ public static class SiloConfiguration
         // Activity.Current flows through grain calls, so a gRPC request's trace continues into the grains.
         silo.AddActivityPropagation();
 
-        // The bus first: AddOrchestratorGrains registers the in-memory bus only when no other is.
         if (options.Bus == BusKind.RabbitMq)
         {
             silo.Services.AddRabbitMqBus(configuration);
+        }
+        else
+        {
+            silo.Services.AddInMemoryEventBus();
         }
 
         silo.Services.AddChainBridge(configuration, options.PostgresConnectionString);

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Worker.Configuration;
-using Orchestrator.Worker.Enclave;
+using Orchestrator.Simulation;
 using Orchestrator.Worker.Execution;
 using Orchestrator.Worker.Session;
 
@@ -110,7 +110,7 @@ public static class WorkerProgram
         using var channel = GrpcChannels.Create(options);
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
         using var enclave = options.SimulatedEnclave && options.Capabilities.Tee != Domain.Deals.TeeKind.None
-            ? new SimulatedEnclave(options.Capabilities.Tee, Path.Combine(options.ScratchDirectory, "simulated-platform-key.pem"))
+            ? new SimulatedEnclave(options.Capabilities.Tee, platformKeyPath: Path.Combine(options.ScratchDirectory, "simulated-platform-key.pem"))
             : null;
         var client = new WorkerSession.WorkerSessionClient(channel);
         var journal = new TaskJournal(options.ScratchDirectory);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Grpc.Core;
+using Orchestrator.Simulation;
 using Orchestrator.Api.Worker.V1;
 
 namespace Orchestrator.Worker.Session;
@@ -21,7 +22,7 @@ internal sealed class LiveSession
     private long _nextRequestId;
     private int _closed;
 
-    public LiveSession(IClientStreamWriter<WorkerMessage> requests, Welcome welcome, CancellationToken cancellationToken, Enclave.EnclaveSession? enclave = null)
+    public LiveSession(IClientStreamWriter<WorkerMessage> requests, Welcome welcome, CancellationToken cancellationToken, EnclaveSession? enclave = null)
     {
         _requests = requests;
         Welcome = welcome;
@@ -33,7 +34,7 @@ internal sealed class LiveSession
     public Welcome Welcome { get; }
 
     /// <summary>The enclave session this session was attested with (owned by the agent's session loop); null without TEE.</summary>
-    public Enclave.EnclaveSession? Enclave { get; }
+    public EnclaveSession? Enclave { get; }
 
     /// <summary>The writer loop (ends when the session closes).</summary>
     public Task Writer { get; }

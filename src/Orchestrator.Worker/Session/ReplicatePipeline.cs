@@ -3,7 +3,7 @@ using Orchestrator.Api.Worker.V1;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Worker.Configuration;
-using Orchestrator.Worker.Enclave;
+using Orchestrator.Simulation;
 using Orchestrator.Worker.Execution;
 
 namespace Orchestrator.Worker.Session;

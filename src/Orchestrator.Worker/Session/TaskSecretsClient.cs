@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Orchestrator.Simulation;
 using Orchestrator.Api.Secrets.V1;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Worker.Configuration;
@@ -87,7 +88,7 @@ internal sealed class TaskSecretsClient(EnclaveSecrets.EnclaveSecretsClient clie
         return Open(enclave, reply, taskId, enclaveChallenge);
     }
 
-    private static ReleasedSecrets Open(Enclave.EnclaveSession enclave, FetchTaskSecretsReply reply, Hash32 taskId, Address enclaveChallenge)
+    private static ReleasedSecrets Open(EnclaveSession enclave, FetchTaskSecretsReply reply, Hash32 taskId, Address enclaveChallenge)
     {
         byte[] key;
         var secrets = new List<AppSecret>(reply.Secrets.Count);

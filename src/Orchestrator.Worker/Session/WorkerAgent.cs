@@ -6,7 +6,7 @@ using Orchestrator.Api.Contracts.Signing;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Worker.Configuration;
-using Orchestrator.Worker.Enclave;
+using Orchestrator.Simulation;
 
 namespace Orchestrator.Worker.Session;
 

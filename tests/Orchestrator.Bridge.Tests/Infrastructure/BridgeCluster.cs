@@ -12,7 +12,7 @@ using Orchestrator.Domain.Crypto;
 using Orchestrator.Grains.Infrastructure;
 using Orchestrator.Host.Hosting;
 using Orchestrator.Host.Persistence;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 
 namespace Orchestrator.Bridge.Tests.Infrastructure;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Orchestrator.Abstractions.Events;
+using Orchestrator.Bridge.Bus;
 using Orchestrator.Grains.Bus;
 
 namespace Orchestrator.Bridge.Tests.Unit;

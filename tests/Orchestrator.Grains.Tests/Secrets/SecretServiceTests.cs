@@ -3,7 +3,7 @@ using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 using TaskStatus = Orchestrator.Domain.Tasks.TaskStatus;
 
 namespace Orchestrator.Grains.Tests.Secrets;
@@ -104,7 +104,7 @@ public sealed class SecretServiceTests(ClusterFixture fixture)
         Assert.True(release.Granted);
         Assert.Equal(honest.Address, release.Worker);
         Assert.Equal(a.TaskId, release.TaskId);
-        Assert.Contains(SimulatedEnclave.DemoMrEnclave, release.Measurement, StringComparison.Ordinal);
+        Assert.Contains(SimulatedEnclave.DefaultMrEnclave, release.Measurement, StringComparison.Ordinal);
         Assert.Contains($"dataset/{deal.Dataset.ToLowerHex()}/key", release.Released);
         Assert.Contains("enclave-key", release.Released);
         Assert.Equal(fixture.Time.GetUtcNow(), release.At);

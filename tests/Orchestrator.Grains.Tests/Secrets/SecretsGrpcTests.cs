@@ -14,7 +14,7 @@ using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Host.Hosting;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 using Proto = Orchestrator.Api.Secrets.V1;
 
 namespace Orchestrator.Grains.Tests.Secrets;
@@ -117,7 +117,7 @@ public sealed class SecretsGrpcTests(SecretsApiHost host) : IClassFixture<Secret
         var dataset = Deals.NewAddress();
         var policy = await admin.SetAppPolicyAsync(new Proto.SetAppPolicyRequest
         {
-            Policy = new Proto.AppPolicy { App = app.ToLowerHex(), Tee = Proto.TeeKind.Sgx, MrEnclaves = { SimulatedEnclave.DemoMrEnclave }, AllowSimulated = true, MaxEvidenceAge = Duration.FromTimeSpan(TimeSpan.FromHours(1)) },
+            Policy = new Proto.AppPolicy { App = app.ToLowerHex(), Tee = Proto.TeeKind.Sgx, MrEnclaves = { SimulatedEnclave.DefaultMrEnclave }, AllowSimulated = true, MaxEvidenceAge = Duration.FromTimeSpan(TimeSpan.FromHours(1)) },
         });
         Assert.Equal(1, policy.Version);
         Assert.Contains((await admin.ListAppPoliciesAsync(new Proto.ListAppPoliciesRequest())).Policies, p => p.App == app.ToLowerHex());
@@ -144,7 +144,7 @@ public sealed class SecretsGrpcTests(SecretsApiHost host) : IClassFixture<Secret
         Assert.True(attestation.Verified);
         Assert.True(attestation.Fresh);
         Assert.True(attestation.Simulated);
-        Assert.Equal(SimulatedEnclave.DemoMrEnclave, attestation.MrEnclave);
+        Assert.Equal(SimulatedEnclave.DefaultMrEnclave, attestation.MrEnclave);
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => host.Enclave.FetchTaskSecretsAsync(Request(impostor, a.TaskId)).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
@@ -175,7 +175,7 @@ public sealed class SecretsGrpcTests(SecretsApiHost host) : IClassFixture<Secret
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SecretsApiHost.Token);
         var app = Deals.NewAddress().ToLowerHex();
         var put = await http.PutAsync($"/v1/apps/{app}/policy", new StringContent(
-            $$"""{"tee":"TEE_KIND_SGX","mrEnclaves":["{{SimulatedEnclave.DemoMrEnclave}}"],"acceptedTcbStatuses":[{"status":"UpToDate"},{"status":"SWHardeningNeeded","allowedAdvisoryIds":["INTEL-SA-00615"]}],"maxEvidenceAge":"3600s"}""",
+            $$"""{"tee":"TEE_KIND_SGX","mrEnclaves":["{{SimulatedEnclave.DefaultMrEnclave}}"],"acceptedTcbStatuses":[{"status":"UpToDate"},{"status":"SWHardeningNeeded","allowedAdvisoryIds":["INTEL-SA-00615"]}],"maxEvidenceAge":"3600s"}""",
             System.Text.Encoding.UTF8, "application/json"));
         Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
         var got = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"/v1/apps/{app}/policy")).RootElement;

@@ -8,7 +8,7 @@ using Orchestrator.Api.Contracts.Signing;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 using SecretsProto = Orchestrator.Api.Secrets.V1;
 
 namespace Orchestrator.Grains.Tests.Secrets;
@@ -29,7 +29,7 @@ public sealed class TeeSessionGrpcTests(SecretsApiHost host) : IClassFixture<Sec
         var dataset = Deals.NewAddress();
         await admin.SetAppPolicyAsync(new SecretsProto.SetAppPolicyRequest
         {
-            Policy = new SecretsProto.AppPolicy { App = app.ToLowerHex(), Tee = SecretsProto.TeeKind.Sgx, MrEnclaves = { SimulatedEnclave.DemoMrEnclave }, AllowSimulated = true },
+            Policy = new SecretsProto.AppPolicy { App = app.ToLowerHex(), Tee = SecretsProto.TeeKind.Sgx, MrEnclaves = { SimulatedEnclave.DefaultMrEnclave }, AllowSimulated = true },
         });
         var datasetKey = RandomNumberGenerator.GetBytes(32);
         await admin.PutSecretAsync(new SecretsProto.PutSecretRequest
@@ -41,7 +41,7 @@ public sealed class TeeSessionGrpcTests(SecretsApiHost host) : IClassFixture<Sec
 
         var workers = new WorkerSession.WorkerSessionClient(host.Channel);
         await using var impostor = await TeeStream.ConnectAsync(workers, host.Grains, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
-        await using var honest = await TeeStream.ConnectAsync(workers, host.Grains, SimulatedEnclave.DemoMrEnclave);
+        await using var honest = await TeeStream.ConnectAsync(workers, host.Grains, SimulatedEnclave.DefaultMrEnclave);
 
         var deal = DemoRunner.NewDeal(new DemoSettings(1, 1, 1, 0, 0, true, TimeSpan.FromMinutes(1))) with { App = app, Dataset = dataset };
         Assert.True((await host.Grains.Deal(deal.DealId).CreateAsync(deal)).Accepted);
@@ -81,7 +81,7 @@ public sealed class TeeSessionGrpcTests(SecretsApiHost host) : IClassFixture<Sec
         var pool = await host.Grains.Pool().GetPolicyAsync();
         await host.Grains.Pool().SetPolicyAsync(pool with { AllowSimulatedTee = true });
         var workers = new WorkerSession.WorkerSessionClient(host.Channel);
-        var error = await Assert.ThrowsAsync<RpcException>(() => TeeStream.ConnectAsync(workers, host.Grains, SimulatedEnclave.DemoMrEnclave, bindChallenge: false));
+        var error = await Assert.ThrowsAsync<RpcException>(() => TeeStream.ConnectAsync(workers, host.Grains, SimulatedEnclave.DefaultMrEnclave, bindChallenge: false));
         Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
         Assert.Contains("REPORTDATA", error.Status.Detail, StringComparison.Ordinal);
     }

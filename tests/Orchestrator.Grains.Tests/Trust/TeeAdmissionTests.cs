@@ -5,7 +5,7 @@ using Orchestrator.Attestation.Simulation;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Grains.Trust;
-using Orchestrator.Host.Simulation;
+using Orchestrator.Simulation;
 
 namespace Orchestrator.Grains.Tests.Trust;
 
@@ -14,7 +14,7 @@ public sealed class TeeAdmissionTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
     private static readonly Address App = Address.Parse("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
-    private static readonly string Good = SimulatedEnclave.DemoMrEnclave;
+    private static readonly string Good = SimulatedEnclave.DefaultMrEnclave;
     private static readonly TimeSpan DefaultAge = TimeSpan.FromHours(24);
 
     internal static AppAttestationPolicy Policy(bool allowSimulated = true) => new()

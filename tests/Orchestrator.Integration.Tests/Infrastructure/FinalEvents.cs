@@ -3,7 +3,7 @@ using Orchestrator.Abstractions.Grains;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Tasks;
-using Orchestrator.Grains.Bus;
+using Orchestrator.Simulation;
 using TaskStatus = Orchestrator.Domain.Tasks.TaskStatus;
 
 namespace Orchestrator.Integration.Tests.Infrastructure;

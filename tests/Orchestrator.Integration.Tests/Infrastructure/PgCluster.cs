@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Grains.Bus;
+using Orchestrator.Simulation;
 using Orchestrator.Host.Hosting;
 using Orleans.Configuration;
 using Orleans.TestingHost;
@@ -39,6 +39,7 @@ public static class PgCluster
                 ["Orchestrator:Scheduling:HeartbeatTimeout"] = "00:00:05",
             }).Build();
             silo.ConfigureOrchestratorSilo(configuration);
+            silo.Services.AddEventLedger();
             silo.Configure<EndpointOptions>(o =>
             {
                 o.SiloListeningEndpoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, opts.SiloPort);

@@ -1,9 +1,10 @@
 using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
+using Orchestrator.Attestation;
 using Orchestrator.Attestation.Verification;
 
-namespace Orchestrator.Attestation.Commands;
+namespace Orchestrator.Cli.Commands.Attest;
 
 /// <summary>
 /// The one-object JSON report of a verification, as printed by <c>orchestrator attest verify</c>:

@@ -6,7 +6,7 @@ using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Ids;
 
-namespace Orchestrator.Host.Simulation;
+namespace Orchestrator.Simulation;
 
 /// <summary>What a demo run is asked to do.</summary>
 public sealed record DemoSettings(int Tasks, int Workers, int Trust, int Faulty, int Lost, bool Tee, TimeSpan Timeout, int Slots = 2, int CategoryId = 0);
@@ -101,7 +101,7 @@ public sealed class DemoRunner(IGrainFactory grains)
     {
         App = app,
         Tee = TeeKind.Sgx,
-        MrEnclaves = [SimulatedEnclave.DemoMrEnclave],
+        MrEnclaves = [SimulatedEnclave.DefaultMrEnclave],
         AllowSimulated = true,
     };
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Orchestrator.Domain.Crypto;
 
-namespace Orchestrator.Worker.Enclave;
+namespace Orchestrator.Simulation;
 
 /// <summary>
 /// One session of the simulated enclave: a fresh secp256k1 key pair (the enclave session key of

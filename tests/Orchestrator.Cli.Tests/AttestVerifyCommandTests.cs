@@ -1,9 +1,10 @@
 using System.Text.Json;
-using Orchestrator.Attestation.Commands;
+using Orchestrator.Attestation.Tests;
+using Orchestrator.Cli.Commands.Attest;
 
-namespace Orchestrator.Attestation.Tests;
+namespace Orchestrator.Cli.Tests;
 
-public sealed class CommandTests : IDisposable
+public sealed class AttestVerifyCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("attest-cmd-").FullName;
 

@@ -3,17 +3,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Abstractions.Events;
 
-namespace Orchestrator.Grains.Bus;
-
-/// <summary>Handles events of the bus. Handlers must be idempotent by <see cref="IIntegrationEvent.EventId"/>.</summary>
-public interface IIntegrationEventHandler
-{
-    /// <summary>Handles one event.</summary>
-    Task HandleAsync(IIntegrationEvent integrationEvent, CancellationToken cancellationToken);
-}
+namespace Orchestrator.Bridge.Bus;
 
 /// <summary>
-/// The embedded bus: events are queued in memory and delivered to every registered handler on a
+/// The embedded bus, beside <see cref="MassTransitEventBus"/> behind the same <see cref="IEventBus"/>: events are queued in memory and delivered to every registered handler on a
 /// background loop. <see cref="PublishAsync"/> completes only once every handler has handled the
 /// events (and fails if one threw), because this bus has no durable queue: "accepted" can only mean
 /// "handled". The outbox clears an event on that completion, so an event whose handling failed or

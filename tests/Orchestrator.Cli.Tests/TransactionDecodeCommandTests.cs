@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Orchestrator.Chain.Cli;
+using Orchestrator.Cli.Commands.Chain;
 using Orchestrator.Chain.Tests.Vectors;
 
-namespace Orchestrator.Chain.Tests.Cli;
+namespace Orchestrator.Cli.Tests;
 
 public sealed class TransactionDecodeCommandTests
 {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Orchestrator.Abstractions.Events;
 
-namespace Orchestrator.Grains.Bus;
+namespace Orchestrator.Simulation;
 
 /// <summary>
 /// An idempotent consumer that records each distinct event once (by id) and counts duplicates.

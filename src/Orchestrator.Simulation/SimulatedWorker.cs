@@ -5,7 +5,7 @@ using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Ids;
 
-namespace Orchestrator.Host.Simulation;
+namespace Orchestrator.Simulation;
 
 /// <summary>How a simulated worker behaves.</summary>
 public enum WorkerBehavior
@@ -64,7 +64,7 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
     }
 
     /// <summary>The measurement its simulated enclave reports (default: the demo enclave's).</summary>
-    public string MrEnclave { get; init; } = SimulatedEnclave.DemoMrEnclave;
+    public string MrEnclave { get; init; } = SimulatedEnclave.DefaultMrEnclave;
 
     /// <summary>Fetches the secret service refused.</summary>
     public int SecretRefusals { get; private set; }

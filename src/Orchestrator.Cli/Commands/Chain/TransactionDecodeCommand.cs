@@ -5,7 +5,7 @@ using System.Text.Json;
 using Orchestrator.Chain.Transactions;
 using Orchestrator.Domain.Crypto;
 
-namespace Orchestrator.Chain.Cli;
+namespace Orchestrator.Cli.Commands.Chain;
 
 /// <summary>
 /// Logic of <c>orchestrator chain tx decode HEX</c>: prints a raw signed transaction as one JSON

@@ -1,8 +1,9 @@
 using System.Globalization;
+using Orchestrator.Attestation;
 using Orchestrator.Attestation.Collateral;
 using Orchestrator.Attestation.Verification;
 
-namespace Orchestrator.Attestation.Commands;
+namespace Orchestrator.Cli.Commands.Attest;
 
 /// <summary>
 /// The logic of <c>orchestrator attest verify --quote FILE --collateral FILE --at TIME [--no-revocation]</c>,
