@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs and starts what the tests need, builds, runs every
 # test suite, and ends with the totals on a line of their own: "N passed, N failed, N skipped".
+# Under CI=true a skipped test fails the run: a service that could not be installed must not turn its
+# suites into skips while CI stays green.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -10,8 +12,23 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # Test vectors are vendored under tests/shared (tests find them by walking up); ORCHESTRATOR_SHARED_DIR overrides.
 
 passed=0 failed=0 skipped=0
+skipped_names=()
 
 section() { printf '\n==> %s\n' "$*"; }
+
+# Installs Debian packages (a fresh Debian machine has neither node nor python3).
+install_packages() {
+  echo "installing $*"
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq >/dev/null 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null || echo "warning: installing $* failed"
+}
+need() { command -v "$1" >/dev/null 2>&1 || install_packages "${@:2}"; }
+need node nodejs
+need npm npm
+need python3 python3
+# The outsider worker (tests/outsider/grpc_worker.py) uses Debian's gRPC for Python, not pip's.
+/usr/bin/python3 -c "import grpc, grpc_tools" 2>/dev/null || install_packages python3-grpcio python3-grpc-tools
 
 # 1. Services the integration tests need.
 if [ -x scripts/services/postgres.sh ] || [ -f scripts/services/postgres.sh ]; then
@@ -46,6 +63,8 @@ fi
 # 4. .NET test projects, one at a time (each prints its own totals).
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
+  # Class libraries under tests/ (the shared kit, tests/Orchestrator.Testing) hold no tests.
+  grep -q "<IsTestProject>false</IsTestProject>" "$project" && continue
   section "$name"
   out="$log_dir/$name.log"
   dotnet test "$project" -c Release --no-build -nologo 2>&1 | tee "$out" | grep -E "^\s*(Failed|Skipped) |Passed!|Failed!|error" || true
@@ -65,9 +84,28 @@ for project in tests/*/*.csproj; do
     continue
   fi
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  while IFS= read -r line; do skipped_names+=("$name: $line"); done < <(grep -E "^\s*Skipped " "$out" | sed -E 's/^\s*Skipped //')
 done
 
-# 5. Contract tests (Node's test runner against a real Anvil).
+# 5. The worker protocol as an outsider implements it: Python (standard library only) recomputes the
+#    worked signatures and the golden archives of docs/worker-protocol.md.
+section "worker protocol (outsider check)"
+if python3 tests/outsider/worker_protocol_check.py 2>&1 | tee "$log_dir/outsider.log" | tail -5 && grep -q " 0 mismatches" "$log_dir/outsider.log"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
+#    And a worker written in Python from the document and the .proto files completes a deal against
+#    the built server over real gRPC, its uploaded archives stored byte for byte.
+section "worker protocol (outsider gRPC worker)"
+if timeout 600 /usr/bin/python3 tests/outsider/grpc_worker.py 2>&1 | tee "$log_dir/outsider-worker.log" | tail -5 \
+  && grep -q "archives stored byte for byte" "$log_dir/outsider-worker.log"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
+
+# 6. Contract tests (Node's test runner against a real Anvil).
 if [ -d contracts/test ] && [ -f package.json ]; then
   section "contracts"
   out="$log_dir/contracts.log"
@@ -82,6 +120,15 @@ if [ -d contracts/test ] && [ -f package.json ]; then
     failed=$((failed + 1))
   else
     passed=$((passed + p)); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
+  fi
+fi
+
+if [ "$skipped" -gt 0 ]; then
+  section "skipped tests"
+  printf '%s\n' "${skipped_names[@]}"
+  if [ "${CI:-}" = "true" ]; then
+    echo "CI=true: $skipped skipped tests count as failures (a service the tests need was not installed)"
+    failed=$((failed + skipped))
   fi
 fi
 

@@ -27,7 +27,7 @@ var workerCount = Arg("--workers", 10);
 var timeline = args.Contains("--timeline"); // prints where the events are every 250 ms (stderr)
 const long PocoPerTask = 1_060_000; // PoCo's published averages: initialize + contribute + reveal + finalize, single worker (PoCo, solc 0.8.21)
 
-if (Services.Anvil is null)
+if (AnvilNode.BinaryPath is null)
 {
     Console.Error.WriteLine("anvil is not installed: run `npm ci` in the repository root");
     return 2;
@@ -35,9 +35,9 @@ if (Services.Anvil is null)
 
 var price = BigInteger.Pow(10, 12);
 var reward = price * (100 - HubDeployment.SchedulerRatioPercent) / 100;
-await using var anvil = new AnvilProcess(blockTime: 0); // automine: each transaction in its own block at once
+await using var anvil = new AnvilNode(); // automine: each transaction in its own block at once
 await anvil.StartAsync();
-var hub = await HubDeployment.DeployAsync(anvil.Client);
+var hub = await HubDeployment.DeployAsync(anvil.Client());
 var workerKeys = Enumerable.Range(0, workerCount).Select(_ => Secp256k1.NewPrivateKey()).ToList();
 await hub.DepositForAsync(workerKeys.Select(k => Secp256k1.AddressOf(k)), BigInteger.Pow(10, 18));
 var options = new BridgeOptions
@@ -73,7 +73,7 @@ await using (var sender = new AccountSender(rpc, new InMemoryBridgeStore(), new 
 }
 
 // Throughput through RabbitMQ.
-if (!Services.HasRabbitMq)
+if (!RabbitBroker.IsInstalled)
 {
     Console.Error.WriteLine("rabbitmq-server is not installed: run scripts/services/rabbitmq.sh (throughput skipped)");
     return 0;

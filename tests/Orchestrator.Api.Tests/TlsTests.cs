@@ -14,7 +14,7 @@ public sealed class TlsTests : IAsyncLifetime
 {
     private const string Token = "tls-owner-token-0123456789";
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "orch-tls-" + Guid.NewGuid().ToString("n"));
-    private readonly int _port = ApiHost.FreePort();
+    private readonly int _port = LocalPorts.Free();
     private X509Certificate2 _certificate = null!;
     private Microsoft.AspNetCore.Builder.WebApplication _app = null!;
 

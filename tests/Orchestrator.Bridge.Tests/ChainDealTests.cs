@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Numerics;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Bridge.Contract;
@@ -37,7 +38,7 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
             await WaitAllFinalAsync(dealId, tasks, HubContract.StatusCompleted);
 
             // The cluster agrees: the deal exists (created from the chain) and every task completed.
-            await BridgeCluster.WaitForAsync(async () => (await cluster.Grains.Deal(dealId).GetViewAsync()).Completed == tasks, DealTimeout, "the deal's counters");
+            await Eventually.UntilAsync("the deal's counters", async () => (await cluster.Grains.Deal(dealId).GetViewAsync()).Completed == tasks, DealTimeout);
 
             // Paid as the reward rule says: one contributor per task (trust 1) gets the workers' share,
             // its stake untouched; the pool owner gets the rest of each task's price.
@@ -68,8 +69,8 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
     public async Task TheListenerReadingItsRangesAgainCreatesNothingTwice()
     {
         var dealId = await cluster.Hub.CreateDealAsync(2, Price);
-        var minedBy = (long)await cluster.Anvil.Client.BlockNumberAsync();
-        await BridgeCluster.WaitForAsync(async () => await CursorAsync() >= minedBy, DealTimeout, "the listener's cursor to pass the deal's block");
+        var minedBy = (long)await cluster.Anvil.Client().BlockNumberAsync();
+        await Eventually.UntilAsync("the listener's cursor to pass the deal's block", async () => await CursorAsync() >= minedBy, DealTimeout);
         Assert.True((await cluster.Grains.Deal(dealId).GetViewAsync()).Exists);
         var created = cluster.Listener.Created;
 
@@ -83,7 +84,7 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
 
         var cursor = await cluster.Listener.PollOnceAsync(CancellationToken.None);
         Assert.Equal(created, cluster.Listener.Created);
-        Assert.True(cursor >= (long)await cluster.Anvil.Client.BlockNumberAsync() - 2);
+        Assert.True(cursor >= (long)await cluster.Anvil.Client().BlockNumberAsync() - 2);
         Assert.Equal(2, (await cluster.Grains.Deal(dealId).GetViewAsync()).BotSize);
     }
 
@@ -98,15 +99,16 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
             //    stays in its task's persisted outbox, retried by the grain's timer.
             RabbitBroker.StopApp();
             var dealId = await cluster.Hub.CreateDealAsync(tasks, Price);
-            await BridgeCluster.WaitForAsync(async () => (await cluster.Grains.Deal(dealId).GetViewAsync()).Completed == tasks, DealTimeout, "the deal to complete in the cluster");
+            await Eventually.UntilAsync("the deal to complete in the cluster", async () => (await cluster.Grains.Deal(dealId).GetViewAsync()).Completed == tasks, DealTimeout);
             Assert.Equal(0, await CountFinalAsync(dealId, tasks, HubContract.StatusCompleted));
             RabbitBroker.StartApp();
 
             // 2. Restarted again while the bridge holds unacknowledged messages in open batches and
             //    transactions: they are redelivered, and the bridge sends no task twice.
-            await BridgeCluster.WaitForAsync(async () => (await ConfirmedTaskIdsAsync(dealId, tasks)).Tasks.Count >= 1 || await CountFinalAsync(dealId, tasks, HubContract.StatusCompleted) >= 1, DealTimeout, "the first finalization");
+            await Eventually.UntilAsync("the first finalization", async () => (await ConfirmedTaskIdsAsync(dealId, tasks)).Tasks.Count >= 1 || await CountFinalAsync(dealId, tasks, HubContract.StatusCompleted) >= 1, DealTimeout);
             RabbitBroker.StopApp();
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            var bus = cluster.SiloServices.GetRequiredService<MassTransit.IBusControl>();
+            await Eventually.UntilAsync("the silo's bus to notice the broker is gone", () => bus.CheckHealth().Status != MassTransit.BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
             RabbitBroker.StartApp();
 
             await WaitAllFinalAsync(dealId, tasks, HubContract.StatusCompleted);
@@ -131,11 +133,15 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
         try
         {
             var dealId = await cluster.Hub.CreateDealAsync(tasks, Price);
-            await BridgeCluster.WaitForAsync(async () => await CountFinalAsync(dealId, tasks, HubContract.StatusCompleted) >= 2, DealTimeout, "the first finalizations");
+            await Eventually.UntilAsync("the first finalizations", async () => await CountFinalAsync(dealId, tasks, HubContract.StatusCompleted) >= 2, DealTimeout);
 
-            cluster.Anvil.Freeze();
-            await Task.Delay(TimeSpan.FromSeconds(8)); // longer than the RPC timeout: every call of the bridge fails meanwhile
-            cluster.Anvil.Thaw();
+            using (var failed = new FailedHttpCalls(cluster.Anvil.Port))
+            {
+                cluster.Anvil.Freeze();
+                // Frozen until the bridge's calls to the node have timed out (it must wait and resume, not give up).
+                await Eventually.UntilAsync("the bridge's calls to the frozen node to time out", () => failed.Count >= 3, TimeSpan.FromSeconds(60), () => $"{failed.Count} failed calls");
+                cluster.Anvil.Thaw();
+            }
 
             await WaitAllFinalAsync(dealId, tasks, HubContract.StatusCompleted);
             var sent = await ConfirmedTaskIdsAsync(dealId, tasks);
@@ -153,18 +159,18 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
     {
         var queue = cluster.Queues.Finalizations;
         var errorQueue = queue + "_error";
-        var before = await RabbitBroker.DepthAsync(cluster.VirtualHost, errorQueue);
+        var before = await RabbitQueues.DepthAsync(cluster.VirtualHost, errorQueue);
 
         // Not JSON at all; a MassTransit envelope of a type nobody here consumes; an event whose ids do
         // not match (refused before any batch); an event of a deal the chain does not know (refused by the contract).
-        await RabbitBroker.PublishRawAsync(cluster.VirtualHost, queue, "{not json"u8.ToArray(), "application/vnd.masstransit+json");
+        await RabbitQueues.PublishRawAsync(cluster.VirtualHost, queue, "{not json"u8.ToArray(), "application/vnd.masstransit+json");
         var unknown = "{\"messageId\":\"" + Guid.NewGuid() + "\",\"messageType\":[\"urn:message:Orchestrator.Abstractions.Events:TaskCompletedV9\"],\"message\":{\"eventId\":\"x\"}}";
-        await RabbitBroker.PublishRawAsync(cluster.VirtualHost, queue, System.Text.Encoding.UTF8.GetBytes(unknown), "application/vnd.masstransit+json");
+        await RabbitQueues.PublishRawAsync(cluster.VirtualHost, queue, System.Text.Encoding.UTF8.GetBytes(unknown), "application/vnd.masstransit+json");
         var bus = (Orchestrator.Abstractions.Events.IEventBus)cluster.SiloServices.GetService(typeof(Orchestrator.Abstractions.Events.IEventBus))!;
         var strayDeal = new Hash32(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         await bus.PublishAsync([Completed(strayDeal, 0, ProtocolIds.TaskId(strayDeal, 1)), Completed(strayDeal, 2, ProtocolIds.TaskId(strayDeal, 2))]);
 
-        await BridgeCluster.WaitForAsync(async () => await RabbitBroker.DepthAsync(cluster.VirtualHost, errorQueue) >= before + 4, TimeSpan.FromSeconds(60), "four messages in the error queue");
+        await Eventually.UntilAsync("four messages in the error queue", async () => await RabbitQueues.DepthAsync(cluster.VirtualHost, errorQueue) >= before + 4, TimeSpan.FromSeconds(60));
 
         // The metric's source reads the same depth.
         var depths = await cluster.ErrorQueues.RefreshAsync(CancellationToken.None);
@@ -183,7 +189,7 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
         }
 
         // Each faulted message carries its reason.
-        var faults = await RabbitBroker.DrainAsync(cluster.VirtualHost, errorQueue);
+        var faults = await RabbitQueues.DrainAsync(cluster.VirtualHost, errorQueue);
         var reasons = faults.Select(f => f.Headers.GetValueOrDefault("MT-Fault-Message", string.Empty)).ToList();
         Assert.Contains(reasons, r => r.Contains("no consumer", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.Contains("is not keccak256", StringComparison.Ordinal));
@@ -213,8 +219,8 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
     /// <summary>Waits until every task is final on chain and the bridge has confirmed each (its table's view).</summary>
     private async Task WaitAllFinalAsync(Hash32 dealId, int tasks, byte status)
     {
-        await BridgeCluster.WaitForAsync(async () => await CountFinalAsync(dealId, tasks, status) == tasks, DealTimeout, $"all {tasks} tasks of {dealId} to be final on chain");
-        await BridgeCluster.WaitForAsync(async () => (await ConfirmedTaskIdsAsync(dealId, tasks)).Tasks.Distinct().Count() == tasks, DealTimeout, "the bridge to confirm every task");
+        await Eventually.UntilAsync($"all {tasks} tasks of {dealId} to be final on chain", async () => await CountFinalAsync(dealId, tasks, status) == tasks, DealTimeout);
+        await Eventually.UntilAsync("the bridge to confirm every task", async () => (await ConfirmedTaskIdsAsync(dealId, tasks)).Tasks.Distinct().Count() == tasks, DealTimeout);
     }
 
     private async Task<int> CountFinalAsync(Hash32 dealId, int tasks, byte status)

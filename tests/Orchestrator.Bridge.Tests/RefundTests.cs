@@ -32,7 +32,7 @@ public sealed class RefundTests(RefundTests.Fixture cluster) : IClassFixture<Ref
         var requester = Accounts.Of(Accounts.RequesterKey);
         var refundBefore = await cluster.Hub.BalanceAsync(requester);
         var dealId = await cluster.Hub.CreateDealAsync(tasks, price); // category XS: final deadline = start + 10 × 300 s
-        await BridgeCluster.WaitForAsync(async () => (await cluster.Grains.Deal(dealId).GetViewAsync()).Exists, TimeSpan.FromSeconds(30), "the listener to create the deal");
+        await Eventually.UntilAsync("the listener to create the deal", async () => (await cluster.Grains.Deal(dealId).GetViewAsync()).Exists, TimeSpan.FromSeconds(30));
 
         // Past the final deadline (start + 10 × 300 s, from the chain's start time), on both clocks.
         var deadline = (await cluster.Grains.Deal(dealId).GetViewAsync()).FinalDeadline;
@@ -42,15 +42,12 @@ public sealed class RefundTests(RefundTests.Fixture cluster) : IClassFixture<Ref
             cluster.Clock.SetUtcNow(past);
         }
 
-        await cluster.Anvil.Client.SendAsync("evm_setNextBlockTimestamp", [past.ToUnixTimeSeconds()]);
-        await cluster.Anvil.Client.SendAsync("evm_mine", []);
+        await cluster.Anvil.Client().SendAsync("evm_setNextBlockTimestamp", [past.ToUnixTimeSeconds()]);
+        await cluster.Anvil.Client().SendAsync("evm_mine", []);
         await cluster.Grains.Deal(dealId).CheckDeadlinesAsync();
 
-        await BridgeCluster.WaitForAsync(
-            async () => (await Task.WhenAll(Enumerable.Range(0, tasks).Select(i => cluster.Hub.TaskStatusAsync(dealId, i)))).All(s => s == HubContract.StatusFailed),
-            TimeSpan.FromSeconds(60),
-            "every task to be claimed (FAILED) on chain");
-        await BridgeCluster.WaitForAsync(async () => (await cluster.Grains.Deal(dealId).GetViewAsync()).Failed == tasks, TimeSpan.FromSeconds(30), "the deal's failed count");
+        await Eventually.UntilAsync("every task to be claimed (FAILED) on chain", async () => (await Task.WhenAll(Enumerable.Range(0, tasks).Select(i => cluster.Hub.TaskStatusAsync(dealId, i)))).All(s => s == HubContract.StatusFailed), TimeSpan.FromSeconds(60));
+        await Eventually.UntilAsync("the deal's failed count", async () => (await cluster.Grains.Deal(dealId).GetViewAsync()).Failed == tasks, TimeSpan.FromSeconds(30));
         Assert.Equal(refundBefore + (tasks * price), await cluster.Hub.BalanceAsync(requester));
     }
 }

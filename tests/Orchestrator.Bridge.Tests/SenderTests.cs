@@ -21,28 +21,22 @@ public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<Sender
     /// <summary>A node with the hub, and a database with the bridge's tables.</summary>
     public sealed class Fixture : IAsyncLifetime
     {
-        private const string Admin = "Host=127.0.0.1;Port=5432;Database=orchestrator_test;Username=orchestrator;Password=orchestrator;Timeout=5";
-        private readonly string _database = "orch_sender_" + Guid.NewGuid().ToString("n")[..12];
+        private readonly PostgresDatabase _database = new();
 
-        public AnvilProcess Anvil { get; } = new();
+        public AnvilNode Anvil { get; } = new(blockTime: 1, keepState: true);
 
         public HubDeployment Hub { get; private set; } = null!;
 
-        public string ConnectionString => new NpgsqlConnectionStringBuilder(Admin) { Database = _database }.ConnectionString;
+        public string ConnectionString => _database.ConnectionString;
 
         public async Task InitializeAsync()
         {
-            if (Services.ChainSkipReason is not null)
+            if (ChainServices.UnavailableReason is not null)
             {
                 return;
             }
 
-            await using (var admin = new NpgsqlConnection(Admin))
-            {
-                await admin.OpenAsync();
-                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", admin);
-                await create.ExecuteNonQueryAsync();
-            }
+            await _database.InitializeAsync();
 
             await using (var dataSource = NpgsqlDataSource.Create(ConnectionString))
             {
@@ -50,22 +44,18 @@ public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<Sender
             }
 
             await Anvil.StartAsync();
-            Hub = await HubDeployment.DeployAsync(Anvil.Client);
+            Hub = await HubDeployment.DeployAsync(Anvil.Client());
         }
 
         public async Task DisposeAsync()
         {
-            if (Services.ChainSkipReason is not null)
+            if (ChainServices.UnavailableReason is not null)
             {
                 return;
             }
 
             await Anvil.DisposeAsync();
-            NpgsqlConnection.ClearAllPools();
-            await using var admin = new NpgsqlConnection(Admin);
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
+            await _database.DisposeAsync();
         }
     }
 
@@ -81,15 +71,15 @@ public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<Sender
         long nonce;
         await using (var first = Sender(store, confirmations: 1))
         {
-            nonce = (long)await node.Anvil.Client.GetTransactionCountAsync(first.Account, BlockParameter.Pending);
+            nonce = (long)await node.Anvil.Client().GetTransactionCountAsync(first.Account, BlockParameter.Pending);
             _ = first.SendAsync("claim", NoOp, 100_000, [task], CancellationToken.None);
-            await BridgeCluster.WaitForAsync(async () => (await store.LoadPendingAsync(31337, first.Account, default)).Any(t => t.TaskIds.Contains(task)), TimeSpan.FromSeconds(20), "the write-ahead row");
+            await Eventually.UntilAsync("the write-ahead row", async () => (await store.LoadPendingAsync(31337, first.Account, default)).Any(t => t.TaskIds.Contains(task)), TimeSpan.FromSeconds(20));
         }
 
         // The node restarts: the unmined transaction is gone from its mempool, the chain's pending count forgets it.
-        await node.Anvil.RestartAsync(TimeSpan.FromMilliseconds(200));
+        await node.Anvil.RestartAsync();
         await using var second = Sender(store, confirmations: 1);
-        Assert.Equal(nonce, (long)await node.Anvil.Client.GetTransactionCountAsync(second.Account, BlockParameter.Pending));
+        Assert.Equal(nonce, (long)await node.Anvil.Client().GetTransactionCountAsync(second.Account, BlockParameter.Pending));
         await second.InitializeAsync(CancellationToken.None);
 
         Assert.True(second.TryGetInFlight(task, out var inFlight)); // a redelivered event would wait for this one
@@ -112,17 +102,14 @@ public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<Sender
         await Mining(false);
         var sending = sender.SendAsync("claim", NoOp, 100_000, [NewTask()], CancellationToken.None);
         TrackedTransaction? row = null;
-        await BridgeCluster.WaitForAsync(
-            async () => (row = (await store.LoadPendingAsync(31337, sender.Account, default)).FirstOrDefault()) is { Hashes.Count: >= 2 },
-            TimeSpan.FromSeconds(30),
-            "a replacement");
+        await Eventually.UntilAsync("a replacement", async () => (row = (await store.LoadPendingAsync(31337, sender.Account, default)).FirstOrDefault()) is { Hashes.Count: >= 2 }, TimeSpan.FromSeconds(30));
         await Mining(true);
 
         var result = await sending.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(TrackedStatus.Confirmed, result.Status);
         Assert.Equal(row!.Nonce, result.Nonce);
         Assert.NotEqual(row.Hashes[0], result.Hash!.Value); // a replacement was mined, not the stuck original
-        var mined = await node.Anvil.Client.SendAsync("eth_getTransactionByHash", [result.Hash.Value.ToString()]);
+        var mined = await node.Anvil.Client().SendAsync("eth_getTransactionByHash", [result.Hash.Value.ToString()]);
         Assert.True(Orchestrator.Chain.Numerics.UnsignedBigEndian.ParseQuantity(mined.GetProperty("maxFeePerGas").GetString()!) >= row.MaxFeePerGas);
     }
 
@@ -134,22 +121,22 @@ public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<Sender
         await using var sender = Sender(store, confirmations: 3);
         await sender.InitializeAsync(CancellationToken.None);
         await Mining(false);
-        var snapshot = (await node.Anvil.Client.SendAsync("evm_snapshot", [])).GetString()!;
+        var snapshot = (await node.Anvil.Client().SendAsync("evm_snapshot", [])).GetString()!;
         var sending = sender.SendAsync("claim", NoOp, 100_000, [NewTask()], CancellationToken.None);
         TrackedTransaction? row = null;
-        await BridgeCluster.WaitForAsync(async () => (row = (await store.LoadPendingAsync(31337, sender.Account, default)).FirstOrDefault()) is not null, TimeSpan.FromSeconds(20), "the row");
-        await node.Anvil.Client.SendAsync("evm_mine", []);
-        Assert.NotNull(await node.Anvil.Client.GetTransactionReceiptAsync(row!.Hashes[0]));
+        await Eventually.UntilAsync("the row", async () => (row = (await store.LoadPendingAsync(31337, sender.Account, default)).FirstOrDefault()) is not null, TimeSpan.FromSeconds(20));
+        await node.Anvil.Client().SendAsync("evm_mine", []);
+        Assert.NotNull(await node.Anvil.Client().GetTransactionReceiptAsync(row!.Hashes[0]));
 
         // The block that carried it is reverted before the confirmations are reached.
-        Assert.True((await node.Anvil.Client.SendAsync("evm_revert", [snapshot])).GetBoolean());
-        Assert.Null(await node.Anvil.Client.GetTransactionReceiptAsync(row.Hashes[0]));
+        Assert.True((await node.Anvil.Client().SendAsync("evm_revert", [snapshot])).GetBoolean());
+        Assert.Null(await node.Anvil.Client().GetTransactionReceiptAsync(row.Hashes[0]));
         await Mining(true);
 
         var result = await sending.WaitAsync(TimeSpan.FromSeconds(45));
         Assert.Equal(TrackedStatus.Confirmed, result.Status);
-        Assert.NotNull(await node.Anvil.Client.GetTransactionReceiptAsync(result.Hash!.Value));
-        Assert.True(await node.Anvil.Client.BlockNumberAsync() - result.Block!.Value + 1 >= 3);
+        Assert.NotNull(await node.Anvil.Client().GetTransactionReceiptAsync(result.Hash!.Value));
+        Assert.True(await node.Anvil.Client().BlockNumberAsync() - result.Block!.Value + 1 >= 3);
     }
 
     private (PostgresBridgeStore Store, NpgsqlDataSource DataSource) Store()
@@ -177,7 +164,7 @@ public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<Sender
         return new AccountSender(rpc, store, new FeeOracle(rpc, options), options, TimeProvider.System, NullLogger<AccountSender>.Instance);
     }
 
-    private Task Mining(bool on) => node.Anvil.Client.SendAsync("evm_setIntervalMining", [on ? 1 : 0]);
+    private Task Mining(bool on) => node.Anvil.Client().SendAsync("evm_setIntervalMining", [on ? 1 : 0]);
 
     private static Hash32 NewTask() => new(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 }

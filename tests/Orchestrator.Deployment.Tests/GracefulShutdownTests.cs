@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using k8s;
@@ -18,38 +16,17 @@ namespace Orchestrator.Deployment.Tests;
 /// </summary>
 public sealed class GracefulShutdownTests : IAsyncLifetime
 {
-    private const string Admin = "Host=127.0.0.1;Port=5432;Database=orchestrator_test;Username=orchestrator;Password=orchestrator;Timeout=5";
-    private readonly string _database = "orch_dep_" + Guid.NewGuid().ToString("n")[..12];
+    private readonly PostgresDatabase _database = new();
     private readonly List<(Process Process, StringBuilder Log)> _processes = [];
     private readonly List<string> _files = [];
-    private bool _postgres;
 
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            await using var connection = new NpgsqlConnection(Admin);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", connection);
-            await command.ExecuteNonQueryAsync();
-            _postgres = true;
-        }
-        catch (NpgsqlException)
-        {
-            _postgres = false; // reported by the test: scripts/services/postgres.sh provides it in CI
-        }
-        catch (SocketException)
-        {
-            _postgres = false;
-        }
-    }
+    public Task InitializeAsync() => _database.InitializeAsync();
 
-    [Fact]
+    [PostgresFact]
     public async Task A_silo_receiving_SIGTERM_hands_over_within_the_grace_period()
     {
-        Assert.True(_postgres, "PostgreSQL is not reachable on 127.0.0.1:5432: run scripts/services/postgres.sh");
         var grace = TimeSpan.FromSeconds(GracePeriodSeconds());
-        var connection = new NpgsqlConnectionStringBuilder(Admin) { Database = _database }.ConnectionString;
+        var connection = _database.ConnectionString;
         var clusterId = "shutdown-" + Guid.NewGuid().ToString("n")[..8];
         var configA = Config(clusterId, connection);
         var configB = Config(clusterId, connection);
@@ -110,14 +87,7 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
         }
 
         foreach (var file in _files) File.Delete(file);
-        if (_postgres)
-        {
-            NpgsqlConnection.ClearAllPools();
-            await using var connection = new NpgsqlConnection(Admin);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", connection);
-            await command.ExecuteNonQueryAsync();
-        }
+        await _database.DisposeAsync();
     }
 
     /// <summary>terminationGracePeriodSeconds of the silo Deployment in k8s/.</summary>
@@ -141,8 +111,8 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
                 Reminders = "Postgres",
                 PostgresConnectionString = connection,
                 MigrateOnStart = true,
-                SiloPort = FreePort(),
-                GatewayPort = FreePort(),
+                SiloPort = LocalPorts.Free(),
+                GatewayPort = LocalPorts.Free(),
                 AdvertisedIp = "127.0.0.1",
                 ShutdownTimeout = "00:00:30",
                 Categories = new[] { new { Id = 100, Name = "TEST", Timeref = "00:00:05" } },
@@ -166,29 +136,20 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
         return (process, log);
     }
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan limit, string what, params (Process Process, StringBuilder Log)[] watched)
-    {
-        var deadline = DateTime.UtcNow + limit;
-        while (true)
-        {
-            try
+    private static Task WaitForAsync(Func<Task<bool>> condition, TimeSpan limit, string what, params (Process Process, StringBuilder Log)[] watched)
+        => Eventually.UntilAsync(
+            what,
+            async () =>
             {
-                if (await condition()) return;
-            }
-            catch (PostgresException)
-            {
-                // the schema is being created
-            }
+                foreach (var (process, log) in watched)
+                {
+                    Assert.False(process.HasExited, $"a process exited while waiting for {what}:\n{log}");
+                }
 
-            foreach (var (process, log) in watched)
-            {
-                Assert.False(process.HasExited, $"a process exited while waiting for {what}:\n{log}");
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"no {what} within {limit}");
-            await Task.Delay(250);
-        }
-    }
+                return await condition();
+            },
+            limit,
+            tolerate: ex => ex is PostgresException); // the schema is being created
 
     private static async Task<long> ActiveSilosAsync(string connection, string clusterId)
     {
@@ -271,12 +232,5 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
         var path = Path.Combine(Repository.Root, "src", "Orchestrator.Cli", "bin", configuration, "net10.0", "orchestrator.dll");
         Assert.True(File.Exists(path), $"build the CLI first ({path} is missing): dotnet build Orchestrator.sln -c {configuration}");
         return path;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

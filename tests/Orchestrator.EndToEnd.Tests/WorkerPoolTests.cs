@@ -37,9 +37,7 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
         // The victim's app runs two tasks honestly, then hangs in the next: kill the worker (SIGKILL)
         // while it is running that task. (Waiting for its contributions and then setting a flag raced
         // the two honest workers, who can finish the whole deal first on a fast machine.)
-        var stalled = await Poll.ForAsync(
-            () => Task.FromResult(Directory.GetFiles(server.Directory, Path.GetFileName(flag) + ".stalled-*")),
-            files => files.Length > 0, TimeSpan.FromSeconds(60), "the victim to be mid-task", () => victim.Process.Output);
+        var stalled = await Eventually.ForAsync("the victim to be mid-task", () => Task.FromResult(Directory.GetFiles(server.Directory, Path.GetFileName(flag) + ".stalled-*")), files => files.Length > 0, TimeSpan.FromSeconds(60), describe: _ => victim.Process.Output);
         var stalledIndex = long.Parse(stalled[0][(stalled[0].LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
         victim.Process.Kill();
 
@@ -92,8 +90,7 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
         AssertHonestResults(tasks, deal.BotFirst);
 
         // Outcomes reach the workers one-way after settlement: wait until every contribution is judged.
-        var forged = await Poll.ForAsync(async () => (await server.WorkerAsync(forger))!, w => w.Contributions > 0 && w.Losses + w.Wins >= w.Contributions,
-            TimeSpan.FromSeconds(30), "the forger's contributions to be judged");
+        var forged = await Eventually.ForAsync("the forger's contributions to be judged", async () => (await server.WorkerAsync(forger))!, w => w.Contributions > 0 && w.Losses + w.Wins >= w.Contributions, TimeSpan.FromSeconds(30));
         Assert.Equal(0, forged.Wins);
         Assert.Equal(forged.Contributions, forged.Losses);
         var rejected = tasks.SelectMany(t => t.Replicates).Where(r => r.Worker.Equals(forger.Address.ToString(), StringComparison.OrdinalIgnoreCase) && r.ResultHash.Length > 0).ToList();
@@ -116,8 +113,7 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
         using var drainer = WorkerAgentProcess.Start(server, "drainer", new TestApp(app, Script("honest.sh"), "--stall-if", flag), drainGrace: TimeSpan.FromSeconds(1));
         await server.AuthorizeAsync(drainer);
         var dealId = await SubmitAsync(app, tasks: 4, trust: 1);
-        await Poll.UntilAsync(() => Task.FromResult(Directory.GetFiles(server.Directory, Path.GetFileName(flag) + ".stalled-*").Length == 2),
-            TimeSpan.FromSeconds(60), "the drainer to be running two tasks", () => drainer.Process.Output);
+        await Eventually.UntilAsync("the drainer to be running two tasks", () => Task.FromResult(Directory.GetFiles(server.Directory, Path.GetFileName(flag) + ".stalled-*").Length == 2), TimeSpan.FromSeconds(60), () => drainer.Process.Output);
 
         drainer.Process.Terminate();
         await AssertExitAsync(drainer, 0);
@@ -267,8 +263,7 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
 
     private async Task<(DealSummary Deal, IReadOnlyList<TaskInfo> Tasks)> WaitForDealAsync(string dealId, params WorkerAgentProcess[] workers)
     {
-        await Poll.UntilAsync(async () => (await server.DealAsync(dealId)).Deal.Open == 0, DealDeadline, $"deal {dealId} to finish",
-            () => $"deal: {server.DealAsync(dealId).Result.Deal}\n" + string.Join("\n", workers.Select(w => $"--- {w}\n{w.Process.Output}")) + "\n--- server\n" + server.Process.Output);
+        await Eventually.UntilAsync($"deal {dealId} to finish", async () => (await server.DealAsync(dealId)).Deal.Open == 0, DealDeadline, () => $"deal: {server.DealAsync(dealId).Result.Deal}\n" + string.Join("\n", workers.Select(w => $"--- {w}\n{w.Process.Output}")) + "\n--- server\n" + server.Process.Output);
         return await server.DealAsync(dealId);
     }
 

@@ -108,14 +108,8 @@ public sealed class DealLifecycleTests(ClusterFixture fixture)
         Assert.False((await fixture.Grains.Deal(deal.DealId).GetViewAsync()).Exists);
     }
 
-    internal static async Task WaitForAsync(Func<bool> condition)
-    {
-        // Bus delivery is asynchronous; wait for it to drain (bounded), then let the assertion speak.
-        for (var i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(25);
-        }
-    }
+    internal static Task WaitForAsync(Func<bool> condition)
+        => Eventually.UntilAsync("the bus to deliver the deal's final events", condition, TimeSpan.FromSeconds(30));
 }
 
 [Collection(ClusterCollection.Name)]

@@ -75,17 +75,6 @@ internal static class Deals
         => DemoRunner.NewDeal(new DemoSettings(tasks, 1, trust, 0, 0, tag?.RequiresTee ?? false, TimeSpan.FromMinutes(1), CategoryId: category ?? ClusterFixture.TestCategory.Id), fixture.Time.GetUtcNow())
             with { Tag = tag ?? TeeTag.NoTee };
 
-    public static async Task<DealView> WaitFinishedAsync(IGrainFactory grains, Hash32 dealId, TimeSpan timeout)
-    {
-        var until = DateTime.UtcNow + timeout;
-        DealView view;
-        do
-        {
-            view = await grains.Deal(dealId).GetViewAsync();
-            if (view.IsFinished) return view;
-            await Task.Delay(50);
-        }
-        while (DateTime.UtcNow < until);
-        return view;
-    }
+    public static Task<DealView> WaitFinishedAsync(IGrainFactory grains, Hash32 dealId, TimeSpan timeout)
+        => Eventually.ForAsync($"deal {dealId} to finish", () => grains.Deal(dealId).GetViewAsync(), v => v.IsFinished, timeout, describe: v => $"{v.Completed} completed, {v.Failed} failed of {v.BotSize}");
 }

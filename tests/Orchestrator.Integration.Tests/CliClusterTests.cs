@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Orchestrator.Integration.Tests;
@@ -19,16 +17,15 @@ public sealed class CliClusterTests : IDisposable
     [Fact]
     public async Task A_deal_submitted_through_the_api_with_the_token_is_visible_and_refused_without_it()
     {
-        var apiPort = FreePort();
-        var api = $"http://127.0.0.1:{apiPort}";
+        var api = $"http://127.0.0.1:{LocalPorts.Free()}";
         var clusterId = $"cli-{Guid.NewGuid():n}"[..20];
         await File.WriteAllTextAsync(_config, JsonSerializer.Serialize(new
         {
             Orchestrator = new
             {
                 ClusterId = clusterId,
-                SiloPort = FreePort(),
-                GatewayPort = FreePort(),
+                SiloPort = LocalPorts.Free(),
+                GatewayPort = LocalPorts.Free(),
                 Api = new { Enabled = true, Url = api, AdminToken = Token, ResultDirectory = Path.Combine(Path.GetTempPath(), clusterId) },
             },
         }));
@@ -36,18 +33,16 @@ public sealed class CliClusterTests : IDisposable
 
         // The silo needs a few seconds to open its API; submitting again is harmless because a refused
         // connection never reached the deal grain.
-        (int Code, string Out, string Err) submit = (-1, string.Empty, string.Empty);
-        for (var attempt = 0; attempt < 60; attempt++)
-        {
-            submit = await RunAsync(null, "deal", "submit", "--api", api, "--token", Token, "--tasks", "4", "--trust", "1");
-            if (!submit.Err.Contains("Unavailable", StringComparison.Ordinal))
+        var submit = await Eventually.ForAsync(
+            "the silo's API to take a deal",
+            async () =>
             {
-                break;
-            }
-
-            Assert.False(_silo.HasExited, "the silo exited: " + await _silo.StandardError.ReadToEndAsync());
-            await Task.Delay(1000);
-        }
+                Assert.False(_silo.HasExited, "the silo exited: " + await _silo.StandardError.ReadToEndAsync());
+                return await RunAsync(null, "deal", "submit", "--api", api, "--token", Token, "--tasks", "4", "--trust", "1");
+            },
+            r => !r.Err.Contains("Unavailable", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(60),
+            describe: r => $"exit {r.Code}: {r.Err}");
 
         Assert.True(submit.Code == 0, $"submit exited {submit.Code}: {submit.Err}");
         var dealId = JsonDocument.Parse(submit.Out).RootElement.GetProperty("dealId").GetString()!;
@@ -121,16 +116,8 @@ public sealed class CliClusterTests : IDisposable
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory); // tests/X/bin/<Configuration>/net10.0/
         var configuration = here.Parent!.Name;
-        var root = Infrastructure.PostgresServer.RepositoryRoot();
-        var path = Path.Combine(root, "src", "Orchestrator.Cli", "bin", configuration, "net10.0", "orchestrator.dll");
+        var path = Repository.PathOf("src", "Orchestrator.Cli", "bin", configuration, "net10.0", "orchestrator.dll");
         Assert.True(File.Exists(path), $"build the CLI first ({path} is missing): dotnet build Orchestrator.sln -c {configuration}");
         return path;
-    }
-
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -17,7 +17,7 @@ public sealed class ServeErrorTests : IDisposable
         using var holder = new TcpListener(IPAddress.Loopback, 0);
         holder.Start();
         var taken = ((IPEndPoint)holder.LocalEndpoint).Port;
-        var config = Write("taken.json", $$"""{ "Orchestrator": { "SiloPort": {{taken}}, "GatewayPort": {{CliClusterTests.FreePort()}} } }""");
+        var config = Write("taken.json", $$"""{ "Orchestrator": { "SiloPort": {{taken}}, "GatewayPort": {{LocalPorts.Free()}} } }""");
 
         var (code, _, err) = await CliClusterTests.RunAsync(null, "serve", "--config", config);
 

@@ -58,12 +58,7 @@ public sealed class SiloLossTests(PostgresDatabase database, ITestOutputHelper o
         Assert.Equal(1_000, seen);
 
         // The probe's reminder fires on a survivor.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!ReminderProbeGrain.Fired.ContainsKey(probeKey) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-        }
-
+        await Eventually.UntilAsync("the probe's reminder to fire after its silo died", () => ReminderProbeGrain.Fired.ContainsKey(probeKey), TimeSpan.FromSeconds(60));
         Assert.True(ReminderProbeGrain.Fired.TryGetValue(probeKey, out var firedOn), "the reminder never fired after its silo died");
         Assert.NotEqual(victimIdentity, firedOn);
     }

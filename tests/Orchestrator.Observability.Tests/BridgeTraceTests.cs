@@ -41,9 +41,9 @@ public sealed class BridgeTraceTests
             .AddSource(BridgeSource.Name, Consumer.Name)
             .AddInMemoryExporter(spans)
             .Build();
-        await using var anvil = new AnvilProcess();
+        await using var anvil = new AnvilNode(blockTime: 1);
         await anvil.StartAsync();
-        var hub = await HubDeployment.DeployAsync(anvil.Client);
+        var hub = await HubDeployment.DeployAsync(anvil.Client());
 
         var options = new BridgeOptions
         {
@@ -131,16 +131,4 @@ public sealed class BridgeTraceTests
         => new(Guid.NewGuid().ToString("n"), DateTimeOffset.UtcNow, Random32(), deal, index, Random32(), Random32(), [], BigInteger.Zero, TeeFastPath: false);
 
     private static Hash32 Random32() => new(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-}
-
-/// <summary>A fact on a real Anvil node, skipped (with the reason shown) only when the binary is absent (`npm ci` installs it).</summary>
-public sealed class AnvilFactAttribute : FactAttribute
-{
-    public AnvilFactAttribute()
-    {
-        if (Services.Anvil is null)
-        {
-            Skip = "anvil is not installed: run `npm ci` in the repository root (or set ORCHESTRATOR_ANVIL)";
-        }
-    }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Simulation;
 using Orchestrator.Telemetry;
@@ -12,7 +11,7 @@ public sealed class BusTraceTests
     [RabbitFact]
     public async Task A_tasks_events_are_published_in_its_trace()
     {
-        Assert.True(await ListeningAsync(), "RabbitMQ is installed but not listening on 127.0.0.1:5672: run scripts/services/rabbitmq.sh");
+        RabbitBroker.EnsureStarted();
         await using var host = await TelemetryHost.StartAsync(
             "--Orchestrator:Bus=RabbitMq", "--Orchestrator:RabbitMq:Host=127.0.0.1",
             $"--Orchestrator:RabbitMq:QueuePrefix=obs-{Guid.NewGuid():n}");
@@ -30,32 +29,6 @@ public sealed class BusTraceTests
             }
 
             Assert.True(bus.Any(s => s.Kind == ActivityKind.Producer), $"task {index}: no MassTransit publish span in its trace");
-        }
-    }
-
-    private static async Task<bool> ListeningAsync()
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync("127.0.0.1", 5672).WaitAsync(TimeSpan.FromSeconds(2));
-            return true;
-        }
-        catch (Exception ex) when (ex is SocketException or TimeoutException)
-        {
-            return false;
-        }
-    }
-}
-
-/// <summary>A fact skipped (with the reason shown) only when RabbitMQ is not installed; CI installs it.</summary>
-public sealed class RabbitFactAttribute : FactAttribute
-{
-    public RabbitFactAttribute()
-    {
-        if (!File.Exists("/usr/sbin/rabbitmq-server") && !File.Exists("/usr/lib/rabbitmq/bin/rabbitmq-server"))
-        {
-            Skip = "rabbitmq-server is not installed (scripts/services/rabbitmq.sh installs it)";
         }
     }
 }

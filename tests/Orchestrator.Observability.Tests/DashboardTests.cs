@@ -10,7 +10,7 @@ public sealed partial class DashboardTests
     public void Every_panel_queries_metrics_the_code_emits()
     {
         var series = PrometheusNames.Series().ToHashSet(StringComparer.Ordinal);
-        using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "helm", "orchestrator", "dashboards", "orchestrator.json")));
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(Repository.PathOf("helm", "orchestrator", "dashboards", "orchestrator.json")));
         var panels = dashboard.RootElement.GetProperty("panels").EnumerateArray().Where(p => p.GetProperty("type").GetString() != "row").ToList();
         Assert.True(panels.Count >= 12, $"only {panels.Count} panels");
 
@@ -42,16 +42,6 @@ public sealed partial class DashboardTests
         ];
         Assert.All(named, n => Assert.Contains(n, used));
         Assert.Contains(used, n => n.StartsWith("orchestrator_bridge_gas_used", StringComparison.Ordinal));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Orchestrator.sln"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException("Orchestrator.sln not found");
     }
 
     [GeneratedRegex("orchestrator_[a-z0-9_]+")]

@@ -18,12 +18,10 @@ public sealed class MetricsTests
         await using var host = await TelemetryHost.StartAsync("--Orchestrator:Scheduling:HeartbeatTimeout=00:00:01");
         var summary = await new DemoRunner(host.Grains).RunAsync(new DemoSettings(Tasks: 12, Workers: 4, Trust: 3, Faulty: 1, Lost: 0, Tee: false, Timeout: TimeSpan.FromSeconds(90)), null, CancellationToken.None);
         Assert.True(summary.AllFinal, $"the deal did not finish: {summary.Completed} completed, {summary.Failed} failed of {summary.Tasks}");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!(await Task.WhenAll(summary.Workers.Select(w => host.Grains.Worker(w.Worker).GetViewAsync()))).All(v => v.State == WorkerState.Lost))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the stopped workers were not declared lost within 30 s");
-            await Task.Delay(200);
-        }
+        await Eventually.UntilAsync(
+            "the stopped workers to be declared lost",
+            async () => (await Task.WhenAll(summary.Workers.Select(w => host.Grains.Worker(w.Worker).GetViewAsync()))).All(v => v.State == WorkerState.Lost),
+            TimeSpan.FromSeconds(30));
 
         host.Flush();
 

@@ -62,16 +62,7 @@ public sealed class StatusPageBrowserTests
         Assert.Equal(scores.OrderByDescending(s => s).ToList(), scores);
 
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToBeHiddenAsync();
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepositoryRoot(), "docs", "status-page.png"), FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Repository.PathOf("docs", "status-page.png"), FullPage = true });
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Orchestrator.sln"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException("Orchestrator.sln not found");
-    }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
@@ -34,8 +32,8 @@ public sealed class TelemetryHost : IAsyncDisposable
         var metrics = new List<Metric>();
         string[] args =
         [
-            $"--Orchestrator:SiloPort={FreePort()}",
-            $"--Orchestrator:GatewayPort={FreePort()}",
+            $"--Orchestrator:SiloPort={LocalPorts.Free()}",
+            $"--Orchestrator:GatewayPort={LocalPorts.Free()}",
             "--Orchestrator:Telemetry:Traces=true",
             .. extraArgs,
         ];
@@ -60,12 +58,5 @@ public sealed class TelemetryHost : IAsyncDisposable
     {
         await Host.StopAsync();
         Host.Dispose();
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -22,13 +22,13 @@ public sealed class WebSilo : IAsyncDisposable
 
     public static async Task<WebSilo> StartAsync(params string[] extraArgs)
     {
-        var httpPort = TelemetryHost.FreePort();
+        var httpPort = LocalPorts.Free();
         string[] args =
         [
-            $"--Orchestrator:SiloPort={TelemetryHost.FreePort()}",
-            $"--Orchestrator:GatewayPort={TelemetryHost.FreePort()}",
+            $"--Orchestrator:SiloPort={LocalPorts.Free()}",
+            $"--Orchestrator:GatewayPort={LocalPorts.Free()}",
             "--Orchestrator:Api:Enabled=true",
-            $"--Orchestrator:Api:Url=http://127.0.0.1:{TelemetryHost.FreePort()}",
+            $"--Orchestrator:Api:Url=http://127.0.0.1:{LocalPorts.Free()}",
             $"--Orchestrator:Api:HttpUrl=http://127.0.0.1:{httpPort}",
             "--Orchestrator:Api:AdminToken=observability-test-admin-token",
             $"--Orchestrator:Api:ResultDirectory={Path.Combine(Path.GetTempPath(), "orch-obs-" + Guid.NewGuid().ToString("n"))}",

@@ -72,13 +72,7 @@ public sealed class ProcessExecutorTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
         Assert.Null(result.ResultDigest);
         var child = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (IsAlive(child) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.False(IsAlive(child), $"the app's child {child} outlived the kill");
+        await Eventually.UntilAsync($"the app's child {child} to die with it", () => !IsAlive(child), TimeSpan.FromSeconds(10));
     }
 
     private static bool IsAlive(int pid)

@@ -8,12 +8,15 @@ namespace Orchestrator.Worker.Execution;
 /// <summary>
 /// The result archive and its digest, identical on every honest worker.
 /// <para>
-/// The archive is a <b>canonical ustar tar</b> of the output directory: entries sorted by their
-/// relative path (ordinal, '/' separators), directories as their own entries (so empty ones count),
-/// modification time 0, uid/gid 0, no user or group names, mode 0755 for directories and for files
-/// the app made executable, 0644 for other files. Symbolic links, devices and other special files are
-/// refused (a link could point outside the output). Nothing of the worker's machine (clock, umask,
-/// file-system order, user) reaches the bytes.
+/// The archive is a <b>canonical ustar tar</b> of the output directory, specified byte for byte in
+/// docs/worker-protocol.md and pinned by the golden archives of docs/golden/archives: entries sorted
+/// by the UTF-8 bytes of their relative path ('/' separators, no "./" prefix), directories as their
+/// own entries named "dir/" (so empty ones count), modification time 0, uid/gid 0, no user or group
+/// names, mode 0755 for directories and for files the app made executable, 0644 for other files; a
+/// path over 100 bytes is split at its last '/' into the prefix and name fields, and one that does not
+/// fit that way is refused. Symbolic links, devices and other special files are refused (a link could
+/// point outside the output). Nothing of the worker's machine (clock, umask, file-system order, user)
+/// reaches the bytes.
 /// </para>
 /// <para>
 /// The <b>result digest</b> (PoCo: resultHash = keccak256(taskId ‖ resultDigest)) is SHA-256 of the canonical tar of the deterministic
@@ -116,8 +119,11 @@ public static class ResultArchive
         }
 
         Walk(new DirectoryInfo(path), string.Empty, entries);
-        entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-        return entries;
+        // Byte order of the UTF-8 names, which other languages sort by; UTF-16 ordinal order differs
+        // from it for characters above U+FFFF against U+E000..U+FFFF.
+        var keyed = entries.ConvertAll(e => (Key: System.Text.Encoding.UTF8.GetBytes(e.Name), Entry: e));
+        keyed.Sort((a, b) => a.Key.AsSpan().SequenceCompareTo(b.Key));
+        return keyed.ConvertAll(k => k.Entry);
     }
 
     private static void Walk(DirectoryInfo directory, string prefix, List<Entry> entries)
@@ -154,11 +160,20 @@ public static class ResultArchive
 
     private static string CheckName(string name)
     {
-        // ustar holds 100 name bytes plus a 155-byte prefix split at a '/'; longer names would need
-        // pax headers, whose extra records vary between writers.
-        if (System.Text.Encoding.UTF8.GetByteCount(name) > 255)
+        // ustar holds 100 name bytes, and a longer path is split at its last '/' into a prefix of at
+        // most 155 bytes and a name of at most 100 (a directory's trailing '/' counts: its name part is
+        // then empty). Other writers split elsewhere or add pax headers, whose bytes vary: refuse instead.
+        var bytes = System.Text.Encoding.UTF8.GetBytes(name);
+        if (bytes.Length <= 100)
         {
-            throw new ResultArchiveException($"the output path '{name[..60]}...' is longer than 255 bytes");
+            return name;
+        }
+
+        var cut = Array.LastIndexOf(bytes, (byte)'/');
+        if (cut < 1 || cut > 155 || bytes.Length - cut - 1 > 100)
+        {
+            var shown = name.Length > 60 ? name[..60] + "..." : name;
+            throw new ResultArchiveException($"the output path '{shown}' ({bytes.Length} bytes) does not fit a ustar header: split at its last '/', the part before must be at most 155 bytes and the part after at most 100");
         }
 
         return name;

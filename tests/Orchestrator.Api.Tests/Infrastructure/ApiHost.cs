@@ -21,9 +21,9 @@ public sealed class ApiHost : IAsyncLifetime
 
     private WebApplication? _app;
 
-    public int GrpcPort { get; } = FreePort();
+    public int GrpcPort { get; } = LocalPorts.Free();
 
-    public int HttpPort { get; } = FreePort();
+    public int HttpPort { get; } = LocalPorts.Free();
 
     public string ResultDirectory { get; } = Path.Combine(Path.GetTempPath(), "orch-api-tests-" + Guid.NewGuid().ToString("n"));
 
@@ -50,8 +50,8 @@ public sealed class ApiHost : IAsyncLifetime
         var all = new Dictionary<string, string?>
         {
             ["Orchestrator:ClusterId"] = "api-tests",
-            ["Orchestrator:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orchestrator:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orchestrator:SiloPort"] = LocalPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orchestrator:GatewayPort"] = LocalPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orchestrator:Api:Enabled"] = "true",
         };
         foreach (var (key, value) in settings)
@@ -96,13 +96,6 @@ public sealed class ApiHost : IAsyncLifetime
         {
             Directory.Delete(ResultDirectory, recursive: true);
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -24,26 +24,26 @@ namespace Orchestrator.Bridge.Tests.Infrastructure;
 /// </summary>
 public class BridgeCluster : IAsyncLifetime
 {
-    private const string AdminConnectionString = "Host=127.0.0.1;Port=5432;Database=orchestrator_test;Username=orchestrator;Password=orchestrator;Timeout=5";
-    private readonly string _database = "orch_bridge_" + Guid.NewGuid().ToString("n")[..12];
+    private readonly PostgresDatabase _database = new();
+    private readonly RabbitVirtualHost _virtualHost = new();
     private readonly List<(SimulatedWorker Worker, Task Run)> _workers = [];
     private CancellationTokenSource _workersStop = new();
     private IHost? _host;
 
     /// <summary>The node.</summary>
-    public AnvilProcess Anvil { get; } = new();
+    public AnvilNode Anvil { get; } = new(blockTime: 1, keepState: true);
 
     /// <summary>The deployed hub.</summary>
     public HubDeployment Hub { get; private set; } = null!;
 
     /// <summary>This fixture's RabbitMQ virtual host.</summary>
-    public string VirtualHost { get; private set; } = string.Empty;
+    public string VirtualHost => _virtualHost.Name;
 
     /// <summary>The bridge's queue names.</summary>
     public BridgeQueues Queues { get; } = new("orchestrator");
 
     /// <summary>The bridge database.</summary>
-    public string ConnectionString => new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = _database }.ConnectionString;
+    public string ConnectionString => _database.ConnectionString;
 
     /// <summary>The silo's grains.</summary>
     public IGrainFactory Grains => _host!.Services.GetRequiredService<IGrainFactory>();
@@ -60,26 +60,20 @@ public class BridgeCluster : IAsyncLifetime
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
-        if (Services.ChainSkipReason is not null)
+        if (ChainServices.UnavailableReason is not null)
         {
             return;
         }
 
-        VirtualHost = RabbitBroker.CreateVirtualHost();
-        await using (var admin = new NpgsqlConnection(AdminConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
+        await _virtualHost.InitializeAsync();
+        await _database.InitializeAsync();
         await using (var dataSource = NpgsqlDataSource.Create(ConnectionString))
         {
             await new SchemaMigrator(dataSource).MigrateAsync();
         }
 
         await Anvil.StartAsync();
-        Hub = await HubDeployment.DeployAsync(Anvil.Client);
+        Hub = await HubDeployment.DeployAsync(Anvil.Client());
         await StartSiloAsync();
     }
 
@@ -88,8 +82,8 @@ public class BridgeCluster : IAsyncLifetime
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Orchestrator:SiloPort"] = Services.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Orchestrator:GatewayPort"] = Services.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Orchestrator:SiloPort"] = LocalPorts.Free().ToString(CultureInfo.InvariantCulture),
+            ["Orchestrator:GatewayPort"] = LocalPorts.Free().ToString(CultureInfo.InvariantCulture),
             ["Orchestrator:Bus"] = "RabbitMq",
             ["Orchestrator:RabbitMq:VirtualHost"] = VirtualHost,
             ["Orchestrator:RabbitMq:RetryLimit"] = "2",
@@ -171,25 +165,10 @@ public class BridgeCluster : IAsyncLifetime
     /// <summary>The silo's bridge.</summary>
     public ChainBridge Bridge => SiloServices.GetRequiredService<ChainBridge>();
 
-    /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes (cross-process waiting).</summary>
-    public static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out after {timeout} waiting for {what}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
-
     /// <inheritdoc />
     public async Task DisposeAsync()
     {
-        if (Services.ChainSkipReason is not null)
+        if (ChainServices.UnavailableReason is not null)
         {
             return;
         }
@@ -197,11 +176,7 @@ public class BridgeCluster : IAsyncLifetime
         await StopWorkersAsync();
         await StopSiloAsync();
         await Anvil.DisposeAsync();
-        RabbitBroker.DeleteVirtualHost(VirtualHost);
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(AdminConnectionString);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        await _virtualHost.DisposeAsync();
+        await _database.DisposeAsync();
     }
 }

@@ -46,7 +46,7 @@ public sealed class HubDeployment(EthereumRpcClient rpc, Address hub)
     /// <summary>Deploys the hub and registers the pool (owner → scheduler, ratio).</summary>
     public static async Task<HubDeployment> DeployAsync(EthereumRpcClient rpc)
     {
-        var (_, bytecode) = Services.Contract();
+        var bytecode = CompiledBytecode();
         var receipt = await SendAsync(rpc, Accounts.PoolOwnerKey, null, Hex.Decode("0x" + bytecode), BigInteger.Zero, 8_000_000);
         var hub = new HubDeployment(rpc, receipt.ContractAddress!.Value);
         await SendAsync(rpc, Accounts.PoolOwnerKey, hub.Hub, HubContract.RegisterPool.EncodeCall(Accounts.Of(Accounts.SchedulerKey), new BigInteger(SchedulerRatioPercent)), BigInteger.Zero);
@@ -98,6 +98,18 @@ public sealed class HubDeployment(EthereumRpcClient rpc, Address hub)
     public Task<IReadOnlyList<LogEntry>> LogsAsync(Hash32 topic0)
         => Rpc.GetLogsAsync(new LogFilter { FromBlock = BlockParameter.Earliest, ToBlock = BlockParameter.Latest, Addresses = [Hub], Topics = [[topic0]] });
 
+    /// <summary>The compiled contract's bytecode (built with solc from npm when missing).</summary>
+    private static string CompiledBytecode()
+    {
+        var bin = Repository.PathOf("contracts", "out", "OrchestratorHub.bin");
+        if (!File.Exists(bin))
+        {
+            Commands.Run("node", [Repository.PathOf("contracts", "build.mjs"), "--if-needed"], TimeSpan.FromMinutes(3));
+        }
+
+        return File.ReadAllText(bin).Trim();
+    }
+
     /// <summary>Signs and sends a transaction from a test account and waits for its receipt (it must succeed).</summary>
     public static async Task<TransactionReceipt> SendAsync(EthereumRpcClient rpc, byte[] key, Address? to, byte[] data, BigInteger value, long gas = 500_000)
     {
@@ -105,17 +117,7 @@ public sealed class HubDeployment(EthereumRpcClient rpc, Address hub)
         var nonce = await rpc.GetTransactionCountAsync(from, BlockParameter.Pending);
         var signed = TransactionSigner.SignEip1559(31337, nonce, 1_000_000_000, 100_000_000_000, gas, to, value, data, key);
         var hash = await rpc.SendRawTransactionAsync(signed.Raw);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await rpc.GetTransactionReceiptAsync(hash) is { } receipt)
-            {
-                return receipt.Succeeded ? receipt : throw new InvalidOperationException($"transaction {hash} reverted");
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"no receipt for {hash}");
+        var receipt = await Eventually.ForAsync($"the receipt of {hash}", () => rpc.GetTransactionReceiptAsync(hash), r => r is not null, TimeSpan.FromSeconds(30));
+        return receipt!.Succeeded ? receipt : throw new InvalidOperationException($"transaction {hash} reverted");
     }
 }

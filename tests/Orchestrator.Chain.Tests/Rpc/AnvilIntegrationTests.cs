@@ -11,14 +11,14 @@ public sealed class AnvilIntegrationTests : IClassFixture<AnvilNode>
     private static readonly byte[] Account0Key = Hex.Decode("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
     private static readonly Address Account0 = Address.Parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
     private static readonly Address Account1 = Address.Parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
-    private readonly AnvilNode _anvil;
+    private readonly EthereumRpcClient _client;
 
-    public AnvilIntegrationTests(AnvilNode anvil) => _anvil = anvil;
+    public AnvilIntegrationTests(AnvilNode anvil) => _client = new EthereumRpcClient(new HttpClient(), new EthereumRpcClientOptions { Endpoint = anvil.Endpoint });
 
     [AnvilFact]
     public async Task SignedEip1559TransferIsMinedAndMovesTheBalances()
     {
-        var client = _anvil.Client;
+        var client = _client;
         var chainId = await client.ChainIdAsync();
         Assert.Equal(31337, chainId);
 
@@ -61,17 +61,5 @@ public sealed class AnvilIntegrationTests : IClassFixture<AnvilNode>
     }
 
     private static async Task<TransactionReceipt> WaitForReceiptAsync(EthereumRpcClient client, Hash32 hash)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            if (await client.GetTransactionReceiptAsync(hash) is { } receipt)
-            {
-                return receipt;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"no receipt for {hash}");
-    }
+        => (await Eventually.ForAsync($"the receipt of {hash}", () => client.GetTransactionReceiptAsync(hash), r => r is not null, TimeSpan.FromSeconds(10)))!;
 }

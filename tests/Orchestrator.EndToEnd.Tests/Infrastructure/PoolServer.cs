@@ -40,10 +40,10 @@ public sealed class PoolServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         System.IO.Directory.CreateDirectory(Directory);
-        var port = Build.FreePort();
+        var port = LocalPorts.Free();
         Url = $"http://127.0.0.1:{port}";
-        var siloPort = Build.FreePort();
-        var gatewayPort = Build.FreePort();
+        var siloPort = LocalPorts.Free();
+        var gatewayPort = LocalPorts.Free();
         var config = Path.Combine(Directory, "silo.json");
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
         {
@@ -71,7 +71,7 @@ public sealed class PoolServer : IAsyncLifetime
         Secrets = new Orchestrator.Api.Secrets.V1.SecretsAdmin.SecretsAdminClient(_channel);
 
         // The silo and Kestrel take a few seconds to start on a busy machine.
-        await Poll.UntilAsync(async () =>
+        await Eventually.UntilAsync("the server's admin API", async () =>
         {
             Assert.False(Process.HasExited, "the server exited:\n" + Process.Output);
             try
@@ -83,7 +83,7 @@ public sealed class PoolServer : IAsyncLifetime
             {
                 return false;
             }
-        }, TimeSpan.FromSeconds(120), "the server's admin API", () => Process.Output);
+        }, TimeSpan.FromSeconds(120), () => Process.Output);
     }
 
     /// <summary>Authorizes worker addresses.</summary>

@@ -47,14 +47,14 @@ public sealed class SecretsApiHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var grpcPort = FreePort();
-        var httpPort = FreePort();
+        var grpcPort = LocalPorts.Free();
+        var httpPort = LocalPorts.Free();
         Http = new Uri($"http://127.0.0.1:{httpPort}");
         var builder = EmbeddedCluster.CreateWebBuilder([], configure: b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Orchestrator:ClusterId"] = "sms-tests",
-            ["Orchestrator:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orchestrator:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orchestrator:SiloPort"] = LocalPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orchestrator:GatewayPort"] = LocalPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orchestrator:Api:Enabled"] = "true",
             ["Orchestrator:Api:Url"] = $"http://127.0.0.1:{grpcPort}",
             ["Orchestrator:Api:HttpUrl"] = $"http://127.0.0.1:{httpPort}",
@@ -74,13 +74,6 @@ public sealed class SecretsApiHost : IAsyncLifetime
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

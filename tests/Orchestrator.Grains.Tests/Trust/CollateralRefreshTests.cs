@@ -118,12 +118,6 @@ public sealed class CollateralRefreshTests
     {
         var passes = refresher.Passes;
         time.Advance(by);
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (refresher.Passes == passes && DateTime.UtcNow < until)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(refresher.Passes > passes, "the refresher ran a pass after the clock advanced");
+        await Eventually.UntilAsync("the refresher to run a pass after the clock advanced", () => refresher.Passes > passes, TimeSpan.FromSeconds(10));
     }
 }

@@ -43,43 +43,38 @@ public sealed class DealDriver(IGrainFactory grains, int workers = 8, int slots 
         await Task.WhenAll(_running);
     }
 
-    /// <summary>Polls the deal until it finishes, reconciling now and then; returns the last view.</summary>
-    public async Task<DealView> WaitAsync(Hash32 dealId, TimeSpan timeout, Func<DealView, Task>? onProgress = null)
+    /// <summary>
+    /// Waits until the deal finishes, asking it to reconcile now and then (its reminder would, once a
+    /// minute); <paramref name="onProgress"/> sees each unfinished view. Fails with the last view.
+    /// </summary>
+    public Task<DealView> WaitAsync(Hash32 dealId, TimeSpan timeout, Func<DealView, Task>? onProgress = null)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        var lastNudge = DateTime.UtcNow;
-        DealView? view = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
+        var sinceNudge = System.Diagnostics.Stopwatch.StartNew();
+        return Eventually.ForAsync(
+            $"deal {dealId} to finish",
+            async () =>
             {
-                view = await grains.Deal(dealId).GetViewAsync();
-                if (view.IsFinished)
+                var view = await grains.Deal(dealId).GetViewAsync();
+                if (!view.IsFinished)
                 {
-                    return view;
+                    if (onProgress is not null)
+                    {
+                        await onProgress(view);
+                    }
+
+                    if (sinceNudge.Elapsed > TimeSpan.FromSeconds(3))
+                    {
+                        sinceNudge.Restart();
+                        await grains.Deal(dealId).CheckDeadlinesAsync();
+                    }
                 }
 
-                if (onProgress is not null)
-                {
-                    await onProgress(view);
-                }
-
-                // The deal's reminder reconciles every minute; the test asks for it sooner.
-                if (DateTime.UtcNow - lastNudge > TimeSpan.FromSeconds(3))
-                {
-                    lastNudge = DateTime.UtcNow;
-                    await grains.Deal(dealId).CheckDeadlinesAsync();
-                }
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException and not Xunit.Sdk.XunitException)
-            {
-                // The cluster is recovering (silo lost, database away): ask again shortly.
-            }
-
-            await Task.Delay(200);
-        }
-
-        return view ?? throw new TimeoutException($"deal {dealId} never answered");
+                return view;
+            },
+            view => view.IsFinished,
+            timeout,
+            tolerate: ex => ex is not OutOfMemoryException and not Xunit.Sdk.XunitException, // the cluster is recovering (silo lost, database away)
+            describe: view => $"{view.Completed} completed, {view.Failed} failed of {view.BotSize}");
     }
 
     private async Task ServeAsync(int slot)

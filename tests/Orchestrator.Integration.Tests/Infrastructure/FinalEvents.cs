@@ -34,43 +34,25 @@ public static class FinalEvents
     }
 
     /// <summary>
-    /// Checks as <see cref="AssertEachTaskFinalOnceAsync"/> does until the consumers have seen every
-    /// task's final event (delivery follows the grains' writes) or <paramref name="timeout"/> passes;
-    /// returns how many distinct tasks they saw.
+    /// Waits until the consumers have seen every task's final event (delivery follows the grains'
+    /// writes), reading only the ledgers: no task grain is woken, so nothing is re-published on the
+    /// test's behalf. Then checks as <see cref="AssertEachTaskFinalOnceAsync"/> does; returns how many
+    /// distinct tasks the consumers saw.
     /// </summary>
     public static async Task<int> WaitAllSeenAsync(IGrainFactory grains, Hash32 dealId, int tasks, IEnumerable<EventLedger> ledgers, TimeSpan timeout)
     {
         var all = ledgers.ToList();
-        var until = DateTime.UtcNow + timeout;
-        var seen = await AssertEachTaskFinalOnceAsync(grains, dealId, tasks, all);
-        while (seen < tasks && DateTime.UtcNow < until)
-        {
-            await Task.Delay(250);
-            seen = await AssertEachTaskFinalOnceAsync(grains, dealId, tasks, all);
-        }
-
-        return seen;
+        await Eventually.ForAsync(
+            $"the consumers to see the final event of each of the {tasks} tasks",
+            () => Task.FromResult(SeenFinal(all)),
+            seen => seen >= tasks,
+            timeout,
+            describe: seen => $"{seen} tasks seen final");
+        return await AssertEachTaskFinalOnceAsync(grains, dealId, tasks, all);
     }
 
-    /// <summary>
-    /// Deactivates the task grains whose final event no consumer has seen: their persisted outbox is
-    /// published again at the next activation (a grain whose write failed while the database was away
-    /// keeps the event in the outbox it writes later, not on the bus). Returns how many were cycled.
-    /// </summary>
-    public static async Task<int> CycleUnpublishedAsync(Orleans.TestingHost.InProcessTestCluster cluster, Hash32 dealId, int tasks, IReadOnlyCollection<EventLedger> ledgers)
-    {
-        var seen = ledgers.SelectMany(l => l.OfType<TaskCompletedV1>().Select(e => e.TaskId).Concat(l.OfType<TaskFailedV1>().Select(e => e.TaskId))).ToHashSet();
-        var missing = Enumerable.Range(0, tasks).Select(i => ProtocolIds.TaskId(dealId, (ulong)i)).Where(id => !seen.Contains(id)).ToList();
-        foreach (var id in missing)
-        {
-            var grain = cluster.Client.Task(id);
-            await cluster.DeactivateAsync(grain);
-            await grain.GetViewAsync();
-        }
-
-        await Task.Delay(500);
-        return missing.Count;
-    }
+    private static int SeenFinal(IEnumerable<EventLedger> ledgers)
+        => ledgers.SelectMany(l => l.OfType<TaskCompletedV1>().Select(e => e.TaskId).Concat(l.OfType<TaskFailedV1>().Select(e => e.TaskId))).Distinct().Count();
 
     /// <summary>Asserts <paramref name="tasks"/> distinct tasks ended, each in one kind only, and completed ones kept their contributions.</summary>
     public static void AssertEachTaskFinalOnce(IEnumerable<EventLedger> ledgers, int tasks)

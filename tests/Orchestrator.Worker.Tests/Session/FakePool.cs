@@ -28,6 +28,7 @@ public sealed class FakePool : WorkerSession.WorkerSessionBase, IAsyncDisposable
     private WebApplication? _app;
     private int _connections;
     private byte[] _certificateSha256 = [];
+    private int _tcpConnections;
 
     private FakePool(Func<int, FakeSession, Task> script) => _script = script;
 
@@ -36,6 +37,9 @@ public sealed class FakePool : WorkerSession.WorkerSessionBase, IAsyncDisposable
 
     /// <summary>Sessions opened so far.</summary>
     public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>TCP connections accepted so far, whether or not a TLS handshake or a session followed.</summary>
+    public int TcpConnections => Volatile.Read(ref _tcpConnections);
 
     /// <summary>Uploads received: task id → (header, bytes).</summary>
     public ConcurrentDictionary<string, (UploadHeader Header, byte[] Bytes)> Uploads { get; } = new();
@@ -49,6 +53,11 @@ public sealed class FakePool : WorkerSession.WorkerSessionBase, IAsyncDisposable
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
         {
             l.Protocols = tls is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
+            l.Use(next => connection =>
+            {
+                Interlocked.Increment(ref pool._tcpConnections);
+                return next(connection);
+            });
             if (tls is not null) l.UseHttps(tls);
         }));
         builder.Services.AddGrpc();

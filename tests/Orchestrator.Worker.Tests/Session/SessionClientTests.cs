@@ -52,7 +52,7 @@ public sealed class SessionClientTests : IDisposable
 
         var run = _agent.RunAsync(_agent.Options(pool.Url));
         var reveal = await revealed.Task.WaitAsync(Deadline);
-        await Poll(() => pool.Uploads.ContainsKey(task.TaskId));
+        await Eventually.UntilAsync("the result upload", () => pool.Uploads.ContainsKey(task.TaskId), Deadline);
         await _agent.StopAsync();
         Assert.Equal(0, await run.WaitAsync(Deadline));
 
@@ -146,7 +146,7 @@ public sealed class SessionClientTests : IDisposable
 
         var run = _agent.RunAsync(_agent.Options(pool.Url, o => o.DrainGracePeriod = TimeSpan.FromMilliseconds(500)));
         await quickAnswered.Task.WaitAsync(Deadline);
-        await Poll(() => _agent.RunCount == 2); // the slow app is running
+        await Eventually.UntilAsync("the slow app to run", () => _agent.RunCount == 2, Deadline);
         await _agent.StopAsync();
 
         var (freeSlots, giveBack) = await drained.Task.WaitAsync(Deadline);
@@ -272,7 +272,7 @@ public sealed class SessionClientTests : IDisposable
 
         var run = _agent.RunAsync(TeeOptions(pool.Url));
         var (proof, nonce, tee) = await done.Task.WaitAsync(Deadline);
-        await Poll(() => pool.Uploads.ContainsKey(task.TaskId));
+        await Eventually.UntilAsync("the result upload", () => pool.Uploads.ContainsKey(task.TaskId), Deadline);
         await _agent.StopAsync();
         Assert.Equal(0, await run.WaitAsync(Deadline));
 
@@ -431,16 +431,6 @@ public sealed class SessionClientTests : IDisposable
             SealedValue = ByteString.CopyFrom(Ecies.Encrypt(sessionPublicKey, Encoding.UTF8.GetBytes(datasetKey), taskId.ToArray())),
         });
         return reply;
-    }
-
-    private static async Task Poll(Func<bool> condition)
-    {
-        var end = DateTime.UtcNow + Deadline;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < end, "timed out waiting for a condition");
-            await Task.Delay(20);
-        }
     }
 
     public void Dispose() => _agent.Dispose();

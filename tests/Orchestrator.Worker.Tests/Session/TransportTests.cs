@@ -36,8 +36,13 @@ public sealed class TransportTests : IDisposable
         using var other = Certificate("Some other CA", authority: true, issuer: null);
         var otherFile = _dir.Write("other.pem", other.ExportCertificatePem());
         using var stranger = new AgentHarness();
+        var before = pool.TcpConnections;
         var refused = stranger.RunAsync(stranger.Options(pool.Url, o => o.ServerCaCertificateFile = otherFile));
-        await Task.WhenAny(refused, Task.Delay(TimeSpan.FromSeconds(2)));
+        await Eventually.UntilAsync(
+            "the agent to retry the untrusted server",
+            () => refused.IsCompleted || pool.TcpConnections >= before + 2,
+            TimeSpan.FromSeconds(60),
+            () => $"{pool.TcpConnections - before} connections");
         Assert.False(refused.IsCompleted, "an untrusted server is retried, not fatal");
         Assert.Equal(1, pool.Connections);
         await stranger.StopAsync();

@@ -2,48 +2,9 @@ using RabbitMQ.Client;
 
 namespace Orchestrator.Bridge.Tests.Infrastructure;
 
-/// <summary>The local RabbitMQ node of scripts/services/rabbitmq.sh: one virtual host per fixture, restarts, raw publishes.</summary>
-public static class RabbitBroker
+/// <summary>Raw access to the queues of a test virtual host (the broker itself is the kit's <see cref="Testing.RabbitBroker"/>).</summary>
+public static class RabbitQueues
 {
-    private const string Node = "rabbit@localhost";
-    private static readonly Lazy<bool> Started = new(() =>
-    {
-        Services.Run("bash", [Path.Combine(Services.Root, "scripts", "services", "rabbitmq.sh")], TimeSpan.FromMinutes(5));
-        return true;
-    });
-
-    /// <summary>Makes sure the node runs (idempotent script) and creates a fresh virtual host.</summary>
-    public static string CreateVirtualHost()
-    {
-        _ = Started.Value;
-        var name = "orch-test-" + Guid.NewGuid().ToString("n")[..10];
-        Ctl("add_vhost", name);
-        Ctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*");
-        return name;
-    }
-
-    /// <summary>Deletes a virtual host and its queues.</summary>
-    public static void DeleteVirtualHost(string name)
-    {
-        try
-        {
-            Ctl("delete_vhost", name);
-        }
-        catch (InvalidOperationException)
-        {
-        }
-    }
-
-    /// <summary>Stops the broker application (every connection drops; durable queues and persistent messages stay on disk).</summary>
-    public static void StopApp() => Ctl("stop_app");
-
-    /// <summary>Starts it again.</summary>
-    public static void StartApp()
-    {
-        Ctl("start_app");
-        Ctl("await_startup");
-    }
-
     /// <summary>Messages in a queue (0 when it does not exist).</summary>
     public static async Task<uint> DepthAsync(string virtualHost, string queue)
     {
@@ -84,7 +45,5 @@ public static class RabbitBroker
         return messages;
     }
 
-    private static ConnectionFactory Factory(string virtualHost) => new() { HostName = "127.0.0.1", Port = 5672, VirtualHost = virtualHost, UserName = "guest", Password = "guest" };
-
-    private static void Ctl(params string[] arguments) => Services.Run("rabbitmqctl", ["-n", Node, .. arguments], TimeSpan.FromSeconds(90));
+    private static ConnectionFactory Factory(string virtualHost) => new() { HostName = "127.0.0.1", Port = Testing.RabbitBroker.Port, VirtualHost = virtualHost, UserName = "guest", Password = "guest" };
 }

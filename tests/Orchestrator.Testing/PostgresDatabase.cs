@@ -1,8 +1,8 @@
 using Npgsql;
 
-namespace Orchestrator.Integration.Tests.Infrastructure;
+namespace Orchestrator.Testing;
 
-/// <summary>A fresh, empty database for one test class, dropped afterwards.</summary>
+/// <summary>A fresh, empty database on the local server for one fixture, dropped afterwards.</summary>
 public sealed class PostgresDatabase : IAsyncLifetime
 {
     /// <summary>Its name.</summary>
@@ -16,13 +16,10 @@ public sealed class PostgresDatabase : IAsyncLifetime
     {
         if (PostgresServer.UnavailableReason is not null)
         {
-            return; // the facts are skipped
+            return; // the facts that need it are skipped with the reason
         }
 
-        await using var connection = new NpgsqlConnection(PostgresServer.AdminConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{Name}\"", connection);
-        await command.ExecuteNonQueryAsync();
+        await ExecuteAsync($"CREATE DATABASE \"{Name}\"").ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -36,14 +33,19 @@ public sealed class PostgresDatabase : IAsyncLifetime
         NpgsqlConnection.ClearAllPools();
         try
         {
-            await using var connection = new NpgsqlConnection(PostgresServer.AdminConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
-            await command.ExecuteNonQueryAsync();
+            await ExecuteAsync($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)").ConfigureAwait(false);
         }
         catch (NpgsqlException)
         {
             // Best effort: a leftover scratch database does not fail the run.
         }
+    }
+
+    private static async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(PostgresServer.AdminConnectionString);
+        await connection.OpenAsync().ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 }
