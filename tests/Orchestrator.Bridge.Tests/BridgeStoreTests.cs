@@ -22,7 +22,7 @@ public sealed class BridgeStoreTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (Services.ChainSkipReason is not null)
+        if (ChainServices.UnavailableReason is not null)
         {
             return;
         }
