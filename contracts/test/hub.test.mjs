@@ -369,8 +369,9 @@ describe('packed batches and done bits', () => {
     const noHashes = Buffer.from(packedBatch);
     noHashes[34 + 41] = 0; // flags: neither revealed nor hashes given
     await expectRevert(fx.hub.send('finalizeBatch', [toHex(noHashes)], { from: fx.scheduler }), 'MalformedBatch');
-    args = await expectRevert(fx.createDeal({ botFirst: 1n << 63n, botSize: 1n << 63n, taskPrice: 1n }, { value: 1n << 63n }), 'BotOutOfRange');
-    assert.equal(args[1], 1n << 63n);
+    // 2^63 + 2^63 + 1 tasks would need a 65-bit index (checked before anything is built from botSize)
+    args = await expectRevert(fx.hub.send('createDeal', [fx.params({ botFirst: 1n << 63n, botSize: (1n << 63n) + 1n, taskPrice: 1n })], { from: fx.requester, value: (1n << 63n) + 1n }), 'BotOutOfRange');
+    assert.equal(args[1], (1n << 63n) + 1n);
     await fx.createDeal({ botFirst: (1n << 64n) - 2n, botSize: 2n }); // the last two indices fit
     await fx.finalize([r]);
   });
