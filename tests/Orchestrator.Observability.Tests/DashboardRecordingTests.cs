@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using OpenTelemetry.Metrics;
 using Orchestrator.Abstractions.Grains;
-using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Workers;
 using Orchestrator.Simulation;
 using Orchestrator.Telemetry;
