@@ -23,7 +23,7 @@ public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<Sender
     {
         private readonly PostgresDatabase _database = new();
 
-        public AnvilNode Anvil { get; } = new(blockTime: 1, keepState: true);
+        public AnvilNode Anvil { get; } = new() { BlockTime = 1, KeepState = true };
 
         public HubDeployment Hub { get; private set; } = null!;
 

@@ -41,7 +41,7 @@ public sealed class BridgeTraceTests
             .AddSource(BridgeSource.Name, Consumer.Name)
             .AddInMemoryExporter(spans)
             .Build();
-        await using var anvil = new AnvilNode(blockTime: 1);
+        await using var anvil = new AnvilNode { BlockTime = 1 };
         await anvil.StartAsync();
         var hub = await HubDeployment.DeployAsync(anvil.Client());
 

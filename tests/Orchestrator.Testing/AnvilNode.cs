@@ -10,13 +10,17 @@ namespace Orchestrator.Testing;
 /// frozen (SIGSTOP: the port stays open and nothing answers, as with a node that hangs). The binary
 /// is ORCHESTRATOR_ANVIL or node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil (`npm ci` installs it).
 /// </summary>
-/// <param name="blockTime">Seconds between blocks; 0 mines each transaction at once (automine).</param>
-/// <param name="keepState">Whether the chain survives <see cref="RestartAsync"/> (a state file written every second and on SIGTERM).</param>
-public sealed class AnvilNode(int blockTime = 0, bool keepState = false) : IAsyncLifetime, IAsyncDisposable
+public sealed class AnvilNode : IAsyncLifetime, IAsyncDisposable
 {
     private static readonly Lazy<string?> Binary = new(Locate);
-    private readonly string? _statePath = keepState ? Path.Combine(Path.GetTempPath(), "orch-anvil-" + Guid.NewGuid().ToString("n") + ".json") : null;
+    private readonly string _statePath = Path.Combine(Path.GetTempPath(), "orch-anvil-" + Guid.NewGuid().ToString("n") + ".json");
     private Process? _process;
+
+    /// <summary>Seconds between blocks; 0 (the default) mines each transaction at once (automine).</summary>
+    public int BlockTime { get; init; }
+
+    /// <summary>Whether the chain survives <see cref="RestartAsync"/> (a state file written every second and on SIGTERM).</summary>
+    public bool KeepState { get; init; }
 
     /// <summary>The binary, or null when it is not installed.</summary>
     public static string? BinaryPath => Binary.Value;
@@ -45,7 +49,7 @@ public sealed class AnvilNode(int blockTime = 0, bool keepState = false) : IAsyn
             start.ArgumentList.Add(argument);
         }
 
-        if (_statePath is not null)
+        if (KeepState)
         {
             start.ArgumentList.Add("--state");
             start.ArgumentList.Add(_statePath);
@@ -53,10 +57,10 @@ public sealed class AnvilNode(int blockTime = 0, bool keepState = false) : IAsyn
             start.ArgumentList.Add("1");
         }
 
-        if (blockTime > 0)
+        if (BlockTime > 0)
         {
             start.ArgumentList.Add("--block-time");
-            start.ArgumentList.Add(blockTime.ToString(CultureInfo.InvariantCulture));
+            start.ArgumentList.Add(BlockTime.ToString(CultureInfo.InvariantCulture));
         }
 
         var process = _process = Process.Start(start) ?? throw new InvalidOperationException("anvil did not start");
@@ -121,10 +125,7 @@ public sealed class AnvilNode(int blockTime = 0, bool keepState = false) : IAsyn
 
         _process?.Dispose();
         _process = null;
-        if (_statePath is not null)
-        {
-            File.Delete(_statePath);
-        }
+        File.Delete(_statePath);
     }
 
     private async Task StopAsync()

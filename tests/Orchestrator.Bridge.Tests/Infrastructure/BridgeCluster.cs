@@ -31,7 +31,7 @@ public class BridgeCluster : IAsyncLifetime
     private IHost? _host;
 
     /// <summary>The node.</summary>
-    public AnvilNode Anvil { get; } = new(blockTime: 1, keepState: true);
+    public AnvilNode Anvil { get; } = new() { BlockTime = 1, KeepState = true };
 
     /// <summary>The deployed hub.</summary>
     public HubDeployment Hub { get; private set; } = null!;
