@@ -4,6 +4,7 @@ using Grpc.Core;
 using Orchestrator.Api.Admin.V1;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
+using TeeKind = Orchestrator.Domain.Deals.TeeKind;
 
 namespace Orchestrator.Cli.Commands;
 
