@@ -50,7 +50,7 @@ public sealed partial class WorkerProtocolVectorTests
         // What our server verifies and our agent and enclave sign, through the product's own code.
         var (message, signature) = name switch
         {
-            "session" => Personal(SignedMessages.Session(Hex.Decode(v.GetProperty("challenge").GetString()!)), key),
+            "session" => Personal(SignedMessages.Session(Hex.Decode(v.GetProperty("poolAddress").GetString()!), v.GetProperty("chainId").GetUInt64(), Hex.Decode(v.GetProperty("tlsCertificateSha256").GetString()!), Hex.Decode(v.GetProperty("challenge").GetString()!)), key),
             "contribution" => Personal(ProtocolIds.ContributionMessage(taskId, resultHash, resultSeal).ToArray(), key),
             "tee-contribution" => Personal(ProtocolIds.EnclaveMessage(resultHash, resultSeal).ToArray(), key),
             "upload" => Personal(SignedMessages.Upload(taskId.ToArray(), Hex.Decode(v.GetProperty("archiveSha256").GetString()!)), key),

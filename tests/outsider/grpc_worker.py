@@ -115,8 +115,12 @@ class Worker:
         hex_address = spec.hx(self.address)
         self.send(hello=self.w.Hello(worker_address=hex_address, agent_version="outsider-python/1",
                                      capabilities=self.w.Capabilities(tee=self.w.TEE_KIND_NONE, cores=1, memory_mb=512, slots=1)))
-        challenge = next(stream).challenge.nonce
-        self.send(proof=self.w.Proof(signature=spec.sign_digest(spec.eip191(b"orchestrator.worker.v1/session:" + challenge), self.key)))
+        challenge = next(stream).challenge
+        # The session message binds the pool (address, chain id) and the TLS channel (zeros: this
+        # worker speaks plaintext to a loopback server), then the challenge: 147 bytes.
+        bound = (b"orchestrator.worker.v1/session:" + spec.unhex(challenge.pool_address) + challenge.chain_id.to_bytes(32, "big")
+                 + bytes(32) + challenge.nonce)
+        self.send(proof=self.w.Proof(signature=spec.sign_digest(spec.eip191(bound), self.key)))
         welcome = next(stream).welcome
         beating = threading.Event()
 

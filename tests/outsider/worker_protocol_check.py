@@ -229,7 +229,7 @@ def check_signatures():
     for v in doc["signatures"]:
         kind = v["name"]
         if kind == "session":
-            message = b"orchestrator.worker.v1/session:" + unhex(v["challenge"])
+            message = session_message(v)
         elif kind == "contribution":
             message = keccak256(task + result_hash + result_seal)
         elif kind == "tee-contribution":
@@ -271,6 +271,12 @@ def check_archives(write: bool):
             f.write("\n")
 
 
+
+def session_message(v):
+    """Proof.signature's message: prefix, pool address, uint256 chain id, TLS certificate SHA-256, challenge (147 bytes)."""
+    return (b"orchestrator.worker.v1/session:" + unhex(v["poolAddress"]) + v["chainId"].to_bytes(32, "big")
+            + unhex(v["tlsCertificateSha256"]) + unhex(v["challenge"]))
+
 def write_signatures():
     """Recomputes every derived value of the vectors file from its inputs (keys, ids, nonces)."""
     path = os.path.join(GOLDEN, "worker-protocol-vectors.json")
@@ -291,7 +297,7 @@ def write_signatures():
         if v["name"] == "upload":
             v["archiveSha256"] = one["archiveSha256"]
         message = {
-            "session": lambda: b"orchestrator.worker.v1/session:" + unhex(v["challenge"]),
+            "session": lambda: session_message(v),
             "contribution": lambda: keccak256(task + result_hash + result_seal),
             "tee-contribution": lambda: keccak256(result_hash + result_seal),
             "upload": lambda: b"orchestrator.worker.v1/upload:" + task + unhex(v["archiveSha256"]),
