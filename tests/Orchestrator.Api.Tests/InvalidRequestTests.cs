@@ -87,8 +87,8 @@ public sealed class InvalidRequestTests(ApiHost host)
         ["upload without header"] = (StatusCode.InvalidArgument, "header", h => UploadAsync(h, header: null, data: [1, 2, 3])),
         ["upload over the cap"] = (StatusCode.ResourceExhausted, "more than this pool accepts", h => UploadAsync(h, header: (k, _) => Header(k, UnknownHash, new byte[10], size: 2_000_000))),
         ["upload wrong signature"] = (StatusCode.Unauthenticated, "header.signature", h => UploadAsync(h, header: (_, _) => Header(Secp256k1.NewPrivateKey(), UnknownHash, new byte[10], worker: NewAddress()))),
-        ["upload unknown task"] = (StatusCode.NotFound, "unknown", h => UploadAsync(h, header: (k, _) => Header(k, UnknownHash, new byte[10]))),
-        ["upload never held"] = (StatusCode.PermissionDenied, "never held", h => UploadAsync(h, header: (k, task) => Header(k, task, new byte[10]), withTask: true)),
+        ["upload unknown task"] = (StatusCode.NotFound, "unknown", h => UploadAsync(h, header: (k, _) => Header(k, UnknownHash, new byte[10]), registered: true)),
+        ["upload never held"] = (StatusCode.PermissionDenied, "never held", h => UploadAsync(h, header: (k, task) => Header(k, task, new byte[10]), withTask: true, registered: true)),
         ["upload digest mismatch"] = (StatusCode.InvalidArgument, "SHA-256", h => UploadAsync(h, header: (k, task) => Header(k, task, new byte[10]), data: new byte[10].Select(_ => (byte)7).ToArray(), withTask: true, holder: true)),
         ["upload shorter than declared"] = (StatusCode.InvalidArgument, "ended after", h => UploadAsync(h, header: (k, task) => Header(k, task, new byte[10]), data: new byte[4], withTask: true, holder: true)),
     };
@@ -211,7 +211,9 @@ public sealed class InvalidRequestTests(ApiHost host)
     }
 
     /// <summary>An upload; with <paramref name="withTask"/> a real task exists (run by a worker that is the uploader when <paramref name="holder"/>).</summary>
-    private static async Task UploadAsync(ApiHost h, Func<byte[], string, UploadHeader>? header, byte[]? data = null, bool withTask = false, bool holder = false)
+    /// <param name="registered">The uploader is an authorized worker that has registered (so the upload
+    /// passes the stranger check and reaches the task's own rules), without holding the task.</param>
+    private static async Task UploadAsync(ApiHost h, Func<byte[], string, UploadHeader>? header, byte[]? data = null, bool withTask = false, bool holder = false, bool registered = false)
     {
         var key = Secp256k1.NewPrivateKey();
         var taskId = UnknownHash;
@@ -223,6 +225,12 @@ public sealed class InvalidRequestTests(ApiHost host)
             var deal = Deals.Standard();
             await h.Admin.SubmitDealAsync(new SubmitDealRequest { Deal = deal });
             taskId = (await worker.NextAsync(m => m.Assignment?.DealId == deal.DealId)).Assignment.TaskId;
+        }
+
+        if (registered && !holder)
+        {
+            await h.Admin.AuthorizeWorkersAsync(new AuthorizeWorkersRequest { Addresses = { Secp256k1.AddressOf(key).ToLowerHex() } });
+            await using var uploader = await TestWorker.ConnectAsync(h.Workers, key);
         }
 
         using var call = h.Workers.UploadResult();

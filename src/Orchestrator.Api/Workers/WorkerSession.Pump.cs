@@ -134,6 +134,15 @@ public sealed partial class WorkerSession
         }
     }
 
+    /// <summary>The replicate is no longer running here; its slot counts again only when a heartbeat says so.</summary>
+    private void Forget(Hash32 taskId)
+    {
+        lock (_running)
+        {
+            _running.Remove(taskId);
+        }
+    }
+
     private bool Release(Hash32 taskId)
     {
         lock (_running)

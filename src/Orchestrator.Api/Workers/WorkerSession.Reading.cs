@@ -114,7 +114,11 @@ public sealed partial class WorkerSession
         var taskId = Require.Hash(g.TaskId, "give_back.task_id");
         Require.Text(g.Reason, 256, "give_back.reason");
         var result = await _grain.GiveBackAsync(taskId);
-        await AnswerAsync(requestId, taskId, result, freesSlot: true, cancellationToken);
+
+        // A give-back frees no credit: the worker says in its next Heartbeat.free_slots whether it has
+        // room (a draining worker gives back with none, and must not be handed new work meanwhile).
+        Forget(taskId);
+        await AnswerAsync(requestId, taskId, result, freesSlot: false, cancellationToken);
     }
 
     private async Task AnswerAsync(ulong requestId, Hash32 taskId, TaskCallResult result, bool freesSlot, CancellationToken cancellationToken)
