@@ -51,7 +51,7 @@ public sealed class DispatchState
 /// never written — a request lost with a silo goes stale and its task asks again when the deal
 /// reconciles. Writing them made every take serialize an ever longer queue.
 /// A TEE task is handed only to a worker whose last verified evidence satisfies its app's policy and
-/// is fresh (<see cref="TeeAdmission"/>); the others leave it in the queue for a worker that does.
+/// is fresh (<see cref="Orchestrator.Attestation.Policy.TeeAdmission"/>); the others leave it in the queue for a worker that does.
 /// </summary>
 public sealed partial class DispatchPartitionGrain(
     [PersistentState("dispatch", StorageNames.Default)] IPersistentState<DispatchState> state,
@@ -153,7 +153,7 @@ public sealed partial class DispatchPartitionGrain(
                 LogNoPolicy(logger, app, this.GetPrimaryKeyString());
             }
 
-            if (TeeAdmission.Decide(policy, evidence, simulationAllowed, now, attestation.Value.MaxEvidenceAge).Admitted)
+            if (AttestationMapping.Admit(policy, evidence, simulationAllowed, now, attestation.Value.MaxEvidenceAge).Admitted)
             {
                 admitted.Add(app);
             }

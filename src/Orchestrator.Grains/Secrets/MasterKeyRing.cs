@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Orchestrator.Domain.Secrets;
 
 namespace Orchestrator.Grains.Secrets;
 
 /// <summary>The master keys of the silo, loaded once from <see cref="SecretsOptions"/>; fails with a message naming the keys to set.</summary>
-public sealed class MasterKeyRing
+public sealed class MasterKeyRing : IMasterKeys
 {
     private readonly Lazy<(string ActiveId, Dictionary<string, byte[]> Keys)> _keys;
 

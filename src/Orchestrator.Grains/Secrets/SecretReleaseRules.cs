@@ -1,4 +1,5 @@
 using Orchestrator.Abstractions.Messages;
+using Orchestrator.Attestation.Policy;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Grains.Trust;
 
@@ -57,7 +58,7 @@ public static class SecretReleaseRules
             return new(SecretRefusal.NotHoldingReplicate, $"worker {request.Worker} does not hold a running replicate of task {taskId}");
         }
 
-        var admission = TeeAdmission.Decide(policy, session.Attestation, session.PoolAllowsSimulation, now, defaultMaxEvidenceAge);
+        var admission = AttestationMapping.Admit(policy, session.Attestation, session.PoolAllowsSimulation, now, defaultMaxEvidenceAge);
         return admission.Refusal switch
         {
             AdmissionRefusal.None => new(SecretRefusal.None, admission.Message),

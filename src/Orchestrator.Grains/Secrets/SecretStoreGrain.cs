@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Secrets;
 using Orchestrator.Grains.Infrastructure;
 using Orleans.Runtime;
 
@@ -51,7 +52,7 @@ public sealed partial class SecretStoreGrain(
         var existing = state.State.Secrets.GetValueOrDefault(name);
         var stored = new StoredSecret
         {
-            Sealed = envelope.Seal(value, Slot(name)),
+            Sealed = envelope.Seal(value, Slot(name)).ToWire(),
             Version = (existing?.Version ?? 0) + 1,
             CreatedAt = existing?.CreatedAt ?? now,
             UpdatedAt = now,
@@ -86,10 +87,10 @@ public sealed partial class SecretStoreGrain(
         var changed = 0;
         foreach (var (name, stored) in state.State.Secrets)
         {
-            var rewrapped = envelope.Rewrap(stored.Sealed, Slot(name));
-            if (!ReferenceEquals(rewrapped, stored.Sealed))
+            var rewrapped = envelope.Rewrap(stored.Sealed.ToDomain(), Slot(name));
+            if (rewrapped.MasterKeyId != stored.Sealed.MasterKeyId)
             {
-                stored.Sealed = rewrapped;
+                stored.Sealed = rewrapped.ToWire();
                 changed++;
             }
         }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Secrets;
 using Orchestrator.Grains.Infrastructure;
 using Orchestrator.Grains.Trust;
 using Orchestrator.Telemetry;
@@ -57,7 +58,7 @@ public sealed partial class TaskSecretsGrain(
         {
             state.State.Terms = terms;
             state.State.EnclaveChallenge = Secp256k1.AddressOf(key);
-            state.State.EnclaveKey = envelope.Seal(key, EnclaveKeySlot);
+            state.State.EnclaveKey = envelope.Seal(key, EnclaveKeySlot).ToWire();
         }
         finally
         {
@@ -107,7 +108,7 @@ public sealed partial class TaskSecretsGrain(
 
         var sessionKey = session!.Attestation!.SessionPublicKey;
         var context = TaskId.ToArray();
-        var enclaveKey = envelope.Open(state.State.EnclaveKey!, EnclaveKeySlot);
+        var enclaveKey = envelope.Open(state.State.EnclaveKey!.ToDomain(), EnclaveKeySlot);
         var sealedKey = Ecies.Encrypt(sessionKey, enclaveKey, context);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(enclaveKey);
 
@@ -118,7 +119,7 @@ public sealed partial class TaskSecretsGrain(
         {
             foreach (var (name, sealedSecret) in stores[i].OrderBy(s => s.Key, StringComparer.Ordinal))
             {
-                var value = envelope.Open(sealedSecret, SecretStoreGrain.SlotOf(owners[i], name));
+                var value = envelope.Open(sealedSecret.ToDomain(), SecretStoreGrain.SlotOf(owners[i], name));
                 released.Add(new ReleasedSecret(owners[i], name, Ecies.Encrypt(sessionKey, value, context)));
                 System.Security.Cryptography.CryptographicOperations.ZeroMemory(value);
             }

@@ -15,6 +15,20 @@ namespace Orchestrator.Grains.Trust;
 /// </summary>
 public static class AttestationMapping
 {
+    /// <summary>
+    /// Applies <see cref="TeeAdmission"/> to an app's registered policy and a worker's stored verdict;
+    /// <paramref name="defaultMaxAge"/> applies when the policy sets no maximum age.
+    /// </summary>
+    public static AdmissionDecision Admit(AppAttestationPolicy? policy, WorkerAttestation? attestation, bool poolAllowsSimulation, DateTimeOffset now, TimeSpan defaultMaxAge)
+        => TeeAdmission.Decide(policy is null ? null : ToPolicy(policy, defaultMaxAge), attestation is null ? null : ToVerdict(attestation), poolAllowsSimulation, now);
+
+    /// <summary>The stored verdict as the admission rule reads it.</summary>
+    public static EvidenceVerdict ToVerdict(WorkerAttestation a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        return new EvidenceVerdict(a.Verified, a.Failure, a.Simulated, ToResult(a));
+    }
+
     /// <summary>The library policy of an app policy; a zero maximum age takes <paramref name="defaultMaxAge"/>.</summary>
     public static AttestationPolicy ToPolicy(AppAttestationPolicy policy, TimeSpan defaultMaxAge)
     {

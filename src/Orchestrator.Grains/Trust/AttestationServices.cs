@@ -5,6 +5,7 @@ using Orchestrator.Attestation.Collateral;
 using Orchestrator.Attestation.Providers;
 using Orchestrator.Attestation.Simulation;
 using Orchestrator.Attestation.Verification;
+using Orchestrator.Domain.Secrets;
 using Orchestrator.Grains.Infrastructure;
 using Orchestrator.Grains.Secrets;
 
@@ -34,6 +35,7 @@ public static class AttestationServices
         services.AddHostedService(sp => sp.GetRequiredService<CollateralRefreshService>());
         services.TryAddSingleton<AppPolicyCache>();
         services.TryAddSingleton<MasterKeyRing>();
+        services.TryAddSingleton<IMasterKeys>(sp => sp.GetRequiredService<MasterKeyRing>());
         services.TryAddSingleton<SecretEnvelope>();
         services.AddHostedService<MasterKeyStartupCheck>();
         return services;

@@ -20,7 +20,7 @@ public sealed class SecretReleaseRulesTests
     private static Assignment Held(Hash32 taskId) => new(taskId, Hash32.Zero, 0, Terms.App, Terms.Dataset, "", 1, 0, Now.AddMinutes(30), Terms.FinalDeadline, TeeKind.Sgx, Address.Zero, true, Now);
 
     private static EnclaveSessionView Session(WorkerAttestation? attestation = null, Assignment? held = null, bool active = true, bool simulation = true)
-        => new(active, "s1", attestation ?? TeeAdmissionTests.Sgx() with { SessionPublicKey = Secp256k1.PublicKeyBytes(SessionKey) }, held ?? Held(Task), simulation);
+        => new(active, "s1", attestation ?? AttestationMappingTests.Sgx() with { SessionPublicKey = Secp256k1.PublicKeyBytes(SessionKey) }, held ?? Held(Task), simulation);
 
     private static SecretFetchRequest Request(DateTimeOffset? at = null, string session = "s1", byte[]? key = null)
     {
@@ -34,13 +34,13 @@ public sealed class SecretReleaseRulesTests
     [Fact]
     public void The_attested_enclave_holding_the_replicate_gets_the_secrets()
     {
-        Assert.Equal(SecretRefusal.None, Decide(Request(), Terms, Session(), TeeAdmissionTests.Policy()));
+        Assert.Equal(SecretRefusal.None, Decide(Request(), Terms, Session(), AttestationMappingTests.Policy()));
     }
 
     [Fact]
     public void Each_refusal_is_precise()
     {
-        var policy = TeeAdmissionTests.Policy();
+        var policy = AttestationMappingTests.Policy();
         Assert.Equal(SecretRefusal.UnknownTask, Decide(Request(), null, Session(), policy));
         Assert.Equal(SecretRefusal.TaskExpired, Decide(Request(Now.AddHours(1)), Terms, Session(), policy, Now.AddHours(1)));
         Assert.Equal(SecretRefusal.SessionNotCurrent, Decide(Request(session: "s0"), Terms, Session(), policy));
@@ -51,9 +51,9 @@ public sealed class SecretReleaseRulesTests
         Assert.Equal(SecretRefusal.NotHoldingReplicate, Decide(Request(), Terms, Session(held: Held(new Hash32(RandomNumberGenerator.GetBytes(32)))), policy));
         Assert.Equal(SecretRefusal.NoAppPolicy, Decide(Request(), Terms, Session(), null));
 
-        var wrongMeasurement = Session(TeeAdmissionTests.Sgx(mrEnclave: new string('a', 64)) with { SessionPublicKey = Secp256k1.PublicKeyBytes(SessionKey) });
+        var wrongMeasurement = Session(AttestationMappingTests.Sgx(mrEnclave: new string('a', 64)) with { SessionPublicKey = Secp256k1.PublicKeyBytes(SessionKey) });
         Assert.Equal(SecretRefusal.AttestationRefused, Decide(Request(), Terms, wrongMeasurement, policy));
-        var stale = Session(TeeAdmissionTests.Sgx(at: Now.AddDays(-2)) with { SessionPublicKey = Secp256k1.PublicKeyBytes(SessionKey) });
+        var stale = Session(AttestationMappingTests.Sgx(at: Now.AddDays(-2)) with { SessionPublicKey = Secp256k1.PublicKeyBytes(SessionKey) });
         Assert.Equal(SecretRefusal.AttestationRefused, Decide(Request(), Terms, stale, policy));
         Assert.Equal(SecretRefusal.AttestationRefused, Decide(Request(), Terms, Session(simulation: false), policy));
         Assert.Equal(SecretRefusal.AttestationRefused, Decide(Request(), Terms, Session(), policy with { AllowSimulated = false }));

@@ -12,7 +12,7 @@ public sealed class AppPolicyRulesTests
     [Fact]
     public void A_valid_policy_has_no_problems()
     {
-        Assert.Empty(AppPolicyRules.Validate(TeeAdmissionTests.Policy()));
+        Assert.Empty(AppPolicyRules.Validate(AttestationMappingTests.Policy()));
         Assert.Empty(AppPolicyRules.Validate(new AppAttestationPolicy { App = App, Tee = TeeKind.Tdx, TdxMeasurements = [new TdxMeasurement(new string('a', 96), Rtmr3: new string('b', 96))] }));
     }
 

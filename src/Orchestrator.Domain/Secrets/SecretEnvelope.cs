@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Orchestrator.Abstractions.Messages;
-
-namespace Orchestrator.Grains.Secrets;
+namespace Orchestrator.Domain.Secrets;
 
 /// <summary>
 /// Envelope encryption: each secret gets its own random 256-bit data key; the value is sealed with
@@ -10,20 +8,20 @@ namespace Orchestrator.Grains.Secrets;
 /// whose id is recorded. Both seals take the secret's slot (owner and name) as associated data, so a
 /// ciphertext moved to another slot in the database no longer opens. Layout of each seal: nonce (12) ‖ tag (16) ‖ ciphertext.
 /// </summary>
-public sealed class SecretEnvelope(MasterKeyRing keys)
+public sealed class SecretEnvelope(IMasterKeys keys)
 {
     private const int NonceSize = 12;
     private const int TagSize = 16;
 
     /// <summary>Seals a value for a slot.</summary>
-    public SealedSecret Seal(ReadOnlySpan<byte> plaintext, string slot)
+    public SealedValue Seal(ReadOnlySpan<byte> plaintext, string slot)
     {
         var dataKey = RandomNumberGenerator.GetBytes(32);
         try
         {
             var aad = Encoding.UTF8.GetBytes(slot);
             var keyId = keys.ActiveKeyId;
-            return new SealedSecret(keyId, SealWith(keys.Active, dataKey, WrapAad(aad, keyId)), SealWith(dataKey, plaintext, aad));
+            return new SealedValue(keyId, SealWith(keys.Active, dataKey, WrapAad(aad, keyId)), SealWith(dataKey, plaintext, aad));
         }
         finally
         {
@@ -32,7 +30,7 @@ public sealed class SecretEnvelope(MasterKeyRing keys)
     }
 
     /// <summary>Opens a sealed value of a slot; throws <see cref="CryptographicException"/> when it was altered or moved.</summary>
-    public byte[] Open(SealedSecret sealedSecret, string slot)
+    public byte[] Open(SealedValue sealedSecret, string slot)
     {
         ArgumentNullException.ThrowIfNull(sealedSecret);
         var aad = Encoding.UTF8.GetBytes(slot);
@@ -48,7 +46,7 @@ public sealed class SecretEnvelope(MasterKeyRing keys)
     }
 
     /// <summary>Re-wraps the data key under the active master key (the value's ciphertext is unchanged).</summary>
-    public SealedSecret Rewrap(SealedSecret sealedSecret, string slot)
+    public SealedValue Rewrap(SealedValue sealedSecret, string slot)
     {
         ArgumentNullException.ThrowIfNull(sealedSecret);
         if (sealedSecret.MasterKeyId == keys.ActiveKeyId)

@@ -9,8 +9,8 @@ using Orchestrator.Simulation;
 
 namespace Orchestrator.Grains.Tests.Trust;
 
-/// <summary>The pure admission rule the dispatch and the secret service share: no silo.</summary>
-public sealed class TeeAdmissionTests
+/// <summary>The admission rule applied to registered app policies and stored verdicts (wire records mapped to the attestation library): no silo.</summary>
+public sealed class AttestationMappingTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
     private static readonly Address App = Address.Parse("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
@@ -32,23 +32,23 @@ public sealed class TeeAdmissionTests
     [Fact]
     public void Fresh_evidence_with_an_accepted_measurement_is_admitted()
     {
-        var decision = TeeAdmission.Decide(Policy(), Sgx(), poolAllowsSimulation: true, Now, DefaultAge);
+        var decision = AttestationMapping.Admit(Policy(), Sgx(), poolAllowsSimulation: true, Now, DefaultAge);
         Assert.True(decision.Admitted, decision.Message);
     }
 
     [Fact]
     public void Every_way_to_be_refused_has_its_own_reason()
     {
-        Assert.Equal(AdmissionRefusal.NoPolicy, TeeAdmission.Decide(null, Sgx(), true, Now, DefaultAge).Refusal);
-        Assert.Equal(AdmissionRefusal.NoEvidence, TeeAdmission.Decide(Policy(), null, true, Now, DefaultAge).Refusal);
-        Assert.Equal(AdmissionRefusal.EvidenceNotVerified, TeeAdmission.Decide(Policy(), Sgx() with { Verified = false, Failure = "x" }, true, Now, DefaultAge).Refusal);
-        Assert.Equal(AdmissionRefusal.SimulationNotAllowedByPool, TeeAdmission.Decide(Policy(), Sgx(), poolAllowsSimulation: false, Now, DefaultAge).Refusal);
+        Assert.Equal(AdmissionRefusal.NoPolicy, AttestationMapping.Admit(null, Sgx(), true, Now, DefaultAge).Refusal);
+        Assert.Equal(AdmissionRefusal.NoEvidence, AttestationMapping.Admit(Policy(), null, true, Now, DefaultAge).Refusal);
+        Assert.Equal(AdmissionRefusal.EvidenceNotVerified, AttestationMapping.Admit(Policy(), Sgx() with { Verified = false, Failure = "x" }, true, Now, DefaultAge).Refusal);
+        Assert.Equal(AdmissionRefusal.SimulationNotAllowedByPool, AttestationMapping.Admit(Policy(), Sgx(), poolAllowsSimulation: false, Now, DefaultAge).Refusal);
 
-        Assert.Equal(PolicyRefusal.MeasurementNotAllowed, TeeAdmission.Decide(Policy(), Sgx(mrEnclave: new string('a', 64)), true, Now, DefaultAge).PolicyRefusal);
-        Assert.Equal(PolicyRefusal.SimulatedEvidenceNotAllowed, TeeAdmission.Decide(Policy(allowSimulated: false), Sgx(), true, Now, DefaultAge).PolicyRefusal);
-        Assert.Equal(PolicyRefusal.DebugNotAllowed, TeeAdmission.Decide(Policy(), Sgx(debug: true), true, Now, DefaultAge).PolicyRefusal);
-        Assert.Equal(PolicyRefusal.TcbStatusNotAccepted, TeeAdmission.Decide(Policy(), Sgx(status: "OutOfDate"), true, Now, DefaultAge).PolicyRefusal);
-        Assert.Equal(PolicyRefusal.TeeTypeMismatch, TeeAdmission.Decide(Policy() with { Tee = TeeKind.Tdx, MrEnclaves = [], TdxMeasurements = [new TdxMeasurement(new string('0', 96))] }, Sgx(), true, Now, DefaultAge).PolicyRefusal);
+        Assert.Equal(PolicyRefusal.MeasurementNotAllowed, AttestationMapping.Admit(Policy(), Sgx(mrEnclave: new string('a', 64)), true, Now, DefaultAge).PolicyRefusal);
+        Assert.Equal(PolicyRefusal.SimulatedEvidenceNotAllowed, AttestationMapping.Admit(Policy(allowSimulated: false), Sgx(), true, Now, DefaultAge).PolicyRefusal);
+        Assert.Equal(PolicyRefusal.DebugNotAllowed, AttestationMapping.Admit(Policy(), Sgx(debug: true), true, Now, DefaultAge).PolicyRefusal);
+        Assert.Equal(PolicyRefusal.TcbStatusNotAccepted, AttestationMapping.Admit(Policy(), Sgx(status: "OutOfDate"), true, Now, DefaultAge).PolicyRefusal);
+        Assert.Equal(PolicyRefusal.TeeTypeMismatch, AttestationMapping.Admit(Policy() with { Tee = TeeKind.Tdx, MrEnclaves = [], TdxMeasurements = [new TdxMeasurement(new string('0', 96))] }, Sgx(), true, Now, DefaultAge).PolicyRefusal);
     }
 
     [Fact]
@@ -56,23 +56,23 @@ public sealed class TeeAdmissionTests
     {
         var defaults = Abstractions.Grains.PoolPolicy.Default;
         Assert.False(defaults.AllowSimulatedTee);
-        Assert.Equal(AdmissionRefusal.SimulationNotAllowedByPool, TeeAdmission.Decide(Policy(), Sgx(), defaults.AllowSimulatedTee, Now, DefaultAge).Refusal);
+        Assert.Equal(AdmissionRefusal.SimulationNotAllowedByPool, AttestationMapping.Admit(Policy(), Sgx(), defaults.AllowSimulatedTee, Now, DefaultAge).Refusal);
 
         // An app policy does not allow simulation unless it says so, even in a pool that does.
         var strict = new AppAttestationPolicy { App = App, Tee = TeeKind.Sgx, MrEnclaves = [Good] };
         Assert.False(strict.AllowSimulated);
-        Assert.Equal(PolicyRefusal.SimulatedEvidenceNotAllowed, TeeAdmission.Decide(strict, Sgx(), poolAllowsSimulation: true, Now, DefaultAge).PolicyRefusal);
-        Assert.True(TeeAdmission.Decide(strict, Sgx(simulated: false), poolAllowsSimulation: false, Now, DefaultAge).Admitted);
+        Assert.Equal(PolicyRefusal.SimulatedEvidenceNotAllowed, AttestationMapping.Admit(strict, Sgx(), poolAllowsSimulation: true, Now, DefaultAge).PolicyRefusal);
+        Assert.True(AttestationMapping.Admit(strict, Sgx(simulated: false), poolAllowsSimulation: false, Now, DefaultAge).Admitted);
     }
 
     [Fact]
     public void Evidence_ages_out_at_the_policys_maximum_age_or_else_the_silos_default()
     {
         var verified = Sgx(at: Now - TimeSpan.FromHours(2));
-        Assert.True(TeeAdmission.Decide(Policy(), verified, true, Now, DefaultAge).Admitted);
-        Assert.Equal(PolicyRefusal.EvidenceTooOld, TeeAdmission.Decide(Policy(), verified, true, Now, TimeSpan.FromHours(1)).PolicyRefusal);
-        Assert.Equal(PolicyRefusal.EvidenceTooOld, TeeAdmission.Decide(Policy() with { MaxEvidenceAge = TimeSpan.FromMinutes(30) }, verified, true, Now, DefaultAge).PolicyRefusal);
-        Assert.True(TeeAdmission.Decide(Policy() with { MaxEvidenceAge = TimeSpan.FromHours(3) }, verified, true, Now, TimeSpan.FromHours(1)).Admitted);
+        Assert.True(AttestationMapping.Admit(Policy(), verified, true, Now, DefaultAge).Admitted);
+        Assert.Equal(PolicyRefusal.EvidenceTooOld, AttestationMapping.Admit(Policy(), verified, true, Now, TimeSpan.FromHours(1)).PolicyRefusal);
+        Assert.Equal(PolicyRefusal.EvidenceTooOld, AttestationMapping.Admit(Policy() with { MaxEvidenceAge = TimeSpan.FromMinutes(30) }, verified, true, Now, DefaultAge).PolicyRefusal);
+        Assert.True(AttestationMapping.Admit(Policy() with { MaxEvidenceAge = TimeSpan.FromHours(3) }, verified, true, Now, TimeSpan.FromHours(1)).Admitted);
     }
 
     [Fact]
@@ -86,11 +86,11 @@ public sealed class TeeAdmissionTests
             AcceptedTcbStatuses = [new TcbStatusAllowance("UpToDate"), new TcbStatusAllowance("SWHardeningNeeded", ["INTEL-SA-00615"])],
         };
         var ok = Sgx(mrEnclave: new string('e', 64)) with { MrSigner = signer, IsvProdId = 7, IsvSvn = 3 };
-        Assert.True(TeeAdmission.Decide(policy, ok, true, Now, DefaultAge).Admitted);
-        Assert.Equal(PolicyRefusal.MeasurementNotAllowed, TeeAdmission.Decide(policy, ok with { IsvSvn = 2 }, true, Now, DefaultAge).PolicyRefusal);
-        Assert.Equal(PolicyRefusal.MeasurementNotAllowed, TeeAdmission.Decide(policy, ok with { IsvProdId = 8 }, true, Now, DefaultAge).PolicyRefusal);
-        Assert.True(TeeAdmission.Decide(policy, ok with { TcbStatus = "SWHardeningNeeded", AdvisoryIds = ["INTEL-SA-00615"] }, true, Now, DefaultAge).Admitted);
-        Assert.Equal(PolicyRefusal.AdvisoryNotAccepted, TeeAdmission.Decide(policy, ok with { TcbStatus = "SWHardeningNeeded", AdvisoryIds = ["INTEL-SA-00615", "INTEL-SA-00828"] }, true, Now, DefaultAge).PolicyRefusal);
+        Assert.True(AttestationMapping.Admit(policy, ok, true, Now, DefaultAge).Admitted);
+        Assert.Equal(PolicyRefusal.MeasurementNotAllowed, AttestationMapping.Admit(policy, ok with { IsvSvn = 2 }, true, Now, DefaultAge).PolicyRefusal);
+        Assert.Equal(PolicyRefusal.MeasurementNotAllowed, AttestationMapping.Admit(policy, ok with { IsvProdId = 8 }, true, Now, DefaultAge).PolicyRefusal);
+        Assert.True(AttestationMapping.Admit(policy, ok with { TcbStatus = "SWHardeningNeeded", AdvisoryIds = ["INTEL-SA-00615"] }, true, Now, DefaultAge).Admitted);
+        Assert.Equal(PolicyRefusal.AdvisoryNotAccepted, AttestationMapping.Admit(policy, ok with { TcbStatus = "SWHardeningNeeded", AdvisoryIds = ["INTEL-SA-00615", "INTEL-SA-00828"] }, true, Now, DefaultAge).PolicyRefusal);
     }
 
     [Fact]
@@ -104,9 +104,9 @@ public sealed class TeeAdmissionTests
             Verified = true, Tee = TeeKind.Tdx, TcbStatus = "UpToDate", MrTd = mrTd, Rtmrs = [new string('0', 96), rtmr1, new string('2', 96), new string('3', 96)],
             ReportData = new string('0', 128), Simulated = true, VerifiedAt = Now,
         };
-        Assert.True(TeeAdmission.Decide(policy, td, true, Now, DefaultAge).Admitted);
-        Assert.Equal(PolicyRefusal.MeasurementNotAllowed, TeeAdmission.Decide(policy, td with { Rtmrs = [new string('0', 96), new string('9', 96), new string('2', 96), new string('3', 96)] }, true, Now, DefaultAge).PolicyRefusal);
-        Assert.Equal(PolicyRefusal.MeasurementNotAllowed, TeeAdmission.Decide(policy, td with { MrTd = new string('e', 96) }, true, Now, DefaultAge).PolicyRefusal);
+        Assert.True(AttestationMapping.Admit(policy, td, true, Now, DefaultAge).Admitted);
+        Assert.Equal(PolicyRefusal.MeasurementNotAllowed, AttestationMapping.Admit(policy, td with { Rtmrs = [new string('0', 96), new string('9', 96), new string('2', 96), new string('3', 96)] }, true, Now, DefaultAge).PolicyRefusal);
+        Assert.Equal(PolicyRefusal.MeasurementNotAllowed, AttestationMapping.Admit(policy, td with { MrTd = new string('e', 96) }, true, Now, DefaultAge).PolicyRefusal);
     }
 
     [Fact]
@@ -153,6 +153,6 @@ public sealed class TeeAdmissionTests
         var policy = new AppAttestationPolicy { App = App, Tee = TeeKind.Tdx, TdxMeasurements = [new TdxMeasurement(SimulatedEnclave.MrTdOf(Good))], AllowSimulated = true };
         var library = AttestationMapping.ToPolicy(policy, DefaultAge);
         Assert.Equal(library.Evaluate(result, Now).Accepted, library.Evaluate(AttestationMapping.ToResult(stored), Now).Accepted);
-        Assert.True(TeeAdmission.Decide(policy, stored, true, Now, DefaultAge).Admitted);
+        Assert.True(AttestationMapping.Admit(policy, stored, true, Now, DefaultAge).Admitted);
     }
 }
