@@ -22,7 +22,7 @@ public sealed class SecretsAdminService(IGrainFactory grains, TimeProvider time,
             throw Require.Invalid($"value: 1..{MaxValueBytes} bytes, got {request.Value.Length}");
         }
 
-        var stored = await Guard(() => grains.Secrets(owner).PutAsync(name, request.Value.ToByteArray()));
+        var stored = await GuardAsync(() => grains.Secrets(owner).PutAsync(name, request.Value.ToByteArray()));
         return SecretsMapping.ToProto(stored);
     }
 
@@ -49,7 +49,7 @@ public sealed class SecretsAdminService(IGrainFactory grains, TimeProvider time,
     public override async Task<Proto.RewrapSecretsReply> RewrapSecrets(Proto.RewrapSecretsRequest request, ServerCallContext context)
     {
         var owner = SecretsMapping.Owner(request.Owner, "owner");
-        return new Proto.RewrapSecretsReply { Rewrapped = await Guard(() => grains.Secrets(owner).RewrapAsync()) };
+        return new Proto.RewrapSecretsReply { Rewrapped = await GuardAsync(() => grains.Secrets(owner).RewrapAsync()) };
     }
 
     /// <inheritdoc />
@@ -108,7 +108,7 @@ public sealed class SecretsAdminService(IGrainFactory grains, TimeProvider time,
     }
 
     /// <summary>A grain's refusal of bad input, or a silo without master keys, as a status a person can act on.</summary>
-    private static async Task<T> Guard<T>(Func<Task<T>> call)
+    private static async Task<T> GuardAsync<T>(Func<Task<T>> call)
     {
         try
         {

@@ -25,7 +25,9 @@ public sealed partial class WorkerSession
         while (!cancellationToken.IsCancellationRequested)
         {
             var signaled = delay == TimeSpan.Zero || await _wake.WaitAsync(delay, cancellationToken);
+#pragma warning disable VSTHRD103 // Wait(0) never blocks: it only takes a signal that is already there
             while (_wake.CurrentCount > 0 && _wake.Wait(0, CancellationToken.None))
+#pragma warning restore VSTHRD103
             {
                 // coalesce: one look serves every signal that arrived meanwhile
             }

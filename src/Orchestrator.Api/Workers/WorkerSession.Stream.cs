@@ -59,7 +59,7 @@ public sealed partial class WorkerSession
         return _input.Current;
     }
 
-    private static async Task Quiet(Task task)
+    private static async Task QuietAsync(Task task)
     {
         try
         {

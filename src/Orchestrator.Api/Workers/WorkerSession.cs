@@ -111,7 +111,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
             var pump = PumpLoopAsync(cts.Token);
             var first = await Task.WhenAny(reader, pump, _ended.Task);
             await cts.CancelAsync();
-            await Task.WhenAll(Quiet(reader), Quiet(pump));
+            await Task.WhenAll(QuietAsync(reader), QuietAsync(pump));
             if (_ended.Task.IsCompleted)
             {
                 throw await _ended.Task;

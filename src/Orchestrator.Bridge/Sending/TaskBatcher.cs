@@ -421,9 +421,7 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
-#pragma warning disable VSTHRD003 // the loop is this object's own task, started in its constructor
             await _loop.ConfigureAwait(false);
-#pragma warning restore VSTHRD003
         }
         catch (OperationCanceledException)
         {

@@ -133,7 +133,7 @@ internal static class DemoCommand
     {
         if (!config.Exists)
         {
-            Console.Error.WriteLine($"configuration file {config.FullName} does not exist");
+            await Console.Error.WriteLineAsync($"configuration file {config.FullName} does not exist");
             return 2;
         }
 
@@ -144,7 +144,7 @@ internal static class DemoCommand
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Console.Error.WriteLine($"could not reach the cluster: {ex.Message}");
+            await Console.Error.WriteLineAsync($"could not reach the cluster: {ex.Message}");
             return 2;
         }
 

@@ -121,7 +121,9 @@ internal sealed class InputFetcher : IDisposable
                     throw new InputFetchException($"input file {url} is larger than {max} bytes (rule: OrchestratorWorker:Inputs:MaxBytes)");
                 }
 
+#pragma warning disable VSTHRD103 // a MemoryStream write is a memory copy, it never blocks
                 buffer.Write(chunk, 0, read);
+#pragma warning restore VSTHRD103
             }
 
             return buffer.ToArray();

@@ -140,7 +140,9 @@ internal sealed class SessionGate
         {
             lock (_gate)
             {
+#pragma warning disable VSTHRD002 // read only once the task has completed: it never waits
                 return _next.Task.IsCompletedSuccessfully ? _next.Task.Result : null;
+#pragma warning restore VSTHRD002
             }
         }
     }
@@ -164,7 +166,9 @@ internal sealed class SessionGate
     {
         lock (_gate)
         {
+#pragma warning disable VSTHRD002 // read only once the task has completed: it never waits
             if (_next.Task.IsCompletedSuccessfully && ReferenceEquals(_next.Task.Result, session))
+#pragma warning restore VSTHRD002
             {
                 _next = new TaskCompletionSource<LiveSession>(TaskCreationOptions.RunContinuationsAsynchronously);
             }

@@ -297,7 +297,7 @@ public sealed class WorkerAgent
                 live.Answer(message.CallResult);
                 break;
             case ServerMessage.BodyOneofCase.RevealRequest when ProtoConvert.TryHash(message.RevealRequest.TaskId, out var reveal):
-                Track(Task.Run(() => Guarded(reveal, () => _pipeline.RevealAsync(reveal, _hardStop.Token))));
+                Track(Task.Run(() => GuardedAsync(reveal, () => _pipeline.RevealAsync(reveal, _hardStop.Token))));
                 break;
             case ServerMessage.BodyOneofCase.Cancel when ProtoConvert.TryHash(message.Cancel.TaskId, out var cancel):
                 WorkerLog.Cancelled(_logger, cancel.ToString(), message.Cancel.Reason);
@@ -337,7 +337,7 @@ public sealed class WorkerAgent
 
         if (_draining)
         {
-            replicate.Work = Task.Run(() => Guarded(taskId, () => _pipeline.GiveBackAsync(taskId, "the worker is draining", _hardStop.Token)).ContinueWith(_ => Done(taskId, replicate), TaskScheduler.Default));
+            replicate.Work = Task.Run(() => GuardedAsync(taskId, () => _pipeline.GiveBackAsync(taskId, "the worker is draining", _hardStop.Token)).ContinueWith(_ => Done(taskId, replicate), TaskScheduler.Default));
             return;
         }
 
@@ -352,7 +352,7 @@ public sealed class WorkerAgent
                 if (replicate.GiveBackOnCancel)
                 {
                     using var giveBack = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                    await Guarded(taskId, () => _pipeline.GiveBackAsync(taskId, "the worker is shutting down (drain grace period over)", giveBack.Token)).ConfigureAwait(false);
+                    await GuardedAsync(taskId, () => _pipeline.GiveBackAsync(taskId, "the worker is shutting down (drain grace period over)", giveBack.Token)).ConfigureAwait(false);
                 }
                 else
                 {
@@ -362,7 +362,7 @@ public sealed class WorkerAgent
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
             {
                 WorkerLog.ReplicateFailed(_logger, taskId.ToString(), ex.Message);
-                await Guarded(taskId, () => _pipeline.GiveBackAsync(taskId, "the worker failed to run it: " + ex.Message, _hardStop.Token)).ConfigureAwait(false);
+                await GuardedAsync(taskId, () => _pipeline.GiveBackAsync(taskId, "the worker failed to run it: " + ex.Message, _hardStop.Token)).ConfigureAwait(false);
             }
             finally
             {
@@ -384,7 +384,7 @@ public sealed class WorkerAgent
         SendHeartbeat(); // a slot is free: ask for more at once
     }
 
-    private async Task Guarded(Hash32 taskId, Func<Task> action)
+    private async Task GuardedAsync(Hash32 taskId, Func<Task> action)
     {
         try
         {

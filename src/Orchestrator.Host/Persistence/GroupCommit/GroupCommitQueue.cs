@@ -136,6 +136,7 @@ internal sealed partial class GroupCommitQueue : IAsyncDisposable
                     throw new InvalidOperationException($"the storage batch returned {i} results for {ordered.Count} operations");
                 }
 
+#pragma warning disable VSTHRD103 // ReadAsync buffered the whole row (non-sequential reader): column reads never block
                 results[i] = ordered[i] is ReadOperation
                     ? await reader.ReadAsync().ConfigureAwait(false)
                         ? new StoredState(reader.IsDBNull(0) ? null : reader.GetFieldValue<byte[]>(0), reader.GetInt32(1))
@@ -143,6 +144,7 @@ internal sealed partial class GroupCommitQueue : IAsyncDisposable
                     : await reader.ReadAsync().ConfigureAwait(false)
                         ? new WriteOutcome(reader.GetBoolean(0), reader.IsDBNull(1) ? null : reader.GetInt32(1))
                         : throw new InvalidOperationException("a storage write returned no row");
+#pragma warning restore VSTHRD103
             }
         }
 
