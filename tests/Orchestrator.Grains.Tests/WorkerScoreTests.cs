@@ -40,6 +40,9 @@ public sealed class WorkerScoreTests(ClusterFixture fixture)
             Assert.Equal(sharedWins, settled.Score);
             Assert.True(settled.Score >= 12, $"both workers share at least the first twelve wins, got a score of {settled.Score}");
         }
+
+        // The cluster is shared by the collection: these workers must take no task of a later test.
+        await fixture.Grains.Pool().RevokeAsync(workers.Select(w => w.Address).ToList());
     }
 
     [Fact]
@@ -112,6 +115,9 @@ public sealed class WorkerScoreTests(ClusterFixture fixture)
         var view = await WaitForViewAsync(faulty.Address, v => v.Assignments.Count == 0);
         Assert.True(view.Wins > 0 && view.Losses > 0, $"the faulty worker both won and lost ({view.Wins} won, {view.Losses} lost)");
         Assert.Equal(expected, view.Score);
+
+        // The cluster is shared by the collection: these workers must take no task of a later test.
+        await fixture.Grains.Pool().RevokeAsync(workers.Select(w => w.Address).ToList());
     }
 
     [Fact]
