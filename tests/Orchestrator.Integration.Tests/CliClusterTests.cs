@@ -12,6 +12,7 @@ public sealed class CliClusterTests : IDisposable
 {
     private const string Token = "cli-owner-token-0123456789";
     private readonly string _config = Path.Combine(Path.GetTempPath(), $"orchestrator-cli-{Guid.NewGuid():n}.json");
+    private readonly System.Text.StringBuilder _siloErrors = new();
     private Process? _silo;
 
     [Fact]
@@ -29,7 +30,7 @@ public sealed class CliClusterTests : IDisposable
                 Api = new { Enabled = true, Url = api, AdminToken = Token, ResultDirectory = Path.Combine(Path.GetTempPath(), clusterId) },
             },
         }));
-        _silo = Start("serve", "--config", _config);
+        _silo = Start(_siloErrors, "serve", "--config", _config);
 
         // The silo needs a few seconds to open its API; submitting again is harmless because a refused
         // connection never reached the deal grain.
@@ -37,7 +38,7 @@ public sealed class CliClusterTests : IDisposable
             "the silo's API to take a deal",
             async () =>
             {
-                Assert.False(_silo.HasExited, "the silo exited: " + await _silo.StandardError.ReadToEndAsync());
+                Assert.False(_silo.HasExited, $"the silo exited: {SiloErrors()}");
                 return await RunAsync(null, "deal", "submit", "--api", api, "--token", Token, "--tasks", "4", "--trust", "1");
             },
             r => !r.Err.Contains("Unavailable", StringComparison.Ordinal),
@@ -85,14 +86,31 @@ public sealed class CliClusterTests : IDisposable
         File.Delete(_config);
     }
 
-    private static Process Start(params string[] args)
+    private string SiloErrors()
+    {
+        lock (_siloErrors)
+        {
+            return _siloErrors.ToString();
+        }
+    }
+
+    /// <summary>Starts the CLI with both outputs drained (a full pipe would stall it); its error output goes to <paramref name="errors"/>.</summary>
+    private static Process Start(System.Text.StringBuilder errors, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(CliPath());
         foreach (var arg in args) info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (errors)
+            {
+                errors.AppendLine(e.Data);
+            }
+        };
         process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         return process;
     }
 

@@ -71,7 +71,7 @@ internal static class DealCommand
                 (await client.GetDealAsync(new GetDealRequest { DealId = dealId.ToString(), PageSize = 0 }, headers, cancellationToken: cancellationToken)).Deal);
         });
 
-        return new Command("deal", "Submit and watch deals through a silo's admin API.") { submit, status };
+        return new Command("deal", "Submit and watch deals through a silo's admin API.") { api, token, submit, status };
     }
 
     private static int Fail(string message)
