@@ -28,10 +28,9 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
     {
         var app = NewApp();
         var flag = Path.Combine(server.Directory, "stall-" + Guid.NewGuid().ToString("n")[..8]);
-        using var a = WorkerAgentProcess.Start(server, "honest-a", new TestApp(app, Script("honest.sh")));
-        using var b = WorkerAgentProcess.Start(server, "honest-b", new TestApp(app, Script("honest.sh")));
-        using var victim = WorkerAgentProcess.Start(server, "victim", new TestApp(app, Script("honest.sh"), "--stall-after", "2", flag));
-        await server.AuthorizeAsync(a, b, victim);
+        using var a = await WorkerAgentProcess.StartAuthorizedAsync(server, "honest-a", new TestApp(app, Script("honest.sh")));
+        using var b = await WorkerAgentProcess.StartAuthorizedAsync(server, "honest-b", new TestApp(app, Script("honest.sh")));
+        using var victim = await WorkerAgentProcess.StartAuthorizedAsync(server, "victim", new TestApp(app, Script("honest.sh"), "--stall-after", "2", flag));
         var dealId = await SubmitAsync(app, tasks: 30, trust: 3);
 
         // The victim's app runs two tasks honestly, then hangs in the next: kill the worker (SIGKILL)
@@ -78,11 +77,10 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
     public async Task A_worker_whose_app_computes_something_else_loses_every_vote()
     {
         var app = NewApp();
-        using var h1 = WorkerAgentProcess.Start(server, "h1", new TestApp(app, Script("honest.sh")));
-        using var h2 = WorkerAgentProcess.Start(server, "h2", new TestApp(app, Script("honest.sh")));
-        using var h3 = WorkerAgentProcess.Start(server, "h3", new TestApp(app, Script("honest.sh")));
-        using var forger = WorkerAgentProcess.Start(server, "forger", new TestApp(app, Script("wrong.sh")));
-        await server.AuthorizeAsync(h1, h2, h3, forger);
+        using var h1 = await WorkerAgentProcess.StartAuthorizedAsync(server, "h1", new TestApp(app, Script("honest.sh")));
+        using var h2 = await WorkerAgentProcess.StartAuthorizedAsync(server, "h2", new TestApp(app, Script("honest.sh")));
+        using var h3 = await WorkerAgentProcess.StartAuthorizedAsync(server, "h3", new TestApp(app, Script("honest.sh")));
+        using var forger = await WorkerAgentProcess.StartAuthorizedAsync(server, "forger", new TestApp(app, Script("wrong.sh")));
         var dealId = await SubmitAsync(app, tasks: 12, trust: 3);
 
         var (deal, tasks) = await WaitForDealAsync(dealId, h1, h2, h3, forger);
@@ -110,8 +108,7 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
         var app = NewApp();
         var flag = Path.Combine(server.Directory, "drain-" + Guid.NewGuid().ToString("n")[..8]);
         await File.WriteAllTextAsync(flag, "stall from the start");
-        using var drainer = WorkerAgentProcess.Start(server, "drainer", new TestApp(app, Script("honest.sh"), "--stall-if", flag), drainGrace: TimeSpan.FromSeconds(1));
-        await server.AuthorizeAsync(drainer);
+        using var drainer = await WorkerAgentProcess.StartAuthorizedAsync(server, "drainer", new TestApp(app, Script("honest.sh"), "--stall-if", flag), drainGrace: TimeSpan.FromSeconds(1));
         var dealId = await SubmitAsync(app, tasks: 4, trust: 1);
         await Eventually.UntilAsync("the drainer to be running two tasks", () => Task.FromResult(Directory.GetFiles(server.Directory, Path.GetFileName(flag) + ".stalled-*").Length == 2), TimeSpan.FromSeconds(60), () => drainer.Process.Output);
 
@@ -121,8 +118,7 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
         Assert.Empty((await server.WorkerAsync(drainer))!.Assignments);
 
         // What it gave back goes to the next worker.
-        using var rescuer = WorkerAgentProcess.Start(server, "rescuer", new TestApp(app, Script("honest.sh")));
-        await server.AuthorizeAsync(rescuer);
+        using var rescuer = await WorkerAgentProcess.StartAuthorizedAsync(server, "rescuer", new TestApp(app, Script("honest.sh")));
         var (deal, tasks) = await WaitForDealAsync(dealId, drainer, rescuer);
         Assert.Equal(4, deal.Completed);
         AssertHonestResults(tasks, deal.BotFirst);
@@ -164,8 +160,7 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
                 Value = ByteString.CopyFromUtf8(datasetKey),
             }, server.Owner);
 
-            using var enclave = WorkerAgentProcess.Start(server, "sgx", new TestApp(app, Script("tee.sh")), tee: "Sgx");
-            await server.AuthorizeAsync(enclave);
+            using var enclave = await WorkerAgentProcess.StartAuthorizedAsync(server, "sgx", new TestApp(app, Script("tee.sh")), tee: "Sgx");
             var dealId = await SubmitAsync(app, tasks: 5, trust: 1, teeTag: 0x3, dataset: dataset);
 
             var (deal, tasks) = await WaitForDealAsync(dealId, enclave);

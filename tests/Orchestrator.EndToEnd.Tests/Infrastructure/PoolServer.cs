@@ -2,6 +2,7 @@ using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Orchestrator.Api.Admin.V1;
+using Orchestrator.Domain.Crypto;
 
 namespace Orchestrator.EndToEnd.Tests.Infrastructure;
 
@@ -87,10 +88,13 @@ public sealed class PoolServer : IAsyncLifetime
     }
 
     /// <summary>Authorizes worker addresses.</summary>
-    public async Task AuthorizeAsync(params WorkerAgentProcess[] workers)
+    public Task AuthorizeAsync(params WorkerAgentProcess[] workers) => AuthorizeAsync([.. workers.Select(w => w.Address)]);
+
+    /// <summary>Authorizes worker addresses.</summary>
+    public async Task AuthorizeAsync(params Address[] workers)
     {
         var request = new AuthorizeWorkersRequest();
-        request.Addresses.AddRange(workers.Select(w => w.Address.ToString()));
+        request.Addresses.AddRange(workers.Select(w => w.ToString()));
         await Admin.AuthorizeWorkersAsync(request, Owner);
     }
 
