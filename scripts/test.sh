@@ -67,7 +67,7 @@ for project in tests/*/*.csproj; do
   grep -q "<IsTestProject>false</IsTestProject>" "$project" && continue
   section "$name"
   out="$log_dir/$name.log"
-  dotnet test "$project" -c Release --no-build -nologo 2>&1 | tee "$out" | grep -E "^\s*(Failed|Skipped) |Passed!|Failed!|error" || true
+  dotnet test "$project" -c Release --no-build -nologo --blame-hang-timeout 15m 2>&1 | tee "$out" | grep -E "^\s*(Failed|Skipped) |Passed!|Failed!|error" || true
   # Minimal verbosity prints "Passed!  - Failed: 0, Passed: 10, Skipped: 0, Total: 10"; normal prints "Total tests:" blocks.
   line=$(grep -E "(Passed|Failed)! +- +Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+" "$out" | tail -1)
   if [ -n "$line" ]; then

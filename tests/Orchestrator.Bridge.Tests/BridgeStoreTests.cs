@@ -14,46 +14,34 @@ namespace Orchestrator.Bridge.Tests;
 /// </summary>
 public sealed class BridgeStoreTests : IAsyncLifetime
 {
-    private const string Admin = "Host=127.0.0.1;Port=5432;Database=orchestrator_test;Username=orchestrator;Password=orchestrator;Timeout=5";
-    private readonly string _database = "orch_store_" + Guid.NewGuid().ToString("n")[..12];
+    private readonly PostgresDatabase _database = new();
     private NpgsqlDataSource? _dataSource;
 
     private NpgsqlDataSource DataSource => _dataSource!;
 
     public async Task InitializeAsync()
     {
-        if (ChainServices.UnavailableReason is not null)
+        await _database.InitializeAsync();
+        if (PostgresServer.UnavailableReason is not null)
         {
             return;
         }
 
-        await using (var admin = new NpgsqlConnection(Admin))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(Admin) { Database = _database }.ConnectionString);
+        _dataSource = NpgsqlDataSource.Create(_database.ConnectionString);
         await new SchemaMigrator(_dataSource).MigrateAsync();
     }
 
     public async Task DisposeAsync()
     {
-        if (_dataSource is null)
+        if (_dataSource is not null)
         {
-            return;
+            await _dataSource.DisposeAsync();
         }
 
-        await _dataSource.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(Admin);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        await _database.DisposeAsync();
     }
 
-    [ChainFact]
+    [PostgresFact]
     public async Task ANonceUsedAgainGetsANewAttemptRowAndEarlierRowsKeepTheirTasks()
     {
         var store = new PostgresBridgeStore(DataSource);
@@ -69,7 +57,7 @@ public sealed class BridgeStoreTests : IAsyncLifetime
         Assert.Equal(7, await store.MaxNonceAsync(31337, Sender, CancellationToken.None));
     }
 
-    [ChainFact]
+    [PostgresFact]
     public async Task WhatAnAttemptCarriedCannotBeRewritten()
     {
         var store = new PostgresBridgeStore(DataSource);

@@ -23,26 +23,32 @@ public sealed class WorkerScoreTests(ClusterFixture fixture)
         using var stop = new CancellationTokenSource();
         var workers = Enumerable.Range(0, 2).Select(_ => new SimulatedWorker(fixture.Grains, WorkerBehavior.Honest, slots: 2)).ToList();
         await fixture.Grains.Pool().AuthorizeAsync(workers.Select(w => w.Address).ToList());
-        await fixture.Grains.Deal(deal.DealId).CreateAsync(deal);
-        var running = workers.Select(w => Task.Run(() => w.RunAsync(stop.Token))).ToList();
-
-        var view = await Deals.WaitFinishedAsync(fixture.Grains, deal.DealId, TimeSpan.FromSeconds(60));
-        await stop.CancelAsync();
-        Assert.Equal(24, view.Completed);
-
-        var completed = fixture.Ledger.OfType<TaskCompletedV1>().Where(e => e.DealId == deal.DealId).ToList();
-        foreach (var worker in workers)
+        try
         {
-            var wins = completed.Count(e => e.Contributions.Any(c => c.Worker == worker.Address && c.Revealed));
-            var sharedWins = completed.Count(e => e.Contributions.Count > 1 && e.Contributions.Any(c => c.Worker == worker.Address && c.Revealed));
-            var settled = await WaitForViewAsync(worker.Address, v => v.Wins == wins);
-            Assert.Equal(0, settled.Losses);
-            Assert.Equal(sharedWins, settled.Score);
-            Assert.True(settled.Score >= 12, $"both workers share at least the first twelve wins, got a score of {settled.Score}");
-        }
+            await fixture.Grains.Deal(deal.DealId).CreateAsync(deal);
+            var running = workers.Select(w => Task.Run(() => w.RunAsync(stop.Token))).ToList();
 
-        // The cluster is shared by the collection: these workers must take no task of a later test.
-        await fixture.Grains.Pool().RevokeAsync(workers.Select(w => w.Address).ToList());
+            var view = await Deals.WaitFinishedAsync(fixture.Grains, deal.DealId, TimeSpan.FromSeconds(60));
+            await stop.CancelAsync();
+            await Task.WhenAll(running);
+            Assert.Equal(24, view.Completed);
+
+            var completed = fixture.Ledger.OfType<TaskCompletedV1>().Where(e => e.DealId == deal.DealId).ToList();
+            foreach (var worker in workers)
+            {
+                var wins = completed.Count(e => e.Contributions.Any(c => c.Worker == worker.Address && c.Revealed));
+                var sharedWins = completed.Count(e => e.Contributions.Count > 1 && e.Contributions.Any(c => c.Worker == worker.Address && c.Revealed));
+                var settled = await WaitForViewAsync(worker.Address, v => v.Wins == wins);
+                Assert.Equal(0, settled.Losses);
+                Assert.Equal(sharedWins, settled.Score);
+                Assert.True(settled.Score >= 12, $"both workers share at least the first twelve wins, got a score of {settled.Score}");
+            }
+        }
+        finally
+        {
+            // The cluster is shared by the collection: these workers must take no task of a later test.
+            await fixture.Grains.Pool().RevokeAsync(workers.Select(w => w.Address).ToList());
+        }
     }
 
     [Fact]
@@ -59,65 +65,70 @@ public sealed class WorkerScoreTests(ClusterFixture fixture)
             Assert.Equal(RegistrationOutcome.Accepted, (await worker.RegisterAsync()).Outcome);
         }
 
-        var holdings = workers.ToDictionary(w => w, _ => new List<Assignment>());
-        var expected = 0;
-        var settled = 0;
-        for (var round = 0; round < 100 && settled < 12; round++)
+        try
         {
-            foreach (var worker in workers)
+            var holdings = workers.ToDictionary(w => w, _ => new List<Assignment>());
+            var expected = 0;
+            var settled = 0;
+            for (var round = 0; round < 100 && settled < 12; round++)
             {
-                var held = holdings[worker];
-                foreach (var assign in await worker.TakeAsync(2 - held.Count))
+                foreach (var worker in workers)
                 {
-                    held.Add(assign.Assignment);
-                    var digest = worker == faulty && assign.Assignment.Index % 2 == 1 ? new Hash32(new byte[32]) : ManualWorker.Digest(assign.Assignment);
-                    var result = await worker.ContributeAsync(assign.Assignment.TaskId, digest);
-                    if (!result.Accepted)
+                    var held = holdings[worker];
+                    foreach (var assign in await worker.TakeAsync(2 - held.Count))
                     {
-                        held.Remove(assign.Assignment);
+                        held.Add(assign.Assignment);
+                        var digest = worker == faulty && assign.Assignment.Index % 2 == 1 ? new Hash32(new byte[32]) : ManualWorker.Digest(assign.Assignment);
+                        var result = await worker.ContributeAsync(assign.Assignment.TaskId, digest);
+                        if (!result.Accepted)
+                        {
+                            held.Remove(assign.Assignment);
+                        }
+                    }
+                }
+
+                foreach (var taskId in holdings.Values.SelectMany(h => h).Select(a => a.TaskId).Distinct().ToList())
+                {
+                    var task = await fixture.Grains.Task(taskId).GetViewAsync();
+                    if (task.Status != TaskStatus.Revealing)
+                    {
+                        continue;
+                    }
+
+                    var before = await faulty.Grain.GetViewAsync();
+                    foreach (var winner in task.Replicates.Where(r => r.ResultHash == task.ConsensusHash))
+                    {
+                        var assignment = holdings[workers.Single(w => w.Address == winner.Worker)].Single(a => a.TaskId == taskId);
+                        Assert.True((await fixture.Grains.Worker(winner.Worker).RevealAsync(taskId, ManualWorker.Digest(assignment))).Accepted);
+                    }
+
+                    var record = fixture.Ledger.OfType<TaskCompletedV1>().Single(e => e.TaskId == taskId).Contributions;
+                    if (record.FirstOrDefault(c => c.Worker == faulty.Address) is { } mine)
+                    {
+                        var outcome = new TaskOutcome(taskId, mine.Revealed ? OutcomeVerdict.Won : OutcomeVerdict.Lost, record.Count, string.Empty);
+                        expected = outcome.Apply(expected);
+                        var landed = await WaitForViewAsync(faulty.Address, v => v.Wins + v.Losses == before.Wins + before.Losses + 1);
+                        Assert.Equal(expected, landed.Score);
+                    }
+
+                    settled++;
+                    foreach (var held in holdings.Values)
+                    {
+                        held.RemoveAll(a => a.TaskId == taskId);
                     }
                 }
             }
 
-            foreach (var taskId in holdings.Values.SelectMany(h => h).Select(a => a.TaskId).Distinct().ToList())
-            {
-                var task = await fixture.Grains.Task(taskId).GetViewAsync();
-                if (task.Status != TaskStatus.Revealing)
-                {
-                    continue;
-                }
-
-                var before = await faulty.Grain.GetViewAsync();
-                foreach (var winner in task.Replicates.Where(r => r.ResultHash == task.ConsensusHash))
-                {
-                    var assignment = holdings[workers.Single(w => w.Address == winner.Worker)].Single(a => a.TaskId == taskId);
-                    Assert.True((await fixture.Grains.Worker(winner.Worker).RevealAsync(taskId, ManualWorker.Digest(assignment))).Accepted);
-                }
-
-                var record = fixture.Ledger.OfType<TaskCompletedV1>().Single(e => e.TaskId == taskId).Contributions;
-                if (record.FirstOrDefault(c => c.Worker == faulty.Address) is { } mine)
-                {
-                    var outcome = new TaskOutcome(taskId, mine.Revealed ? OutcomeVerdict.Won : OutcomeVerdict.Lost, record.Count, string.Empty);
-                    expected = outcome.Apply(expected);
-                    var landed = await WaitForViewAsync(faulty.Address, v => v.Wins + v.Losses == before.Wins + before.Losses + 1);
-                    Assert.Equal(expected, landed.Score);
-                }
-
-                settled++;
-                foreach (var held in holdings.Values)
-                {
-                    held.RemoveAll(a => a.TaskId == taskId);
-                }
-            }
+            Assert.Equal(12, settled);
+            var view = await WaitForViewAsync(faulty.Address, v => v.Assignments.Count == 0);
+            Assert.True(view.Wins > 0 && view.Losses > 0, $"the faulty worker both won and lost ({view.Wins} won, {view.Losses} lost)");
+            Assert.Equal(expected, view.Score);
         }
-
-        Assert.Equal(12, settled);
-        var view = await WaitForViewAsync(faulty.Address, v => v.Assignments.Count == 0);
-        Assert.True(view.Wins > 0 && view.Losses > 0, $"the faulty worker both won and lost ({view.Wins} won, {view.Losses} lost)");
-        Assert.Equal(expected, view.Score);
-
-        // The cluster is shared by the collection: these workers must take no task of a later test.
-        await fixture.Grains.Pool().RevokeAsync(workers.Select(w => w.Address).ToList());
+        finally
+        {
+            // The cluster is shared by the collection: these workers must take no task of a later test.
+            await fixture.Grains.Pool().RevokeAsync(workers.Select(w => w.Address).ToList());
+        }
     }
 
     [Fact]
@@ -141,17 +152,6 @@ public sealed class WorkerScoreTests(ClusterFixture fixture)
         Assert.Contains("ContributionDeadlinePassed", cancel.Reason, StringComparison.Ordinal);
     }
 
-    private async Task<WorkerView> WaitForViewAsync(Address worker, Func<WorkerView, bool> condition)
-    {
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        WorkerView view;
-        do
-        {
-            view = await fixture.Grains.Worker(worker).GetViewAsync();
-            if (condition(view)) return view;
-            await Task.Delay(20);
-        }
-        while (DateTime.UtcNow < until);
-        return view;
-    }
+    private Task<WorkerView> WaitForViewAsync(Address worker, Func<WorkerView, bool> condition) =>
+        Eventually.ForAsync($"worker {worker}'s view to settle", () => fixture.Grains.Worker(worker).GetViewAsync(), condition, TimeSpan.FromSeconds(20));
 }

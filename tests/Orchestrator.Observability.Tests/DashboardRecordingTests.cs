@@ -40,12 +40,10 @@ public sealed partial class DashboardRecordingTests
         var summary = await new DemoRunner(host.Grains).RunAsync(
             new DemoSettings(Tasks: 6, Workers: 2, Trust: 1, Faulty: 0, Lost: 0, Tee: true, Timeout: TimeSpan.FromSeconds(90)), null, CancellationToken.None);
         Assert.True(summary.AllFinal, $"the deal did not finish: {summary.Completed} completed, {summary.Failed} failed of {summary.Tasks}");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!(await Task.WhenAll(summary.Workers.Select(w => host.Grains.Worker(w.Worker).GetViewAsync()))).All(v => v.State == WorkerState.Lost))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the stopped workers were not declared lost within 30 s");
-            await Task.Delay(200);
-        }
+        await Eventually.UntilAsync(
+            "the stopped workers to be declared lost",
+            async () => (await Task.WhenAll(summary.Workers.Select(w => host.Grains.Worker(w.Worker).GetViewAsync()))).All(v => v.State == WorkerState.Lost),
+            TimeSpan.FromSeconds(30));
 
         host.Flush();
         lock (host.Metrics)
@@ -57,19 +55,7 @@ public sealed partial class DashboardRecordingTests
     /// <summary>The series the Prometheus exporter makes of one exported metric (unit appended, _total for counters, _bucket for histograms).</summary>
     private static IEnumerable<string> SeriesOf(Metric metric)
     {
-        var name = metric.Name.Replace('.', '_');
-        var unit = metric.Unit switch
-        {
-            null or "" => string.Empty,
-            "s" => "seconds",
-            var u when u.StartsWith('{') => string.Empty,
-            var u => u,
-        };
-        if (unit.Length > 0 && !name.EndsWith("_" + unit, StringComparison.Ordinal))
-        {
-            name += "_" + unit;
-        }
-
+        var name = PrometheusNames.Base(metric.Name, metric.Unit);
         return metric.MetricType switch
         {
             MetricType.Histogram or MetricType.ExponentialHistogram => [name + "_bucket", name + "_sum", name + "_count"],
@@ -80,23 +66,13 @@ public sealed partial class DashboardRecordingTests
 
     private static List<string> DashboardMetricNames()
     {
-        using var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "helm", "orchestrator", "dashboards", "orchestrator.json")));
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(Repository.PathOf("helm", "orchestrator", "dashboards", "orchestrator.json")));
         return dashboard.RootElement.GetProperty("panels").EnumerateArray()
             .Where(p => p.TryGetProperty("targets", out _))
             .SelectMany(p => p.GetProperty("targets").EnumerateArray())
             .SelectMany(t => MetricName().Matches(t.GetProperty("expr").GetString()!).Select(m => m.Value))
             .Distinct(StringComparer.Ordinal)
             .ToList();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Orchestrator.sln"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException("Orchestrator.sln not found");
     }
 
     [GeneratedRegex("orchestrator_[a-z0-9_]+")]

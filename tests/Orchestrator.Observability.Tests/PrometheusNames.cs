@@ -61,10 +61,13 @@ public static class PrometheusNames
         }
     }
 
-    private static string Base(Instrument instrument)
+    private static string Base(Instrument instrument) => Base(instrument.Name, instrument.Unit);
+
+    /// <summary>The series name the Prometheus exporter gives an instrument's name and unit (before _total, _bucket, ...).</summary>
+    public static string Base(string instrumentName, string? instrumentUnit)
     {
-        var name = instrument.Name.Replace('.', '_').Replace('-', '_');
-        var unit = instrument.Unit switch
+        var name = instrumentName.Replace('.', '_').Replace('-', '_');
+        var unit = instrumentUnit switch
         {
             null or "" => string.Empty,
             "s" => "seconds",

@@ -35,7 +35,11 @@ public static class Eventually
         var limit = timeout ?? DefaultTimeout;
         var clock = Stopwatch.StartNew();
         var pause = FirstPause;
-        var seen = "nothing yet";
+        // What was seen last is kept as is and described only when the wait fails: describing it can cost
+        // (a call, a copy of a process's output) and would otherwise run at every poll.
+        var seenValue = default(T);
+        var hasValue = false;
+        Exception? seenError = null;
         while (true)
         {
             try
@@ -46,15 +50,18 @@ public static class Eventually
                     return value;
                 }
 
-                seen = describe is null ? value?.ToString() ?? "null" : describe(value);
+                (seenValue, hasValue, seenError) = (value, true, null);
             }
             catch (Exception ex) when (tolerate?.Invoke(ex) == true)
             {
-                seen = $"{ex.GetType().Name}: {ex.Message}";
+                seenError = ex;
             }
 
             if (clock.Elapsed > limit)
             {
+                var seen = seenError is not null ? $"{seenError.GetType().Name}: {seenError.Message}"
+                    : !hasValue ? "nothing yet"
+                    : describe is null ? seenValue?.ToString() ?? "null" : describe(seenValue!);
                 throw new WaitTimedOutException($"timed out after {limit.TotalSeconds:0.#} s waiting for {what}; last seen: {seen}");
             }
 

@@ -56,7 +56,8 @@ public sealed class ScorePropertyTests
         {
             var outcomes = Enumerable.Range(0, n).Select(_ => new TaskOutcome(TestKit.RandomHash(), OutcomeVerdict.Won, 3, "won")).ToArray();
             var run = Holding(score, outcomes);
-            foreach (var outcome in outcomes.OrderBy(_ => new Random(seed).Next()).Concat(outcomes))
+            var shuffle = new Random(seed);
+            foreach (var outcome in outcomes.OrderBy(_ => shuffle.Next()).Concat(outcomes))
             {
                 run.Apply(outcome);
             }
