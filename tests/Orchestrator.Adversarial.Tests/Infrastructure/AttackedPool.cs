@@ -144,12 +144,7 @@ public sealed class AttackedPool : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Testing.LocalPorts.Free();
 }
 
 /// <summary>Two pools (A and B, different pool addresses), each on its own database, shared by the suite.</summary>
