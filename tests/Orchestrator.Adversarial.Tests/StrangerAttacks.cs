@@ -62,6 +62,32 @@ public sealed class StrangerAttacks(TwoPools pools)
         Assert.Equal(rows, await pool.CountStateRowsAsync());
     }
 
+    [Fact]
+    public async Task A_known_workers_address_with_a_made_up_signature_is_refused_before_the_secret_service_activates()
+    {
+        var pool = pools.A;
+        var workerKey = Secp256k1.NewPrivateKey();
+        await RegisterAsync(pool, workerKey);
+        var worker = Secp256k1.AddressOf(workerKey);
+        var taskId = new Hash32(RandomNumberGenerator.GetBytes(32));
+        var rows = await pool.CountStateRowsAsync();
+        var client = new SecretsProto.EnclaveSecrets.EnclaveSecretsClient(pool.Channel);
+
+        // Signed by the worker's own key, not an attested enclave session key: still not a proof.
+        var issuedAt = DateTimeOffset.UtcNow;
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await client.FetchTaskSecretsAsync(new SecretsProto.FetchTaskSecretsRequest
+        {
+            WorkerAddress = worker.ToLowerHex(),
+            SessionId = "guessed-session",
+            TaskId = taskId.ToString(),
+            IssuedAt = Timestamp.FromDateTimeOffset(issuedAt),
+            Signature = ByteString.CopyFrom(SecretFetchProof.Sign(workerKey, worker, taskId, "guessed-session", issuedAt)),
+        }));
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        Assert.False(await pool.IsAnyGrainActiveAsync(taskId.ToString()));
+        Assert.Equal(rows, await pool.CountStateRowsAsync());
+    }
+
     private static async Task UploadAsync(AttackedPool pool, byte[] key, Hash32 taskId)
     {
         var content = "stolen result"u8.ToArray();

@@ -2,6 +2,8 @@ using Grpc.Core;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Api.Validation;
+using Orchestrator.Api.Workers;
+using Orchestrator.Domain.Crypto;
 using Proto = Orchestrator.Api.Secrets.V1;
 
 namespace Orchestrator.Api.Secrets;
@@ -9,9 +11,11 @@ namespace Orchestrator.Api.Secrets;
 /// <summary>
 /// orchestrator.secrets.v1.EnclaveSecrets: an enclave fetches its task's secrets. No bearer token:
 /// the request is authenticated by the worker session (id + enclave session key signature), and the
-/// secret service decides and audits (<see cref="ITaskSecretsGrain"/>).
+/// secret service decides and audits (<see cref="ITaskSecretsGrain"/>). The proof is checked here too,
+/// before the secret service's grain activates: a known worker's address with a made-up signature must
+/// not be able to make the pool write audit rows or log warnings on its behalf.
 /// </summary>
-public sealed class EnclaveSecretsService(IGrainFactory grains, Workers.AuthorizedWorkers authorized) : Proto.EnclaveSecrets.EnclaveSecretsBase
+public sealed class EnclaveSecretsService(IGrainFactory grains, AuthorizedWorkers authorized, WorkerRateLimits limits) : Proto.EnclaveSecrets.EnclaveSecretsBase
 {
     /// <inheritdoc />
     public override async Task<Proto.FetchTaskSecretsReply> FetchTaskSecrets(Proto.FetchTaskSecretsRequest request, ServerCallContext context)
@@ -40,8 +44,19 @@ public sealed class EnclaveSecretsService(IGrainFactory grains, Workers.Authoriz
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"worker {worker.ToLowerHex()} is not an authorized worker of this pool (rule: only registered, authorized workers fetch task secrets)"));
         }
 
-        var result = await grains.TaskSecrets(taskId).FetchAsync(
-            new SecretFetchRequest(worker, sessionId, taskId, request.IssuedAt.ToDateTimeOffset(), request.Signature.ToByteArray()));
+        limits.AdmitCall(worker);
+        var issuedAt = request.IssuedAt.ToDateTimeOffset();
+        var signature = request.Signature.ToByteArray();
+        var session = await grains.Worker(worker).GetEnclaveSessionAsync(taskId);
+        if (!session.Active || session.SessionId != sessionId
+            || session.Attestation?.SessionPublicKey is not { } sessionKey
+            || !SecretFetchProof.Verify(sessionKey, signature, worker, taskId, sessionId, issuedAt))
+        {
+            // The same answer for "no such session" and "wrong signature": the caller learns nothing it could not prove.
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "the fetch is not signed by the enclave key of the worker's current attested session (rule: a fetch carries the session id it was welcomed with and a signature by the session key its quote bound)"));
+        }
+
+        var result = await grains.TaskSecrets(taskId).FetchAsync(new SecretFetchRequest(worker, sessionId, taskId, issuedAt, signature));
         return result.Granted ? SecretsMapping.ToProto(taskId, result) : throw Refused(result);
     }
 
