@@ -27,6 +27,8 @@ need() { command -v "$1" >/dev/null 2>&1 || install_packages "${@:2}"; }
 need node nodejs
 need npm npm
 need python3 python3
+# deploy/certs/issue.sh (compose's certificates) is run by the deployment tests.
+need openssl openssl
 # The outsider worker (tests/outsider/grpc_worker.py) uses Debian's gRPC for Python, not pip's.
 /usr/bin/python3 -c "import grpc, grpc_tools" 2>/dev/null || install_packages python3-grpcio python3-grpc-tools
 

@@ -65,6 +65,85 @@ public sealed partial class ComposeTests
     }
 
     [Fact]
+    public void Every_worker_session_and_silo_link_is_tls_with_the_certificates_the_certs_service_issues()
+    {
+        var certs = Services.M("certs");
+        Assert.Contains("./deploy/certs/issue.sh:/issue.sh:ro", certs.L("volumes").Cast<string>());
+        var issued = IssuedFiles();
+        string Mounted(string service, string path)
+        {
+            // Merge keys are applied: a silo's volumes come from x-silo.
+            Assert.Contains(Services.M(service).L("volumes").Cast<string>(), m => m.StartsWith("certs:/certs", StringComparison.Ordinal));
+            Assert.StartsWith("/certs/", path, StringComparison.Ordinal);
+            Assert.Contains(Path.GetFileName(path), issued);
+            return path;
+        }
+
+        foreach (var silo in Silos)
+        {
+            var environment = Environment(silo);
+            Assert.StartsWith("https://", Endpoints.Lookup(environment, "Orchestrator:Api:Url"), StringComparison.Ordinal);
+            foreach (var key in new[] { "Orchestrator:Api:CertificatePath", "Orchestrator:Api:CertificateKeyPath", "Orchestrator:ClusterTls:CertificatePath", "Orchestrator:ClusterTls:KeyPath", "Orchestrator:ClusterTls:CaPath" })
+            {
+                Mounted(silo, Endpoints.Lookup(environment, key) ?? throw new Xunit.Sdk.XunitException($"{silo} has no {key}"));
+            }
+
+            Assert.Equal("service_completed_successfully", Services.M(silo).M("depends_on").M("certs").S("condition"));
+        }
+
+        foreach (var worker in Workers)
+        {
+            var environment = Environment(worker);
+            var server = new Uri(Endpoints.Lookup(environment, "OrchestratorWorker:ServerUrl")!);
+            Assert.Equal("https", server.Scheme);
+            Assert.Null(Endpoints.Lookup(environment, "OrchestratorWorker:Insecure"));
+            Assert.Equal("ca.pem", Path.GetFileName(Mounted(worker, Endpoints.Lookup(environment, "OrchestratorWorker:ServerCaCertificateFile")!)));
+        }
+    }
+
+    [Fact]
+    public void The_certs_script_issues_a_chain_the_workers_can_verify_for_every_silo_name()
+    {
+        var directory = Directory.CreateTempSubdirectory("orch-compose-certs-").FullName;
+        try
+        {
+            Commands.Run("sh", [Repository.PathOf("deploy", "certs", "issue.sh"), directory], TimeSpan.FromMinutes(1));
+            Assert.Equal(IssuedFiles().Order(StringComparer.Ordinal), Directory.GetFiles(directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            using var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(directory, "ca.pem")));
+            foreach (var (name, clientAuth) in new[] { ("api", false), ("cluster", true) })
+            {
+                using var leaf = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(Path.Combine(directory, name + ".pem"), Path.Combine(directory, name + ".key"));
+                Assert.True(leaf.HasPrivateKey);
+                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                Assert.True(chain.Build(leaf), $"{name}.pem does not chain to ca.pem: {string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation))}");
+                foreach (var silo in Silos)
+                {
+                    Assert.True(leaf.MatchesHostname(silo), $"{name}.pem does not name {silo}");
+                }
+
+                var usages = leaf.Extensions.OfType<System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>().Select(o => o.Value).ToList();
+                Assert.Contains("1.3.6.1.5.5.7.3.1", usages);
+                Assert.Equal(clientAuth, usages.Contains("1.3.6.1.5.5.7.3.2"));
+            }
+
+            // Run again (a restart of the stack): the keys stay, so running workers' pinned certificate hash stays valid.
+            var before = File.ReadAllText(Path.Combine(directory, "api.pem"));
+            Commands.Run("sh", [Repository.PathOf("deploy", "certs", "issue.sh"), directory], TimeSpan.FromMinutes(1));
+            Assert.Equal(before, File.ReadAllText(Path.Combine(directory, "api.pem")));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>The files deploy/certs/issue.sh leaves (its own comment lists them; the CA key is not one).</summary>
+    private static string[] IssuedFiles() => ["ca.pem", "api.pem", "api.key", "cluster.pem", "cluster.key"];
+
+    [Fact]
     public void Prometheus_scrapes_each_silos_metrics_endpoint_and_the_collector_listens_where_silos_send()
     {
         var prometheus = Yaml.Map(Repository.Read("deploy/prometheus.yml"));

@@ -6,20 +6,24 @@ namespace Orchestrator.Integration.Tests;
 /// <summary>
 /// The command line against a real silo process: `orchestrator serve` in one process, `deal submit`
 /// and `deal status` in others, through the silo's gRPC admin API with the owner's token; no cluster
-/// file and no gateway connection on the client side.
+/// file and no gateway connection on the client side. The silo serves https with the certificate
+/// docker-compose's script issues (deploy/certs/issue.sh), and the CLI trusts that private CA with --ca.
 /// </summary>
 public sealed class CliClusterTests : IDisposable
 {
     private const string Token = "cli-owner-token-0123456789";
     private readonly string _config = Path.Combine(Path.GetTempPath(), $"orchestrator-cli-{Guid.NewGuid():n}.json");
+    private readonly string _certificates = Directory.CreateTempSubdirectory("orchestrator-cli-certs-").FullName;
     private readonly System.Text.StringBuilder _siloErrors = new();
     private Process? _silo;
 
     [Fact]
     public async Task A_deal_submitted_through_the_api_with_the_token_is_visible_and_refused_without_it()
     {
-        var api = $"http://127.0.0.1:{LocalPorts.Free()}";
+        var api = $"https://127.0.0.1:{LocalPorts.Free()}";
         var clusterId = $"cli-{Guid.NewGuid():n}"[..20];
+        Commands.Run("sh", [Repository.PathOf("deploy", "certs", "issue.sh"), _certificates], TimeSpan.FromMinutes(1));
+        var ca = Path.Combine(_certificates, "ca.pem");
         await File.WriteAllTextAsync(_config, JsonSerializer.Serialize(new
         {
             Orchestrator = new
@@ -27,7 +31,15 @@ public sealed class CliClusterTests : IDisposable
                 ClusterId = clusterId,
                 SiloPort = LocalPorts.Free(),
                 GatewayPort = LocalPorts.Free(),
-                Api = new { Enabled = true, Url = api, AdminToken = Token, ResultDirectory = Path.Combine(Path.GetTempPath(), clusterId) },
+                Api = new
+                {
+                    Enabled = true,
+                    Url = api,
+                    CertificatePath = Path.Combine(_certificates, "api.pem"),
+                    CertificateKeyPath = Path.Combine(_certificates, "api.key"),
+                    AdminToken = Token,
+                    ResultDirectory = Path.Combine(Path.GetTempPath(), clusterId),
+                },
             },
         }));
         _silo = Start(_siloErrors, "serve", "--config", _config);
@@ -39,7 +51,7 @@ public sealed class CliClusterTests : IDisposable
             async () =>
             {
                 Assert.False(_silo.HasExited, $"the silo exited: {SiloErrors()}");
-                return await RunAsync(null, "deal", "submit", "--api", api, "--token", Token, "--tasks", "4", "--trust", "1");
+                return await RunAsync(null, "deal", "submit", "--api", api, "--ca", ca, "--token", Token, "--tasks", "4", "--trust", "1");
             },
             r => !r.Err.Contains("Unavailable", StringComparison.Ordinal),
             TimeSpan.FromSeconds(60),
@@ -49,7 +61,7 @@ public sealed class CliClusterTests : IDisposable
         var dealId = JsonDocument.Parse(submit.Out).RootElement.GetProperty("dealId").GetString()!;
 
         // The token from the environment works as well as --token.
-        var status = await RunAsync(Token, "deal", "status", "--api", api, dealId);
+        var status = await RunAsync(Token, "deal", "status", "--api", api, "--ca", ca, dealId);
         Assert.True(status.Code == 0, $"status exited {status.Code}: {status.Err}");
         var view = JsonDocument.Parse(status.Out).RootElement;
         Assert.Equal(dealId, view.GetProperty("dealId").GetString());
@@ -57,19 +69,28 @@ public sealed class CliClusterTests : IDisposable
         Assert.Equal(4, view.GetProperty("open").GetInt32());
 
         // Without the token nothing is sent; with a wrong one the silo refuses, and no deal is created.
-        var anonymous = await RunAsync(null, "deal", "submit", "--api", api, "--tasks", "4", "--trust", "1");
+        var anonymous = await RunAsync(null, "deal", "submit", "--api", api, "--ca", ca, "--tasks", "4", "--trust", "1");
         Assert.Equal(2, anonymous.Code);
         Assert.Contains("token is needed", anonymous.Err, StringComparison.Ordinal);
-        var wrong = await RunAsync(null, "deal", "submit", "--api", api, "--token", "not-the-owner-token-0000", "--tasks", "4", "--trust", "1");
+        var wrong = await RunAsync(null, "deal", "submit", "--api", api, "--ca", ca, "--token", "not-the-owner-token-0000", "--tasks", "4", "--trust", "1");
         Assert.Equal(3, wrong.Code);
         Assert.Contains("Unauthenticated", wrong.Err, StringComparison.Ordinal);
         Assert.Equal(string.Empty, wrong.Out);
 
-        var unknown = await RunAsync(Token, "deal", "status", "--api", api, "0x" + new string('a', 64));
+        var unknown = await RunAsync(Token, "deal", "status", "--api", api, "--ca", ca, "0x" + new string('a', 64));
         Assert.Equal(1, unknown.Code);
         Assert.Contains("NotFound", unknown.Err, StringComparison.Ordinal);
 
-        var malformed = await RunAsync(Token, "deal", "status", "--api", api, "0x1234");
+        // The silo's certificate is from a private CA: without --ca the CLI does not trust it and sends nothing.
+        var untrusted = await RunAsync(Token, "deal", "status", "--api", api, dealId);
+        Assert.Equal(3, untrusted.Code);
+        Assert.Contains("SSL", untrusted.Err, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(string.Empty, untrusted.Out);
+        var missingCa = await RunAsync(Token, "deal", "status", "--api", api, "--ca", Path.Combine(_certificates, "absent.pem"), dealId);
+        Assert.Equal(2, missingCa.Code);
+        Assert.Contains("--ca", missingCa.Err, StringComparison.Ordinal);
+
+        var malformed = await RunAsync(Token, "deal", "status", "--api", api, "--ca", ca, "0x1234");
         Assert.Equal(2, malformed.Code);
         Assert.Contains("32-byte", malformed.Err, StringComparison.Ordinal);
     }
@@ -84,6 +105,7 @@ public sealed class CliClusterTests : IDisposable
 
         _silo?.Dispose();
         File.Delete(_config);
+        Directory.Delete(_certificates, recursive: true);
     }
 
     private string SiloErrors()
@@ -118,6 +140,7 @@ public sealed class CliClusterTests : IDisposable
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.Environment.Remove("ORCHESTRATOR_ADMIN_TOKEN");
+        info.Environment.Remove("ORCHESTRATOR_CA_FILE");
         if (tokenInEnvironment is not null) info.Environment["ORCHESTRATOR_ADMIN_TOKEN"] = tokenInEnvironment;
         info.ArgumentList.Add(CliPath());
         foreach (var arg in args) info.ArgumentList.Add(arg);

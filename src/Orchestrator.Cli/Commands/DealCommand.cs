@@ -16,8 +16,7 @@ internal static class DealCommand
 {
     public static Command Create()
     {
-        var api = new Option<string>("--api") { Description = "The silo's gRPC endpoint (Orchestrator:Api:Url).", DefaultValueFactory = _ => "http://127.0.0.1:5080", Recursive = true };
-        var token = new Option<string?>("--token") { Description = "The pool owner's bearer token (default: $ORCHESTRATOR_ADMIN_TOKEN).", Recursive = true };
+        var admin = new AdminApi();
 
         var tasks = new Option<int>("--tasks") { Description = "botSize: tasks in the deal.", DefaultValueFactory = _ => 10 };
         var trust = new Option<int>("--trust") { Description = "Requested trust.", DefaultValueFactory = _ => 1 };
@@ -58,7 +57,7 @@ internal static class DealCommand
                 MemoryMb = 512,
                 Params = parse.GetValue(parameters)!,
             };
-            return await PoolCommand.CallAsync(parse, api, token, cancellationToken, (client, headers) =>
+            return await admin.CallAsync(parse, cancellationToken, (client, headers) =>
                 client.SubmitDealAsync(new SubmitDealRequest { Deal = deal }, headers, cancellationToken: cancellationToken).ResponseAsync);
         });
 
@@ -67,11 +66,17 @@ internal static class DealCommand
         status.SetAction(async (parse, cancellationToken) =>
         {
             if (!Hash32.TryParse(parse.GetValue(dealIdArgument), out var dealId, out var error)) return Fail($"dealId: {error}");
-            return await PoolCommand.CallAsync(parse, api, token, cancellationToken, async (client, headers) =>
+            return await admin.CallAsync(parse, cancellationToken, async (client, headers) =>
                 (await client.GetDealAsync(new GetDealRequest { DealId = dealId.ToString(), PageSize = 0 }, headers, cancellationToken: cancellationToken)).Deal);
         });
 
-        return new Command("deal", "Submit and watch deals through a silo's admin API.") { api, token, submit, status };
+        var command = new Command("deal", "Submit and watch deals through a silo's admin API.") { submit, status };
+        foreach (var option in admin.Options)
+        {
+            command.Options.Add(option);
+        }
+
+        return command;
     }
 
     private static int Fail(string message)

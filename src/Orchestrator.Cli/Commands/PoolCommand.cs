@@ -1,7 +1,5 @@
 using System.CommandLine;
-using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Orchestrator.Api.Admin.V1;
 
 namespace Orchestrator.Cli.Commands;
@@ -12,31 +10,28 @@ namespace Orchestrator.Cli.Commands;
 /// </summary>
 internal static class PoolCommand
 {
-    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
-
     public static Command Create()
     {
-        var api = new Option<string>("--api") { Description = "The silo's gRPC endpoint (Orchestrator:Api:Url).", DefaultValueFactory = _ => "http://127.0.0.1:5080", Recursive = true };
-        var token = new Option<string?>("--token") { Description = "The pool owner's bearer token (default: $ORCHESTRATOR_ADMIN_TOKEN).", Recursive = true };
+        var admin = new AdminApi();
         var addresses = new Argument<string[]>("addresses") { Description = "Worker addresses (0x + 40 hex digits).", Arity = ArgumentArity.OneOrMore };
         var address = new Argument<string>("address") { Description = "A worker address." };
         var dealId = new Argument<string>("deal") { Description = "A deal id (0x + 64 hex digits)." };
         var state = new Option<WorkerState>("--state") { Description = "Only workers in this state: Active, Draining, Lost or Revoked.", DefaultValueFactory = _ => WorkerState.Unspecified };
 
         var authorize = new Command("authorize", "Let worker addresses join the pool.") { addresses };
-        authorize.SetAction((parse, ct) => CallAsync(parse, api, token, ct, (client, headers) =>
+        authorize.SetAction((parse, ct) => admin.CallAsync(parse, ct, (client, headers) =>
             client.AuthorizeWorkersAsync(new AuthorizeWorkersRequest { Addresses = { parse.GetValue(addresses)! } }, headers, cancellationToken: ct).ResponseAsync));
 
         var revoke = new Command("revoke", "Revoke worker addresses (their sessions end, their work goes to others).") { addresses };
-        revoke.SetAction((parse, ct) => CallAsync(parse, api, token, ct, (client, headers) =>
+        revoke.SetAction((parse, ct) => admin.CallAsync(parse, ct, (client, headers) =>
             client.RevokeWorkersAsync(new RevokeWorkersRequest { Addresses = { parse.GetValue(addresses)! } }, headers, cancellationToken: ct).ResponseAsync));
 
         var drain = new Command("drain", "Stop giving a worker new work; it finishes what it holds.") { address };
-        drain.SetAction((parse, ct) => CallAsync(parse, api, token, ct, (client, headers) =>
+        drain.SetAction((parse, ct) => admin.CallAsync(parse, ct, (client, headers) =>
             client.DrainWorkerAsync(new DrainWorkerRequest { Address = parse.GetValue(address)! }, headers, cancellationToken: ct).ResponseAsync));
 
         var workers = new Command("workers", "List the pool's workers with their state and score (every page).") { state };
-        workers.SetAction((parse, ct) => CallAsync(parse, api, token, ct, async (client, headers) =>
+        workers.SetAction((parse, ct) => admin.CallAsync(parse, ct, async (client, headers) =>
         {
             var all = new ListWorkersReply();
             var page = new ListWorkersReply();
@@ -51,58 +46,30 @@ internal static class PoolCommand
         }));
 
         var policy = new Command("policy", "Show the pool policy.");
-        policy.SetAction((parse, ct) => CallAsync(parse, api, token, ct, (client, headers) =>
+        policy.SetAction((parse, ct) => admin.CallAsync(parse, ct, (client, headers) =>
             client.GetPolicyAsync(new GetPolicyRequest(), headers, cancellationToken: ct).ResponseAsync));
 
         var watch = new Command("watch", "Print a deal's task events, one JSON object a line, until every task is final.") { dealId };
-        watch.SetAction((parse, ct) => CallAsync<TaskEvent>(parse, api, token, ct, async (client, headers) =>
+        watch.SetAction((parse, ct) => admin.CallAsync<TaskEvent>(parse, ct, async (client, headers) =>
         {
             using var call = client.WatchDeal(new WatchDealRequest { DealId = parse.GetValue(dealId)! }, headers, cancellationToken: ct);
             await foreach (var e in call.ResponseStream.ReadAllAsync(ct))
             {
-                Console.WriteLine(Json.Format(e));
+                Console.WriteLine(AdminApi.Json.Format(e));
             }
 
             return null;
         }));
 
-        return new Command("pool", "The workerpool owner's API of a running silo (gRPC, bearer token).")
+        var command = new Command("pool", "The workerpool owner's API of a running silo (gRPC, bearer token).")
         {
-            api, token, authorize, revoke, drain, workers, policy, watch,
+            authorize, revoke, drain, workers, policy, watch,
         };
-    }
-
-    internal static async Task<int> CallAsync<T>(ParseResult parse, Option<string> api, Option<string?> token, CancellationToken cancellationToken, Func<PoolAdmin.PoolAdminClient, Metadata, Task<T?>> call)
-        where T : class, IMessage
-    {
-        var secret = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("ORCHESTRATOR_ADMIN_TOKEN");
-        if (string.IsNullOrEmpty(secret))
+        foreach (var option in admin.Options)
         {
-            await Console.Error.WriteLineAsync("the pool owner's token is needed: --token or $ORCHESTRATOR_ADMIN_TOKEN");
-            return 2;
+            command.Options.Add(option);
         }
 
-        if (!Uri.TryCreate(parse.GetValue(api), UriKind.Absolute, out var endpoint))
-        {
-            await Console.Error.WriteLineAsync($"--api: {parse.GetValue(api)} is not a URL (e.g. http://127.0.0.1:5080)");
-            return 2;
-        }
-
-        using var channel = GrpcChannel.ForAddress(endpoint);
-        try
-        {
-            var reply = await call(new PoolAdmin.PoolAdminClient(channel), new Metadata { { "authorization", "Bearer " + secret } });
-            if (reply is not null)
-            {
-                Console.WriteLine(Json.Format(reply));
-            }
-
-            return 0;
-        }
-        catch (RpcException ex)
-        {
-            await Console.Error.WriteLineAsync($"{ex.StatusCode}: {ex.Status.Detail}");
-            return ex.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.FailedPrecondition ? 1 : 3;
-        }
+        return command;
     }
 }
