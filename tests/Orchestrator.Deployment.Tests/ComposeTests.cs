@@ -109,16 +109,24 @@ public sealed partial class ComposeTests
         {
             Commands.Run("sh", [Repository.PathOf("deploy", "certs", "issue.sh"), directory], TimeSpan.FromMinutes(1));
             Assert.Equal(IssuedFiles().Order(StringComparer.Ordinal), Directory.GetFiles(directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
-            using var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(directory, "ca.pem")));
-            foreach (var (name, clientAuth) in new[] { ("api", false), ("cluster", true) })
+            foreach (var (name, authority, other, clientAuth) in new[] { ("api", "ca", "cluster-ca", false), ("cluster", "cluster-ca", "ca", true) })
             {
+                using var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(directory, authority + ".pem")));
+                using var otherCa = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(directory, other + ".pem")));
                 using var leaf = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(Path.Combine(directory, name + ".pem"), Path.Combine(directory, name + ".key"));
                 Assert.True(leaf.HasPrivateKey);
                 using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
                 chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
                 chain.ChainPolicy.CustomTrustStore.Add(ca);
                 chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
-                Assert.True(chain.Build(leaf), $"{name}.pem does not chain to ca.pem: {string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation))}");
+                Assert.True(chain.Build(leaf), $"{name}.pem does not chain to {authority}.pem: {string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation))}");
+
+                // The cluster CA admits members: the API's CA must not be able to (nor the reverse).
+                using var foreign = new System.Security.Cryptography.X509Certificates.X509Chain();
+                foreign.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                foreign.ChainPolicy.CustomTrustStore.Add(otherCa);
+                foreign.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                Assert.False(foreign.Build(leaf), $"{name}.pem chains to {other}.pem too");
                 foreach (var silo in Silos)
                 {
                     Assert.True(leaf.MatchesHostname(silo), $"{name}.pem does not name {silo}");
@@ -141,7 +149,7 @@ public sealed partial class ComposeTests
     }
 
     /// <summary>The files deploy/certs/issue.sh leaves (its own comment lists them; the CA key is not one).</summary>
-    private static string[] IssuedFiles() => ["ca.pem", "api.pem", "api.key", "cluster.pem", "cluster.key"];
+    private static string[] IssuedFiles() => ["ca.pem", "api.pem", "api.key", "cluster-ca.pem", "cluster.pem", "cluster.key"];
 
     [Fact]
     public void Prometheus_scrapes_each_silos_metrics_endpoint_and_the_collector_listens_where_silos_send()
