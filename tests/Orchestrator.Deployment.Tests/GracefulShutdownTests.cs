@@ -17,6 +17,7 @@ namespace Orchestrator.Deployment.Tests;
 public sealed class GracefulShutdownTests : IAsyncLifetime
 {
     private readonly PostgresDatabase _database = new();
+    private readonly string _masterKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     private readonly List<(Process Process, StringBuilder Log)> _processes = [];
     private readonly List<string> _files = [];
 
@@ -116,6 +117,7 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
                 AdvertisedIp = "127.0.0.1",
                 ShutdownTimeout = "00:00:30",
                 Categories = new[] { new { Id = 100, Name = "TEST", Timeref = "00:00:05" } },
+                Secrets = new { MasterKeys = new { k1 = _masterKey } },
             },
         }));
         return path;

@@ -48,6 +48,22 @@ public sealed class ServeErrorTests : IDisposable
         Assert.Contains("does not exist", err, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Durable_state_without_a_master_key_is_refused_rather_than_stored_without_its_mac()
+    {
+        // No database is reached: the options are checked before the silo starts.
+        var config = Write("no-key.json", $$"""
+            { "Orchestrator": { "Storage": "Postgres", "PostgresConnectionString": "Host=127.0.0.1;Port=1;Database=none;Username=none",
+              "SiloPort": {{LocalPorts.Free()}}, "GatewayPort": {{LocalPorts.Free()}} } }
+            """);
+
+        var (code, _, err) = await CliClusterTests.RunAsync(null, "serve", "--config", config);
+
+        AssertOneLine(code, err, "configuration error: ");
+        Assert.Contains("durable state (Orchestrator:Storage=Postgres)", err, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Secrets:MasterKeys", err, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private string Write(string name, string text)

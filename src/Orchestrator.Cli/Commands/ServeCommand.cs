@@ -27,12 +27,7 @@ internal static class ServeCommand
             }
             catch (Microsoft.Extensions.Options.OptionsValidationException ex)
             {
-                // A configuration mistake: say which keys, without a stack trace.
-                foreach (var failure in ex.Failures.SelectMany(f => f.Split("; ", StringSplitOptions.RemoveEmptyEntries)))
-                {
-                    await Console.Error.WriteLineAsync("configuration error: " + failure);
-                }
-
+                await WriteConfigurationErrorsAsync(ex);
                 return 2;
             }
             catch (InvalidDataException ex)
@@ -50,9 +45,28 @@ internal static class ServeCommand
 
             // The silo, and the gRPC API on Kestrel when Orchestrator:Api:Enabled (see README).
             await using var host = SiloWebHost.Build(builder);
-            await host.RunAsync(cancellationToken);
+            try
+            {
+                await host.RunAsync(cancellationToken);
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+            {
+                // Options validated at start (ValidateOnStart), after the builder: the same one-line answer.
+                await WriteConfigurationErrorsAsync(ex);
+                return 2;
+            }
+
             return 0;
         });
         return command;
+    }
+
+    /// <summary>A configuration mistake: one line per failed rule naming its key, without a stack trace.</summary>
+    private static async Task WriteConfigurationErrorsAsync(Microsoft.Extensions.Options.OptionsValidationException ex)
+    {
+        foreach (var failure in ex.Failures.SelectMany(f => f.Split("; ", StringSplitOptions.RemoveEmptyEntries)))
+        {
+            await Console.Error.WriteLineAsync("configuration error: " + failure);
+        }
     }
 }

@@ -29,6 +29,12 @@ public static class SiloConfiguration
             errors.Add("Orchestrator:Chain:Enabled needs Orchestrator:Bus = RabbitMq (the bridge consumes its durable queues, and the in-memory bus would hold grain turns until the chain confirms)");
         }
 
+        if (options.Storage == StorageKind.Postgres
+            && Persistence.Integrity.DurableStateNeedsMasterKey.Check(configuration.GetSection(Grains.Secrets.SecretsOptions.Section).Get<Grains.Secrets.SecretsOptions>() ?? new()) is { } keyError)
+        {
+            errors.Add(keyError); // said here, before the host starts, as the other configuration errors are
+        }
+
         if (errors.Count > 0)
         {
             throw new OptionsValidationException(OrchestratorOptions.Section, typeof(OrchestratorOptions), errors);
@@ -74,8 +80,12 @@ public static class SiloConfiguration
 
         silo.UseClusterTls(options.ClusterTls);
 
-        // Whatever the storage, the states that decide trust carry a MAC checked on load.
-        Persistence.Integrity.StateIntegrity.AddStateIntegrity(silo);
+        if (options.Storage == StorageKind.Postgres)
+        {
+            // Durable states that decide trust carry a MAC checked on load (a database writer cannot forge
+            // them); in-memory state has no such writer. The silo refuses to start without a usable key.
+            Persistence.Integrity.StateIntegrity.AddStateIntegrity(silo);
+        }
 
         if (options.AdvertisedIp is { } ip)
         {

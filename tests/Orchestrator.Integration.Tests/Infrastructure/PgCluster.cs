@@ -21,6 +21,9 @@ public static class PgCluster
         // really go through OrleansMembershipTable in PostgreSQL.
         typeof(InProcessTestClusterOptions).GetProperty("UseTestClusterMembership", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!
             .SetValue(builder.Options, false);
+        // Durable state is MAC'd under the master key: every silo of the cluster needs the same one, and so
+        // does a cluster restarted on the same database (derived from the cluster id: a test key, never secret).
+        var masterKey = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("test master key " + clusterId)));
         builder.ConfigureSilo((opts, silo) =>
         {
             var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -33,12 +36,14 @@ public static class PgCluster
                 ["Orchestrator:Reminders"] = "Postgres",
                 ["Orchestrator:PostgresConnectionString"] = connectionString,
                 ["Orchestrator:MigrateOnStart"] = "true",
+                ["Orchestrator:Secrets:MasterKeys:it"] = masterKey,
                 ["Orchestrator:SiloPort"] = opts.SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Orchestrator:GatewayPort"] = opts.GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Orchestrator:AdvertisedIp"] = "127.0.0.1",
                 ["Orchestrator:Scheduling:HeartbeatTimeout"] = "00:00:05",
             }).Build();
             silo.ConfigureOrchestratorSilo(configuration);
+            silo.Services.Configure<Orchestrator.Grains.Secrets.SecretsOptions>(o => o.MasterKeys["it"] = masterKey); // the host's own configuration is not the one above
             silo.Services.AddEventLedger();
             silo.Configure<EndpointOptions>(o =>
             {

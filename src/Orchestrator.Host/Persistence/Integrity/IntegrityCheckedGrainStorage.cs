@@ -44,8 +44,7 @@ internal sealed partial class IntegrityCheckedGrainStorage(
 
         var stored = sealedState.State;
         var id = grainId.ToString();
-        var key = MacKey(stored.KeyId, stateName, id);
-        if (key is null ? stored.Mac.Length != 0 : !StateMac.Verify(key, stateName, id, stored.Payload, stored.Mac))
+        if (!StateMac.Verify(MacKey(stored.KeyId, stateName, id), stateName, id, stored.Payload, stored.Mac))
         {
             throw Refuse(stateName, id, "its MAC does not match (the row was changed outside the cluster)");
         }
@@ -63,16 +62,16 @@ internal sealed partial class IntegrityCheckedGrainStorage(
 
         var id = grainId.ToString();
         var payload = serializer.SerializeToArray(grainState.State);
-        var keyId = ActiveKeyId();
+        var keyId = keys.ActiveKeyId; // the silo does not start without one (DurableStateNeedsMasterKey)
         var sealedState = new Envelope
         {
             ETag = grainState.ETag,
             RecordExists = grainState.RecordExists,
             State = new SealedState
             {
-                KeyId = keyId ?? string.Empty,
+                KeyId = keyId,
                 Payload = payload,
-                Mac = keyId is null ? [] : StateMac.Compute(MacKeyFor(keyId), stateName, id, payload),
+                Mac = StateMac.Compute(MacKeyFor(keyId), stateName, id, payload),
             },
         };
         await inner.WriteStateAsync(stateName, grainId, sealedState).ConfigureAwait(false);
@@ -103,13 +102,12 @@ internal sealed partial class IntegrityCheckedGrainStorage(
         }
     }
 
-    /// <summary>The MAC key of a stored row, or null for a row stored untagged (accepted only while the silo has no master key).</summary>
-    private byte[]? MacKey(string keyId, string stateName, string grainId)
+    /// <summary>The MAC key a stored row names; a row without one, or naming a key this silo lacks, is refused.</summary>
+    private byte[] MacKey(string keyId, string stateName, string grainId)
     {
         if (keyId.Length == 0)
         {
-            return ActiveKeyId() is null ? null
-                : throw Refuse(stateName, grainId, "it carries no MAC although this silo has a master key (a row written outside the cluster, or before integrity checks)");
+            throw Refuse(stateName, grainId, "it carries no MAC (a row written outside the cluster, or before integrity checks)");
         }
 
         try
@@ -124,19 +122,6 @@ internal sealed partial class IntegrityCheckedGrainStorage(
 
     /// <summary>The MAC key derived from a master key, once per key id.</summary>
     private byte[] MacKeyFor(string keyId) => _macKeys.GetOrAdd(keyId, id => StateMac.DeriveKey(keys.Get(id)));
-
-    /// <summary>The active master key's id, or null when the silo has none (then no TEE secret can be released either).</summary>
-    private string? ActiveKeyId()
-    {
-        try
-        {
-            return keys.ActiveKeyId;
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-    }
 
     private StateIntegrityException Refuse(string stateName, string grainId, string why)
     {

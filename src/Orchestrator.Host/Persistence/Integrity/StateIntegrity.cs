@@ -32,6 +32,8 @@ public static class StateIntegrity
         var factory = registered.KeyedImplementationFactory
             ?? throw new InvalidOperationException($"the grain storage {StorageNames.Default} is not registered by a factory");
         services.Remove(registered);
+        services.AddOptions<SecretsOptions>().ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SecretsOptions>, DurableStateNeedsMasterKey>();
         services.AddKeyedSingleton<IGrainStorage>(StorageNames.Default, (sp, key) => new IntegrityCheckedGrainStorage(
             (IGrainStorage)factory(sp, key),
             sp.GetRequiredService<Orleans.Serialization.Serializer>(),
