@@ -9,6 +9,9 @@ namespace Orchestrator.Worker.Session;
 /// fetches ends up in its result; so by default only public unicast addresses are reached: never
 /// loopback, link-local (where cloud metadata services live: 169.254.169.254), private, carrier-grade
 /// NAT, unspecified, multicast or reserved ranges, unless <see cref="InputOptions.AllowList"/> names them.
+/// An IPv6 address that carries an IPv4 address (mapped, compatible, NAT64's well-known prefix, 6to4)
+/// is judged by the IPv4 address it leads to: ::ffff:127.0.0.1 and 64:ff9b::a9fe:a9fe are loopback
+/// and the metadata service as much as 127.0.0.1 and 169.254.169.254 are.
 /// </summary>
 internal sealed class InputRules
 {
@@ -21,13 +24,22 @@ internal sealed class InputRules
         (IPNetwork.Parse("169.254.0.0/16"), "a link-local address (cloud metadata lives at 169.254.169.254)"),
         (IPNetwork.Parse("172.16.0.0/12"), "a private address"),
         (IPNetwork.Parse("192.0.0.0/24"), "a reserved address"),
+        (IPNetwork.Parse("192.0.2.0/24"), "a documentation address"),
+        (IPNetwork.Parse("198.51.100.0/24"), "a documentation address"),
+        (IPNetwork.Parse("203.0.113.0/24"), "a documentation address"),
         (IPNetwork.Parse("192.168.0.0/16"), "a private address"),
         (IPNetwork.Parse("198.18.0.0/15"), "a reserved address"),
         (IPNetwork.Parse("224.0.0.0/4"), "a multicast address"),
         (IPNetwork.Parse("240.0.0.0/4"), "a reserved address"),
         (IPNetwork.Parse("::/128"), "an unspecified address"),
         (IPNetwork.Parse("::1/128"), "a loopback address"),
+        (IPNetwork.Parse("::/96"), "an IPv4-compatible address"),
+        (IPNetwork.Parse("64:ff9b:1::/48"), "a local-use NAT64 address"),
+        (IPNetwork.Parse("100::/64"), "a discard-only address"),
+        (IPNetwork.Parse("2001::/32"), "a Teredo tunnel address"),
+        (IPNetwork.Parse("2001:db8::/32"), "a documentation address"),
         (IPNetwork.Parse("fc00::/7"), "a private (unique local) address"),
+        (IPNetwork.Parse("fec0::/10"), "a site-local address"),
         (IPNetwork.Parse("fe80::/10"), "a link-local address"),
         (IPNetwork.Parse("ff00::/8"), "a multicast address"),
     ];
@@ -89,17 +101,28 @@ internal sealed class InputRules
     /// <summary>Null when <paramref name="address"/> may be reached, else the refusal naming the rule.</summary>
     public string? AddressRefusal(string host, IPAddress address)
     {
+        ArgumentNullException.ThrowIfNull(address);
         var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
         if (IsAllowedHost(host) || _ranges.Any(r => r.Contains(plain)))
         {
             return null;
         }
 
-        foreach (var (range, rule) in Forbidden)
+        var embedded = EmbeddedIPv4(plain);
+        if (embedded is not null && _ranges.Any(r => r.Contains(embedded)))
         {
-            if (range.BaseAddress.AddressFamily == plain.AddressFamily && range.Contains(plain))
+            return null;
+        }
+
+        foreach (var candidate in embedded is null ? [plain] : new[] { embedded, plain })
+        {
+            foreach (var (range, rule) in Forbidden)
             {
-                return $"{host} resolves to {plain}, {rule} (rule: inputs reach public addresses only; name it in OrchestratorWorker:Inputs:AllowList to allow it)";
+                if (range.BaseAddress.AddressFamily == candidate.AddressFamily && range.Contains(candidate))
+                {
+                    var via = ReferenceEquals(candidate, embedded) ? $" (which leads to {embedded})" : string.Empty;
+                    return $"{host} resolves to {plain}{via}, {rule} (rule: inputs reach public addresses only; name it in OrchestratorWorker:Inputs:AllowList to allow it)";
+                }
             }
         }
 
@@ -107,6 +130,31 @@ internal sealed class InputRules
             ? null
             : $"{host} resolves to {plain}, not an IP address (rule: inputs reach public IPv4 or IPv6 addresses only)";
     }
+
+    /// <summary>
+    /// The IPv4 address an IPv6 address delivers to: NAT64's well-known prefix 64:ff9b::/96 (RFC 6052),
+    /// 6to4 2002::/16 (RFC 3056: the relay's IPv4 in bits 16–48) and the deprecated IPv4-compatible ::/96.
+    /// </summary>
+    internal static IPAddress? EmbeddedIPv4(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return null;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        if (Nat64.Contains(address) || (IPv4Compatible.Contains(address) && !address.Equals(IPAddress.IPv6Any) && !address.Equals(IPAddress.IPv6Loopback)))
+        {
+            return new IPAddress(bytes[12..]);
+        }
+
+        return SixToFour.Contains(address) ? new IPAddress(bytes[2..6]) : null;
+    }
+
+    private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
+    private static readonly IPNetwork IPv4Compatible = IPNetwork.Parse("::/96");
+    private static readonly IPNetwork SixToFour = IPNetwork.Parse("2002::/16");
 
     private static bool TryParseRange(string entry, out IPNetwork range)
     {
