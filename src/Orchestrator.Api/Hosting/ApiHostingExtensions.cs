@@ -32,9 +32,10 @@ public static class ApiHostingExtensions
                 // Session proofs bind the pool the chain knows, unless the API names one of its own.
                 o.PoolAddress ??= configuration["Orchestrator:Chain:PoolAddress"];
                 o.ChainId ??= configuration.GetValue<long?>("Orchestrator:Chain:ChainId")
-                    ?? (configuration["Orchestrator:Chain:PoolAddress"] is null ? 0 : 31337); // the bridge's own default chain id
+                    ?? (configuration["Orchestrator:Chain:PoolAddress"] is null ? 0 : 31337); // the bridge's own default chain id (Orchestrator:Chain:ChainId)
             });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiOptions>, TrustedProxiesValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, KestrelEndpoints>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SessionRegistry>();

@@ -28,6 +28,13 @@ public sealed class ApiLimitsOptions
     /// <summary>Largest total size of a request's headers, in bytes.</summary>
     public int MaxRequestHeadersBytes { get; set; } = 32 * 1024;
 
+    /// <summary>
+    /// Reverse proxies (IP addresses or CIDR ranges) whose <c>X-Forwarded-For</c> names the client. Behind a
+    /// proxy every request arrives from the proxy's address, so without this all clients share one rate
+    /// bucket; the header is believed only from these addresses (anyone can send it). Empty: not behind one.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     /// <summary>Largest body of a non-gRPC request (JSON transcoding), in bytes; gRPC messages have MaxMessageBytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 }

@@ -1,28 +1,36 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Orchestrator.Api.Hosting;
 
 /// <summary>
-/// ASP.NET Core rate limiting per remote address on every API call (worker and admin services alike):
-/// a token bucket per address (<see cref="ApiLimitsOptions.PerAddressPerSecond"/>, burst
-/// <see cref="ApiLimitsOptions.PerAddressBurst"/>). A refused gRPC call ends RESOURCE_EXHAUSTED, a refused
-/// JSON call HTTP 429, both with the seconds to wait (Retry-After, and in the message).
+/// ASP.NET Core rate limiting per client on every API call (worker and admin services alike): a token
+/// bucket per client (<see cref="ApiLimitsOptions.PerAddressPerSecond"/>, burst
+/// <see cref="ApiLimitsOptions.PerAddressBurst"/>). A client is its IPv4 address, or its IPv6 /64 (one
+/// host is usually given a whole /64, so per-address buckets would be free for the asking); behind
+/// <see cref="ApiLimitsOptions.TrustedProxies"/> it is the address their X-Forwarded-For names. A refused
+/// gRPC call ends RESOURCE_EXHAUSTED, a refused JSON call HTTP 429 with a JSON body, both with the seconds
+/// to wait (Retry-After, and in the message).
 /// </summary>
 public static class ApiRateLimits
 {
-    /// <summary>Registers the limiter with the configured limits.</summary>
+    /// <summary>Registers the limiter (and the forwarded-header rule) with the configured limits.</summary>
     public static IServiceCollection AddApiRateLimits(this IServiceCollection services, ApiLimitsOptions limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
+        services.Configure<ForwardedHeadersOptions>(o => TrustProxies(o, limits.TrustedProxies));
         return services.AddRateLimiter(o =>
         {
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new TokenBucketRateLimiterOptions
+                RateLimitPartition.GetTokenBucketLimiter(ClientKey(context.Connection.RemoteIpAddress), _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = limits.PerAddressBurst,
                     TokensPerPeriod = limits.PerAddressPerSecond,
@@ -30,23 +38,87 @@ public static class ApiRateLimits
                     QueueLimit = 0,
                     AutoReplenishment = true,
                 }));
-            o.OnRejected = (rejected, _) =>
+            o.OnRejected = async (rejected, cancellationToken) =>
             {
                 var retry = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
-                WriteRefusal(rejected.HttpContext.Response, rejected.HttpContext.Request.ContentType, retry,
-                    $"too many requests from {rejected.HttpContext.Connection.RemoteIpAddress}: retry in {retry} s (rule: Orchestrator:Api:Limits:PerAddressPerSecond)");
-                return ValueTask.CompletedTask;
+                await WriteRefusalAsync(rejected.HttpContext, retry,
+                    $"too many requests from {ClientKey(rejected.HttpContext.Connection.RemoteIpAddress)}: retry in {retry} s (rule: Orchestrator:Api:Limits:PerAddressPerSecond)",
+                    cancellationToken).ConfigureAwait(false);
             };
         });
     }
 
-    /// <summary>Puts the limiter in front of every endpoint.</summary>
-    public static IApplicationBuilder UseApiRateLimits(this IApplicationBuilder app) => app.UseRateLimiter();
-
-    private static void WriteRefusal(HttpResponse response, string? requestContentType, int retrySeconds, string message)
+    /// <summary>Puts the forwarded-header rule (when proxies are trusted) and the limiter in front of every endpoint.</summary>
+    public static IApplicationBuilder UseApiRateLimits(this IApplicationBuilder app, ApiLimitsOptions limits)
     {
+        ArgumentNullException.ThrowIfNull(limits);
+        if (limits.TrustedProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
+        return app.UseRateLimiter();
+    }
+
+    /// <summary>The bucket a client's requests share: its IPv4 address, or the /64 of its IPv6 address.</summary>
+    public static string ClientKey(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        if (plain.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return plain.ToString();
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        plain.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes).ToString() + "/64";
+    }
+
+    /// <summary>Parses one TrustedProxies entry: an address or a CIDR range.</summary>
+    public static bool TryParseProxy(string entry, out System.Net.IPNetwork range)
+    {
+        if (System.Net.IPNetwork.TryParse(entry, out range))
+        {
+            return true;
+        }
+
+        if (IPAddress.TryParse(entry, out var single))
+        {
+            var plain = single.IsIPv4MappedToIPv6 ? single.MapToIPv4() : single;
+            range = new System.Net.IPNetwork(plain, plain.AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static void TrustProxies(ForwardedHeadersOptions options, IReadOnlyList<string> proxies)
+    {
+        // Only the client address is taken from the proxy; the scheme is what the silo itself serves.
+        options.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+        options.KnownProxies.Clear();
+        options.KnownIPNetworks.Clear();
+        options.ForwardLimit = 1;
+        foreach (var entry in proxies)
+        {
+            if (TryParseProxy(entry, out var range))
+            {
+                options.KnownIPNetworks.Add(range);
+            }
+        }
+    }
+
+    private static async Task WriteRefusalAsync(HttpContext context, int retrySeconds, string message, CancellationToken cancellationToken)
+    {
+        var response = context.Response;
         response.Headers.RetryAfter = retrySeconds.ToString(CultureInfo.InvariantCulture);
-        if (requestContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true)
+        if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true)
         {
             // A trailers-only gRPC response: clients read RESOURCE_EXHAUSTED, not a transport error.
             response.StatusCode = StatusCodes.Status200OK;
@@ -56,6 +128,9 @@ public static class ApiRateLimits
             return;
         }
 
+        // The shape of the JSON API's other errors (google.rpc.Status: code 8 is RESOURCE_EXHAUSTED).
         response.StatusCode = StatusCodes.Status429TooManyRequests;
+        response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(response.Body, new RefusalBody(8, message), RefusalJson.Default.RefusalBody, cancellationToken).ConfigureAwait(false);
     }
 }

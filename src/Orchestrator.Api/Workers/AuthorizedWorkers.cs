@@ -69,12 +69,23 @@ public sealed class AuthorizedWorkers(IGrainFactory grains, TimeProvider time)
             await Task.Delay(delay, time).ConfigureAwait(false);
         }
 
-        var listed = await grains.Pool().ListWorkersAsync().ConfigureAwait(false);
-        var known = listed.ToHashSet();
-        lock (_lock)
+        try
         {
-            _known = known;
-            _refreshedAt = time.GetUtcNow();
+            var listed = await grains.Pool().ListWorkersAsync().ConfigureAwait(false);
+            var known = listed.ToHashSet();
+            lock (_lock)
+            {
+                _known = known;
+            }
+        }
+        finally
+        {
+            // A failed refresh counts too: while the pool grain is failing, strangers' calls must not
+            // turn into one pool call each.
+            lock (_lock)
+            {
+                _refreshedAt = time.GetUtcNow();
+            }
         }
     }
 }

@@ -37,7 +37,7 @@ public static class SiloWebHost
         var app = builder.Build();
         if (IsApiEnabled(app.Configuration))
         {
-            app.UseApiRateLimits();
+            app.UseApiRateLimits((app.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions()).Limits);
             app.MapOrchestratorApi();
             app.MapOrchestratorObservability();
         }
