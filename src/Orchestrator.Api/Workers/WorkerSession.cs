@@ -228,7 +228,6 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         // Attached only after Welcome is on the stream: the grain pushes commands (a reveal request, a
         // cancel, a drain) the moment it has an observer, and a worker must never see one before its
         // Welcome. What the grain queued meanwhile, it signals for at the attach.
-        Touch();
         if (!await _grain.AttachAsync(_sessionId, observer))
         {
             throw new RpcException(new Status(StatusCode.Aborted, "a newer session of this worker registered meanwhile; reconnect"));
