@@ -19,7 +19,7 @@ internal static class TaskEvents
             var hash = ProtocolIds.ResultHash(taskId, digest);
             var seal = ProtocolIds.ResultSeal(worker, taskId, digest);
             var signature = EthereumMessage.Sign(ProtocolIds.ContributionMessage(taskId, hash, seal).ToArray(), key).ToBytes65();
-            var contribution = new ContributionRecordV1(worker, hash, seal, signature, [], Address.Zero, true, 2, 0, 0, reward, BigInteger.Zero);
+            var contribution = new ContributionRecordV1(worker, hash, seal, signature, [], Address.Zero, true, 2, 0, reward, BigInteger.Zero);
             return new TaskCompletedV1($"task-completed:{taskId}", DateTimeOffset.UtcNow, taskId, dealId, i, digest, hash, [contribution], BigInteger.Zero, false);
         }).ToList();
 }

@@ -204,7 +204,7 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
         var hash = ProtocolIds.ResultHash(taskId, digest);
         var seal = ProtocolIds.ResultSeal(Secp256k1.AddressOf(worker), taskId, digest);
         var signature = EthereumMessage.Sign(ProtocolIds.ContributionMessage(taskId, hash, seal).ToArray(), worker).ToBytes65();
-        var contribution = new Orchestrator.Abstractions.Events.ContributionRecordV1(Secp256k1.AddressOf(worker), hash, seal, signature, [], Address.Zero, true, 2, 0, 0, WorkersReward, BigInteger.Zero);
+        var contribution = new Orchestrator.Abstractions.Events.ContributionRecordV1(Secp256k1.AddressOf(worker), hash, seal, signature, [], Address.Zero, true, 2, 0, WorkersReward, BigInteger.Zero);
         return new Orchestrator.Abstractions.Events.TaskCompletedV1($"task-completed:{taskId}", DateTimeOffset.UtcNow, taskId, dealId, index, digest, hash, [contribution], BigInteger.Zero, false);
     }
 

@@ -40,7 +40,7 @@ public sealed class DealLifecycleTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Faulty_workers_lose_the_vote_and_their_score_drops()
+    public async Task Faulty_workers_lose_the_vote_and_their_stake()
     {
         var deal = Deals.New(fixture, tasks: 60, trust: 3);
         using var stop = new CancellationTokenSource();
@@ -59,11 +59,10 @@ public sealed class DealLifecycleTests(ClusterFixture fixture)
         var records = fixture.Ledger.OfType<TaskCompletedV1>().Where(e => e.DealId == deal.DealId).SelectMany(e => e.Contributions).ToList();
         var faultyLosses = records.Where(r => r.Worker == faulty.Address && !r.Revealed).ToList();
         Assert.NotEmpty(faultyLosses);
-        Assert.All(faultyLosses, r => Assert.Equal(r.ScoreBefore * 2 / 3, r.ScoreAfter));
         Assert.All(faultyLosses, r => Assert.True(r.StakeSeized > 0));
-        Assert.Contains(faultyLosses, r => r.ScoreBefore > 0 && r.ScoreAfter < r.ScoreBefore);
         Assert.DoesNotContain(records, r => honest.Any(h => h.Address == r.Worker) && !r.Revealed);
 
+        // The score each loss costs is the worker's own to apply (WorkerScoreTests checks the rule in finalization order).
         var faultyView = await fixture.Grains.Worker(faulty.Address).GetViewAsync();
         Assert.True(faultyView.Losses > 0);
         var honestScores = await Task.WhenAll(honest.Select(h => fixture.Grains.Worker(h.Address).GetViewAsync()));

@@ -51,6 +51,30 @@ public sealed class FailureTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_lost_workers_last_sighting_survives_its_grain_reactivating()
+    {
+        var worker = new ManualWorker(fixture.Grains);
+        await worker.RegisterAsync();
+        Assert.True(await worker.Grain.HeartbeatAsync(worker.Session));
+        var seen = (await worker.Grain.GetViewAsync()).LastHeartbeat;
+        Assert.NotNull(seen);
+        fixture.Time.Advance(TimeSpan.FromSeconds(31));
+        Assert.True(await worker.Grain.CheckLivenessAsync());
+        Assert.Equal(seen, (await worker.Grain.GetViewAsync()).LastHeartbeat);
+
+        // An hour later the grain is reloaded and written again (the pool revokes the lost worker): it
+        // must still say when the worker was last heard from, not when the grain woke up.
+        fixture.Time.Advance(TimeSpan.FromHours(1));
+        await fixture.Cluster.DeactivateAsync(worker.Grain);
+        await fixture.Grains.Pool().RevokeAsync([worker.Address]);
+        var revoked = await worker.Grain.GetViewAsync();
+        Assert.Equal(WorkerState.Revoked, revoked.State);
+        Assert.Equal(seen, revoked.LastHeartbeat);
+        await fixture.Cluster.DeactivateAsync(worker.Grain);
+        Assert.Equal(seen, (await worker.Grain.GetViewAsync()).LastHeartbeat);
+    }
+
+    [Fact]
     public async Task A_deal_whose_workers_are_too_slow_fails_at_the_final_deadline_and_refunds()
     {
         var deal = Deals.New(fixture, tasks: 3, trust: 3);

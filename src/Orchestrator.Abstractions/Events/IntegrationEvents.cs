@@ -28,7 +28,10 @@ public sealed record DealAcceptedV1(
     [property: Id(6)] int Trust,
     [property: Id(7)] uint TeeTag) : IIntegrationEvent;
 
-/// <summary>One contributor of a completed task, with what the chain needs to check it.</summary>
+/// <summary>
+/// One contributor of a completed task, with what the chain needs to check it. Id 9 (a predicted
+/// score after settlement) is retired: the worker grain applies outcomes to its current score.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("orch.evt.contribution.v1")]
 public sealed record ContributionRecordV1(
     [property: Id(0)] Address Worker,
@@ -40,7 +43,6 @@ public sealed record ContributionRecordV1(
     [property: Id(6)] bool Revealed,
     [property: Id(7)] int Weight,
     [property: Id(8)] int ScoreBefore,
-    [property: Id(9)] int ScoreAfter,
     [property: Id(10)] BigInteger Reward,
     [property: Id(11)] BigInteger StakeSeized);
 

@@ -55,10 +55,6 @@ public interface IPoolGrain : IGrainWithStringKey
     [Alias("admit")]
     Task<PoolAdmission> AdmitAsync(Address worker);
 
-    /// <summary>Records that a worker registered (for listing).</summary>
-    [Alias("seen")]
-    Task WorkerSeenAsync(Address worker);
-
     /// <summary>Every worker that ever registered.</summary>
     [Alias("workers")]
     Task<IReadOnlyList<Address>> ListWorkersAsync();

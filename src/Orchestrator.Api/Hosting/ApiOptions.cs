@@ -68,9 +68,11 @@ public sealed class ApiOptions
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// The heartbeat timeout announced to workers in Welcome, and the silence after which a session
-    /// stops looking for work for its worker. Loss itself is judged only by the worker grain (its
-    /// <c>Orchestrator:Scheduling:HeartbeatTimeout</c>), which then ends the session. Defaults to three intervals.
+    /// The heartbeat timeout announced to workers in Welcome, and the silence after which a session ends
+    /// its own stream with DEADLINE_EXCEEDED (a backstop for a worker that keeps its connection open and
+    /// sends nothing). Loss itself is judged only by the worker grain (its
+    /// <c>Orchestrator:Scheduling:HeartbeatTimeout</c>), which releases the worker's replicates and
+    /// ends the session too. A session stops looking for work after two silent intervals. Defaults to three intervals.
     /// </summary>
     public TimeSpan? SessionIdleTimeout { get; set; }
 

@@ -32,7 +32,8 @@ public sealed partial class WorkerSession
                 // coalesce: one look serves every signal that arrived meanwhile
             }
 
-            // Loss is the worker grain's call alone (it signals Lost); a silent worker is only not polled for.
+            // Loss is the worker grain's call alone (it signals Lost); a silent worker is not polled for, and
+            // its stream ends at the idle timeout (StartWatchdog).
             var silent = _time.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastHeartbeatTicks), TimeSpan.Zero);
             var free = FreeSlots();
             if (!signaled && (free == 0 || silent > _options.HeartbeatInterval * 2))

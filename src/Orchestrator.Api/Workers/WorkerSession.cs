@@ -17,7 +17,8 @@ namespace Orchestrator.Api.Workers;
 /// commands when there is reason to — a signal from the grain (reveal, cancel, drain), a freed slot,
 /// or, for a worker with free slots, a slow poll whose interval doubles up to
 /// <see cref="ApiOptions.IdlePollInterval"/>. An idle session therefore costs one grain call per
-/// heartbeat and one per idle poll, and no thread.
+/// heartbeat and one per idle poll, and no thread. A watchdog on the injected clock ends a session
+/// whose worker stays silent past <see cref="ApiOptions.EffectiveSessionIdleTimeout"/>.
 /// </summary>
 public sealed partial class WorkerSession : IWorkerSessionObserver
 {
@@ -26,6 +27,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     private readonly ApiOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly WorkerRateLimits _limits;
     private readonly IAsyncStreamReader<Proto.WorkerMessage> _input;
     private readonly IServerStreamWriter<Proto.ServerMessage> _output;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -41,12 +43,13 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     private long _lastHeartbeatTicks;
     private List<Hash32> _pendingCancels = [];
 
-    internal WorkerSession(IGrainFactory grains, ApiOptions options, TimeProvider time, ILogger logger,
+    internal WorkerSession(IGrainFactory grains, ApiOptions options, TimeProvider time, WorkerRateLimits limits, ILogger logger,
         IAsyncStreamReader<Proto.WorkerMessage> input, IServerStreamWriter<Proto.ServerMessage> output)
     {
         _grains = grains;
         _options = options;
         _time = time;
+        _limits = limits;
         _logger = logger;
         _input = input;
         _output = output;
@@ -103,6 +106,8 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         var registration = await HandshakeAsync(cancellationToken);
         var observer = _grains.CreateObjectReference<IWorkerSessionObserver>(this);
         registry.Add(this);
+        Touch();
+        using var watchdog = StartWatchdog();
         try
         {
             await WelcomeAsync(registration, observer, cancellationToken);
@@ -162,6 +167,10 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         }
 
         var evidence = SessionHandshake.VerifyProof(proof.Proof, worker, capabilities, challenge.Nonce.ToByteArray(), _options);
+
+        // Counted only once the proof holds: a Hello alone can name anyone, and counting it would let a
+        // stranger use up a real worker's sessions. Before the pool is asked, so a flood costs no grain call.
+        _limits.AdmitSession(worker);
         if (!await _grains.Pool().IsAuthorizedAsync(worker))
         {
             // Checked before the worker grain is touched, so addresses the pool never heard of activate nothing.
@@ -191,12 +200,6 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
 
     private async Task WelcomeAsync(WorkerRegistration registration, IWorkerSessionObserver observer, CancellationToken cancellationToken)
     {
-        Touch();
-        if (!await _grain.AttachAsync(_sessionId, observer))
-        {
-            throw new RpcException(new Status(StatusCode.Aborted, "a newer session of this worker registered meanwhile; reconnect"));
-        }
-
         var welcome = new Proto.Welcome
         {
             SessionId = _sessionId,
@@ -221,12 +224,42 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         {
             await SendAsync(new Proto.ServerMessage { Cancel = new Proto.Cancel { TaskId = taskId.ToString(), Reason = "no longer yours: released while your session was down" } }, cancellationToken);
         }
+
+        // Attached only after Welcome is on the stream: the grain pushes commands (a reveal request, a
+        // cancel, a drain) the moment it has an observer, and a worker must never see one before its
+        // Welcome. What the grain queued meanwhile, it signals for at the attach.
+        if (!await _grain.AttachAsync(_sessionId, observer))
+        {
+            throw new RpcException(new Status(StatusCode.Aborted, "a newer session of this worker registered meanwhile; reconnect"));
+        }
     }
 
     /// <summary>Only heartbeats count as life, as they do for the worker grain, so session and grain agree on who is silent.</summary>
     private void Touch() => Interlocked.Exchange(ref _lastHeartbeatTicks, _time.GetUtcNow().UtcTicks);
 
     private void End(StatusCode code, string message) => _ended.TrySetResult(new RpcException(new Status(code, message)));
+
+    /// <summary>
+    /// The session's own backstop against a zombie: a worker whose connection stays open while it sends
+    /// nothing. The worker grain stays the only judge of loss (its Lost signal ends the session first in
+    /// the normal case); this closes only this stream, when that signal never came (a grain that lost its
+    /// observer, a grain timeout set longer than the session's), so a dead stream does not hold a slot
+    /// of the server forever. Checked four times per timeout on the injected clock.
+    /// </summary>
+    private ITimer StartWatchdog()
+    {
+        var period = _options.EffectiveSessionIdleTimeout / 4;
+        return _time.CreateTimer(_ => EndIfSilent(), null, period, period);
+    }
+
+    private void EndIfSilent()
+    {
+        var silent = _time.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastHeartbeatTicks), TimeSpan.Zero);
+        if (silent > _options.EffectiveSessionIdleTimeout)
+        {
+            End(StatusCode.DeadlineExceeded, $"no heartbeat for {silent.TotalSeconds:0.#} s, past the session idle timeout of {_options.EffectiveSessionIdleTimeout.TotalSeconds:0.#} s (rule: Orchestrator:Api:SessionIdleTimeout; send a heartbeat every {_options.HeartbeatInterval.TotalSeconds:0.#} s); reconnect to resume");
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Worker} says hello ({Agent})")]
     private static partial void LogHello(ILogger logger, Address worker, string agent);

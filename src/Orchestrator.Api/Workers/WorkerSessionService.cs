@@ -26,8 +26,7 @@ public sealed class WorkerSessionService(
     /// <inheritdoc />
     public override async Task Connect(IAsyncStreamReader<Proto.WorkerMessage> requestStream, IServerStreamWriter<Proto.ServerMessage> responseStream, ServerCallContext context)
     {
-        var admission = new SessionAdmission(limits, options.Value);
-        var session = new WorkerSession(grains, options.Value, time, logger, admission.Watch(requestStream), admission.Watch(responseStream));
+        var session = new WorkerSession(grains, options.Value, time, limits, logger, requestStream, responseStream);
         try
         {
             await session.RunAsync(registry, context.CancellationToken);

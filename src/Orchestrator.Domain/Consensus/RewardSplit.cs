@@ -14,10 +14,14 @@ public sealed record Settlee(Address Worker, int Weight, int Score, bool Reveale
 /// <param name="Worker">The worker.</param>
 /// <param name="Reward">Wei credited (0 for losers).</param>
 /// <param name="StakeSeized">Wei of stake seized (0 for winners).</param>
-/// <param name="ScoreBefore">Score before.</param>
-/// <param name="ScoreAfter">Score after.</param>
+/// <param name="ScoreBefore">Its score when it contributed (what its weight came from).</param>
 /// <param name="Won">Revealed winner or not.</param>
-public sealed record WorkerSettlement(Address Worker, BigInteger Reward, BigInteger StakeSeized, int ScoreBefore, int ScoreAfter, bool Won);
+/// <remarks>
+/// No score after: the worker applies the task's outcome to its score as it is when the outcome
+/// arrives (PoCo), which other tasks settled meanwhile may have changed, so any score computed here
+/// would be a prediction, and a wrong one under concurrency.
+/// </remarks>
+public sealed record WorkerSettlement(Address Worker, BigInteger Reward, BigInteger StakeSeized, int ScoreBefore, bool Won);
 
 /// <summary>The settlement of a completed task.</summary>
 /// <param name="Workers">Every contributor.</param>
@@ -27,7 +31,8 @@ public sealed record Settlement(IReadOnlyList<WorkerSettlement> Workers, BigInte
 /// <summary>
 /// PoCo's reward rule for a completed task: revealed winners get their stake back and share the
 /// workers' part of the price ∝ floor(log2(weight)); every other contributor's stake is seized and
-/// goes to the scheduler, and its score drops to floor(score·2/3). The scheduler keeps its ratio.
+/// goes to the scheduler. The scheduler keeps its ratio. Scores are not settled here: each worker
+/// applies its outcome (<see cref="Workers.TaskOutcome"/>) to its current score.
 /// </summary>
 public static class RewardSplit
 {
@@ -59,12 +64,12 @@ public static class RewardSplit
             {
                 var reward = totalShares == 0 ? BigInteger.Zero : workersReward * Credibility.RewardShares(c.Weight) / totalShares;
                 remaining -= reward;
-                results.Add(new WorkerSettlement(c.Worker, reward, BigInteger.Zero, c.Score, Credibility.ScoreAfterWin(c.Score, contributors.Count), true));
+                results.Add(new WorkerSettlement(c.Worker, reward, BigInteger.Zero, c.Score, true));
             }
             else
             {
                 remaining += stake;
-                results.Add(new WorkerSettlement(c.Worker, BigInteger.Zero, stake, c.Score, Credibility.ScoreAfterLoss(c.Score), false));
+                results.Add(new WorkerSettlement(c.Worker, BigInteger.Zero, stake, c.Score, false));
             }
         }
 
@@ -75,6 +80,6 @@ public static class RewardSplit
     public static Settlement SettleTee(BigInteger taskPrice, Address worker, int score, int schedulerRatioPercent = DefaultSchedulerRatioPercent)
     {
         var workersReward = taskPrice * (100 - schedulerRatioPercent) / 100;
-        return new Settlement([new WorkerSettlement(worker, workersReward, BigInteger.Zero, score, score, true)], taskPrice - workersReward);
+        return new Settlement([new WorkerSettlement(worker, workersReward, BigInteger.Zero, score, true)], taskPrice - workersReward);
     }
 }

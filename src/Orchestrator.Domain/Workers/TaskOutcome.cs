@@ -6,7 +6,11 @@ namespace Orchestrator.Domain.Workers;
 /// <summary>How a settled task judged one of its workers.</summary>
 public enum OutcomeVerdict
 {
-    /// <summary>Nobody was judged: the task failed at its final deadline, or it completed on the TEE fast path.</summary>
+    /// <summary>
+    /// Nobody was judged: the task failed at its final deadline, and PoCo punishes no worker for that.
+    /// (A TEE fast-path task is judged: its one contributor gets <see cref="Won"/> among one, which
+    /// changes no score.)
+    /// </summary>
     Unjudged = 0,
 
     /// <summary>A revealed winner.</summary>

@@ -8,11 +8,17 @@ namespace Orchestrator.Domain.Workers;
 public sealed record AdmissionPolicy(IReadOnlyCollection<TeeKind> AcceptedTeeKinds, bool AllowSimulatedTee)
 {
     /// <summary>
-    /// The one simulated-TEE rule: simulated evidence, a simulated session and a simulated verdict are
-    /// accepted only where the pool allows simulation. Every place that admits a simulated enclave asks here.
+    /// The pool's one simulated-TEE rule: simulated evidence, a simulated session and a simulated verdict
+    /// are accepted only where the pool allows simulation. Registration asks it of the worker's evidence;
+    /// dispatch and secret release ask it again of the pool's current policy (<see cref="AdmitsSimulated"/>)
+    /// before the TEE admission rule weighs the app's own policy, so a pool that stops allowing
+    /// simulation stops it without waiting for workers to re-register.
     /// </summary>
     public string? RefuseSimulated(bool simulated)
         => simulated && !AllowSimulatedTee ? "the pool does not allow simulated TEE" : null;
+
+    /// <summary>True when <see cref="RefuseSimulated"/> lets simulated evidence through.</summary>
+    public bool AdmitsSimulated => RefuseSimulated(simulated: true) is null;
 }
 
 /// <summary>Registration rules: a worker's declared capabilities against the pool's policy.</summary>

@@ -12,6 +12,7 @@ namespace Orchestrator.Domain.Workers;
 /// <param name="Wins">Votes won.</param>
 /// <param name="Losses">Votes lost.</param>
 /// <param name="LostCount">How many times it was declared lost.</param>
+/// <param name="LastSeen">When it last showed life, as last written (null: never).</param>
 public sealed record WorkerSnapshot(
     WorkerState State,
     string SessionId,
@@ -20,7 +21,8 @@ public sealed record WorkerSnapshot(
     int Contributions,
     int Wins,
     int Losses,
-    int LostCount)
+    int LostCount,
+    DateTimeOffset? LastSeen = null)
 {
     /// <summary>A worker that never registered.</summary>
     public static WorkerSnapshot New { get; } = new(WorkerState.Unknown, string.Empty, 0, new Dictionary<Hash32, HeldPhase>(), 0, 0, 0, 0);
@@ -47,15 +49,21 @@ public sealed record RefusalStep(WorkerWrite Write, string? Cancel, bool Release
 /// <summary>
 /// One worker's lifecycle as pure rules (the worker grain loads it, calls it, persists what it says
 /// and sends what it says): sessions, held replicates and their phases, liveness, scores and
-/// counters, drain and revoke. Heartbeats are not persisted; the grain passes the time of the last one.
+/// counters, drain and revoke. Heartbeats are not persisted (they would cost a write each); the last
+/// one seen is written with the worker's other facts.
 /// </summary>
 public sealed class WorkerRun
 {
     private readonly Dictionary<Hash32, HeldPhase> _held;
 
-    /// <summary>Loads a worker from its snapshot; <paramref name="lastHeartbeat"/> is when it was last heard of.</summary>
-    public WorkerRun(Address worker, WorkerSnapshot snapshot, DateTimeOffset lastHeartbeat)
+    /// <summary>
+    /// Loads a worker from its snapshot at <paramref name="now"/>. A live worker (active or draining) is
+    /// granted one more timeout from now, since its heartbeats were not written; any other keeps when it
+    /// was last seen, so reloading a lost or revoked worker never makes it look recently alive.
+    /// </summary>
+    public WorkerRun(Address worker, WorkerSnapshot snapshot, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(snapshot);
         Worker = worker;
         State = snapshot.State;
         SessionId = snapshot.SessionId;
@@ -65,7 +73,7 @@ public sealed class WorkerRun
         Wins = snapshot.Wins;
         Losses = snapshot.Losses;
         LostCount = snapshot.LostCount;
-        LastHeartbeat = lastHeartbeat;
+        LastHeartbeat = IsLive ? now : snapshot.LastSeen;
     }
 
     /// <summary>The worker's address.</summary>
@@ -92,8 +100,8 @@ public sealed class WorkerRun
     /// <summary>Times declared lost.</summary>
     public int LostCount { get; private set; }
 
-    /// <summary>When it last showed life (a heartbeat, a poll, a registration).</summary>
-    public DateTimeOffset LastHeartbeat { get; private set; }
+    /// <summary>When it last showed life (a heartbeat, a poll, a registration); null when it never did.</summary>
+    public DateTimeOffset? LastHeartbeat { get; private set; }
 
     /// <summary>What it holds, and where each replicate is.</summary>
     public IReadOnlyDictionary<Hash32, HeldPhase> Held => _held;
@@ -103,9 +111,6 @@ public sealed class WorkerRun
 
     /// <summary>The replicates it is running (handed out, not contributed yet).</summary>
     public int Running => _held.Values.Count(p => p == HeldPhase.Running);
-
-    /// <summary>The facts to persist.</summary>
-    public WorkerSnapshot Snapshot() => new(State, SessionId, Score, new Dictionary<Hash32, HeldPhase>(_held), Contributions, Wins, Losses, LostCount);
 
     /// <summary>True when <paramref name="sessionId"/> is the worker's live session.</summary>
     public bool IsCurrentSession(string sessionId) => IsLive && sessionId == SessionId;
@@ -281,7 +286,7 @@ public sealed class WorkerRun
     /// </summary>
     public IReadOnlyList<Hash32>? DeclareLostIfSilent(DateTimeOffset now, TimeSpan timeout)
     {
-        if (!IsLive || now - LastHeartbeat < timeout)
+        if (!IsLive || (LastHeartbeat is { } last && now - last < timeout))
         {
             return null;
         }

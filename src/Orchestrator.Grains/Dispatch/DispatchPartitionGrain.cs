@@ -142,7 +142,8 @@ public sealed partial class DispatchPartitionGrain(
         }
 
         var now = clock.UtcNow;
-        var simulationAllowed = request.SimulationAllowed && (!evidence.Simulated || (await policies.GetPoolPolicyAsync()).AllowSimulatedTee);
+        // The pool's simulation rule is asked again only for simulated evidence (it refuses nothing else).
+        var simulationAllowed = request.SimulationAllowed && (!evidence.Simulated || (await policies.GetPoolPolicyAsync()).Admission.AdmitsSimulated);
         var apps = _soft.Concat(state.State.Runs).Where(r => r.Remaining > 0 && r.Deal.Tag.RequiresTee).Select(r => r.Deal.App).Distinct();
         foreach (var app in apps)
         {

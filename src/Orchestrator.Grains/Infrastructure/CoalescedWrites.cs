@@ -52,14 +52,6 @@ public sealed partial class CoalescedWrites<TState>
         await _state.WriteOrResetAsync(_grain, cancellationToken);
     }
 
-    /// <summary>Writes through or behind, or not at all, as <paramref name="write"/> says.</summary>
-    public Task ApplyAsync(Domain.Workers.WorkerWrite write) => write switch
-    {
-        Domain.Workers.WorkerWrite.Through => WriteNowAsync(),
-        Domain.Workers.WorkerWrite.Behind => MarkDirtyAsync(),
-        _ => Task.CompletedTask,
-    };
-
     /// <summary>
     /// Writes what is dirty as the grain stops. Storage is normally still up while grains deactivate;
     /// when it is not (the silo is already tearing down its storage), the change is lost quietly, since
@@ -81,12 +73,6 @@ public sealed partial class CoalescedWrites<TState>
         {
             LogFlushFailed(_logger, typeof(TState).Name, ex.Message);
         }
-    }
-
-    private Task MarkDirtyAsync()
-    {
-        MarkDirty();
-        return Task.CompletedTask;
     }
 
     private async Task FlushAsync()

@@ -83,12 +83,6 @@ public sealed class PoolGrain : Grain, IPoolGrain
         return Task.FromResult(new PoolAdmission(authorized, Policy));
     }
 
-    public Task WorkerSeenAsync(Address worker)
-    {
-        Sighted(worker);
-        return Task.CompletedTask;
-    }
-
     public Task<IReadOnlyList<Address>> ListWorkersAsync() => Task.FromResult<IReadOnlyList<Address>>(_state.State.Seen.ToList());
 
     // Flushed on a graceful stop too: the next activation (on another silo) would miss these sightings.

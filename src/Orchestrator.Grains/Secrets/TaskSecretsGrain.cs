@@ -83,7 +83,7 @@ public sealed partial class TaskSecretsGrain(
             if (session.Attestation?.Simulated == true && session.PoolAllowsSimulation)
             {
                 // The worker grain knows the pool's rule as of its registration; the pool may have changed it since.
-                session = session with { PoolAllowsSimulation = (await policies.GetPoolPolicyAsync()).AllowSimulatedTee };
+                session = session with { PoolAllowsSimulation = (await policies.GetPoolPolicyAsync()).Admission.AdmitsSimulated };
             }
         }
 

@@ -15,7 +15,7 @@ internal static class TaskEvents
             return new ContributionRecordV1(
                 r.Worker, r.ResultHash!.Value, r.ResultSeal!.Value, r.WorkerSignature ?? [], r.EnclaveSignature ?? [],
                 run.EnclaveChallenge ?? Address.Zero, r.Status == ReplicateStatus.Revealed, r.Weight,
-                settled.ScoreBefore, settled.ScoreAfter, settled.Reward, settled.StakeSeized);
+                settled.ScoreBefore, settled.Reward, settled.StakeSeized);
         }).ToList();
         return new TaskCompletedV1($"task-completed:{run.TaskId}", now, run.TaskId, run.Terms.DealId, run.Terms.Index,
             completed.ResultDigest, run.ConsensusHash!.Value, contributions, completed.Settlement.SchedulerReward, run.Terms.IsTeeFastPath);

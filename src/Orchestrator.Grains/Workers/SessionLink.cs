@@ -16,8 +16,19 @@ public sealed partial class SessionLink(Address worker, ILogger logger)
     private readonly List<WorkerCommand> _pending = [];
     private IWorkerSessionObserver? _observer;
 
-    /// <summary>The session's observer (re-attached at every heartbeat, so one lost with a reactivation returns within an interval).</summary>
-    public void Attach(IWorkerSessionObserver observer) => _observer = observer;
+    /// <summary>
+    /// The session's observer (re-attached at every heartbeat, so one lost with a reactivation returns
+    /// within an interval). Commands queued while no observer was attached (a session starting, a grain
+    /// reactivated) are signalled for at once: a session with no free slot does not poll by itself.
+    /// </summary>
+    public void Attach(IWorkerSessionObserver observer)
+    {
+        _observer = observer;
+        if (_pending.Count > 0)
+        {
+            Signal(WorkerSignal.CommandsReady);
+        }
+    }
 
     /// <summary>Forgets the observer (its stream closed, or the session ended).</summary>
     public void Detach() => _observer = null;

@@ -32,7 +32,7 @@ public sealed class WorkTaker(DispatchRouter router, SchedulingOptions options)
             for (var i = 0; i < router.Shards && tickets.Count < room; i++)
             {
                 var partition = grains.Partition(dispatchClass, (home + i) % router.Shards);
-                var taken = await partition.TakeAsync(new DispatchRequest(worker, capabilities, room - tickets.Count, attestation, policy.AllowSimulatedTee));
+                var taken = await partition.TakeAsync(new DispatchRequest(worker, capabilities, room - tickets.Count, attestation, policy.Admission.AdmitsSimulated));
                 tickets.AddRange(taken); // a ticket for a task this worker holds is refused by the task, which re-queues it
             }
         }

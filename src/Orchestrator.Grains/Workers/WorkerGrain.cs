@@ -48,8 +48,8 @@ public sealed partial class WorkerGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // Heartbeats are not persisted (they would cost a write each); a reactivated grain grants one
-        // more timeout before it declares the worker lost.
+        // Heartbeats are not persisted (they would cost a write each): the core grants a live worker one
+        // more timeout from now, and keeps a lost or revoked worker's last sighting as it was written.
         _run = state.State.ToDomain(Worker, clock.UtcNow);
         _connection = new ConnectionGauge();
         _connection.Sync(_run);
@@ -133,7 +133,7 @@ public sealed partial class WorkerGrain(
     {
         var held = _run.Held.TryGetValue(taskId, out var phase) && phase == HeldPhase.Running ? state.State.Held[taskId].Assignment : null;
         var active = _run.IsLive;
-        return Task.FromResult(new EnclaveSessionView(active, active ? _run.SessionId : string.Empty, state.State.Attestation, held, _policy.AllowSimulatedTee));
+        return Task.FromResult(new EnclaveSessionView(active, active ? _run.SessionId : string.Empty, state.State.Attestation, held, _policy.Admission.AdmitsSimulated));
     }
 
     public Task<bool> HeartbeatAsync(string sessionId) => Task.FromResult(_run.Beat(sessionId, clock.UtcNow));
@@ -293,7 +293,7 @@ public sealed partial class WorkerGrain(
     public Task<WorkerView> GetViewAsync()
     {
         return Task.FromResult(new WorkerView(Worker, _run.State, _run.Score, state.State.Capabilities, _run.Held.Keys.ToList(),
-            _run.IsLive ? _run.LastHeartbeat : state.State.LastSeen, _run.Contributions, _run.Wins, _run.Losses));
+            _run.LastHeartbeat, _run.Contributions, _run.Wins, _run.Losses));
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)

@@ -35,9 +35,9 @@ public sealed class WorkerGrainState
     [Id(12)] public DateTimeOffset? LastSeen { get; set; }
     [Id(13)] public WorkerAttestation? Attestation { get; set; }
 
-    /// <summary>The core, loaded from these facts.</summary>
-    public WorkerRun ToDomain(Address worker, DateTimeOffset lastHeartbeat)
-        => new(worker, new WorkerSnapshot(State, SessionId, Score, Held.ToDictionary(h => h.Key, h => h.Value.Phase), Contributions, Wins, Losses, LostCount), lastHeartbeat);
+    /// <summary>The core, loaded from these facts at <paramref name="now"/>.</summary>
+    public WorkerRun ToDomain(Address worker, DateTimeOffset now)
+        => new(worker, new WorkerSnapshot(State, SessionId, Score, Held.ToDictionary(h => h.Key, h => h.Value.Phase), Contributions, Wins, Losses, LostCount, LastSeen), now);
 
     /// <summary>Copies the core's facts back before a write; holdings it dropped go, the phases it moved follow.</summary>
     public void CopyFrom(WorkerRun run)

@@ -5,6 +5,7 @@ using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Api.Admin.V1;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Host.Hosting;
@@ -44,8 +45,8 @@ public sealed class ApiHost : IAsyncLifetime
             return metadata;
         }));
 
-    /// <summary>Starts a silo with the API, on free silo and gateway ports, with these settings on top.</summary>
-    public static async Task<WebApplication> StartSiloAsync(Dictionary<string, string?> settings)
+    /// <summary>Starts a silo with the API, on free silo and gateway ports, with these settings (and services) on top.</summary>
+    public static async Task<WebApplication> StartSiloAsync(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var all = new Dictionary<string, string?>
         {
@@ -59,7 +60,11 @@ public sealed class ApiHost : IAsyncLifetime
             all[key] = value;
         }
 
-        var app = SiloWebHost.Build(EmbeddedCluster.CreateWebBuilder([], configure: b => b.Configuration.AddInMemoryCollection(all)));
+        var app = SiloWebHost.Build(EmbeddedCluster.CreateWebBuilder([], configure: b =>
+        {
+            b.Configuration.AddInMemoryCollection(all);
+            services?.Invoke(b.Services);
+        }));
         await app.StartAsync();
         return app;
     }

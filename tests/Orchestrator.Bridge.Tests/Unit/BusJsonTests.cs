@@ -17,7 +17,7 @@ public sealed class BusJsonTests
         var hash = new Hash32(Enumerable.Repeat((byte)7, 32).ToArray());
         var reward = BigInteger.Pow(10, 30) + 1;
         var original = new TaskCompletedV1("task-completed:x", DateTimeOffset.UnixEpoch, hash, hash, 5, hash, hash,
-            [new ContributionRecordV1(worker, hash, hash, [1, 2, 3], [], Address.Zero, true, 2, 0, 1, reward, BigInteger.Zero)], reward, false);
+            [new ContributionRecordV1(worker, hash, hash, [1, 2, 3], [], Address.Zero, true, 2, 0, reward, BigInteger.Zero)], reward, false);
 
         var json = JsonSerializer.Serialize(original, Options);
         Assert.Contains("\"1000000000000000000000000000001\"", json, StringComparison.Ordinal);

@@ -99,7 +99,7 @@ public sealed class ConsumerHarnessTests
         var hash = ProtocolIds.ResultHash(taskId, digest);
         var seal = ProtocolIds.ResultSeal(Secp256k1.AddressOf(worker), taskId, digest);
         var signature = EthereumMessage.Sign(ProtocolIds.ContributionMessage(taskId, hash, seal).ToArray(), worker).ToBytes65();
-        var contribution = new ContributionRecordV1(Secp256k1.AddressOf(worker), hash, seal, signature, [], Address.Zero, true, 2, 0, 0, BigInteger.One, BigInteger.Zero);
+        var contribution = new ContributionRecordV1(Secp256k1.AddressOf(worker), hash, seal, signature, [], Address.Zero, true, 2, 0, BigInteger.One, BigInteger.Zero);
         return new TaskCompletedV1($"task-completed:{taskId}", DateTimeOffset.UtcNow, taskId, dealId, index, digest, hash, [contribution], BigInteger.Zero, false);
     }
 }

@@ -64,7 +64,7 @@ public sealed class PackedBatchTests
         var hash = ProtocolIds.ResultHash(taskId, digest);
         var seal = ProtocolIds.ResultSeal(Worker, taskId, digest);
         var contribution = new ContributionRecordV1(
-            Worker, hash, seal, new byte[65], enclave ? new byte[65] : [], enclave ? Enclave : Address.Zero, revealed, 2, 0, 0, BigInteger.Zero, BigInteger.Zero);
+            Worker, hash, seal, new byte[65], enclave ? new byte[65] : [], enclave ? Enclave : Address.Zero, revealed, 2, 0, BigInteger.Zero, BigInteger.Zero);
         return new TaskCompletedV1($"e{index}", DateTimeOffset.UnixEpoch, taskId, deal, index, digest, hash, [contribution], BigInteger.Zero, enclave);
     }
 }

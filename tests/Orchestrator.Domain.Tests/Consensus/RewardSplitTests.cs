@@ -39,7 +39,7 @@ public sealed class RewardSplitTests
     }
 
     [Fact]
-    public void LosersLoseThirtyPercentStakeToTheSchedulerAndTwoThirdsOfTheirScore()
+    public void LosersLoseThirtyPercentStakeToTheScheduler()
     {
         var price = 1000 * Ether;
         var settlement = RewardSplit.Settle(price,
@@ -56,20 +56,17 @@ public sealed class RewardSplitTests
         Assert.Equal(BigInteger.Zero, loser.Reward);
         Assert.Equal(stake, loser.StakeSeized);
         Assert.Equal(13, loser.ScoreBefore);
-        Assert.Equal(8, loser.ScoreAfter); // floor(13·2/3)
 
         Assert.Equal(495 * Ether, settlement.Workers[0].Reward);
         Assert.Equal(495 * Ether, settlement.Workers[1].Reward);
-        Assert.Equal(6, settlement.Workers[0].ScoreAfter); // +1: more than one contributor
-        Assert.Equal(8, settlement.Workers[1].ScoreAfter);
         Assert.Equal((10 * Ether) + stake, settlement.SchedulerReward);
     }
 
     [Fact]
-    public void ALoneContributorGainsNoScore()
+    public void ALoneContributorTakesTheWorkersPart()
     {
         var settlement = RewardSplit.Settle(100, [new Settlee(Worker(1), 2, 4, true)]);
-        Assert.Equal(4, settlement.Workers[0].ScoreAfter);
+        Assert.True(settlement.Workers[0].Won);
         Assert.Equal(new BigInteger(99), settlement.Workers[0].Reward);
         Assert.Equal(BigInteger.One, settlement.SchedulerReward);
     }
@@ -84,7 +81,7 @@ public sealed class RewardSplitTests
         ]);
         Assert.Equal(new BigInteger(990), settlement.Workers[0].Reward);
         Assert.Equal(new BigInteger(300), settlement.Workers[1].StakeSeized);
-        Assert.Equal(2, settlement.Workers[1].ScoreAfter);
+        Assert.False(settlement.Workers[1].Won);
         Assert.Equal(new BigInteger(310), settlement.SchedulerReward);
     }
 
@@ -116,14 +113,13 @@ public sealed class RewardSplitTests
     }
 
     [Fact]
-    public void TeeSettlementHasNoStakeAndNoScoreChange()
+    public void TeeSettlementHasNoStake()
     {
         var settlement = RewardSplit.SettleTee(1000 * Ether, Worker(1), 17);
         var worker = Assert.Single(settlement.Workers);
         Assert.Equal(990 * Ether, worker.Reward);
         Assert.Equal(BigInteger.Zero, worker.StakeSeized);
         Assert.Equal(17, worker.ScoreBefore);
-        Assert.Equal(17, worker.ScoreAfter);
         Assert.True(worker.Won);
         Assert.Equal(10 * Ether, settlement.SchedulerReward);
     }
@@ -159,13 +155,11 @@ public sealed class RewardSplitTests
                     var shares = s.Weight <= 1 ? 0 : (int)Math.Floor(Math.Log2(s.Weight));
                     Assert.Equal(totalShares == 0 ? BigInteger.Zero : workersPart * shares / totalShares, w.Reward);
                     Assert.Equal(BigInteger.Zero, w.StakeSeized);
-                    Assert.Equal(settlees.Count > 1 ? s.Score + 1 : s.Score, w.ScoreAfter);
                 }
                 else
                 {
                     Assert.Equal(BigInteger.Zero, w.Reward);
                     Assert.Equal(stake, w.StakeSeized);
-                    Assert.Equal(s.Score * 2 / 3, w.ScoreAfter);
                 }
 
                 seized += w.StakeSeized;

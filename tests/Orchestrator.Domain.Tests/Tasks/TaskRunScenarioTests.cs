@@ -3,6 +3,7 @@ using Orchestrator.Domain.Consensus;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Tasks;
+using Orchestrator.Domain.Workers;
 using TaskStatus = Orchestrator.Domain.Tasks.TaskStatus;
 
 namespace Orchestrator.Domain.Tests.Tasks;
@@ -91,7 +92,7 @@ public sealed class TaskRunScenarioTests
             Assert.Equal(Price * 99 / 100 / 2, w.Reward);
             Assert.Equal(BigInteger.Zero, w.StakeSeized);
             Assert.Equal(0, w.ScoreBefore);
-            Assert.Equal(1, w.ScoreAfter);
+            Assert.Equal(1, ScoreAfter(task, completed, w));
         });
         Assert.Equal(Price / 100, settlement.SchedulerReward);
 
@@ -146,12 +147,12 @@ public sealed class TaskRunScenarioTests
         Assert.Equal(BigInteger.Zero, loser.Reward);
         Assert.Equal(Price * 30 / 100, loser.StakeSeized);
         Assert.Equal(6, loser.ScoreBefore);
-        Assert.Equal(4, loser.ScoreAfter);
+        Assert.Equal(4, ScoreAfter(task, completed, loser));
 
         var winners = completed.Settlement.Workers.Where(w => w.Won).ToList();
         Assert.Equal(3, winners.Count);
         Assert.All(winners, w => Assert.Equal(Price * 99 / 100 / 3, w.Reward));
-        Assert.All(winners, w => Assert.Equal(1, w.ScoreAfter));
+        Assert.All(winners, w => Assert.Equal(1, ScoreAfter(task, completed, w)));
         Assert.Equal(Price + (Price * 30 / 100), winners.Aggregate(BigInteger.Zero, (s, w) => s + w.Reward) + completed.Settlement.SchedulerReward);
     }
 
@@ -229,10 +230,10 @@ public sealed class TaskRunScenarioTests
         var silent = completed.Settlement.Workers.Single(w => w.Worker == b.Address);
         Assert.True(winner.Won);
         Assert.Equal(Price * 99 / 100, winner.Reward);
-        Assert.Equal(10, winner.ScoreAfter);
+        Assert.Equal(10, ScoreAfter(task, completed, winner));
         Assert.False(silent.Won);
         Assert.Equal(Price * 30 / 100, silent.StakeSeized);
-        Assert.Equal(6, silent.ScoreAfter);
+        Assert.Equal(6, ScoreAfter(task, completed, silent));
     }
 
     [Fact]
@@ -342,7 +343,7 @@ public sealed class TaskRunScenarioTests
         Assert.IsType<ConsensusReached>(Assert.Single(a.Contribute(task, Good, At(1)).Effects));
         var completed = Assert.IsType<TaskCompleted>(Assert.Single(task.Reveal(a.Address, Good, At(2)).Effects));
         var only = Assert.Single(completed.Settlement.Workers);
-        Assert.Equal(4, only.ScoreAfter);
+        Assert.Equal(4, ScoreAfter(task, completed, only));
         Assert.Equal(Price * 99 / 100, only.Reward);
     }
 
@@ -385,4 +386,8 @@ public sealed class TaskRunScenarioTests
             Assert.Equal(2, completed.Settlement.Workers.Count(w => !w.Won));
         }
     }
+
+    /// <summary>The score the worker reaches by applying this task's outcome to the score it contributed with.</summary>
+    private static int ScoreAfter(TaskRun task, TaskCompleted completed, WorkerSettlement worker)
+        => TaskOutcomes.Of(task, completed, worker).Apply(worker.ScoreBefore);
 }

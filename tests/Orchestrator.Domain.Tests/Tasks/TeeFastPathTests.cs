@@ -3,6 +3,7 @@ using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Tasks;
+using Orchestrator.Domain.Workers;
 using TaskStatus = Orchestrator.Domain.Tasks.TaskStatus;
 
 namespace Orchestrator.Domain.Tests.Tasks;
@@ -53,7 +54,7 @@ public sealed class TeeFastPathTests
         Assert.Equal(worker.Address, settled.Worker);
         Assert.Equal(BigInteger.Zero, settled.StakeSeized);
         Assert.Equal(7, settled.ScoreBefore);
-        Assert.Equal(7, settled.ScoreAfter);
+        Assert.Equal(7, TaskOutcomes.Of(task, completed, settled).Apply(settled.ScoreBefore)); // a win among one: no score change
         Assert.Equal(Price * 99 / 100, settled.Reward);
         Assert.Equal(Price / 100, completed.Settlement.SchedulerReward);
     }

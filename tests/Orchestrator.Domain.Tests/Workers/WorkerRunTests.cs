@@ -51,6 +51,27 @@ public sealed class WorkerRunTests
     }
 
     [Fact]
+    public void A_reloaded_live_worker_gets_a_fresh_timeout_and_a_lost_or_revoked_one_keeps_its_last_sighting()
+    {
+        var seen = TestKit.Start.AddHours(-3);
+        var later = TestKit.Start.AddHours(1);
+        foreach (var state in new[] { WorkerState.Lost, WorkerState.Revoked, WorkerState.Unknown })
+        {
+            var gone = new WorkerRun(Worker, WorkerSnapshot.New with { State = state, LastSeen = state == WorkerState.Unknown ? null : seen }, later);
+            Assert.Equal(state == WorkerState.Unknown ? null : seen, gone.LastHeartbeat);
+            Assert.Null(gone.DeclareLostIfSilent(later.AddDays(1), Timeout)); // not live: nothing to lose
+        }
+
+        foreach (var state in new[] { WorkerState.Active, WorkerState.Draining })
+        {
+            var live = new WorkerRun(Worker, WorkerSnapshot.New with { State = state, SessionId = "s1", LastSeen = seen }, later);
+            Assert.Equal(later, live.LastHeartbeat);
+            Assert.Null(live.DeclareLostIfSilent(later + Timeout - TimeSpan.FromSeconds(1), Timeout));
+            Assert.NotNull(live.DeclareLostIfSilent(later + Timeout, Timeout));
+        }
+    }
+
+    [Fact]
     public void Room_is_bounded_by_free_slots_and_the_pool_limit_and_is_zero_unless_active()
     {
         var run = Active((TestKit.RandomHash(), HeldPhase.Running), (TestKit.RandomHash(), HeldPhase.Contributed));
@@ -177,6 +198,8 @@ public sealed class WorkerRunTests
         Assert.Empty(WorkerAdmission.Check(sgx, simulatedTee: false, strict));
         Assert.Equal(["the pool does not allow simulated TEE"], WorkerAdmission.Check(sgx, simulatedTee: true, strict));
         Assert.Empty(WorkerAdmission.Check(sgx, simulatedTee: true, strict with { AllowSimulatedTee = true }));
+        Assert.False(strict.AdmitsSimulated); // what dispatch and secret release ask of the pool's current policy
+        Assert.True((strict with { AllowSimulatedTee = true }).AdmitsSimulated);
         var errors = WorkerAdmission.Check(sgx with { Tee = TeeKind.Tdx, Slots = 0 }, simulatedTee: false, strict);
         Assert.Equal(2, errors.Count);
         Assert.Contains(errors, e => e.Contains("Tdx", StringComparison.Ordinal));
