@@ -12,11 +12,18 @@ public sealed class HelmChartTests
     private static Dictionary<object, object> Values() => Yaml.Map(File.ReadAllText(Path.Combine(Chart, "values.yaml")));
 
     private static List<object> Render(Dictionary<object, object> values)
+        => Documents(values).Where(doc => !IsCertManager(doc)).SelectMany(doc => KubernetesYaml.LoadAllFromString(doc)).ToList();
+
+    /// <summary>cert-manager's kinds have no typed model here: they are read as plain YAML.</summary>
+    private static List<Dictionary<object, object>> CertManagerObjects(Dictionary<object, object> values)
+        => Documents(values).Where(IsCertManager).Select(Yaml.Map).ToList();
+
+    private static IEnumerable<string> Documents(Dictionary<object, object> values)
         => new HelmRenderer(Chart, values).RenderAll().Values
             .SelectMany(text => text.Split("\n---", StringSplitOptions.RemoveEmptyEntries))
-            .Where(doc => doc.Contains("kind:", StringComparison.Ordinal))
-            .SelectMany(doc => KubernetesYaml.LoadAllFromString(doc))
-            .ToList();
+            .Where(doc => doc.Contains("kind:", StringComparison.Ordinal));
+
+    private static bool IsCertManager(string doc) => doc.Contains("apiVersion: cert-manager.io/", StringComparison.Ordinal);
 
     [Fact]
     public void The_chart_renders_the_same_checked_objects_as_the_plain_manifests()
@@ -46,10 +53,10 @@ public sealed class HelmChartTests
     }
 
     [Fact]
-    public void Tls_mounts_the_certificate_where_the_api_options_point()
+    public void Tls_is_on_by_default_and_mounts_the_certificate_where_the_api_options_point()
     {
         var values = Values();
-        values.M("api").M("tls")["enabled"] = "true";
+        Assert.Equal("true", values.M("api").M("tls").S("enabled"));
         var objects = Render(values);
         ManifestChecks.Check(objects, "helm/orchestrator (tls)");
         var config = objects.OfType<V1ConfigMap>().Single(c => c.Metadata.Name.EndsWith("-config", StringComparison.Ordinal)).Data;
@@ -59,6 +66,30 @@ public sealed class HelmChartTests
         Assert.StartsWith(mount.MountPath + "/", config["Orchestrator__Api__CertificatePath"], StringComparison.Ordinal);
         Assert.StartsWith(mount.MountPath + "/", config["Orchestrator__Api__CertificateKeyPath"], StringComparison.Ordinal);
         Assert.Equal("https", objects.OfType<V1Service>().Single(s => s.Metadata.Name.EndsWith("-grpc", StringComparison.Ordinal)).Spec.Ports[0].AppProtocol);
+    }
+
+    [Fact]
+    public void With_a_cert_manager_issuer_the_chart_requests_the_certificate_the_pods_mount_for_the_service_name()
+    {
+        var values = Values();
+        Assert.Empty(CertManagerObjects(values)); // no issuer named: the operator provides the Secret
+        var certManager = values.M("api").M("tls").M("certManager");
+        certManager["issuer"] = "pool-ca";
+        certManager["dnsNames"] = new List<object> { "pool.example.org" };
+
+        var certificate = Assert.Single(CertManagerObjects(values));
+        Assert.Equal("Certificate", certificate.S("kind"));
+        var spec = certificate.M("spec");
+        var deployment = Render(values).OfType<V1Deployment>().Single();
+        var secretName = deployment.Spec.Template.Spec.Volumes.Single(v => v.Name == "tls").Secret.SecretName;
+        Assert.Equal(secretName, spec.S("secretName"));
+        Assert.Equal("pool-ca", spec.M("issuerRef").S("name"));
+        Assert.Equal("ClusterIssuer", spec.M("issuerRef").S("kind"));
+        var grpcService = Render(values).OfType<V1Service>().Single(s => s.Metadata.Name.EndsWith("-grpc", StringComparison.Ordinal)).Metadata.Name;
+        Assert.Equal([grpcService, grpcService + ".default.svc", "pool.example.org"], spec.L("dnsNames").Cast<string>());
+
+        values.M("api").M("tls")["enabled"] = "false";
+        Assert.Empty(CertManagerObjects(values));
     }
 
     [Fact]

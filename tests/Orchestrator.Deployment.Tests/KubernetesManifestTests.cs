@@ -29,6 +29,21 @@ public sealed class KubernetesManifestTests
         => ManifestChecks.Check(Load(), "k8s/");
 
     [Fact]
+    public void The_grpc_port_is_tls_with_the_mounted_certificate()
+    {
+        var objects = Load();
+        var config = objects.OfType<V1ConfigMap>().Single().Data;
+        Assert.StartsWith("https://", config["Orchestrator__Api__Url"], StringComparison.Ordinal);
+        var pod = objects.OfType<V1Deployment>().Single().Spec.Template.Spec;
+        var mount = pod.Containers[0].VolumeMounts.Single(m => m.Name == "tls");
+        Assert.True(mount.ReadOnlyProperty);
+        Assert.StartsWith(mount.MountPath + "/", config["Orchestrator__Api__CertificatePath"], StringComparison.Ordinal);
+        Assert.StartsWith(mount.MountPath + "/", config["Orchestrator__Api__CertificateKeyPath"], StringComparison.Ordinal);
+        Assert.Equal("orchestrator-api-tls", pod.Volumes.Single(v => v.Name == "tls").Secret.SecretName);
+        Assert.Equal("https", objects.OfType<V1Service>().Single(s => s.Metadata.Name == "orchestrator-grpc").Spec.Ports[0].AppProtocol);
+    }
+
+    [Fact]
     public void The_deployment_says_why_it_uses_the_downward_api()
     {
         var text = Repository.Read("k8s/30-silo-deployment.yaml");
