@@ -94,7 +94,7 @@ async Task<double> InProcessAsync(string name, int count, int trust)
 
 async Task<(double Trust1, double Trust3)> LifecycleOverGrpcAsync()
 {
-    var workers = Enumerable.Range(0, workerCount).Select(_ => new BenchWorker(workersClient, slots)).ToList();
+    var workers = Enumerable.Range(0, workerCount).Select(_ => new ApiSimulatedWorker(workersClient, slots)).ToList();
     await AuthorizeAsync(workers);
     using var stop = new CancellationTokenSource();
     var beats = HeartbeatLoopAsync(workers, slots, stop.Token);
@@ -136,7 +136,7 @@ async Task<double> RunDealAsync(string name, int count, int trust)
 
 async Task<Capacity> CapacityAsync()
 {
-    var sessions = Enumerable.Range(0, sessionCount).Select(_ => new BenchWorker(workersClient, 1, idleFree)).ToList();
+    var sessions = Enumerable.Range(0, sessionCount).Select(_ => new ApiSimulatedWorker(workersClient, 1, freeAtStart: idleFree)).ToList();
     await AuthorizeAsync(sessions);
     GC.Collect(2, GCCollectionMode.Forced, blocking: true);
     var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
@@ -192,7 +192,7 @@ async Task<(int Lost, double OldestSeconds)> ScanWorkersAsync(HashSet<string> mi
     return (lost, oldest);
 }
 
-async Task AuthorizeAsync(IReadOnlyList<BenchWorker> workers)
+async Task AuthorizeAsync(IReadOnlyList<ApiSimulatedWorker> workers)
 {
     foreach (var batch in workers.Chunk(1000))
     {
@@ -200,14 +200,14 @@ async Task AuthorizeAsync(IReadOnlyList<BenchWorker> workers)
     }
 }
 
-static async Task<int> ConnectAllAsync(IReadOnlyList<BenchWorker> workers, CancellationToken cancellationToken)
+static async Task<int> ConnectAllAsync(IReadOnlyList<ApiSimulatedWorker> workers, CancellationToken cancellationToken)
 {
     var opened = 0;
     await Parallel.ForEachAsync(workers, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (w, ct) =>
     {
         try
         {
-            await w.ConnectAsync(cancellationToken);
+            await w.ConnectAsync([], cancellationToken);
             Interlocked.Increment(ref opened);
         }
         catch (RpcException ex)
@@ -218,7 +218,7 @@ static async Task<int> ConnectAllAsync(IReadOnlyList<BenchWorker> workers, Cance
     return opened;
 }
 
-HeartbeatLoop HeartbeatLoopAsync(IReadOnlyList<BenchWorker> workers, int freeSlots, CancellationToken cancellationToken)
+HeartbeatLoop HeartbeatLoopAsync(IReadOnlyList<ApiSimulatedWorker> workers, int freeSlots, CancellationToken cancellationToken)
 {
     // One loop for every session: each tick heartbeats the slice of sessions due, so each session
     // beats once per interval, evenly spread, without a timer per session on the client side.

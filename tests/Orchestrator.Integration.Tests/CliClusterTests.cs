@@ -90,6 +90,17 @@ public sealed class CliClusterTests : IDisposable
         Assert.Equal(2, missingCa.Code);
         Assert.Contains("--ca", missingCa.Err, StringComparison.Ordinal);
 
+        // The demo against the running pool through its doors only: authorize, sessions, deal, revoke.
+        var demo = await RunAsync(Token, "demo", "--api", api, "--ca", ca, "--tasks", "12", "--workers", "3", "--trust", "1", "--timeout", "120");
+        Assert.True(demo.Code == 0, $"demo exited {demo.Code}: {demo.Err}\n{demo.Out}");
+        Assert.Contains("12/12", demo.Out, StringComparison.Ordinal);
+        Assert.Contains("every task reached a final status", demo.Out, StringComparison.Ordinal);
+        var workers = await RunAsync(Token, "pool", "workers", "--api", api, "--ca", ca);
+        Assert.True(workers.Code == 0, workers.Err);
+        var listed = JsonDocument.Parse(workers.Out).RootElement.GetProperty("workers").EnumerateArray().ToList();
+        Assert.Equal(3, listed.Count);
+        Assert.All(listed, w => Assert.False(w.GetProperty("authorized").GetBoolean(), "the demo revokes its workers when it ends"));
+
         var malformed = await RunAsync(Token, "deal", "status", "--api", api, "--ca", ca, "0x1234");
         Assert.Equal(2, malformed.Code);
         Assert.Contains("32-byte", malformed.Err, StringComparison.Ordinal);

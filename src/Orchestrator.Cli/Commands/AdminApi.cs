@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Security;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using Grpc.Core;
@@ -9,15 +10,23 @@ using Orchestrator.Api.Admin.V1;
 namespace Orchestrator.Cli.Commands;
 
 /// <summary>
-/// How `pool` and `deal` reach the owner's gRPC admin API: the endpoint, the bearer token and, for a pool
-/// whose certificate a private CA issued (docker-compose's, a company PKI), that CA.
+/// How `pool`, `deal` and `demo --api` reach the owner's gRPC admin API: the endpoint, the bearer token
+/// and, for a pool whose certificate a private CA issued (docker-compose's, a company PKI), that CA.
 /// </summary>
-internal sealed class AdminApi
+internal sealed class AdminApi(string? defaultUrl = AdminApi.DevelopmentUrl)
 {
+    /// <summary>The embedded development configuration's endpoint.</summary>
+    public const string DevelopmentUrl = "http://127.0.0.1:5080";
+
     /// <summary>Replies as JSON, every field shown (a zero is printed, not omitted).</summary>
     internal static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
 
-    public Option<string> Url { get; } = new("--api") { Description = "The silo's gRPC endpoint (Orchestrator:Api:Url).", DefaultValueFactory = _ => "http://127.0.0.1:5080", Recursive = true };
+    public Option<string?> Url { get; } = new("--api")
+    {
+        Description = "The silo's gRPC endpoint (Orchestrator:Api:Url).",
+        DefaultValueFactory = _ => defaultUrl,
+        Recursive = true,
+    };
 
     public Option<string?> Token { get; } = new("--token") { Description = "The pool owner's bearer token (default: $ORCHESTRATOR_ADMIN_TOKEN).", Recursive = true };
 
@@ -30,19 +39,50 @@ internal sealed class AdminApi
     public async Task<int> CallAsync<T>(ParseResult parse, CancellationToken cancellationToken, Func<PoolAdmin.PoolAdminClient, Metadata, Task<T?>> call)
         where T : class, IMessage
     {
-        ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(call);
+        var (connection, error) = Open(parse);
+        if (connection is null)
+        {
+            await Console.Error.WriteLineAsync(error);
+            return 2;
+        }
+
+        using (connection)
+        {
+            try
+            {
+                var reply = await call(new PoolAdmin.PoolAdminClient(connection.Channel), connection.Headers);
+                if (reply is not null)
+                {
+                    Console.WriteLine(Json.Format(reply));
+                }
+
+                return 0;
+            }
+            catch (RpcException ex)
+            {
+                await Console.Error.WriteLineAsync($"{ex.StatusCode}: {ex.Status.Detail}");
+                return ExitCode(ex);
+            }
+        }
+    }
+
+    /// <summary>The exit code of a refused call: 1 for the caller's mistake, 3 otherwise.</summary>
+    public static int ExitCode(RpcException ex) => ex.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.FailedPrecondition ? 1 : 3;
+
+    /// <summary>A channel to the API with the owner's headers, or the usage error that prevents it.</summary>
+    public (ApiConnection? Connection, string? Error) Open(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
         var secret = parse.GetValue(Token) ?? Environment.GetEnvironmentVariable("ORCHESTRATOR_ADMIN_TOKEN");
         if (string.IsNullOrEmpty(secret))
         {
-            await Console.Error.WriteLineAsync("the pool owner's token is needed: --token or $ORCHESTRATOR_ADMIN_TOKEN");
-            return 2;
+            return (null, "the pool owner's token is needed: --token or $ORCHESTRATOR_ADMIN_TOKEN");
         }
 
         if (!Uri.TryCreate(parse.GetValue(Url), UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
         {
-            await Console.Error.WriteLineAsync($"--api: {parse.GetValue(Url)} is not an http(s) URL (e.g. https://pool.example:5080)");
-            return 2;
+            return (null, $"--api: {parse.GetValue(Url)} is not an http(s) URL (e.g. https://pool.example:5080)");
         }
 
         var caFile = parse.GetValue(Ca) ?? Environment.GetEnvironmentVariable("ORCHESTRATOR_CA_FILE");
@@ -54,44 +94,60 @@ internal sealed class AdminApi
                 roots = [];
                 roots.ImportFromPemFile(caFile);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
             {
-                await Console.Error.WriteLineAsync($"--ca: {caFile}: {ex.Message}");
-                return 2;
+                return (null, $"--ca: {caFile}: {ex.Message}");
             }
 
             if (roots.Count == 0)
             {
-                await Console.Error.WriteLineAsync($"--ca: {caFile} holds no PEM certificate");
-                return 2;
+                return (null, $"--ca: {caFile} holds no PEM certificate");
             }
         }
 
-        using var handler = new SocketsHttpHandler();
-        if (roots is not null)
-        {
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => TrustedBy(roots, certificate, errors);
-        }
+        return (new ApiConnection(endpoint, roots, new Metadata { { "authorization", "Bearer " + secret } }), null);
+    }
+}
 
-        using var channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false });
-        try
+/// <summary>
+/// A channel to a silo's API that trusts the given roots (or the system's) and remembers the certificate
+/// it was shown: a worker session's proof binds that certificate's SHA-256.
+/// </summary>
+internal sealed class ApiConnection : IDisposable
+{
+    private readonly SocketsHttpHandler _handler = new() { EnableMultipleHttp2Connections = true };
+    private byte[] _seen = [];
+
+    public ApiConnection(Uri endpoint, X509Certificate2Collection? roots, Metadata headers)
+    {
+        Headers = headers;
+        _handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
         {
-            var reply = await call(new PoolAdmin.PoolAdminClient(channel), new Metadata { { "authorization", "Bearer " + secret } });
-            if (reply is not null)
+            var trusted = roots is null ? errors == SslPolicyErrors.None : TrustedBy(roots, certificate, errors);
+            if (trusted && certificate is not null)
             {
-                Console.WriteLine(Json.Format(reply));
+                _seen = SHA256.HashData(certificate.GetRawCertData());
             }
 
-            return 0;
-        }
-        catch (RpcException ex)
-        {
-            await Console.Error.WriteLineAsync($"{ex.StatusCode}: {ex.Status.Detail}");
-            return ex.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.FailedPrecondition ? 1 : 3;
-        }
+            return trusted;
+        };
+        Channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { HttpHandler = _handler, DisposeHttpClient = false });
     }
 
-    /// <summary>The name must match (no mismatch error) and the chain must end at one of <paramref name="roots"/>, not the system store.</summary>
+    public GrpcChannel Channel { get; }
+
+    public Metadata Headers { get; }
+
+    /// <summary>SHA-256 of the server certificate of the last TLS handshake; empty over plaintext.</summary>
+    public byte[] SeenCertificateSha256 => _seen;
+
+    public void Dispose()
+    {
+        Channel.Dispose();
+        _handler.Dispose();
+    }
+
+    /// <summary>The name must match and the chain must end at one of <paramref name="roots"/>, not the system store.</summary>
     private static bool TrustedBy(X509Certificate2Collection roots, X509Certificate? certificate, SslPolicyErrors errors)
     {
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))

@@ -23,9 +23,14 @@ internal static class DemoCommand
         var lost = new Option<int>("--lost") { Description = "Workers that vanish mid-deal holding work.", DefaultValueFactory = _ => 0 };
         var tee = new Option<bool>("--tee") { Description = "Run a TEE deal (simulated SGX enclaves; trust must be 0 or 1)." };
         var timeout = new Option<int>("--timeout") { Description = "Give up after this many seconds.", DefaultValueFactory = _ => 300 };
-        var cluster = new Option<FileInfo?>("--cluster") { Description = "Run against a running cluster (its configuration file) instead of an embedded silo; the simulated workers run here as its clients. Uses category XS." };
-        var category = new Option<int?>("--category") { Description = "With --cluster: the deal's category id (one the cluster knows, e.g. from Orchestrator:Categories); default XS." };
-        var command = new Command("demo", "Run a deal across simulated workers in this process and print a summary.") { tasks, workers, trust, faulty, lost, tee, timeout, cluster, category };
+        var api = new AdminApi(defaultUrl: null);
+        var category = new Option<int?>("--category") { Description = "With --api: the deal's category id (one the pool knows, e.g. from Orchestrator:Categories); default XS." };
+        var command = new Command("demo", "Run a deal across simulated workers in this process and print a summary (on an embedded silo, or with --api against a running pool over its gRPC API).") { tasks, workers, trust, faulty, lost, tee, timeout, category };
+        foreach (var option in api.Options)
+        {
+            command.Options.Add(option);
+        }
+
         command.Validators.Add(result =>
         {
             var w = result.GetValue(workers);
@@ -34,15 +39,26 @@ internal static class DemoCommand
             if (result.GetValue(faulty) + result.GetValue(lost) > w) result.AddError("--faulty plus --lost cannot exceed --workers");
             if (result.GetValue(trust) is < 0 or > 100) result.AddError("--trust must be 0..100");
             if (result.GetValue(tee) && result.GetValue(trust) > 1) result.AddError("TEE deals accept only --trust 0 or 1");
+            if (result.GetValue(tee) && result.GetValue(api.Url) is not null) result.AddError("--tee runs on the embedded silo only (simulated enclaves need the pool to allow simulated evidence)");
         });
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new DemoSettings(parse.GetValue(tasks), parse.GetValue(workers), parse.GetValue(trust), parse.GetValue(faulty),
                 parse.GetValue(lost), parse.GetValue(tee), TimeSpan.FromSeconds(parse.GetValue(timeout)), CategoryId: DemoCategory.Id);
-            if (parse.GetValue(cluster) is { } file)
+            if (parse.GetValue(api.Url) is not null)
             {
-                // A remote cluster knows only its own categories: the demo's short one is local.
-                return await WithClusterAsync(file, cancellationToken, grains => RunDemoAsync(grains, settings with { CategoryId = parse.GetValue(category) ?? Category.XS.Id }, cancellationToken));
+                var (connection, error) = api.Open(parse);
+                if (connection is null)
+                {
+                    await Console.Error.WriteLineAsync(error);
+                    return 2;
+                }
+
+                // A running pool knows only its own categories: the demo's short one is local.
+                using (connection)
+                {
+                    return await ApiDemo.RunAsync(connection, settings with { CategoryId = parse.GetValue(category) ?? Category.XS.Id }, cancellationToken);
+                }
             }
 
             return await RunEmbeddedAsync(settings, cancellationToken);
@@ -122,37 +138,5 @@ internal static class DemoCommand
     {
         var done = p.Total == 0 ? 0 : (p.Completed + p.Failed) * 30 / p.Total;
         return "[" + new string('#', done) + new string('.', 30 - done) + "]";
-    }
-
-    /// <summary>
-    /// Runs <paramref name="action"/> with a client of the cluster the file names. Only the demo's simulated
-    /// workers, which stand in for machines inside the cluster, use it; every user-facing command goes
-    /// through the gRPC API.
-    /// </summary>
-    private static async Task<int> WithClusterAsync(FileInfo config, CancellationToken cancellationToken, Func<IGrainFactory, Task<int>> action)
-    {
-        if (!config.Exists)
-        {
-            await Console.Error.WriteLineAsync($"configuration file {config.FullName} does not exist");
-            return 2;
-        }
-
-        IHost host;
-        try
-        {
-            host = await ClusterClientHost.StartAsync(config.FullName, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            await Console.Error.WriteLineAsync($"could not reach the cluster: {ex.Message}");
-            return 2;
-        }
-
-        using (host)
-        {
-            var code = await action(host.Services.GetRequiredService<IClusterClient>());
-            await host.StopAsync(CancellationToken.None);
-            return code;
-        }
     }
 }
