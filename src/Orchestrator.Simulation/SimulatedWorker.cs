@@ -4,6 +4,7 @@ using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Secrets;
 
 namespace Orchestrator.Simulation;
 
@@ -94,38 +95,7 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
         {
             try
             {
-                if (session is null)
-                {
-                    session = Guid.NewGuid().ToString("n");
-                    _session = session;
-                    WorkerEvidence? evidence = null;
-                    if (tee != TeeKind.None)
-                    {
-                        // In process this worker is its own session layer: it makes the fresh challenge a server would.
-                        _enclave ??= new SimulatedEnclave(tee, MrEnclave);
-                        evidence = _enclave.NewSession(RandomNumberGenerator.GetBytes(32), _time.GetUtcNow());
-                    }
-
-                    var hello = new WorkerHello(Address, new CapabilitiesMessage(tee, 4, 8192, false, slots, []), session, tee != TeeKind.None, evidence);
-                    var registration = await grain.RegisterAsync(hello);
-                    if (registration.Outcome != RegistrationOutcome.Accepted)
-                    {
-                        throw new InvalidOperationException($"worker {Address} was refused: {registration.Message}");
-                    }
-
-                    if (_sessions++ > 0)
-                    {
-                        Resumptions++;
-                    }
-
-                    // Run what we still hold; a contribution whose answer was lost is sent again with the
-                    // journaled digest (the task refuses a duplicate, so this is safe).
-                    foreach (var held in registration.Held)
-                    {
-                        await RunAssignmentAsync(grain, held);
-                    }
-                }
-
+                session ??= await OpenSessionAsync(grain);
                 var poll = await grain.PollAsync(session, Math.Max(0, slots - running));
                 failures = 0;
                 if (!poll.Registered)
@@ -134,27 +104,9 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
                     continue;
                 }
 
-                foreach (var command in poll.Commands)
+                if (!await FollowAsync(grain, poll.Commands))
                 {
-                    switch (command)
-                    {
-                        case AssignCommand assign:
-                            _taken++;
-                            if (behavior == WorkerBehavior.Vanishing && _taken > VanishAfter)
-                            {
-                                Vanished = true;
-                                return; // holding this replicate, silently
-                            }
-
-                            await RunAssignmentAsync(grain, assign);
-                            break;
-                        case RevealCommand reveal when _digests.TryGetValue(reveal.TaskId, out var digest):
-                            Count(await grain.RevealAsync(reveal.TaskId, digest));
-                            break;
-                        case CancelCommand cancel:
-                            _digests.Remove(cancel.TaskId);
-                            break;
-                    }
+                    return; // vanished, holding a replicate silently
                 }
 
                 if (poll.Commands.Count == 0)
@@ -184,6 +136,70 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Registers with a fresh session (and fresh evidence) and runs what the worker still holds.</summary>
+    private async Task<string> OpenSessionAsync(IWorkerGrain grain)
+    {
+        var session = Guid.NewGuid().ToString("n");
+        _session = session;
+        WorkerEvidence? evidence = null;
+        if (tee != TeeKind.None)
+        {
+            // In process this worker is its own session layer: it makes the fresh challenge a server would.
+            _enclave ??= new SimulatedEnclave(tee, MrEnclave);
+            evidence = _enclave.NewSession(RandomNumberGenerator.GetBytes(32), _time.GetUtcNow());
+        }
+
+        var hello = new WorkerHello(Address, new CapabilitiesMessage(tee, 4, 8192, false, slots, []), session, tee != TeeKind.None, evidence);
+        var registration = await grain.RegisterAsync(hello);
+        if (registration.Outcome != RegistrationOutcome.Accepted)
+        {
+            throw new InvalidOperationException($"worker {Address} was refused: {registration.Message}");
+        }
+
+        if (_sessions++ > 0)
+        {
+            Resumptions++;
+        }
+
+        // Run what we still hold; a contribution whose answer was lost is sent again with the
+        // journaled digest (the task refuses a duplicate, so this is safe).
+        foreach (var held in registration.Held)
+        {
+            await RunAssignmentAsync(grain, held);
+        }
+
+        return session;
+    }
+
+    /// <summary>Follows the commands of one poll; false when the worker vanished.</summary>
+    private async Task<bool> FollowAsync(IWorkerGrain grain, IReadOnlyList<WorkerCommand> commands)
+    {
+        foreach (var command in commands)
+        {
+            switch (command)
+            {
+                case AssignCommand assign:
+                    _taken++;
+                    if (behavior == WorkerBehavior.Vanishing && _taken > VanishAfter)
+                    {
+                        Vanished = true;
+                        return false; // holding this replicate, silently
+                    }
+
+                    await RunAssignmentAsync(grain, assign);
+                    break;
+                case RevealCommand reveal when _digests.TryGetValue(reveal.TaskId, out var digest):
+                    Count(await grain.RevealAsync(reveal.TaskId, digest));
+                    break;
+                case CancelCommand cancel:
+                    _digests.Remove(cancel.TaskId);
+                    break;
+            }
+        }
+
+        return true;
     }
 
     private async Task RunAssignmentAsync(IWorkerGrain grain, AssignCommand assign)

@@ -1,19 +1,7 @@
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Secrets;
 
 namespace Orchestrator.Abstractions.Messages;
-
-/// <summary>Whose secret it is; a task is entitled to the secrets of the app, dataset and requester its deal names.</summary>
-public enum SecretOwnerKind
-{
-    /// <summary>A dataset owner's secrets (the dataset decryption key), keyed by the dataset address.</summary>
-    Dataset = 1,
-
-    /// <summary>An app developer's secrets, keyed by the app address.</summary>
-    App = 2,
-
-    /// <summary>A requester's secrets, keyed by the requester address.</summary>
-    Requester = 3,
-}
 
 /// <summary>A secret owner: kind and address. Its grain key is <c>dataset/0x…</c>, <c>app/0x…</c> or <c>requester/0x…</c>.</summary>
 [GenerateSerializer, Immutable, Alias("orch.secret-owner.v1")]
@@ -52,34 +40,6 @@ public sealed record SecretFetchRequest(
     [property: Id(2)] Hash32 TaskId,
     [property: Id(3)] DateTimeOffset IssuedAt,
     [property: Id(4)] byte[] Signature);
-
-/// <summary>Why the secret service refused a fetch.</summary>
-public enum SecretRefusal
-{
-    /// <summary>Granted.</summary>
-    None = 0,
-
-    /// <summary>The task was never handed to an enclave (no challenge exists for it).</summary>
-    UnknownTask = 1,
-
-    /// <summary>The task's final deadline passed: its secrets and its enclave key expired.</summary>
-    TaskExpired = 2,
-
-    /// <summary>The session is not the worker's current session.</summary>
-    SessionNotCurrent = 3,
-
-    /// <summary>The request is not signed by the attested enclave session key, or its timestamp is out of bounds.</summary>
-    BadProof = 4,
-
-    /// <summary>The worker does not currently hold a running replicate of the task.</summary>
-    NotHoldingReplicate = 5,
-
-    /// <summary>The app has no attestation policy: nothing is released for it.</summary>
-    NoAppPolicy = 6,
-
-    /// <summary>The session's evidence does not satisfy the app's policy (measurement, TCB, age, simulation).</summary>
-    AttestationRefused = 7,
-}
 
 /// <summary>One released secret, sealed (ECIES) to the enclave session key.</summary>
 [GenerateSerializer, Immutable, Alias("orch.released-secret.v1")]

@@ -16,6 +16,16 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
         }
 
         var errors = new List<string>();
+        CheckListenersAndAdminToken(options, errors);
+        CheckMessagesAndSessions(options, errors);
+        CheckChainIdentity(options, errors);
+        CheckLimits(options.Limits, errors);
+        CheckAppUris(options, errors);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckListenersAndAdminToken(ApiOptions options, List<string> errors)
+    {
         CheckUrl(options.Url, "Url", errors);
         if (options.HttpUrl is { Length: > 0 } httpUrl)
         {
@@ -49,7 +59,10 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
         {
             errors.Add($"Orchestrator:Api:CertificatePath {options.CertificatePath} does not exist");
         }
+    }
 
+    private static void CheckMessagesAndSessions(ApiOptions options, List<string> errors)
+    {
         if (options.MaxMessageBytes is < 64 * 1024 or > 64 * 1024 * 1024)
         {
             errors.Add("Orchestrator:Api:MaxMessageBytes must be between 65536 and 67108864");
@@ -79,7 +92,10 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
         {
             errors.Add("Orchestrator:Api:ChallengeTimeout, IdlePollInterval and WatchInterval must be positive");
         }
+    }
 
+    private static void CheckChainIdentity(ApiOptions options, List<string> errors)
+    {
         if (options.PoolAddress is { Length: > 0 } pool && !Address.TryParse(pool, out _, out var poolError))
         {
             errors.Add($"Orchestrator:Api:PoolAddress must be 0x + 40 hex digits: {poolError}");
@@ -94,8 +110,10 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
         {
             errors.Add($"Orchestrator:Api:BoundCertificatePath {bound} does not exist");
         }
+    }
 
-        var limits = options.Limits;
+    private static void CheckLimits(ApiLimitsOptions limits, List<string> errors)
+    {
         if (limits.PerAddressPerSecond < 1 || limits.PerAddressBurst < 1 || limits.SessionsPerWorkerPerMinute < 1 || limits.WorkerCallsPerSecond < 1)
         {
             errors.Add("Orchestrator:Api:Limits: PerAddressPerSecond, PerAddressBurst, SessionsPerWorkerPerMinute and WorkerCallsPerSecond must be at least 1");
@@ -105,7 +123,10 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
         {
             errors.Add("Orchestrator:Api:Limits: MaxConnections and MaxStreamsPerConnection must be at least 1, MaxRequestHeadersBytes at least 4096, MaxRequestBodyBytes at least 1024");
         }
+    }
 
+    private static void CheckAppUris(ApiOptions options, List<string> errors)
+    {
         foreach (var (app, uri) in options.AppUris)
         {
             if (!Address.TryParse(app, out _, out var error))
@@ -118,8 +139,6 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
                 errors.Add($"Orchestrator:Api:AppUris:{app} must be an absolute URI");
             }
         }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
     private static void CheckUrl(string url, string key, List<string> errors)

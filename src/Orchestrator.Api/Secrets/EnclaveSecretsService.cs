@@ -4,6 +4,7 @@ using Orchestrator.Abstractions.Messages;
 using Orchestrator.Api.Validation;
 using Orchestrator.Api.Workers;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Secrets;
 using Proto = Orchestrator.Api.Secrets.V1;
 
 namespace Orchestrator.Api.Secrets;

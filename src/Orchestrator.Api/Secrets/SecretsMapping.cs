@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Api.Validation;
 using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Secrets;
 using Proto = Orchestrator.Api.Secrets.V1;
 
 namespace Orchestrator.Api.Secrets;

@@ -88,6 +88,37 @@ public static class QuoteParser
         var quoteSignature = sig.ReadBytes(64, "quote signature");
         var attestationKey = sig.ReadBytes(64, "attestation key");
 
+        var qe = ReadWrappedQeSection(data, sig, version, signatureDataLength);
+
+        return new DcapQuote
+        {
+            Version = version,
+            AttestationKeyType = keyType,
+            TeeType = teeType,
+            QeSvn = qeSvn,
+            PceSvn = pceSvn,
+            QeVendorId = [.. qeVendorId],
+            UserData = [.. userData],
+            BodyType = bodyType,
+            EnclaveReport = bodyType == 1 ? EnclaveReportBody.Parse(body) : null,
+            TdReport = bodyType == 1 ? null : TdReportBody.Parse(body),
+            SignedData = [.. data.AsSpan(0, signedLength)],
+            QuoteSignature = [.. quoteSignature],
+            AttestationKey = [.. attestationKey],
+            QeReportRaw = [.. qe.Report],
+            QeReport = EnclaveReportBody.Parse(qe.Report),
+            QeReportSignature = [.. qe.ReportSignature],
+            QeAuthData = [.. qe.AuthData],
+            CertificationDataType = qe.CertificationType,
+            CertificationData = [.. qe.CertificationData],
+            Length = end,
+            TrailingByteCount = data.Length - end,
+        };
+    }
+
+    /// <summary>The QE section after the attestation key: inline (v3) or wrapped as QE report certification data (v4, v5); it must fill the signature data exactly.</summary>
+    private static QeSection ReadWrappedQeSection(byte[] data, ByteCursor sig, ushort version, int signatureDataLength)
+    {
         QeSection qe;
         if (version == 3)
         {
@@ -114,30 +145,7 @@ public static class QuoteParser
                 $"signature data declares {signatureDataLength} bytes but its fields use {signatureDataLength - sig.Remaining}");
         }
 
-        return new DcapQuote
-        {
-            Version = version,
-            AttestationKeyType = keyType,
-            TeeType = teeType,
-            QeSvn = qeSvn,
-            PceSvn = pceSvn,
-            QeVendorId = [.. qeVendorId],
-            UserData = [.. userData],
-            BodyType = bodyType,
-            EnclaveReport = bodyType == 1 ? EnclaveReportBody.Parse(body) : null,
-            TdReport = bodyType == 1 ? null : TdReportBody.Parse(body),
-            SignedData = [.. data.AsSpan(0, signedLength)],
-            QuoteSignature = [.. quoteSignature],
-            AttestationKey = [.. attestationKey],
-            QeReportRaw = [.. qe.Report],
-            QeReport = EnclaveReportBody.Parse(qe.Report),
-            QeReportSignature = [.. qe.ReportSignature],
-            QeAuthData = [.. qe.AuthData],
-            CertificationDataType = qe.CertificationType,
-            CertificationData = [.. qe.CertificationData],
-            Length = end,
-            TrailingByteCount = data.Length - end,
-        };
+        return qe;
     }
 
     private static (ushort Type, int Size) ReadBodyDescriptor(ByteCursor cursor, ushort version, TeeType teeType)

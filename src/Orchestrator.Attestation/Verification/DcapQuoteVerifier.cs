@@ -126,27 +126,10 @@ public sealed class DcapQuoteVerifier : IQuoteVerifier
             }
 
             // 3. Chains to the pinned root, valid at the instant, not revoked.
-            CertificateChainValidator.Validate(pckChain, "PCK certificate chain", at, pinnedRoot);
-            CertificateChainValidator.Validate(tcbChain, "TCB info issuer chain", at, pinnedRoot);
-            CertificateChainValidator.Validate(qeChain, "QE identity issuer chain", at, pinnedRoot);
-            RequireSubject(pckChain[0], "SGX PCK Certificate", "PCK certificate");
-            RequireSubject(tcbChain[0], "Intel SGX TCB Signing", "TCB info signer");
-            RequireSubject(qeChain[0], "Intel SGX TCB Signing", "QE identity signer");
-            if (rootCrl is not null && pckCrl is not null)
-            {
-                CheckRevocation(pckChain, tcbChain, qeChain, rootCrl, pckCrl);
-            }
+            ValidateChains(pckChain, tcbChain, qeChain, rootCrl, pckCrl);
 
             // 4. Collateral signatures over the exact signed text.
-            if (!VerifyCollateralSignature(tcbChain[0], collateral.TcbInfo, collateral.TcbInfoSignature.AsSpan()))
-            {
-                throw new AttestationException(VerificationFailureReason.TcbInfoSignatureInvalid, "TCB info signature does not verify with the TCB signing certificate");
-            }
-
-            if (!VerifyCollateralSignature(qeChain[0], collateral.QeIdentity, collateral.QeIdentitySignature.AsSpan()))
-            {
-                throw new AttestationException(VerificationFailureReason.QeIdentitySignatureInvalid, "QE identity signature does not verify with its signing certificate");
-            }
+            VerifyCollateralSignatures(tcbChain[0], qeChain[0]);
 
             // 5. The TCB info must describe this platform.
             var pck = SgxPckExtensions.Parse(pckChain[0]);
@@ -158,19 +141,7 @@ public sealed class DcapQuoteVerifier : IQuoteVerifier
             }
 
             // 6. The QE report is signed by the PCK key and binds the attestation key.
-            using (var pckKey = pckChain[0].GetECDsaPublicKey())
-            {
-                if (pckKey is null || !EcdsaP256.VerifyRaw(pckKey, quote.QeReportRaw.AsSpan(), quote.QeReportSignature.AsSpan()))
-                {
-                    throw new AttestationException(VerificationFailureReason.QeReportSignatureInvalid, "QE report signature does not verify with the PCK certificate's key");
-                }
-            }
-
-            var binding = SHA256.HashData([.. quote.AttestationKey, .. quote.QeAuthData]);
-            if (!binding.AsSpan().SequenceEqual(quote.QeReport.ReportData.AsSpan(0, 32)))
-            {
-                throw new AttestationException(VerificationFailureReason.AttestationKeyBindingInvalid, "QE report data does not hold SHA-256(attestation key ‖ QE auth data)");
-            }
+            VerifyQeReport(pckChain[0]);
 
             // 7. The quoting enclave is Intel's, at a known TCB level.
             Qe = QeIdentityEvaluator.Evaluate(qeIdentity, quote);
@@ -183,6 +154,50 @@ public sealed class DcapQuoteVerifier : IQuoteVerifier
         }
 
         public void Dispose() => PemCertificates.DisposeAll(_owned);
+
+        private void ValidateChains(List<ParsedCertificate> pckChain, List<ParsedCertificate> tcbChain, List<ParsedCertificate> qeChain, CrlDocument? rootCrl, CrlDocument? pckCrl)
+        {
+            CertificateChainValidator.Validate(pckChain, "PCK certificate chain", at, pinnedRoot);
+            CertificateChainValidator.Validate(tcbChain, "TCB info issuer chain", at, pinnedRoot);
+            CertificateChainValidator.Validate(qeChain, "QE identity issuer chain", at, pinnedRoot);
+            RequireSubject(pckChain[0], "SGX PCK Certificate", "PCK certificate");
+            RequireSubject(tcbChain[0], "Intel SGX TCB Signing", "TCB info signer");
+            RequireSubject(qeChain[0], "Intel SGX TCB Signing", "QE identity signer");
+            if (rootCrl is not null && pckCrl is not null)
+            {
+                CheckRevocation(pckChain, tcbChain, qeChain, rootCrl, pckCrl);
+            }
+        }
+
+        private void VerifyCollateralSignatures(ParsedCertificate tcbSigner, ParsedCertificate qeSigner)
+        {
+            if (!VerifyCollateralSignature(tcbSigner, collateral!.TcbInfo, collateral.TcbInfoSignature.AsSpan()))
+            {
+                throw new AttestationException(VerificationFailureReason.TcbInfoSignatureInvalid, "TCB info signature does not verify with the TCB signing certificate");
+            }
+
+            if (!VerifyCollateralSignature(qeSigner, collateral.QeIdentity, collateral.QeIdentitySignature.AsSpan()))
+            {
+                throw new AttestationException(VerificationFailureReason.QeIdentitySignatureInvalid, "QE identity signature does not verify with its signing certificate");
+            }
+        }
+
+        private void VerifyQeReport(ParsedCertificate pckCertificate)
+        {
+            using (var pckKey = pckCertificate.GetECDsaPublicKey())
+            {
+                if (pckKey is null || !EcdsaP256.VerifyRaw(pckKey, quote.QeReportRaw.AsSpan(), quote.QeReportSignature.AsSpan()))
+                {
+                    throw new AttestationException(VerificationFailureReason.QeReportSignatureInvalid, "QE report signature does not verify with the PCK certificate's key");
+                }
+            }
+
+            var binding = SHA256.HashData([.. quote.AttestationKey, .. quote.QeAuthData]);
+            if (!binding.AsSpan().SequenceEqual(quote.QeReport.ReportData.AsSpan(0, 32)))
+            {
+                throw new AttestationException(VerificationFailureReason.AttestationKeyBindingInvalid, "QE report data does not hold SHA-256(attestation key ‖ QE auth data)");
+            }
+        }
 
         private List<ParsedCertificate> Own(List<ParsedCertificate> certificates)
         {

@@ -87,8 +87,9 @@ public sealed partial class TaskSecretsGrain(
             }
         }
 
-        var decision = SecretReleaseRules.Decide(TaskId, request, terms, session, policy, now,
-            secretsOptions.Value.FetchProofSkew, attestationOptions.Value.MaxEvidenceAge);
+        var admission = SecretReleaseInputs.Admit(session, policy, now, attestationOptions.Value.MaxEvidenceAge);
+        var decision = SecretReleaseRules.Decide(TaskId, SecretReleaseInputs.ToFetch(request), SecretReleaseInputs.ToTerms(terms),
+            SecretReleaseInputs.ToSession(session), admission, now, secretsOptions.Value.FetchProofSkew);
         if (decision.Granted && state.State.EnclaveKey is null)
         {
             // Destroyed at an earlier expiry (a silo whose clock ran ahead): expired is expired.
@@ -113,7 +114,7 @@ public sealed partial class TaskSecretsGrain(
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(enclaveKey);
 
         var released = new List<ReleasedSecret>();
-        var owners = SecretReleaseRules.EntitledOwners(terms!);
+        var owners = SecretReleaseInputs.EntitledOwners(terms!);
         var stores = await Task.WhenAll(owners.Select(o => GrainFactory.Secrets(o).GetSealedAsync()));
         for (var i = 0; i < owners.Count; i++)
         {

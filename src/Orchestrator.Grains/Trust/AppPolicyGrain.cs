@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
+using Orchestrator.Attestation.Policy;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Grains.Infrastructure;
 using Orleans.Runtime;
@@ -28,7 +29,7 @@ public sealed partial class AppPolicyGrain(
     public async Task<AppPolicyResult> SetAsync(AppAttestationPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        var errors = AppPolicyRules.Validate(policy).ToList();
+        var errors = AppPolicyRules.Validate(AttestationMapping.ToDraft(policy)).ToList();
         if (policy.App != App)
         {
             errors.Insert(0, $"the policy names app {policy.App} but was sent to app {App}");

@@ -22,6 +22,21 @@ public static class AttestationMapping
     public static AdmissionDecision Admit(AppAttestationPolicy? policy, WorkerAttestation? attestation, bool poolAllowsSimulation, DateTimeOffset now, TimeSpan defaultMaxAge)
         => TeeAdmission.Decide(policy is null ? null : ToPolicy(policy, defaultMaxAge), attestation is null ? null : ToVerdict(attestation), poolAllowsSimulation, now);
 
+    /// <summary>An app policy as the pure <see cref="AppPolicyRules"/> check it (nothing converted, nothing lost).</summary>
+    public static PolicyDraft ToDraft(AppAttestationPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return new PolicyDraft
+        {
+            Tee = policy.Tee.ToString(),
+            MrEnclaves = policy.MrEnclaves,
+            Signers = [.. policy.Signers.Select(s => new SignerDraft(s.MrSigner, s.IsvProdId, s.MinIsvSvn))],
+            TdxMeasurements = [.. policy.TdxMeasurements.Select(m => new TdxMeasurementRule(m.MrTd, m.Rtmr0, m.Rtmr1, m.Rtmr2, m.Rtmr3))],
+            TcbStatuses = [.. policy.AcceptedTcbStatuses.Select(s => s.Status)],
+            MaxEvidenceAge = policy.MaxEvidenceAge,
+        };
+    }
+
     /// <summary>The stored verdict as the admission rule reads it.</summary>
     public static EvidenceVerdict ToVerdict(WorkerAttestation a)
     {

@@ -22,6 +22,44 @@ public static class SiloConfiguration
     /// <summary>Applies the options to a silo builder and registers the grains' services.</summary>
     public static ISiloBuilder ConfigureOrchestratorSilo(this ISiloBuilder silo, IConfiguration configuration)
     {
+        var options = ValidatedOptions(configuration);
+        silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+
+        ConfigureClusteringAndStorage(silo, options);
+
+        silo.UseClusterTls(options.ClusterTls);
+
+        if (options.Storage == StorageKind.Postgres)
+        {
+            // Durable states that decide trust carry a MAC checked on load (a database writer cannot forge
+            // them); in-memory state has no such writer. The silo refuses to start without a usable key.
+            Persistence.Integrity.StateIntegrity.AddStateIntegrity(silo);
+        }
+
+        if (options.AdvertisedIp is { } ip)
+        {
+            silo.Configure<Orleans.Configuration.EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(ip));
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.SiloName))
+        {
+            silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = options.SiloName);
+        }
+
+        // Activity.Current flows through grain calls, so a gRPC request's trace continues into the grains.
+        silo.AddActivityPropagation();
+
+        AddOrchestratorServices(silo, options, configuration);
+        return silo;
+    }
+
+    /// <summary>The silo's options, or an <see cref="OptionsValidationException"/> naming every problem.</summary>
+    private static OrchestratorOptions ValidatedOptions(IConfiguration configuration)
+    {
         var options = configuration.GetSection(OrchestratorOptions.Section).Get<OrchestratorOptions>() ?? new OrchestratorOptions();
         var errors = OrchestratorOptionsValidator.Check(options);
         if (configuration.GetValue<bool>(BridgeOptions.Section + ":Enabled") && options.Bus != BusKind.RabbitMq)
@@ -40,12 +78,12 @@ public static class SiloConfiguration
             throw new OptionsValidationException(OrchestratorOptions.Section, typeof(OrchestratorOptions), errors);
         }
 
-        silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
-        {
-            o.ClusterId = options.ClusterId;
-            o.ServiceId = options.ServiceId;
-        });
+        return options;
+    }
 
+    /// <summary>Clustering, grain storage and reminders, each in memory or on PostgreSQL.</summary>
+    private static void ConfigureClusteringAndStorage(ISiloBuilder silo, OrchestratorOptions options)
+    {
         switch (options.Clustering)
         {
             case ClusteringKind.Localhost:
@@ -77,29 +115,11 @@ public static class SiloConfiguration
         {
             Persistence.PostgresSilo.Configure(silo, options);
         }
+    }
 
-        silo.UseClusterTls(options.ClusterTls);
-
-        if (options.Storage == StorageKind.Postgres)
-        {
-            // Durable states that decide trust carry a MAC checked on load (a database writer cannot forge
-            // them); in-memory state has no such writer. The silo refuses to start without a usable key.
-            Persistence.Integrity.StateIntegrity.AddStateIntegrity(silo);
-        }
-
-        if (options.AdvertisedIp is { } ip)
-        {
-            silo.Configure<Orleans.Configuration.EndpointOptions>(o => o.AdvertisedIPAddress = IPAddress.Parse(ip));
-        }
-
-        if (!string.IsNullOrWhiteSpace(options.SiloName))
-        {
-            silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = options.SiloName);
-        }
-
-        // Activity.Current flows through grain calls, so a gRPC request's trace continues into the grains.
-        silo.AddActivityPropagation();
-
+    /// <summary>The bus, the chain bridge, the categories and the grains' services.</summary>
+    private static void AddOrchestratorServices(ISiloBuilder silo, OrchestratorOptions options, IConfiguration configuration)
+    {
         if (options.Bus == BusKind.RabbitMq)
         {
             silo.Services.AddRabbitMqBus(configuration);
@@ -122,8 +142,6 @@ public static class SiloConfiguration
             // Anything durable or clustered must configure Orchestrator:Secrets:MasterKeys (or MasterKeyDirectory).
             silo.Services.PostConfigure<Grains.Secrets.SecretsOptions>(o => o.AllowEphemeralMasterKey = true);
         }
-
-        return silo;
     }
 }
 

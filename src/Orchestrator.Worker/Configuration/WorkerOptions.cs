@@ -85,6 +85,38 @@ public sealed class WorkerOptions
 
     /// <summary>How task inputs are fetched (see <see cref="InputOptions"/>).</summary>
     public InputOptions Inputs { get; set; } = new();
+
+    /// <summary>Where the agent's spans, metrics and logs go (see <see cref="WorkerTelemetryOptions"/>).</summary>
+    public WorkerTelemetryOptions Telemetry { get; set; } = new();
+}
+
+/// <summary>
+/// The agent's telemetry export (section <c>OrchestratorWorker:Telemetry</c>), as the silo's
+/// <c>Orchestrator:Telemetry</c>: OTLP to a collector, off while no endpoint is set.
+/// </summary>
+public sealed class WorkerTelemetryOptions
+{
+    /// <summary>An OTLP collector, e.g. "http://otel-collector:4317": spans, metrics and logs go there. Empty: export off.</summary>
+    public string? OtlpEndpoint { get; set; }
+
+    /// <summary>The OTLP transport: Grpc (port 4317 by convention) or HttpProtobuf (4318).</summary>
+    public WorkerOtlpProtocol OtlpProtocol { get; set; } = WorkerOtlpProtocol.Grpc;
+
+    /// <summary>The service name in every signal's resource (service.name); the instance id is the worker's address.</summary>
+    public string ServiceName { get; set; } = "orchestrator-worker";
+
+    /// <summary>True when an endpoint is set.</summary>
+    public bool Enabled => !string.IsNullOrWhiteSpace(OtlpEndpoint);
+}
+
+/// <summary>How the agent's telemetry reaches the collector.</summary>
+public enum WorkerOtlpProtocol
+{
+    /// <summary>OTLP over gRPC.</summary>
+    Grpc = 0,
+
+    /// <summary>OTLP over HTTP with protobuf bodies.</summary>
+    HttpProtobuf = 1,
 }
 
 /// <summary>

@@ -24,6 +24,7 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         CheckServer(options, errors);
         CheckKey(options, errors);
         CheckCapabilities(options.Capabilities, errors);
+        CheckTelemetry(options.Telemetry, errors);
         if (string.IsNullOrWhiteSpace(options.ScratchDirectory))
         {
             errors.Add($"{P}ScratchDirectory is required");
@@ -117,6 +118,17 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         {
             errors.Add(error);
         }
+    }
+
+    private static void CheckTelemetry(WorkerTelemetryOptions telemetry, List<string> errors)
+    {
+        if (telemetry.Enabled && (!Uri.TryCreate(telemetry.OtlpEndpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https")))
+        {
+            errors.Add($"{P}Telemetry:OtlpEndpoint must be an absolute http:// or https:// URL such as http://otel-collector:4317, got '{telemetry.OtlpEndpoint}'");
+        }
+
+        if (!Enum.IsDefined(telemetry.OtlpProtocol)) errors.Add($"{P}Telemetry:OtlpProtocol must be Grpc or HttpProtobuf");
+        if (string.IsNullOrWhiteSpace(telemetry.ServiceName)) errors.Add($"{P}Telemetry:ServiceName is required");
     }
 
     private static void CheckCapabilities(CapabilityOptions c, List<string> errors)

@@ -78,10 +78,13 @@ public static class WorkerProgram
         }
 
         WorkerIdentity.TryLoad(options, out var identity, out _);
-        using var loggers = LoggerFactory.Create(b => b
-            .AddConfiguration(configuration.GetSection("Logging"))
-            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
-            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+        using var loggers = LoggerFactory.Create(b =>
+        {
+            b.AddConfiguration(configuration.GetSection("Logging"))
+                .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            AgentTelemetry.AddLogExport(b, options.Telemetry, identity?.Address);
+        });
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
@@ -96,13 +99,18 @@ public static class WorkerProgram
         }
     }
 
-    /// <summary>Builds and runs an agent from validated options until <paramref name="stop"/>, then drains.</summary>
-    public static async Task<int> RunAgentAsync(WorkerOptions options, WorkerIdentity identity, ILoggerFactory loggers, CancellationToken stop)
+    /// <summary>
+    /// Builds and runs an agent from validated options until <paramref name="stop"/>, then drains.
+    /// <paramref name="addTraceExporters"/> adds span exporters beside the configured OTLP one (tests read spans in memory).
+    /// </summary>
+    public static async Task<int> RunAgentAsync(WorkerOptions options, WorkerIdentity identity, ILoggerFactory loggers, CancellationToken stop,
+        Action<OpenTelemetry.Trace.TracerProviderBuilder>? addTraceExporters = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(loggers);
         var logger = loggers.CreateLogger("Orchestrator.Worker");
+        using var telemetry = AgentTelemetry.Start(options.Telemetry, identity.Address, addTraceExporters);
 
         // Each worker key gets its own directory: two agents sharing a scratch directory must never
         // share workspaces (one would wipe the other's run of the same task) or a journal (one would

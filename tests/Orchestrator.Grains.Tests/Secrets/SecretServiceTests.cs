@@ -3,6 +3,7 @@ using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Secrets;
 using Orchestrator.Simulation;
 using TaskStatus = Orchestrator.Domain.Tasks.TaskStatus;
 

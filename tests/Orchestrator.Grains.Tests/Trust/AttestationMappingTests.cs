@@ -155,4 +155,22 @@ public sealed class AttestationMappingTests
         Assert.Equal(library.Evaluate(result, Now).Accepted, library.Evaluate(AttestationMapping.ToResult(stored), Now).Accepted);
         Assert.True(AttestationMapping.Admit(policy, stored, true, Now, DefaultAge).Admitted);
     }
+
+    [Fact]
+    public void A_registered_policy_reaches_the_pure_check_with_nothing_converted_away()
+    {
+        var wire = Policy() with
+        {
+            Signers = [new SgxSigner(new string('2', 64), 70000, -1)],
+            AcceptedTcbStatuses = [new TcbStatusAllowance("Fine")],
+            MaxEvidenceAge = TimeSpan.FromMinutes(-1),
+        };
+        var errors = AppPolicyRules.Validate(AttestationMapping.ToDraft(wire));
+        Assert.Contains(errors, e => e.Contains("ISV product id 70000", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("minimum ISV SVN -1", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("'Fine' is not one of", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("must not be negative", StringComparison.Ordinal));
+        Assert.Contains("SGX or TDX, got None", Assert.Single(AppPolicyRules.Validate(AttestationMapping.ToDraft(Policy() with { Tee = TeeKind.None }))), StringComparison.Ordinal);
+        Assert.Empty(AppPolicyRules.Validate(AttestationMapping.ToDraft(Policy())));
+    }
 }

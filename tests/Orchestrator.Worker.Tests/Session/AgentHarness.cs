@@ -73,8 +73,8 @@ public sealed class AgentHarness : IDisposable
     }
 
     /// <summary>Runs the agent until <see cref="StopAsync"/> (or until it ends by itself).</summary>
-    public Task<int> RunAsync(WorkerOptions options) =>
-        Task.Run(() => WorkerProgram.RunAgentAsync(options, Identity, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)), _stop.Token));
+    public Task<int> RunAsync(WorkerOptions options, Action<OpenTelemetry.Trace.TracerProviderBuilder>? addTraceExporters = null) =>
+        Task.Run(() => WorkerProgram.RunAgentAsync(options, Identity, LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning)), _stop.Token, addTraceExporters));
 
     /// <summary>SIGTERM, as far as the agent can tell.</summary>
     public Task StopAsync() => _stop.CancelAsync();

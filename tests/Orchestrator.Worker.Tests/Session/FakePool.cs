@@ -44,6 +44,9 @@ public sealed class FakePool : WorkerSession.WorkerSessionBase, IAsyncDisposable
     /// <summary>Uploads received: task id → (header, bytes).</summary>
     public ConcurrentDictionary<string, (UploadHeader Header, byte[] Bytes)> Uploads { get; } = new();
 
+    /// <summary>The W3C trace context each upload arrived with: task id → <c>traceparent</c> header (null when none).</summary>
+    public ConcurrentDictionary<string, string?> UploadTraceParents { get; } = new();
+
     /// <summary>Starts the fake; <paramref name="script"/> plays each connection (0-based index).</summary>
     public static async Task<FakePool> StartAsync(Func<int, FakeSession, Task> script, X509Certificate2? tls = null, Action<WebApplication>? map = null, FakeSecrets? secrets = null)
     {
@@ -92,6 +95,7 @@ public sealed class FakePool : WorkerSession.WorkerSessionBase, IAsyncDisposable
         }
 
         Uploads[header!.TaskId] = (header, bytes.ToArray());
+        UploadTraceParents[header.TaskId] = context.RequestHeaders.GetValue("traceparent");
         return new UploadResultReply { TaskId = header.TaskId, Size = bytes.Length, Sha256 = header.Sha256, Location = "fake://" + header.TaskId };
     }
 

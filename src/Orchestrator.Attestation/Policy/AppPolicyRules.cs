@@ -1,25 +1,22 @@
 using System.Globalization;
-using Orchestrator.Abstractions.Messages;
-using Orchestrator.Attestation;
-using Orchestrator.Domain.Deals;
 
-namespace Orchestrator.Grains.Trust;
+namespace Orchestrator.Attestation.Policy;
 
 /// <summary>Checks an app policy before it is stored; every problem is named with the field and the expected form.</summary>
 public static class AppPolicyRules
 {
     /// <summary>The problems with a policy (empty when valid).</summary>
-    public static IReadOnlyList<string> Validate(AppAttestationPolicy policy)
+    public static IReadOnlyList<string> Validate(PolicyDraft policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
         var errors = new List<string>();
-        if (policy.Tee is not (TeeKind.Sgx or TeeKind.Tdx))
+        if (!Enum.TryParse<TeeType>(policy.Tee, ignoreCase: true, out var tee) || !Enum.IsDefined(tee))
         {
             errors.Add($"tee must be SGX or TDX, got {policy.Tee}");
             return errors;
         }
 
-        if (policy.Tee == TeeKind.Sgx)
+        if (tee == TeeType.Sgx)
         {
             if (policy.MrEnclaves.Count == 0 && policy.Signers.Count == 0)
             {
@@ -61,11 +58,11 @@ public static class AppPolicyRules
             }
         }
 
-        foreach (var s in policy.AcceptedTcbStatuses)
+        foreach (var text in policy.TcbStatuses)
         {
-            if (!TcbStatusText.TryParse(s.Status, out var status))
+            if (!TcbStatusText.TryParse(text, out var status))
             {
-                errors.Add($"TCB status '{s.Status}' is not one of {string.Join(", ", Enum.GetNames<TcbStatus>())}");
+                errors.Add($"TCB status '{text}' is not one of {string.Join(", ", Enum.GetNames<TcbStatus>())}");
             }
             else if (status == TcbStatus.Revoked)
             {
