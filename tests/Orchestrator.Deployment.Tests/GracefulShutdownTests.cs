@@ -29,15 +29,17 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
         var grace = TimeSpan.FromSeconds(GracePeriodSeconds());
         var connection = _database.ConnectionString;
         var clusterId = "shutdown-" + Guid.NewGuid().ToString("n")[..8];
-        var configA = Config(clusterId, connection);
-        var configB = Config(clusterId, connection);
+        var configA = Config(clusterId, connection, apiPort: null);
+        var apiPort = LocalPorts.Free();
+        var configB = Config(clusterId, connection, apiPort);
         var siloA = Start("serve", "--config", configA);
         var siloB = Start("serve", "--config", configB);
         await WaitForAsync(async () => await ActiveSilosAsync(connection, clusterId) == 2, TimeSpan.FromSeconds(90), "two silos active", siloA, siloB);
 
         // A 5 s category: the deal's reconciliation reminder then runs every minute (Orleans' minimum),
         // so work whose notice was in flight when the silo stopped is reconciled within the run.
-        var demo = Start("demo", "--cluster", configB, "--tasks", "300", "--workers", "6", "--trust", "1", "--category", "100", "--timeout", "150");
+        // The demo's workers hold sessions on silo B's API; their grains and the deal's live on either silo.
+        var demo = Start("demo", "--api", $"http://127.0.0.1:{apiPort}", "--token", ApiToken, "--tasks", "300", "--workers", "6", "--trust", "1", "--category", "100", "--timeout", "150");
         await WaitForAsync(async () => await StoredGrainsAsync(connection) >= 60, TimeSpan.FromSeconds(90), "the deal under way", siloA, siloB, demo);
 
         var addressA = await SiloAddressAsync(connection, clusterId, siloA.Process.Id);
@@ -98,7 +100,9 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
         return deployment.Spec.Template.Spec.TerminationGracePeriodSeconds!.Value;
     }
 
-    private string Config(string clusterId, string connection)
+    private const string ApiToken = "shutdown-owner-token-0123456789";
+
+    private string Config(string clusterId, string connection, int? apiPort)
     {
         var path = Path.Combine(Path.GetTempPath(), $"orchestrator-shutdown-{Guid.NewGuid():n}.json");
         _files.Add(path);
@@ -118,6 +122,9 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
                 ShutdownTimeout = "00:00:30",
                 Categories = new[] { new { Id = 100, Name = "TEST", Timeref = "00:00:05" } },
                 Secrets = new { MasterKeys = new { k1 = _masterKey } },
+                Api = apiPort is { } port
+                    ? new { Enabled = true, Url = $"http://127.0.0.1:{port}", AdminToken = ApiToken, ResultDirectory = Path.Combine(Path.GetTempPath(), clusterId) }
+                    : null,
             },
         }));
         return path;
