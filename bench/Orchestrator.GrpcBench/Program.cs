@@ -13,13 +13,14 @@ using Orchestrator.Host.Hosting;
 using Orchestrator.Simulation;
 using WorkerClient = Orchestrator.Api.Worker.V1.WorkerSession.WorkerSessionClient;
 
-// Usage: dotnet run -c Release --project bench/Orchestrator.GrpcBench -- [--tasks N] [--trust3-tasks N] [--workers N] [--slots N] [--sessions N] [--hold S]
+// Usage: dotnet run -c Release --project bench/Orchestrator.GrpcBench -- [--tasks N] [--trust3-tasks N] [--workers N] [--slots N] [--sessions N] [--hold S] [--tls 1]
 var tasks = Arg("--tasks", 5_000);
 var trust3Tasks = Arg("--trust3-tasks", 2_000);
 var workerCount = Arg("--workers", 200);
 var slots = Arg("--slots", 4);
 var sessionCount = Arg("--sessions", 10_000);
 var holdSeconds = Arg("--hold", 60);
+var tls = Arg("--tls", 0) == 1; // https with a fresh ECDSA P-256 certificate (proofs then bind its hash), else h2c
 var idleFree = Arg("--idle-free", 1); // free slots the held sessions report: 1 = idle workers looking for work, 0 = busy (heartbeats only)
 const string token = "grpc-bench-owner-token";
 // Client and server share this process: without spare threads, a burst of handshakes (CPU-bound
@@ -28,25 +29,43 @@ ThreadPool.SetMinThreads(64, 64);
 var heartbeat = TimeSpan.FromSeconds(5);
 
 var port = FreePort();
-var builder = EmbeddedCluster.CreateWebBuilder([], configure: b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+var scheme = tls ? "https" : "http";
+using var certificate = tls ? BenchCertificate.Create() : null;
+var settings = new Dictionary<string, string?>
 {
     ["Orchestrator:ClusterId"] = "grpc-bench",
     ["Orchestrator:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
     ["Orchestrator:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
     ["Orchestrator:Api:Enabled"] = "true",
-    ["Orchestrator:Api:Url"] = $"http://127.0.0.1:{port}",
+    ["Orchestrator:Api:Url"] = $"{scheme}://127.0.0.1:{port}",
     ["Orchestrator:Api:AdminToken"] = token,
     ["Orchestrator:Api:HeartbeatInterval"] = "00:00:05",
-}));
+    // Every simulated worker shares 127.0.0.1: the per-client limiter still runs on every call, with
+    // limits no bench reaches, so what is measured is its cost and not its refusals.
+    ["Orchestrator:Api:Limits:PerAddressPerSecond"] = "10000000",
+    ["Orchestrator:Api:Limits:PerAddressBurst"] = "10000000",
+    ["Orchestrator:Api:Limits:SessionsPerWorkerPerMinute"] = "1000",
+};
+if (certificate is not null)
+{
+    settings["Orchestrator:Api:CertificatePath"] = certificate.CertificatePath;
+    settings["Orchestrator:Api:CertificateKeyPath"] = certificate.KeyPath;
+}
+
+var builder = EmbeddedCluster.CreateWebBuilder([], configure: b => b.Configuration.AddInMemoryCollection(settings));
 await using var app = SiloWebHost.Build(builder);
 await app.StartAsync();
 var grains = app.Services.GetRequiredService<IGrainFactory>();
 var registry = app.Services.GetRequiredService<SessionRegistry>();
 
-using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
+var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan };
+if (certificate is not null)
 {
-    HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
-});
+    handler.SslOptions.RemoteCertificateValidationCallback = (_, seen, _, _) => seen is not null && seen.GetRawCertData().AsSpan().SequenceEqual(certificate.Raw);
+}
+
+using var channel = GrpcChannel.ForAddress($"{scheme}://127.0.0.1:{port}", new GrpcChannelOptions { HttpHandler = handler });
+var certificateSha256 = certificate?.Sha256 ?? [];
 var workersClient = new WorkerClient(channel);
 var admin = new PoolAdmin.PoolAdminClient(channel.Intercept(m =>
 {
@@ -55,7 +74,7 @@ var admin = new PoolAdmin.PoolAdminClient(channel.Intercept(m =>
 }));
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
-Console.WriteLine($"one process: silo + Kestrel + every simulated worker (client and server share the {Environment.ProcessorCount} cores)");
+Console.WriteLine($"one process: silo + Kestrel + every simulated worker (client and server share the {Environment.ProcessorCount} cores); transport {(tls ? "TLS (ECDSA P-256, proofs bind the certificate)" : "h2c (plaintext)")}");
 
 // 1. In-process: SimulatedWorker talks to the worker grains directly (the bench/Orchestrator.Bench way).
 var inProcess1 = tasks > 0 ? await InProcessAsync("in-process trust 1", tasks, 1) : 0;
@@ -98,7 +117,7 @@ async Task<(double Trust1, double Trust3)> LifecycleOverGrpcAsync()
     await AuthorizeAsync(workers);
     using var stop = new CancellationTokenSource();
     var beats = HeartbeatLoopAsync(workers, slots, stop.Token);
-    await ConnectAllAsync(workers, stop.Token);
+    await ConnectAllAsync(workers, certificateSha256, stop.Token);
     var t1 = await RunDealAsync("gRPC trust 1", tasks, 1);
     var t3 = await RunDealAsync("gRPC trust 3", trust3Tasks, 3);
     Console.WriteLine($"gRPC workers: {workers.Sum(w => w.Accepted):N0} accepted calls, {workers.Sum(w => w.Refused):N0} refused");
@@ -143,7 +162,7 @@ async Task<Capacity> CapacityAsync()
     using var stop = new CancellationTokenSource();
     var beats = HeartbeatLoopAsync(sessions, idleFree, stop.Token); // sessions beat from the moment they are open
     var open = Stopwatch.StartNew();
-    var opened = await ConnectAllAsync(sessions, stop.Token);
+    var opened = await ConnectAllAsync(sessions, certificateSha256, stop.Token);
     var openSeconds = open.Elapsed.TotalSeconds;
     Console.WriteLine($"sessions: {opened:N0} opened in {openSeconds:F1} s; server registry holds {registry.Count:N0}");
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -200,14 +219,14 @@ async Task AuthorizeAsync(IReadOnlyList<ApiSimulatedWorker> workers)
     }
 }
 
-static async Task<int> ConnectAllAsync(IReadOnlyList<ApiSimulatedWorker> workers, CancellationToken cancellationToken)
+static async Task<int> ConnectAllAsync(IReadOnlyList<ApiSimulatedWorker> workers, byte[] certificateSha256, CancellationToken cancellationToken)
 {
     var opened = 0;
     await Parallel.ForEachAsync(workers, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (w, ct) =>
     {
         try
         {
-            await w.ConnectAsync([], cancellationToken);
+            await w.ConnectAsync(certificateSha256, cancellationToken);
             Interlocked.Increment(ref opened);
         }
         catch (RpcException ex)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Orchestrator.Api.Tests.Infrastructure;
 using Orchestrator.Domain.Crypto;
@@ -26,37 +25,6 @@ public sealed class PoolCliTests(ApiHost host)
         Assert.Contains("InvalidArgument", stderr, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(CliPath());
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["ORCHESTRATOR_ADMIN_TOKEN"] = ApiHost.Token;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string CliPath()
-    {
-        var here = new DirectoryInfo(AppContext.BaseDirectory); // tests/X/bin/<Configuration>/net10.0/
-        var configuration = here.Parent!.Name;
-        var root = here;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Orchestrator.sln")))
-        {
-            root = root.Parent;
-        }
-
-        Assert.NotNull(root);
-        var path = Path.Combine(root!.FullName, "src", "Orchestrator.Cli", "bin", configuration, "net10.0", "orchestrator.dll");
-        Assert.True(File.Exists(path), $"build the CLI first ({path} is missing): dotnet build Orchestrator.sln -c {configuration}");
-        return path;
-    }
+    private static Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+        => BuiltCli.RunAsync(args, new Dictionary<string, string> { ["ORCHESTRATOR_ADMIN_TOKEN"] = ApiHost.Token });
 }

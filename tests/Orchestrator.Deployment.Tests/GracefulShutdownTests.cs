@@ -133,7 +133,7 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
     private (Process Process, StringBuilder Log) Start(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(CliPath());
+        info.ArgumentList.Add(BuiltCli.Path);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;
         var log = new StringBuilder();
@@ -233,13 +233,5 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
         }
 
         return ports;
-    }
-
-    private static string CliPath()
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var path = Path.Combine(Repository.Root, "src", "Orchestrator.Cli", "bin", configuration, "net10.0", "orchestrator.dll");
-        Assert.True(File.Exists(path), $"build the CLI first ({path} is missing): dotnet build Orchestrator.sln -c {configuration}");
-        return path;
     }
 }

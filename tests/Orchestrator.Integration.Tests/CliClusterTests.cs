@@ -131,7 +131,7 @@ public sealed class CliClusterTests : IDisposable
     private static Process Start(System.Text.StringBuilder errors, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(CliPath());
+        info.ArgumentList.Add(BuiltCli.Path);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
@@ -147,29 +147,6 @@ public sealed class CliClusterTests : IDisposable
         return process;
     }
 
-    internal static async Task<(int Code, string Out, string Err)> RunAsync(string? tokenInEnvironment, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.Environment.Remove("ORCHESTRATOR_ADMIN_TOKEN");
-        info.Environment.Remove("ORCHESTRATOR_CA_FILE");
-        if (tokenInEnvironment is not null) info.Environment["ORCHESTRATOR_ADMIN_TOKEN"] = tokenInEnvironment;
-        info.ArgumentList.Add(CliPath());
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
-    }
-
-    /// <summary>The CLI built beside this test assembly's configuration (Debug or Release).</summary>
-    private static string CliPath()
-    {
-        var here = new DirectoryInfo(AppContext.BaseDirectory); // tests/X/bin/<Configuration>/net10.0/
-        var configuration = here.Parent!.Name;
-        var path = Repository.PathOf("src", "Orchestrator.Cli", "bin", configuration, "net10.0", "orchestrator.dll");
-        Assert.True(File.Exists(path), $"build the CLI first ({path} is missing): dotnet build Orchestrator.sln -c {configuration}");
-        return path;
-    }
+    internal static Task<(int Code, string Out, string Err)> RunAsync(string? tokenInEnvironment, params string[] args)
+        => BuiltCli.RunAsync(args, tokenInEnvironment is null ? null : new Dictionary<string, string> { ["ORCHESTRATOR_ADMIN_TOKEN"] = tokenInEnvironment });
 }

@@ -22,18 +22,17 @@ public sealed class AttackedPool : IAsyncDisposable
 {
     public const string Token = "adversarial-owner-token-0123456789";
 
-    /// <summary>The PostgreSQL role scripts/services/postgres.sh creates (CREATEDB).</summary>
-    private const string AdminConnectionString = "Host=127.0.0.1;Port=5432;Database=orchestrator_test;Username=orchestrator;Password=orchestrator;Timeout=5";
-
     private WebApplication _app = null!;
 
     private AttackedPool(Address pool) => PoolAddress = pool;
 
     public Address PoolAddress { get; }
 
-    public string Database { get; } = "orch_adv_" + Guid.NewGuid().ToString("n")[..12];
+    private readonly Testing.PostgresDatabase _database = new();
 
-    public string ConnectionString => new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = Database }.ConnectionString;
+    public string Database => _database.Name;
+
+    public string ConnectionString => _database.ConnectionString;
 
     public string ResultDirectory { get; } = Path.Combine(Path.GetTempPath(), "orch-adv-results-" + Guid.NewGuid().ToString("n"));
 
@@ -52,17 +51,17 @@ public sealed class AttackedPool : IAsyncDisposable
     public static async Task<AttackedPool> StartAsync(Address pool, Dictionary<string, string?>? extra = null)
     {
         var attacked = new AttackedPool(pool);
-        await using (var admin = new NpgsqlConnection(AdminConnectionString))
+        if (Testing.PostgresServer.UnavailableReason is { } why)
         {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{attacked.Database}\"", admin);
-            await create.ExecuteNonQueryAsync();
+            throw new InvalidOperationException($"the adversarial suite attacks a pool on PostgreSQL, which is unavailable: {why}");
         }
+
+        await attacked._database.InitializeAsync();
 
         var settings = new Dictionary<string, string?>
         {
-            ["Orchestrator:ClusterId"] = "adv-" + attacked.Database[9..],
-            ["Orchestrator:ServiceId"] = "adv-" + attacked.Database[9..],
+            ["Orchestrator:ClusterId"] = "adv-" + attacked.Database[^12..],
+            ["Orchestrator:ServiceId"] = "adv-" + attacked.Database[^12..],
             ["Orchestrator:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
             ["Orchestrator:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
             ["Orchestrator:Storage"] = "Postgres",
@@ -125,18 +124,7 @@ public sealed class AttackedPool : IAsyncDisposable
             await _app.DisposeAsync();
         }
 
-        NpgsqlConnection.ClearAllPools();
-        try
-        {
-            await using var admin = new NpgsqlConnection(AdminConnectionString);
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Database}\" WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
-        }
-        catch (NpgsqlException)
-        {
-            // best effort: a leftover scratch database fails nothing
-        }
+        await _database.DisposeAsync();
 
         if (Directory.Exists(ResultDirectory))
         {
