@@ -17,10 +17,12 @@ skipped_names=()
 section() { printf '\n==> %s\n' "$*"; }
 
 # Installs Debian packages (a fresh Debian machine has neither node nor python3).
+apt_updated=""
 install_packages() {
   echo "installing $*"
   local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq >/dev/null 2>&1 || true
+  # One package index refresh per run, however many installs follow.
+  [ -n "$apt_updated" ] || { DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq >/dev/null 2>&1 || true; apt_updated=1; }
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null || echo "warning: installing $* failed"
 }
 need() { command -v "$1" >/dev/null 2>&1 || install_packages "${@:2}"; }

@@ -11,9 +11,14 @@ DATABASE="${ORCHESTRATOR_PG_DATABASE:-orchestrator_test}"
 
 log() { echo "postgres.sh: $*" >&2; }
 
+# Root runs these directly; anyone else through sudo (a developer's machine).
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
 as_postgres() {
   # runuser needs no PAM session when we are root; su is the fallback on images without it.
-  if command -v runuser >/dev/null 2>&1; then runuser -u postgres -- "$@"; else su postgres -c "$(printf '%q ' "$@")"; fi
+  if [ "$(id -u)" -ne 0 ]; then sudo -u postgres -- "$@"
+  elif command -v runuser >/dev/null 2>&1; then runuser -u postgres -- "$@"
+  else su postgres -c "$(printf '%q ' "$@")"; fi
 }
 
 psql_admin() { as_postgres psql -v ON_ERROR_STOP=1 -X -q -At "$@"; }
@@ -21,18 +26,18 @@ psql_admin() { as_postgres psql -v ON_ERROR_STOP=1 -X -q -At "$@"; }
 if ! command -v pg_ctlcluster >/dev/null 2>&1; then
   log "pg_ctlcluster missing: installing Debian's postgresql"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 || true
-  apt-get install -y -qq postgresql >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
 fi
 
 if ! pg_lsclusters -h 2>/dev/null | awk -v v="$PG_VERSION" -v c="$PG_CLUSTER" '$1==v && $2==c {found=1} END {exit !found}'; then
   log "creating cluster $PG_VERSION/$PG_CLUSTER"
-  pg_createcluster "$PG_VERSION" "$PG_CLUSTER" >&2
+  as_root pg_createcluster "$PG_VERSION" "$PG_CLUSTER" >&2
 fi
 
 if ! pg_lsclusters -h | awk -v v="$PG_VERSION" -v c="$PG_CLUSTER" '$1==v && $2==c && $4=="online" {found=1} END {exit !found}'; then
   log "starting cluster $PG_VERSION/$PG_CLUSTER"
-  pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start >&2
+  as_root pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start >&2
 fi
 
 for _ in $(seq 1 60); do

@@ -6,12 +6,15 @@ set -euo pipefail
 
 log() { echo "rabbitmq.sh: $*" >&2; }
 
+# Root installs directly; anyone else through sudo (a developer's machine).
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
 if ! command -v rabbitmq-server >/dev/null 2>&1; then
   log "rabbitmq-server missing: installing Debian's rabbitmq-server"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 || true
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true
   # The package's postinst may try to start a node through systemd; there is none here, so we start it below.
-  apt-get install -y -qq rabbitmq-server >&2 || true
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >&2 || true
   command -v rabbitmq-server >/dev/null 2>&1 || { log "installing rabbitmq-server failed"; exit 1; }
 fi
 
