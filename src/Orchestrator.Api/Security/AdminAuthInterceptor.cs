@@ -1,14 +1,22 @@
+using System.Net;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Options;
+using Orchestrator.Api.Hosting;
 
 namespace Orchestrator.Api.Security;
 
 /// <summary>
 /// Admits an admin call only with "authorization: Bearer &lt;owner token&gt;" (gRPC metadata, or the
 /// HTTP header under JSON transcoding); anything else ends with UNAUTHENTICATED before the service runs.
+/// On a pool that serves its API over TLS, the token is refused on a plaintext connection (the extra
+/// HttpUrl port is plain HTTP for probes and metrics) unless it comes from this machine: a token sent in
+/// clear once is the pool owner's for anyone on the path. A proxy in front speaks https to the silo.
 /// </summary>
-public sealed class AdminAuthInterceptor(AdminToken token) : Interceptor
+public sealed class AdminAuthInterceptor(AdminToken token, IOptions<ApiOptions> options) : Interceptor
 {
+    private readonly bool _tlsServed = ApiOptionsValidator.IsHttps(options.Value.Url);
+
     /// <inheritdoc />
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -25,6 +33,12 @@ public sealed class AdminAuthInterceptor(AdminToken token) : Interceptor
 
     private void Authenticate(ServerCallContext context)
     {
+        if (_tlsServed && context.GetHttpContext() is { Request.IsHttps: false } http && !MayCarryTokenInClear(http.Connection.RemoteIpAddress))
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated,
+                "this pool takes the owner's token over TLS only: call its https Orchestrator:Api:Url (rule: no bearer token on a plaintext connection from another machine)"));
+        }
+
         var header = context.RequestHeaders.GetValue("authorization");
         if (string.IsNullOrEmpty(header))
         {
@@ -41,5 +55,16 @@ public sealed class AdminAuthInterceptor(AdminToken token) : Interceptor
         {
             throw new RpcException(new Status(StatusCode.Unauthenticated, "the bearer token is not the pool owner's"));
         }
+    }
+
+    private static bool MayCarryTokenInClear(IPAddress? remote)
+    {
+        if (remote is null)
+        {
+            return false;
+        }
+
+        var plain = remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote;
+        return IPAddress.IsLoopback(plain);
     }
 }
