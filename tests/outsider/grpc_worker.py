@@ -15,6 +15,7 @@ import json
 import os
 import queue
 import socket
+import signal
 import subprocess
 import sys
 import tempfile
@@ -65,10 +66,12 @@ def start_server(work, configuration):
     return subprocess.Popen(["dotnet", cli, "serve", "--config", config], stdout=log, stderr=subprocess.STDOUT), url
 
 
-def wait_for(what, condition, timeout=120):
+def wait_for(what, condition, timeout=120, server=None):
     end = time.time() + timeout
     last = None
     while time.time() < end:
+        if server is not None and server.poll() is not None:
+            raise SystemExit("the server exited (code %s) while waiting for %s; run with --keep-log" % (server.returncode, what))
         try:
             if condition():
                 return
@@ -187,18 +190,27 @@ def main():
             channel = grpc.insecure_channel(url)
             admin = ag.PoolAdminStub(channel)
             owner = [("authorization", "Bearer " + TOKEN)]
-            wait_for("the admin API", lambda: admin.GetPolicy(a.GetPolicyRequest(), metadata=owner, timeout=5) is not None)
+            wait_for("the admin API", lambda: admin.GetPolicy(a.GetPolicyRequest(), metadata=owner, timeout=5) is not None, server=server)
             key = bytes.fromhex("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d")  # Anvil's public test key
             worker = Worker(channel, key, w, wg)
             admin.AuthorizeWorkers(a.AuthorizeWorkersRequest(addresses=[spec.hx(worker.address)]), metadata=owner)
             deal = admin.SubmitDeal(a.SubmitDealRequest(deal=a.Deal(requester="0x" + "11" * 20, app="0x" + "22" * 20, category=0, trust=1, bot_size=TASKS, params="outsider")), metadata=owner).deal_id
-            runner = threading.Thread(target=worker.run, args=(TASKS,), daemon=True)
+            failure = []
+
+            def run():
+                try:
+                    worker.run(TASKS)
+                except BaseException as e:  # noqa: BLE001 - a thread's exception is otherwise only printed
+                    failure.append(e)
+            runner = threading.Thread(target=run, daemon=True)
             runner.start()
             runner.join(180)
+            if failure:
+                raise SystemExit("the worker failed: %s" % (failure[0],))
             if runner.is_alive():
                 raise SystemExit("the worker did not finish its %d replicates in 180 s" % TASKS)
             summary = {}
-            wait_for("the deal to complete", lambda: summary.update(d=admin.GetDeal(a.GetDealRequest(deal_id=deal), metadata=owner).deal) or summary["d"].completed == TASKS, 60)
+            wait_for("the deal to complete", lambda: summary.update(d=admin.GetDeal(a.GetDealRequest(deal_id=deal), metadata=owner).deal) or summary["d"].completed == TASKS, 60, server=server)
             for task_id, archive in worker.archives.items():
                 stored = b"".join(chunk.data for chunk in admin.DownloadResult(a.DownloadResultRequest(task_id=task_id), metadata=owner))
                 if stored != archive:
@@ -216,4 +228,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # SIGTERM (a CI timeout) unwinds like an error, so the finally above stops the server it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
     sys.exit(main())
