@@ -121,8 +121,7 @@ class Worker:
         challenge = next(stream).challenge
         # The session message binds the pool (address, chain id) and the TLS channel (zeros: this
         # worker speaks plaintext to a loopback server), then the challenge: 147 bytes.
-        bound = (b"orchestrator.worker.v1/session:" + spec.unhex(challenge.pool_address) + challenge.chain_id.to_bytes(32, "big")
-                 + bytes(32) + challenge.nonce)
+        bound = spec.session_message(spec.unhex(challenge.pool_address), challenge.chain_id, bytes(32), challenge.nonce)
         self.send(proof=self.w.Proof(signature=spec.sign_digest(spec.eip191(bound), self.key)))
         welcome = next(stream).welcome
         beating = threading.Event()
@@ -152,7 +151,7 @@ class Worker:
         task = spec.unhex(a.task_id)
         result_hash = spec.keccak256(task + digest)
         result_seal = spec.keccak256(self.address + task + digest)
-        signature = spec.sign_digest(spec.eip191(spec.keccak256(task + result_hash + result_seal)), self.key)
+        signature = spec.sign_digest(spec.eip191(spec.contribution_message(task, result_hash, result_seal)), self.key)
         result = self.call(stream, contribution=self.w.Contribution(task_id=a.task_id, result_hash=spec.hx(result_hash), result_seal=spec.hx(result_seal), worker_signature=signature))
         if not result.accepted:
             raise SystemExit("contribution refused: %s %s" % (result.refusal, result.message))
@@ -171,7 +170,7 @@ class Worker:
     def upload(self, task_id, task, archive):
         sha = hashlib.sha256(archive).digest()
         header = self.w.UploadHeader(task_id=task_id, worker_address=spec.hx(self.address), size=len(archive), sha256=spec.hx(sha),
-                                     signature=spec.sign_digest(spec.eip191(b"orchestrator.worker.v1/upload:" + task + sha), self.key),
+                                     signature=spec.sign_digest(spec.eip191(spec.upload_message(task, sha)), self.key),
                                      content_type="application/x-tar")
         reply = self.session.UploadResult(iter([self.w.ResultChunk(header=header), self.w.ResultChunk(data=archive)]))
         if reply.sha256 != spec.hx(sha):

@@ -228,17 +228,8 @@ def check_signatures():
 
     for v in doc["signatures"]:
         kind = v["name"]
-        if kind == "session":
-            message = session_message(v)
-        elif kind == "contribution":
-            message = keccak256(task + result_hash + result_seal)
-        elif kind == "tee-contribution":
-            message = keccak256(result_hash + result_seal)
-        elif kind == "upload":
-            message = b"orchestrator.worker.v1/upload:" + task + unhex(v["archiveSha256"])
-        elif kind == "secret-fetch":
-            message = keccak256(b"orchestrator.sms.fetch.v1" + worker + task + v["issuedAtUnixSeconds"].to_bytes(8, "big") + v["sessionId"].encode())
-        else:
+        message = vector_message(v, worker, task, result_hash, result_seal)
+        if message is None:
             FAILURES.append("unknown signed message " + kind)
             continue
         expect(kind + " message", hx(message), v["message"])
@@ -272,10 +263,40 @@ def check_archives(write: bool):
 
 
 
-def session_message(v):
-    """Proof.signature's message: prefix, pool address, uint256 chain id, TLS certificate SHA-256, challenge (147 bytes)."""
-    return (b"orchestrator.worker.v1/session:" + unhex(v["poolAddress"]) + v["chainId"].to_bytes(32, "big")
-            + unhex(v["tlsCertificateSha256"]) + unhex(v["challenge"]))
+# The signed messages, once: the checks, the vector writer and the outsider gRPC worker all use these.
+def session_message(pool: bytes, chain_id: int, certificate_sha256: bytes, challenge: bytes) -> bytes:
+    """Proof.signature's message: prefix, pool address, uint256 chain id, TLS certificate SHA-256 (zeros over plaintext), challenge (147 bytes)."""
+    return b"orchestrator.worker.v1/session:" + pool + chain_id.to_bytes(32, "big") + certificate_sha256 + challenge
+
+
+def contribution_message(task: bytes, result_hash: bytes, result_seal: bytes) -> bytes:
+    return keccak256(task + result_hash + result_seal)
+
+
+def tee_contribution_message(result_hash: bytes, result_seal: bytes) -> bytes:
+    return keccak256(result_hash + result_seal)
+
+
+def upload_message(task: bytes, archive_sha256: bytes) -> bytes:
+    return b"orchestrator.worker.v1/upload:" + task + archive_sha256
+
+
+def secret_fetch_message(worker: bytes, task: bytes, issued_at_unix_seconds: int, session_id: str) -> bytes:
+    return keccak256(b"orchestrator.sms.fetch.v1" + worker + task + issued_at_unix_seconds.to_bytes(8, "big") + session_id.encode())
+
+
+def vector_message(v, worker, task, result_hash, result_seal):
+    """The message a vector of the golden file signs, or None for an unknown kind."""
+    builders = {
+        "session": lambda: session_message(unhex(v["poolAddress"]), v["chainId"], unhex(v["tlsCertificateSha256"]), unhex(v["challenge"])),
+        "contribution": lambda: contribution_message(task, result_hash, result_seal),
+        "tee-contribution": lambda: tee_contribution_message(result_hash, result_seal),
+        "upload": lambda: upload_message(task, unhex(v["archiveSha256"])),
+        "secret-fetch": lambda: secret_fetch_message(worker, task, v["issuedAtUnixSeconds"], v["sessionId"]),
+    }
+    build = builders.get(v["name"])
+    return build() if build else None
+
 
 def write_signatures():
     """Recomputes every derived value of the vectors file from its inputs (keys, ids, nonces)."""
@@ -296,13 +317,7 @@ def write_signatures():
     for v in doc["signatures"]:
         if v["name"] == "upload":
             v["archiveSha256"] = one["archiveSha256"]
-        message = {
-            "session": lambda: session_message(v),
-            "contribution": lambda: keccak256(task + result_hash + result_seal),
-            "tee-contribution": lambda: keccak256(result_hash + result_seal),
-            "upload": lambda: b"orchestrator.worker.v1/upload:" + task + unhex(v["archiveSha256"]),
-            "secret-fetch": lambda: keccak256(b"orchestrator.sms.fetch.v1" + worker + task + v["issuedAtUnixSeconds"].to_bytes(8, "big") + v["sessionId"].encode()),
-        }[v["name"]]()
+        message = vector_message(v, worker, task, result_hash, result_seal)
         signed = message if v["scheme"] == "raw" else eip191(message)
         v.update(message=hx(message), signedDigest=hx(signed), signature=hx(sign_digest(signed, keys[v["signer"]])))
     with open(path, "w", encoding="utf-8") as f:
