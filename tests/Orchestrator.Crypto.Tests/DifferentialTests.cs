@@ -3,36 +3,6 @@ using Orchestrator.Domain.Crypto;
 
 namespace Orchestrator.Crypto.Tests;
 
-/// <summary>The implementation under test behind the public API shape (the public class over libsecp256k1).</summary>
-public sealed class Impl
-{
-    private Impl(string name, Func<byte[], byte[], Signature> sign, RecoverFn recover, Func<byte[], byte[]> publicKey)
-    {
-        Name = name;
-        Sign = sign;
-        Recover = recover;
-        PublicKey = publicKey;
-    }
-
-    public delegate bool RecoverFn(byte[] hash, Signature signature, out byte[] publicKey);
-
-    public string Name { get; }
-
-    public Func<byte[], byte[], Signature> Sign { get; }
-
-    public RecoverFn Recover { get; }
-
-    public Func<byte[], byte[]> PublicKey { get; }
-
-    public static readonly Impl Public = new("public", (h, k) => Secp256k1.Sign(h, k), (byte[] h, Signature s, out byte[] k) => Secp256k1.TryRecoverPublicKey(h, s, out k), k => Secp256k1.PublicKeyBytes(k));
-
-    public static TheoryData<string> Names => new() { "public" };
-
-    public static Impl Get(string name) => name == "public" ? Public : throw new ArgumentOutOfRangeException(nameof(name), name, "unknown implementation");
-
-    public override string ToString() => Name;
-}
-
 /// <summary>Case-by-case comparison with the original BouncyCastle implementation (<see cref="ReferenceSecp256k1"/>).</summary>
 public sealed class DifferentialTests
 {
@@ -45,19 +15,17 @@ public sealed class DifferentialTests
         Assert.Equal(expected.RecoveryId, actual.RecoveryId);
     }
 
-    private static void AssertSameRecovery(Impl impl, byte[] hash, Signature sig)
+    private static void AssertSameRecovery(byte[] hash, Signature sig)
     {
         var refOk = ReferenceSecp256k1.TryRecoverPublicKey(hash, sig, out var refKey);
-        var ok = impl.Recover(hash, sig, out var key);
+        var ok = Secp256k1.TryRecoverPublicKey(hash, sig, out var key);
         Assert.Equal(refOk, ok);
         Assert.Equal(Convert.ToHexString(refKey), Convert.ToHexString(key));
     }
 
-    [Theory]
-    [MemberData(nameof(Impl.Names), MemberType = typeof(Impl))]
-    public void Random_keys_and_hashes_sign_recover_and_derive_identically(string name)
+    [Fact]
+    public void Random_keys_and_hashes_sign_recover_and_derive_identically()
     {
-        var impl = Impl.Get(name);
         var rng = new Random(2025);
         var count = 1500;
         for (var i = 0; i < count; i++)
@@ -67,27 +35,25 @@ public sealed class DifferentialTests
             rng.NextBytes(hash);
 
             var expected = ReferenceSecp256k1.Sign(hash, key);
-            var actual = impl.Sign(hash, key);
+            var actual = Secp256k1.Sign(hash, key);
             AssertSameSignature(expected, actual);
 
             var refPub = ReferenceSecp256k1.PublicKeyBytes(key);
-            Assert.Equal(Convert.ToHexString(refPub), Convert.ToHexString(impl.PublicKey(key)));
+            Assert.Equal(Convert.ToHexString(refPub), Convert.ToHexString(Secp256k1.PublicKeyBytes(key)));
 
-            Assert.True(impl.Recover(hash, actual, out var recovered));
+            Assert.True(Secp256k1.TryRecoverPublicKey(hash, actual, out var recovered));
             Assert.Equal(Convert.ToHexString(refPub), Convert.ToHexString(recovered));
-            AssertSameRecovery(impl, hash, actual);
+            AssertSameRecovery(hash, actual);
 
             // The other recovery id gives a different (or no) key, the same way in both.
-            AssertSameRecovery(impl, hash, actual with { RecoveryId = (byte)(actual.RecoveryId ^ 1) });
+            AssertSameRecovery(hash, actual with { RecoveryId = (byte)(actual.RecoveryId ^ 1) });
         }
     }
 
-    [Theory]
-    [MemberData(nameof(Impl.Names), MemberType = typeof(Impl))]
-    public void Random_signatures_recover_or_fail_identically(string name)
+    [Fact]
+    public void Random_signatures_recover_or_fail_identically()
     {
         // Arbitrary (r, s, v): about half the r values are not the x of a curve point.
-        var impl = Impl.Get(name);
         var rng = new Random(98);
         var failures = 0;
         for (var i = 0; i < 2000; i++)
@@ -100,25 +66,22 @@ public sealed class DifferentialTests
             rng.NextBytes(s);
             var sig = new Signature(r, s, (byte)(i & 1));
             failures += ReferenceSecp256k1.TryRecoverPublicKey(hash, sig, out _) ? 0 : 1;
-            AssertSameRecovery(impl, hash, sig);
+            AssertSameRecovery(hash, sig);
         }
 
         Assert.InRange(failures, 700, 1300);
     }
 
-    public static TheoryData<string, string> EdgeKeysAndHashes()
+    public static TheoryData<string> EdgeKeysAndHashes()
     {
         BigInteger[] keys = [1, 2, 3, N - 1, N - 2, N / 2, N / 2 + 1, BigInteger.Pow(2, 128), BigInteger.Pow(2, 255), Big.P - N];
         BigInteger[] hashes = [0, 1, Big.Two256 - 1, N, N - 1, N + 1, Big.P, Big.P - 1, BigInteger.Pow(2, 255)];
-        var data = new TheoryData<string, string>();
-        foreach (var impl in new[] { "public" })
+        var data = new TheoryData<string>();
+        foreach (var k in keys)
         {
-            foreach (var k in keys)
+            foreach (var h in hashes)
             {
-                foreach (var h in hashes)
-                {
-                    data.Add(impl, Convert.ToHexString(Big.To32(k)) + ":" + Convert.ToHexString(Big.To32(h)));
-                }
+                data.Add(Convert.ToHexString(Big.To32(k)) + ":" + Convert.ToHexString(Big.To32(h)));
             }
         }
 
@@ -127,25 +90,22 @@ public sealed class DifferentialTests
 
     [Theory]
     [MemberData(nameof(EdgeKeysAndHashes))]
-    public void Edge_keys_and_hashes(string name, string keyAndHash)
+    public void Edge_keys_and_hashes(string keyAndHash)
     {
-        var impl = Impl.Get(name);
         var parts = keyAndHash.Split(':');
         var key = Convert.FromHexString(parts[0]);
         var hash = Convert.FromHexString(parts[1]);
         var expected = ReferenceSecp256k1.Sign(hash, key);
-        var actual = impl.Sign(hash, key);
+        var actual = Secp256k1.Sign(hash, key);
         AssertSameSignature(expected, actual);
-        Assert.Equal(Convert.ToHexString(ReferenceSecp256k1.PublicKeyBytes(key)), Convert.ToHexString(impl.PublicKey(key)));
-        AssertSameRecovery(impl, hash, actual);
-        AssertSameRecovery(impl, hash, actual with { RecoveryId = (byte)(actual.RecoveryId ^ 1) });
+        Assert.Equal(Convert.ToHexString(ReferenceSecp256k1.PublicKeyBytes(key)), Convert.ToHexString(Secp256k1.PublicKeyBytes(key)));
+        AssertSameRecovery(hash, actual);
+        AssertSameRecovery(hash, actual with { RecoveryId = (byte)(actual.RecoveryId ^ 1) });
     }
 
-    [Theory]
-    [MemberData(nameof(Impl.Names), MemberType = typeof(Impl))]
-    public void Invalid_signatures_fail_the_same_way(string name)
+    [Fact]
+    public void Invalid_signatures_fail_the_same_way()
     {
-        var impl = Impl.Get(name);
         var rng = new Random(1);
         var hash = new byte[32];
         rng.NextBytes(hash);
@@ -185,16 +145,14 @@ public sealed class DifferentialTests
                 Assert.Equal(expectation, ReferenceSecp256k1.TryRecoverPublicKey(h, sig, out _));
             }
 
-            AssertSameRecovery(impl, h, sig);
+            AssertSameRecovery(h, sig);
         }
     }
 
-    [Theory]
-    [MemberData(nameof(Impl.Names), MemberType = typeof(Impl))]
-    public void Recovery_of_the_point_at_infinity_fails(string name)
+    [Fact]
+    public void Recovery_of_the_point_at_infinity_fails()
     {
         // Q = r⁻¹(s·R − e·G) is infinity when s·R = e·G: with R = kG that is e = s·k mod n.
-        var impl = Impl.Get(name);
         var rng = new Random(17);
         for (var i = 0; i < 20; i++)
         {
@@ -211,22 +169,20 @@ public sealed class DifferentialTests
             var e = Big.Mod(s * k, N);
             var sig = new Signature(Big.To32(rx), Big.To32(s), (byte)(yOdd ? 1 : 0));
             Assert.False(ReferenceSecp256k1.TryRecoverPublicKey(Big.To32(e), sig, out _));
-            Assert.False(impl.Recover(Big.To32(e), sig, out var key));
+            Assert.False(Secp256k1.TryRecoverPublicKey(Big.To32(e), sig, out var key));
             Assert.Empty(key);
         }
     }
 
-    [Theory]
-    [MemberData(nameof(Impl.Names), MemberType = typeof(Impl))]
-    public void Invalid_inputs_throw_the_same_exceptions(string name)
+    [Fact]
+    public void Invalid_inputs_throw_the_same_exceptions()
     {
-        var impl = Impl.Get(name);
         var hash = new byte[32];
         byte[][] badKeys = [Big.To32(0), Big.To32(N), Big.To32(N + 1), Big.To32(Big.Two256 - 1), [1, .. new byte[32]], []];
         foreach (var key in badKeys)
         {
             var expected = Assert.ThrowsAny<ArgumentException>(() => ReferenceSecp256k1.Sign(hash, key));
-            var actual = Assert.ThrowsAny<ArgumentException>(() => impl.Sign(hash, key));
+            var actual = Assert.ThrowsAny<ArgumentException>(() => Secp256k1.Sign(hash, key));
             Assert.Equal(expected.GetType(), actual.GetType());
             Assert.Equal(expected.ParamName, actual.ParamName);
             Assert.Equal(expected.Message, actual.Message);
@@ -235,7 +191,7 @@ public sealed class DifferentialTests
         foreach (var badHash in new[] { new byte[31], new byte[33], [] })
         {
             var expected = Assert.ThrowsAny<ArgumentException>(() => ReferenceSecp256k1.Sign(badHash, Big.To32(1)));
-            var actual = Assert.ThrowsAny<ArgumentException>(() => impl.Sign(badHash, Big.To32(1)));
+            var actual = Assert.ThrowsAny<ArgumentException>(() => Secp256k1.Sign(badHash, Big.To32(1)));
             Assert.Equal(expected.Message, actual.Message);
         }
 
@@ -243,19 +199,17 @@ public sealed class DifferentialTests
         byte[][] oddKeys = [[0, .. Big.To32(5)], [5], [0, 0, 0, 1, 2, 3]];
         foreach (var key in oddKeys)
         {
-            AssertSameSignature(ReferenceSecp256k1.Sign(hash, key), impl.Sign(hash, key));
+            AssertSameSignature(ReferenceSecp256k1.Sign(hash, key), Secp256k1.Sign(hash, key));
         }
     }
 
-    [Theory]
-    [MemberData(nameof(Impl.Names), MemberType = typeof(Impl))]
-    public void Public_key_of_unusual_private_keys_matches(string name)
+    [Fact]
+    public void Public_key_of_unusual_private_keys_matches()
     {
-        var impl = Impl.Get(name);
         byte[][] good = [[7], [0, .. Big.To32(N - 1)], [0, 0, 0, 1, 2, 3]];
         foreach (var key in good)
         {
-            Assert.Equal(Convert.ToHexString(ReferenceSecp256k1.PublicKeyBytes(key)), Convert.ToHexString(impl.PublicKey(key)));
+            Assert.Equal(Convert.ToHexString(ReferenceSecp256k1.PublicKeyBytes(key)), Convert.ToHexString(Secp256k1.PublicKeyBytes(key)));
         }
 
         // Out-of-range keys are refused exactly as the original refuses them.
@@ -263,7 +217,7 @@ public sealed class DifferentialTests
         foreach (var key in bad)
         {
             var expected = Record.Exception(() => ReferenceSecp256k1.PublicKeyBytes(key));
-            var actual = Record.Exception(() => impl.PublicKey(key));
+            var actual = Record.Exception(() => Secp256k1.PublicKeyBytes(key));
             Assert.NotNull(expected);
             Assert.Equal(expected.GetType(), actual?.GetType());
             Assert.Equal(expected.Message, actual?.Message);
