@@ -1,5 +1,6 @@
 #!/bin/sh
-# Issues the development certificates docker-compose uses, once, into $1 (default /certs):
+# Issues the development certificates docker-compose uses, once, into $1 (default /certs), and copies the
+# API CA's certificate alone into $2 when given (the workers' volume: they must never see a key):
 #   ca.pem                  the API's private CA (workers and the CLI trust it: OrchestratorWorker:ServerCaCertificateFile, --ca)
 #   api.pem, api.key        the silos' gRPC/HTTPS certificate (names silo-1..3, localhost, 127.0.0.1)
 #   cluster-ca.pem          the cluster CA: whatever it signs may join the cluster, so it signs only cluster members
@@ -8,11 +9,20 @@
 # the volume to issue a new one. For production, issue these from your own PKI (README: Security).
 set -eu
 out="${1:-/certs}"
+public="${2:-}"
 days="${CERT_DAYS:-825}"
 owner="${CERT_OWNER:-1654}"   # the silo image's non-root user
 mkdir -p "$out"
 cd "$out"
+publish() { # the public CA certificate, alone, for the workers
+  if [ -n "$public" ]; then
+    mkdir -p "$public"
+    cp "$out/ca.pem" "$public/ca.pem"
+    chmod 0644 "$public/ca.pem"
+  fi
+}
 if [ -s ca.pem ] && [ -s api.pem ] && [ -s cluster-ca.pem ] && [ -s cluster.pem ]; then
+  publish
   echo "certificates already in $out"
   exit 0
 fi
@@ -41,4 +51,5 @@ rm -f ca.key ca.srl cluster-ca.key cluster-ca.srl
 chmod 0644 ca.pem api.pem cluster-ca.pem cluster.pem
 chmod 0600 api.key cluster.key
 chown "$owner" api.key cluster.key 2>/dev/null || true
+publish
 echo "issued ca.pem, api.pem/.key, cluster-ca.pem and cluster.pem/.key in $out"

@@ -24,6 +24,7 @@ public sealed class ApiSimulatedWorker(WorkerSession.WorkerSessionClient client,
     private readonly SemaphoreSlim _write = new(1, 1);
     private readonly Dictionary<string, Hash32> _digests = [];
     private readonly CancellationTokenSource _vanish = new();
+    private CancellationTokenSource? _lifetime;
     private AsyncDuplexStreamingCall<WorkerMessage, ServerMessage>? _call;
     private Task _reader = Task.CompletedTask;
     private ulong _requests;
@@ -59,8 +60,9 @@ public sealed class ApiSimulatedWorker(WorkerSession.WorkerSessionClient client,
     public async Task ConnectAsync(byte[] serverCertificateSha256, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(serverCertificateSha256);
-        using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _vanish.Token);
-        _call = client.Connect(cancellationToken: both.Token);
+        // Kept for the stream's whole life: the caller's token and a vanishing both end it.
+        _lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _vanish.Token);
+        _call = client.Connect(cancellationToken: _lifetime.Token);
         var stream = _call.ResponseStream;
         await SendAsync(new WorkerMessage { Hello = new Hello { WorkerAddress = Address.ToLowerHex(), Capabilities = new Capabilities { Tee = TeeKind.None, Cores = 4, MemoryMb = 8192, Slots = slots }, AgentVersion = "orchestrator-demo" } }).ConfigureAwait(false);
         if (!await stream.MoveNext(cancellationToken).ConfigureAwait(false) || stream.Current.Challenge is not { } challenge)
@@ -97,14 +99,20 @@ public sealed class ApiSimulatedWorker(WorkerSession.WorkerSessionClient client,
             return;
         }
 
-        try
+        if (await _write.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false))
         {
-            await _write.WaitAsync().ConfigureAwait(false);
-            await _call.RequestStream.CompleteAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
-        {
-            // already ended
+            try
+            {
+                await _call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RpcException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+            {
+                // already ended
+            }
+            finally
+            {
+                _write.Release();
+            }
         }
 
         try
@@ -117,6 +125,7 @@ public sealed class ApiSimulatedWorker(WorkerSession.WorkerSessionClient client,
         }
 
         _call.Dispose();
+        _lifetime?.Dispose();
     }
 
     private async Task ServeAsync()

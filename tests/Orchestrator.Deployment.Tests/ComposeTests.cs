@@ -91,24 +91,35 @@ public sealed partial class ComposeTests
             Assert.Equal("service_completed_successfully", Services.M(silo).M("depends_on").M("certs").S("condition"));
         }
 
+        Assert.Contains("ca-public:/ca-public", certs.L("volumes").Cast<string>());
         foreach (var worker in Workers)
         {
             var environment = Environment(worker);
             var server = new Uri(Endpoints.Lookup(environment, "OrchestratorWorker:ServerUrl")!);
             Assert.Equal("https", server.Scheme);
             Assert.Null(Endpoints.Lookup(environment, "OrchestratorWorker:Insecure"));
-            Assert.Equal("ca.pem", Path.GetFileName(Mounted(worker, Endpoints.Lookup(environment, "OrchestratorWorker:ServerCaCertificateFile")!)));
+
+            // A worker (and every app it runs) must not reach a silo's key: it mounts the CA certificate alone.
+            var volumes = Services.M(worker).L("volumes").Cast<string>().ToList();
+            Assert.DoesNotContain(volumes, v => v.StartsWith("certs:", StringComparison.Ordinal));
+            Assert.Contains("ca-public:/ca:ro", volumes);
+            Assert.Equal("/ca/ca.pem", Endpoints.Lookup(environment, "OrchestratorWorker:ServerCaCertificateFile"));
         }
     }
 
     [Fact]
     public void The_certs_script_issues_a_chain_the_workers_can_verify_for_every_silo_name()
     {
-        var directory = Directory.CreateTempSubdirectory("orch-compose-certs-").FullName;
+        var root = Directory.CreateTempSubdirectory("orch-compose-certs-").FullName;
         try
         {
-            Commands.Run("sh", [Repository.PathOf("deploy", "certs", "issue.sh"), directory], TimeSpan.FromMinutes(1));
-            Assert.Equal(IssuedFiles().Order(StringComparer.Ordinal), Directory.GetFiles(directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            var workers = Path.Combine(root, "ca-public");
+            var silos = Path.Combine(root, "certs");
+            Commands.Run("sh", [Repository.PathOf("deploy", "certs", "issue.sh"), silos, workers], TimeSpan.FromMinutes(1));
+            Assert.Equal(IssuedFiles().Order(StringComparer.Ordinal), Directory.GetFiles(silos).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            Assert.Equal(["ca.pem"], Directory.GetFiles(workers).Select(Path.GetFileName));
+            Assert.Equal(File.ReadAllText(Path.Combine(silos, "ca.pem")), File.ReadAllText(Path.Combine(workers, "ca.pem")));
+            var directory = silos;
             foreach (var (name, authority, other, clientAuth) in new[] { ("api", "ca", "cluster-ca", false), ("cluster", "cluster-ca", "ca", true) })
             {
                 using var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(directory, authority + ".pem")));
@@ -139,12 +150,12 @@ public sealed partial class ComposeTests
 
             // Run again (a restart of the stack): the keys stay, so running workers' pinned certificate hash stays valid.
             var before = File.ReadAllText(Path.Combine(directory, "api.pem"));
-            Commands.Run("sh", [Repository.PathOf("deploy", "certs", "issue.sh"), directory], TimeSpan.FromMinutes(1));
+            Commands.Run("sh", [Repository.PathOf("deploy", "certs", "issue.sh"), silos, workers], TimeSpan.FromMinutes(1));
             Assert.Equal(before, File.ReadAllText(Path.Combine(directory, "api.pem")));
         }
         finally
         {
-            Directory.Delete(directory, recursive: true);
+            Directory.Delete(root, recursive: true);
         }
     }
 

@@ -86,7 +86,7 @@ public sealed class HelmChartTests
         Assert.Equal("pool-ca", spec.M("issuerRef").S("name"));
         Assert.Equal("ClusterIssuer", spec.M("issuerRef").S("kind"));
         var grpcService = Render(values).OfType<V1Service>().Single(s => s.Metadata.Name.EndsWith("-grpc", StringComparison.Ordinal)).Metadata.Name;
-        Assert.Equal([grpcService, grpcService + ".default.svc", "pool.example.org"], spec.L("dnsNames").Cast<string>());
+        Assert.Equal([grpcService, grpcService + ".default.svc", grpcService + ".default.svc.cluster.local", "pool.example.org"], spec.L("dnsNames").Cast<string>());
 
         values.M("api").M("tls")["enabled"] = "false";
         Assert.Empty(CertManagerObjects(values));

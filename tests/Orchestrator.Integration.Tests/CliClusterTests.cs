@@ -101,6 +101,11 @@ public sealed class CliClusterTests : IDisposable
         Assert.Equal(3, listed.Count);
         Assert.All(listed, w => Assert.False(w.GetProperty("authorized").GetBoolean(), "the demo revokes its workers when it ends"));
 
+        // The token is never sent in clear to another machine: refused before any connection.
+        var clear = await RunAsync(Token, "deal", "status", "--api", "http://192.0.2.1:5080", dealId);
+        Assert.Equal(2, clear.Code);
+        Assert.Contains("plain http to a host that is not this machine", clear.Err, StringComparison.Ordinal);
+
         var malformed = await RunAsync(Token, "deal", "status", "--api", api, "--ca", ca, "0x1234");
         Assert.Equal(2, malformed.Code);
         Assert.Contains("32-byte", malformed.Err, StringComparison.Ordinal);

@@ -82,3 +82,22 @@ public sealed class ServeErrorTests : IDisposable
         Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The rule behind the refusal above, without a process: which secret settings a durable silo accepts.</summary>
+public sealed class DurableStateNeedsMasterKeyTests
+{
+    [Fact]
+    public void A_key_that_dies_with_the_process_is_refused_for_durable_state()
+    {
+        var ephemeral = new Orchestrator.Grains.Secrets.SecretsOptions { AllowEphemeralMasterKey = true };
+        Assert.Contains("must outlive the process", Orchestrator.Host.Persistence.Integrity.DurableStateNeedsMasterKey.Check(ephemeral), StringComparison.Ordinal);
+
+        var configured = new Orchestrator.Grains.Secrets.SecretsOptions { AllowEphemeralMasterKey = true };
+        configured.MasterKeys["k1"] = Convert.ToBase64String(new byte[32]);
+        Assert.Null(Orchestrator.Host.Persistence.Integrity.DurableStateNeedsMasterKey.Check(configured));
+
+        var malformed = new Orchestrator.Grains.Secrets.SecretsOptions();
+        malformed.MasterKeys["k1"] = "not base64!";
+        Assert.Contains("Orchestrator:Secrets:MasterKeys:k1", Orchestrator.Host.Persistence.Integrity.DurableStateNeedsMasterKey.Check(malformed), StringComparison.Ordinal);
+    }
+}

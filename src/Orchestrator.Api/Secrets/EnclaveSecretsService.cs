@@ -45,7 +45,6 @@ public sealed class EnclaveSecretsService(IGrainFactory grains, AuthorizedWorker
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"worker {worker.ToLowerHex()} is not an authorized worker of this pool (rule: only registered, authorized workers fetch task secrets)"));
         }
 
-        limits.AdmitCall(worker);
         var issuedAt = request.IssuedAt.ToDateTimeOffset();
         var signature = request.Signature.ToByteArray();
         var session = await grains.Worker(worker).GetEnclaveSessionAsync(taskId);
@@ -57,6 +56,9 @@ public sealed class EnclaveSecretsService(IGrainFactory grains, AuthorizedWorker
             throw new RpcException(new Status(StatusCode.Unauthenticated, "the fetch is not signed by the enclave key of the worker's current attested session (rule: a fetch carries the session id it was welcomed with and a signature by the session key its quote bound)"));
         }
 
+        // Counted once the proof holds: forged fetches naming a worker must not spend that worker's budget
+        // (shared with its uploads); the per-client limit in front of every call bounds the attempts.
+        limits.AdmitCall(worker);
         var result = await grains.TaskSecrets(taskId).FetchAsync(new SecretFetchRequest(worker, sessionId, taskId, issuedAt, signature));
         return result.Granted ? SecretsMapping.ToProto(taskId, result) : throw Refused(result);
     }

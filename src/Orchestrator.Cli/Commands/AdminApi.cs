@@ -32,8 +32,10 @@ internal sealed class AdminApi(string? defaultUrl = AdminApi.DevelopmentUrl)
 
     public Option<string?> Ca { get; } = new("--ca") { Description = "PEM file of the CA that issued the silo's https certificate, when it is not a public one (default: $ORCHESTRATOR_CA_FILE).", Recursive = true };
 
+    public Option<bool> Insecure { get; } = new("--insecure") { Description = "Allow plain http:// to a host that is not this machine (the owner's token would cross the network in clear).", Recursive = true };
+
     /// <summary>The options, to add to a command.</summary>
-    public IEnumerable<Option> Options => [Url, Token, Ca];
+    public IEnumerable<Option> Options => [Url, Token, Ca, Insecure];
 
     /// <summary>Makes one call with the owner's token, prints its reply as JSON; exit 0, 1 (bad request), 2 (usage) or 3 (refused/unavailable).</summary>
     public async Task<int> CallAsync<T>(ParseResult parse, CancellationToken cancellationToken, Func<PoolAdmin.PoolAdminClient, Metadata, Task<T?>> call)
@@ -85,6 +87,12 @@ internal sealed class AdminApi(string? defaultUrl = AdminApi.DevelopmentUrl)
             return (null, $"--api: {parse.GetValue(Url)} is not an http(s) URL (e.g. https://pool.example:5080)");
         }
 
+        if (endpoint.Scheme == "http" && !endpoint.IsLoopback && !parse.GetValue(Insecure))
+        {
+            // Refused here, before sending: a server's refusal comes after the token crossed the network.
+            return (null, $"--api: {endpoint} is plain http to a host that is not this machine: use https:// (the owner's token would cross the network in clear) or pass --insecure");
+        }
+
         var caFile = parse.GetValue(Ca) ?? Environment.GetEnvironmentVariable("ORCHESTRATOR_CA_FILE");
         X509Certificate2Collection? roots = null;
         if (!string.IsNullOrEmpty(caFile))
@@ -121,9 +129,9 @@ internal sealed class ApiConnection : IDisposable
     public ApiConnection(Uri endpoint, X509Certificate2Collection? roots, Metadata headers)
     {
         Headers = headers;
-        _handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+        _handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, presented, errors) =>
         {
-            var trusted = roots is null ? errors == SslPolicyErrors.None : TrustedBy(roots, certificate, errors);
+            var trusted = roots is null ? errors == SslPolicyErrors.None : TrustedBy(roots, certificate, presented, errors);
             if (trusted && certificate is not null)
             {
                 _seen = SHA256.HashData(certificate.GetRawCertData());
@@ -148,7 +156,7 @@ internal sealed class ApiConnection : IDisposable
     }
 
     /// <summary>The name must match and the chain must end at one of <paramref name="roots"/>, not the system store.</summary>
-    private static bool TrustedBy(X509Certificate2Collection roots, X509Certificate? certificate, SslPolicyErrors errors)
+    private static bool TrustedBy(X509Certificate2Collection roots, X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
     {
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
         {
@@ -159,6 +167,13 @@ internal sealed class ApiConnection : IDisposable
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(roots);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+
+        // The intermediates the server sent (a company PKI, a cert-manager issuer) help build the path; only the roots are trusted.
+        foreach (var element in presented?.ChainElements.Skip(1) ?? [])
+        {
+            chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+        }
+
         using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         return chain.Build(leaf);
     }

@@ -23,17 +23,16 @@ internal static class ApiDemo
             settings.Slots,
             i < settings.Faulty ? WorkerBehavior.Faulty : i < settings.Faulty + settings.Lost ? WorkerBehavior.Vanishing : WorkerBehavior.Honest)).ToList();
         AnsiConsole.MarkupLine($"[bold]Orchestrator demo[/] against {api.Channel.Target}: {settings.Tasks} tasks, {settings.Workers} workers over gRPC sessions, trust {settings.Trust}, {settings.Faulty} faulty, {settings.Lost} vanishing");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var beats = Task.CompletedTask;
         try
         {
             await admin.AuthorizeWorkersAsync(new AuthorizeWorkersRequest { Addresses = { workers.Select(w => w.Address.ToLowerHex()) } }, api.Headers, cancellationToken: cancellationToken);
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             await Parallel.ForEachAsync(workers, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
                 async (w, ct) => await w.ConnectAsync(api.SeenCertificateSha256, ct));
-            var beats = HeartbeatAsync(workers, settings.Slots, stop.Token);
+            beats = HeartbeatAsync(workers, settings.Slots, stop.Token);
             var deal = await admin.SubmitDealAsync(new SubmitDealRequest { Deal = NewDeal(settings) }, api.Headers, cancellationToken: cancellationToken);
             var (summary, elapsed) = await WatchAsync(admin, api.Headers, deal.DealId, settings.Timeout, cancellationToken);
-            await stop.CancelAsync();
-            await beats;
             await PrintAsync(admin, api.Headers, workers, summary, elapsed, cancellationToken);
             return summary.Open == 0 ? 0 : 1;
         }
@@ -44,6 +43,9 @@ internal static class ApiDemo
         }
         finally
         {
+            // Whatever happened: stop beating, close the sessions (each bounded), then revoke the demo's workers.
+            await stop.CancelAsync();
+            await beats;
             await Task.WhenAll(workers.Select(w => w.CloseAsync()));
             await RevokeAsync(admin, api.Headers, workers);
         }

@@ -9,8 +9,8 @@ namespace Orchestrator.Worker.Session;
 /// fetches ends up in its result; so by default only public unicast addresses are reached: never
 /// loopback, link-local (where cloud metadata services live: 169.254.169.254), private, carrier-grade
 /// NAT, unspecified, multicast or reserved ranges, unless <see cref="InputOptions.AllowList"/> names them.
-/// An IPv6 address that carries an IPv4 address (mapped, compatible, NAT64's well-known prefix, 6to4)
-/// is judged by the IPv4 address it leads to: ::ffff:127.0.0.1 and 64:ff9b::a9fe:a9fe are loopback
+/// An IPv6 address that carries an IPv4 address (mapped, NAT64's well-known prefix, 6to4) is judged by
+/// the IPv4 address it leads to (the deprecated IPv4-compatible form is refused whatever it carries): ::ffff:127.0.0.1 and 64:ff9b::a9fe:a9fe are loopback
 /// and the metadata service as much as 127.0.0.1 and 169.254.169.254 are.
 /// </summary>
 internal sealed class InputRules

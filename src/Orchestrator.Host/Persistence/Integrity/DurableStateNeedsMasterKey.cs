@@ -17,6 +17,13 @@ public sealed class DurableStateNeedsMasterKey : IValidateOptions<SecretsOptions
     public static string? Check(SecretsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.AllowEphemeralMasterKey && options.MasterKeys.Count == 0 && string.IsNullOrWhiteSpace(options.MasterKeyDirectory))
+        {
+            // A key that dies with the process would MAC rows no restart and no other silo could read back.
+            return "durable state (Orchestrator:Storage=Postgres) is stored with a MAC under the secret service's master key, which must outlive the process: "
+                + "set Orchestrator:Secrets:MasterKeys:<id> or MasterKeyDirectory (Orchestrator:Secrets:AllowEphemeralMasterKey is for in-memory state only)";
+        }
+
         try
         {
             MasterKeyRing.Load(options);
