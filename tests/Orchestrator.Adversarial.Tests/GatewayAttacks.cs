@@ -107,7 +107,7 @@ public sealed class GatewayAttacks : IAsyncLifetime
         var request = new CertificateRequest("CN=" + name, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(2));
     }
 
     private void IssueMember(X509Certificate2 ca, string name)
@@ -119,7 +119,8 @@ public sealed class GatewayAttacks : IAsyncLifetime
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
         request.CertificateExtensions.Add(names.Build());
-        using var issued = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(12));
+        // Within the CA's validity: a member's notAfter past its issuer's is refused by CertificateRequest.Create.
+        using var issued = request.Create(ca, ca.NotBefore.ToUniversalTime(), ca.NotAfter.ToUniversalTime().AddHours(-1), RandomNumberGenerator.GetBytes(12));
         Write(name + ".pem", issued.ExportCertificatePem());
         Write(name + ".key", key.ExportPkcs8PrivateKeyPem());
     }
