@@ -33,6 +33,13 @@ public interface ITaskGrain : IGrainWithStringKey
     [Alias("nudge"), OneWay]
     Task NudgeAsync(TaskTicket ticket);
 
+    /// <summary>
+    /// Judges a result upload before its bytes are stored: admitted only for a revealed winner (or the
+    /// TEE worker that completed the task) offering the consensus digest (Domain's ResultUploadRules).
+    /// </summary>
+    [Alias("admit-upload")]
+    Task<UploadAdmission> AdmitUploadAsync(Address worker, Hash32 archiveSha256);
+
     /// <summary>The task as operators see it.</summary>
     [Alias("view")]
     Task<TaskView> GetViewAsync();

@@ -8,6 +8,7 @@ using Orchestrator.Api.Hosting;
 using Orchestrator.Api.Results;
 using Orchestrator.Api.Validation;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Results;
 using Proto = Orchestrator.Api.Worker.V1;
 
 namespace Orchestrator.Api.Workers;
@@ -76,20 +77,55 @@ public sealed class WorkerSessionService(
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"worker {worker.ToLowerHex()} is not an authorized worker of this pool (rule: only registered, authorized workers upload results)"));
         }
 
-        var view = await grains.Task(taskId).GetViewAsync();
-        if (view.DealId.IsZero)
+        // The task grain is the one judge of who won and of the consensus digest.
+        var admission = await grains.Task(taskId).AdmitUploadAsync(worker, digest);
+        if (admission.Refusal is { } refusal)
         {
-            throw Require.NotFound($"task {taskId} is unknown to this pool");
-        }
-
-        if (view.Replicates.All(r => r.Worker != worker))
-        {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"worker {worker.ToLowerHex()} never held a replicate of task {taskId}"));
+            throw new RpcException(new Status(StatusOf(refusal), admission.Message));
         }
 
         var expected = new StoredResult(taskId, worker, header.Size, digest, contentType, string.Empty);
-        var stored = await results.PutAsync(expected, (file, ct) => CopyCheckedAsync(requestStream, file, header.Size, digest, ct), cancellationToken);
-        return new Proto.UploadResultReply { TaskId = taskId.ToString(), Size = stored.Size, Sha256 = stored.Sha256.ToString(), Location = stored.Location };
+        var existing = await results.FindAsync(taskId, cancellationToken);
+        var addition = existing is null
+            ? await results.AddAsync(expected, (file, ct) => CopyCheckedAsync(requestStream, file, header.Size, digest, ct), cancellationToken)
+            : await AlreadyStoredAsync(requestStream, existing, expected, cancellationToken);
+        if (!addition.Created && addition.Result.Sha256 != digest)
+        {
+            // Unreachable while every admitted archive is the consensus digest; kept so a store can never be overwritten.
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"task {taskId} already has its result ({addition.Result.Sha256}, uploaded by {addition.Result.Worker.ToLowerHex()}) (rule: a task's result is stored once and never replaced)"));
+        }
+
+        var stored = addition.Result;
+        return new Proto.UploadResultReply
+        {
+            TaskId = taskId.ToString(),
+            Size = stored.Size,
+            Sha256 = stored.Sha256.ToString(),
+            Location = stored.Location,
+            AlreadyStored = !addition.Created,
+        };
+    }
+
+    private static StatusCode StatusOf(UploadRefusalCode code) => code switch
+    {
+        UploadRefusalCode.UnknownTask => StatusCode.NotFound,
+        _ when code.IsPermission() => StatusCode.PermissionDenied,
+        _ => StatusCode.FailedPrecondition,
+    };
+
+    /// <summary>
+    /// The task already has its result: the upload is a no-op, answered only once its bytes proved to be
+    /// that same archive (a retry after a lost reply, or a second winner), so the reply never vouches for bytes it did not see.
+    /// </summary>
+    private static async Task<ResultAddition> AlreadyStoredAsync(IAsyncStreamReader<Proto.ResultChunk> chunks, StoredResult existing, StoredResult expected, CancellationToken cancellationToken)
+    {
+        if (existing.Sha256 == expected.Sha256)
+        {
+            await CopyCheckedAsync(chunks, Stream.Null, expected.Size, expected.Sha256, cancellationToken);
+        }
+
+        return new ResultAddition(existing, Created: false);
     }
 
     private static async Task CopyCheckedAsync(IAsyncStreamReader<Proto.ResultChunk> chunks, Stream file, long size, Hash32 digest, CancellationToken cancellationToken)

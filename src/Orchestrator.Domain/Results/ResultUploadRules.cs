@@ -7,6 +7,9 @@ namespace Orchestrator.Domain.Results;
 /// <summary>Why an upload was refused. Each maps to one gRPC status; see <see cref="UploadRefusalCodes.IsPermission"/>.</summary>
 public enum UploadRefusalCode
 {
+    /// <summary>The task is unknown to this pool (its deal never arrived).</summary>
+    UnknownTask = 0,
+
     /// <summary>The worker never held a replicate of the task.</summary>
     NeverHeld = 1,
 

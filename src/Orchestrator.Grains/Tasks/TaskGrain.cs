@@ -4,6 +4,7 @@ using Orchestrator.Abstractions.Events;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Results;
 using Orchestrator.Domain.Tasks;
 using Orchestrator.Domain.Workers;
 using Orchestrator.Grains.Bus;
@@ -164,6 +165,18 @@ public sealed class TaskGrain(
         using var activity = Span("task.nudge", null);
         EnsureTicket(ticket);
         await AdvanceAsync();
+    }
+
+    public Task<UploadAdmission> AdmitUploadAsync(Address worker, Hash32 archiveSha256)
+    {
+        if (state.State.Deal is null)
+        {
+            return Task.FromResult(new UploadAdmission(UploadRefusalCode.UnknownTask, $"task {TaskId} is unknown to this pool", TaskStatus.Unset));
+        }
+
+        var run = Run();
+        var refusal = ResultUploadRules.Check(run, worker, archiveSha256);
+        return Task.FromResult(new UploadAdmission(refusal?.Code, refusal?.Message ?? string.Empty, run.Status));
     }
 
     public Task<TaskView> GetViewAsync()
