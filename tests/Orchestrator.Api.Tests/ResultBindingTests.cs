@@ -141,7 +141,7 @@ public sealed class ResultBindingTests(ApiHost host)
     }
 
     [Fact]
-    public async Task A_second_upload_by_the_same_winner_is_a_no_op_and_another_archive_is_refused()
+    public async Task A_second_upload_by_the_same_winner_is_a_no_op_and_another_archive_never_replaces_the_first()
     {
         var archive = RandomNumberGenerator.GetBytes(100_000);
         var (worker, taskId) = await WinAloneAsync(archive);
@@ -159,9 +159,32 @@ public sealed class ResultBindingTests(ApiHost host)
         var other = RandomNumberGenerator.GetBytes(100_000);
         var refused = await Assert.ThrowsAsync<RpcException>(() => ResultUploads.UploadAsync(host.Workers, worker, taskId, other));
         Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
-        Assert.Contains("is not task", refused.Status.Detail, StringComparison.Ordinal);
-        Assert.Contains("rule: the stored result is the archive the consensus agreed on", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("rule: a task's result is stored once and never replaced", refused.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(archive, await ResultUploads.DownloadAsync(host.Admin, taskId));
+    }
+
+    [Fact]
+    public async Task An_archive_is_stored_only_when_its_result_digest_is_the_consensus_digest()
+    {
+        // The golden archive whose computed.json names a deterministic-output-path: its SHA-256 differs
+        // from its result digest, which covers only that path; the server recomputes it from the upload.
+        var deterministic = File.ReadAllBytes(Repository.PathOf("docs", "golden", "archives", "deterministic-output.tar"));
+        var consensus = Hash32.Parse("0x68576b2388b794f4a8e7e8ea2cf3c1804556c29ed76c6c3eabfbf07c7add0c41");
+        var (worker, taskId) = await WinAloneAsync(consensus);
+        await using var _ = worker;
+
+        var wrong = File.ReadAllBytes(Repository.PathOf("docs", "golden", "archives", "tree.tar"));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => ResultUploads.UploadAsync(host.Workers, worker, taskId, wrong));
+        Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
+        Assert.Contains($"is not task {taskId}'s consensus digest {consensus}", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("rule: the stored result is the archive the consensus agreed on", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Null(await ResultUploads.DownloadAsync(host.Admin, taskId));
+        Assert.Empty(StagingFor(taskId));
+
+        var reply = await ResultUploads.UploadAsync(host.Workers, worker, taskId, deterministic);
+        Assert.False(reply.AlreadyStored);
+        Assert.NotEqual(consensus.ToString(), reply.Sha256);
+        Assert.Equal(deterministic, await ResultUploads.DownloadAsync(host.Admin, taskId));
     }
 
     [Fact]
@@ -179,14 +202,17 @@ public sealed class ResultBindingTests(ApiHost host)
     }
 
     /// <summary>A trust-1 task won by one worker whose digest is the SHA-256 of <paramref name="archive"/>.</summary>
-    private async Task<(TestWorker Worker, string TaskId)> WinAloneAsync(byte[] archive)
+    private Task<(TestWorker Worker, string TaskId)> WinAloneAsync(byte[] archive) => WinAloneAsync(ResultUploads.Sha256(archive));
+
+    /// <summary>A trust-1 task won by one worker that revealed <paramref name="digest"/>.</summary>
+    private async Task<(TestWorker Worker, string TaskId)> WinAloneAsync(Hash32 digest)
     {
         var worker = await ConnectAsync();
         var deal = Deals.Standard();
         await host.Admin.SubmitDealAsync(new SubmitDealRequest { Deal = deal });
         var taskId = (await worker.NextAsync(m => m.Assignment?.DealId == deal.DealId)).Assignment.TaskId;
-        Assert.True((await worker.ContributeAsync(taskId, ResultUploads.Sha256(archive))).Accepted);
-        Assert.Equal(WorkerTaskStatus.Completed, (await worker.RevealAsync(taskId, ResultUploads.Sha256(archive))).TaskStatus);
+        Assert.True((await worker.ContributeAsync(taskId, digest)).Accepted);
+        Assert.Equal(WorkerTaskStatus.Completed, (await worker.RevealAsync(taskId, digest)).TaskStatus);
         return (worker, taskId);
     }
 

@@ -35,10 +35,10 @@ public interface ITaskGrain : IGrainWithStringKey
 
     /// <summary>
     /// Judges a result upload before its bytes are stored: admitted only for a revealed winner (or the
-    /// TEE worker that completed the task) offering the consensus digest (Domain's ResultUploadRules).
+    /// TEE worker that completed the task), with the consensus digest the archive must carry (Domain's ResultUploadRules).
     /// </summary>
     [Alias("admit-upload")]
-    Task<UploadAdmission> AdmitUploadAsync(Address worker, Hash32 archiveSha256);
+    Task<UploadAdmission> AdmitUploadAsync(Address worker);
 
     /// <summary>The task as operators see it.</summary>
     [Alias("view")]

@@ -25,7 +25,11 @@ public sealed class FileSystemResultStore(IOptions<ApiOptions> options) : IResul
     private string Staging => Path.Combine(_root, ".partial");
 
     /// <inheritdoc />
-    public async Task<ResultAddition> AddAsync(StoredResult expected, Func<Stream, CancellationToken, Task> writeContent, CancellationToken cancellationToken)
+    public async Task<ResultAddition> AddAsync(
+        StoredResult expected,
+        Func<Stream, CancellationToken, Task> writeContent,
+        Func<Stream, CancellationToken, Task> verifyContent,
+        CancellationToken cancellationToken)
     {
         var final = TaskDirectory(expected.TaskId);
         if (await FindAsync(expected.TaskId, cancellationToken) is { } existing)
@@ -37,10 +41,16 @@ public sealed class FileSystemResultStore(IOptions<ApiOptions> options) : IResul
         Directory.CreateDirectory(staging);
         try
         {
-            await using (var file = new FileStream(Path.Combine(staging, ArchiveName), FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+            var archive = Path.Combine(staging, ArchiveName);
+            await using (var file = new FileStream(archive, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
             {
                 await writeContent(file, cancellationToken);
                 file.Flush(flushToDisk: true);
+            }
+
+            await using (var staged = new FileStream(archive, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true))
+            {
+                await verifyContent(staged, cancellationToken);
             }
 
             var stored = expected with { Location = new Uri(Path.Combine(final, ArchiveName)).AbsoluteUri };

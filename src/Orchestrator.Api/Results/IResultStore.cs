@@ -26,9 +26,15 @@ public interface IResultStore
     /// <summary>
     /// Stores the task's archive unless it already has one. The bytes come from
     /// <paramref name="writeContent"/>, which throws when they do not match <paramref name="expected"/>'s
-    /// size and digest; then nothing is stored. Who may add is decided before (the task grain).
+    /// size and digest; then <paramref name="verifyContent"/> reads the staged bytes back (for the
+    /// result digest of an archive with a deterministic-output-path) and throws to refuse them. Either
+    /// throwing stores nothing. Who may add is decided before (the task grain).
     /// </summary>
-    Task<ResultAddition> AddAsync(StoredResult expected, Func<Stream, CancellationToken, Task> writeContent, CancellationToken cancellationToken);
+    Task<ResultAddition> AddAsync(
+        StoredResult expected,
+        Func<Stream, CancellationToken, Task> writeContent,
+        Func<Stream, CancellationToken, Task> verifyContent,
+        CancellationToken cancellationToken);
 
     /// <summary>The stored archive's metadata, or null.</summary>
     Task<StoredResult?> FindAsync(Hash32 taskId, CancellationToken cancellationToken);

@@ -57,20 +57,29 @@ internal sealed class ResultUploadReceiver(IGrainFactory grains, ApiOptions opti
         }
 
         // The task grain is the one judge of who won and of the consensus digest.
-        var admission = await grains.Task(taskId).AdmitUploadAsync(worker, digest);
+        var admission = await grains.Task(taskId).AdmitUploadAsync(worker);
         if (admission.Refusal is { } refusal)
         {
             throw new RpcException(new Status(StatusOf(refusal), admission.Message));
         }
 
+        var consensus = admission.ConsensusDigest ?? throw new InvalidOperationException($"task {taskId} admitted an upload without a consensus digest");
         var expected = new StoredResult(taskId, worker, header.Size, digest, contentType, string.Empty);
         var existing = await results.FindAsync(taskId, cancellationToken);
         var addition = existing is null
-            ? await results.AddAsync(expected, (file, ct) => CopyCheckedAsync(requestStream, file, header.Size, digest, ct), cancellationToken)
+            ? await results.AddAsync(
+                expected,
+                (file, ct) => CopyCheckedAsync(requestStream, file, header.Size, digest, ct),
+                (staged, _) =>
+                {
+                    VerifyResultDigest(taskId, consensus, digest, staged);
+                    return Task.CompletedTask;
+                },
+                cancellationToken)
             : await AlreadyStoredAsync(requestStream, existing, expected, cancellationToken);
         if (!addition.Created && addition.Result.Sha256 != digest)
         {
-            // Unreachable while every admitted archive is the consensus digest; kept so a store can never be overwritten.
+            // Another winner's archive came first (with a deterministic-output-path, winners' archives may differ outside it).
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
                 $"task {taskId} already has its result ({addition.Result.Sha256}, uploaded by {addition.Result.Worker.ToLowerHex()}) (rule: a task's result is stored once and never replaced)"));
         }
@@ -84,6 +93,28 @@ internal sealed class ResultUploadReceiver(IGrainFactory grains, ApiOptions opti
             Location = stored.Location,
             AlreadyStored = !addition.Created,
         };
+    }
+
+    /// <summary>Refuses the staged archive unless its result digest is the consensus digest; nothing is stored then.</summary>
+    private static void VerifyResultDigest(Hash32 taskId, Hash32 consensus, Hash32 archiveSha256, Stream staged)
+    {
+        Hash32 resultDigest;
+        try
+        {
+            // The plain case needs no second read: the bytes were already hashed on the way in.
+            resultDigest = archiveSha256 == consensus ? archiveSha256 : ArchiveResultDigest.Compute(staged);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"the archive's result digest cannot be computed ({ex.Message}) (rule: the stored result is the archive the consensus agreed on)"));
+        }
+
+        var refusal = ResultUploadRules.CheckArchive(taskId, consensus, resultDigest);
+        if (refusal is not null)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, refusal.Message));
+        }
     }
 
     private static StatusCode StatusOf(UploadRefusalCode code) => code switch

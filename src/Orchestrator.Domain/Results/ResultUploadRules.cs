@@ -65,8 +65,8 @@ public sealed record UploadRefusal(UploadRefusalCode Code, string Message);
 /// </remarks>
 public static class ResultUploadRules
 {
-    /// <summary>Null when <paramref name="worker"/> may upload the archive whose SHA-256 is <paramref name="archiveSha256"/>; else why not.</summary>
-    public static UploadRefusal? Check(TaskRun task, Address worker, Hash32 archiveSha256)
+    /// <summary>Null when <paramref name="worker"/> may upload the task's result (see <see cref="ConsensusDigest"/> for which archive); else why not.</summary>
+    public static UploadRefusal? Check(TaskRun task, Address worker)
     {
         var id = task.TaskId;
         var replicate = task.Replicates.FirstOrDefault(r => r.Worker == worker);
@@ -97,17 +97,23 @@ public static class ResultUploadRules
                 return replicate.ResultHash == task.ConsensusHash
                     ? new(UploadRefusalCode.RevealFirst, $"worker {worker.ToLowerHex()} has not revealed its digest for task {id} yet (rule: a winner uploads after its reveal is accepted)")
                     : new(UploadRefusalCode.NotAWinner, $"worker {worker.ToLowerHex()} did not contribute task {id}'s winning hash (rule: only a revealed winner uploads)");
+            default:
+                // Revealed: a winner whose digest reproduced the winning hash and its own seal.
+                return null;
         }
-
-        // Revealed: a winner whose digest reproduced the winning hash and its own seal.
-        var digest = replicate.RevealedDigest!.Value;
-        if (archiveSha256 != digest)
-        {
-            return new(UploadRefusalCode.NotTheConsensusDigest, $"the archive's SHA-256 {archiveSha256} is not task {id}'s consensus digest {digest} (rule: the stored result is the archive the consensus agreed on)");
-        }
-
-        return null;
     }
+
+    /// <summary>The digest an uploaded archive must carry: the digest the winners revealed; null before any reveal.</summary>
+    public static Hash32? ConsensusDigest(TaskRun task) => task.Status == TaskStatus.Failed ? null : task.ResultDigest;
+
+    /// <summary>
+    /// Null when an archive whose result digest (<see cref="ArchiveResultDigest"/>) is <paramref name="archiveResultDigest"/>
+    /// is the one the consensus agreed on; else why not.
+    /// </summary>
+    public static UploadRefusal? CheckArchive(Hash32 taskId, Hash32 consensusDigest, Hash32 archiveResultDigest)
+        => archiveResultDigest == consensusDigest
+            ? null
+            : new(UploadRefusalCode.NotTheConsensusDigest, $"the archive's result digest {archiveResultDigest} is not task {taskId}'s consensus digest {consensusDigest} (rule: the stored result is the archive the consensus agreed on)");
 
     /// <summary>True when an archive stored for the task is its result (the task COMPLETED); a FAILED task's candidate is dropped.</summary>
     public static bool IsBound(TaskStatus status) => status == TaskStatus.Completed;

@@ -167,16 +167,18 @@ public sealed class TaskGrain(
         await AdvanceAsync();
     }
 
-    public Task<UploadAdmission> AdmitUploadAsync(Address worker, Hash32 archiveSha256)
+    public Task<UploadAdmission> AdmitUploadAsync(Address worker)
     {
         if (state.State.Deal is null)
         {
-            return Task.FromResult(new UploadAdmission(UploadRefusalCode.UnknownTask, $"task {TaskId} is unknown to this pool", TaskStatus.Unset));
+            return Task.FromResult(new UploadAdmission(UploadRefusalCode.UnknownTask, $"task {TaskId} is unknown to this pool", TaskStatus.Unset, null));
         }
 
         var run = Run();
-        var refusal = ResultUploadRules.Check(run, worker, archiveSha256);
-        return Task.FromResult(new UploadAdmission(refusal?.Code, refusal?.Message ?? string.Empty, run.Status));
+        var refusal = ResultUploadRules.Check(run, worker);
+        return Task.FromResult(refusal is null
+            ? new UploadAdmission(null, string.Empty, run.Status, ResultUploadRules.ConsensusDigest(run))
+            : new UploadAdmission(refusal.Code, refusal.Message, run.Status, null));
     }
 
     public Task<TaskView> GetViewAsync()

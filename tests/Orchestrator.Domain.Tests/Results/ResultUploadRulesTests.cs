@@ -16,7 +16,10 @@ public sealed class ResultUploadRulesTests
 
     private static void Accepted(TaskStep step) => Assert.True(step.Accepted, step.Refusal?.ToString());
 
-    private static UploadRefusalCode? Code(TaskRun task, TestWorker worker, Hash32 sha256) => ResultUploadRules.Check(task, worker.Address, sha256)?.Code;
+    private static UploadRefusalCode? Code(TaskRun task, TestWorker worker) => ResultUploadRules.Check(task, worker.Address)?.Code;
+
+    private static UploadRefusalCode? ArchiveCode(TaskRun task, Hash32 archiveDigest)
+        => ResultUploadRules.CheckArchive(task.TaskId, ResultUploadRules.ConsensusDigest(task)!.Value, archiveDigest)?.Code;
 
     /// <summary>Trust 3: a and b agree on Good after the faulty worker voted Bad; c and d complete the vote (8·3 &gt; 11·2).</summary>
     private static (TaskRun Task, TestWorker A, TestWorker Faulty, TestWorker C, TestWorker D) Revealing()
@@ -42,20 +45,21 @@ public sealed class ResultUploadRulesTests
         Accepted(task.Reveal(a.Address, Good, T0.AddSeconds(30)));
         Assert.Equal(TaskStatus.Revealing, task.Status); // c and d still to reveal: a's upload arrives before finalization
 
-        Assert.Null(ResultUploadRules.Check(task, a.Address, Good));
-        Assert.Equal(UploadRefusalCode.NotTheConsensusDigest, Code(task, a, Bad));
-        Assert.Equal(UploadRefusalCode.RevealFirst, Code(task, c, Good));
-        Assert.Equal(UploadRefusalCode.NotAWinner, Code(task, faulty, Good));
-        Assert.Equal(UploadRefusalCode.NotAWinner, Code(task, faulty, Bad));
-        Assert.Equal(UploadRefusalCode.NeverHeld, Code(task, new TestWorker(), Good));
+        Assert.Null(ResultUploadRules.Check(task, a.Address));
+        Assert.Equal(Good, ResultUploadRules.ConsensusDigest(task));
+        Assert.Null(ArchiveCode(task, Good));
+        Assert.Equal(UploadRefusalCode.NotTheConsensusDigest, ArchiveCode(task, Bad));
+        Assert.Equal(UploadRefusalCode.RevealFirst, Code(task, c));
+        Assert.Equal(UploadRefusalCode.NotAWinner, Code(task, faulty));
+        Assert.Equal(UploadRefusalCode.NeverHeld, Code(task, new TestWorker()));
 
         Accepted(task.Reveal(c.Address, Good, T0.AddSeconds(31)));
         Accepted(task.Reveal(d.Address, Good, T0.AddSeconds(32)));
         Assert.Equal(TaskStatus.Completed, task.Status);
         Assert.True(ResultUploadRules.IsBound(task.Status));
-        Assert.Null(ResultUploadRules.Check(task, a.Address, Good));
-        Assert.Null(ResultUploadRules.Check(task, d.Address, Good));
-        Assert.Equal(UploadRefusalCode.NotAWinner, Code(task, faulty, Good));
+        Assert.Null(ResultUploadRules.Check(task, a.Address));
+        Assert.Null(ResultUploadRules.Check(task, d.Address));
+        Assert.Equal(UploadRefusalCode.NotAWinner, Code(task, faulty));
     }
 
     [Fact]
@@ -66,7 +70,7 @@ public sealed class ResultUploadRulesTests
         Accepted(task.Advance(task.RevealDeadline!.Value));
         Assert.Equal(TaskStatus.Completed, task.Status);
 
-        var refusal = ResultUploadRules.Check(task, c.Address, Good)!;
+        var refusal = ResultUploadRules.Check(task, c.Address)!;
         Assert.Equal(UploadRefusalCode.NotAWinner, refusal.Code);
         Assert.Contains("rule:", refusal.Message, StringComparison.Ordinal);
         Assert.True(refusal.Code.IsPermission());
@@ -79,21 +83,22 @@ public sealed class ResultUploadRulesTests
         TestWorker a = new(), b = new(), idle = new();
         Accepted(task.Assign(a.Address, 2, T0.AddSeconds(1)));
         Accepted(a.Contribute(task, Good, T0.AddSeconds(2)));
-        var early = ResultUploadRules.Check(task, a.Address, Good)!;
+        var early = ResultUploadRules.Check(task, a.Address)!;
         Assert.Equal(UploadRefusalCode.NoConsensusYet, early.Code);
         Assert.False(early.Code.IsPermission());
 
         Accepted(task.Assign(b.Address, 2, T0.AddSeconds(3)));
         Accepted(b.Contribute(task, Good, T0.AddSeconds(4)));
         Accepted(task.Reveal(a.Address, Good, T0.AddSeconds(5)));
-        Assert.Null(ResultUploadRules.Check(task, a.Address, Good));
+        Assert.Null(ResultUploadRules.Check(task, a.Address));
 
         // The final deadline fails a task still revealing: the candidate a uploaded is not its result.
         Accepted(task.Advance(task.Terms.FinalDeadline));
         Assert.Equal(TaskStatus.Failed, task.Status);
         Assert.False(ResultUploadRules.IsBound(task.Status));
-        Assert.Equal(UploadRefusalCode.TaskFailed, Code(task, a, Good));
-        Assert.Equal(UploadRefusalCode.NeverHeld, Code(task, idle, Good));
+        Assert.Equal(UploadRefusalCode.TaskFailed, Code(task, a));
+        Assert.Null(ResultUploadRules.ConsensusDigest(task));
+        Assert.Equal(UploadRefusalCode.NeverHeld, Code(task, idle));
     }
 
     [Fact]
@@ -107,8 +112,8 @@ public sealed class ResultUploadRulesTests
         Accepted(a.Contribute(task, Good, T0.AddSeconds(4)));
         Accepted(task.Reveal(a.Address, Good, T0.AddSeconds(5)));
         Assert.Equal(TaskStatus.Completed, task.Status);
-        Assert.Equal(UploadRefusalCode.NeverContributed, Code(task, lost, Good));
-        Assert.Null(ResultUploadRules.Check(task, a.Address, Good));
+        Assert.Equal(UploadRefusalCode.NeverContributed, Code(task, lost));
+        Assert.Null(ResultUploadRules.Check(task, a.Address));
     }
 
     [Fact]
@@ -124,7 +129,8 @@ public sealed class ResultUploadRulesTests
         var signature = EthereumMessage.Sign(ProtocolIds.EnclaveMessage(hash, seal).ToArray(), enclaveKey).ToBytes65();
         Accepted(task.ContributeAndFinalize(worker.Address, 0, Good, signature, T0.AddSeconds(2)));
 
-        Assert.Null(ResultUploadRules.Check(task, worker.Address, Good));
-        Assert.Equal(UploadRefusalCode.NotTheConsensusDigest, Code(task, worker, Bad));
+        Assert.Null(ResultUploadRules.Check(task, worker.Address));
+        Assert.Null(ArchiveCode(task, Good));
+        Assert.Equal(UploadRefusalCode.NotTheConsensusDigest, ArchiveCode(task, Bad));
     }
 }
