@@ -28,7 +28,7 @@ public enum UploadRefusalCode
     /// <summary>The task FAILED (final deadline): it has no result.</summary>
     TaskFailed,
 
-    /// <summary>The archive's SHA-256 is not the task's consensus digest.</summary>
+    /// <summary>The archive's result digest is not the task's consensus digest.</summary>
     NotTheConsensusDigest,
 }
 
@@ -52,7 +52,7 @@ public sealed record UploadRefusal(UploadRefusalCode Code, string Message);
 /// Who may upload a task's result archive, and which archive. A result is bound to consensus: only a
 /// worker whose revealed digest is the task's result digest (a revealed winner of the replicated path,
 /// or the TEE worker whose enclave-signed digest completed the task) uploads, and only an archive
-/// whose SHA-256 is that digest.
+/// whose result digest (<see cref="ArchiveResultDigest"/>) is that digest.
 /// </summary>
 /// <remarks>
 /// Uploads that arrive before finalization: a revealed winner uploads right after its reveal, while
