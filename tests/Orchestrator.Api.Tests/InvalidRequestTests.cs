@@ -225,6 +225,14 @@ public sealed class InvalidRequestTests(ApiHost host)
             var deal = Deals.Standard();
             await h.Admin.SubmitDealAsync(new SubmitDealRequest { Deal = deal });
             taskId = (await worker.NextAsync(m => m.Assignment?.DealId == deal.DealId)).Assignment.TaskId;
+            if (holder)
+            {
+                // A revealed winner whose consensus digest is the header's (the SHA-256 of ten zero bytes),
+                // so the upload passes the task's rules and reaches the byte checks.
+                var digest = new Hash32(SHA256.HashData(new byte[10]));
+                Assert.True((await worker.ContributeAsync(taskId, digest)).Accepted);
+                Assert.True((await worker.RevealAsync(taskId, digest)).Accepted);
+            }
         }
 
         if (registered && !holder)

@@ -31,7 +31,8 @@ public sealed class WorkerSessionTests(ApiHost host)
         Assert.False(assignment.TeeFastPath);
         Assert.Empty(assignment.SecretIds);
 
-        var digest = Deals.Digest(assignment.TaskId);
+        var archive = RandomNumberGenerator.GetBytes(300_000);
+        var digest = new Hash32(SHA256.HashData(archive));
         var contributed = await worker.ContributeAsync(assignment.TaskId, digest);
         Assert.True(contributed.Accepted, contributed.Message);
         Assert.True(contributed.RevealNow); // trust 1: one contribution is consensus
@@ -39,7 +40,6 @@ public sealed class WorkerSessionTests(ApiHost host)
         Assert.True(revealed.Accepted, revealed.Message);
         Assert.Equal(WorkerTaskStatus.Completed, revealed.TaskStatus);
 
-        var archive = RandomNumberGenerator.GetBytes(300_000);
         var reply = await UploadAsync(worker, assignment.TaskId, archive);
         Assert.Equal(archive.Length, reply.Size);
 

@@ -33,6 +33,13 @@ public interface ITaskGrain : IGrainWithStringKey
     [Alias("nudge"), OneWay]
     Task NudgeAsync(TaskTicket ticket);
 
+    /// <summary>
+    /// Judges a result upload before its bytes are stored: admitted only for a revealed winner (or the
+    /// TEE worker that completed the task), with the consensus digest the archive must carry (Domain's ResultUploadRules).
+    /// </summary>
+    [Alias("admit-upload")]
+    Task<UploadAdmission> AdmitUploadAsync(Address worker);
+
     /// <summary>The task as operators see it.</summary>
     [Alias("view")]
     Task<TaskView> GetViewAsync();

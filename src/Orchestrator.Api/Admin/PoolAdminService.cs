@@ -10,6 +10,7 @@ using Orchestrator.Api.Validation;
 using Orchestrator.Api.Workers;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Results;
 using Orchestrator.Domain.Workers;
 using Proto = Orchestrator.Api.Admin.V1;
 
@@ -171,11 +172,11 @@ public sealed class PoolAdminService(
     {
         var taskId = Require.Hash(request.TaskId, "task_id");
         var cancellationToken = context.CancellationToken;
-        var stored = await results.FindAsync(taskId, cancellationToken);
+        var stored = await BoundResultAsync(taskId, cancellationToken);
         await using var stream = stored is null ? null : await results.OpenAsync(taskId, cancellationToken);
         if (stored is null || stream is null)
         {
-            throw Require.NotFound($"no result archive was uploaded for task {taskId}");
+            throw Require.NotFound($"task {taskId} has no result archive (none uploaded, or the task did not complete)");
         }
 
         // A chunk and its metadata stay well inside the configured message size.
@@ -208,7 +209,28 @@ public sealed class PoolAdminService(
         var ids = indices.Select(i => ProtocolIds.TaskId(dealId, (ulong)i)).ToList();
         var views = await Task.WhenAll(ids.Select(id => grains.Task(id).GetViewAsync()));
         var stored = await Task.WhenAll(ids.Select(id => results.FindAsync(id, cancellationToken)));
-        return [.. ids.Select((id, k) => AdminMapping.ToProto(id, indices[k], views[k], stored[k] is not null))];
+        return [.. ids.Select((id, k) => AdminMapping.ToProto(id, indices[k], views[k], stored[k] is not null && ResultUploadRules.IsBound(views[k].Status)))];
+    }
+
+    /// <summary>
+    /// The task's result, only once the task COMPLETED: an archive uploaded while it was revealing is a
+    /// candidate until then, and is dropped here if the task FAILED instead.
+    /// </summary>
+    private async Task<StoredResult?> BoundResultAsync(Hash32 taskId, CancellationToken cancellationToken)
+    {
+        var stored = await results.FindAsync(taskId, cancellationToken);
+        if (stored is null)
+        {
+            return null;
+        }
+
+        var status = (await grains.Task(taskId).GetViewAsync()).Status;
+        if (status == Orchestrator.Domain.Tasks.TaskStatus.Failed)
+        {
+            await results.DropAsync(taskId, cancellationToken);
+        }
+
+        return ResultUploadRules.IsBound(status) ? stored : null;
     }
 
     private async Task<WorkerView> KnownWorkerAsync(Address address)

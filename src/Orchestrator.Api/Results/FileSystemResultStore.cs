@@ -6,62 +6,135 @@ using Orchestrator.Domain.Crypto;
 namespace Orchestrator.Api.Results;
 
 /// <summary>
-/// Result archives under <see cref="ApiOptions.ResultDirectory"/>: "&lt;taskId&gt;.bin" and its
-/// metadata "&lt;taskId&gt;.json". Written to a temporary name and renamed, so a reader never sees
-/// half an archive and a failed upload leaves nothing behind.
+/// Result archives under <see cref="ApiOptions.ResultDirectory"/> (the embedded dev store), one
+/// directory per task: "&lt;taskId&gt;/archive.bin" and its metadata "&lt;taskId&gt;/result.json".
 /// </summary>
+/// <remarks>
+/// An upload is written, with its metadata, into a fresh staging directory under ".partial/", both
+/// files flushed to disk, and the directory is then renamed to "&lt;taskId&gt;". rename(2) is atomic
+/// and refuses to replace a non-empty directory, so a reader sees a whole result or none, a crash
+/// mid-upload leaves only staging debris (never a result), and of two concurrent uploads exactly one
+/// rename wins while the other finds the result already there.
+/// </remarks>
 public sealed class FileSystemResultStore(IOptions<ApiOptions> options) : IResultStore
 {
+    private const string ArchiveName = "archive.bin";
+    private const string MetadataName = "result.json";
     private readonly string _root = Path.GetFullPath(options.Value.ResultDirectory);
 
+    private string Staging => Path.Combine(_root, ".partial");
+
     /// <inheritdoc />
-    public async Task<StoredResult> PutAsync(StoredResult expected, Func<Stream, CancellationToken, Task> writeContent, CancellationToken cancellationToken)
+    public async Task<ResultAddition> AddAsync(
+        StoredResult expected,
+        Func<Stream, CancellationToken, Task> writeContent,
+        Func<Stream, CancellationToken, Task> verifyContent,
+        CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(_root);
-        var name = expected.TaskId.ToString();
-        var temporary = Path.Combine(_root, $"{name}.{Guid.NewGuid():n}.part");
+        var final = TaskDirectory(expected.TaskId);
+        if (await FindAsync(expected.TaskId, cancellationToken) is { } existing)
+        {
+            return new ResultAddition(existing, Created: false);
+        }
+
+        var staging = Path.Combine(Staging, $"{expected.TaskId}.{Guid.NewGuid():n}");
+        Directory.CreateDirectory(staging);
         try
         {
-            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+            var archive = Path.Combine(staging, ArchiveName);
+            await using (var file = new FileStream(archive, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
             {
                 await writeContent(file, cancellationToken);
+                file.Flush(flushToDisk: true);
             }
 
-            var stored = expected with { Location = new Uri(Path.Combine(_root, name + ".bin")).AbsoluteUri };
-            File.Move(temporary, Path.Combine(_root, name + ".bin"), overwrite: true);
-            // The metadata is renamed into place too: winners of one task upload concurrently, and a
-            // reader must never see a truncated file.
-            var metadata = Path.Combine(_root, $"{name}.{Guid.NewGuid():n}.json.part");
-            await File.WriteAllTextAsync(metadata, JsonSerializer.Serialize(Metadata.From(stored)), cancellationToken);
-            File.Move(metadata, Path.Combine(_root, name + ".json"), overwrite: true);
-            return stored;
+            await using (var staged = new FileStream(archive, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true))
+            {
+                await verifyContent(staged, cancellationToken);
+            }
+
+            var stored = expected with { Location = new Uri(Path.Combine(final, ArchiveName)).AbsoluteUri };
+            await using (var metadata = new FileStream(Path.Combine(staging, MetadataName), FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true))
+            {
+                await JsonSerializer.SerializeAsync(metadata, Metadata.From(stored), cancellationToken: cancellationToken);
+                metadata.Flush(flushToDisk: true);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                // The one step that makes the result exist. Without an fsync of the parent directory a
+                // power loss may undo it: then there is no result, never a mix of two.
+                Directory.Move(staging, final);
+                return new ResultAddition(stored, Created: true);
+            }
+            catch (IOException) when (Directory.Exists(final))
+            {
+                // Another upload's rename came first: its result stands.
+                var winner = await FindAsync(expected.TaskId, CancellationToken.None)
+                    ?? throw new IOException($"the result of task {expected.TaskId} exists without its metadata");
+                return new ResultAddition(winner, Created: false);
+            }
         }
         finally
         {
-            File.Delete(temporary);
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
         }
     }
 
     /// <inheritdoc />
     public async Task<StoredResult?> FindAsync(Hash32 taskId, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(_root, taskId + ".json");
-        if (!File.Exists(path))
+        var path = Path.Combine(TaskDirectory(taskId), MetadataName);
+        try
+        {
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, useAsync: true);
+            var metadata = await JsonSerializer.DeserializeAsync<Metadata>(file, cancellationToken: cancellationToken);
+            return metadata?.ToResult(taskId);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
-
-        var metadata = JsonSerializer.Deserialize<Metadata>(await File.ReadAllTextAsync(path, cancellationToken));
-        return metadata?.ToResult(taskId);
     }
 
     /// <inheritdoc />
     public Task<Stream?> OpenAsync(Hash32 taskId, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(_root, taskId + ".bin");
+        var path = Path.Combine(TaskDirectory(taskId), ArchiveName);
         Stream? stream = File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true) : null;
         return Task.FromResult(stream);
     }
+
+    /// <inheritdoc />
+    public Task DropAsync(Hash32 taskId, CancellationToken cancellationToken)
+    {
+        var final = TaskDirectory(taskId);
+        if (!Directory.Exists(final))
+        {
+            return Task.CompletedTask;
+        }
+
+        // Renamed away first, so the result disappears in one step rather than file by file.
+        Directory.CreateDirectory(Staging);
+        var doomed = Path.Combine(Staging, $"{taskId}.dropped.{Guid.NewGuid():n}");
+        try
+        {
+            Directory.Move(final, doomed);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return Task.CompletedTask; // dropped concurrently
+        }
+
+        Directory.Delete(doomed, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private string TaskDirectory(Hash32 taskId) => Path.Combine(_root, taskId.ToString());
 
     private sealed record Metadata(string Worker, long Size, string Sha256, string ContentType, string Location)
     {

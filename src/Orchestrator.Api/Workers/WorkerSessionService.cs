@@ -1,13 +1,9 @@
-using System.Security.Cryptography;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Abstractions.Grains;
-using Orchestrator.Api.Contracts.Signing;
 using Orchestrator.Api.Hosting;
 using Orchestrator.Api.Results;
-using Orchestrator.Api.Validation;
-using Orchestrator.Domain.Crypto;
 using Proto = Orchestrator.Api.Worker.V1;
 
 namespace Orchestrator.Api.Workers;
@@ -38,91 +34,6 @@ public sealed class WorkerSessionService(
     }
 
     /// <inheritdoc />
-    public override async Task<Proto.UploadResultReply> UploadResult(IAsyncStreamReader<Proto.ResultChunk> requestStream, ServerCallContext context)
-    {
-        var cancellationToken = context.CancellationToken;
-        if (!await requestStream.MoveNext(cancellationToken) || requestStream.Current.BodyCase != Proto.ResultChunk.BodyOneofCase.Header)
-        {
-            throw Require.Invalid("the first chunk of an upload must carry the header");
-        }
-
-        var header = requestStream.Current.Header;
-        var taskId = Require.Hash(header.TaskId, "header.task_id");
-        var worker = Require.Address(header.WorkerAddress, "header.worker_address");
-        var digest = Require.Hash(header.Sha256, "header.sha256");
-        var contentType = Require.Text(header.ContentType, 128, "header.content_type");
-        if (header.Size < 0)
-        {
-            throw Require.Invalid($"header.size: must not be negative, got {header.Size}");
-        }
-
-        var max = options.Value.MaxResultBytes;
-        if (header.Size > max)
-        {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"header.size: {header.Size} bytes is more than this pool accepts ({max} bytes)"));
-        }
-
-        var signature = Require.Signature(header.Signature, "header.signature");
-        if (!EthereumMessage.TryRecover(SignedMessages.Upload(taskId.ToArray(), digest.ToArray()), signature, out var signer) || signer != worker)
-        {
-            throw new RpcException(new Status(StatusCode.Unauthenticated,
-                $"header.signature does not recover to {worker.ToLowerHex()}: sign \"orchestrator.worker.v1/upload:\" ‖ task id ‖ sha256 (EIP-191)"));
-        }
-
-        limits.AdmitCall(worker);
-        if (!await authorized.IsAuthorizedAsync(worker, cancellationToken))
-        {
-            // Refused before the task grain activates: a stranger's throwaway key costs no activation.
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"worker {worker.ToLowerHex()} is not an authorized worker of this pool (rule: only registered, authorized workers upload results)"));
-        }
-
-        var view = await grains.Task(taskId).GetViewAsync();
-        if (view.DealId.IsZero)
-        {
-            throw Require.NotFound($"task {taskId} is unknown to this pool");
-        }
-
-        if (view.Replicates.All(r => r.Worker != worker))
-        {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"worker {worker.ToLowerHex()} never held a replicate of task {taskId}"));
-        }
-
-        var expected = new StoredResult(taskId, worker, header.Size, digest, contentType, string.Empty);
-        var stored = await results.PutAsync(expected, (file, ct) => CopyCheckedAsync(requestStream, file, header.Size, digest, ct), cancellationToken);
-        return new Proto.UploadResultReply { TaskId = taskId.ToString(), Size = stored.Size, Sha256 = stored.Sha256.ToString(), Location = stored.Location };
-    }
-
-    private static async Task CopyCheckedAsync(IAsyncStreamReader<Proto.ResultChunk> chunks, Stream file, long size, Hash32 digest, CancellationToken cancellationToken)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long received = 0;
-        while (await chunks.MoveNext(cancellationToken))
-        {
-            var chunk = chunks.Current;
-            if (chunk.BodyCase != Proto.ResultChunk.BodyOneofCase.Data)
-            {
-                throw Require.Invalid("only the first chunk carries a header; the following carry data");
-            }
-
-            received += chunk.Data.Length;
-            if (received > size)
-            {
-                throw Require.Invalid($"the upload is longer than header.size ({size} bytes)");
-            }
-
-            hash.AppendData(chunk.Data.Span);
-            await file.WriteAsync(chunk.Data.Memory, cancellationToken);
-        }
-
-        if (received != size)
-        {
-            throw Require.Invalid($"the upload ended after {received} bytes; header.size says {size}");
-        }
-
-        var actual = new Hash32(hash.GetHashAndReset());
-        if (actual != digest)
-        {
-            throw Require.Invalid($"the archive's SHA-256 is {actual}, not header.sha256 {digest}");
-        }
-    }
+    public override Task<Proto.UploadResultReply> UploadResult(IAsyncStreamReader<Proto.ResultChunk> requestStream, ServerCallContext context)
+        => new ResultUploadReceiver(grains, options.Value, results, authorized, limits).ReceiveAsync(requestStream, context.CancellationToken);
 }

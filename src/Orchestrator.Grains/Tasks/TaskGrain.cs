@@ -4,6 +4,7 @@ using Orchestrator.Abstractions.Events;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Results;
 using Orchestrator.Domain.Tasks;
 using Orchestrator.Domain.Workers;
 using Orchestrator.Grains.Bus;
@@ -164,6 +165,20 @@ public sealed class TaskGrain(
         using var activity = Span("task.nudge", null);
         EnsureTicket(ticket);
         await AdvanceAsync();
+    }
+
+    public Task<UploadAdmission> AdmitUploadAsync(Address worker)
+    {
+        if (state.State.Deal is null)
+        {
+            return Task.FromResult(new UploadAdmission(UploadRefusalCode.UnknownTask, $"task {TaskId} is unknown to this pool", TaskStatus.Unset, null));
+        }
+
+        var run = Run();
+        var refusal = ResultUploadRules.Check(run, worker);
+        return Task.FromResult(refusal is null
+            ? new UploadAdmission(null, string.Empty, run.Status, ResultUploadRules.ConsensusDigest(run))
+            : new UploadAdmission(refusal.Code, refusal.Message, run.Status, null));
     }
 
     public Task<TaskView> GetViewAsync()

@@ -1,0 +1,174 @@
+using System.Security.Cryptography;
+using Grpc.Core;
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Api.Contracts.Signing;
+using Orchestrator.Api.Hosting;
+using Orchestrator.Api.Validation;
+using Orchestrator.Api.Workers;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Results;
+using Proto = Orchestrator.Api.Worker.V1;
+
+namespace Orchestrator.Api.Results;
+
+/// <summary>
+/// orchestrator.worker.v1.WorkerSession/UploadResult: checks the signed header, lets the task grain judge
+/// the uploader and the digest (ResultUploadRules), then streams the verified bytes into the result
+/// store, which keeps the first complete archive and never replaces it.
+/// </summary>
+internal sealed class ResultUploadReceiver(IGrainFactory grains, ApiOptions options, IResultStore results, AuthorizedWorkers authorized, WorkerRateLimits limits)
+{
+    /// <summary>Receives one upload: header, admission by the task grain, then the bytes into the store (once).</summary>
+    public async Task<Proto.UploadResultReply> ReceiveAsync(IAsyncStreamReader<Proto.ResultChunk> requestStream, CancellationToken cancellationToken)
+    {
+        if (!await requestStream.MoveNext(cancellationToken) || requestStream.Current.BodyCase != Proto.ResultChunk.BodyOneofCase.Header)
+        {
+            throw Require.Invalid("the first chunk of an upload must carry the header");
+        }
+
+        var header = requestStream.Current.Header;
+        var taskId = Require.Hash(header.TaskId, "header.task_id");
+        var worker = Require.Address(header.WorkerAddress, "header.worker_address");
+        var digest = Require.Hash(header.Sha256, "header.sha256");
+        var contentType = Require.Text(header.ContentType, 128, "header.content_type");
+        if (header.Size < 0)
+        {
+            throw Require.Invalid($"header.size: must not be negative, got {header.Size}");
+        }
+
+        var max = options.MaxResultBytes;
+        if (header.Size > max)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"header.size: {header.Size} bytes is more than this pool accepts ({max} bytes)"));
+        }
+
+        var signature = Require.Signature(header.Signature, "header.signature");
+        if (!EthereumMessage.TryRecover(SignedMessages.Upload(taskId.ToArray(), digest.ToArray()), signature, out var signer) || signer != worker)
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated,
+                $"header.signature does not recover to {worker.ToLowerHex()}: sign \"orchestrator.worker.v1/upload:\" ‖ task id ‖ sha256 (EIP-191)"));
+        }
+
+        limits.AdmitCall(worker);
+        if (!await authorized.IsAuthorizedAsync(worker, cancellationToken))
+        {
+            // Refused before the task grain activates: a stranger's throwaway key costs no activation.
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"worker {worker.ToLowerHex()} is not an authorized worker of this pool (rule: only registered, authorized workers upload results)"));
+        }
+
+        // The task grain is the one judge of who won and of the consensus digest.
+        var admission = await grains.Task(taskId).AdmitUploadAsync(worker);
+        if (admission.Refusal is { } refusal)
+        {
+            throw new RpcException(new Status(StatusOf(refusal), admission.Message));
+        }
+
+        var consensus = admission.ConsensusDigest ?? throw new InvalidOperationException($"task {taskId} admitted an upload without a consensus digest");
+        var expected = new StoredResult(taskId, worker, header.Size, digest, contentType, string.Empty);
+        var existing = await results.FindAsync(taskId, cancellationToken);
+        var addition = existing is null
+            ? await results.AddAsync(
+                expected,
+                (file, ct) => CopyCheckedAsync(requestStream, file, header.Size, digest, ct),
+                (staged, _) =>
+                {
+                    VerifyResultDigest(taskId, consensus, digest, staged);
+                    return Task.CompletedTask;
+                },
+                cancellationToken)
+            : await AlreadyStoredAsync(requestStream, existing, expected, cancellationToken);
+        if (!addition.Created && addition.Result.Sha256 != digest)
+        {
+            // Another winner's archive came first (with a deterministic-output-path, winners' archives may differ outside it).
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"task {taskId} already has its result ({addition.Result.Sha256}, uploaded by {addition.Result.Worker.ToLowerHex()}) (rule: a task's result is stored once and never replaced)"));
+        }
+
+        var stored = addition.Result;
+        return new Proto.UploadResultReply
+        {
+            TaskId = taskId.ToString(),
+            Size = stored.Size,
+            Sha256 = stored.Sha256.ToString(),
+            Location = stored.Location,
+            AlreadyStored = !addition.Created,
+        };
+    }
+
+    /// <summary>Refuses the staged archive unless its result digest is the consensus digest; nothing is stored then.</summary>
+    private static void VerifyResultDigest(Hash32 taskId, Hash32 consensus, Hash32 archiveSha256, Stream staged)
+    {
+        Hash32 resultDigest;
+        try
+        {
+            // The plain case needs no second read: the bytes were already hashed on the way in.
+            resultDigest = archiveSha256 == consensus ? archiveSha256 : ArchiveResultDigest.Compute(staged);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"the archive's result digest cannot be computed ({ex.Message}) (rule: the stored result is the archive the consensus agreed on)"));
+        }
+
+        var refusal = ResultUploadRules.CheckArchive(taskId, consensus, resultDigest);
+        if (refusal is not null)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, refusal.Message));
+        }
+    }
+
+    private static StatusCode StatusOf(UploadRefusalCode code) => code switch
+    {
+        UploadRefusalCode.UnknownTask => StatusCode.NotFound,
+        _ when code.IsPermission() => StatusCode.PermissionDenied,
+        _ => StatusCode.FailedPrecondition,
+    };
+
+    /// <summary>
+    /// The task already has its result: the upload is a no-op, answered only once its bytes proved to be
+    /// that same archive (a retry after a lost reply, or a second winner), so the reply never vouches for bytes it did not see.
+    /// </summary>
+    private static async Task<ResultAddition> AlreadyStoredAsync(IAsyncStreamReader<Proto.ResultChunk> chunks, StoredResult existing, StoredResult expected, CancellationToken cancellationToken)
+    {
+        if (existing.Sha256 == expected.Sha256)
+        {
+            await CopyCheckedAsync(chunks, Stream.Null, expected.Size, expected.Sha256, cancellationToken);
+        }
+
+        return new ResultAddition(existing, Created: false);
+    }
+
+    private static async Task CopyCheckedAsync(IAsyncStreamReader<Proto.ResultChunk> chunks, Stream file, long size, Hash32 digest, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long received = 0;
+        while (await chunks.MoveNext(cancellationToken))
+        {
+            var chunk = chunks.Current;
+            if (chunk.BodyCase != Proto.ResultChunk.BodyOneofCase.Data)
+            {
+                throw Require.Invalid("only the first chunk carries a header; the following carry data");
+            }
+
+            received += chunk.Data.Length;
+            if (received > size)
+            {
+                throw Require.Invalid($"the upload is longer than header.size ({size} bytes)");
+            }
+
+            hash.AppendData(chunk.Data.Span);
+            await file.WriteAsync(chunk.Data.Memory, cancellationToken);
+        }
+
+        if (received != size)
+        {
+            throw Require.Invalid($"the upload ended after {received} bytes; header.size says {size}");
+        }
+
+        var actual = new Hash32(hash.GetHashAndReset());
+        if (actual != digest)
+        {
+            throw Require.Invalid($"the archive's SHA-256 is {actual}, not header.sha256 {digest}");
+        }
+    }
+}

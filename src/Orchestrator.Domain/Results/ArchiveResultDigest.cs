@@ -1,0 +1,158 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Orchestrator.Domain.Crypto;
+
+namespace Orchestrator.Domain.Results;
+
+/// <summary>
+/// The result digest of an uploaded canonical archive (docs/worker-protocol.md, "The result archive"):
+/// the SHA-256 of the whole archive, or, when its root <c>computed.json</c> names a
+/// <c>deterministic-output-path</c>, the SHA-256 of the canonical archive of that path alone, rebuilt
+/// here from the uploaded entries. Lets the server check that an archive is the one the consensus
+/// agreed on even when its bytes differ outside the deterministic path.
+/// </summary>
+public static class ArchiveResultDigest
+{
+    private const string ComputedFile = "computed.json";
+    private const UnixFileMode RegularMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+    private const UnixFileMode ExecutableMode = RegularMode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    private const UnixFileMode AnyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+
+    /// <summary>Computes the result digest of the archive in <paramref name="archive"/> (read from its start; seekable).</summary>
+    /// <exception cref="InvalidDataException">The archive is not a tar, or its deterministic-output-path names nothing inside it.</exception>
+    public static Hash32 Compute(Stream archive)
+    {
+        archive.Position = 0;
+        var path = DeterministicPath(archive);
+        archive.Position = 0;
+        if (path is null)
+        {
+            return new Hash32(SHA256.HashData(archive));
+        }
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using (var sink = new HashSink(hash))
+        using (var writer = new TarWriter(sink, TarEntryFormat.Ustar, leaveOpen: true))
+        {
+            var written = 0;
+            using var reader = new TarReader(archive, leaveOpen: true);
+            while (reader.GetNextEntry(copyData: false) is { } entry)
+            {
+                var name = Covered(entry, path);
+                if (name is not null)
+                {
+                    writer.WriteEntry(Canonical(entry, name));
+                    written++;
+                }
+            }
+
+            if (written == 0)
+            {
+                throw new InvalidDataException($"{ComputedFile} names deterministic-output-path '{path}', which is not in the archive");
+            }
+        }
+
+        return new Hash32(hash.GetHashAndReset());
+    }
+
+    /// <summary>The name <paramref name="entry"/> takes in the archive of <paramref name="path"/>, or null when outside it.</summary>
+    private static string? Covered(TarEntry entry, string path)
+    {
+        var name = entry.Name;
+        if (entry.EntryType == TarEntryType.RegularFile || entry.EntryType == TarEntryType.V7RegularFile)
+        {
+            // A file alone is an archive of one entry under its own name.
+            return name == path ? path[(path.LastIndexOf('/') + 1)..] : name.StartsWith(path + "/", StringComparison.Ordinal) ? name[(path.Length + 1)..] : null;
+        }
+
+        return name.StartsWith(path + "/", StringComparison.Ordinal) && name.Length > path.Length + 1 ? name[(path.Length + 1)..] : null;
+    }
+
+    private static UstarTarEntry Canonical(TarEntry entry, string name)
+    {
+        var directory = entry.EntryType == TarEntryType.Directory;
+        return new UstarTarEntry(directory ? TarEntryType.Directory : TarEntryType.RegularFile, name)
+        {
+            ModificationTime = DateTimeOffset.UnixEpoch,
+            Mode = directory || (entry.Mode & AnyExecute) != 0 ? ExecutableMode : RegularMode,
+            Uid = 0,
+            Gid = 0,
+            UserName = string.Empty,
+            GroupName = string.Empty,
+            DataStream = directory ? null : entry.DataStream,
+        };
+    }
+
+    /// <summary>The path the root computed.json declares, relative to the output, without trailing '/'; null when none.</summary>
+    private static string? DeterministicPath(Stream archive)
+    {
+        using var reader = new TarReader(archive, leaveOpen: true);
+        while (reader.GetNextEntry(copyData: false) is { } entry)
+        {
+            if (entry.Name != ComputedFile || entry.DataStream is null)
+            {
+                continue;
+            }
+
+            string? declared;
+            try
+            {
+                using var document = JsonDocument.Parse(entry.DataStream);
+                declared = document.RootElement.ValueKind == JsonValueKind.Object
+                    && document.RootElement.TryGetProperty("deterministic-output-path", out var value) && value.ValueKind == JsonValueKind.String
+                    ? value.GetString()
+                    : null;
+            }
+            catch (JsonException ex)
+            {
+                throw new InvalidDataException($"{ComputedFile} is not valid JSON: {ex.Message}");
+            }
+
+            return string.IsNullOrWhiteSpace(declared) ? null : Relative(declared);
+        }
+
+        return null;
+    }
+
+    // iExec apps write /iexec_out/...; a path relative to the output is accepted too (as the worker does).
+    private static string Relative(string declared)
+    {
+        var relative = declared.StartsWith("/iexec_out", StringComparison.Ordinal) ? declared["/iexec_out".Length..] : declared;
+        var parts = relative.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".").ToList();
+        if (parts.Count == 0 || parts.Contains("..") || (declared.StartsWith('/') && !declared.StartsWith("/iexec_out", StringComparison.Ordinal)))
+        {
+            throw new InvalidDataException($"{ComputedFile} names deterministic-output-path '{declared}', which is not a path inside the output");
+        }
+
+        return string.Join('/', parts);
+    }
+
+    /// <summary>A write-only stream that feeds a hash.</summary>
+    private sealed class HashSink(IncrementalHash hash) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => hash.AppendData(buffer, offset, count);
+
+        public override void Write(ReadOnlySpan<byte> buffer) => hash.AppendData(buffer);
+    }
+}
