@@ -12,7 +12,29 @@ public sealed class FileSystemResultStoreTests : IDisposable
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "orch-store-tests-" + Guid.NewGuid().ToString("n"));
     private readonly Hash32 _taskId = new(RandomNumberGenerator.GetBytes(32));
 
-    private FileSystemResultStore Store() => new(Options.Create(new ApiOptions { ResultDirectory = _directory }));
+    private FileSystemResultStore Store(TimeProvider? time = null) => new(Options.Create(new ApiOptions { ResultDirectory = _directory }), time ?? TimeProvider.System);
+
+    [Fact]
+    public async Task Staging_debris_older_than_an_hour_is_swept_at_the_first_upload_and_a_live_upload_is_not()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero));
+        var staging = Path.Combine(_directory, ".partial");
+        var crashed = Directory.CreateDirectory(Path.Combine(staging, $"{_taskId}.crashed"));
+        File.WriteAllBytes(Path.Combine(crashed.FullName, "archive.bin"), new byte[10]);
+        var live = Directory.CreateDirectory(Path.Combine(staging, $"{_taskId}.live"));
+        Directory.SetLastWriteTimeUtc(crashed.FullName, clock.GetUtcNow().UtcDateTime - TimeSpan.FromHours(2));
+        Directory.SetLastWriteTimeUtc(live.FullName, clock.GetUtcNow().UtcDateTime - TimeSpan.FromMinutes(10));
+
+        var store = Store(clock);
+        var content = RandomNumberGenerator.GetBytes(100);
+        Assert.True((await store.AddAsync(Expected(content), (file, ct) => file.WriteAsync(content, ct).AsTask(), NoCheck, CancellationToken.None)).Created);
+
+        Assert.False(Directory.Exists(crashed.FullName));
+        Assert.True(Directory.Exists(live.FullName));
+        Assert.Equal(0, store.SweepAbandonedStaging()); // the live one is not old enough yet
+        clock.Advance(FileSystemResultStore.AbandonedAfter);
+        Assert.Equal(1, store.SweepAbandonedStaging());
+    }
 
     [Fact]
     public async Task Of_two_adds_staged_at_the_same_time_exactly_one_becomes_the_result()

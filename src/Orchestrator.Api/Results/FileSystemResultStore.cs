@@ -14,13 +14,18 @@ namespace Orchestrator.Api.Results;
 /// files flushed to disk, and the directory is then renamed to "&lt;taskId&gt;". rename(2) is atomic
 /// and refuses to replace a non-empty directory, so a reader sees a whole result or none, a crash
 /// mid-upload leaves only staging debris (never a result), and of two concurrent uploads exactly one
-/// rename wins while the other finds the result already there.
+/// rename wins while the other finds the result already there. Staging debris a crashed process left
+/// is swept at the first upload after a start, once it is older than <see cref="AbandonedAfter"/>.
 /// </remarks>
-public sealed class FileSystemResultStore(IOptions<ApiOptions> options) : IResultStore
+public sealed class FileSystemResultStore(IOptions<ApiOptions> options, TimeProvider time) : IResultStore
 {
+    /// <summary>How old a staging directory must be to count as a crashed upload's (no live upload takes this long).</summary>
+    public static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
+
     private const string ArchiveName = "archive.bin";
     private const string MetadataName = "result.json";
     private readonly string _root = Path.GetFullPath(options.Value.ResultDirectory);
+    private int _swept;
 
     private string Staging => Path.Combine(_root, ".partial");
 
@@ -31,6 +36,11 @@ public sealed class FileSystemResultStore(IOptions<ApiOptions> options) : IResul
         Func<Stream, CancellationToken, Task> verifyContent,
         CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _swept, 1) == 0)
+        {
+            SweepAbandonedStaging();
+        }
+
         var final = TaskDirectory(expected.TaskId);
         if (await FindAsync(expected.TaskId, cancellationToken) is { } existing)
         {
@@ -83,6 +93,35 @@ public sealed class FileSystemResultStore(IOptions<ApiOptions> options) : IResul
                 Directory.Delete(staging, recursive: true);
             }
         }
+    }
+
+    /// <summary>Deletes staging directories older than <see cref="AbandonedAfter"/>; returns how many.</summary>
+    public int SweepAbandonedStaging()
+    {
+        if (!Directory.Exists(Staging))
+        {
+            return 0;
+        }
+
+        var cutoff = time.GetUtcNow().UtcDateTime - AbandonedAfter;
+        var swept = 0;
+        foreach (var directory in new DirectoryInfo(Staging).EnumerateDirectories())
+        {
+            if (directory.LastWriteTimeUtc < cutoff)
+            {
+                try
+                {
+                    directory.Delete(recursive: true);
+                    swept++;
+                }
+                catch (IOException)
+                {
+                    // another process swept it first
+                }
+            }
+        }
+
+        return swept;
     }
 
     /// <inheritdoc />
