@@ -68,7 +68,7 @@ public static class ApiRateLimits
             return "unknown";
         }
 
-        var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        var plain = Domain.Networking.IpRanges.Plain(address);
         if (plain.AddressFamily != AddressFamily.InterNetworkV6)
         {
             return plain.ToString();
@@ -80,24 +80,6 @@ public static class ApiRateLimits
         return new IPAddress(bytes).ToString() + "/64";
     }
 
-    /// <summary>Parses one TrustedProxies entry: an address or a CIDR range.</summary>
-    public static bool TryParseProxy(string entry, out System.Net.IPNetwork range)
-    {
-        if (System.Net.IPNetwork.TryParse(entry, out range))
-        {
-            return true;
-        }
-
-        if (IPAddress.TryParse(entry, out var single))
-        {
-            var plain = single.IsIPv4MappedToIPv6 ? single.MapToIPv4() : single;
-            range = new System.Net.IPNetwork(plain, plain.AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
-            return true;
-        }
-
-        return false;
-    }
-
     private static void TrustProxies(ForwardedHeadersOptions options, IReadOnlyList<string> proxies)
     {
         // Only the client address is taken from the proxy; the scheme is what the silo itself serves.
@@ -107,7 +89,7 @@ public static class ApiRateLimits
         options.ForwardLimit = 1;
         foreach (var entry in proxies)
         {
-            if (TryParseProxy(entry, out var range))
+            if (Domain.Networking.IpRanges.TryParse(entry, out var range))
             {
                 options.KnownIPNetworks.Add(range);
             }

@@ -12,7 +12,7 @@ internal sealed class TrustedProxiesValidator : IValidateOptions<ApiOptions>
         var errors = new List<string>();
         for (var i = 0; i < proxies.Count; i++)
         {
-            if (!ApiRateLimits.TryParseProxy(proxies[i], out _))
+            if (!Domain.Networking.IpRanges.TryParse(proxies[i], out _))
             {
                 errors.Add($"Orchestrator:Api:Limits:TrustedProxies:{i} must be an IP address or a CIDR range, got '{proxies[i]}'");
             }

@@ -64,7 +64,6 @@ public sealed class AdminAuthInterceptor(AdminToken token, IOptions<ApiOptions> 
             return false;
         }
 
-        var plain = remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote;
-        return IPAddress.IsLoopback(plain);
+        return IPAddress.IsLoopback(Domain.Networking.IpRanges.Plain(remote));
     }
 }

@@ -53,7 +53,7 @@ internal sealed class InputRules
         Options = options;
         foreach (var entry in options.AllowList)
         {
-            if (TryParseRange(entry, out var range))
+            if (Domain.Networking.IpRanges.TryParse(entry, out var range))
             {
                 _ranges.Add(range);
             }
@@ -77,7 +77,7 @@ internal sealed class InputRules
         for (var i = 0; i < options.AllowList.Count; i++)
         {
             var entry = options.AllowList[i];
-            if (string.IsNullOrWhiteSpace(entry) || (entry.Contains('/', StringComparison.Ordinal) && !TryParseRange(entry, out _)))
+            if (string.IsNullOrWhiteSpace(entry) || (entry.Contains('/', StringComparison.Ordinal) && !Domain.Networking.IpRanges.TryParse(entry, out _)))
             {
                 errors.Add($"AllowList:{i} must be a host name, an IP address or a CIDR range, got '{entry}'");
             }
@@ -102,7 +102,7 @@ internal sealed class InputRules
     public string? AddressRefusal(string host, IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        var plain = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        var plain = Domain.Networking.IpRanges.Plain(address);
         if (IsAllowedHost(host) || _ranges.Any(r => r.Contains(plain)))
         {
             return null;
@@ -155,21 +155,4 @@ internal sealed class InputRules
     private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
     private static readonly IPNetwork IPv4Compatible = IPNetwork.Parse("::/96");
     private static readonly IPNetwork SixToFour = IPNetwork.Parse("2002::/16");
-
-    private static bool TryParseRange(string entry, out IPNetwork range)
-    {
-        if (IPNetwork.TryParse(entry, out range))
-        {
-            return true;
-        }
-
-        if (IPAddress.TryParse(entry, out var single))
-        {
-            var plain = single.IsIPv4MappedToIPv6 ? single.MapToIPv4() : single;
-            range = new IPNetwork(plain, plain.AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
-            return true;
-        }
-
-        return false;
-    }
 }
