@@ -6,6 +6,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Orchestrator.Api.Admin.V1;
+using Orchestrator.Api.Contracts.Security;
 
 namespace Orchestrator.Cli.Commands;
 
@@ -131,7 +132,7 @@ internal sealed class ApiConnection : IDisposable
         Headers = headers;
         _handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, presented, errors) =>
         {
-            var trusted = roots is null ? errors == SslPolicyErrors.None : TrustedBy(roots, certificate, presented, errors);
+            var trusted = PrivateRoots.AcceptServer(certificate, presented, errors, roots);
             if (trusted && certificate is not null)
             {
                 _seen = SHA256.HashData(certificate.GetRawCertData());
@@ -153,28 +154,5 @@ internal sealed class ApiConnection : IDisposable
     {
         Channel.Dispose();
         _handler.Dispose();
-    }
-
-    /// <summary>The name must match and the chain must end at one of <paramref name="roots"/>, not the system store.</summary>
-    private static bool TrustedBy(X509Certificate2Collection roots, X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
-    {
-        if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-
-        // The intermediates the server sent (a company PKI, a cert-manager issuer) help build the path; only the roots are trusted.
-        foreach (var element in presented?.ChainElements.Skip(1) ?? [])
-        {
-            chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-        }
-
-        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(leaf);
     }
 }

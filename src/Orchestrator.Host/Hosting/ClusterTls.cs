@@ -58,11 +58,7 @@ public static class ClusterTls
             return false;
         }
 
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(certificate);
+        return Orchestrator.Api.Contracts.Security.PrivateRoots.ChainsTo(certificate, null, authorities);
     }
 
     private static X509Certificate2 Load(ClusterTlsOptions options)

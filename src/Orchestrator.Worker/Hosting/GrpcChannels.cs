@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
+using Orchestrator.Api.Contracts.Security;
 using Orchestrator.Worker.Configuration;
 
 namespace Orchestrator.Worker.Hosting;
@@ -27,9 +28,9 @@ internal static class GrpcChannels
 
         handler.SslOptions = new SslClientAuthenticationOptions
         {
-            RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            RemoteCertificateValidationCallback = (_, certificate, presented, errors) =>
             {
-                if (certificate is null || !Trusted(certificate, errors, authorities)) return false;
+                if (certificate is null || !PrivateRoots.AcceptServer(certificate, presented, errors, authorities)) return false;
                 serverCertificate?.Accepted(certificate); // bound into the session proof
                 return true;
             },
@@ -41,18 +42,5 @@ internal static class GrpcChannels
             MaxReceiveMessageSize = 16 * 1024 * 1024,
             MaxSendMessageSize = 4 * 1024 * 1024,
         });
-    }
-
-    private static bool Trusted(X509Certificate certificate, SslPolicyErrors errors, X509Certificate2Collection? authorities)
-    {
-        if (errors == SslPolicyErrors.None) return true;
-        if (authorities is null) return false; // the system store decided
-        if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false; // name mismatch is never forgiven
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = new X509Certificate2(certificate);
-        return chain.Build(leaf);
     }
 }
