@@ -1,6 +1,5 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Orchestrator.Domain.Crypto;
 
 namespace Orchestrator.Domain.Results;
@@ -14,9 +13,7 @@ namespace Orchestrator.Domain.Results;
 /// </summary>
 public static class ArchiveResultDigest
 {
-    private const string ComputedFile = "computed.json";
-    private const UnixFileMode RegularMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-    private const UnixFileMode ExecutableMode = RegularMode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    private const string ComputedFile = CanonicalTar.ComputedFile;
     private const UnixFileMode AnyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
     /// <summary>Computes the result digest of the archive in <paramref name="archive"/> (read from its start; seekable).</summary>
@@ -32,7 +29,7 @@ public static class ArchiveResultDigest
         }
 
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using (var sink = new HashSink(hash))
+        using (var sink = new HashingStream(hash))
         using (var writer = new TarWriter(sink, TarEntryFormat.Ustar, leaveOpen: true))
         {
             var written = 0;
@@ -72,16 +69,9 @@ public static class ArchiveResultDigest
     private static UstarTarEntry Canonical(TarEntry entry, string name)
     {
         var directory = entry.EntryType == TarEntryType.Directory;
-        return new UstarTarEntry(directory ? TarEntryType.Directory : TarEntryType.RegularFile, name)
-        {
-            ModificationTime = DateTimeOffset.UnixEpoch,
-            Mode = directory || (entry.Mode & AnyExecute) != 0 ? ExecutableMode : RegularMode,
-            Uid = 0,
-            Gid = 0,
-            UserName = string.Empty,
-            GroupName = string.Empty,
-            DataStream = directory ? null : entry.DataStream,
-        };
+        var header = CanonicalTar.Header(name, directory, (entry.Mode & AnyExecute) != 0);
+        header.DataStream = directory ? null : entry.DataStream;
+        return header;
     }
 
     /// <summary>The path the root computed.json declares, relative to the output, without trailing '/'; null when none.</summary>
@@ -95,21 +85,7 @@ public static class ArchiveResultDigest
                 continue;
             }
 
-            string? declared;
-            try
-            {
-                using var document = JsonDocument.Parse(entry.DataStream);
-                declared = document.RootElement.ValueKind == JsonValueKind.Object
-                    && document.RootElement.TryGetProperty("deterministic-output-path", out var value) && value.ValueKind == JsonValueKind.String
-                    ? value.GetString()
-                    : null;
-            }
-            catch (JsonException ex)
-            {
-                throw new InvalidDataException($"{ComputedFile} is not valid JSON: {ex.Message}");
-            }
-
-            return string.IsNullOrWhiteSpace(declared) ? null : Relative(declared);
+            return CanonicalTar.DeclaredDeterministicPath(entry.DataStream) is { } declared ? Relative(declared) : null;
         }
 
         return null;
@@ -126,33 +102,5 @@ public static class ArchiveResultDigest
         }
 
         return string.Join('/', parts);
-    }
-
-    /// <summary>A write-only stream that feeds a hash.</summary>
-    private sealed class HashSink(IncrementalHash hash) : Stream
-    {
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => hash.AppendData(buffer, offset, count);
-
-        public override void Write(ReadOnlySpan<byte> buffer) => hash.AppendData(buffer);
     }
 }

@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Results;
 
 namespace Orchestrator.Worker.Execution;
 
@@ -28,10 +28,7 @@ namespace Orchestrator.Worker.Execution;
 public static class ResultArchive
 {
     /// <summary>The file in which an app may name its deterministic output.</summary>
-    public const string ComputedFile = "computed.json";
-
-    private const UnixFileMode RegularMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-    private const UnixFileMode ExecutableMode = RegularMode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    public const string ComputedFile = CanonicalTar.ComputedFile;
 
     /// <summary>Writes the canonical archive of <paramref name="outputDirectory"/> and returns the result digest.</summary>
     /// <exception cref="ResultArchiveException">The output holds something that cannot be archived, or is too large.</exception>
@@ -80,15 +77,7 @@ public static class ResultArchive
         using var writer = new TarWriter(destination, TarEntryFormat.Ustar, leaveOpen: true);
         foreach (var entry in entries)
         {
-            var tar = new UstarTarEntry(entry.IsDirectory ? TarEntryType.Directory : TarEntryType.RegularFile, entry.Name)
-            {
-                ModificationTime = DateTimeOffset.UnixEpoch,
-                Mode = entry.IsDirectory || entry.Executable ? ExecutableMode : RegularMode,
-                Uid = 0,
-                Gid = 0,
-                UserName = string.Empty,
-                GroupName = string.Empty,
-            };
+            var tar = CanonicalTar.Header(entry.Name, entry.IsDirectory, entry.Executable);
             if (entry.IsDirectory)
             {
                 writer.WriteEntry(tar);
@@ -190,18 +179,15 @@ public static class ResultArchive
         string? declared;
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(computed));
-            declared = document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("deterministic-output-path", out var value) && value.ValueKind == JsonValueKind.String
-                ? value.GetString()
-                : null;
+            using var json = File.OpenRead(computed);
+            declared = CanonicalTar.DeclaredDeterministicPath(json);
         }
-        catch (JsonException ex)
+        catch (InvalidDataException ex)
         {
-            throw new ResultArchiveException($"{ComputedFile} is not valid JSON: {ex.Message}");
+            throw new ResultArchiveException(ex.Message);
         }
 
-        if (string.IsNullOrWhiteSpace(declared))
+        if (declared is null)
         {
             return null;
         }
@@ -215,34 +201,6 @@ public static class ResultArchive
         }
 
         return full;
-    }
-
-    /// <summary>A write-only stream that feeds a hash.</summary>
-    private sealed class HashingStream(IncrementalHash hash) : Stream
-    {
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => hash.AppendData(buffer, offset, count);
-
-        public override void Write(ReadOnlySpan<byte> buffer) => hash.AppendData(buffer);
     }
 }
 
