@@ -21,5 +21,8 @@ if [ "${1:-}" = "--stall-if" ]; then
     sleep 120
   fi
 fi
+# What the app says on the way (its logs, which reach the requester; not part of the result).
+printf 'honest app: computing task %s\n' "$IEXEC_TASK_INDEX"
+printf 'honest app: arguments %s\n' "$*" >&2
 printf 'task %s: %s\n' "$IEXEC_TASK_INDEX" "$*" > "$IEXEC_OUT/result.txt"
 printf '%s\n' "$(( IEXEC_TASK_INDEX * IEXEC_TASK_INDEX ))" > "$IEXEC_OUT/square.txt"

@@ -11,7 +11,7 @@ namespace Orchestrator.EndToEnd.Tests.Infrastructure;
 /// free loopback port, a test category with a short timeref, short heartbeats, and an admin token;
 /// plus an admin client for the test. Shared by the tests of a class (each uses its own deal and workers).
 /// </summary>
-public sealed class PoolServer : IAsyncLifetime
+public sealed class PoolServer : IAsyncLifetime, IWorkerPool
 {
     /// <summary>The category the tests' deals use: a 20 s timeref, so a lost worker's work is redone within a test.</summary>
     public const int TestCategory = 100;

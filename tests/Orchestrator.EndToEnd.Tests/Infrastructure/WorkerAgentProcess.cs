@@ -36,7 +36,7 @@ public sealed class WorkerAgentProcess : IDisposable
     /// Authorizes a new worker key with the pool, then starts its agent: an agent started first may reach
     /// the pool before its authorization and exit refused (as it must).
     /// </summary>
-    public static async Task<WorkerAgentProcess> StartAuthorizedAsync(PoolServer server, string name, TestApp app, int slots = 2, TimeSpan? drainGrace = null, string tee = "None")
+    public static async Task<WorkerAgentProcess> StartAuthorizedAsync(IWorkerPool server, string name, TestApp app, int slots = 2, TimeSpan? drainGrace = null, string tee = "None")
     {
         var key = Secp256k1.NewPrivateKey();
         await server.AuthorizeAsync(Secp256k1.AddressOf(key));
@@ -44,10 +44,10 @@ public sealed class WorkerAgentProcess : IDisposable
     }
 
     /// <summary>Writes a key and a configuration, starts the agent against <paramref name="server"/> without authorizing it.</summary>
-    public static WorkerAgentProcess Start(PoolServer server, string name, TestApp app, int slots = 2, TimeSpan? drainGrace = null, string tee = "None") =>
+    public static WorkerAgentProcess Start(IWorkerPool server, string name, TestApp app, int slots = 2, TimeSpan? drainGrace = null, string tee = "None") =>
         Launch(Secp256k1.NewPrivateKey(), server, name, app, slots, drainGrace, tee);
 
-    private static WorkerAgentProcess Launch(byte[] key, PoolServer server, string name, TestApp app, int slots, TimeSpan? drainGrace, string tee)
+    private static WorkerAgentProcess Launch(byte[] key, IWorkerPool server, string name, TestApp app, int slots, TimeSpan? drainGrace, string tee)
     {
         var dir = Path.Combine(server.Directory, name);
         Directory.CreateDirectory(dir);
