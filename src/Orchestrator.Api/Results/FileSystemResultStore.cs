@@ -190,7 +190,8 @@ public sealed class FileSystemResultStore(IOptions<ApiOptions> options, TimeProv
                 await verifyContent(staged, cancellationToken);
             }
 
-            var stored = StoreClock.Stamp(expected, new Uri(Path.Combine(final, ArchiveName)).AbsoluteUri, StoreClock.Now(time));
+            // The size is what was written: a logs writer may not know it before (the receiver checks archives' sizes itself).
+            var stored = StoreClock.Stamp(expected with { Size = new FileInfo(archive).Length }, new Uri(Path.Combine(final, ArchiveName)).AbsoluteUri, StoreClock.Now(time));
             await WriteMetadataAsync(Path.Combine(staging, MetadataName), stored, cancellationToken);
 
             cancellationToken.ThrowIfCancellationRequested();
