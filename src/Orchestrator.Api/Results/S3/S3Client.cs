@@ -27,8 +27,24 @@ public static class S3Client
             config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(options.Region);
         }
 
-        return string.IsNullOrEmpty(options.AccessKey)
+        var client = string.IsNullOrEmpty(options.AccessKey)
             ? new AmazonS3Client(config)
             : new AmazonS3Client(new BasicAWSCredentials(options.AccessKey, options.SecretKey), config);
+        client.BeforeRequestEvent += PlainCopySource;
+        return client;
+    }
+
+    /// <summary>
+    /// Sends the copy source as "bucket/key" rather than "bucket%2Fkey": the SDK escapes the slash, which
+    /// S3 accepts either way but s3rver 3.7.1 does not (it looks for a bucket named "bucket%2Fkey"). Our
+    /// keys hold only letters, digits, '.', '-' and '/', so the unescaped form is exact. Runs before signing.
+    /// </summary>
+    private static void PlainCopySource(object sender, RequestEventArgs e)
+    {
+        const string header = "x-amz-copy-source";
+        if (e is WebServiceRequestEventArgs { Headers: { } headers } && headers.TryGetValue(header, out var source) && source.Contains("%2F", StringComparison.Ordinal))
+        {
+            headers[header] = source.Replace("%2F", "/", StringComparison.Ordinal);
+        }
     }
 }

@@ -207,19 +207,36 @@ public sealed class S3ResultStore(IAmazonS3 s3, S3ResultOptions options, TimePro
             }
             finally
             {
-                if (uploaded)
-                {
-                    await s3.DeleteObjectAsync(Bucket, staging, CancellationToken.None).ConfigureAwait(false);
-                }
-                else
-                {
-                    await upload.AbortAsync().ConfigureAwait(false);
-                }
+                await DiscardStagingAsync(upload, staging, uploaded).ConfigureAwait(false);
             }
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Best effort, and never hiding why the add failed: a staging object left behind is removed by
+    /// <see cref="SweepAbandonedStagingAsync"/>, an unfinished multipart upload (s3rver cannot abort one)
+    /// by a bucket lifecycle rule (AbortIncompleteMultipartUpload); neither is ever a result.
+    /// </summary>
+    private async Task DiscardStagingAsync(S3UploadStream upload, string staging, bool uploaded)
+    {
+        try
+        {
+            if (uploaded)
+            {
+                await s3.DeleteObjectAsync(Bucket, staging, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await upload.AbortAsync().ConfigureAwait(false);
+            }
+        }
+        catch (AmazonS3Exception)
+        {
+            // left for the sweep or the lifecycle rule, as above
         }
     }
 
