@@ -35,15 +35,3 @@ public sealed class ChainFactAttribute : FactAttribute
     /// <summary>Checks every service the chain path needs.</summary>
     public ChainFactAttribute() => Skip = ChainServices.UnavailableReason;
 }
-
-/// <summary>
-/// A fact on a real s3rver. Skipped when s3rver is not installed, except under CI=true, where the
-/// fact runs and fails (its fixture cannot start the server): CI never passes without the S3 store tested.
-/// </summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class S3rverFactAttribute : FactAttribute
-{
-    /// <summary>Checks that the script is installed (outside CI).</summary>
-    public S3rverFactAttribute()
-        => Skip = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase) ? null : S3rverNode.UnavailableReason;
-}
