@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Telemetry;
 using Orchestrator.Worker.Configuration;
@@ -239,9 +240,26 @@ internal sealed class ReplicatePipeline(
 
         WorkerLog.Computed(logger, taskId.ToString(), result.Duration, digest.ToString());
         SendProgress(taskId, 100, "computed");
-        journal.Record(new JournalEntry(taskId.ToString(), JournalStage.Computed, digest.ToString(), result.ArchivePath,
-            FinalDeadline: assignment.FinalDeadline?.ToDateTimeOffset()));
+        var (archivePath, encryption) = SealForBeneficiary(assignment, result.ArchivePath);
+        journal.Record(new JournalEntry(taskId.ToString(), JournalStage.Computed, digest.ToString(), archivePath,
+            FinalDeadline: assignment.FinalDeadline?.ToDateTimeOffset()) { Encryption = encryption });
         return digest;
+    }
+
+    /// <summary>
+    /// The archive to upload: encrypted for the deal's beneficiary when the assignment names one (the
+    /// plaintext is deleted, so nothing readable waits on the worker's disk), else as built.
+    /// </summary>
+    internal static (string? Path, string Encryption) SealForBeneficiary(Assignment assignment, string? archivePath)
+    {
+        if (assignment.BeneficiaryKey.IsEmpty || archivePath is null)
+        {
+            return (archivePath, string.Empty);
+        }
+
+        var sealedPath = ResultEncryption.EncryptFile(archivePath, assignment.BeneficiaryKey.Span);
+        File.Delete(archivePath);
+        return (sealedPath, ResultPrivacy.EciesLabel);
     }
 
     /// <summary>The category's max run time (its timeref), capped by the app's own limit and by the time left to contribute.</summary>
@@ -331,7 +349,7 @@ internal sealed class ReplicatePipeline(
         }
 
         var maxBytes = sessions.Current?.Welcome.MaxResultBytes ?? 0;
-        var outcome = await uploader.UploadAsync(taskId, entry.ArchivePath, maxBytes, cancellationToken).ConfigureAwait(false);
+        var outcome = await uploader.UploadAsync(taskId, entry.ArchivePath, maxBytes, entry.Encryption, entry.Digest, cancellationToken).ConfigureAwait(false);
         if (outcome.Error is null)
         {
             WorkerLog.Uploaded(logger, taskId.ToString(), outcome.Size, outcome.Location);

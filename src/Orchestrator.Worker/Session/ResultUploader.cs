@@ -23,7 +23,12 @@ internal sealed class ResultUploader(WorkerSession.WorkerSessionClient client, W
     private const int ChunkSize = 1024 * 1024;
     private const int Attempts = 4;
 
-    public async Task<UploadOutcome> UploadAsync(Hash32 taskId, string archivePath, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Uploads the file at <paramref name="archivePath"/> (the canonical archive, or its ciphertext when
+    /// <paramref name="encryption"/> names how it was encrypted); <paramref name="resultDigest"/> is the
+    /// plaintext's consensus digest, which the header carries beside the SHA-256 of the bytes sent.
+    /// </summary>
+    public async Task<UploadOutcome> UploadAsync(Hash32 taskId, string archivePath, long maxBytes, string encryption, Hash32 resultDigest, CancellationToken cancellationToken)
     {
         var size = new FileInfo(archivePath).Length;
         if (maxBytes > 0 && size > maxBytes)
@@ -44,7 +49,9 @@ internal sealed class ResultUploader(WorkerSession.WorkerSessionClient client, W
             Size = size,
             Sha256 = Hex.Encode(sha256),
             Signature = ProtoConvert.Bytes(identity.SignPersonal(SignedMessages.Upload(taskId.ToArray(), sha256))),
-            ContentType = "application/x-tar",
+            ContentType = encryption.Length == 0 ? "application/x-tar" : "application/octet-stream",
+            Encryption = encryption,
+            ResultDigest = resultDigest.ToString(),
         };
         var delay = TimeSpan.FromMilliseconds(250);
         for (var attempt = 1; ; attempt++)

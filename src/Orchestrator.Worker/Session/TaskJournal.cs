@@ -26,6 +26,9 @@ public enum JournalStage
 /// <param name="FinalDeadline">The task's final deadline: past it the record is of no use and is pruned.</param>
 public sealed record JournalEntry(string TaskId, JournalStage Stage, string ResultDigest, string? ArchivePath, bool Uploaded = false, DateTimeOffset? FinalDeadline = null)
 {
+    /// <summary>How <see cref="ArchivePath"/> is encrypted: empty in clear, else the label of the upload header.</summary>
+    public string Encryption { get; init; } = string.Empty;
+
     /// <summary>The digest as a hash.</summary>
     [JsonIgnore]
     public Hash32 Digest => Hash32.Parse(ResultDigest);
