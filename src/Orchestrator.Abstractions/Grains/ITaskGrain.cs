@@ -43,4 +43,8 @@ public interface ITaskGrain : IGrainWithStringKey
     /// <summary>The task as operators see it.</summary>
     [Alias("view")]
     Task<TaskView> GetViewAsync();
+
+    /// <summary>Who may download the task's result and whether it is final: the deal's requester, beneficiary key, the task's status and digest. Reads only.</summary>
+    [Alias("result-terms"), ReadOnly]
+    Task<ResultTerms> GetResultTermsAsync();
 }

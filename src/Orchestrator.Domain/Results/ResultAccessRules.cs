@@ -39,6 +39,15 @@ public static class ResultAccessRules
     public static ResultAccessRefusal? Check(
         ResultRequest request, Signature signature, DateTimeOffset now, ulong chainId, Address verifyingContract,
         Address requester, byte[]? beneficiaryKey, out Address signer)
+        => Authenticate(request, signature, now, chainId, verifyingContract, out signer)
+            ?? Authorize(request.TaskId, signer, requester, beneficiaryKey);
+
+    /// <summary>
+    /// The first half, needing nothing but the request: fresh (not expired, not too long-lived) and
+    /// signed by someone (<paramref name="signer"/>). Servers run it before they read anything.
+    /// </summary>
+    public static ResultAccessRefusal? Authenticate(
+        ResultRequest request, Signature signature, DateTimeOffset now, ulong chainId, Address verifyingContract, out Address signer)
     {
         ArgumentNullException.ThrowIfNull(request);
         signer = Address.Zero;
@@ -61,15 +70,24 @@ public static class ResultAccessRules
                 "the signature recovers to no address (rule: sign the EIP-712 ResultRequest of this pool's domain, README \"Requesters download without the pool owner\")");
         }
 
+        return null;
+    }
+
+    /// <summary>The second half, with the deal's terms: the signer is its requester or its beneficiary key's address.</summary>
+    public static ResultAccessRefusal? Authorize(Hash32 taskId, Address signer, Address requester, byte[]? beneficiaryKey)
+    {
         var beneficiary = beneficiaryKey is { Length: 64 } key ? Address.FromPublicKey(key) : (Address?)null;
         if (signer != requester && signer != beneficiary)
         {
             return new(ResultAccessRefusalCode.NotRequesterOrBeneficiary,
-                $"{signer.ToLowerHex()} signed the request, but task {request.TaskId}'s deal belongs to requester {requester.ToLowerHex()}"
+                $"{signer.ToLowerHex()} signed the request, but task {taskId}'s deal belongs to requester {requester.ToLowerHex()}"
                 + (beneficiary is { } b ? $" with beneficiary {b.ToLowerHex()}" : string.Empty)
                 + " (rule: only the deal's requester or beneficiary downloads its results; a signature for another pool or chain recovers to another address)");
         }
 
         return null;
     }
+
+    /// <summary>True when the refusal is about who asks (PERMISSION_DENIED); false when the request itself does not authenticate (UNAUTHENTICATED).</summary>
+    public static bool IsPermission(this ResultAccessRefusalCode code) => code == ResultAccessRefusalCode.NotRequesterOrBeneficiary;
 }

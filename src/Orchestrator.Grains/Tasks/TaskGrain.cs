@@ -180,8 +180,19 @@ public sealed class TaskGrain(
         var run = Run();
         var refusal = ResultUploadRules.Check(run, worker);
         return Task.FromResult(refusal is null
-            ? new UploadAdmission(null, string.Empty, run.Status, ResultUploadRules.ConsensusDigest(run))
+            ? new UploadAdmission(null, string.Empty, run.Status, ResultUploadRules.ConsensusDigest(run)) { EncryptedForBeneficiary = state.State.Deal.BeneficiaryKey is not null }
             : new UploadAdmission(refusal.Code, refusal.Message, run.Status, null));
+    }
+
+    public Task<ResultTerms> GetResultTermsAsync()
+    {
+        if (state.State.Deal is not { } deal)
+        {
+            return Task.FromResult(new ResultTerms(false, Address.Zero, null, TaskStatus.Unset, null));
+        }
+
+        var run = Run();
+        return Task.FromResult(new ResultTerms(true, deal.Requester, deal.BeneficiaryKey, run.Status, run.ResultDigest));
     }
 
     public Task<TaskView> GetViewAsync()
