@@ -154,43 +154,30 @@ public sealed class RequesterDownloadTests(ApiHost host)
         var requester = Secp256k1.NewPrivateKey();
         var beneficiary = Secp256k1.NewPrivateKey();
         var plaintext = RandomNumberGenerator.GetBytes(150_000);
-        var workerKey = Secp256k1.NewPrivateKey();
-        await host.Admin.AuthorizeWorkersAsync(new AuthorizeWorkersRequest { Addresses = { Secp256k1.AddressOf(workerKey).ToLowerHex() } });
-        var worker = await TestWorker.ConnectAsync(host.Workers, workerKey, TestWorker.Standard(slots: 1));
         var deal = Deals.Standard();
         deal.Requester = Secp256k1.AddressOf(requester).ToLowerHex();
         deal.BeneficiaryKey = Hex.Encode(Secp256k1.PublicKeyBytes(beneficiary));
-        await host.Admin.SubmitDealAsync(new SubmitDealRequest { Deal = deal });
-        var assignment = (await worker.NextAsync(m => m.Assignment?.DealId == deal.DealId)).Assignment;
-        Assert.Equal(Secp256k1.PublicKeyBytes(beneficiary), assignment.BeneficiaryKey.ToByteArray());
+        var (taskId, worker) = await WinAsync(host, async () => (await host.Admin.SubmitDealAsync(new SubmitDealRequest { Deal = deal })).DealId, plaintext);
+        Assert.Equal(Secp256k1.PublicKeyBytes(beneficiary), worker.Seen.Last(m => m.Assignment?.TaskId == taskId).Assignment.BeneficiaryKey.ToByteArray());
+        return (requester, beneficiary, taskId, plaintext, worker);
+    }
+
+    /// <summary>Connects a fresh worker, submits a one-task deal with <paramref name="submit"/> (which returns its id), and has the worker win it alone with <paramref name="plaintext"/>'s digest.</summary>
+    internal static async Task<(string TaskId, TestWorker Worker)> WinAsync(ApiHost host, Func<Task<string>> submit, byte[] plaintext)
+    {
+        var workerKey = Secp256k1.NewPrivateKey();
+        await host.Admin.AuthorizeWorkersAsync(new AuthorizeWorkersRequest { Addresses = { Secp256k1.AddressOf(workerKey).ToLowerHex() } });
+        var worker = await TestWorker.ConnectAsync(host.Workers, workerKey, TestWorker.Standard(slots: 1));
+        var dealId = await submit();
+        var assignment = (await worker.NextAsync(m => m.Assignment?.DealId == dealId)).Assignment;
         var digest = ResultUploads.Sha256(plaintext);
         Assert.True((await worker.ContributeAsync(assignment.TaskId, digest)).Accepted);
         Assert.Equal(WorkerTaskStatus.Completed, (await worker.RevealAsync(assignment.TaskId, digest)).TaskStatus);
-        return (requester, beneficiary, assignment.TaskId, plaintext, worker);
+        return (assignment.TaskId, worker);
     }
 
-    private async Task<UploadResultReply> UploadAsync(TestWorker worker, string taskId, byte[] bytes, string encryption = ResultPrivacy.EciesLabel)
-    {
-        using var call = host.Workers.UploadResult();
-        var header = ResultUploads.Header(worker, taskId, bytes);
-        header.Header.Encryption = encryption;
-        try
-        {
-            await call.RequestStream.WriteAsync(header);
-            foreach (var chunk in bytes.Chunk(ResultUploads.ChunkBytes))
-            {
-                await call.RequestStream.WriteAsync(new ResultChunk { Data = ByteString.CopyFrom(chunk) });
-            }
-
-            await call.RequestStream.CompleteAsync();
-        }
-        catch (RpcException)
-        {
-            // refused after the header: the call's status says why
-        }
-
-        return await call;
-    }
+    private Task<UploadResultReply> UploadAsync(TestWorker worker, string taskId, byte[] bytes, string encryption = ResultPrivacy.EciesLabel)
+        => ResultUploads.UploadAsync(host.Workers, worker, taskId, bytes, encryption);
 
     private async Task<(ObjectInfo Info, byte[] Bytes)> GetResultAsync(string taskId, byte[] key, DateTimeOffset? expiry = null, string kind = ResultKind.Result)
     {

@@ -30,12 +30,14 @@ public static class ResultUploads
         };
     }
 
-    public static async Task<UploadResultReply> UploadAsync(WorkerSession.WorkerSessionClient client, TestWorker worker, string taskId, byte[] archive)
+    public static async Task<UploadResultReply> UploadAsync(WorkerSession.WorkerSessionClient client, TestWorker worker, string taskId, byte[] archive, string encryption = "")
     {
         using var call = client.UploadResult();
         try
         {
-            await call.RequestStream.WriteAsync(Header(worker, taskId, archive));
+            var header = Header(worker, taskId, archive);
+            header.Header.Encryption = encryption;
+            await call.RequestStream.WriteAsync(header);
             foreach (var chunk in archive.Chunk(ChunkBytes))
             {
                 await call.RequestStream.WriteAsync(new ResultChunk { Data = ByteString.CopyFrom(chunk) });
