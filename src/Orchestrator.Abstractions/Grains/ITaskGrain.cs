@@ -40,6 +40,10 @@ public interface ITaskGrain : IGrainWithStringKey
     [Alias("admit-upload")]
     Task<UploadAdmission> AdmitUploadAsync(Address worker);
 
+    /// <summary>Judges a logs upload (Domain's LogsUploadRules): admitted for any worker that held a replicate of the task.</summary>
+    [Alias("admit-logs"), ReadOnly]
+    Task<UploadAdmission> AdmitLogsAsync(Address worker);
+
     /// <summary>The task as operators see it.</summary>
     [Alias("view")]
     Task<TaskView> GetViewAsync();

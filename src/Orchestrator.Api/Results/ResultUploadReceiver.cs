@@ -104,7 +104,7 @@ internal sealed class ResultUploadReceiver(IGrainFactory grains, ApiOptions opti
     };
 
     /// <summary>The label must be the one format when the deal names a beneficiary key, and absent otherwise.</summary>
-    private static void CheckEncryption(Hash32 taskId, string label, long size, bool encryptedForBeneficiary)
+    internal static void CheckEncryption(Hash32 taskId, string label, long size, bool encryptedForBeneficiary)
     {
         if (encryptedForBeneficiary && label != ResultPrivacy.EciesLabel)
         {
@@ -177,7 +177,8 @@ internal sealed class ResultUploadReceiver(IGrainFactory grains, ApiOptions opti
         }
     }
 
-    private static StatusCode StatusOf(UploadRefusalCode code) => code switch
+    /// <summary>The gRPC status of a task grain's refusal.</summary>
+    internal static StatusCode StatusOf(UploadRefusalCode code) => code switch
     {
         UploadRefusalCode.UnknownTask => StatusCode.NotFound,
         _ when code.IsPermission() => StatusCode.PermissionDenied,
@@ -198,7 +199,8 @@ internal sealed class ResultUploadReceiver(IGrainFactory grains, ApiOptions opti
         return new ResultAddition(existing, Created: false);
     }
 
-    private static async Task CopyCheckedAsync(IAsyncStreamReader<Proto.ResultChunk> chunks, Stream file, long size, Hash32 digest, CancellationToken cancellationToken)
+    /// <summary>Copies the data chunks that follow the header into <paramref name="file"/>, refusing a size or SHA-256 other than the header's.</summary>
+    internal static async Task CopyCheckedAsync(IAsyncStreamReader<Proto.ResultChunk> chunks, Stream file, long size, Hash32 digest, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long received = 0;

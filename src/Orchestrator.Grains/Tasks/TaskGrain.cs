@@ -184,6 +184,20 @@ public sealed class TaskGrain(
             : new UploadAdmission(refusal.Code, refusal.Message, run.Status, null));
     }
 
+    public Task<UploadAdmission> AdmitLogsAsync(Address worker)
+    {
+        if (state.State.Deal is null)
+        {
+            return Task.FromResult(new UploadAdmission(UploadRefusalCode.UnknownTask, $"task {TaskId} is unknown to this pool", TaskStatus.Unset, null));
+        }
+
+        var run = Run();
+        var refusal = LogsUploadRules.Check(run, worker);
+        return Task.FromResult(refusal is null
+            ? new UploadAdmission(null, string.Empty, run.Status, null) { EncryptedForBeneficiary = state.State.Deal.BeneficiaryKey is not null }
+            : new UploadAdmission(refusal.Code, refusal.Message, run.Status, null));
+    }
+
     public Task<ResultTerms> GetResultTermsAsync()
     {
         if (state.State.Deal is not { } deal)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Results;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Telemetry;
 using Orchestrator.Worker.Configuration;
@@ -222,6 +223,7 @@ internal sealed class ReplicatePipeline(
             Inputs = files,
             MaxRunTime = maxRunTime,
             Secrets = appSecrets,
+            LogTailBytes = options.LogTailBytes,
         };
         SendProgress(taskId, 0, "started");
         var result = await executor.RunAsync(request, workspace, cancellationToken).ConfigureAwait(false);
@@ -232,8 +234,11 @@ internal sealed class ReplicatePipeline(
             _ => "failed",
         }));
         WorkerAgentTelemetry.ExecutionDuration.Record(result.Duration.TotalSeconds);
+        var logs = PackLogs(assignment, workspace, options.LogTailBytes);
         if (result.Outcome != ExecutionOutcome.Completed || result.ResultDigest is not { } digest)
         {
+            // The requester sees why: the failed app's output goes up before the replicate goes back.
+            await UploadLogsAsync(taskId, logs.Path, logs.Encryption, cancellationToken).ConfigureAwait(false);
             await GiveBackAsync(taskId, result.Message, cancellationToken).ConfigureAwait(false);
             return null;
         }
@@ -242,7 +247,7 @@ internal sealed class ReplicatePipeline(
         SendProgress(taskId, 100, "computed");
         var (archivePath, encryption) = SealForBeneficiary(assignment, result.ArchivePath);
         journal.Record(new JournalEntry(taskId.ToString(), JournalStage.Computed, digest.ToString(), archivePath,
-            FinalDeadline: assignment.FinalDeadline?.ToDateTimeOffset()) { Encryption = encryption });
+            FinalDeadline: assignment.FinalDeadline?.ToDateTimeOffset()) { Encryption = encryption, LogsPath = logs.Path, LogsEncryption = logs.Encryption });
         return digest;
     }
 
@@ -260,6 +265,20 @@ internal sealed class ReplicatePipeline(
         var sealedPath = ResultEncryption.EncryptFile(archivePath, assignment.BeneficiaryKey.Span);
         File.Delete(archivePath);
         return (sealedPath, ResultPrivacy.EciesLabel);
+    }
+
+    /// <summary>
+    /// The app's logs package (<see cref="LogsPackage"/>: the last <paramref name="tailBytes"/> of its
+    /// stdout and stderr) in the workspace, sealed for the beneficiary like the result.
+    /// </summary>
+    internal static (string? Path, string Encryption) PackLogs(Assignment assignment, TaskWorkspace workspace, int tailBytes)
+    {
+        var package = LogsPackage.Pack(
+            LogTail.ReadTail(Path.Combine(workspace.LogDirectory, LogsPackage.StdoutEntry), tailBytes),
+            LogTail.ReadTail(Path.Combine(workspace.LogDirectory, LogsPackage.StderrEntry), tailBytes));
+        var path = Path.Combine(workspace.Root, "logs.tar");
+        File.WriteAllBytes(path, package);
+        return SealForBeneficiary(assignment, path);
     }
 
     /// <summary>The category's max run time (its timeref), capped by the app's own limit and by the time left to contribute.</summary>
@@ -354,10 +373,30 @@ internal sealed class ReplicatePipeline(
         {
             WorkerLog.Uploaded(logger, taskId.ToString(), outcome.Size, outcome.Location);
             journal.Advance(taskId, JournalStage.Revealed, uploaded: true);
+            await UploadLogsAsync(taskId, entry.LogsPath, entry.LogsEncryption, cancellationToken).ConfigureAwait(false);
         }
         else
         {
             WorkerLog.UploadFailed(logger, taskId.ToString(), outcome.Error);
+        }
+    }
+
+    /// <summary>Uploads a logs package; a refusal or failure is logged, never thrown (the task's outcome does not depend on it).</summary>
+    private async Task UploadLogsAsync(Hash32 taskId, string? path, string encryption, CancellationToken cancellationToken)
+    {
+        if (path is null || !File.Exists(path))
+        {
+            return;
+        }
+
+        var outcome = await uploader.UploadLogsAsync(taskId, path, encryption, cancellationToken).ConfigureAwait(false);
+        if (outcome.Error is null)
+        {
+            WorkerLog.Uploaded(logger, taskId.ToString() + " (logs)", outcome.Size, outcome.Location);
+        }
+        else
+        {
+            WorkerLog.UploadFailed(logger, taskId.ToString() + " (logs)", outcome.Error);
         }
     }
 
