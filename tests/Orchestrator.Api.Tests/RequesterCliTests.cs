@@ -3,6 +3,7 @@ using System.Text.Json;
 using Orchestrator.Api.Tests.Infrastructure;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Results;
 
 namespace Orchestrator.Api.Tests;
 
@@ -38,6 +39,13 @@ public sealed class RequesterCliTests(ApiHost host) : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Equal(plaintext, File.ReadAllBytes(output));
         Assert.True(JsonDocument.Parse(stdout).RootElement.GetProperty("encrypted").GetBoolean());
+
+        await ResultUploads.UploadLogsAsync(host.Workers, worker, taskId,
+            Ecies.Encrypt(Secp256k1.PublicKeyBytes(key), LogsPackage.Pack("the app's last words\n"u8, "and a warning\n"u8)), ResultPrivacy.EciesLabel);
+        (code, stdout, stderr) = await RunAsync("result", "logs", taskId, "--api", Api, "--key", keyFile);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("the app's last words", stdout, StringComparison.Ordinal);
+        Assert.Contains("and a warning", stdout, StringComparison.Ordinal);
 
         var strangerFile = Path.Combine(_dir, "stranger.key");
         File.WriteAllText(strangerFile, Hex.Encode(Secp256k1.NewPrivateKey()));

@@ -103,6 +103,45 @@ public sealed class RequesterDownloadTests(ApiHost host)
     }
 
     [Fact]
+    public async Task A_holders_logs_are_stored_encrypted_and_served_to_the_requester_and_a_worker_that_never_held_the_task_is_refused()
+    {
+        var (requester, beneficiary, taskId, _, worker) = await WinEncryptedTaskAsync();
+        await using var _ = worker;
+        var package = LogsPackage.Pack("step 1\nstep 2\n"u8, "warning: cold cache\n"u8);
+        var publicKey = Secp256k1.PublicKeyBytes(beneficiary);
+
+        var clear = await Assert.ThrowsAsync<RpcException>(() => ResultUploads.UploadLogsAsync(host.Workers, worker, taskId, package));
+        Assert.Equal(StatusCode.FailedPrecondition, clear.StatusCode);
+        Assert.False((await ResultUploads.UploadLogsAsync(host.Workers, worker, taskId, Ecies.Encrypt(publicKey, package), ResultPrivacy.EciesLabel)).AlreadyStored);
+        Assert.True((await ResultUploads.UploadLogsAsync(host.Workers, worker, taskId, Ecies.Encrypt(publicKey, package), ResultPrivacy.EciesLabel)).AlreadyStored);
+
+        var strangerKey = Secp256k1.NewPrivateKey();
+        await host.Admin.AuthorizeWorkersAsync(new AuthorizeWorkersRequest { Addresses = { Secp256k1.AddressOf(strangerKey).ToLowerHex() } });
+        var strangerWorker = await TestWorker.ConnectAsync(host.Workers, strangerKey, TestWorker.Standard(slots: 1));
+        await using var stranger = strangerWorker;
+        var refused = await Assert.ThrowsAsync<RpcException>(() => ResultUploads.UploadLogsAsync(host.Workers, strangerWorker, taskId, Ecies.Encrypt(publicKey, package), ResultPrivacy.EciesLabel));
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Contains("only a worker that ran the task uploads its logs", refused.Status.Detail, StringComparison.Ordinal);
+
+        using var call = _results.GetLogs(Signed(taskId, requester, ResultKind.Logs, null));
+        var chunks = new List<Chunk>();
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync())
+        {
+            chunks.Add(chunk);
+        }
+
+        var info = chunks[0].Info;
+        Assert.Equal(worker.Address.ToLowerHex(), info.Worker);
+        Assert.Equal(ResultPrivacy.EciesLabel, info.Encryption);
+        var (stdout, stderr) = LogsPackage.Unpack(Ecies.Decrypt(beneficiary, chunks.SelectMany(c => c.Data.ToByteArray()).ToArray()));
+        Assert.Equal("step 1\nstep 2\n", System.Text.Encoding.UTF8.GetString(stdout));
+        Assert.Equal("warning: cold cache\n", System.Text.Encoding.UTF8.GetString(stderr));
+
+        var strangers = await Assert.ThrowsAsync<RpcException>(() => GetLogsAsync(taskId, Secp256k1.NewPrivateKey()));
+        Assert.Equal(StatusCode.PermissionDenied, strangers.StatusCode);
+    }
+
+    [Fact]
     public async Task An_expired_result_is_not_found_saying_so()
     {
         var (requester, _, taskId, _) = await CompleteEncryptedTaskAsync();

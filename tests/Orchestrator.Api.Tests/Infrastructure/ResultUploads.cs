@@ -53,6 +53,37 @@ public static class ResultUploads
         return await call;
     }
 
+    /// <summary>Uploads a logs package with WorkerSession.UploadLogs (its own signed prefix).</summary>
+    public static async Task<UploadResultReply> UploadLogsAsync(WorkerSession.WorkerSessionClient client, TestWorker worker, string taskId, byte[] package, string encryption = "")
+    {
+        using var call = client.UploadLogs();
+        var sha = SHA256.HashData(package);
+        try
+        {
+            await call.RequestStream.WriteAsync(new ResultChunk
+            {
+                Header = new UploadHeader
+                {
+                    TaskId = taskId,
+                    WorkerAddress = worker.Address.ToLowerHex(),
+                    Size = package.Length,
+                    Sha256 = new Hash32(sha).ToString(),
+                    Signature = ByteString.CopyFrom(EthereumMessage.Sign(SignedMessages.Logs(Hash32.Parse(taskId).ToArray(), sha), worker.Key).ToBytes65()),
+                    ContentType = "application/x-tar",
+                    Encryption = encryption,
+                },
+            });
+            await call.RequestStream.WriteAsync(new ResultChunk { Data = ByteString.CopyFrom(package) });
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (RpcException)
+        {
+            // the server refused after the header: its status is the call's
+        }
+
+        return await call;
+    }
+
     /// <summary>The stored archive's bytes, or null when the task has no result to serve.</summary>
     public static async Task<byte[]?> DownloadAsync(PoolAdmin.PoolAdminClient admin, string taskId)
     {
