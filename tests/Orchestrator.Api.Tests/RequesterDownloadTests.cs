@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -82,6 +83,29 @@ public sealed class RequesterDownloadTests(ApiHost host)
         using var anonymous = await http.GetAsync(new Uri($"/v1/tasks/{taskId}/result", UriKind.Relative));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         _ = requester;
+    }
+
+    [Fact]
+    public async Task A_requester_outside_dotnet_signs_with_ethers_and_downloads_over_json()
+    {
+        var (requester, beneficiary, taskId, plaintext) = await CompleteEncryptedTaskAsync();
+        Assert.True(File.Exists(Repository.PathOf("node_modules", "ethers", "package.json")), "ethers is not installed: run npm ci at the repository's root (it is a devDependency)");
+        var output = Path.Combine(Path.GetTempPath(), $"outsider-{Guid.NewGuid():n}.bin");
+        try
+        {
+            var printed = await Task.Run(() => Commands.Run("node",
+                [Repository.PathOf("tests", "outsider", "result_request.mjs"), $"http://127.0.0.1:{host.HttpPort}", taskId, Hex.Encode(requester), output],
+                TimeSpan.FromMinutes(1)));
+            var reply = JsonDocument.Parse(printed).RootElement;
+            Assert.Equal(200, reply.GetProperty("status").GetInt32());
+            Assert.Equal(Secp256k1.AddressOf(requester).ToChecksumString(), reply.GetProperty("signer").GetString());
+            Assert.Equal(ResultUploads.Sha256(plaintext).ToString(), reply.GetProperty("headers").GetProperty("x-orchestrator-result-digest").GetString());
+            Assert.Equal(plaintext, Ecies.Decrypt(beneficiary, File.ReadAllBytes(output)));
+        }
+        finally
+        {
+            File.Delete(output);
+        }
     }
 
     [Fact]
