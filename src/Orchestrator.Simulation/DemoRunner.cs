@@ -114,6 +114,10 @@ public sealed class DemoRunner(IGrainFactory grains)
         return new DealSpecMessage(
             dealId, Address.Parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"), Address.Parse("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"), Address.Zero,
             settings.CategoryId, settings.Trust, settings.Tee ? new TeeTag(TeeTag.Tee | TeeTag.Scone) : TeeTag.NoTee, 0, settings.Tasks,
-            1_000_000_000, start ?? DateTimeOffset.UtcNow, 1, 256, false, "demo", []);
+            1_000_000_000, start ?? DateTimeOffset.UtcNow, 1, 256, false, "demo", [])
+        {
+            // The demo's results are made-up digests, published in clear (a TEE deal must say so or name a key).
+            PublicResults = settings.Tee,
+        };
     }
 }

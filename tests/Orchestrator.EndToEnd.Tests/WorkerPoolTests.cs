@@ -246,6 +246,7 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
                 Category = PoolServer.TestCategory,
                 Trust = trust,
                 TeeTag = teeTag,
+                PublicResults = teeTag != 0,
                 BotSize = tasks,
                 Cores = 1,
                 MemoryMb = 256,

@@ -73,7 +73,7 @@ internal static class Deals
 
     public static DealSpecMessage New(ClusterFixture fixture, int tasks, int trust, TeeTag? tag = null, int? category = null)
         => DemoRunner.NewDeal(new DemoSettings(tasks, 1, trust, 0, 0, tag?.RequiresTee ?? false, TimeSpan.FromMinutes(1), CategoryId: category ?? ClusterFixture.TestCategory.Id), fixture.Time.GetUtcNow())
-            with { Tag = tag ?? TeeTag.NoTee };
+            with { Tag = tag ?? TeeTag.NoTee, PublicResults = tag?.RequiresTee ?? false };
 
     public static Task<DealView> WaitFinishedAsync(IGrainFactory grains, Hash32 dealId, TimeSpan timeout)
         => Eventually.ForAsync($"deal {dealId} to finish", () => grains.Deal(dealId).GetViewAsync(), v => v.IsFinished, timeout, describe: v => $"{v.Completed} completed, {v.Failed} failed of {v.BotSize}");

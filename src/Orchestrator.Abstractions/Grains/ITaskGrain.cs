@@ -40,7 +40,15 @@ public interface ITaskGrain : IGrainWithStringKey
     [Alias("admit-upload")]
     Task<UploadAdmission> AdmitUploadAsync(Address worker);
 
+    /// <summary>Judges a logs upload (Domain's LogsUploadRules): admitted for any worker that held a replicate of the task.</summary>
+    [Alias("admit-logs"), ReadOnly]
+    Task<UploadAdmission> AdmitLogsAsync(Address worker);
+
     /// <summary>The task as operators see it.</summary>
     [Alias("view")]
     Task<TaskView> GetViewAsync();
+
+    /// <summary>Who may download the task's result and whether it is final: the deal's requester, beneficiary key, the task's status and digest. Reads only.</summary>
+    [Alias("result-terms"), ReadOnly]
+    Task<ResultTerms> GetResultTermsAsync();
 }

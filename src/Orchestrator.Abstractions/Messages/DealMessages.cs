@@ -24,6 +24,14 @@ public sealed record DealSpecMessage(
     [property: Id(14)] string Params,
     [property: Id(15)] IReadOnlyList<string> TaskParams)
 {
+    /// <summary>The beneficiary's public key (64 bytes X ‖ Y), or null (see <see cref="DealSpec.BeneficiaryKey"/>).</summary>
+    [Id(16)]
+    public byte[]? BeneficiaryKey { get; init; }
+
+    /// <summary>Results may be stored in clear (see <see cref="DealSpec.PublicResults"/>).</summary>
+    [Id(17)]
+    public bool PublicResults { get; init; }
+
     /// <summary>The domain form.</summary>
     public DealSpec ToDomain() => new()
     {
@@ -43,12 +51,18 @@ public sealed record DealSpecMessage(
         Gpu = Gpu,
         Params = Params,
         TaskParams = TaskParams,
+        BeneficiaryKey = BeneficiaryKey,
+        PublicResults = PublicResults,
     };
 
     /// <summary>The wire form of a domain deal.</summary>
     public static DealSpecMessage From(DealSpec d) => new(
         d.DealId, d.Requester, d.App, d.Dataset, d.CategoryId, d.Trust, d.Tag, d.BotFirst, d.BotSize, d.TaskPrice,
-        d.StartTime, d.Cores, d.MemoryMb, d.Gpu, d.Params, d.TaskParams);
+        d.StartTime, d.Cores, d.MemoryMb, d.Gpu, d.Params, d.TaskParams)
+    {
+        BeneficiaryKey = d.BeneficiaryKey,
+        PublicResults = d.PublicResults,
+    };
 }
 
 /// <summary>The answer to a deal creation.</summary>

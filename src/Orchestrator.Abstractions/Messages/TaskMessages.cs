@@ -24,6 +24,10 @@ public sealed record DealTicket(
     [property: Id(12)] string Params,
     [property: Id(13)] Address Requester = default)
 {
+    /// <summary>The beneficiary's public key (64 bytes X ‖ Y) the results are encrypted for, or null.</summary>
+    [Id(14)]
+    public byte[]? BeneficiaryKey { get; init; }
+
     /// <summary>The resource requirements of each task.</summary>
     public TaskRequirements Requirements => new(Tag.Kind, Cores, MemoryMb, Gpu, CategoryId);
 
@@ -35,7 +39,10 @@ public sealed record DealTicket(
     /// <summary>Builds the ticket of a deal.</summary>
     public static DealTicket From(DealSpec deal, Category category) => new(
         deal.DealId, deal.App, deal.Dataset, deal.CategoryId, deal.Trust, deal.Tag, deal.TaskPrice, deal.StartTime,
-        category.Timeref, deal.Cores, deal.MemoryMb, deal.Gpu, deal.Params, deal.Requester);
+        category.Timeref, deal.Cores, deal.MemoryMb, deal.Gpu, deal.Params, deal.Requester)
+    {
+        BeneficiaryKey = deal.BeneficiaryKey,
+    };
 }
 
 /// <summary>One task to hand out: its deal's ticket, its index and its own parameters.</summary>
@@ -62,7 +69,12 @@ public sealed record Assignment(
     [property: Id(10)] TeeKind Tee,
     [property: Id(11)] Address EnclaveChallenge,
     [property: Id(12)] bool TeeFastPath,
-    [property: Id(13)] DateTimeOffset AssignedAt);
+    [property: Id(13)] DateTimeOffset AssignedAt)
+{
+    /// <summary>The beneficiary's public key the worker encrypts the result and logs for, or null (results in clear).</summary>
+    [Id(14)]
+    public byte[]? BeneficiaryKey { get; init; }
+}
 
 /// <summary>
 /// The answer of a task grain to a hand-out request. <paramref name="EnclaveKey"/> is retired (always

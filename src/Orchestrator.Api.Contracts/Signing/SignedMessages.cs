@@ -28,6 +28,9 @@ public static class SignedMessages
     /// <summary>The prefix of an upload header: "orchestrator.worker.v1/upload:" (30 bytes).</summary>
     public static ReadOnlySpan<byte> UploadPrefix => "orchestrator.worker.v1/upload:"u8;
 
+    /// <summary>The prefix of a logs upload header: "orchestrator.worker.v1/logs:" (28 bytes).</summary>
+    public static ReadOnlySpan<byte> LogsPrefix => "orchestrator.worker.v1/logs:"u8;
+
     /// <summary>
     /// The message of Proof.signature (147 bytes): the session prefix, the pool's address (20 bytes),
     /// the chain id (32-byte big-endian), the SHA-256 of the server's TLS certificate as the worker saw
@@ -75,5 +78,16 @@ public static class SignedMessages
         }
 
         return [.. UploadPrefix, .. taskId, .. sha256];
+    }
+
+    /// <summary>The message of a logs upload's UploadHeader.signature: the logs prefix, the task id (32 bytes), the package's SHA-256 (32 bytes).</summary>
+    public static byte[] Logs(ReadOnlySpan<byte> taskId, ReadOnlySpan<byte> sha256)
+    {
+        if (taskId.Length != 32 || sha256.Length != 32)
+        {
+            throw new ArgumentException("a logs message needs a 32-byte task id and a 32-byte SHA-256");
+        }
+
+        return [.. LogsPrefix, .. taskId, .. sha256];
     }
 }

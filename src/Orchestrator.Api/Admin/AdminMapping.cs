@@ -93,7 +93,27 @@ internal static class AdminMapping
         return new DealSpecMessage(
             dealId, requester, app, dataset, deal.Category, deal.Trust, new TeeTag(deal.TeeTag), (long)deal.BotFirst, deal.BotSize, price,
             deal.StartTime?.ToDateTimeOffset() ?? now,
-            deal.Cores == 0 ? 1 : deal.Cores, deal.MemoryMb == 0 ? 512 : deal.MemoryMb, deal.Gpu, deal.Params, [.. deal.TaskParams]);
+            deal.Cores == 0 ? 1 : deal.Cores, deal.MemoryMb == 0 ? 512 : deal.MemoryMb, deal.Gpu, deal.Params, [.. deal.TaskParams])
+        {
+            BeneficiaryKey = BeneficiaryKeyOf(deal.BeneficiaryKey),
+            PublicResults = deal.PublicResults,
+        };
+    }
+
+    /// <summary>The 64-byte key X ‖ Y (a 0x04 prefix dropped), or null when empty; whether it is on the curve is the deal's rule (ResultPrivacy).</summary>
+    private static byte[]? BeneficiaryKeyOf(string text)
+    {
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        if (!Hex.TryDecode(text, out var bytes, out var error))
+        {
+            throw Require.Invalid($"deal.beneficiary_key: {error}");
+        }
+
+        return bytes.Length == 65 && bytes[0] == 0x04 ? bytes[1..] : bytes;
     }
 
     /// <summary>The wire form of a deal's progress.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,6 +48,8 @@ public static class ApiHostingExtensions
         services.AddHostedService<ResultRetentionService>();
         services.TryAddSingleton<AdminToken>();
         services.TryAddSingleton<AdminAuthInterceptor>();
+        services.TryAddSingleton<RequesterDownloads>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, SignedRequestMatcherPolicy>());
 
         var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
         services.AddApiRateLimits(api.Limits);
@@ -69,6 +72,8 @@ public static class ApiHostingExtensions
     {
         endpoints.MapGrpcService<WorkerSessionService>();
         endpoints.MapGrpcService<PoolAdminService>();
+        endpoints.MapGrpcService<RequesterResultsService>();
+        endpoints.MapRequesterResultsHttp();
         endpoints.MapOrchestratorSecretsApi();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();

@@ -61,6 +61,9 @@ public sealed class ApiOptions
     /// <summary>Largest result archive a worker may upload, in bytes.</summary>
     public long MaxResultBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>Largest logs package a worker may upload, in bytes (two 1 MiB tails by default on the workers, plus the tar and ECIES envelopes).</summary>
+    public long MaxLogsBytes { get; set; } = 4L * 1024 * 1024;
+
     /// <summary>Where uploaded result archives are stored.</summary>
     public string ResultDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "orchestrator-results");
 

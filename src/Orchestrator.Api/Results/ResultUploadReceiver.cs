@@ -6,6 +6,7 @@ using Orchestrator.Api.Hosting;
 using Orchestrator.Api.Validation;
 using Orchestrator.Api.Workers;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Results;
 using Proto = Orchestrator.Api.Worker.V1;
 
@@ -64,7 +65,13 @@ internal sealed class ResultUploadReceiver(IGrainFactory grains, ApiOptions opti
         }
 
         var consensus = admission.ConsensusDigest ?? throw new InvalidOperationException($"task {taskId} admitted an upload without a consensus digest");
-        var expected = new StoredResult(taskId, worker, header.Size, digest, contentType, string.Empty);
+        CheckEncryption(taskId, header.Encryption, header.Size, admission.EncryptedForBeneficiary);
+        if (admission.EncryptedForBeneficiary)
+        {
+            return await ReceiveEncryptedAsync(requestStream, taskId, worker, header, digest, consensus, contentType, cancellationToken);
+        }
+
+        var expected = new StoredResult(taskId, worker, header.Size, digest, contentType, string.Empty) { ResultDigest = consensus };
         var existing = await results.FindAsync(taskId, cancellationToken);
         var addition = existing is null
             ? await results.AddAsync(
@@ -84,15 +91,68 @@ internal sealed class ResultUploadReceiver(IGrainFactory grains, ApiOptions opti
                 $"task {taskId} already has its result ({addition.Result.Sha256}, uploaded by {addition.Result.Worker.ToLowerHex()}) (rule: a task's result is stored once and never replaced)"));
         }
 
-        var stored = addition.Result;
-        return new Proto.UploadResultReply
+        return Reply(addition);
+    }
+
+    private static Proto.UploadResultReply Reply(ResultAddition addition) => new()
+    {
+        TaskId = addition.Result.TaskId.ToString(),
+        Size = addition.Result.Size,
+        Sha256 = addition.Result.Sha256.ToString(),
+        Location = addition.Result.Location,
+        AlreadyStored = !addition.Created,
+    };
+
+    /// <summary>The label must be the one format when the deal names a beneficiary key, and absent otherwise.</summary>
+    internal static void CheckEncryption(Hash32 taskId, string label, long size, bool encryptedForBeneficiary)
+    {
+        if (encryptedForBeneficiary && label != ResultPrivacy.EciesLabel)
         {
-            TaskId = taskId.ToString(),
-            Size = stored.Size,
-            Sha256 = stored.Sha256.ToString(),
-            Location = stored.Location,
-            AlreadyStored = !addition.Created,
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"task {taskId}'s deal names a beneficiary key, and header.encryption is \"{Truncate(label)}\" (rule: upload the archive encrypted for Assignment.beneficiary_key, labelled \"{ResultPrivacy.EciesLabel}\")"));
+        }
+
+        if (!encryptedForBeneficiary && label.Length > 0)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"task {taskId}'s deal names no beneficiary key, and header.encryption is \"{Truncate(label)}\" (rule: without a beneficiary key the canonical archive is uploaded in clear)"));
+        }
+
+        if (encryptedForBeneficiary && size < Ecies.Overhead)
+        {
+            throw Require.Invalid($"header.size: {size} bytes cannot be an ECIES envelope (at least {Ecies.Overhead} bytes)");
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "…";
+
+    /// <summary>
+    /// An archive encrypted for the beneficiary: the server cannot read the plaintext, so it stores the
+    /// verified ciphertext with the consensus digest as its result digest (the requester checks it after
+    /// decrypting). Every winner's ciphertext of the same plaintext differs (fresh ephemeral key and
+    /// nonce), so once one is stored, another winner's upload is answered already_stored, not refused.
+    /// </summary>
+    private async Task<Proto.UploadResultReply> ReceiveEncryptedAsync(
+        IAsyncStreamReader<Proto.ResultChunk> requestStream, Hash32 taskId, Address worker, Proto.UploadHeader header, Hash32 digest, Hash32 consensus, string contentType, CancellationToken cancellationToken)
+    {
+        var expected = new StoredResult(taskId, worker, header.Size, digest, contentType, string.Empty)
+        {
+            ResultDigest = consensus,
+            Encryption = ResultPrivacy.EciesLabel,
         };
+        if (await results.FindAsync(taskId, cancellationToken) is { } existing)
+        {
+            // The bytes are still read and checked, so the reply answers a complete, intact upload.
+            await CopyCheckedAsync(requestStream, Stream.Null, header.Size, digest, cancellationToken);
+            return Reply(new ResultAddition(existing, Created: false));
+        }
+
+        var addition = await results.AddAsync(
+            expected,
+            (file, ct) => CopyCheckedAsync(requestStream, file, header.Size, digest, ct),
+            (_, _) => Task.CompletedTask,
+            cancellationToken);
+        return Reply(addition);
     }
 
     /// <summary>Refuses the staged archive unless its result digest is the consensus digest; nothing is stored then.</summary>
@@ -117,7 +177,8 @@ internal sealed class ResultUploadReceiver(IGrainFactory grains, ApiOptions opti
         }
     }
 
-    private static StatusCode StatusOf(UploadRefusalCode code) => code switch
+    /// <summary>The gRPC status of a task grain's refusal.</summary>
+    internal static StatusCode StatusOf(UploadRefusalCode code) => code switch
     {
         UploadRefusalCode.UnknownTask => StatusCode.NotFound,
         _ when code.IsPermission() => StatusCode.PermissionDenied,
@@ -138,7 +199,8 @@ internal sealed class ResultUploadReceiver(IGrainFactory grains, ApiOptions opti
         return new ResultAddition(existing, Created: false);
     }
 
-    private static async Task CopyCheckedAsync(IAsyncStreamReader<Proto.ResultChunk> chunks, Stream file, long size, Hash32 digest, CancellationToken cancellationToken)
+    /// <summary>Copies the data chunks that follow the header into <paramref name="file"/>, refusing a size or SHA-256 other than the header's.</summary>
+    internal static async Task CopyCheckedAsync(IAsyncStreamReader<Proto.ResultChunk> chunks, Stream file, long size, Hash32 digest, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long received = 0;

@@ -33,6 +33,7 @@ internal static class WorkerMapping
             AssignedAt = Timestamp.FromDateTimeOffset(a.AssignedAt),
             Resumed = resumed,
             EnclaveChallengeKey = command.EnclaveKey is { } key ? ByteString.CopyFrom(key) : ByteString.Empty,
+            BeneficiaryKey = a.BeneficiaryKey is { } beneficiary ? ByteString.CopyFrom(beneficiary) : ByteString.Empty,
         };
         message.InputFiles.AddRange(inputFiles);
         return message;

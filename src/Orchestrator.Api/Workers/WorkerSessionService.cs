@@ -36,4 +36,8 @@ public sealed class WorkerSessionService(
     /// <inheritdoc />
     public override Task<Proto.UploadResultReply> UploadResult(IAsyncStreamReader<Proto.ResultChunk> requestStream, ServerCallContext context)
         => new ResultUploadReceiver(grains, options.Value, results, authorized, limits).ReceiveAsync(requestStream, context.CancellationToken);
+
+    /// <inheritdoc />
+    public override Task<Proto.UploadResultReply> UploadLogs(IAsyncStreamReader<Proto.ResultChunk> requestStream, ServerCallContext context)
+        => new LogsUploadReceiver(grains, options.Value, results, authorized, limits).ReceiveAsync(requestStream, context.CancellationToken);
 }

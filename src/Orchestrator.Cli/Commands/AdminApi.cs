@@ -83,6 +83,18 @@ internal sealed class AdminApi(string? defaultUrl = AdminApi.DevelopmentUrl)
             return (null, "the pool owner's token is needed: --token or $ORCHESTRATOR_ADMIN_TOKEN");
         }
 
+        return OpenWith(parse, new Metadata { { "authorization", "Bearer " + secret } });
+    }
+
+    /// <summary>A channel to the API with no token (a requester's calls carry their own signature), or the usage error.</summary>
+    public (ApiConnection? Connection, string? Error) OpenWithoutToken(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return OpenWith(parse, []);
+    }
+
+    private (ApiConnection? Connection, string? Error) OpenWith(ParseResult parse, Metadata headers)
+    {
         if (!Uri.TryCreate(parse.GetValue(Url), UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
         {
             return (null, $"--api: {parse.GetValue(Url)} is not an http(s) URL (e.g. https://pool.example:5080)");
@@ -114,7 +126,7 @@ internal sealed class AdminApi(string? defaultUrl = AdminApi.DevelopmentUrl)
             }
         }
 
-        return (new ApiConnection(endpoint, roots, new Metadata { { "authorization", "Bearer " + secret } }), null);
+        return (new ApiConnection(endpoint, roots, headers), null);
     }
 }
 

@@ -26,9 +26,11 @@ internal static class DealCommand
         var parameters = new Option<string>("--params") { Description = "The app's arguments.", DefaultValueFactory = _ => string.Empty };
         var app = new Option<string>("--app") { Description = "The app's address.", DefaultValueFactory = _ => "0x0000000000000000000000000000000000000001" };
         var requester = new Option<string>("--requester") { Description = "The requester's address.", DefaultValueFactory = _ => "0x0000000000000000000000000000000000000002" };
+        var beneficiaryKey = new Option<string>("--beneficiary-key") { Description = "The beneficiary's public key (0x + 128 hex digits, as `result keygen` prints it): results and logs are encrypted for it." };
+        var publicResults = new Option<bool>("--public-results") { Description = "Results may be stored in clear (a TEE deal needs this or --beneficiary-key)." };
         var submit = new Command("submit", "Submit an off-chain deal; prints the reply (its id) as JSON.")
         {
-            tasks, trust, category, tee, price, parameters, app, requester,
+            tasks, trust, category, tee, price, parameters, app, requester, beneficiaryKey, publicResults,
         };
         submit.SetAction(async (parse, cancellationToken) =>
         {
@@ -44,6 +46,12 @@ internal static class DealCommand
                 TeeKind.Tdx => TeeTag.Tee | TeeTag.Tdx,
                 _ => 0u,
             };
+            var key = parse.GetValue(beneficiaryKey) ?? string.Empty;
+            if (key.Length > 0 && (!Hex.TryDecode(key, out var keyBytes, out var keyError) || !Secp256k1.IsPublicKey(keyBytes.Length == 65 && keyBytes[0] == 0x04 ? keyBytes[1..] : keyBytes)))
+            {
+                return Fail("--beneficiary-key: not a secp256k1 public key (64 bytes X ‖ Y on the curve, as `orchestrator result keygen` prints it)");
+            }
+
             var deal = new Deal
             {
                 Requester = requesterAddress.ToLowerHex(),
@@ -56,6 +64,8 @@ internal static class DealCommand
                 Cores = 1,
                 MemoryMb = 512,
                 Params = parse.GetValue(parameters)!,
+                BeneficiaryKey = key,
+                PublicResults = parse.GetValue(publicResults),
             };
             return await admin.CallAsync(parse, cancellationToken, (client, headers) =>
                 client.SubmitDealAsync(new SubmitDealRequest { Deal = deal }, headers, cancellationToken: cancellationToken).ResponseAsync);

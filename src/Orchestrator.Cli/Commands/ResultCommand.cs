@@ -6,7 +6,7 @@ using Orchestrator.Domain.Crypto;
 namespace Orchestrator.Cli.Commands;
 
 /// <summary>
-/// `orchestrator result keygen|encrypt|decrypt`: results encrypted for a requester's secp256k1 public
+/// `orchestrator result keygen|encrypt|decrypt` (and `get|logs`, <see cref="ResultDownloadCommands"/>): results encrypted for a requester's secp256k1 public
 /// key (ECIES with AES-256-GCM, see <see cref="Ecies"/>), so only the requester reads them. Exit 0 on
 /// success, 1 when the data does not decrypt with the key, 2 on bad input.
 /// </summary>
@@ -51,7 +51,13 @@ internal static class ResultCommand
             return 0;
         }));
 
-        return new Command("result", "Results encrypted for the requester (ECIES on secp256k1 with AES-256-GCM).") { keygen, encrypt, decrypt };
+        var command = new Command("result", "Results for the requester: keys, ECIES on secp256k1 with AES-256-GCM, signed downloads.") { keygen, encrypt, decrypt };
+        foreach (var download in ResultDownloadCommands.Create())
+        {
+            command.Subcommands.Add(download);
+        }
+
+        return command;
     }
 
     private static int Keygen(FileInfo output)

@@ -142,6 +142,21 @@ public static class Secp256k1
         return key;
     }
 
+    /// <summary>True when <paramref name="publicKeyXY"/> is 64 bytes X ‖ Y of a point of the curve (libsecp256k1 checks the equation).</summary>
+    public static bool IsPublicKey(ReadOnlySpan<byte> publicKeyXY)
+    {
+        if (publicKeyXY.Length != 64)
+        {
+            return false;
+        }
+
+        Span<byte> encoded = stackalloc byte[65];
+        encoded[0] = 0x04;
+        publicKeyXY.CopyTo(encoded[1..]);
+        Span<byte> point = stackalloc byte[64];
+        return Context.EcPubkeyParse(point, encoded);
+    }
+
     /// <summary>True when s is in the lower half of the order (Ethereum's malleability rule, EIP-2).</summary>
     public static bool IsLowS(ReadOnlySpan<byte> s)
     {

@@ -58,6 +58,15 @@ public sealed record DealSpec
     /// <summary>Per-task parameters by offset from BotFirst (optional).</summary>
     public IReadOnlyList<string> TaskParams { get; init; } = [];
 
+    /// <summary>
+    /// The beneficiary's secp256k1 public key (64 bytes X ‖ Y), or null: when set, workers encrypt the
+    /// task's result archive and logs for it (<see cref="Ecies"/>) before they leave the worker.
+    /// </summary>
+    public byte[]? BeneficiaryKey { get; init; }
+
+    /// <summary>The requester states that results may be stored in clear (needed by a TEE deal without a beneficiary key).</summary>
+    public bool PublicResults { get; init; }
+
     /// <summary>Largest bag of tasks one deal may carry here.</summary>
     public const int MaxBotSize = 1_000_000;
 
@@ -89,6 +98,7 @@ public sealed record DealSpec
         if (MemoryMb is < 1 or > 64 * 1024 * 1024) errors.Add($"memoryMb must be 1..67108864, got {MemoryMb}");
         if (TaskParams.Count > BotSize) errors.Add($"{TaskParams.Count} task parameters given for {BotSize} tasks");
         if (Params.Length > 64 * 1024) errors.Add("params must be at most 65536 characters");
+        if (ResultPrivacy.Check(Tag, BeneficiaryKey, PublicResults) is { } privacy) errors.Add(privacy);
         return errors;
     }
 }

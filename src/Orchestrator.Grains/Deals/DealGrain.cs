@@ -207,7 +207,9 @@ public sealed partial class DealGrain : Grain, IDealGrain, IRemindable
     }
 
     private static bool SameTerms(DealSpecMessage a, DealSpecMessage b)
-        => a with { TaskParams = b.TaskParams } == b && a.TaskParams.SequenceEqual(b.TaskParams);
+        => a with { TaskParams = b.TaskParams, BeneficiaryKey = b.BeneficiaryKey } == b
+            && a.TaskParams.SequenceEqual(b.TaskParams)
+            && (a.BeneficiaryKey ?? []).AsSpan().SequenceEqual(b.BeneficiaryKey ?? []);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deal {DealId} created: {BotSize} tasks, trust {Trust}")]
     private static partial void LogDealCreated(ILogger logger, Hash32 dealId, int botSize, int trust);

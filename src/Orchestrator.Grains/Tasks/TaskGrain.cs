@@ -98,7 +98,10 @@ public sealed class TaskGrain(
         var assignment = new Assignment(
             run.TaskId, terms.DealId, terms.Index, deal.App, deal.Dataset, state.State.Params, terms.Trust, deal.CategoryId,
             terms.ContributionDeadline, terms.FinalDeadline, terms.Tag.Kind, run.EnclaveChallenge ?? Address.Zero,
-            terms.IsTeeFastPath, now);
+            terms.IsTeeFastPath, now)
+        {
+            BeneficiaryKey = deal.BeneficiaryKey,
+        };
         return new AssignResult(assignment, null, string.Empty);
     }
 
@@ -177,8 +180,33 @@ public sealed class TaskGrain(
         var run = Run();
         var refusal = ResultUploadRules.Check(run, worker);
         return Task.FromResult(refusal is null
-            ? new UploadAdmission(null, string.Empty, run.Status, ResultUploadRules.ConsensusDigest(run))
+            ? new UploadAdmission(null, string.Empty, run.Status, ResultUploadRules.ConsensusDigest(run)) { EncryptedForBeneficiary = state.State.Deal.BeneficiaryKey is not null }
             : new UploadAdmission(refusal.Code, refusal.Message, run.Status, null));
+    }
+
+    public Task<UploadAdmission> AdmitLogsAsync(Address worker)
+    {
+        if (state.State.Deal is null)
+        {
+            return Task.FromResult(new UploadAdmission(UploadRefusalCode.UnknownTask, $"task {TaskId} is unknown to this pool", TaskStatus.Unset, null));
+        }
+
+        var run = Run();
+        var refusal = LogsUploadRules.Check(run, worker);
+        return Task.FromResult(refusal is null
+            ? new UploadAdmission(null, string.Empty, run.Status, null) { EncryptedForBeneficiary = state.State.Deal.BeneficiaryKey is not null }
+            : new UploadAdmission(refusal.Code, refusal.Message, run.Status, null));
+    }
+
+    public Task<ResultTerms> GetResultTermsAsync()
+    {
+        if (state.State.Deal is not { } deal)
+        {
+            return Task.FromResult(new ResultTerms(false, Address.Zero, null, TaskStatus.Unset, null));
+        }
+
+        var run = Run();
+        return Task.FromResult(new ResultTerms(true, deal.Requester, deal.BeneficiaryKey, run.Status, run.ResultDigest));
     }
 
     public Task<TaskView> GetViewAsync()

@@ -65,6 +65,9 @@ public sealed class WorkerOptions
     /// <summary>The largest result archive the worker uploads (bytes).</summary>
     public long MaxResultBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>How much of the end of an app's stdout and of its stderr is kept and uploaded for the requester, in bytes each (default 1 MiB).</summary>
+    public int LogTailBytes { get; set; } = Execution.LogTail.DefaultBytes;
+
     /// <summary>A PEM file of CA certificates the server's TLS certificate must chain to (instead of the system store).</summary>
     public string? ServerCaCertificateFile { get; set; }
 

@@ -53,6 +53,11 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             errors.Add($"{P}DrainGracePeriod cannot be negative");
         }
 
+        if (options.LogTailBytes is < 1024 or > 16 * 1024 * 1024)
+        {
+            errors.Add($"{P}LogTailBytes must be 1024..16777216 (bytes kept of each output stream), got {options.LogTailBytes}");
+        }
+
         if (options.MaxResultBytes <= 0)
         {
             errors.Add($"{P}MaxResultBytes must be positive");

@@ -64,7 +64,7 @@ public sealed partial class DockerExecutor(string dockerPath, long maxResultByte
         {
             exit = await ProcessRunner.RunAsync(
                 dockerPath, arguments, environment, workspace.Root, workspace.LogDirectory, request.MaxRunTime,
-                () => KillContainerAsync(name, environment, workspace), cancellationToken).ConfigureAwait(false);
+                () => KillContainerAsync(name, environment, workspace), cancellationToken, request.LogTailBytes).ConfigureAwait(false);
         }
         finally
         {

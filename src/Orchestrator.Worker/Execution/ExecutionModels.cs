@@ -42,6 +42,9 @@ public sealed record ExecutionRequest
 
     /// <summary>The secrets released for a TEE task (<see cref="IexecEnvironment.Secrets"/>); empty otherwise.</summary>
     public IReadOnlyList<AppSecret> Secrets { get; init; } = [];
+
+    /// <summary>How much of the end of the app's stdout and of its stderr is kept for the requester (bytes each).</summary>
+    public int LogTailBytes { get; init; } = LogTail.DefaultBytes;
 }
 
 /// <summary>How an execution ended.</summary>

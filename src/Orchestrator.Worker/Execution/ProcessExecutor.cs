@@ -44,7 +44,7 @@ public sealed partial class ProcessExecutor(long maxResultBytes, ILogger<Process
         {
             exit = await ProcessRunner.RunAsync(
                 request.App.Command, [.. request.App.Arguments, .. taskArguments], environment,
-                workspace.Root, workspace.LogDirectory, request.MaxRunTime, null, cancellationToken).ConfigureAwait(false);
+                workspace.Root, workspace.LogDirectory, request.MaxRunTime, null, cancellationToken, request.LogTailBytes).ConfigureAwait(false);
         }
         finally
         {

@@ -11,8 +11,9 @@ public sealed record ProcessExit(int? ExitCode, bool TimedOut, TimeSpan Duration
 
 /// <summary>
 /// Starts a child process with exactly the environment given (nothing of the agent's own, so its key
-/// cannot leak), appends stdout/stderr to log files, and kills the whole process tree on timeout or
-/// cancellation.
+/// cannot leak), keeps the last <c>logTailBytes</c> of its stdout and of its stderr (appended to
+/// stdout.log and stderr.log when it ends: the end of an output says why an app failed, and a chatty
+/// app cannot fill the worker's memory or disk), and kills the whole process tree on timeout or cancellation.
 /// </summary>
 public static class ProcessRunner
 {
@@ -25,6 +26,7 @@ public static class ProcessRunner
     /// <param name="timeout">Killed after this long.</param>
     /// <param name="onKill">Called after a kill (e.g. to stop a container the client started); may be null.</param>
     /// <param name="cancellationToken">Kills the process and throws when cancelled.</param>
+    /// <param name="logTailBytes">How much of the end of each output stream is kept (UTF-8 bytes).</param>
     public static async Task<ProcessExit> RunAsync(
         string fileName,
         IReadOnlyList<string> arguments,
@@ -33,7 +35,8 @@ public static class ProcessRunner
         string logDirectory,
         TimeSpan timeout,
         Func<Task>? onKill,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        int logTailBytes = LogTail.DefaultBytes)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(environment);
@@ -57,13 +60,24 @@ public static class ProcessRunner
         }
 
         Directory.CreateDirectory(logDirectory);
-        await using var stdout = new StreamWriter(Path.Combine(logDirectory, "stdout.log"), append: true);
-        await using var stderr = new StreamWriter(Path.Combine(logDirectory, "stderr.log"), append: true);
         using var process = new Process { StartInfo = info };
-        var outLog = new CappedLog(stdout);
-        var errLog = new CappedLog(stderr);
-        process.OutputDataReceived += (_, e) => outLog.Write(e.Data);
-        process.ErrorDataReceived += (_, e) => errLog.Write(e.Data);
+        var outLog = new LogTail(logTailBytes);
+        var errLog = new LogTail(logTailBytes);
+        process.OutputDataReceived += (_, e) => outLog.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => errLog.Add(e.Data);
+        try
+        {
+            return await RunStartedAsync(process, fileName, timeout, onKill, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            outLog.AppendTo(Path.Combine(logDirectory, "stdout.log"));
+            errLog.AppendTo(Path.Combine(logDirectory, "stderr.log"));
+        }
+    }
+
+    private static async Task<ProcessExit> RunStartedAsync(Process process, string fileName, TimeSpan timeout, Func<Task>? onKill, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
         try
         {
@@ -101,25 +115,6 @@ public static class ProcessRunner
 
         // WaitForExitAsync returns once the output pipes are drained too.
         return new ProcessExit(process.ExitCode, false, clock.Elapsed, null);
-    }
-
-    /// <summary>A log that stops at <see cref="Limit"/> characters, so a chatty app cannot fill the worker's disk.</summary>
-    private sealed class CappedLog(StreamWriter writer)
-    {
-        public const int Limit = 1024 * 1024;
-        private readonly Lock _gate = new();
-        private long _written;
-
-        public void Write(string? line)
-        {
-            if (line is null) return;
-            lock (_gate)
-            {
-                if (_written > Limit) return;
-                _written += line.Length + 1;
-                writer.WriteLine(_written > Limit ? $"[log truncated at {Limit} characters]" : line);
-            }
-        }
     }
 
     private static void Kill(Process process)

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Results;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Telemetry;
 using Orchestrator.Worker.Configuration;
@@ -221,6 +223,7 @@ internal sealed class ReplicatePipeline(
             Inputs = files,
             MaxRunTime = maxRunTime,
             Secrets = appSecrets,
+            LogTailBytes = options.LogTailBytes,
         };
         SendProgress(taskId, 0, "started");
         var result = await executor.RunAsync(request, workspace, cancellationToken).ConfigureAwait(false);
@@ -231,17 +234,51 @@ internal sealed class ReplicatePipeline(
             _ => "failed",
         }));
         WorkerAgentTelemetry.ExecutionDuration.Record(result.Duration.TotalSeconds);
+        var logs = PackLogs(assignment, workspace, options.LogTailBytes);
         if (result.Outcome != ExecutionOutcome.Completed || result.ResultDigest is not { } digest)
         {
+            // The requester sees why: the failed app's output goes up before the replicate goes back.
+            await UploadLogsAsync(taskId, logs.Path, logs.Encryption, cancellationToken).ConfigureAwait(false);
             await GiveBackAsync(taskId, result.Message, cancellationToken).ConfigureAwait(false);
             return null;
         }
 
         WorkerLog.Computed(logger, taskId.ToString(), result.Duration, digest.ToString());
         SendProgress(taskId, 100, "computed");
-        journal.Record(new JournalEntry(taskId.ToString(), JournalStage.Computed, digest.ToString(), result.ArchivePath,
-            FinalDeadline: assignment.FinalDeadline?.ToDateTimeOffset()));
+        var (archivePath, encryption) = SealForBeneficiary(assignment, result.ArchivePath);
+        journal.Record(new JournalEntry(taskId.ToString(), JournalStage.Computed, digest.ToString(), archivePath,
+            FinalDeadline: assignment.FinalDeadline?.ToDateTimeOffset()) { Encryption = encryption, LogsPath = logs.Path, LogsEncryption = logs.Encryption });
         return digest;
+    }
+
+    /// <summary>
+    /// The archive to upload: encrypted for the deal's beneficiary when the assignment names one (the
+    /// plaintext is deleted, so nothing readable waits on the worker's disk), else as built.
+    /// </summary>
+    internal static (string? Path, string Encryption) SealForBeneficiary(Assignment assignment, string? archivePath)
+    {
+        if (assignment.BeneficiaryKey.IsEmpty || archivePath is null)
+        {
+            return (archivePath, string.Empty);
+        }
+
+        var sealedPath = ResultEncryption.EncryptFile(archivePath, assignment.BeneficiaryKey.Span);
+        File.Delete(archivePath);
+        return (sealedPath, ResultPrivacy.EciesLabel);
+    }
+
+    /// <summary>
+    /// The app's logs package (<see cref="LogsPackage"/>: the last <paramref name="tailBytes"/> of its
+    /// stdout and stderr) in the workspace, sealed for the beneficiary like the result.
+    /// </summary>
+    internal static (string? Path, string Encryption) PackLogs(Assignment assignment, TaskWorkspace workspace, int tailBytes)
+    {
+        var package = LogsPackage.Pack(
+            LogTail.ReadTail(Path.Combine(workspace.LogDirectory, LogsPackage.StdoutEntry), tailBytes),
+            LogTail.ReadTail(Path.Combine(workspace.LogDirectory, LogsPackage.StderrEntry), tailBytes));
+        var path = Path.Combine(workspace.Root, "logs.tar");
+        File.WriteAllBytes(path, package);
+        return SealForBeneficiary(assignment, path);
     }
 
     /// <summary>The category's max run time (its timeref), capped by the app's own limit and by the time left to contribute.</summary>
@@ -331,15 +368,35 @@ internal sealed class ReplicatePipeline(
         }
 
         var maxBytes = sessions.Current?.Welcome.MaxResultBytes ?? 0;
-        var outcome = await uploader.UploadAsync(taskId, entry.ArchivePath, maxBytes, cancellationToken).ConfigureAwait(false);
+        var outcome = await uploader.UploadAsync(taskId, entry.ArchivePath, maxBytes, entry.Encryption, entry.Digest, cancellationToken).ConfigureAwait(false);
         if (outcome.Error is null)
         {
             WorkerLog.Uploaded(logger, taskId.ToString(), outcome.Size, outcome.Location);
             journal.Advance(taskId, JournalStage.Revealed, uploaded: true);
+            await UploadLogsAsync(taskId, entry.LogsPath, entry.LogsEncryption, cancellationToken).ConfigureAwait(false);
         }
         else
         {
             WorkerLog.UploadFailed(logger, taskId.ToString(), outcome.Error);
+        }
+    }
+
+    /// <summary>Uploads a logs package; a refusal or failure is logged, never thrown (the task's outcome does not depend on it).</summary>
+    private async Task UploadLogsAsync(Hash32 taskId, string? path, string encryption, CancellationToken cancellationToken)
+    {
+        if (path is null || !File.Exists(path))
+        {
+            return;
+        }
+
+        var outcome = await uploader.UploadLogsAsync(taskId, path, encryption, cancellationToken).ConfigureAwait(false);
+        if (outcome.Error is null)
+        {
+            WorkerLog.Uploaded(logger, taskId.ToString() + " (logs)", outcome.Size, outcome.Location);
+        }
+        else
+        {
+            WorkerLog.UploadFailed(logger, taskId.ToString() + " (logs)", outcome.Error);
         }
     }
 

@@ -23,7 +23,19 @@ internal sealed class ResultUploader(WorkerSession.WorkerSessionClient client, W
     private const int ChunkSize = 1024 * 1024;
     private const int Attempts = 4;
 
-    public async Task<UploadOutcome> UploadAsync(Hash32 taskId, string archivePath, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Uploads the file at <paramref name="archivePath"/> (the canonical archive, or its ciphertext when
+    /// <paramref name="encryption"/> names how it was encrypted); <paramref name="resultDigest"/> is the
+    /// plaintext's consensus digest, which the header carries beside the SHA-256 of the bytes sent.
+    /// </summary>
+    public Task<UploadOutcome> UploadAsync(Hash32 taskId, string archivePath, long maxBytes, string encryption, Hash32 resultDigest, CancellationToken cancellationToken)
+        => SendAsync(taskId, archivePath, maxBytes, encryption, resultDigest.ToString(), logs: false, cancellationToken);
+
+    /// <summary>Uploads the logs package at <paramref name="packagePath"/> (encrypted as <paramref name="encryption"/> says) with WorkerSession.UploadLogs.</summary>
+    public Task<UploadOutcome> UploadLogsAsync(Hash32 taskId, string packagePath, string encryption, CancellationToken cancellationToken)
+        => SendAsync(taskId, packagePath, 0, encryption, string.Empty, logs: true, cancellationToken);
+
+    private async Task<UploadOutcome> SendAsync(Hash32 taskId, string archivePath, long maxBytes, string encryption, string resultDigest, bool logs, CancellationToken cancellationToken)
     {
         var size = new FileInfo(archivePath).Length;
         if (maxBytes > 0 && size > maxBytes)
@@ -37,21 +49,24 @@ internal sealed class ResultUploader(WorkerSession.WorkerSessionClient client, W
             sha256 = await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false);
         }
 
+        var message = logs ? SignedMessages.Logs(taskId.ToArray(), sha256) : SignedMessages.Upload(taskId.ToArray(), sha256);
         var header = new UploadHeader
         {
             TaskId = taskId.ToString(),
             WorkerAddress = identity.Address.ToString(),
             Size = size,
             Sha256 = Hex.Encode(sha256),
-            Signature = ProtoConvert.Bytes(identity.SignPersonal(SignedMessages.Upload(taskId.ToArray(), sha256))),
-            ContentType = "application/x-tar",
+            Signature = ProtoConvert.Bytes(identity.SignPersonal(message)),
+            ContentType = encryption.Length == 0 ? "application/x-tar" : "application/octet-stream",
+            Encryption = encryption,
+            ResultDigest = resultDigest,
         };
         var delay = TimeSpan.FromMilliseconds(250);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                using var call = client.UploadResult(cancellationToken: cancellationToken);
+                using var call = logs ? client.UploadLogs(cancellationToken: cancellationToken) : client.UploadResult(cancellationToken: cancellationToken);
                 await call.RequestStream.WriteAsync(new ResultChunk { Header = header }, cancellationToken).ConfigureAwait(false);
                 await using (var file = File.OpenRead(archivePath))
                 {

@@ -26,6 +26,15 @@ public enum JournalStage
 /// <param name="FinalDeadline">The task's final deadline: past it the record is of no use and is pruned.</param>
 public sealed record JournalEntry(string TaskId, JournalStage Stage, string ResultDigest, string? ArchivePath, bool Uploaded = false, DateTimeOffset? FinalDeadline = null)
 {
+    /// <summary>How <see cref="ArchivePath"/> is encrypted: empty in clear, else the label of the upload header.</summary>
+    public string Encryption { get; init; } = string.Empty;
+
+    /// <summary>The app's logs package to upload after the result (null when none), encrypted as <see cref="LogsEncryption"/> says.</summary>
+    public string? LogsPath { get; init; }
+
+    /// <summary>How <see cref="LogsPath"/> is encrypted: empty in clear.</summary>
+    public string LogsEncryption { get; init; } = string.Empty;
+
     /// <summary>The digest as a hash.</summary>
     [JsonIgnore]
     public Hash32 Digest => Hash32.Parse(ResultDigest);

@@ -30,6 +30,9 @@ public sealed class ApiHost : IAsyncLifetime
 
     public GrpcChannel Channel { get; private set; } = null!;
 
+    /// <summary>The silo's services (its result store, its grain factory).</summary>
+    public IServiceProvider Services => _app!.Services;
+
     public WorkerSession.WorkerSessionClient Workers { get; private set; } = null!;
 
     public PoolAdmin.PoolAdminClient Admin { get; private set; } = null!;

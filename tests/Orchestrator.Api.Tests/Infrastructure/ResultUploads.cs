@@ -30,17 +30,50 @@ public static class ResultUploads
         };
     }
 
-    public static async Task<UploadResultReply> UploadAsync(WorkerSession.WorkerSessionClient client, TestWorker worker, string taskId, byte[] archive)
+    public static async Task<UploadResultReply> UploadAsync(WorkerSession.WorkerSessionClient client, TestWorker worker, string taskId, byte[] archive, string encryption = "")
     {
         using var call = client.UploadResult();
         try
         {
-            await call.RequestStream.WriteAsync(Header(worker, taskId, archive));
+            var header = Header(worker, taskId, archive);
+            header.Header.Encryption = encryption;
+            await call.RequestStream.WriteAsync(header);
             foreach (var chunk in archive.Chunk(ChunkBytes))
             {
                 await call.RequestStream.WriteAsync(new ResultChunk { Data = ByteString.CopyFrom(chunk) });
             }
 
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (RpcException)
+        {
+            // the server refused after the header: its status is the call's
+        }
+
+        return await call;
+    }
+
+    /// <summary>Uploads a logs package with WorkerSession.UploadLogs (its own signed prefix).</summary>
+    public static async Task<UploadResultReply> UploadLogsAsync(WorkerSession.WorkerSessionClient client, TestWorker worker, string taskId, byte[] package, string encryption = "")
+    {
+        using var call = client.UploadLogs();
+        var sha = SHA256.HashData(package);
+        try
+        {
+            await call.RequestStream.WriteAsync(new ResultChunk
+            {
+                Header = new UploadHeader
+                {
+                    TaskId = taskId,
+                    WorkerAddress = worker.Address.ToLowerHex(),
+                    Size = package.Length,
+                    Sha256 = new Hash32(sha).ToString(),
+                    Signature = ByteString.CopyFrom(EthereumMessage.Sign(SignedMessages.Logs(Hash32.Parse(taskId).ToArray(), sha), worker.Key).ToBytes65()),
+                    ContentType = "application/x-tar",
+                    Encryption = encryption,
+                },
+            });
+            await call.RequestStream.WriteAsync(new ResultChunk { Data = ByteString.CopyFrom(package) });
             await call.RequestStream.CompleteAsync();
         }
         catch (RpcException)

@@ -44,6 +44,9 @@ public sealed class FakePool : WorkerSession.WorkerSessionBase, IAsyncDisposable
     /// <summary>Uploads received: task id → (header, bytes).</summary>
     public ConcurrentDictionary<string, (UploadHeader Header, byte[] Bytes)> Uploads { get; } = new();
 
+    /// <summary>Logs uploads received: task id → (header, bytes).</summary>
+    public ConcurrentDictionary<string, (UploadHeader Header, byte[] Bytes)> LogsUploads { get; } = new();
+
     /// <summary>The W3C trace context each upload arrived with: task id → <c>traceparent</c> header (null when none).</summary>
     public ConcurrentDictionary<string, string?> UploadTraceParents { get; } = new();
 
@@ -81,6 +84,21 @@ public sealed class FakePool : WorkerSession.WorkerSessionBase, IAsyncDisposable
     {
         var index = Interlocked.Increment(ref _connections) - 1;
         await _script(index, new FakeSession(requestStream, responseStream, context, _certificateSha256));
+    }
+
+    /// <inheritdoc />
+    public override async Task<UploadResultReply> UploadLogs(IAsyncStreamReader<ResultChunk> requestStream, ServerCallContext context)
+    {
+        UploadHeader? header = null;
+        using var bytes = new MemoryStream();
+        await foreach (var chunk in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            if (chunk.BodyCase == ResultChunk.BodyOneofCase.Header) header = chunk.Header;
+            else chunk.Data.WriteTo(bytes);
+        }
+
+        LogsUploads[header!.TaskId] = (header, bytes.ToArray());
+        return new UploadResultReply { TaskId = header.TaskId, Size = bytes.Length, Sha256 = header.Sha256, Location = "fake-logs://" + header.TaskId };
     }
 
     /// <inheritdoc />
