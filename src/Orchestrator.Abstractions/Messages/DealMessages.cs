@@ -22,7 +22,8 @@ public sealed record DealSpecMessage(
     [property: Id(12)] int MemoryMb,
     [property: Id(13)] bool Gpu,
     [property: Id(14)] string Params,
-    [property: Id(15)] IReadOnlyList<string> TaskParams)
+    [property: Id(15)] IReadOnlyList<string> TaskParams,
+    [property: Id(16)] Address Callback = default)
 {
     /// <summary>The domain form.</summary>
     public DealSpec ToDomain() => new()
@@ -43,12 +44,13 @@ public sealed record DealSpecMessage(
         Gpu = Gpu,
         Params = Params,
         TaskParams = TaskParams,
+        Callback = Callback.IsZero ? Address.Zero : Callback,
     };
 
     /// <summary>The wire form of a domain deal.</summary>
     public static DealSpecMessage From(DealSpec d) => new(
         d.DealId, d.Requester, d.App, d.Dataset, d.CategoryId, d.Trust, d.Tag, d.BotFirst, d.BotSize, d.TaskPrice,
-        d.StartTime, d.Cores, d.MemoryMb, d.Gpu, d.Params, d.TaskParams);
+        d.StartTime, d.Cores, d.MemoryMb, d.Gpu, d.Params, d.TaskParams, d.Callback);
 }
 
 /// <summary>The answer to a deal creation.</summary>
