@@ -22,7 +22,8 @@ public sealed record DealTicket(
     [property: Id(10)] int MemoryMb,
     [property: Id(11)] bool Gpu,
     [property: Id(12)] string Params,
-    [property: Id(13)] Address Requester = default)
+    [property: Id(13)] Address Requester = default,
+    [property: Id(14)] Address Callback = default)
 {
     /// <summary>The resource requirements of each task.</summary>
     public TaskRequirements Requirements => new(Tag.Kind, Cores, MemoryMb, Gpu, CategoryId);
@@ -30,12 +31,15 @@ public sealed record DealTicket(
     /// <summary>The rules of the task at <paramref name="index"/>.</summary>
     public TaskTerms TermsFor(long index) => new(
         DealId, index, Trust, Timeref,
-        Deadlines.Contribution(StartTime, Timeref), Deadlines.Final(StartTime, Timeref), Tag, TaskPrice);
+        Deadlines.Contribution(StartTime, Timeref), Deadlines.Final(StartTime, Timeref), Tag, TaskPrice)
+    {
+        Callback = Callback.IsZero ? Address.Zero : Callback,
+    };
 
     /// <summary>Builds the ticket of a deal.</summary>
     public static DealTicket From(DealSpec deal, Category category) => new(
         deal.DealId, deal.App, deal.Dataset, deal.CategoryId, deal.Trust, deal.Tag, deal.TaskPrice, deal.StartTime,
-        category.Timeref, deal.Cores, deal.MemoryMb, deal.Gpu, deal.Params, deal.Requester);
+        category.Timeref, deal.Cores, deal.MemoryMb, deal.Gpu, deal.Params, deal.Requester, deal.Callback);
 }
 
 /// <summary>One task to hand out: its deal's ticket, its index and its own parameters.</summary>
@@ -62,7 +66,8 @@ public sealed record Assignment(
     [property: Id(10)] TeeKind Tee,
     [property: Id(11)] Address EnclaveChallenge,
     [property: Id(12)] bool TeeFastPath,
-    [property: Id(13)] DateTimeOffset AssignedAt);
+    [property: Id(13)] DateTimeOffset AssignedAt,
+    [property: Id(14)] Address Callback = default);
 
 /// <summary>
 /// The answer of a task grain to a hand-out request. <paramref name="EnclaveKey"/> is retired (always

@@ -33,6 +33,7 @@ internal static class WorkerMapping
             AssignedAt = Timestamp.FromDateTimeOffset(a.AssignedAt),
             Resumed = resumed,
             EnclaveChallengeKey = command.EnclaveKey is { } key ? ByteString.CopyFrom(key) : ByteString.Empty,
+            Callback = a.Callback.IsZero ? string.Empty : a.Callback.ToLowerHex(),
         };
         message.InputFiles.AddRange(inputFiles);
         return message;

@@ -98,7 +98,7 @@ public sealed class TaskGrain(
         var assignment = new Assignment(
             run.TaskId, terms.DealId, terms.Index, deal.App, deal.Dataset, state.State.Params, terms.Trust, deal.CategoryId,
             terms.ContributionDeadline, terms.FinalDeadline, terms.Tag.Kind, run.EnclaveChallenge ?? Address.Zero,
-            terms.IsTeeFastPath, now);
+            terms.IsTeeFastPath, now, terms.Callback);
         return new AssignResult(assignment, null, string.Empty);
     }
 
@@ -118,26 +118,26 @@ public sealed class TaskGrain(
         return TaskCallResult.Ok(run.Status, revealNow, consensus?.RevealDeadline ?? run.RevealDeadline);
     }
 
-    public async Task<TaskCallResult> ContributeAndFinalizeAsync(Address worker, int score, Hash32 resultDigest, byte[] enclaveSignature)
+    public async Task<TaskCallResult> ContributeAndFinalizeAsync(Address worker, int score, Hash32 resultDigest, byte[] enclaveSignature, byte[]? callbackData = null)
     {
         using var activity = Span("task.contribute-finalize", worker);
         if (state.State.Deal is null) return Unknown();
         var run = Run();
         var now = clock.UtcNow;
-        var step = run.ContributeAndFinalize(worker, score, resultDigest, enclaveSignature, now);
+        var step = run.ContributeAndFinalize(worker, score, resultDigest, enclaveSignature, now, callbackData);
         GrainsTelemetry.Contributions.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Result, step.Accepted ? "accepted" : step.Refusal!.Code.ToString()));
         if (!step.Accepted) return Refused(step, run);
         await CommitAsync(run, step, now);
         return TaskCallResult.Ok(run.Status);
     }
 
-    public async Task<TaskCallResult> RevealAsync(Address worker, Hash32 resultDigest)
+    public async Task<TaskCallResult> RevealAsync(Address worker, Hash32 resultDigest, byte[]? callbackData = null)
     {
         using var activity = Span("task.reveal", worker);
         if (state.State.Deal is null) return Unknown();
         var run = Run();
         var now = clock.UtcNow;
-        var step = run.Reveal(worker, resultDigest, now);
+        var step = run.Reveal(worker, resultDigest, now, callbackData);
         if (!step.Accepted) return Refused(step, run);
         await CommitAsync(run, step, now);
         return TaskCallResult.Ok(run.Status);
