@@ -28,6 +28,7 @@ public sealed class AgentHarness : IDisposable
             printf 'task %s\n' "$IEXEC_TASK_INDEX" > "$IEXEC_OUT/result.txt"
             if [ -n "${IEXEC_DATASET_KEY:-}" ]; then printf '%s' "$IEXEC_DATASET_KEY" > "$1.dataset-key"; cp "$IEXEC_SECRETS_DIR/dataset/key" "$1.dataset-key-file"; fi
             if [ "${2:-}" = slow ]; then sleep 30; fi
+            if [ "${2:-}" = callback ]; then printf '{"callback-data":"0x7072696365"}' > "$IEXEC_OUT/computed.json"; fi
             """.Replace("\r", string.Empty, StringComparison.Ordinal));
         File.SetUnixFileMode(Script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
