@@ -22,9 +22,14 @@ public sealed record DealSpecMessage(
     [property: Id(12)] int MemoryMb,
     [property: Id(13)] bool Gpu,
     [property: Id(14)] string Params,
-    [property: Id(15)] IReadOnlyList<string> TaskParams,
-    [property: Id(16)] Address Callback = default)
+    [property: Id(15)] IReadOnlyList<string> TaskParams)
 {
+    // Id 16 and 17 are the beneficiary key and public-results flag of the results issue (#14).
+
+    /// <summary>The deal's callback contract, or the zero address (see <see cref="DealSpec.Callback"/>).</summary>
+    [Id(18)]
+    public Address Callback { get; init; } = Address.Zero;
+
     /// <summary>The domain form.</summary>
     public DealSpec ToDomain() => new()
     {
@@ -50,7 +55,10 @@ public sealed record DealSpecMessage(
     /// <summary>The wire form of a domain deal.</summary>
     public static DealSpecMessage From(DealSpec d) => new(
         d.DealId, d.Requester, d.App, d.Dataset, d.CategoryId, d.Trust, d.Tag, d.BotFirst, d.BotSize, d.TaskPrice,
-        d.StartTime, d.Cores, d.MemoryMb, d.Gpu, d.Params, d.TaskParams, d.Callback);
+        d.StartTime, d.Cores, d.MemoryMb, d.Gpu, d.Params, d.TaskParams)
+    {
+        Callback = d.Callback,
+    };
 }
 
 /// <summary>The answer to a deal creation.</summary>

@@ -22,9 +22,14 @@ public sealed record DealTicket(
     [property: Id(10)] int MemoryMb,
     [property: Id(11)] bool Gpu,
     [property: Id(12)] string Params,
-    [property: Id(13)] Address Requester = default,
-    [property: Id(14)] Address Callback = default)
+    [property: Id(13)] Address Requester = default)
 {
+    // Id 14 is the beneficiary key of the results issue (#14).
+
+    /// <summary>The deal's callback contract, or the zero address.</summary>
+    [Id(15)]
+    public Address Callback { get; init; } = Address.Zero;
+
     /// <summary>The resource requirements of each task.</summary>
     public TaskRequirements Requirements => new(Tag.Kind, Cores, MemoryMb, Gpu, CategoryId);
 
@@ -39,7 +44,10 @@ public sealed record DealTicket(
     /// <summary>Builds the ticket of a deal.</summary>
     public static DealTicket From(DealSpec deal, Category category) => new(
         deal.DealId, deal.App, deal.Dataset, deal.CategoryId, deal.Trust, deal.Tag, deal.TaskPrice, deal.StartTime,
-        category.Timeref, deal.Cores, deal.MemoryMb, deal.Gpu, deal.Params, deal.Requester, deal.Callback);
+        category.Timeref, deal.Cores, deal.MemoryMb, deal.Gpu, deal.Params, deal.Requester)
+    {
+        Callback = deal.Callback,
+    };
 }
 
 /// <summary>One task to hand out: its deal's ticket, its index and its own parameters.</summary>
@@ -66,8 +74,14 @@ public sealed record Assignment(
     [property: Id(10)] TeeKind Tee,
     [property: Id(11)] Address EnclaveChallenge,
     [property: Id(12)] bool TeeFastPath,
-    [property: Id(13)] DateTimeOffset AssignedAt,
-    [property: Id(14)] Address Callback = default);
+    [property: Id(13)] DateTimeOffset AssignedAt)
+{
+    // Id 14 is the beneficiary key of the results issue (#14).
+
+    /// <summary>The deal's callback contract, or the zero address: the task's digest is then keccak256 of the app's callback data.</summary>
+    [Id(15)]
+    public Address Callback { get; init; } = Address.Zero;
+}
 
 /// <summary>
 /// The answer of a task grain to a hand-out request. <paramref name="EnclaveKey"/> is retired (always

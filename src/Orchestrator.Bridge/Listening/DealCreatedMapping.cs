@@ -62,8 +62,10 @@ public static class DealCreatedMapping
             512,
             false,
             (string)v[12]!,
-            [],
-            (Address)v[13]!);
+            [])
+        {
+            Callback = (Address)v[13]!,
+        };
         error = string.Empty;
         return true;
     }

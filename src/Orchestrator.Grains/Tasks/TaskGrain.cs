@@ -98,7 +98,10 @@ public sealed class TaskGrain(
         var assignment = new Assignment(
             run.TaskId, terms.DealId, terms.Index, deal.App, deal.Dataset, state.State.Params, terms.Trust, deal.CategoryId,
             terms.ContributionDeadline, terms.FinalDeadline, terms.Tag.Kind, run.EnclaveChallenge ?? Address.Zero,
-            terms.IsTeeFastPath, now, terms.Callback);
+            terms.IsTeeFastPath, now)
+        {
+            Callback = terms.Callback,
+        };
         return new AssignResult(assignment, null, string.Empty);
     }
 
