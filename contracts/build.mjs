@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Compiles contracts/src/*.sol with solcjs (npm package `solc`) into contracts/out/:
+// Compiles contracts/src/*.sol (and the tests' helper contracts, contracts/test/*.sol) with solcjs
+// (npm package `solc`) into contracts/out/:
 //   <Name>.abi.json   the ABI (JSON array)
 //   <Name>.bin        creation bytecode, lowercase hex without 0x and without a newline
 //   <Name>.bin-runtime deployed bytecode, same format
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const srcDir = join(here, 'src');
+const testDir = join(here, 'test');
 const outDir = join(here, 'out');
 const require = createRequire(import.meta.url);
 
@@ -33,11 +35,15 @@ const settings = {
   outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object', 'evm.methodIdentifiers'] } },
 };
 
-const files = readdirSync(srcDir).filter((f) => f.endsWith('.sol')).sort();
+// Source keys: the hub's files by name (as before), the tests' contracts under test/.
+const files = [
+  ...readdirSync(srcDir).filter((f) => f.endsWith('.sol')).sort().map((f) => [f, join(srcDir, f)]),
+  ...readdirSync(testDir).filter((f) => f.endsWith('.sol')).sort().map((f) => [`test/${f}`, join(testDir, f)]),
+];
 const sources = {};
 const hashes = {};
-for (const f of files) {
-  const content = readFileSync(join(srcDir, f), 'utf8');
+for (const [f, path] of files) {
+  const content = readFileSync(path, 'utf8');
   sources[f] = { content };
   hashes[f] = createHash('sha256').update(content).digest('hex');
 }

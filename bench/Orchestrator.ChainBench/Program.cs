@@ -151,7 +151,7 @@ async Task<(long Gas, long Floor)> FinalizeAsync(AccountSender sender, int size)
 {
     var deal = await hub.CreateDealAsync(size, price);
     var items = TaskEvents.ForDeal(deal, size, workerKeys, reward);
-    var data = HubContract.EncodeFinalizeBatch(items);
+    var data = HubContract.EncodeFinalizeBatch(items, "https://pool.example.org");
     var estimate = await rpc.EstimateGasAsync(new CallRequest { From = sender.Account, To = hub.Hub, Data = data });
     var result = await sender.SendAsync("finalize", data, (estimate * 6 / 5) + 20_000, items.Select(i => i.TaskId).ToList(), CancellationToken.None);
     if (result.Status != TrackedStatus.Confirmed)

@@ -29,9 +29,24 @@ pragma solidity ^0.8.20;
 ///    task is credited to the pool owner's balance. Calling `registerPool` again rotates the
 ///    scheduler (effective immediately for all deals) and sets the ratio for future deals
 ///    (a deal keeps the ratio in force at its creation).
+///  * **Result pointer in the log.** Each batch names the pool's public results API once
+///    (`resultBase`); every `TasksFinalized` log carries it beside the tasks' indices and digests,
+///    so a requester finds `<resultBase>/v1/tasks/<taskId>/result` from the chain alone. Nothing
+///    of it is stored.
+///  * **Callbacks after the run.** As PoCo, a deal may name a callback contract; its tasks' result
+///    digest is keccak256(callbackData), and `receiveResult(taskId, callbackData)` is called with
+///    at most `CALLBACK_GAS` once the run's tasks are final and paid. A failing callback never
+///    reverts the batch: `CallbackCalled` records the outcome.
 ///  * **Reopened tasks.** The consensus is recomputed over all submitted contributions in order.
 ///    A task that went through a PoCo "reopen" (winning group removed after no reveal) must be
 ///    submitted with the contributions that still count.
+/// @notice What a deal's callback contract implements (PoCo's `IOracleConsumer.receiveResult`).
+interface IResultReceiver {
+    /// @notice Called once per finalized task of a deal naming this contract, with at most
+    /// `OrchestratorHub.CALLBACK_GAS`; `callbackData` hashes (keccak256) to the task's result digest.
+    function receiveResult(bytes32 taskId, bytes calldata callbackData) external;
+}
+
 contract OrchestratorHub {
     // ---------------------------------------------------------------------------------------
     // Constants
@@ -54,6 +69,14 @@ contract OrchestratorHub {
     uint256 public constant FINAL_DEADLINE_RATIO = 10;
     /// @notice Number of categories: XS, S, M, L, XL (indices 0..4).
     uint8 public constant CATEGORY_COUNT = 5;
+    /// @notice Gas given to a deal's callback contract per task (PoCo's `callbackgas`). The batch
+    /// refuses to run it with less, so a scheduler cannot starve a callback by sending too little gas.
+    uint256 public constant CALLBACK_GAS = 200_000;
+    /// @notice Longest callback data of one task, in bytes (the packed batch carries a 2-byte length;
+    /// the orchestrator's workers cap it at 4 KiB).
+    uint256 public constant MAX_CALLBACK_DATA = 4_096;
+    /// @notice Longest result base URL of a batch, in bytes.
+    uint256 public constant MAX_RESULT_BASE = 1_024;
 
     /// @dev secp256k1n / 2: signatures with a larger s are malleable and refused.
     uint256 private constant HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
@@ -63,6 +86,10 @@ contract OrchestratorHub {
     uint256 private constant F_REVEALED = 0x1;
     uint256 private constant F_ENCLAVE = 0x2;
     uint256 private constant F_HASHES = 0x4;
+    /// @dev High bit of a packed task's contribution count: callback data follows the contributions.
+    uint256 private constant T_CALLBACK = 0x80;
+    /// @dev Gas the contract itself needs after a callback returns (its event and the loop).
+    uint256 private constant CALLBACK_RESERVE = 10_000;
 
     // ---------------------------------------------------------------------------------------
     // Types
@@ -81,6 +108,7 @@ contract OrchestratorHub {
         uint256 taskPrice; // workerpool price per task, in wei
         string params; // task parameters (emitted, only its keccak256 is stored)
         bytes32 salt; // makes otherwise identical deals distinct
+        address callback; // contract called with each task's callback data; zero for none
     }
 
     /// @notice A stored deal, as returned by `deal`.
@@ -90,6 +118,7 @@ contract OrchestratorHub {
         uint8 category;
         uint8 schedulerRewardRatioPercent; // snapshot of the pool's ratio at creation
         bool tee; // tag bit 0x1
+        bool hasCallback; // callback != 0, kept in the first slot: deals without one never read another at finalization
         address pool;
         address app;
         address dataset;
@@ -99,6 +128,7 @@ contract OrchestratorHub {
         uint256 botSize;
         uint256 taskPrice;
         bytes32 paramsHash; // keccak256(bytes(params))
+        address callback; // zero for none
     }
 
     /// @dev A pool, keyed by its owner's address.
@@ -124,6 +154,7 @@ contract OrchestratorHub {
         uint256 workersReward; // taskPrice·(100 − ratio)/100
         uint256 stake; // taskPrice·30/100
         uint256 finalDeadline;
+        address callback; // zero for none
     }
 
     // ---------------------------------------------------------------------------------------
@@ -160,11 +191,16 @@ contract OrchestratorHub {
         uint256 botSize,
         uint256 taskPrice,
         uint256 startTime,
-        string params
+        string params,
+        address callback
     );
     /// @notice One log per run of a deal's tasks in a batch (a log per task costs ~1k gas more
     /// each): `results` packs, per task in batch order, `uint64 idx ‖ bytes32 resultDigest` (40 bytes).
-    event TasksFinalized(bytes32 indexed dealId, bytes results);
+    /// `resultBase` is the pool's public results API named by the batch (empty for none): task
+    /// `taskId(dealId, idx)`'s result is at `<resultBase>/v1/tasks/<taskId as 0x-hex>/result`.
+    event TasksFinalized(bytes32 indexed dealId, string resultBase, bytes results);
+    /// @notice A deal's callback was called for a task; `success` is false when it reverted or ran out of gas.
+    event CallbackCalled(bytes32 indexed taskId, address indexed callback, bool success);
     event TaskFailed(bytes32 indexed taskId, bytes32 indexed dealId);
 
     // ---------------------------------------------------------------------------------------
@@ -200,6 +236,12 @@ contract OrchestratorHub {
     error AmountTooLarge();
     error MalformedBatch(uint256 offset);
     error BotOutOfRange(uint256 botFirst, uint256 botSize);
+    error MissingCallbackData(bytes32 taskId);
+    error UnexpectedCallbackData(bytes32 taskId);
+    error BadCallbackData(bytes32 taskId, bytes32 resultDigest, bytes32 callbackDigest);
+    error CallbackDataTooLong(bytes32 taskId, uint256 length);
+    error ResultBaseTooLong(uint256 length);
+    error CallbackGasTooLow(bytes32 taskId, uint256 available);
 
     // ---------------------------------------------------------------------------------------
     // Pools
@@ -278,7 +320,8 @@ contract OrchestratorHub {
     /// are 0x0, 0x3, 0x5 or 0x9 and a TEE tag (bit 0x1) allows only `trust` 0 or 1;
     /// `msg.value == botSize·taskPrice`; the deal id is new.
     /// `requestHash = keccak256(abi.encode(requester, pool, app, dataset, category, trust, tag,
-    /// botFirst, botSize, taskPrice, keccak256(bytes(params)), salt))` and
+    /// botFirst, botSize, taskPrice, keccak256(bytes(params)), salt))` — with `callback` as a 13th
+    /// word only when it is set, so deals without a callback keep their ids — and
     /// `dealId = keccak256(abi.encodePacked(requestHash, uint256(0)))`. `startTime` is the
     /// block's timestamp; every task's final deadline is `startTime + 10·timeref(category)`.
     function createDeal(DealParams calldata p) external payable returns (bytes32 dealId) {
@@ -314,6 +357,10 @@ contract OrchestratorHub {
         d.botSize = p.botSize;
         d.taskPrice = p.taskPrice;
         d.paramsHash = paramsHash;
+        if (p.callback != address(0)) {
+            d.hasCallback = true;
+            d.callback = p.callback;
+        }
         _emitDealCreated(dealId, p);
     }
 
@@ -331,7 +378,8 @@ contract OrchestratorHub {
             p.botSize,
             p.taskPrice,
             block.timestamp,
-            p.params
+            p.params,
+            p.callback
         );
     }
 
@@ -424,14 +472,17 @@ contract OrchestratorHub {
     /// @dev `batch` is packed (big-endian, no padding) rather than ABI-encoded: ABI words cost
     /// about three times the calldata gas of the bytes they carry.
     /// ```
-    /// batch        := run+
+    /// batch        := baseLength(2) resultBase(baseLength) run+
     /// run          := dealId(32) count(2) task{count}
-    /// task         := idx(8) resultDigest(32) n(1) contribution{n}
+    /// task         := idx(8) resultDigest(32) n(1) contribution{n & 0x7f}
+    ///                 [callbackLength(2) callbackData(callbackLength)]   when n & 0x80
     /// contribution := flags(1) worker(20) workerSignature(65)
     ///                 [resultHash(32) resultSeal(32)]              when flags & 0x4
     ///                 [enclaveChallenge(20) enclaveSignature(65)]  when flags & 0x2
     /// flags: 0x1 revealed, 0x2 enclave-signed, 0x4 hash and seal given
     /// ```
+    /// `resultBase` (UTF-8, at most `MAX_RESULT_BASE` bytes, may be empty) is the pool's public
+    /// results API; it is emitted in every run's `TasksFinalized` and never stored.
     /// A contribution without hash and seal must be revealed: the contract computes them,
     /// `resultHash = keccak256(taskId ‖ resultDigest)` and `resultSeal = keccak256(worker ‖
     /// taskId ‖ resultDigest)`, and checks the worker's signature over those, so it proves what
@@ -463,7 +514,14 @@ contract OrchestratorHub {
     ///     and its score becomes floor(score·2/3). The pool owner is credited the rest:
     ///     taskPrice − paid shares + seized stakes. All payouts are balance credits.
     ///  6. The task's done bit is set (COMPLETED); each run ends with one `TasksFinalized(dealId,
-    ///     offsets and digests)`.
+    ///     resultBase, indices and digests)`.
+    ///  7. Callback deals: every task carries callback data (else `MissingCallbackData`), at most
+    ///     `MAX_CALLBACK_DATA` bytes, with `keccak256(callbackData) == resultDigest` (else
+    ///     `BadCallbackData`); other deals' tasks carry none (`UnexpectedCallbackData`). After the
+    ///     run's done bits, payouts and log, `callback.receiveResult(taskId, callbackData)` is called
+    ///     per task with `CALLBACK_GAS` (the batch reverts with `CallbackGasTooLow` if that much is not
+    ///     left); its failure, revert or out-of-gas never reverts the batch and is reported by
+    ///     `CallbackCalled(taskId, callback, success)`. Its return data is never copied.
     function finalizeBatch(bytes calldata batch) external {
         uint256 p;
         uint256 end;
@@ -472,14 +530,25 @@ contract OrchestratorHub {
             end := add(p, batch.length)
         }
         uint256 base = p;
-        if (p == end) revert MalformedBatch(0);
+        _need(p, 2, end, base);
+        uint256 baseLength;
+        assembly ("memory-safe") {
+            baseLength := shr(240, calldataload(p))
+        }
+        if (baseLength > MAX_RESULT_BASE) revert ResultBaseTooLong(baseLength);
+        _need(p + 2, baseLength, end, base);
+        string memory resultBase = string(batch[2:2 + baseLength]);
+        unchecked {
+            p += 2 + baseLength;
+        }
+        if (p == end) revert MalformedBatch(p - base);
         while (p < end) {
-            p = _finalizeRun(p, end, base);
+            p = _finalizeRun(p, end, base, resultBase);
         }
     }
 
     /// @dev One run of tasks of the same deal; returns the offset after it.
-    function _finalizeRun(uint256 p, uint256 end, uint256 base) private returns (uint256) {
+    function _finalizeRun(uint256 p, uint256 end, uint256 base, string memory resultBase) private returns (uint256) {
         _need(p, 34, end, base);
         bytes32 dealId;
         uint256 count;
@@ -497,6 +566,9 @@ contract OrchestratorHub {
         assembly ("memory-safe") {
             out := add(logged, 0x20)
         }
+        // Callbacks run after the whole run is final and paid: (taskId, calldata offset, length) each.
+        uint256[] memory callbacks = new uint256[](ctx.callback == address(0) ? 0 : count * 3);
+        uint256 callbackCount;
         // The done bits of 256 tasks share a word: it is read once and written once per run.
         uint256 word = type(uint256).max;
         uint256 bits;
@@ -514,6 +586,8 @@ contract OrchestratorHub {
             unchecked {
                 p += 41;
             }
+            bool withCallback = n & T_CALLBACK != 0;
+            n &= T_CALLBACK - 1;
             if (idx < ctx.botFirst || idx - ctx.botFirst >= ctx.botSize) revert InvalidTaskIndex(dealId, idx);
             bytes32 tid = taskId(dealId, idx);
             uint256 rel = idx - ctx.botFirst;
@@ -543,6 +617,16 @@ contract OrchestratorHub {
                 mstore(0x40, freeMemory)
             }
             poolShare += share;
+            if (withCallback) {
+                if (ctx.callback == address(0)) revert UnexpectedCallbackData(tid);
+                uint256 length;
+                (p, length) = _checkCallbackData(tid, digest, p, end, base);
+                callbacks[callbackCount++] = uint256(tid);
+                callbacks[callbackCount++] = p - length;
+                callbacks[callbackCount++] = length;
+            } else if (ctx.callback != address(0)) {
+                revert MissingCallbackData(tid);
+            }
             // idx (8 bytes) then digest (32): the digest's store overwrites the index's zero tail.
             assembly ("memory-safe") {
                 mstore(out, shl(192, idx))
@@ -551,9 +635,66 @@ contract OrchestratorHub {
             }
         }
         if (word != type(uint256).max) done[word] = bits;
-        emit TasksFinalized(dealId, logged);
+        emit TasksFinalized(dealId, resultBase, logged);
         _credit(ctx.pool, poolShare);
+        for (uint256 i; i < callbackCount; i += 3) {
+            _callback(ctx.callback, bytes32(callbacks[i]), callbacks[i + 1], callbacks[i + 2]);
+        }
         return p;
+    }
+
+    /// @dev Reads the callback data at `p` (2-byte length, then the bytes) and checks its length and
+    /// that it hashes to the task's digest; returns the offset after it and its length.
+    function _checkCallbackData(bytes32 tid, bytes32 digest, uint256 p, uint256 end, uint256 base)
+        private
+        pure
+        returns (uint256 next, uint256 length)
+    {
+        _need(p, 2, end, base);
+        assembly ("memory-safe") {
+            length := shr(240, calldataload(p))
+        }
+        if (length > MAX_CALLBACK_DATA) revert CallbackDataTooLong(tid, length);
+        unchecked {
+            p += 2;
+        }
+        _need(p, length, end, base);
+        bytes32 h;
+        // Hashed in free memory without allocating it.
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            calldatacopy(m, p, length)
+            h := keccak256(m, length)
+        }
+        if (h != digest) revert BadCallbackData(tid, digest, h);
+        unchecked {
+            next = p + length;
+        }
+    }
+
+    /// @dev Calls `target.receiveResult(tid, data)` with exactly `CALLBACK_GAS`, without copying its
+    /// return data (a huge one could not make the batch run out of gas), and reports the outcome.
+    function _callback(address target, bytes32 tid, uint256 at, uint256 length) private {
+        // EIP-150 passes at most 63/64 of the gas left: demand enough that the callee really gets
+        // CALLBACK_GAS, so an underfunded transaction reverts instead of starving the callback.
+        uint256 available = gasleft();
+        if (available < CALLBACK_GAS + CALLBACK_GAS / 63 + CALLBACK_RESERVE) revert CallbackGasTooLow(tid, available);
+        bytes4 selector = IResultReceiver.receiveResult.selector;
+        bool success;
+        assembly ("memory-safe") {
+            // receiveResult(bytes32 taskId, bytes callbackData) ABI-encoded in free memory.
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 0x04), tid)
+            mstore(add(m, 0x24), 0x40)
+            mstore(add(m, 0x44), length)
+            calldatacopy(add(m, 0x64), at, length)
+            // zero the padding after the data
+            mstore(add(add(m, 0x64), length), 0)
+            let size := add(0x64, and(add(length, 31), not(31)))
+            success := call(CALLBACK_GAS, target, 0, m, size, 0, 0)
+        }
+        emit CallbackCalled(tid, target, success);
     }
 
     function _loadCtx(bytes32 dealId) private view returns (DealCtx memory ctx) {
@@ -572,6 +713,8 @@ contract OrchestratorHub {
         ctx.workersReward = price * (100 - d.schedulerRewardRatioPercent) / 100;
         ctx.stake = price * WORKER_STAKE_RATIO_PERCENT / 100;
         ctx.finalDeadline = uint256(d.startTime) + FINAL_DEADLINE_RATIO * timeref(d.category);
+        // The flag shares the first slot: only callback deals read the callback's own slot.
+        if (d.hasCallback) ctx.callback = d.callback;
     }
 
     /// @dev One contributor at trust ≤ 1: the TEE fast path, or the consensus rule's simplest
@@ -795,22 +938,23 @@ contract OrchestratorHub {
         pure
         returns (bytes32 requestHash, bytes32 dealId)
     {
-        requestHash = keccak256(
-            abi.encode(
-                requester,
-                p.pool,
-                p.app,
-                p.dataset,
-                p.category,
-                p.trust,
-                p.tag,
-                p.botFirst,
-                p.botSize,
-                p.taskPrice,
-                paramsHash,
-                p.salt
-            )
+        bytes memory terms = abi.encode(
+            requester,
+            p.pool,
+            p.app,
+            p.dataset,
+            p.category,
+            p.trust,
+            p.tag,
+            p.botFirst,
+            p.botSize,
+            p.taskPrice,
+            paramsHash,
+            p.salt
         );
+        // The callback is bound by the id (as in PoCo's request order) but only hashed when set:
+        // every deal without one keeps the id it had before callbacks existed.
+        requestHash = p.callback == address(0) ? keccak256(terms) : keccak256(abi.encodePacked(terms, uint256(uint160(p.callback))));
         dealId = _hash2(requestHash, bytes32(0));
     }
 

@@ -1,6 +1,6 @@
 // A deployed OrchestratorHub on a fresh Anvil, with named accounts and helpers for deals and batches.
 import {
-  Contract, ZERO_ADDRESS, ZERO32, contribution, digestOf, keccak256, loadArtifact, packBatch, packed, startAnvil,
+  Contract, ZERO_ADDRESS, ZERO32, contribution, digestOf, hexToBytes, keccak256, loadArtifact, packBatch, packed, startAnvil,
   taskIdOf, word,
 } from './helpers.mjs';
 
@@ -9,6 +9,8 @@ export const PRICE = 10n ** 15n; // 0.001 ETH per task
 export const RATIO = 10n; // the pool's scheduler reward ratio, percent
 export const STAKE = (PRICE * 30n) / 100n;
 export const WORKERS_REWARD = (PRICE * (100n - RATIO)) / 100n;
+// The pool's public results API the fixture's batches name (emitted in every TasksFinalized).
+export const RESULT_BASE = 'https://pool.example/results';
 
 export async function setup({ accounts = 20, workers = 8, enclaves = 4, workerDeposit = ETHER } = {}) {
   const anvil = await startAnvil({ accounts });
@@ -48,6 +50,7 @@ export async function setup({ accounts = 20, workers = 8, enclaves = 4, workerDe
         taskPrice: PRICE,
         params: '{"args":"--input 42"}',
         salt: word(++salt),
+        callback: ZERO_ADDRESS,
         ...overrides,
       };
     },
@@ -71,15 +74,18 @@ export async function setup({ accounts = 20, workers = 8, enclaves = 4, workerDe
         word(BigInt(requester)), word(BigInt(p.pool)), word(BigInt(p.app)), word(BigInt(p.dataset)),
         word(p.category), word(p.trust), p.tag, word(p.botFirst), word(p.botSize), word(p.taskPrice),
         paramsHash, p.salt,
+        // the callback is a 13th word only when set (deals without one keep their ids)
+        ...(BigInt(p.callback) === 0n ? [] : [word(BigInt(p.callback))]),
       ].map((h) => Buffer.from(h.slice(2), 'hex')));
       const requestHash = keccak256(enc);
       return { requestHash, dealId: keccak256(packed(['bytes32', requestHash], ['uint256', 0n])) };
     },
 
     /** A TaskResult whose contributors all computed `output` (or their own `outputs[i]`). */
-    async taskResult({ dealId, idx, output = `output ${dealId} ${idx}`, workers, outputs, revealed, enclaves }) {
+    async taskResult({ dealId, idx, output = `output ${dealId} ${idx}`, workers, outputs, revealed, enclaves, callbackData }) {
       const taskId = taskIdOf(dealId, idx);
-      const digest = digestOf(output);
+      // With callback data the result digest is keccak256 of it (PoCo), not the output's SHA-256.
+      const digest = callbackData !== undefined ? keccak256(hexToBytes(callbackData)) : digestOf(output);
       const contributions = [];
       for (let i = 0; i < workers.length; i++) {
         const d = outputs?.[i] !== undefined ? digestOf(outputs[i]) : digest;
@@ -87,12 +93,12 @@ export async function setup({ accounts = 20, workers = 8, enclaves = 4, workerDe
           worker: workers[i], taskId, digest: d, revealed: revealed ? revealed[i] : true, enclave: enclaves?.[i] ?? null,
         }));
       }
-      return { dealId, idx, resultDigest: digest, contributions };
+      return { dealId, idx, resultDigest: digest, contributions, ...(callbackData !== undefined ? { callbackData } : {}) };
     },
 
     /** The packed finalizeBatch argument for these results. */
-    pack(results) {
-      return packBatch(results);
+    pack(results, resultBase = RESULT_BASE) {
+      return packBatch(results, resultBase);
     },
 
     /** The tasks a receipt's TasksFinalized logs report: [{ dealId, idx, taskId, resultDigest }]. */
@@ -102,14 +108,19 @@ export async function setup({ accounts = 20, workers = 8, enclaves = 4, workerDe
         const bytes = Buffer.from(e.args.results.slice(2), 'hex');
         for (let at = 0; at < bytes.length; at += 40) {
           const idx = bytes.readBigUInt64BE(at);
-          out.push({ dealId: e.args.dealId, idx, taskId: taskIdOf(e.args.dealId, idx), resultDigest: '0x' + bytes.subarray(at + 8, at + 40).toString('hex') });
+          out.push({ dealId: e.args.dealId, resultBase: e.args.resultBase, idx, taskId: taskIdOf(e.args.dealId, idx), resultDigest: '0x' + bytes.subarray(at + 8, at + 40).toString('hex') });
         }
       }
       return out;
     },
 
-    finalize(results, from = roles.scheduler) {
-      return hub.send('finalizeBatch', [fx.pack(results)], { from });
+    finalize(results, from = roles.scheduler, { resultBase = RESULT_BASE, gas } = {}) {
+      return hub.send('finalizeBatch', [fx.pack(results, resultBase)], { from, gas });
+    },
+
+    /** Deploys one of the tests' callback contracts (contracts/test/ResultReceivers.sol). */
+    deployReceiver(name) {
+      return Contract.deploy(rpc, roles.deployer, loadArtifact(name));
     },
 
     balance: (a) => hub.call('balanceOf', [a]),

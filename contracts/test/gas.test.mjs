@@ -41,13 +41,14 @@ after(async () => {
   writeFileSync(join(outDir, 'gas-report.json'), JSON.stringify({ pocoReference: { singleWorker: POCO_SINGLE_WORKER, teeFastPath: POCO_TEE_FAST_PATH }, rows }, null, 2) + '\n');
 });
 
-async function measure(scenario, batch, { trust = 1n, tag = word(0), workersFor, outputsFor, revealedFor, enclaves = false, reference = POCO_SINGLE_WORKER }) {
-  const { dealId } = await fx.createDeal({ botSize: BigInt(batch), trust, tag });
+async function measure(scenario, batch, { trust = 1n, tag = word(0), workersFor, outputsFor, revealedFor, enclaves = false, reference = POCO_SINGLE_WORKER, callback, callbackDataFor }) {
+  const { dealId } = await fx.createDeal({ botSize: BigInt(batch), trust, tag, ...(callback ? { callback } : {}) });
   const results = [];
   for (let i = 0; i < batch; i++) {
     const ws = workersFor(i);
     results.push(await fx.taskResult({
       dealId, idx: BigInt(i), workers: ws, outputs: outputsFor?.(i), revealed: revealedFor?.(i), enclaves: enclaves ? ws.map((_, k) => fx.enclaves[(i + k) % fx.enclaves.length]) : undefined,
+      callbackData: callbackDataFor?.(i),
     }));
   }
   const receipt = await fx.finalize(results);
@@ -92,6 +93,15 @@ for (const batch of [1, 10, 100]) {
   test(`TEE fast path (tag 0x3, trust 0): batch ${batch}`, async () => {
     await measure('TEE fast path, 1 enclave-signed worker/task', batch, {
       tag: word(0x3), trust: 0n, enclaves: true, workersFor: (i) => [fx.workers[i % 10]], reference: POCO_TEE_FAST_PATH,
+    });
+  });
+}
+
+for (const batch of [1, 10]) {
+  test(`trust 1 with a callback recording 32 bytes per task: batch ${batch}`, async () => {
+    const recorder = await fx.deployReceiver('RecordingReceiver');
+    await measure('trust 1, callback storing 32 bytes/task', batch, {
+      callback: recorder.address, workersFor: (i) => [fx.workers[i % 10]], callbackDataFor: (i) => word(i + 1),
     });
   });
 }

@@ -531,8 +531,15 @@ export const digestOf = (output) => '0x' + createHash('sha256').update(output).d
  * Hash and seal travel only when the contract cannot compute them: an unrevealed contribution,
  * or a revealed one that does not match the digest (so the contract can refuse it by name).
  */
-export function packBatch(results) {
-  const parts = [];
+/**
+ * The packed finalizeBatch argument (layout in contracts/README.md): the result base, then runs of
+ * one deal's tasks. A result with `callbackData` (hex) sets the count's high bit and appends it.
+ */
+export function packBatch(results, resultBase = '') {
+  const base = Buffer.from(resultBase, 'utf8');
+  const baseLength = Buffer.alloc(2);
+  baseLength.writeUInt16BE(base.length);
+  const parts = [baseLength, base];
   let i = 0;
   while (i < results.length) {
     const dealId = results[i].dealId;
@@ -544,9 +551,16 @@ export function packBatch(results) {
     for (const r of results.slice(i, j)) {
       const idx = Buffer.alloc(8);
       idx.writeBigUInt64BE(BigInt(r.idx));
-      parts.push(idx, hexToBytes(r.resultDigest), Buffer.from([r.contributions.length]));
+      const withCallback = r.callbackData !== undefined;
+      parts.push(idx, hexToBytes(r.resultDigest), Buffer.from([r.contributions.length | (withCallback ? 0x80 : 0)]));
       const taskId = taskIdOf(dealId, BigInt(r.idx));
       for (const c of r.contributions) parts.push(packContribution(c, taskId, r.resultDigest));
+      if (withCallback) {
+        const data = hexToBytes(r.callbackData);
+        const length = Buffer.alloc(2);
+        length.writeUInt16BE(data.length);
+        parts.push(length, data);
+      }
     }
     i = j;
   }

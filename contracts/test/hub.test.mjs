@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import {
   ZERO_ADDRESS, contribution, digestOf, expectRevert, hexToBytes, taskIdOf, toHex, word,
 } from './helpers.mjs';
-import { PRICE, RATIO, STAKE, WORKERS_REWARD, setup } from './fixture.mjs';
+import { PRICE, RATIO, RESULT_BASE, STAKE, WORKERS_REWARD, setup } from './fixture.mjs';
 
 const COMPLETED = 3n;
 const FAILED = 4n;
@@ -364,10 +364,11 @@ describe('packed batches and done bits', () => {
     const packedBatch = hexToBytes(fx.pack([r]));
     const cut = toHex(packedBatch.subarray(0, packedBatch.length - 1));
     let args = await expectRevert(fx.hub.send('finalizeBatch', [cut], { from: fx.scheduler }), 'MalformedBatch');
-    assert.equal(args[0], 34n + 41n, 'the offset of the contribution that does not fit');
+    const header = BigInt(2 + Buffer.byteLength(RESULT_BASE));
+    assert.equal(args[0], header + 34n + 41n, 'the offset of the contribution that does not fit');
     await expectRevert(fx.hub.send('finalizeBatch', ['0x'], { from: fx.scheduler }), 'MalformedBatch');
     const noHashes = Buffer.from(packedBatch);
-    noHashes[34 + 41] = 0; // flags: neither revealed nor hashes given
+    noHashes[Number(header) + 34 + 41] = 0; // flags: neither revealed nor hashes given
     await expectRevert(fx.hub.send('finalizeBatch', [toHex(noHashes)], { from: fx.scheduler }), 'MalformedBatch');
     // 2^63 + 2^63 + 1 tasks would need a 65-bit index (checked before anything is built from botSize)
     args = await expectRevert(fx.hub.send('createDeal', [fx.params({ botFirst: 1n << 63n, botSize: (1n << 63n) + 1n, taskPrice: 1n })], { from: fx.requester, value: (1n << 63n) + 1n }), 'BotOutOfRange');

@@ -130,6 +130,13 @@ public static class BridgeHosting
             return services;
         }
 
+        var results = configuration.GetSection(ResultPointerOptions.Section).Get<ResultPointerOptions>() ?? new ResultPointerOptions();
+        var resultErrors = results.Check();
+        if (resultErrors.Count > 0)
+        {
+            throw new OptionsValidationException(ResultPointerOptions.Section, typeof(ResultPointerOptions), resultErrors);
+        }
+
         services.AddSingleton(bridge);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new EthereumRpcClient(
@@ -149,7 +156,7 @@ public static class BridgeHosting
         services.AddSingleton<FeeOracle>();
         services.AddSingleton<AccountSender>();
         services.AddSingleton(sp => new ChainBridge(
-            sp.GetRequiredService<EthereumRpcClient>(), sp.GetRequiredService<AccountSender>(), bridge, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<EthereumRpcClient>(), sp.GetRequiredService<AccountSender>(), bridge, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), results.ResultBase));
         if (bridge.ListenerEnabled)
         {
             services.AddSingleton<DealListener>();

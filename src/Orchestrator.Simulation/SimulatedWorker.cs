@@ -33,6 +33,7 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private SimulatedEnclave? _enclave;
     private readonly Dictionary<Hash32, Hash32> _digests = [];
+    private readonly Dictionary<Hash32, byte[]> _callbackData = [];
     private int _taken;
     private int _sessions;
     private int _faultToggle;
@@ -191,10 +192,11 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
                     await RunAssignmentAsync(grain, assign);
                     break;
                 case RevealCommand reveal when _digests.TryGetValue(reveal.TaskId, out var digest):
-                    Count(await grain.RevealAsync(reveal.TaskId, digest));
+                    Count(await grain.RevealAsync(reveal.TaskId, digest, _callbackData.GetValueOrDefault(reveal.TaskId)));
                     break;
                 case CancelCommand cancel:
                     _digests.Remove(cancel.TaskId);
+                    _callbackData.Remove(cancel.TaskId);
                     break;
             }
         }
@@ -211,6 +213,15 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
             if (behavior == WorkerBehavior.Faulty && (_faultToggle++ & 1) == 1)
             {
                 digest = new Hash32(SHA256.HashData([.. Address.Bytes, .. a.TaskId.ToArray()]));
+            }
+
+            if (!a.Callback.IsZero)
+            {
+                // The simulated app of a callback deal writes its output's 32 bytes as callback-data;
+                // the digest is then keccak256 of them (DESIGN §6), as a real worker computes it.
+                var callbackData = digest.ToArray();
+                _callbackData[a.TaskId] = callbackData;
+                digest = Orchestrator.Domain.Results.CallbackData.Digest(callbackData);
             }
         }
 
@@ -236,7 +247,7 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
             }
 
             var enclaveSignature = EthereumMessage.Sign(ProtocolIds.EnclaveMessage(resultHash, resultSeal).ToArray(), enclaveKey);
-            Count(await grain.ContributeAndFinalizeAsync(a.TaskId, digest, enclaveSignature.ToBytes65()));
+            Count(await grain.ContributeAndFinalizeAsync(a.TaskId, digest, enclaveSignature.ToBytes65(), _callbackData.GetValueOrDefault(a.TaskId)));
             return;
         }
 
@@ -246,7 +257,7 @@ public sealed class SimulatedWorker(IGrainFactory grains, WorkerBehavior behavio
         Count(result);
         if (result.Accepted && result.RevealNow)
         {
-            Count(await grain.RevealAsync(a.TaskId, digest));
+            Count(await grain.RevealAsync(a.TaskId, digest, _callbackData.GetValueOrDefault(a.TaskId)));
         }
     }
 

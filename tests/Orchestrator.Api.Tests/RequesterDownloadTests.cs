@@ -27,7 +27,7 @@ namespace Orchestrator.Api.Tests;
 [Collection("api")]
 public sealed class RequesterDownloadTests(ApiHost host)
 {
-    private readonly Results.V1.Results.ResultsClient _results = new(host.Channel);
+    private readonly global::Orchestrator.Api.Results.V1.Results.ResultsClient _results = new(host.Channel);
 
     [Fact]
     public async Task The_requester_and_the_beneficiary_download_the_encrypted_result_and_a_stranger_is_refused()

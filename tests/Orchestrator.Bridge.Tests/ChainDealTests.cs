@@ -66,6 +66,42 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
     }
 
     [ChainFact]
+    public async Task ACallbackDealBoughtOnChainEndsWithReceiveResultAndEveryFinalizationPointsAtThePoolsResults()
+    {
+        const int tasks = 4;
+        var recorder = await cluster.Hub.DeployReceiverAsync("RecordingReceiver");
+        await cluster.StartWorkersAsync(3, Price);
+        try
+        {
+            // trust 3: two agreeing workers reveal the digest with the app's callback data
+            var dealId = await cluster.Hub.CreateDealAsync(tasks, Price, trust: 3, callback: recorder);
+            await WaitAllFinalAsync(dealId, tasks, HubContract.StatusCompleted);
+
+            // Each task: the recorder was called once with bytes whose keccak256 is the task's consensus digest.
+            var received = await RecordedAsync(recorder);
+            Assert.Equal(tasks, received.Count);
+            for (var i = 0; i < tasks; i++)
+            {
+                var taskId = ProtocolIds.TaskId(dealId, (ulong)i);
+                var view = await cluster.Grains.Task(taskId).GetViewAsync();
+                Assert.Equal(view.ResultDigest, Orchestrator.Domain.Results.CallbackData.Digest(received[taskId]));
+            }
+
+            var calls = await cluster.Hub.LogsAsync(HubContract.CallbackCalled.Topic0);
+            Assert.Equal(tasks, calls.Select(l => HubContract.CallbackCalled.DecodeLog(l.Topics, l.Data)).Count(v => (bool)v[2]! && (Address)v[1]! == recorder));
+
+            // The pointer: the deal's TasksFinalized logs name the silo's public results URL.
+            var logs = (await cluster.Hub.LogsAsync(HubContract.TasksFinalized.Topic0)).Where(l => l.Topics[1] == dealId).Select(l => HubContract.DecodeTasksFinalizedLog(l.Topics, l.Data)).ToList();
+            Assert.Equal(tasks, logs.Sum(l => l.Tasks.Count));
+            Assert.All(logs, l => Assert.Equal(BridgeCluster.PublicResultsUrl, l.ResultBase));
+        }
+        finally
+        {
+            await cluster.StopWorkersAsync();
+        }
+    }
+
+    [ChainFact]
     public async Task TheListenerReadingItsRangesAgainCreatesNothingTwice()
     {
         var dealId = await cluster.Hub.CreateDealAsync(2, Price);
@@ -206,6 +242,23 @@ public sealed class ChainDealTests(ChainDealTests.Fixture cluster) : IClassFixtu
         var signature = EthereumMessage.Sign(ProtocolIds.ContributionMessage(taskId, hash, seal).ToArray(), worker).ToBytes65();
         var contribution = new Orchestrator.Abstractions.Events.ContributionRecordV1(Secp256k1.AddressOf(worker), hash, seal, signature, [], Address.Zero, true, 2, 0, WorkersReward, BigInteger.Zero);
         return new Orchestrator.Abstractions.Events.TaskCompletedV1($"task-completed:{taskId}", DateTimeOffset.UtcNow, taskId, dealId, index, digest, hash, [contribution], BigInteger.Zero, false);
+    }
+
+    /// <summary>What a RecordingReceiver got, by task id.</summary>
+    private async Task<Dictionary<Hash32, byte[]>> RecordedAsync(Address recorder)
+    {
+        var count = AbiFunction.Parse("count() returns (uint256)");
+        var received = AbiFunction.Parse("received(uint256 i) returns (address, bytes32, bytes)");
+        var rpc = cluster.Anvil.Client();
+        var n = (int)(BigInteger)count.DecodeOutput(await rpc.CallAsync(new Orchestrator.Chain.Rpc.CallRequest { To = recorder, Data = count.EncodeCall() }, Orchestrator.Chain.Rpc.BlockParameter.Latest))[0]!;
+        var result = new Dictionary<Hash32, byte[]>();
+        for (var i = 0; i < n; i++)
+        {
+            var r = received.DecodeOutput(await rpc.CallAsync(new Orchestrator.Chain.Rpc.CallRequest { To = recorder, Data = received.EncodeCall(new BigInteger(i)) }, Orchestrator.Chain.Rpc.BlockParameter.Latest));
+            result.Add(new Hash32((byte[])r[1]!), (byte[])r[2]!);
+        }
+
+        return result;
     }
 
     private async Task<long> CursorAsync()

@@ -36,6 +36,26 @@ public sealed class ProcessExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task The_apps_callback_data_is_read_from_computed_json_and_malformed_callback_data_fails_the_run()
+    {
+        var good = Script("cb.sh", "#!/bin/sh\nprintf '{\"callback-data\":\"0x0a0b\"}' > \"$IEXEC_OUT/computed.json\"\n");
+        var request = Request(good, 1);
+        var result = await _executor.RunAsync(request, TaskWorkspace.Create(_dir.Path, request.TaskId), CancellationToken.None);
+        Assert.Equal(ExecutionOutcome.Completed, result.Outcome);
+        Assert.Equal(new byte[] { 0x0a, 0x0b }, result.CallbackData);
+
+        var none = Script("none.sh", "#!/bin/sh\necho x > \"$IEXEC_OUT/r.txt\"\n");
+        request = Request(none, 2);
+        Assert.Null((await _executor.RunAsync(request, TaskWorkspace.Create(_dir.Path, request.TaskId), CancellationToken.None)).CallbackData);
+
+        var bad = Script("bad.sh", "#!/bin/sh\nprintf '{\"callback-data\":\"0xzz\"}' > \"$IEXEC_OUT/computed.json\"\n");
+        request = Request(bad, 3);
+        var failed = await _executor.RunAsync(request, TaskWorkspace.Create(_dir.Path, request.TaskId), CancellationToken.None);
+        Assert.Equal(ExecutionOutcome.Failed, failed.Outcome);
+        Assert.Contains("callback-data must be 0x-hex", failed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_app_never_sees_the_agents_own_environment()
     {
         Environment.SetEnvironmentVariable("OrchestratorWorker__PrivateKey", "0xsecret");

@@ -46,7 +46,11 @@ public sealed record ContributionRecordV1(
     [property: Id(10)] BigInteger Reward,
     [property: Id(11)] BigInteger StakeSeized);
 
-/// <summary>A task completed: consensus result and settlement. The chain bridge finalizes it.</summary>
+/// <summary>
+/// A task completed: consensus result and settlement. The chain bridge finalizes it. When the deal names a
+/// <paramref name="Callback"/> contract, <paramref name="CallbackData"/> is what the app wrote in computed.json
+/// (its keccak256 is <paramref name="ResultDigest"/>) and the hub passes it to the callback.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("orch.evt.task-completed.v1")]
 public sealed record TaskCompletedV1(
     [property: Id(0)] string EventId,
@@ -58,7 +62,13 @@ public sealed record TaskCompletedV1(
     [property: Id(6)] Hash32 ResultHash,
     [property: Id(7)] IReadOnlyList<ContributionRecordV1> Contributions,
     [property: Id(8)] BigInteger SchedulerReward,
-    [property: Id(9)] bool TeeFastPath) : IIntegrationEvent;
+    [property: Id(9)] bool TeeFastPath,
+    [property: Id(10)] Address Callback = default,
+    [property: Id(11)] byte[]? CallbackData = null) : IIntegrationEvent
+{
+    /// <summary>True when the deal names a callback contract (the finalization then carries <see cref="CallbackData"/>).</summary>
+    public bool HasCallback => !Callback.IsZero;
+}
 
 /// <summary>A task failed at its final deadline: the requester is refunded, no worker punished.</summary>
 [GenerateSerializer, Immutable, Alias("orch.evt.task-failed.v1")]

@@ -17,13 +17,13 @@ public interface ITaskGrain : IGrainWithStringKey
     [Alias("contribute")]
     Task<TaskCallResult> ContributeAsync(Address worker, int score, Hash32 resultHash, Hash32 resultSeal, byte[] workerSignature);
 
-    /// <summary>A TEE fast-path contribution that completes the task.</summary>
+    /// <summary>A TEE fast-path contribution that completes the task; <paramref name="callbackData"/> exactly when the deal names a callback.</summary>
     [Alias("contribute-finalize")]
-    Task<TaskCallResult> ContributeAndFinalizeAsync(Address worker, int score, Hash32 resultDigest, byte[] enclaveSignature);
+    Task<TaskCallResult> ContributeAndFinalizeAsync(Address worker, int score, Hash32 resultDigest, byte[] enclaveSignature, byte[]? callbackData = null);
 
-    /// <summary>A winner reveals its digest.</summary>
+    /// <summary>A winner reveals its digest, with the app's callback data exactly when the deal names a callback (its keccak256 is the digest).</summary>
     [Alias("reveal")]
-    Task<TaskCallResult> RevealAsync(Address worker, Hash32 resultDigest);
+    Task<TaskCallResult> RevealAsync(Address worker, Hash32 resultDigest, byte[]? callbackData = null);
 
     /// <summary>A worker was lost or gave its replicate back.</summary>
     [Alias("release")]

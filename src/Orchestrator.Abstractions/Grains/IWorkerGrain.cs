@@ -59,13 +59,13 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("contribute")]
     Task<TaskCallResult> ContributeAsync(Hash32 taskId, Hash32 resultHash, Hash32 resultSeal, byte[] workerSignature);
 
-    /// <summary>Contributes and finalizes a TEE task with an enclave signature.</summary>
+    /// <summary>Contributes and finalizes a TEE task with an enclave signature (and the app's callback data when the deal names a callback).</summary>
     [Alias("contribute-finalize")]
-    Task<TaskCallResult> ContributeAndFinalizeAsync(Hash32 taskId, Hash32 resultDigest, byte[] enclaveSignature);
+    Task<TaskCallResult> ContributeAndFinalizeAsync(Hash32 taskId, Hash32 resultDigest, byte[] enclaveSignature, byte[]? callbackData = null);
 
-    /// <summary>Reveals the digest of a contributed winning hash.</summary>
+    /// <summary>Reveals the digest of a contributed winning hash (with the app's callback data when the deal names a callback).</summary>
     [Alias("reveal")]
-    Task<TaskCallResult> RevealAsync(Hash32 taskId, Hash32 resultDigest);
+    Task<TaskCallResult> RevealAsync(Hash32 taskId, Hash32 resultDigest, byte[]? callbackData = null);
 
     /// <summary>Gives a replicate back before contributing (drain, or the worker cannot run it).</summary>
     [Alias("give-back")]

@@ -32,6 +32,10 @@ public sealed record DealSpecMessage(
     [Id(17)]
     public bool PublicResults { get; init; }
 
+    /// <summary>The deal's callback contract, or the zero address (see <see cref="DealSpec.Callback"/>).</summary>
+    [Id(18)]
+    public Address Callback { get; init; } = Address.Zero;
+
     /// <summary>The domain form.</summary>
     public DealSpec ToDomain() => new()
     {
@@ -53,6 +57,7 @@ public sealed record DealSpecMessage(
         TaskParams = TaskParams,
         BeneficiaryKey = BeneficiaryKey,
         PublicResults = PublicResults,
+        Callback = Callback.IsZero ? Address.Zero : Callback,
     };
 
     /// <summary>The wire form of a domain deal.</summary>
@@ -62,6 +67,7 @@ public sealed record DealSpecMessage(
     {
         BeneficiaryKey = d.BeneficiaryKey,
         PublicResults = d.PublicResults,
+        Callback = d.Callback,
     };
 }
 

@@ -28,13 +28,20 @@ public sealed record DealTicket(
     [Id(14)]
     public byte[]? BeneficiaryKey { get; init; }
 
+    /// <summary>The deal's callback contract, or the zero address.</summary>
+    [Id(15)]
+    public Address Callback { get; init; } = Address.Zero;
+
     /// <summary>The resource requirements of each task.</summary>
     public TaskRequirements Requirements => new(Tag.Kind, Cores, MemoryMb, Gpu, CategoryId);
 
     /// <summary>The rules of the task at <paramref name="index"/>.</summary>
     public TaskTerms TermsFor(long index) => new(
         DealId, index, Trust, Timeref,
-        Deadlines.Contribution(StartTime, Timeref), Deadlines.Final(StartTime, Timeref), Tag, TaskPrice);
+        Deadlines.Contribution(StartTime, Timeref), Deadlines.Final(StartTime, Timeref), Tag, TaskPrice)
+    {
+        Callback = Callback.IsZero ? Address.Zero : Callback,
+    };
 
     /// <summary>Builds the ticket of a deal.</summary>
     public static DealTicket From(DealSpec deal, Category category) => new(
@@ -42,6 +49,7 @@ public sealed record DealTicket(
         category.Timeref, deal.Cores, deal.MemoryMb, deal.Gpu, deal.Params, deal.Requester)
     {
         BeneficiaryKey = deal.BeneficiaryKey,
+        Callback = deal.Callback,
     };
 }
 
@@ -74,6 +82,10 @@ public sealed record Assignment(
     /// <summary>The beneficiary's public key the worker encrypts the result and logs for, or null (results in clear).</summary>
     [Id(14)]
     public byte[]? BeneficiaryKey { get; init; }
+
+    /// <summary>The deal's callback contract, or the zero address: the task's digest is then keccak256 of the app's callback data.</summary>
+    [Id(15)]
+    public Address Callback { get; init; } = Address.Zero;
 }
 
 /// <summary>

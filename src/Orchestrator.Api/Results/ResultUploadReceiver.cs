@@ -162,7 +162,7 @@ internal sealed class ResultUploadReceiver(IGrainFactory grains, ApiOptions opti
         try
         {
             // The plain case needs no second read: the bytes were already hashed on the way in.
-            resultDigest = archiveSha256 == consensus ? archiveSha256 : ArchiveResultDigest.Compute(staged);
+            resultDigest = archiveSha256 == consensus ? archiveSha256 : ArchiveResultDigest.Compute(staged, consensus);
         }
         catch (InvalidDataException ex)
         {

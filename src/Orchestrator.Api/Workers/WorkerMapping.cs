@@ -34,6 +34,7 @@ internal static class WorkerMapping
             Resumed = resumed,
             EnclaveChallengeKey = command.EnclaveKey is { } key ? ByteString.CopyFrom(key) : ByteString.Empty,
             BeneficiaryKey = a.BeneficiaryKey is { } beneficiary ? ByteString.CopyFrom(beneficiary) : ByteString.Empty,
+            Callback = a.Callback.IsZero ? string.Empty : a.Callback.ToLowerHex(),
         };
         message.InputFiles.AddRange(inputFiles);
         return message;

@@ -6,6 +6,7 @@ using Orchestrator.Abstractions.Messages;
 using Orchestrator.Api.Hosting;
 using Orchestrator.Api.Validation;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Results;
 using Orchestrator.Domain.Workers;
 using Proto = Orchestrator.Api.Worker.V1;
 
@@ -97,7 +98,8 @@ public sealed partial class WorkerSession
         var taskId = Require.Hash(c.TaskId, "tee_contribution.task_id");
         var digest = Require.Hash(c.ResultDigest, "tee_contribution.result_digest");
         var signature = Require.Signature(c.EnclaveSignature, "tee_contribution.enclave_signature");
-        var result = await _grain.ContributeAndFinalizeAsync(taskId, digest, signature.ToBytes65());
+        var callbackData = c.HasCallbackData ? Require.Bytes(c.CallbackData, CallbackData.MaxBytes, "tee_contribution.callback_data").ToByteArray() : null;
+        var result = await _grain.ContributeAndFinalizeAsync(taskId, digest, signature.ToBytes65(), callbackData);
         await AnswerAsync(requestId, taskId, result, freesSlot: WorkerRun.EndsPart(result.Refusal), cancellationToken);
     }
 
@@ -105,7 +107,8 @@ public sealed partial class WorkerSession
     {
         var taskId = Require.Hash(r.TaskId, "reveal.task_id");
         var digest = Require.Hash(r.ResultDigest, "reveal.result_digest");
-        var result = await _grain.RevealAsync(taskId, digest);
+        var callbackData = r.HasCallbackData ? Require.Bytes(r.CallbackData, CallbackData.MaxBytes, "reveal.callback_data").ToByteArray() : null;
+        var result = await _grain.RevealAsync(taskId, digest, callbackData);
         await AnswerAsync(requestId, taskId, result, freesSlot: false, cancellationToken);
     }
 

@@ -23,7 +23,7 @@ public static class HubContract
     /// <summary>On-chain task status: claimed (refunded).</summary>
     public const byte StatusFailed = 4;
 
-    private const string DealParamsTuple = "(address pool, address app, address dataset, uint8 category, uint256 trust, bytes32 tag, uint256 botFirst, uint256 botSize, uint256 taskPrice, string params, bytes32 salt)";
+    private const string DealParamsTuple = "(address pool, address app, address dataset, uint8 category, uint256 trust, bytes32 tag, uint256 botFirst, uint256 botSize, uint256 taskPrice, string params, bytes32 salt, address callback)";
 
     /// <summary>finalizeBatch(bytes): the packed batch of <see cref="PackedBatch"/>.</summary>
     public static readonly AbiFunction FinalizeBatch = AbiFunction.Parse("finalizeBatch(bytes batch)");
@@ -34,8 +34,14 @@ public static class HubContract
     /// <summary>taskStatusesOf(bytes32[], uint256[]) view returns (uint8[]): a whole batch's statuses in one call.</summary>
     public static readonly AbiFunction TaskStatusesOf = AbiFunction.Parse("taskStatusesOf(bytes32[] dealIds, uint256[] idxs) returns (uint8[])");
 
-    /// <summary>The TasksFinalized event: one per run of a deal's tasks, 40 bytes (uint64 idx ‖ digest) per task.</summary>
-    public static readonly AbiEvent TasksFinalized = AbiEvent.Parse("TasksFinalized(bytes32 indexed dealId, bytes results)");
+    /// <summary>
+    /// The TasksFinalized event: one per run of a deal's tasks, the batch's result base (the pool's public
+    /// results API), and 40 bytes (uint64 idx ‖ digest) per task.
+    /// </summary>
+    public static readonly AbiEvent TasksFinalized = AbiEvent.Parse("TasksFinalized(bytes32 indexed dealId, string resultBase, bytes results)");
+
+    /// <summary>The CallbackCalled event: a deal's callback was called for a task, and whether it succeeded.</summary>
+    public static readonly AbiEvent CallbackCalled = AbiEvent.Parse("CallbackCalled(bytes32 indexed taskId, address indexed callback, bool success)");
 
     /// <summary>balanceOf(address) view returns (uint256).</summary>
     public static readonly AbiFunction BalanceOf = AbiFunction.Parse("balanceOf(address account) returns (uint256)");
@@ -51,10 +57,10 @@ public static class HubContract
 
     /// <summary>The DealCreated event.</summary>
     public static readonly AbiEvent DealCreated = AbiEvent.Parse(
-        "DealCreated(bytes32 indexed dealId, address indexed requester, address indexed pool, address app, address dataset, uint8 category, uint256 trust, bytes32 tag, uint256 botFirst, uint256 botSize, uint256 taskPrice, uint256 startTime, string params)");
+        "DealCreated(bytes32 indexed dealId, address indexed requester, address indexed pool, address app, address dataset, uint8 category, uint256 trust, bytes32 tag, uint256 botFirst, uint256 botSize, uint256 taskPrice, uint256 startTime, string params, address callback)");
 
-    /// <summary>Call data finalizing the given completed tasks in one transaction.</summary>
-    public static byte[] EncodeFinalizeBatch(IEnumerable<TaskCompletedV1> tasks) => FinalizeBatch.EncodeCall(PackedBatch.Encode(tasks));
+    /// <summary>Call data finalizing the given completed tasks in one transaction, naming the pool's public results base.</summary>
+    public static byte[] EncodeFinalizeBatch(IEnumerable<TaskCompletedV1> tasks, string resultBase = "") => FinalizeBatch.EncodeCall(PackedBatch.Encode(tasks, resultBase));
 
     /// <summary>Call data claiming (refunding) the given failed tasks in one transaction.</summary>
     public static byte[] EncodeClaimBatch(IReadOnlyCollection<TaskFailedV1> tasks)
@@ -73,14 +79,19 @@ public static class HubContract
 
     /// <summary>The (index, digest) pairs of one TasksFinalized log's data.</summary>
     public static IReadOnlyList<(long Index, Hash32 ResultDigest)> DecodeTasksFinalized(IReadOnlyList<Hash32> topics, ReadOnlySpan<byte> data)
+        => DecodeTasksFinalizedLog(topics, data).Tasks;
+
+    /// <summary>One TasksFinalized log: its result base and (index, digest) pairs.</summary>
+    public static (string ResultBase, IReadOnlyList<(long Index, Hash32 ResultDigest)> Tasks) DecodeTasksFinalizedLog(IReadOnlyList<Hash32> topics, ReadOnlySpan<byte> data)
     {
-        var packed = (byte[])TasksFinalized.DecodeLog(topics, data)[1]!;
+        var values = TasksFinalized.DecodeLog(topics, data);
+        var packed = (byte[])values[2]!;
         var result = new List<(long, Hash32)>(packed.Length / 40);
         for (var at = 0; at + 40 <= packed.Length; at += 40)
         {
             result.Add(((long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(packed.AsSpan(at, 8)), new Hash32(packed.AsSpan(at + 8, 32))));
         }
 
-        return result;
+        return ((string)values[1]!, result);
     }
 }

@@ -48,6 +48,10 @@ public sealed record HubError(HubErrorKind Kind, string Name, Hash32? TaskId, Ha
         ("BadReveal(bytes32,address)", HubErrorKind.TaskRejected),
         ("NoReveal(bytes32)", HubErrorKind.TaskRejected),
         ("InvalidTaskIndex(bytes32,uint256)", HubErrorKind.TaskRejected),
+        ("MissingCallbackData(bytes32)", HubErrorKind.TaskRejected),
+        ("UnexpectedCallbackData(bytes32)", HubErrorKind.TaskRejected),
+        ("BadCallbackData(bytes32,bytes32,bytes32)", HubErrorKind.TaskRejected),
+        ("CallbackDataTooLong(bytes32,uint256)", HubErrorKind.TaskRejected),
         ("UnknownDeal(bytes32)", HubErrorKind.DealRejected),
         ("NotScheduler(address,address)", HubErrorKind.NotScheduler),
     }.Select(e => (Shape: AbiFunction.Parse(e.Item1), e.Item2)).ToDictionary(e => Convert.ToHexString(e.Shape.Selector), e => (e.Shape, e.Item2));

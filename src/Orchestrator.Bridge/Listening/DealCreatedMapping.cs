@@ -10,7 +10,7 @@ namespace Orchestrator.Bridge.Listening;
 /// <summary>
 /// Maps a <c>DealCreated</c> log to the cluster's deal spec. The chain carries no resource needs, so
 /// tasks get the cluster's defaults (1 core, 512 MiB, no GPU); the category index, trust, TEE tag,
-/// bag of tasks, price, start time and params are the chain's.
+/// bag of tasks, price, start time, params and callback contract are the chain's.
 /// </summary>
 public static class DealCreatedMapping
 {
@@ -62,7 +62,10 @@ public static class DealCreatedMapping
             512,
             false,
             (string)v[12]!,
-            []);
+            [])
+        {
+            Callback = (Address)v[13]!,
+        };
         error = string.Empty;
         return true;
     }

@@ -8,16 +8,24 @@ namespace Orchestrator.Bridge.Sending;
 /// <summary>The bridge of one scheduler account: its sender and its two batchers (finalizations, claims).</summary>
 public sealed class ChainBridge : IAsyncDisposable
 {
-    /// <summary>Creates the bridge.</summary>
-    public ChainBridge(EthereumRpcClient rpc, AccountSender sender, BridgeOptions options, TimeProvider time, ILoggerFactory loggers)
+    /// <summary>
+    /// Creates the bridge. <paramref name="resultBase"/> is the pool's public results API
+    /// (<see cref="ResultPointerOptions"/>), named by every finalization so the hub's TasksFinalized logs point at the results.
+    /// </summary>
+    public ChainBridge(EthereumRpcClient rpc, AccountSender sender, BridgeOptions options, TimeProvider time, ILoggerFactory loggers, string resultBase = "")
     {
         ArgumentNullException.ThrowIfNull(loggers);
         Sender = sender;
+        ResultBase = resultBase;
         Finalizations = new TaskBatcher<TaskCompletedV1>(
-            "finalize", e => e.TaskId, e => e.DealId, e => e.Index, HubContract.EncodeFinalizeBatch, GasBounds.Finalize, sender, rpc, options, time, loggers.CreateLogger("Orchestrator.Bridge.Finalizations"));
+            "finalize", e => e.TaskId, e => e.DealId, e => e.Index, tasks => HubContract.EncodeFinalizeBatch(tasks, resultBase), GasBounds.Finalize, sender, rpc, options, time,
+            loggers.CreateLogger("Orchestrator.Bridge.Finalizations"), GasBounds.CallbackCost, GasBounds.CallbackBudget);
         Claims = new TaskBatcher<TaskFailedV1>(
             "claim", e => e.TaskId, e => e.DealId, e => e.Index, tasks => HubContract.EncodeClaimBatch([.. tasks]), tasks => GasBounds.Claim(tasks.Count), sender, rpc, options, time, loggers.CreateLogger("Orchestrator.Bridge.Claims"));
     }
+
+    /// <summary>The result base every finalization names (empty: none).</summary>
+    public string ResultBase { get; }
 
     /// <summary>The account's sender.</summary>
     public AccountSender Sender { get; }

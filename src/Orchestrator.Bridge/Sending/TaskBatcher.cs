@@ -37,6 +37,8 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
     private readonly Func<TEvent, long> _index;
     private readonly Func<IReadOnlyList<TEvent>, byte[]> _encode;
     private readonly Func<IReadOnlyList<TEvent>, long> _gasLimit;
+    private readonly Func<TEvent, long>? _extraCost;
+    private readonly long _extraBudget;
     private readonly AccountSender _sender;
     private readonly EthereumRpcClient _rpc;
     private readonly BridgeOptions _options;
@@ -63,7 +65,9 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
         EthereumRpcClient rpc,
         BridgeOptions options,
         TimeProvider time,
-        ILogger logger)
+        ILogger logger,
+        Func<TEvent, long>? extraCost = null,
+        long extraBudget = long.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(options);
         _kind = kind;
@@ -72,6 +76,8 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
         _index = index;
         _encode = encode;
         _gasLimit = gasLimit;
+        _extraCost = extraCost;
+        _extraBudget = extraBudget;
         _sender = sender;
         _rpc = rpc;
         _options = options;
@@ -175,7 +181,7 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
                 return ([], wait <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : wait);
             }
 
-            var batch = eligible.Take(_options.BatchSize).ToList();
+            var batch = Fill(eligible);
             foreach (var waiter in batch)
             {
                 var id = _taskId(waiter.Item);
@@ -185,6 +191,29 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
 
             return (batch, TimeSpan.Zero);
         }
+    }
+
+    /// <summary>
+    /// The oldest tasks, up to the batch size and, when tasks cost extra gas (a deal's callback), until
+    /// their extra cost would pass the budget: a batch of heavy tasks stays under the gas ceiling.
+    /// </summary>
+    private List<Waiter> Fill(List<Waiter> eligible)
+    {
+        var batch = new List<Waiter>(Math.Min(eligible.Count, _options.BatchSize));
+        long spent = 0;
+        foreach (var waiter in eligible)
+        {
+            var cost = _extraCost?.Invoke(waiter.Item) ?? 0;
+            if (batch.Count == _options.BatchSize || (batch.Count > 0 && spent + cost > _extraBudget))
+            {
+                break;
+            }
+
+            batch.Add(waiter);
+            spent += cost;
+        }
+
+        return batch;
     }
 
     private async Task ProcessAsync(List<Waiter> batch, CancellationToken cancellationToken)

@@ -218,7 +218,7 @@ internal static class ResultDownloadCommands
 
         try
         {
-            return ArchiveResultDigest.Compute(new MemoryStream(archive));
+            return ArchiveResultDigest.Compute(new MemoryStream(archive), consensus);
         }
         catch (InvalidDataException)
         {

@@ -55,6 +55,12 @@ public sealed record DealSpec
     /// <summary>Per-deal app arguments; a task's own parameters come from <see cref="TaskParams"/> when present.</summary>
     public string Params { get; init; } = string.Empty;
 
+    /// <summary>
+    /// The contract the hub calls with each task's callback data (PoCo's deal callback), or the zero address.
+    /// Its tasks' result digest is keccak256 of the callback data the app writes (<see cref="Results.CallbackData"/>).
+    /// </summary>
+    public Address Callback { get; init; } = Address.Zero;
+
     /// <summary>Per-task parameters by offset from BotFirst (optional).</summary>
     public IReadOnlyList<string> TaskParams { get; init; } = [];
 

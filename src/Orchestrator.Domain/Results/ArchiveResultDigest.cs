@@ -53,6 +53,53 @@ public static class ArchiveResultDigest
         return new Hash32(hash.GetHashAndReset());
     }
 
+    /// <summary>
+    /// The archive's result digest as a task's consensus sees it: keccak256 of the root computed.json's
+    /// callback-data when that is <paramref name="consensusDigest"/> (a callback deal's digest, DESIGN §6),
+    /// else <see cref="Compute(Stream)"/>. Needs no knowledge of the deal: an archive of another deal cannot
+    /// make its callback data hash to a SHA-256 consensus digest (that would be a keccak256 preimage).
+    /// </summary>
+    /// <exception cref="InvalidDataException">As <see cref="Compute(Stream)"/>, or malformed callback-data.</exception>
+    public static Hash32 Compute(Stream archive, Hash32 consensusDigest)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        archive.Position = 0;
+        using (var reader = new TarReader(archive, leaveOpen: true))
+        {
+            while (TryNext(reader) is { } entry)
+            {
+                if (entry.Name == ComputedFile && entry.DataStream is not null)
+                {
+                    if (CallbackData.FromComputedJson(entry.DataStream) is { } data && CallbackData.Digest(data) == consensusDigest)
+                    {
+                        return consensusDigest;
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        return Compute(archive);
+    }
+
+    // A stream that is not a tar has no computed.json (its digest is its plain SHA-256, as Compute says).
+    private static TarEntry? TryNext(TarReader reader)
+    {
+        try
+        {
+            return reader.GetNextEntry(copyData: false);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The name <paramref name="entry"/> takes in the archive of <paramref name="path"/>, or null when outside it.</summary>
     private static string? Covered(TarEntry entry, string path)
     {

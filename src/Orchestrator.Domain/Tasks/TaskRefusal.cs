@@ -44,6 +44,9 @@ public enum TaskRefusalCode
 
     /// <summary>The call does not fit the task's path (TEE fast path versus replicated consensus).</summary>
     WrongPath,
+
+    /// <summary>The callback data is missing, unexpected, too long, or does not hash (keccak256) to the revealed digest.</summary>
+    BadCallbackData,
 }
 
 /// <summary>A precise refusal: its code and a message a person can act on.</summary>

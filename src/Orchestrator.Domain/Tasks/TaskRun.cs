@@ -34,7 +34,8 @@ public sealed class TaskRun
         Hash32? resultDigest,
         Address? enclaveChallenge,
         DateTimeOffset? finishedAt,
-        int reopens)
+        int reopens,
+        byte[]? callbackData = null)
     {
         TaskId = taskId;
         Terms = terms;
@@ -47,6 +48,7 @@ public sealed class TaskRun
         EnclaveChallenge = enclaveChallenge;
         FinishedAt = finishedAt;
         Reopens = reopens;
+        CallbackData = callbackData;
     }
 
     /// <summary>keccak256(dealId ‖ idx).</summary>
@@ -81,6 +83,12 @@ public sealed class TaskRun
 
     /// <summary>How often the task reopened.</summary>
     public int Reopens { get; private set; }
+
+    /// <summary>
+    /// On a callback deal, the callback data of the first accepted reveal (every winner's is the same:
+    /// its keccak256 is the one digest they all committed to); null otherwise.
+    /// </summary>
+    public byte[]? CallbackData { get; private set; }
 
     /// <summary>The workers that hold or held a replicate: none of them gets another.</summary>
     public IEnumerable<Address> Holders => _replicates.Select(r => r.Worker);
@@ -151,7 +159,7 @@ public sealed class TaskRun
     /// TEE fast path (trust ≤ 1, TEE tag): one contribution whose enclave signature over
     /// keccak256(resultHash ‖ resultSeal) recovers to the task's enclave challenge completes the task.
     /// </summary>
-    public TaskStep ContributeAndFinalize(Address worker, int score, Hash32 resultDigest, byte[] enclaveSignature, DateTimeOffset now)
+    public TaskStep ContributeAndFinalize(Address worker, int score, Hash32 resultDigest, byte[] enclaveSignature, DateTimeOffset now, byte[]? callbackData = null)
     {
         if (!Terms.IsTeeFastPath) return Refuse(TaskRefusalCode.WrongPath, "contribute-and-finalize is only for TEE tasks with trust ≤ 1");
         var refusal = CheckCanContribute(worker, now, out var replicate);
@@ -165,6 +173,11 @@ public sealed class TaskRun
             return Refuse(TaskRefusalCode.InvalidSignature, $"the enclave signature does not recover to the task's enclave challenge {challenge}");
         }
 
+        if (Results.CallbackData.Check(Terms.HasCallback, resultDigest, callbackData) is { } callbackError)
+        {
+            return Refuse(TaskRefusalCode.BadCallbackData, callbackError);
+        }
+
         replicate!.MoveTo(ReplicateStatus.Contributed);
         replicate.Score = score;
         replicate.ResultHash = resultHash;
@@ -176,14 +189,18 @@ public sealed class TaskRun
         Tally.Add(resultHash, Math.Max(replicate.Weight, 1));
         ConsensusHash = resultHash;
         ResultDigest = resultDigest;
+        CallbackData = Terms.HasCallback ? callbackData : null;
         FinishedAt = now;
         MoveTo(TaskStatus.Completed);
         var settlement = RewardSplit.SettleTee(Terms.TaskPrice, worker, score);
         return TaskStep.Change(new TaskCompleted(resultDigest, settlement, [replicate]));
     }
 
-    /// <summary>A winner reveals its digest; the task finalizes when every winner has revealed.</summary>
-    public TaskStep Reveal(Address worker, Hash32 resultDigest, DateTimeOffset now)
+    /// <summary>
+    /// A winner reveals its digest; the task finalizes when every winner has revealed. On a callback deal the
+    /// reveal carries the app's callback data, whose keccak256 must be the digest (DESIGN §6); elsewhere none.
+    /// </summary>
+    public TaskStep Reveal(Address worker, Hash32 resultDigest, DateTimeOffset now, byte[]? callbackData = null)
     {
         if (Status.IsFinal()) return Refuse(TaskRefusalCode.TaskFinal, $"task {TaskId} is {Status}");
         if (Status != TaskStatus.Revealing) return Refuse(TaskRefusalCode.NotRevealing, $"task {TaskId} is {Status}, not REVEALING");
@@ -201,9 +218,18 @@ public sealed class TaskRun
             return Refuse(TaskRefusalCode.RevealMismatch, "the revealed digest does not reproduce the contributed result hash and seal");
         }
 
+        if (Results.CallbackData.Check(Terms.HasCallback, resultDigest, callbackData) is { } callbackError)
+        {
+            return Refuse(TaskRefusalCode.BadCallbackData, callbackError);
+        }
+
         replicate.MoveTo(ReplicateStatus.Revealed);
         replicate.RevealedDigest = resultDigest;
         ResultDigest ??= resultDigest;
+        if (Terms.HasCallback)
+        {
+            CallbackData ??= callbackData;
+        }
         var allRevealed = _replicates.All(r => r.ResultHash != ConsensusHash || r.Status != ReplicateStatus.Contributed);
         return allRevealed ? Finalize(now) : TaskStep.Change();
     }

@@ -26,6 +26,12 @@ public sealed record TaskTerms(
     /// <summary>TEE fast path: one enclave-signed contribution completes the task.</summary>
     public bool IsTeeFastPath => Tag.RequiresTee && Trust <= 1;
 
+    /// <summary>The deal's callback contract, or the zero address (<see cref="DealSpec.Callback"/>).</summary>
+    public Address Callback { get; init; } = Address.Zero;
+
+    /// <summary>True when the deal names a callback: the result digest is then keccak256 of the task's callback data.</summary>
+    public bool HasCallback => !Callback.IsZero;
+
     /// <summary>The terms of the task at <paramref name="offset"/> of <paramref name="deal"/>.</summary>
     public static TaskTerms For(DealSpec deal, Category category, int offset) => new(
         deal.DealId,
@@ -35,5 +41,8 @@ public sealed record TaskTerms(
         Deadlines.Contribution(deal.StartTime, category.Timeref),
         Deadlines.Final(deal.StartTime, category.Timeref),
         deal.Tag,
-        deal.TaskPrice);
+        deal.TaskPrice)
+    {
+        Callback = deal.Callback,
+    };
 }

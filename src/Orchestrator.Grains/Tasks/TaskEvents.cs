@@ -18,7 +18,8 @@ internal static class TaskEvents
                 settled.ScoreBefore, settled.Reward, settled.StakeSeized);
         }).ToList();
         return new TaskCompletedV1($"task-completed:{run.TaskId}", now, run.TaskId, run.Terms.DealId, run.Terms.Index,
-            completed.ResultDigest, run.ConsensusHash!.Value, contributions, completed.Settlement.SchedulerReward, run.Terms.IsTeeFastPath);
+            completed.ResultDigest, run.ConsensusHash!.Value, contributions, completed.Settlement.SchedulerReward, run.Terms.IsTeeFastPath,
+            run.Terms.Callback, run.Terms.HasCallback ? run.CallbackData ?? [] : null);
     }
 
     public static TaskFailedV1 Failed(TaskRun run, TaskFailed failed, DateTimeOffset now)

@@ -101,6 +101,7 @@ public sealed class TaskGrain(
             terms.IsTeeFastPath, now)
         {
             BeneficiaryKey = deal.BeneficiaryKey,
+            Callback = terms.Callback,
         };
         return new AssignResult(assignment, null, string.Empty);
     }
@@ -121,26 +122,26 @@ public sealed class TaskGrain(
         return TaskCallResult.Ok(run.Status, revealNow, consensus?.RevealDeadline ?? run.RevealDeadline);
     }
 
-    public async Task<TaskCallResult> ContributeAndFinalizeAsync(Address worker, int score, Hash32 resultDigest, byte[] enclaveSignature)
+    public async Task<TaskCallResult> ContributeAndFinalizeAsync(Address worker, int score, Hash32 resultDigest, byte[] enclaveSignature, byte[]? callbackData = null)
     {
         using var activity = Span("task.contribute-finalize", worker);
         if (state.State.Deal is null) return Unknown();
         var run = Run();
         var now = clock.UtcNow;
-        var step = run.ContributeAndFinalize(worker, score, resultDigest, enclaveSignature, now);
+        var step = run.ContributeAndFinalize(worker, score, resultDigest, enclaveSignature, now, callbackData);
         GrainsTelemetry.Contributions.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Result, step.Accepted ? "accepted" : step.Refusal!.Code.ToString()));
         if (!step.Accepted) return Refused(step, run);
         await CommitAsync(run, step, now);
         return TaskCallResult.Ok(run.Status);
     }
 
-    public async Task<TaskCallResult> RevealAsync(Address worker, Hash32 resultDigest)
+    public async Task<TaskCallResult> RevealAsync(Address worker, Hash32 resultDigest, byte[]? callbackData = null)
     {
         using var activity = Span("task.reveal", worker);
         if (state.State.Deal is null) return Unknown();
         var run = Run();
         var now = clock.UtcNow;
-        var step = run.Reveal(worker, resultDigest, now);
+        var step = run.Reveal(worker, resultDigest, now, callbackData);
         if (!step.Accepted) return Refused(step, run);
         await CommitAsync(run, step, now);
         return TaskCallResult.Ok(run.Status);

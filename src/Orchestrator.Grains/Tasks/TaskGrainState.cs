@@ -69,13 +69,14 @@ public sealed class TaskGrainState
     // Id 18 (DealNotified) is retired: a nudged final task always re-notifies its deal.
     [Id(19)] public List<PendingOutcome> PendingOutcomes { get; set; } = [];
     [Id(20)] public DateTimeOffset? FirstAssignedAt { get; set; }
+    [Id(21)] public byte[]? CallbackData { get; set; }
 
     public TaskRun ToDomain(Hash32 taskId)
     {
         var terms = Deal!.TermsFor(Index);
         var tally = new ConsensusTally(terms.Trust, Total, new Dictionary<Hash32, BigInteger>(Groups));
         return new TaskRun(taskId, terms, Status, Replicates.Select(r => r.ToDomain()).ToList(), tally,
-            ConsensusHash, RevealDeadline, ResultDigest, EnclaveChallenge, FinishedAt, Reopens);
+            ConsensusHash, RevealDeadline, ResultDigest, EnclaveChallenge, FinishedAt, Reopens, CallbackData);
     }
 
     public void CopyFrom(TaskRun run)
@@ -90,6 +91,7 @@ public sealed class TaskGrainState
         EnclaveChallenge = run.EnclaveChallenge;
         FinishedAt = run.FinishedAt;
         Reopens = run.Reopens;
+        CallbackData = run.CallbackData;
     }
 }
 

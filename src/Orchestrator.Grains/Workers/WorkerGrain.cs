@@ -196,16 +196,16 @@ public sealed partial class WorkerGrain(
         return result;
     }
 
-    public async Task<TaskCallResult> ContributeAndFinalizeAsync(Hash32 taskId, Hash32 resultDigest, byte[] enclaveSignature)
+    public async Task<TaskCallResult> ContributeAndFinalizeAsync(Hash32 taskId, Hash32 resultDigest, byte[] enclaveSignature, byte[]? callbackData = null)
     {
-        var result = await GrainFactory.Task(taskId).ContributeAndFinalizeAsync(Worker, _run.Score, resultDigest, enclaveSignature);
+        var result = await GrainFactory.Task(taskId).ContributeAndFinalizeAsync(Worker, _run.Score, resultDigest, enclaveSignature, callbackData);
         await AfterContributionAsync(taskId, result, () => _run.ContributedAndFinalized(taskId));
         return result;
     }
 
-    public async Task<TaskCallResult> RevealAsync(Hash32 taskId, Hash32 resultDigest)
+    public async Task<TaskCallResult> RevealAsync(Hash32 taskId, Hash32 resultDigest, byte[]? callbackData = null)
     {
-        var result = await GrainFactory.Task(taskId).RevealAsync(Worker, resultDigest);
+        var result = await GrainFactory.Task(taskId).RevealAsync(Worker, resultDigest, callbackData);
         if (result.Accepted)
         {
             await Writes.ApplyAsync(_run.Revealed(taskId));

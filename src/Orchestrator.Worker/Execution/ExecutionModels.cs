@@ -75,6 +75,9 @@ public sealed record ExecutionResult
     /// <summary>The result archive (canonical tar of the output directory); set when completed.</summary>
     public string? ArchivePath { get; init; }
 
+    /// <summary>The "callback-data" the app wrote in its computed.json (Domain's CallbackData), or null; set when completed.</summary>
+    public byte[]? CallbackData { get; init; }
+
     /// <summary>A sentence for logs and for the server when the execution did not complete.</summary>
     public string Message { get; init; } = string.Empty;
 

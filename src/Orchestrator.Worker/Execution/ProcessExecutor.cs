@@ -86,6 +86,7 @@ public sealed partial class ProcessExecutor(long maxResultBytes, ILogger<Process
                 ExitCode = 0,
                 ResultDigest = digest,
                 ArchivePath = workspace.ArchivePath,
+                CallbackData = ResultArchive.CallbackDataOf(workspace.OutputDirectory),
                 Duration = exit.Duration,
             };
         }

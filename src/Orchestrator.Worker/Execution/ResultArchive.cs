@@ -168,6 +168,27 @@ public static class ResultArchive
         return name;
     }
 
+    /// <summary>The callback data the output's root computed.json declares (Domain's <see cref="Orchestrator.Domain.Results.CallbackData"/>), or null.</summary>
+    /// <exception cref="ResultArchiveException">The callback-data is not 0x-hex or longer than 4 KiB (the message names the rule).</exception>
+    public static byte[]? CallbackDataOf(string outputDirectory)
+    {
+        var computed = Path.Combine(Path.GetFullPath(outputDirectory), ComputedFile);
+        if (!File.Exists(computed))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var json = File.OpenRead(computed);
+            return CallbackData.FromComputedJson(json);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new ResultArchiveException(ex.Message);
+        }
+    }
+
     private static string? DeterministicPath(string root)
     {
         var computed = Path.Combine(root, ComputedFile);

@@ -141,7 +141,13 @@ internal sealed class ReplicatePipeline(
             return;
         }
 
-        var result = await CallAsync(new WorkerMessage { Reveal = new Reveal { TaskId = taskId.ToString(), ResultDigest = entry.ResultDigest } }, cancellationToken).ConfigureAwait(false);
+        var reveal = new Reveal { TaskId = taskId.ToString(), ResultDigest = entry.ResultDigest };
+        if (entry.CallbackBytes is { } callbackData)
+        {
+            reveal.CallbackData = ProtoConvert.Bytes(callbackData);
+        }
+
+        var result = await CallAsync(new WorkerMessage { Reveal = reveal }, cancellationToken).ConfigureAwait(false);
         if (result.Accepted || result.Refusal == Refusal.AlreadyRevealed)
         {
             WorkerLog.Accepted(logger, taskId.ToString(), "reveal", result.TaskStatus.ToString());
@@ -235,7 +241,7 @@ internal sealed class ReplicatePipeline(
         }));
         WorkerAgentTelemetry.ExecutionDuration.Record(result.Duration.TotalSeconds);
         var logs = PackLogs(assignment, workspace, options.LogTailBytes);
-        if (result.Outcome != ExecutionOutcome.Completed || result.ResultDigest is not { } digest)
+        if (result.Outcome != ExecutionOutcome.Completed || result.ResultDigest is not { } archiveDigest)
         {
             // The requester sees why: the failed app's output goes up before the replicate goes back.
             await UploadLogsAsync(taskId, logs.Path, logs.Encryption, cancellationToken).ConfigureAwait(false);
@@ -243,11 +249,24 @@ internal sealed class ReplicatePipeline(
             return null;
         }
 
+        // DESIGN §6: on a callback deal the result digest is keccak256 of the app's callback data.
+        var hasCallback = HasCallback(assignment);
+        Hash32 digest;
+        try
+        {
+            digest = CallbackData.ResultDigest(hasCallback, result.CallbackData, archiveDigest);
+        }
+        catch (InvalidDataException ex)
+        {
+            await GiveBackAsync(taskId, ex.Message, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
         WorkerLog.Computed(logger, taskId.ToString(), result.Duration, digest.ToString());
         SendProgress(taskId, 100, "computed");
         var (archivePath, encryption) = SealForBeneficiary(assignment, result.ArchivePath);
         journal.Record(new JournalEntry(taskId.ToString(), JournalStage.Computed, digest.ToString(), archivePath,
-            FinalDeadline: assignment.FinalDeadline?.ToDateTimeOffset()) { Encryption = encryption, LogsPath = logs.Path, LogsEncryption = logs.Encryption });
+            FinalDeadline: assignment.FinalDeadline?.ToDateTimeOffset(), CallbackData: hasCallback ? Hex.Encode(result.CallbackData!) : null) { Encryption = encryption, LogsPath = logs.Path, LogsEncryption = logs.Encryption });
         return digest;
     }
 
@@ -281,6 +300,10 @@ internal sealed class ReplicatePipeline(
         return SealForBeneficiary(assignment, path);
     }
 
+    /// <summary>True when the assignment names a callback contract (its deal's result digest is then keccak256 of the callback data).</summary>
+    internal static bool HasCallback(Assignment assignment)
+        => Address.TryParse(assignment.Callback, out var callback, out _) && !callback.IsZero;
+
     /// <summary>The category's max run time (its timeref), capped by the app's own limit and by the time left to contribute.</summary>
     internal static TimeSpan MaxRunTime(Assignment assignment, AllowedApp app, DateTimeOffset now)
     {
@@ -311,10 +334,13 @@ internal sealed class ReplicatePipeline(
             }
 
             var enclaveSignature = SimulatedEnclave.SignResult(resultHash, resultSeal, released.EnclaveKey);
-            var tee = await CallAsync(new WorkerMessage
+            var contribution = new TeeContribution { TaskId = id, ResultDigest = digest.ToString(), EnclaveSignature = ProtoConvert.Bytes(enclaveSignature) };
+            if (journal.Find(taskId)?.CallbackBytes is { } callbackData)
             {
-                TeeContribution = new TeeContribution { TaskId = id, ResultDigest = digest.ToString(), EnclaveSignature = ProtoConvert.Bytes(enclaveSignature) },
-            }, cancellationToken).ConfigureAwait(false);
+                contribution.CallbackData = ProtoConvert.Bytes(callbackData);
+            }
+
+            var tee = await CallAsync(new WorkerMessage { TeeContribution = contribution }, cancellationToken).ConfigureAwait(false);
             if (tee.Accepted || (tee.Refusal == Refusal.TaskFinal && tee.TaskStatus == Api.Worker.V1.TaskStatus.Completed))
             {
                 WorkerLog.Accepted(logger, id, "TEE contribution", tee.TaskStatus.ToString());

@@ -24,7 +24,8 @@ public enum JournalStage
 /// <param name="ArchivePath">The result archive.</param>
 /// <param name="Uploaded">Whether the result was uploaded.</param>
 /// <param name="FinalDeadline">The task's final deadline: past it the record is of no use and is pruned.</param>
-public sealed record JournalEntry(string TaskId, JournalStage Stage, string ResultDigest, string? ArchivePath, bool Uploaded = false, DateTimeOffset? FinalDeadline = null)
+/// <param name="CallbackData">On a callback deal, the app's callback data (0x-hex) whose keccak256 is <paramref name="ResultDigest"/>; null otherwise.</param>
+public sealed record JournalEntry(string TaskId, JournalStage Stage, string ResultDigest, string? ArchivePath, bool Uploaded = false, DateTimeOffset? FinalDeadline = null, string? CallbackData = null)
 {
     /// <summary>How <see cref="ArchivePath"/> is encrypted: empty in clear, else the label of the upload header.</summary>
     public string Encryption { get; init; } = string.Empty;
@@ -34,6 +35,10 @@ public sealed record JournalEntry(string TaskId, JournalStage Stage, string Resu
 
     /// <summary>How <see cref="LogsPath"/> is encrypted: empty in clear.</summary>
     public string LogsEncryption { get; init; } = string.Empty;
+
+    /// <summary>The callback data's bytes, or null.</summary>
+    [JsonIgnore]
+    public byte[]? CallbackBytes => CallbackData is null ? null : Hex.Decode(CallbackData);
 
     /// <summary>The digest as a hash.</summary>
     [JsonIgnore]

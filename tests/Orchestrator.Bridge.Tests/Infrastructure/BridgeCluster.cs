@@ -57,6 +57,9 @@ public class BridgeCluster : IAsyncLifetime
     /// <summary>Tasks per finalization batch.</summary>
     protected virtual int BatchSize => 5;
 
+    /// <summary>The pool's public results API the silo's finalizations name on chain.</summary>
+    public const string PublicResultsUrl = "https://pool.example.org/results";
+
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
@@ -104,6 +107,7 @@ public class BridgeCluster : IAsyncLifetime
             ["Orchestrator:Chain:RetryDelay"] = "00:00:00.200",
             ["Orchestrator:Chain:MaxRetryDelay"] = "00:00:02",
             ["Orchestrator:Chain:PostgresConnectionString"] = ConnectionString,
+            ["Orchestrator:Results:PublicBaseUrl"] = PublicResultsUrl,
             ["Orchestrator:Scheduling:HeartbeatTimeout"] = "00:00:30",
         };
         var builder = EmbeddedCluster.CreateBuilder([], null, b =>

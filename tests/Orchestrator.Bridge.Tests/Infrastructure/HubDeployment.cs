@@ -35,7 +35,7 @@ public sealed class HubDeployment(EthereumRpcClient rpc, Address hub)
     private static readonly AbiFunction TaskStatusOf = AbiFunction.Parse("taskStatusOf(bytes32 dealId, uint256 idx) returns (uint8)");
     private static readonly AbiFunction Score = AbiFunction.Parse("scoreOf(address) returns (uint256)");
     private static readonly AbiFunction ComputeDealId = AbiFunction.Parse(
-        "computeDealId(address requester, (address pool, address app, address dataset, uint8 category, uint256 trust, bytes32 tag, uint256 botFirst, uint256 botSize, uint256 taskPrice, string params, bytes32 salt) p) returns (bytes32, bytes32)");
+        "computeDealId(address requester, (address pool, address app, address dataset, uint8 category, uint256 trust, bytes32 tag, uint256 botFirst, uint256 botSize, uint256 taskPrice, string params, bytes32 salt, address callback) p) returns (bytes32, bytes32)");
 
     /// <summary>The contract.</summary>
     public Address Hub { get; } = hub;
@@ -63,7 +63,7 @@ public sealed class HubDeployment(EthereumRpcClient rpc, Address hub)
     }
 
     /// <summary>The requester creates a deal with its escrow; returns the deal id.</summary>
-    public async Task<Hash32> CreateDealAsync(int botSize, BigInteger taskPrice, int trust = 1, uint tag = 0, int category = 0, string parameters = "chain-demo")
+    public async Task<Hash32> CreateDealAsync(int botSize, BigInteger taskPrice, int trust = 1, uint tag = 0, int category = 0, string parameters = "chain-demo", Address callback = default)
     {
         var salt = new Hash32(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         var tagBytes = new byte[32];
@@ -71,7 +71,7 @@ public sealed class HubDeployment(EthereumRpcClient rpc, Address hub)
         var p = new object?[]
         {
             Accounts.Of(Accounts.PoolOwnerKey), Address.Parse("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"), Address.Zero, new BigInteger(category),
-            new BigInteger(trust), tagBytes, BigInteger.Zero, new BigInteger(botSize), taskPrice, parameters, salt,
+            new BigInteger(trust), tagBytes, BigInteger.Zero, new BigInteger(botSize), taskPrice, parameters, salt, callback.IsZero ? Address.Zero : callback,
         };
         await SendAsync(Rpc, Accounts.RequesterKey, Hub, HubContract.CreateDeal.EncodeCall([p]), taskPrice * botSize, 1_000_000);
         var ids = ComputeDealId.DecodeOutput(await Rpc.CallAsync(new CallRequest { To = Hub, Data = ComputeDealId.EncodeCall(Accounts.Of(Accounts.RequesterKey), p) }, BlockParameter.Latest));
@@ -99,13 +99,24 @@ public sealed class HubDeployment(EthereumRpcClient rpc, Address hub)
         => Rpc.GetLogsAsync(new LogFilter { FromBlock = BlockParameter.Earliest, ToBlock = BlockParameter.Latest, Addresses = [Hub], Topics = [[topic0]] });
 
     /// <summary>The compiled contract's bytecode (built with solc from npm when missing).</summary>
-    private static string CompiledBytecode()
+    // Once per test run: rebuilds the artifacts when the sources changed (a no-op otherwise), so a stale out/ is never deployed.
+    private static readonly Lazy<bool> Built = new(() =>
     {
-        var bin = Repository.PathOf("contracts", "out", "OrchestratorHub.bin");
-        if (!File.Exists(bin))
-        {
-            Commands.Run("node", [Repository.PathOf("contracts", "build.mjs"), "--if-needed"], TimeSpan.FromMinutes(3));
-        }
+        Commands.Run("node", [Repository.PathOf("contracts", "build.mjs"), "--if-needed"], TimeSpan.FromMinutes(3));
+        return true;
+    });
+
+    /// <summary>Deploys one of the contract tests' callback receivers (contracts/test/ResultReceivers.sol).</summary>
+    public async Task<Address> DeployReceiverAsync(string name)
+    {
+        var receipt = await SendAsync(Rpc, Accounts.PoolOwnerKey, null, Hex.Decode("0x" + CompiledBytecode(name)), BigInteger.Zero, 2_000_000);
+        return receipt.ContractAddress!.Value;
+    }
+
+    private static string CompiledBytecode(string name = "OrchestratorHub")
+    {
+        var bin = Repository.PathOf("contracts", "out", name + ".bin");
+        _ = Built.Value;
 
         return File.ReadAllText(bin).Trim();
     }

@@ -29,7 +29,17 @@ public sealed class DealCreatedMappingTests
         Assert.Equal(BigInteger.Pow(10, 15), spec.TaskPrice);
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), spec.StartTime);
         Assert.Equal("args", spec.Params);
+        Assert.True(spec.Callback.IsZero);
         Assert.Empty(spec.ToDomain().Validate(CategoryCatalog.Default));
+    }
+
+    [Fact]
+    public void TheDealsCallbackContractIsCarriedIntoTheSpec()
+    {
+        var callback = Address.Parse("0x00000000000000000000000000000000000000cb");
+        Assert.True(DealCreatedMapping.TryMap(Log(tag: 0, trust: 1, botFirst: 0, botSize: 1, callback), out var spec, out var error), error);
+        Assert.Equal(callback, spec!.Callback);
+        Assert.Equal(callback, spec.ToDomain().Callback);
     }
 
     [Fact]
@@ -47,12 +57,12 @@ public sealed class DealCreatedMappingTests
         Assert.Contains("not a DealCreated log", error, StringComparison.Ordinal);
     }
 
-    private static LogEntry Log(uint tag, int trust, long botFirst, long botSize)
+    private static LogEntry Log(uint tag, int trust, long botFirst, long botSize, Address callback = default)
     {
         var tagBytes = new byte[32];
         tagBytes[31] = (byte)tag;
-        var types = new[] { "address", "address", "uint8", "uint256", "bytes32", "uint256", "uint256", "uint256", "uint256", "string" }.Select(AbiType.Parse).ToList();
-        var data = AbiEncoder.Encode(types, [App, Address.Zero, new BigInteger(2), new BigInteger(trust), tagBytes, new BigInteger(botFirst), new BigInteger(botSize), BigInteger.Pow(10, 15), new BigInteger(1_700_000_000), "args"]);
+        var types = new[] { "address", "address", "uint8", "uint256", "bytes32", "uint256", "uint256", "uint256", "uint256", "string", "address" }.Select(AbiType.Parse).ToList();
+        var data = AbiEncoder.Encode(types, [App, Address.Zero, new BigInteger(2), new BigInteger(trust), tagBytes, new BigInteger(botFirst), new BigInteger(botSize), BigInteger.Pow(10, 15), new BigInteger(1_700_000_000), "args", callback.IsZero ? Address.Zero : callback]);
         var address = AbiType.Parse("address");
         return new LogEntry(Pool, [HubContract.DealCreated.Topic0, DealId, AbiEvent.EncodeTopic(address, Requester), AbiEvent.EncodeTopic(address, Pool)], data, 1, null, null, 0, 0, false);
     }

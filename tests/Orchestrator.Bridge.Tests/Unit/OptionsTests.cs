@@ -21,6 +21,21 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void TheResultBaseIsTheConfiguredPublicUrlWithoutItsTrailingSlashAndABadOneNamesTheKey()
+    {
+        var configured = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Orchestrator:Results:PublicBaseUrl"] = "https://pool.example.org/api/" }).Build();
+        var options = configured.GetSection(ResultPointerOptions.Section).Get<ResultPointerOptions>()!;
+        Assert.Empty(options.Check());
+        Assert.Equal("https://pool.example.org/api", options.ResultBase);
+        Assert.Equal(string.Empty, new ResultPointerOptions().ResultBase); // unset: no pointer, no error
+        Assert.Empty(new ResultPointerOptions().Check());
+
+        Assert.StartsWith("Orchestrator:Results:PublicBaseUrl must be an absolute http(s) URL", Assert.Single(new ResultPointerOptions { PublicBaseUrl = new Uri("ftp://pool.example.org") }.Check()), StringComparison.Ordinal);
+        Assert.Contains("no query", Assert.Single(new ResultPointerOptions { PublicBaseUrl = new Uri("https://pool.example.org/?a=1") }.Check()), StringComparison.Ordinal);
+        Assert.Contains("at most 1024 bytes", Assert.Single(new ResultPointerOptions { PublicBaseUrl = new Uri("https://pool.example.org/" + new string('a', 1_100)) }.Check()), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RabbitMqOptionsNameTheirKeys()
     {
         var errors = new RabbitMqOptions { Host = "", Port = 0, RetryInterval = TimeSpan.Zero }.Check();

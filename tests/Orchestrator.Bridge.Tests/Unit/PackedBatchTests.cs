@@ -17,7 +17,7 @@ public sealed class PackedBatchTests
     [Fact]
     public void TasksAreGroupedIntoOneRunPerDealAndAnHonestRevealedContributionCarriesNoHashes()
     {
-        var packed = PackedBatch.Encode([Task(DealA, 5), Task(DealB, 0), Task(DealA, 300)]);
+        var packed = Runs(PackedBatch.Encode([Task(DealA, 5), Task(DealB, 0), Task(DealA, 300)]));
 
         // run A: dealId(32) count(2) then two tasks of 41 + 86 bytes; run B: 34 + 127.
         Assert.Equal((2 * 34) + (3 * (41 + 86)), packed.Length);
@@ -32,11 +32,11 @@ public sealed class PackedBatchTests
     [Fact]
     public void UnrevealedAndEnclaveSignedContributionsCarryWhatTheContractCannotCompute()
     {
-        var unrevealed = PackedBatch.Encode([Task(DealA, 1, revealed: false)]);
+        var unrevealed = Runs(PackedBatch.Encode([Task(DealA, 1, revealed: false)]));
         Assert.Equal(PackedBatch.HashesGiven, unrevealed[34 + 41]);
         Assert.Equal(34 + 41 + 86 + 64, unrevealed.Length);
 
-        var tee = PackedBatch.Encode([Task(DealA, 1, enclave: true)]);
+        var tee = Runs(PackedBatch.Encode([Task(DealA, 1, enclave: true)]));
         Assert.Equal(PackedBatch.Revealed | PackedBatch.EnclaveSigned, tee[34 + 41]);
         Assert.Equal(Enclave.Bytes.ToArray(), tee[(34 + 41 + 86)..(34 + 41 + 86 + 20)]);
         Assert.Equal(34 + 41 + 86 + 85, tee.Length);
@@ -54,6 +54,43 @@ public sealed class PackedBatchTests
         Assert.InRange(GasBounds.Finalize(hundred), 4_000_000, GasBounds.Ceiling); // a measured batch of 100 uses 0.93M
         Assert.Equal(GasBounds.Ceiling, GasBounds.Finalize(Enumerable.Range(0, 1_000).Select(i => Task(DealA, i)).ToList()));
     }
+
+    [Fact]
+    public void TheResultBaseLeadsTheBatchAndACallbackTaskFlagsAndAppendsItsData()
+    {
+        var data = "price=42"u8.ToArray();
+        var callback = Address.Parse("0x00000000000000000000000000000000000000cb");
+        var task = Task(DealA, 3) with { Callback = callback, CallbackData = data };
+        var packed = PackedBatch.Encode([task, Task(DealA, 4)], "https://pool.example");
+
+        var baseLength = 20;
+        Assert.Equal(new byte[] { 0, (byte)baseLength }, packed[..2]);
+        Assert.Equal("https://pool.example"u8.ToArray(), packed[2..(2 + baseLength)]);
+        var run = packed[(2 + baseLength)..];
+        Assert.Equal(1 | PackedBatch.WithCallbackData, run[34 + 40]); // one contribution, callback data follows
+        Assert.Equal(new byte[] { 0, (byte)data.Length }, run[(34 + 41 + 86)..(34 + 41 + 86 + 2)]);
+        Assert.Equal(data, run[(34 + 41 + 86 + 2)..(34 + 41 + 86 + 2 + data.Length)]);
+        Assert.Equal(1, run[34 + 41 + 86 + 2 + data.Length + 40]); // the next task: no flag
+        Assert.Equal(34 + (2 * (41 + 86)) + 2 + data.Length, run.Length);
+    }
+
+    [Fact]
+    public void OversizedCallbackDataOrResultBaseIsRefusedNamingTheLimitAndCallbacksCountInTheGasBound()
+    {
+        var callback = Address.Parse("0x00000000000000000000000000000000000000cb");
+        var big = Task(DealA, 1) with { Callback = callback, CallbackData = new byte[PackedBatch.MaxCallbackData + 1] };
+        var error = Assert.Throws<ArgumentException>(() => PackedBatch.Encode([big]));
+        Assert.Contains("at most 4096", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => PackedBatch.Encode([Task(DealA, 1)], new string('h', PackedBatch.MaxResultBase + 1)));
+
+        var plain = Task(DealA, 2);
+        var withCallback = plain with { Callback = callback, CallbackData = [1] };
+        Assert.Equal(0, GasBounds.CallbackCost(plain));
+        Assert.True(GasBounds.Finalize([withCallback]) - GasBounds.Finalize([plain]) >= GasBounds.CallbackGas);
+        Assert.InRange(GasBounds.CallbackBudget / GasBounds.CallbackCost(withCallback), 40, 60);
+    }
+
+    private static byte[] Runs(byte[] packed) => packed[2..]; // without the (empty) result base's 2-byte length
 
     private static Hash32 Fill(byte b) => new(Enumerable.Repeat(b, 32).ToArray());
 

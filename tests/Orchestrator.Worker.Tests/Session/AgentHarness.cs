@@ -29,6 +29,7 @@ public sealed class AgentHarness : IDisposable
             if [ -n "${IEXEC_DATASET_KEY:-}" ]; then printf '%s' "$IEXEC_DATASET_KEY" > "$1.dataset-key"; cp "$IEXEC_SECRETS_DIR/dataset/key" "$1.dataset-key-file"; fi
             if [ "${2:-}" = slow ]; then sleep 30; fi
             if [ "${2:-}" = fail ]; then seq 1 20000; echo "boom: the input is corrupt" >&2; exit 3; fi
+            if [ "${2:-}" = callback ]; then printf '{"callback-data":"0x7072696365"}' > "$IEXEC_OUT/computed.json"; fi
             """.Replace("\r", string.Empty, StringComparison.Ordinal));
         File.SetUnixFileMode(Script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
