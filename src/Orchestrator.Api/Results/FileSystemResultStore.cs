@@ -150,7 +150,14 @@ public sealed class FileSystemResultStore(IOptions<ApiOptions> options, TimeProv
             if (freed is { } size)
             {
                 bytes += size;
-                _ = isLogs ? logs++ : results++;
+                if (isLogs)
+                {
+                    logs++;
+                }
+                else
+                {
+                    results++;
+                }
             }
         }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orchestrator.Api.Results;
 using Orchestrator.Api.Results.Postgres;
 using Orchestrator.Api.Results.S3;
+using Orchestrator.Api.Tests.Infrastructure;
 using Orchestrator.Host.Hosting;
 
 namespace Orchestrator.Api.Tests.Results;
@@ -25,6 +26,34 @@ public sealed class ResultStoreSelectionTests
         Assert.IsType<PostgresResultStore>(StoreFor(new() { ["Orchestrator:Storage"] = "Postgres", ["Orchestrator:PostgresConnectionString"] = "Host=127.0.0.1;Database=x;Username=u;Password=p" }));
         Assert.IsType<S3ResultStore>(StoreFor(new() { ["Orchestrator:Results:Store"] = "S3", ["Orchestrator:Results:S3:Bucket"] = "b", ["Orchestrator:Results:S3:ServiceUrl"] = "http://127.0.0.1:1" }));
         Assert.Null(StoreFor([])); // the API's FileSystem default applies
+    }
+
+    [PostgresFact]
+    public async Task A_silo_whose_grain_state_is_in_postgres_serves_results_from_postgres()
+    {
+        var database = new PostgresDatabase();
+        await database.InitializeAsync();
+        try
+        {
+            await using var silo = await ApiHost.StartSiloAsync(new Dictionary<string, string?>
+            {
+                ["Orchestrator:Storage"] = "Postgres",
+                ["Orchestrator:Reminders"] = "Memory",
+                ["Orchestrator:PostgresConnectionString"] = database.ConnectionString,
+                ["Orchestrator:MigrateOnStart"] = "true",
+                ["Orchestrator:Secrets:MasterKeys:k1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+                ["Orchestrator:Api:Url"] = $"http://127.0.0.1:{LocalPorts.Free()}",
+                ["Orchestrator:Api:AdminToken"] = ApiHost.Token,
+            });
+
+            Assert.IsType<PostgresResultStore>(silo.Services.GetRequiredService<IResultStore>());
+            Assert.Contains(silo.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>(), s => s is ResultRetentionService);
+            await silo.StopAsync();
+        }
+        finally
+        {
+            await database.DisposeAsync();
+        }
     }
 
     [Fact]

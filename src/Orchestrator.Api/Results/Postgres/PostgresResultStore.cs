@@ -96,7 +96,15 @@ public sealed class PostgresResultStore(NpgsqlDataSource dataSource, TimeProvide
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            _ = reader.GetInt16(0) == ResultKind ? results++ : logs++;
+            if (reader.GetInt16(0) == ResultKind)
+            {
+                results++;
+            }
+            else
+            {
+                logs++;
+            }
+
             bytes += reader.GetInt64(1);
         }
 

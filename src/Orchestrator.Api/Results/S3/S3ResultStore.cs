@@ -124,7 +124,14 @@ public sealed class S3ResultStore(IAmazonS3 s3, S3ResultOptions options, TimePro
                 put.ContentType = ContentTypeOf(tombstone);
                 await s3.PutObjectAsync(put, cancellationToken).ConfigureAwait(false);
                 bytes += stored.Size;
-                _ = isLogs ? logs++ : results++;
+                if (isLogs)
+                {
+                    logs++;
+                }
+                else
+                {
+                    results++;
+                }
             }
         }
 
