@@ -80,6 +80,14 @@ public sealed class RequesterDownloadTests(ApiHost host)
         owner.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiHost.Token);
         using var owners = await http.SendAsync(owner);
         Assert.Equal(HttpStatusCode.OK, owners.StatusCode);
+        using (var first = JsonDocument.Parse((await owners.Content.ReadAsStringAsync()).Split('\n')[0])) // one JSON object per streamed message
+        {
+            // The owner gets the stored ciphertext, labelled, and cannot open it.
+            var chunk = first.RootElement;
+            Assert.Equal(ResultPrivacy.EciesLabel, chunk.GetProperty("encryption").GetString());
+            Assert.Equal(ResultUploads.Sha256(plaintext).ToString(), chunk.GetProperty("resultDigest").GetString());
+        }
+
         using var anonymous = await http.GetAsync(new Uri($"/v1/tasks/{taskId}/result", UriKind.Relative));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         _ = requester;
