@@ -45,11 +45,13 @@ for service in scripts/services/*.sh; do
   bash "$service" || echo "warning: $(basename "$service") could not be started; its tests will report it"
 done
 
-# 2. The chain toolchain (Anvil and solc) from npm, when the project has contracts.
+# 2. The chain toolchain (Anvil and solc) and the S3 test server (s3rver) from npm (package-lock.json).
 if [ -f package.json ]; then
-  section "npm packages (solc, anvil)"
+  section "npm packages (solc, anvil, s3rver)"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi \
     || echo "warning: npm install failed"
+  # The S3 result store's tests start it; under CI=true they fail (not skip) without it.
+  [ -f node_modules/s3rver/bin/s3rver.js ] || echo "warning: s3rver is not installed; the S3 result store tests will report it"
   # The .NET bridge tests deploy the compiled contract: build it before them (no-op when up to date).
   [ -f contracts/build.mjs ] && { node contracts/build.mjs --if-needed || echo "warning: the contract build failed"; }
 fi

@@ -71,4 +71,15 @@ public static class GrainsTelemetry
     /// <summary>Instrument <c>orchestrator.task.time_to_final</c>: from the task's creation to COMPLETED or FAILED.</summary>
     public static readonly Histogram<double> TimeToFinal = Meter.CreateHistogram(
         "orchestrator.task.time_to_final", "s", "From task creation to its final status", advice: LatencyBuckets.Advice);
+
+    /// <summary>
+    /// Instrument <c>orchestrator.results.expired</c>: result archives and logs whose bytes the retention
+    /// sweep deleted (tag <c>kind</c>: result or logs); their tombstones stay.
+    /// </summary>
+    public static readonly Counter<long> ResultsExpired = Meter.CreateCounter<long>(
+        "orchestrator.results.expired", "{object}", "Result archives and logs deleted by the retention sweep");
+
+    /// <summary>Instrument <c>orchestrator.results.expired_bytes</c>: the bytes those sweeps freed.</summary>
+    public static readonly Counter<long> ResultsExpiredBytes = Meter.CreateCounter<long>(
+        "orchestrator.results.expired_bytes", "By", "Bytes freed by the result retention sweep");
 }

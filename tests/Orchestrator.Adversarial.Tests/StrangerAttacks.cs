@@ -30,7 +30,7 @@ public sealed class StrangerAttacks(TwoPools pools)
         Assert.Contains("not an authorized worker", refused.Status.Detail, StringComparison.Ordinal);
         Assert.False(await pool.IsAnyGrainActiveAsync(taskId.ToString()));
         Assert.Equal(rows, await pool.CountStateRowsAsync());
-        Assert.Equal(0, pool.StoredResultFiles());
+        Assert.Equal(0, await pool.StoredResultObjectsAsync());
 
         // The control: a registered, authorized worker passes the gate and reaches the task (unknown: NOT_FOUND).
         var workerKey = Secp256k1.NewPrivateKey();

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
+using ResultsService = Orchestrator.Api.Results.V1.Results;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,7 +28,7 @@ namespace Orchestrator.Api.Tests;
 [Collection("api")]
 public sealed class RequesterDownloadTests(ApiHost host)
 {
-    private readonly Results.V1.Results.ResultsClient _results = new(host.Channel);
+    private readonly ResultsService.ResultsClient _results = new(host.Channel);
 
     [Fact]
     public async Task The_requester_and_the_beneficiary_download_the_encrypted_result_and_a_stranger_is_refused()

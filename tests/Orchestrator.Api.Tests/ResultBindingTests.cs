@@ -109,6 +109,30 @@ public sealed class ResultBindingTests(ApiHost host)
     }
 
     [Fact]
+    public async Task A_download_after_the_retention_sweep_is_not_found_and_says_when_the_result_expired()
+    {
+        var archive = RandomNumberGenerator.GetBytes(50_000);
+        var (worker, taskId) = await WinAloneAsync(archive);
+        await using var _ = worker;
+        await ResultUploads.UploadAsync(host.Workers, worker, taskId, archive);
+        Assert.Equal(archive, await ResultUploads.DownloadAsync(host.Admin, taskId));
+
+        // The sweep as the silo's would run it 31 days later (the host keeps the default 30 days).
+        var later = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(31));
+        var store = new Orchestrator.Api.Results.FileSystemResultStore(Microsoft.Extensions.Options.Options.Create(new Orchestrator.Api.Hosting.ApiOptions { ResultDirectory = host.ResultDirectory }), later);
+        Assert.True((await store.DeleteExpiredAsync(later.GetUtcNow() - TimeSpan.FromDays(30), 1000, CancellationToken.None)).Results >= 1);
+
+        var expired = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            using var download = host.Admin.DownloadResult(new DownloadResultRequest { TaskId = taskId });
+            await download.ResponseStream.MoveNext(CancellationToken.None);
+        });
+        Assert.Equal(StatusCode.NotFound, expired.StatusCode);
+        Assert.Equal($"the result of task {taskId} expired on {later.GetUtcNow():yyyy-MM-dd} (retention 30 days)", expired.Status.Detail);
+        Assert.False(File.Exists(Path.Combine(host.ResultDirectory, taskId, "archive.bin")));
+    }
+
+    [Fact]
     public async Task An_upload_cancelled_mid_stream_leaves_nothing_stored_and_the_winner_uploads_again()
     {
         var archive = RandomNumberGenerator.GetBytes(900_000);

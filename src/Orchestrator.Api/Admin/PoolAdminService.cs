@@ -22,7 +22,8 @@ public sealed class PoolAdminService(
     IOptions<ApiOptions> options,
     TimeProvider time,
     SessionRegistry sessions,
-    IResultStore results) : Proto.PoolAdmin.PoolAdminBase
+    IResultStore results,
+    IOptions<ResultsOptions> resultsOptions) : Proto.PoolAdmin.PoolAdminBase
 {
     private const int ResultChunkBytes = 256 * 1024;
 
@@ -173,6 +174,11 @@ public sealed class PoolAdminService(
         var taskId = Require.Hash(request.TaskId, "task_id");
         var cancellationToken = context.CancellationToken;
         var stored = await BoundResultAsync(taskId, cancellationToken);
+        if (stored is { ExpiredAt: not null })
+        {
+            throw Require.NotFound(ResultRetentionService.ExpiredMessage(stored, resultsOptions.Value.Retention));
+        }
+
         await using var stream = stored is null ? null : await results.OpenAsync(taskId, cancellationToken);
         if (stored is null || stream is null)
         {
@@ -211,7 +217,7 @@ public sealed class PoolAdminService(
         var ids = indices.Select(i => ProtocolIds.TaskId(dealId, (ulong)i)).ToList();
         var views = await Task.WhenAll(ids.Select(id => grains.Task(id).GetViewAsync()));
         var stored = await Task.WhenAll(ids.Select(id => results.FindAsync(id, cancellationToken)));
-        return [.. ids.Select((id, k) => AdminMapping.ToProto(id, indices[k], views[k], stored[k] is not null && ResultUploadRules.IsBound(views[k].Status)))];
+        return [.. ids.Select((id, k) => AdminMapping.ToProto(id, indices[k], views[k], stored[k] is { ExpiredAt: null } && ResultUploadRules.IsBound(views[k].Status)))];
     }
 
     /// <summary>

@@ -42,7 +42,10 @@ public static class ApiHostingExtensions
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<AuthorizedWorkers>();
         services.TryAddSingleton<WorkerRateLimits>();
+        // The host picks the store (Orchestrator:Results:Store); without a host's choice, the local directory.
         services.TryAddSingleton<IResultStore, FileSystemResultStore>();
+        services.AddOptions<ResultsOptions>().Bind(configuration.GetSection(ResultsOptions.Section));
+        services.AddHostedService<ResultRetentionService>();
         services.TryAddSingleton<AdminToken>();
         services.TryAddSingleton<AdminAuthInterceptor>();
         services.TryAddSingleton<RequesterDownloads>();

@@ -150,7 +150,14 @@ public sealed class FileSystemResultStore(IOptions<ApiOptions> options, TimeProv
             if (freed is { } size)
             {
                 bytes += size;
-                _ = isLogs ? logs++ : results++;
+                if (isLogs)
+                {
+                    logs++;
+                }
+                else
+                {
+                    results++;
+                }
             }
         }
 
@@ -190,7 +197,8 @@ public sealed class FileSystemResultStore(IOptions<ApiOptions> options, TimeProv
                 await verifyContent(staged, cancellationToken);
             }
 
-            var stored = StoreClock.Stamp(expected, new Uri(Path.Combine(final, ArchiveName)).AbsoluteUri, StoreClock.Now(time));
+            // The size is what was written: a logs writer may not know it before (the receiver checks archives' sizes itself).
+            var stored = StoreClock.Stamp(expected with { Size = new FileInfo(archive).Length }, new Uri(Path.Combine(final, ArchiveName)).AbsoluteUri, StoreClock.Now(time));
             await WriteMetadataAsync(Path.Combine(staging, MetadataName), stored, cancellationToken);
 
             cancellationToken.ThrowIfCancellationRequested();

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orchestrator.Bridge;
 using Orchestrator.Grains;
@@ -136,6 +137,8 @@ public static class SiloConfiguration
         }
 
         silo.Services.AddOrchestratorGrains();
+        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddOrchestratorResultStore(configuration, options);
         if (options.Storage == StorageKind.Memory && options.Clustering == ClusteringKind.Localhost)
         {
             // The embedded default: state dies with the process, so may the secret service's master key.

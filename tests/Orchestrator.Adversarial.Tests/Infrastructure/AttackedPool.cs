@@ -112,8 +112,18 @@ public sealed class AttackedPool : IAsyncDisposable
     /// <summary>Deactivates every idle grain, so the next call loads its state from the database again.</summary>
     public Task CollectIdleGrainsAsync() => Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
 
-    /// <summary>Files stored under the result directory.</summary>
-    public int StoredResultFiles() => Directory.Exists(ResultDirectory) ? Directory.EnumerateFiles(ResultDirectory, "*", SearchOption.AllDirectories).Count() : 0;
+    /// <summary>
+    /// Result objects and chunks in the pool's result store (PostgreSQL, as grain state is there), plus any
+    /// file under the result directory (which this pool must not use).
+    /// </summary>
+    public async Task<long> StoredResultObjectsAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT (SELECT count(*) FROM result_objects) + (SELECT count(*) FROM result_chunks)", connection);
+        var rows = (long)(await command.ExecuteScalarAsync())!;
+        return rows + (Directory.Exists(ResultDirectory) ? Directory.EnumerateFiles(ResultDirectory, "*", SearchOption.AllDirectories).Count() : 0);
+    }
 
     public async ValueTask DisposeAsync()
     {
