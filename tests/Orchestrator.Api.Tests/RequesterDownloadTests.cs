@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
+using ResultsService = Orchestrator.Api.Results.V1.Results;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,7 +28,7 @@ namespace Orchestrator.Api.Tests;
 [Collection("api")]
 public sealed class RequesterDownloadTests(ApiHost host)
 {
-    private readonly global::Orchestrator.Api.Results.V1.Results.ResultsClient _results = new(host.Channel);
+    private readonly ResultsService.ResultsClient _results = new(host.Channel);
 
     [Fact]
     public async Task The_requester_and_the_beneficiary_download_the_encrypted_result_and_a_stranger_is_refused()
@@ -80,6 +81,14 @@ public sealed class RequesterDownloadTests(ApiHost host)
         owner.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiHost.Token);
         using var owners = await http.SendAsync(owner);
         Assert.Equal(HttpStatusCode.OK, owners.StatusCode);
+        using (var first = JsonDocument.Parse((await owners.Content.ReadAsStringAsync()).Split('\n')[0])) // one JSON object per streamed message
+        {
+            // The owner gets the stored ciphertext, labelled, and cannot open it.
+            var chunk = first.RootElement;
+            Assert.Equal(ResultPrivacy.EciesLabel, chunk.GetProperty("encryption").GetString());
+            Assert.Equal(ResultUploads.Sha256(plaintext).ToString(), chunk.GetProperty("resultDigest").GetString());
+        }
+
         using var anonymous = await http.GetAsync(new Uri($"/v1/tasks/{taskId}/result", UriKind.Relative));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         _ = requester;

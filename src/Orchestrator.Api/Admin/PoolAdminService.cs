@@ -199,6 +199,8 @@ public sealed class PoolAdminService(
                 chunk.Sha256 = stored.Sha256.ToString();
                 chunk.Worker = stored.Worker.ToLowerHex();
                 chunk.ContentType = stored.ContentType;
+                chunk.Encryption = stored.Encryption;
+                chunk.ResultDigest = stored.ResultDigest.ToString();
                 first = false;
             }
 

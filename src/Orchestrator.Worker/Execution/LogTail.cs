@@ -15,19 +15,6 @@ public sealed class LogTail(int capacity)
     private readonly Queue<byte[]> _lines = new();
     private readonly Lock _gate = new();
     private long _bytes;
-    private long _dropped;
-
-    /// <summary>Bytes dropped from the start so far.</summary>
-    public long Dropped
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _dropped;
-            }
-        }
-    }
 
     /// <summary>Adds a line (null, the end of the stream, is ignored).</summary>
     public void Add(string? line)
@@ -39,7 +26,6 @@ public sealed class LogTail(int capacity)
             if (bytes.Length > capacity)
             {
                 // One line longer than the whole tail: keep its end.
-                _dropped += bytes.Length - capacity;
                 bytes = bytes[^capacity..];
             }
 
@@ -47,9 +33,7 @@ public sealed class LogTail(int capacity)
             _bytes += bytes.Length;
             while (_bytes > capacity)
             {
-                var oldest = _lines.Dequeue();
-                _bytes -= oldest.Length;
-                _dropped += oldest.Length;
+                _bytes -= _lines.Dequeue().Length;
             }
         }
     }

@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Orchestrator.Api.Admin.V1;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.EndToEnd.Tests.Infrastructure;
+
+namespace Orchestrator.EndToEnd.Tests;
+
+/// <summary>
+/// Issue #14 end to end with real processes: two silos on PostgreSQL, two worker agents on the first
+/// silo, a requester with their own key (made by `orchestrator result keygen`). The workers encrypt each
+/// result for the deal's beneficiary key; the requester reads it with `orchestrator result get` through
+/// the OTHER silo after the one that took the uploads was killed and restarted, and reads the app's
+/// output with `orchestrator result logs`. A stranger's key is refused.
+/// </summary>
+public sealed class ResultDeliveryTests(TwoSiloPool pool) : IClassFixture<TwoSiloPool>
+{
+    private const string Arguments = "alpha 'beta gamma'";
+    private const string ArgumentsSeen = "alpha beta gamma";
+    private static readonly TimeSpan DealDeadline = TimeSpan.FromSeconds(150);
+    private readonly string _apps = ExpectedResults.InstallApps(pool.Directory);
+
+    [PostgresFact]
+    public async Task A_requester_downloads_the_consensus_result_through_another_silo_after_a_restart()
+    {
+        var requester = await KeygenAsync("requester.key");
+        var stranger = await KeygenAsync("stranger.key");
+        var app = new Address(RandomNumberGenerator.GetBytes(20));
+        using var a = await WorkerAgentProcess.StartAuthorizedAsync(pool, "worker-a", new TestApp(app, Path.Combine(_apps, "honest.sh")));
+        using var b = await WorkerAgentProcess.StartAuthorizedAsync(pool, "worker-b", new TestApp(app, Path.Combine(_apps, "honest.sh")));
+        var reply = await pool.Admin(0).SubmitDealAsync(new SubmitDealRequest
+        {
+            Deal = new Deal
+            {
+                Requester = requester.Address,
+                BeneficiaryKey = "0x" + requester.PublicKey,
+                App = app.ToString(),
+                Category = TwoSiloPool.TestCategory,
+                Trust = 3,
+                BotSize = 3,
+                Cores = 1,
+                MemoryMb = 256,
+                Params = Arguments,
+            },
+        }, pool.Owner);
+
+        string Diagnostics() => $"{a}\n{a.Process.Output}\n{b}\n{b.Process.Output}\n--- silo 0\n{pool.Output(0)}";
+        await Eventually.UntilAsync("the deal to finish", async () => (await pool.DealAsync(reply.DealId)).Deal.Open == 0, DealDeadline, Diagnostics);
+        var (deal, tasks) = await pool.DealAsync(reply.DealId);
+        Assert.Equal(3, deal.Completed);
+        Assert.All(tasks, t => Assert.Equal(ExpectedResults.HonestDigest((long)t.Index, ArgumentsSeen).ToString(), t.ResultDigest));
+        await Eventually.UntilAsync("every result uploaded", async () => (await pool.DealAsync(reply.DealId)).Tasks.All(t => t.HasResult), TimeSpan.FromSeconds(60), Diagnostics);
+
+        // The silo that took every upload dies without a goodbye and comes back; the requester asks the other one.
+        await pool.RestartAsync(0);
+        var task = tasks.OrderBy(t => t.Index).First();
+        var output = Path.Combine(pool.Directory, "result.tar");
+        var get = await CliAsync("result", "get", task.TaskId, "--api", pool.ApiUrl(1), "--key", requester.KeyFile, "--out", output);
+        Assert.True(get.Code == 0, $"result get exited {get.Code}: {get.Err}\n--- silo 1\n{pool.Output(1)}");
+        var written = JsonDocument.Parse(get.Out).RootElement;
+        Assert.True(written.GetProperty("encrypted").GetBoolean(), get.Out);
+        Assert.Equal(task.ResultDigest, Hex.Encode(SHA256.HashData(await File.ReadAllBytesAsync(output))));
+
+        // Anyone else's signature is refused, and nothing is written.
+        var strangerOutput = Path.Combine(pool.Directory, "stolen.tar");
+        var refused = await CliAsync("result", "get", task.TaskId, "--api", pool.ApiUrl(1), "--key", stranger.KeyFile, "--out", strangerOutput);
+        Assert.NotEqual(0, refused.Code);
+        Assert.Contains("PermissionDenied", refused.Err, StringComparison.Ordinal);
+        Assert.False(File.Exists(strangerOutput));
+
+        // The app's own output, decrypted by the requester.
+        var logs = await CliAsync("result", "logs", task.TaskId, "--api", pool.ApiUrl(1), "--key", requester.KeyFile);
+        Assert.True(logs.Code == 0, $"result logs exited {logs.Code}: {logs.Err}");
+        Assert.Contains($"honest app: computing task {task.Index}", logs.Out, StringComparison.Ordinal);
+        Assert.Contains($"honest app: arguments {ArgumentsSeen}", logs.Out, StringComparison.Ordinal);
+    }
+
+    private async Task<(string KeyFile, string Address, string PublicKey)> KeygenAsync(string name)
+    {
+        var file = Path.Combine(pool.Directory, name);
+        var result = await CliAsync("result", "keygen", "--out", file);
+        Assert.True(result.Code == 0, $"keygen exited {result.Code}: {result.Err}");
+        var json = JsonDocument.Parse(result.Out).RootElement;
+        return (file, json.GetProperty("address").GetString()!, json.GetProperty("publicKey").GetString()!);
+    }
+
+    private static Task<(int Code, string Out, string Err)> CliAsync(params string[] arguments)
+        => BuiltCli.RunAsync(arguments, timeout: TimeSpan.FromMinutes(2));
+}
