@@ -21,39 +21,7 @@ internal sealed class LogsUploadReceiver(IGrainFactory grains, ApiOptions option
 {
     public async Task<Proto.UploadResultReply> ReceiveAsync(IAsyncStreamReader<Proto.ResultChunk> requestStream, CancellationToken cancellationToken)
     {
-        if (!await requestStream.MoveNext(cancellationToken) || requestStream.Current.BodyCase != Proto.ResultChunk.BodyOneofCase.Header)
-        {
-            throw Require.Invalid("the first chunk of a logs upload must carry the header");
-        }
-
-        var header = requestStream.Current.Header;
-        var taskId = Require.Hash(header.TaskId, "header.task_id");
-        var worker = Require.Address(header.WorkerAddress, "header.worker_address");
-        var digest = Require.Hash(header.Sha256, "header.sha256");
-        var contentType = Require.Text(header.ContentType, 128, "header.content_type");
-        if (header.Size < 0)
-        {
-            throw Require.Invalid($"header.size: must not be negative, got {header.Size}");
-        }
-
-        if (header.Size > options.MaxLogsBytes)
-        {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"header.size: {header.Size} bytes of logs is more than this pool accepts ({options.MaxLogsBytes} bytes, Orchestrator:Api:MaxLogsBytes)"));
-        }
-
-        var signature = Require.Signature(header.Signature, "header.signature");
-        if (!EthereumMessage.TryRecover(SignedMessages.Logs(taskId.ToArray(), digest.ToArray()), signature, out var signer) || signer != worker)
-        {
-            throw new RpcException(new Status(StatusCode.Unauthenticated,
-                $"header.signature does not recover to {worker.ToLowerHex()}: sign \"orchestrator.worker.v1/logs:\" ‖ task id ‖ sha256 (EIP-191)"));
-        }
-
-        limits.AdmitCall(worker);
-        if (!await authorized.IsAuthorizedAsync(worker, cancellationToken))
-        {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"worker {worker.ToLowerHex()} is not an authorized worker of this pool (rule: only registered, authorized workers upload logs)"));
-        }
-
+        var (taskId, worker, digest, contentType, header) = await SignedUploadHeader.ReadAsync(requestStream, LogsKind(options), limits, authorized, cancellationToken);
         var admission = await grains.Task(taskId).AdmitLogsAsync(worker);
         if (admission.Refusal is { } refusal)
         {
@@ -80,13 +48,9 @@ internal sealed class LogsUploadReceiver(IGrainFactory grains, ApiOptions option
                 cancellationToken);
         }
 
-        return new Proto.UploadResultReply
-        {
-            TaskId = taskId.ToString(),
-            Size = addition.Result.Size,
-            Sha256 = addition.Result.Sha256.ToString(),
-            Location = addition.Result.Location,
-            AlreadyStored = !addition.Created,
-        };
+        return ResultUploadReceiver.Reply(addition);
     }
+
+    private static SignedUploadHeader.Kind LogsKind(ApiOptions options) => new(
+        "a logs upload", options.MaxLogsBytes, "Orchestrator:Api:MaxLogsBytes", (id, sha) => SignedMessages.Logs(id, sha), "\"orchestrator.worker.v1/logs:\" ‖ task id ‖ sha256", "logs");
 }

@@ -22,40 +22,7 @@ internal sealed class ResultUploadReceiver(IGrainFactory grains, ApiOptions opti
     /// <summary>Receives one upload: header, admission by the task grain, then the bytes into the store (once).</summary>
     public async Task<Proto.UploadResultReply> ReceiveAsync(IAsyncStreamReader<Proto.ResultChunk> requestStream, CancellationToken cancellationToken)
     {
-        if (!await requestStream.MoveNext(cancellationToken) || requestStream.Current.BodyCase != Proto.ResultChunk.BodyOneofCase.Header)
-        {
-            throw Require.Invalid("the first chunk of an upload must carry the header");
-        }
-
-        var header = requestStream.Current.Header;
-        var taskId = Require.Hash(header.TaskId, "header.task_id");
-        var worker = Require.Address(header.WorkerAddress, "header.worker_address");
-        var digest = Require.Hash(header.Sha256, "header.sha256");
-        var contentType = Require.Text(header.ContentType, 128, "header.content_type");
-        if (header.Size < 0)
-        {
-            throw Require.Invalid($"header.size: must not be negative, got {header.Size}");
-        }
-
-        var max = options.MaxResultBytes;
-        if (header.Size > max)
-        {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"header.size: {header.Size} bytes is more than this pool accepts ({max} bytes)"));
-        }
-
-        var signature = Require.Signature(header.Signature, "header.signature");
-        if (!EthereumMessage.TryRecover(SignedMessages.Upload(taskId.ToArray(), digest.ToArray()), signature, out var signer) || signer != worker)
-        {
-            throw new RpcException(new Status(StatusCode.Unauthenticated,
-                $"header.signature does not recover to {worker.ToLowerHex()}: sign \"orchestrator.worker.v1/upload:\" ‖ task id ‖ sha256 (EIP-191)"));
-        }
-
-        limits.AdmitCall(worker);
-        if (!await authorized.IsAuthorizedAsync(worker, cancellationToken))
-        {
-            // Refused before the task grain activates: a stranger's throwaway key costs no activation.
-            throw new RpcException(new Status(StatusCode.PermissionDenied, $"worker {worker.ToLowerHex()} is not an authorized worker of this pool (rule: only registered, authorized workers upload results)"));
-        }
+        var (taskId, worker, digest, contentType, header) = await SignedUploadHeader.ReadAsync(requestStream, UploadKind(options), limits, authorized, cancellationToken);
 
         // The task grain is the one judge of who won and of the consensus digest.
         var admission = await grains.Task(taskId).AdmitUploadAsync(worker);
@@ -94,7 +61,11 @@ internal sealed class ResultUploadReceiver(IGrainFactory grains, ApiOptions opti
         return Reply(addition);
     }
 
-    private static Proto.UploadResultReply Reply(ResultAddition addition) => new()
+    private static SignedUploadHeader.Kind UploadKind(ApiOptions options) => new(
+        "an upload", options.MaxResultBytes, "Orchestrator:Api:MaxResultBytes", (id, sha) => SignedMessages.Upload(id, sha), "\"orchestrator.worker.v1/upload:\" ‖ task id ‖ sha256", "results");
+
+    /// <summary>The answer to an upload: what the store holds for the task (or the task and worker, for logs).</summary>
+    internal static Proto.UploadResultReply Reply(ResultAddition addition) => new()
     {
         TaskId = addition.Result.TaskId.ToString(),
         Size = addition.Result.Size,

@@ -7,65 +7,20 @@ namespace Orchestrator.Api.Results.Postgres;
 /// <see cref="PostgresResultStore.ChunkBytes"/>, inside the add's transaction: at most one chunk is
 /// buffered in memory at any time.
 /// </summary>
-internal sealed class ChunkWriteStream(NpgsqlConnection connection, NpgsqlTransaction transaction, long objectId) : Stream
+internal sealed class ChunkWriteStream(NpgsqlConnection connection, NpgsqlTransaction transaction, long objectId)
+    : PieceWriteStream(PostgresResultStore.ChunkBytes)
 {
-    private readonly byte[] _buffer = new byte[PostgresResultStore.ChunkBytes];
-    private int _buffered;
     private int _seq;
-    private long _length;
     private NpgsqlCommand? _insert;
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => _length;
-
-    public override long Position { get => _length; set => throw new NotSupportedException(); }
-
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        while (!buffer.IsEmpty)
-        {
-            var take = Math.Min(buffer.Length, _buffer.Length - _buffered);
-            buffer[..take].CopyTo(_buffer.AsMemory(_buffered));
-            _buffered += take;
-            _length += take;
-            buffer = buffer[take..];
-            if (_buffered == _buffer.Length)
-            {
-                await InsertChunkAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <summary>Writes the last, partial chunk.</summary>
     public override async Task FlushAsync(CancellationToken cancellationToken)
     {
-        if (_buffered > 0)
+        if (Buffered > 0)
         {
-            await InsertChunkAsync(cancellationToken).ConfigureAwait(false);
+            await SendBufferedAsync(cancellationToken).ConfigureAwait(false);
         }
     }
-
-    // Synchronous writes would block a thread on the database for every chunk: writers use WriteAsync.
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("the PostgreSQL result store is written asynchronously (WriteAsync)");
-
-    public override void Flush()
-    {
-        // Nothing: the partial chunk is written by FlushAsync, which the store always awaits.
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     public override async ValueTask DisposeAsync()
     {
@@ -87,7 +42,7 @@ internal sealed class ChunkWriteStream(NpgsqlConnection connection, NpgsqlTransa
         base.Dispose(disposing);
     }
 
-    private async Task InsertChunkAsync(CancellationToken cancellationToken)
+    protected override async Task WritePieceAsync(ReadOnlyMemory<byte> piece, CancellationToken cancellationToken)
     {
         if (_insert is null)
         {
@@ -98,9 +53,14 @@ internal sealed class ChunkWriteStream(NpgsqlConnection connection, NpgsqlTransa
         }
 
         ((NpgsqlParameter<int>)_insert.Parameters["seq"]).TypedValue = _seq;
-        ((NpgsqlParameter<ArraySegment<byte>>)_insert.Parameters["data"]).TypedValue = new ArraySegment<byte>(_buffer, 0, _buffered);
+        // The piece is a view of the stream's own array: hand Npgsql that array segment, no copy.
+        if (!System.Runtime.InteropServices.MemoryMarshal.TryGetArray(piece, out var segment))
+        {
+            segment = new ArraySegment<byte>(piece.ToArray());
+        }
+
+        ((NpgsqlParameter<ArraySegment<byte>>)_insert.Parameters["data"]).TypedValue = segment;
         await _insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         _seq++;
-        _buffered = 0;
     }
 }

@@ -9,56 +9,10 @@ namespace Orchestrator.Api.Results.S3;
 /// multipart upload, and <see cref="CompleteAsync"/> finishes it (or sends a small object in one PUT).
 /// Until then nothing is visible under the key; <see cref="AbortAsync"/> discards the parts.
 /// </summary>
-internal sealed class S3UploadStream(IAmazonS3 s3, string bucket, string key, int partBytes) : Stream
+internal sealed class S3UploadStream(IAmazonS3 s3, string bucket, string key, int partBytes) : PieceWriteStream(partBytes)
 {
-    private readonly byte[] _buffer = new byte[partBytes];
     private readonly List<PartETag> _parts = [];
-    private int _buffered;
-    private long _length;
     private string? _uploadId;
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => _length;
-
-    public override long Position { get => _length; set => throw new NotSupportedException(); }
-
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        while (!buffer.IsEmpty)
-        {
-            var take = Math.Min(buffer.Length, _buffer.Length - _buffered);
-            buffer[..take].CopyTo(_buffer.AsMemory(_buffered));
-            _buffered += take;
-            _length += take;
-            buffer = buffer[take..];
-            if (_buffered == _buffer.Length)
-            {
-                await UploadPartAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    // Synchronous writes would block a thread on the network for every part: writers use WriteAsync.
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("the S3 result store is written asynchronously (WriteAsync)");
-
-    public override void Flush()
-    {
-        // Nothing: parts are sent when full, the rest by CompleteAsync.
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <summary>Makes the object exist under the key: the last part and the completion, or one PUT for a small object.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
@@ -69,16 +23,16 @@ internal sealed class S3UploadStream(IAmazonS3 s3, string bucket, string key, in
             {
                 BucketName = bucket,
                 Key = key,
-                InputStream = new MemoryStream(_buffer, 0, _buffered, writable: false),
+                InputStream = PieceStream(BufferedPiece),
                 AutoCloseStream = true,
                 UseChunkEncoding = false,
             }, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        if (_buffered > 0)
+        if (Buffered > 0)
         {
-            await UploadPartAsync(cancellationToken).ConfigureAwait(false);
+            await SendBufferedAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
@@ -101,7 +55,7 @@ internal sealed class S3UploadStream(IAmazonS3 s3, string bucket, string key, in
         }
     }
 
-    private async Task UploadPartAsync(CancellationToken cancellationToken)
+    protected override async Task WritePieceAsync(ReadOnlyMemory<byte> piece, CancellationToken cancellationToken)
     {
         _uploadId ??= (await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = bucket, Key = key }, cancellationToken).ConfigureAwait(false)).UploadId;
         var number = _parts.Count + 1;
@@ -111,10 +65,15 @@ internal sealed class S3UploadStream(IAmazonS3 s3, string bucket, string key, in
             Key = key,
             UploadId = _uploadId,
             PartNumber = number,
-            InputStream = new MemoryStream(_buffer, 0, _buffered, writable: false),
+            InputStream = PieceStream(piece),
             UseChunkEncoding = false,
         }, cancellationToken).ConfigureAwait(false);
         _parts.Add(new PartETag(number, part.ETag));
-        _buffered = 0;
     }
+
+    /// <summary>A read-only stream over a piece of this stream's own buffer (no copy).</summary>
+    private static MemoryStream PieceStream(ReadOnlyMemory<byte> piece)
+        => System.Runtime.InteropServices.MemoryMarshal.TryGetArray(piece, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(piece.ToArray(), writable: false);
 }
