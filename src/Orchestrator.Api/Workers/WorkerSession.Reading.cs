@@ -98,7 +98,7 @@ public sealed partial class WorkerSession
         var taskId = Require.Hash(c.TaskId, "tee_contribution.task_id");
         var digest = Require.Hash(c.ResultDigest, "tee_contribution.result_digest");
         var signature = Require.Signature(c.EnclaveSignature, "tee_contribution.enclave_signature");
-        var callbackData = c.HasCallbackData ? Require.Bytes(c.CallbackData, CallbackData.MaxBytes, "tee_contribution.callback_data").ToByteArray() : null;
+        var callbackData = c.Callback is { } payload ? Require.Bytes(payload.Data, CallbackData.MaxBytes, "tee_contribution.callback.data").ToByteArray() : null;
         var result = await _grain.ContributeAndFinalizeAsync(taskId, digest, signature.ToBytes65(), callbackData);
         await AnswerAsync(requestId, taskId, result, freesSlot: WorkerRun.EndsPart(result.Refusal), cancellationToken);
     }
@@ -107,7 +107,7 @@ public sealed partial class WorkerSession
     {
         var taskId = Require.Hash(r.TaskId, "reveal.task_id");
         var digest = Require.Hash(r.ResultDigest, "reveal.result_digest");
-        var callbackData = r.HasCallbackData ? Require.Bytes(r.CallbackData, CallbackData.MaxBytes, "reveal.callback_data").ToByteArray() : null;
+        var callbackData = r.Callback is { } payload ? Require.Bytes(payload.Data, CallbackData.MaxBytes, "reveal.callback.data").ToByteArray() : null;
         var result = await _grain.RevealAsync(taskId, digest, callbackData);
         await AnswerAsync(requestId, taskId, result, freesSlot: false, cancellationToken);
     }

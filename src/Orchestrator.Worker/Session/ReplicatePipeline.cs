@@ -144,7 +144,7 @@ internal sealed class ReplicatePipeline(
         var reveal = new Reveal { TaskId = taskId.ToString(), ResultDigest = entry.ResultDigest };
         if (entry.CallbackBytes is { } callbackData)
         {
-            reveal.CallbackData = ProtoConvert.Bytes(callbackData);
+            reveal.Callback = new CallbackPayload { Data = ProtoConvert.Bytes(callbackData) };
         }
 
         var result = await CallAsync(new WorkerMessage { Reveal = reveal }, cancellationToken).ConfigureAwait(false);
@@ -337,7 +337,7 @@ internal sealed class ReplicatePipeline(
             var contribution = new TeeContribution { TaskId = id, ResultDigest = digest.ToString(), EnclaveSignature = ProtoConvert.Bytes(enclaveSignature) };
             if (journal.Find(taskId)?.CallbackBytes is { } callbackData)
             {
-                contribution.CallbackData = ProtoConvert.Bytes(callbackData);
+                contribution.Callback = new CallbackPayload { Data = ProtoConvert.Bytes(callbackData) };
             }
 
             var tee = await CallAsync(new WorkerMessage { TeeContribution = contribution }, cancellationToken).ConfigureAwait(false);

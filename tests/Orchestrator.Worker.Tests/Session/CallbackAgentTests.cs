@@ -46,8 +46,8 @@ public sealed class CallbackAgentTests : IDisposable
         var digest = new Hash32(Keccak256.Hash(Data));
         Assert.Equal(ProtocolIds.ResultHash(taskId, digest).ToString(), contribution.ResultHash);
         Assert.Equal(digest.ToString(), reveal.ResultDigest);
-        Assert.True(reveal.HasCallbackData);
-        Assert.Equal(Data, reveal.CallbackData.ToByteArray());
+        Assert.NotNull(reveal.Callback);
+        Assert.Equal(Data, reveal.Callback.Data.ToByteArray());
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class CallbackAgentTests : IDisposable
         await run.WaitAsync(Deadline);
 
         Assert.NotEqual(new Hash32(Keccak256.Hash(Data)).ToString(), reveal.ResultDigest);
-        Assert.False(reveal.HasCallbackData);
+        Assert.Null(reveal.Callback);
     }
 
     [Fact]
