@@ -142,15 +142,17 @@ public sealed class BeneficiaryKeyRegistrationTests(ApiHost host)
         plain.Requester = requesterAddress;
         plain.StartTime = Timestamp.FromDateTimeOffset(now); // fixed, so sending it again is the same deal
         var (taskId, worker) = await RequesterDownloadTests.WinAsync(host, async () => (await host.Admin.SubmitDealAsync(new SubmitDealRequest { Deal = plain })).DealId, [1, 2, 3]);
-        await using var _ = worker;
-        Assert.Equal(registered, worker.Seen.Last(m => m.Assignment?.TaskId == taskId).Assignment.BeneficiaryKey.ToByteArray());
+        await using (worker) // disposed before the next deal, which it would otherwise take
+        {
+            Assert.Equal(registered, worker.Seen.Last(m => m.Assignment?.TaskId == taskId).Assignment.BeneficiaryKey.ToByteArray());
 
-        // A later registration leaves the deal as it was created, and the same deal sent again is the same deal.
-        await _results.SetBeneficiaryKeyAsync(Signed(requester, Secp256k1.PublicKeyBytes(requester), now.AddMinutes(6)));
-        var terms = await host.Services.GetRequiredService<IGrainFactory>().Task(Hash32.Parse(taskId)).GetResultTermsAsync();
-        Assert.Equal(registered, terms.BeneficiaryKey);
-        var again = await host.Admin.SubmitDealAsync(new SubmitDealRequest { Deal = plain });
-        Assert.False(again.Created);
+            // A later registration leaves the deal as it was created, and the same deal sent again is the same deal.
+            await _results.SetBeneficiaryKeyAsync(Signed(requester, Secp256k1.PublicKeyBytes(requester), now.AddMinutes(6)));
+            var terms = await host.Services.GetRequiredService<IGrainFactory>().Task(Hash32.Parse(taskId)).GetResultTermsAsync();
+            Assert.Equal(registered, terms.BeneficiaryKey);
+            var again = await host.Admin.SubmitDealAsync(new SubmitDealRequest { Deal = plain });
+            Assert.False(again.Created);
+        }
 
         // A deal that says its results are public takes no key.
         var open = Deals.Standard();
