@@ -38,6 +38,9 @@ public static class GrainKeys
     /// <summary>The index of apps with a policy.</summary>
     public static IAppPolicyIndexGrain AppPolicyIndex(this IGrainFactory factory) => factory.GetGrain<IAppPolicyIndexGrain>(AppPolicyIndexKey);
 
+    /// <summary>A requester's registered result-encryption key.</summary>
+    public static IRequesterKeyGrain RequesterKey(this IGrainFactory factory, Address requester) => factory.GetGrain<IRequesterKeyGrain>(Of(requester));
+
     /// <summary>The secrets of one owner.</summary>
     public static ISecretStoreGrain Secrets(this IGrainFactory factory, Messages.SecretOwner owner) => factory.GetGrain<ISecretStoreGrain>(owner.Key);
 

@@ -49,6 +49,7 @@ public static class ApiHostingExtensions
         services.TryAddSingleton<AdminToken>();
         services.TryAddSingleton<AdminAuthInterceptor>();
         services.TryAddSingleton<RequesterDownloads>();
+        services.TryAddSingleton<BeneficiaryKeyRegistrations>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, SignedRequestMatcherPolicy>());
 
         var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();

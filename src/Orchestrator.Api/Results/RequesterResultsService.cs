@@ -12,9 +12,10 @@ namespace Orchestrator.Api.Results;
 
 /// <summary>
 /// orchestrator.results.v1.Results: requesters download their tasks' results and logs with an EIP-712
-/// signature instead of the pool owner's token (<see cref="RequesterDownloads"/> decides).
+/// signature instead of the pool owner's token (<see cref="RequesterDownloads"/> decides), and register
+/// once the key their deals' results are encrypted for (<see cref="BeneficiaryKeyRegistrations"/> decides).
 /// </summary>
-internal sealed class RequesterResultsService(RequesterDownloads downloads, IResultStore results, IOptions<ApiOptions> options) : Proto.Results.ResultsBase
+internal sealed class RequesterResultsService(RequesterDownloads downloads, BeneficiaryKeyRegistrations keys, IResultStore results, IOptions<ApiOptions> options) : Proto.Results.ResultsBase
 {
     private const int ChunkBytes = 1024 * 1024;
 
@@ -56,6 +57,10 @@ internal sealed class RequesterResultsService(RequesterDownloads downloads, IRes
             }
         }
     }
+
+    public override Task<Proto.BeneficiaryKey> SetBeneficiaryKey(Proto.SetBeneficiaryKeyRequest request, ServerCallContext context) => keys.SetAsync(request);
+
+    public override Task<Proto.BeneficiaryKey> GetBeneficiaryKey(Proto.GetBeneficiaryKeyRequest request, ServerCallContext context) => keys.GetAsync(request);
 
     /// <summary>The wire form of a stored object's metadata.</summary>
     internal static Proto.ObjectInfo InfoOf(StoredResult stored, bool isResult) => new()

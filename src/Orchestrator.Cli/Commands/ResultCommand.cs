@@ -57,6 +57,8 @@ internal static class ResultCommand
             command.Subcommands.Add(download);
         }
 
+        command.Subcommands.Add(ResultRegisterKeyCommand.Create());
+
         return command;
     }
 

@@ -235,17 +235,9 @@ internal static class ResultDownloadCommands
             return false;
         }
 
-        try
+        if (!RequesterKeyFile.TryRead(keyFile, out key, out var keyError))
         {
-            if (!Hex.TryDecode(File.ReadAllText(keyFile.FullName).Trim(), out key, out var keyError) || key.Length != 32)
-            {
-                Fail(2, $"--key: {keyFile.FullName} does not hold a 32-byte hex private key{(keyError.Length > 0 ? $" ({keyError})" : string.Empty)}");
-                return false;
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Fail(2, $"--key: {ex.Message}");
+            Fail(2, keyError);
             return false;
         }
 

@@ -27,7 +27,8 @@ public static class ResultPrivacy
 
         if (tag.RequiresTee && beneficiaryKey is null && !publicResults)
         {
-            return "a TEE deal needs a beneficiaryKey, or publicResults set explicitly (rule: TEE results leave the enclave only encrypted for the beneficiary unless the requester makes them public)";
+            return "a TEE deal needs a beneficiaryKey: name one in the deal, or have its requester register theirs once (`orchestrator result register-key`); "
+                + "or set publicResults explicitly (rule: TEE results leave the enclave only encrypted for the beneficiary unless the requester makes them public)";
         }
 
         return null;

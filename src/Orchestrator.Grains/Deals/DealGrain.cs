@@ -83,9 +83,22 @@ public sealed partial class DealGrain : Grain, IDealGrain, IRemindable
 
         if (_state.State.Spec is { } existing)
         {
-            return existing == spec || SameTerms(existing, spec)
+            // Compared as it was sent: a key copied from the requester's registration was not in the
+            // request, so the chain listener reading its range again still finds the same deal.
+            var sent = _state.State.BeneficiaryKeyRegistered ? existing with { BeneficiaryKey = null } : existing;
+            return sent == spec || SameTerms(sent, spec)
                 ? new DealCreationResult(DealId, false, [])
                 : new DealCreationResult(DealId, false, [$"deal {DealId} already exists with other terms"]);
+        }
+
+        // Where the admin API and the chain listener meet: a deal that names no key and is not public
+        // takes a copy of its requester's registered key (a chain deal has no way to name one), so a
+        // later registration changes no running deal.
+        var registered = false;
+        if (spec.BeneficiaryKey is null && !spec.PublicResults && await GrainFactory.RequesterKey(spec.Requester).GetAsync() is { } key)
+        {
+            spec = spec with { BeneficiaryKey = key.PublicKey };
+            registered = true;
         }
 
         var domain = spec.ToDomain();
@@ -97,6 +110,7 @@ public sealed partial class DealGrain : Grain, IDealGrain, IRemindable
 
         var now = _clock.UtcNow;
         _state.State.Spec = spec;
+        _state.State.BeneficiaryKeyRegistered = registered;
         _state.State.Ticket = DealTicket.From(domain, category);
         _run = DealRun.Start(spec.BotFirst, spec.BotSize);
         _state.State.CreatedAt = now;

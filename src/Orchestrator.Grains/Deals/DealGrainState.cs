@@ -22,6 +22,9 @@ public sealed class DealGrainState
     [Id(9)] public DateTimeOffset CreatedAt { get; set; }
     [Id(10)] public int Reopens { get; set; }
 
+    /// <summary>The spec's beneficiary key is a copy of the requester's registered key, not one the deal named.</summary>
+    [Id(11)] public bool BeneficiaryKeyRegistered { get; set; }
+
     /// <summary>The deal's progress as the core sees it (null before the deal exists).</summary>
     public DealRun? ToDomain() => Spec is null ? null : new DealRun(Spec.BotFirst, Spec.BotSize, FinalBits, Completed, Failed, Reopens, Finished);
 

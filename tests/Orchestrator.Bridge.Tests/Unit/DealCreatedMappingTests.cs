@@ -30,7 +30,13 @@ public sealed class DealCreatedMappingTests
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), spec.StartTime);
         Assert.Equal("args", spec.Params);
         Assert.True(spec.Callback.IsZero);
-        Assert.Empty(spec.ToDomain().Validate(CategoryCatalog.Default));
+        Assert.Null(spec.BeneficiaryKey);
+
+        // The chain has no field for a beneficiary key: alone, the TEE deal misses one, and the deal grain
+        // fills it from the requester's registered key (README "Register your key once").
+        Assert.Contains("register-key", Assert.Single(spec.ToDomain().Validate(CategoryCatalog.Default)), StringComparison.Ordinal);
+        var registered = Secp256k1.PublicKeyBytes(Secp256k1.NewPrivateKey());
+        Assert.Empty((spec with { BeneficiaryKey = registered }).ToDomain().Validate(CategoryCatalog.Default));
     }
 
     [Fact]

@@ -26,7 +26,9 @@ public sealed class ResultPrivacyTests
     public void ATeeDealWithoutKeyIsRefusedNamingTheRule()
     {
         var error = Assert.Single(Deal(Sgx).Validate(CategoryCatalog.Default));
-        Assert.Contains("a TEE deal needs a beneficiaryKey, or publicResults", error);
+        Assert.Contains("a TEE deal needs a beneficiaryKey", error);
+        Assert.Contains("register-key", error);
+        Assert.Contains("or set publicResults", error);
         Assert.Contains("rule:", error);
         Assert.DoesNotContain('\n', error);
     }
