@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Numerics;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Bridge.Leadership;
 using Orchestrator.Bridge.Storage;
 using Orchestrator.Chain.Rpc;
 using Orchestrator.Chain.Transactions;
@@ -23,6 +24,13 @@ namespace Orchestrator.Bridge.Sending;
 /// larger of "pending count" and "highest stored nonce + 1"; stored pending rows are followed again,
 /// and their tasks are reported in flight so a redelivered event waits for them instead of sending twice.
 /// </para>
+/// <para>
+/// With a <see cref="BridgeLeadership"/> (several silos), it signs only while it holds the account's
+/// lease: its writes are fenced by the lease's token, each broadcast needs a valid local view of the
+/// lease, and a new term starts with the same recovery (so a successor continues its predecessor's
+/// nonces and follows its pending rows). A term's end stops every follow; their waiters get
+/// <see cref="LeadershipLostException"/> and the work goes to the new leader.
+/// </para>
 /// </summary>
 public sealed partial class AccountSender : IAsyncDisposable
 {
@@ -36,15 +44,19 @@ public sealed partial class AccountSender : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<Hash32, Task<TransactionResult>> _inFlight = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly BridgeLeadership? _leadership;
     private long _nextNonce = -1;
+    private long _initializedTerm;
     private int _disposed;
 
-    /// <summary>Creates the sender of the configured scheduler account.</summary>
-    public AccountSender(EthereumRpcClient rpc, IBridgeStore store, FeeOracle fees, BridgeOptions options, TimeProvider time, ILogger<AccountSender> logger)
+    /// <summary>Creates the sender of the configured scheduler account (the only one when <paramref name="leadership"/> is null).</summary>
+    public AccountSender(EthereumRpcClient rpc, IBridgeStore store, FeeOracle fees, BridgeOptions options, TimeProvider time, ILogger<AccountSender> logger, BridgeLeadership? leadership = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
         _rpc = rpc;
-        _store = store;
+        _leadership = leadership;
+        _store = leadership is null ? store : store.FencedBy(leadership);
         _fees = fees;
         _options = options;
         _time = time;
@@ -63,7 +75,8 @@ public sealed partial class AccountSender : IAsyncDisposable
     /// <summary>Checks the chain id, recovers the nonce and resumes following the stored pending transactions. Idempotent.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Read(ref _nextNonce) >= 0)
+        var term = CurrentTerm();
+        if (Interlocked.Read(ref _nextNonce) >= 0 && Interlocked.Read(ref _initializedTerm) == term)
         {
             return;
         }
@@ -71,7 +84,8 @@ public sealed partial class AccountSender : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_nextNonce >= 0)
+            term = CurrentTerm();
+            if (_nextNonce >= 0 && _initializedTerm == term)
             {
                 return;
             }
@@ -86,6 +100,7 @@ public sealed partial class AccountSender : IAsyncDisposable
             var stored = await _store.MaxNonceAsync(_options.ChainId, Account, cancellationToken).ConfigureAwait(false);
             var pending = await _store.LoadPendingAsync(_options.ChainId, Account, cancellationToken).ConfigureAwait(false);
             _nextNonce = Math.Max(pendingCount, (stored ?? -1) + 1);
+            Interlocked.Exchange(ref _initializedTerm, term);
             LogRecovered(_logger, Account, _nextNonce, pendingCount, pending.Count);
             foreach (var transaction in pending)
             {
@@ -107,6 +122,11 @@ public sealed partial class AccountSender : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (CurrentTerm() != _initializedTerm)
+            {
+                throw new LeadershipLostException($"the term of the lease {_leadership?.LeaseName} ended before nonce {_nextNonce} was signed; the next call recovers the nonce again");
+            }
+
             var fees = await _fees.CurrentAsync(cancellationToken).ConfigureAwait(false);
             var nonce = _nextNonce;
             var signed = Sign(nonce, fees, gasLimit, data);
@@ -134,6 +154,8 @@ public sealed partial class AccountSender : IAsyncDisposable
             _nextNonce = nonce + 1;
             try
             {
+                // The row is in under our token; broadcast only while the lease is surely still ours.
+                _leadership?.EnsureLeader();
                 await _rpc.SendRawTransactionAsync(signed.Raw, cancellationToken).ConfigureAwait(false);
             }
             catch (JsonRpcException ex) when (!IsAlreadyKnown(ex))
@@ -171,7 +193,7 @@ public sealed partial class AccountSender : IAsyncDisposable
 
     private Task<TransactionResult> FollowInBackgroundAsync(TrackedTransaction transaction)
     {
-        var task = FollowAsync(transaction, _stopping.Token);
+        var task = FollowInTermAsync(transaction);
         foreach (var id in transaction.TaskIds)
         {
             _inFlight[id] = task;
@@ -189,6 +211,37 @@ public sealed partial class AccountSender : IAsyncDisposable
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
         return task;
+    }
+
+    /// <summary>Follows until the end, the sender's disposal or the end of the leader's term (then <see cref="LeadershipLostException"/>).</summary>
+    private async Task<TransactionResult> FollowInTermAsync(TrackedTransaction transaction)
+    {
+        if (_leadership is null)
+        {
+            return await FollowAsync(transaction, _stopping.Token).ConfigureAwait(false);
+        }
+
+        var term = _leadership.Term;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, term);
+        try
+        {
+            return await FollowAsync(transaction, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (term.IsCancellationRequested && !_stopping.IsCancellationRequested)
+        {
+            throw new LeadershipLostException($"the term of the lease {_leadership.LeaseName} ended while following nonce {transaction.Nonce}; the new leader follows it", ex);
+        }
+    }
+
+    private long CurrentTerm()
+    {
+        if (_leadership is null)
+        {
+            return 1;
+        }
+
+        _leadership.EnsureLeader();
+        return _leadership.Token;
     }
 
     private async Task<TransactionResult> FollowAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
@@ -316,6 +369,7 @@ public sealed partial class AccountSender : IAsyncDisposable
             throw new FeeCapExceededException($"replacing nonce {transaction.Nonce} would need {fees.MaxFeePerGas} wei/gas, above Orchestrator:Chain:MaxFeeCapGwei");
         }
 
+        _leadership?.EnsureLeader();
         var signed = Sign(transaction.Nonce, fees, transaction.GasLimit, transaction.Data);
         var replaced = transaction with
         {
@@ -335,6 +389,7 @@ public sealed partial class AccountSender : IAsyncDisposable
 
     private async Task BroadcastAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
     {
+        _leadership?.EnsureLeader();
         try
         {
             await _rpc.SendRawTransactionAsync(transaction.Raw, cancellationToken).ConfigureAwait(false);
