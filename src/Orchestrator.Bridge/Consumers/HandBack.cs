@@ -1,4 +1,5 @@
 using MassTransit;
+using Orchestrator.Bridge.Sending;
 
 namespace Orchestrator.Bridge.Consumers;
 
@@ -10,6 +11,29 @@ namespace Orchestrator.Bridge.Consumers;
 /// </summary>
 internal static class HandBack
 {
+    /// <summary>
+    /// On a silo that does not lead the account: hold the event for a renewal period (this silo may be
+    /// elected meanwhile, and the pause keeps non-leaders from spinning events between them), then
+    /// settle it here if it now leads, or hand it back. True when it was handed back.
+    /// </summary>
+    public static async Task<bool> UnlessLeaderAsync<T>(ConsumeContext<T> context, AccountSender sender, TimeProvider time)
+        where T : class
+    {
+        if (sender.Leads || sender.Leadership is not { } leadership)
+        {
+            return false;
+        }
+
+        await Task.Delay(leadership.RenewInterval, time, context.CancellationToken).ConfigureAwait(false);
+        if (sender.Leads)
+        {
+            return false;
+        }
+
+        await ToQueueAsync(context).ConfigureAwait(false);
+        return true;
+    }
+
     public static async Task ToQueueAsync<T>(ConsumeContext<T> context)
         where T : class
     {

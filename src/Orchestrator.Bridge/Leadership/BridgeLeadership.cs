@@ -56,6 +56,9 @@ public sealed partial class BridgeLeadership : ILeaseFence
     /// </summary>
     public TimeSpan SafetyMargin => _duration / 5;
 
+    /// <summary>How often the lease is renewed: a third of its duration, so two renewals may fail before it runs out.</summary>
+    public TimeSpan RenewInterval => _duration / 3;
+
     /// <summary>True while this instance holds the lease and its local view has not run out.</summary>
     public bool IsLeader
     {
@@ -112,7 +115,7 @@ public sealed partial class BridgeLeadership : ILeaseFence
             await RenewOnceAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await Task.Delay(_duration / 3, _time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(RenewInterval, _time, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

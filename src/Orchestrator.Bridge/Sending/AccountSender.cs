@@ -68,6 +68,19 @@ public sealed partial class AccountSender : IAsyncDisposable
     /// <summary>The account.</summary>
     public Address Account { get; }
 
+    /// <summary>The lease the sender of the configured account holds to sign: one per chain and account.</summary>
+    public static string LeaseNameOf(BridgeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return $"sender:{options.ChainId}:{Secp256k1.AddressOf(options.Key).ToLowerHex()}";
+    }
+
+    /// <summary>The account's lease, when several silos may send for it (null: this is the only sender).</summary>
+    public BridgeLeadership? Leadership => _leadership;
+
+    /// <summary>True when this instance may sign for the account now.</summary>
+    public bool Leads => _leadership?.IsLeader ?? true;
+
     /// <summary>The transaction carrying a task, while it is followed.</summary>
     public bool TryGetInFlight(Hash32 taskId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Task<TransactionResult>? transaction)
         => _inFlight.TryGetValue(taskId, out transaction);
