@@ -102,9 +102,10 @@ public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<Sender
         await using var sender = Sender(store, confirmations: 1, bumpAfter: TimeSpan.FromSeconds(1));
         await sender.InitializeAsync(CancellationToken.None);
         await Mining(false);
-        var sending = sender.SendAsync("claim", NoOp, 100_000, [NewTask()], CancellationToken.None);
+        var stuck = NewTask();
+        var sending = sender.SendAsync("claim", NoOp, 100_000, [stuck], CancellationToken.None);
         TrackedTransaction? row = null;
-        await Eventually.UntilAsync("a replacement", async () => (row = (await store.LoadPendingAsync(31337, sender.Account, default)).FirstOrDefault()) is { Hashes.Count: >= 2 }, TimeSpan.FromSeconds(30));
+        await Eventually.UntilAsync("a replacement", async () => (row = (await store.LoadPendingAsync(31337, sender.Account, default)).FirstOrDefault(t => t.TaskIds.Contains(stuck))) is { Hashes.Count: >= 2 }, TimeSpan.FromSeconds(30));
         await Mining(true);
 
         var result = await sending.WaitAsync(TimeSpan.FromSeconds(30));
@@ -124,9 +125,10 @@ public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<Sender
         await sender.InitializeAsync(CancellationToken.None);
         await Mining(false);
         var snapshot = (await node.Anvil.Client().SendAsync("evm_snapshot", [])).GetString()!;
-        var sending = sender.SendAsync("claim", NoOp, 100_000, [NewTask()], CancellationToken.None);
+        var undone = NewTask();
+        var sending = sender.SendAsync("claim", NoOp, 100_000, [undone], CancellationToken.None);
         TrackedTransaction? row = null;
-        await Eventually.UntilAsync("the row", async () => (row = (await store.LoadPendingAsync(31337, sender.Account, default)).FirstOrDefault()) is not null, TimeSpan.FromSeconds(20));
+        await Eventually.UntilAsync("the row", async () => (row = (await store.LoadPendingAsync(31337, sender.Account, default)).FirstOrDefault(t => t.TaskIds.Contains(undone))) is not null, TimeSpan.FromSeconds(20));
         await node.Anvil.Client().SendAsync("evm_mine", []);
         Assert.NotNull(await node.Anvil.Client().GetTransactionReceiptAsync(row!.Hashes[0]));
 
@@ -204,13 +206,71 @@ public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<Sender
         await loopB;
     }
 
+    [ChainFact]
+    public async Task ATransactionUndoneByAReorgDeeperThanItsConfirmationsIsSentAgainUntilFinal()
+    {
+        var (store, dataSource) = Store();
+        await using var pool = dataSource;
+        await using var sender = Sender(store, confirmations: 2, finalityDepth: 8);
+        await sender.InitializeAsync(CancellationToken.None);
+        await Mining(false);
+        var task = NewTask();
+        var sending = sender.SendAsync("claim", NoOp, 100_000, [task], CancellationToken.None);
+        TrackedTransaction? row = null;
+        await Eventually.UntilAsync("the row", async () => (row = (await store.LoadPendingAsync(31337, sender.Account, default)).FirstOrDefault(t => t.TaskIds.Contains(task))) is not null, TimeSpan.FromSeconds(20));
+        await node.Anvil.Client().SendAsync("evm_mine", []);
+        await node.Anvil.Client().SendAsync("evm_mine", []);
+        await node.Anvil.Client().SendAsync("evm_mine", []);
+
+        // Its waiters have their outcome at the confirmations, but the row stays pending until final.
+        var confirmed = await sending.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(TrackedStatus.Confirmed, confirmed.Status);
+        Assert.Contains(await store.LoadPendingAsync(31337, sender.Account, default), t => t.TaskIds.Contains(task));
+
+        // A reorg of 3 blocks (deeper than the 2 confirmations) takes its block away, and nothing re-includes it.
+        await node.Anvil.Client().SendAsync("anvil_reorg", [3, new System.Text.Json.Nodes.JsonArray()]);
+        Assert.Null(await node.Anvil.Client().GetTransactionReceiptAsync(confirmed.Hash!.Value));
+
+        // The sender notices, sends it again under the same nonce, and follows it to the finality depth.
+        await Mining(true);
+        (TrackedStatus Status, long? Block, Hash32? MinedHash)? final = null;
+        await Eventually.UntilAsync(
+            "the transaction final again",
+            async () => (final = await RowAsync(sender, confirmed.Nonce, task)) is { Status: TrackedStatus.Confirmed },
+            TimeSpan.FromSeconds(60));
+        var receipt = await node.Anvil.Client().GetTransactionReceiptAsync(final!.Value.MinedHash!.Value);
+        Assert.NotNull(receipt);
+        Assert.Equal(final.Value.Block, (long)receipt.BlockNumber);
+        Assert.True(await node.Anvil.Client().BlockNumberAsync() - final.Value.Block!.Value + 1 >= 8);
+        Assert.Equal(confirmed.Nonce + 1, (long)await node.Anvil.Client().GetTransactionCountAsync(sender.Account, BlockParameter.Latest));
+    }
+
+    /// <summary>The row of the attempt that carried the task: its status, block and mined hash.</summary>
+    private async Task<(TrackedStatus Status, long? Block, Hash32? MinedHash)?> RowAsync(AccountSender sender, long nonce, Hash32 task)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(node.ConnectionString);
+        await using var command = dataSource.CreateCommand("SELECT status, block_number, mined_hash FROM bridge_transactions WHERE account = $1 AND nonce = $2 AND $3 = ANY(task_ids)");
+        command.Parameters.Add(new NpgsqlParameter { Value = sender.Account.ToLowerHex() });
+        command.Parameters.Add(new NpgsqlParameter { Value = nonce });
+        command.Parameters.Add(new NpgsqlParameter { Value = task.ToString() });
+        await using var reader = await command.ExecuteReaderAsync();
+        if (!await reader.ReadAsync())
+        {
+            return null;
+        }
+
+        return ((TrackedStatus)reader.GetInt16(0),
+            await reader.IsDBNullAsync(1) ? null : reader.GetInt64(1),
+            await reader.IsDBNullAsync(2) ? null : Hash32.Parse(reader.GetString(2)));
+    }
+
     private (PostgresBridgeStore Store, NpgsqlDataSource DataSource) Store()
     {
         var dataSource = NpgsqlDataSource.Create(node.ConnectionString);
         return (new PostgresBridgeStore(dataSource), dataSource);
     }
 
-    private AccountSender Sender(IBridgeStore store, int confirmations, TimeSpan? bumpAfter = null, BridgeLeadership? leadership = null)
+    private AccountSender Sender(IBridgeStore store, int confirmations, TimeSpan? bumpAfter = null, BridgeLeadership? leadership = null, int? finalityDepth = null)
     {
         var options = new BridgeOptions
         {
@@ -220,6 +280,7 @@ public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<Sender
             PoolAddress = Accounts.Of(Accounts.PoolOwnerKey).ToChecksumString(),
             SchedulerKey = Hex.Encode(Accounts.SchedulerKey),
             Confirmations = confirmations,
+            FinalityDepth = finalityDepth ?? confirmations,
             PollInterval = TimeSpan.FromMilliseconds(100),
             BumpAfter = bumpAfter ?? TimeSpan.FromMinutes(5),
             RetryDelay = TimeSpan.FromMilliseconds(100),

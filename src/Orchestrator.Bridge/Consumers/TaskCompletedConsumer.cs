@@ -10,14 +10,14 @@ namespace Orchestrator.Bridge.Consumers;
 /// chain (its batch confirmed, or found final already), so a bridge or broker that dies meanwhile
 /// gets it again, and the batcher's on-chain check makes the redelivery send nothing twice.
 /// </summary>
-public sealed class TaskCompletedConsumer(ChainBridge bridge, TimeProvider time) : IConsumer<TaskCompletedV1>
+public sealed class TaskCompletedConsumer(ChainBridge bridge) : IConsumer<TaskCompletedV1>
 {
     /// <inheritdoc />
     public async Task Consume(ConsumeContext<TaskCompletedV1> context)
     {
         ArgumentNullException.ThrowIfNull(context);
         EventChecks.Check(context.Message);
-        if (await HandBack.UnlessLeaderAsync(context, bridge.Sender, time).ConfigureAwait(false))
+        if (await HandBack.UnlessLeaderAsync(context, bridge.Sender, bridge.Clock).ConfigureAwait(false))
         {
             return;
         }
@@ -34,14 +34,14 @@ public sealed class TaskCompletedConsumer(ChainBridge bridge, TimeProvider time)
 }
 
 /// <summary>Claims (refunds) a task that failed at its final deadline; acknowledged once the claim is final on chain.</summary>
-public sealed class TaskFailedConsumer(ChainBridge bridge, TimeProvider time) : IConsumer<TaskFailedV1>
+public sealed class TaskFailedConsumer(ChainBridge bridge) : IConsumer<TaskFailedV1>
 {
     /// <inheritdoc />
     public async Task Consume(ConsumeContext<TaskFailedV1> context)
     {
         ArgumentNullException.ThrowIfNull(context);
         EventChecks.Check(context.Message);
-        if (await HandBack.UnlessLeaderAsync(context, bridge.Sender, time).ConfigureAwait(false))
+        if (await HandBack.UnlessLeaderAsync(context, bridge.Sender, bridge.Clock).ConfigureAwait(false))
         {
             return;
         }

@@ -16,7 +16,10 @@ namespace Orchestrator.Bridge.Sending;
 /// eth_feeHistory, writes each one to the store before broadcasting it, then follows it to N
 /// confirmations — re-broadcasting what the node forgot, replacing (same nonce, higher fees) what
 /// stays unmined for <see cref="BridgeOptions.BumpAfter"/>, and re-checking the receipt after the
-/// confirmations so that a reorg that dropped it sends it round again.
+/// confirmations so that a reorg that dropped it sends it round again. Its waiters have their outcome
+/// at <see cref="BridgeOptions.Confirmations"/>; the transaction itself is followed (its row stays
+/// pending) until <see cref="BridgeOptions.FinalityDepth"/>, and one undone by a reorg deeper than the
+/// confirmations is broadcast again (same nonce, same tasks) until it is final.
 /// <para>
 /// Nonces survive restarts from two sources: the chain (<c>eth_getTransactionCount(pending)</c>,
 /// the truth for everything the node has seen) and the store's pending rows (what was signed but the
@@ -204,20 +207,38 @@ public sealed partial class AccountSender : IAsyncDisposable
         return await followed.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Follows the transaction to <see cref="BridgeOptions.FinalityDepth"/>; the returned task ends at
+    /// its outcome (the confirmations reached, reverted, dropped), which is what its waiters need.
+    /// </summary>
     private Task<TransactionResult> FollowInBackgroundAsync(TrackedTransaction transaction)
     {
-        var task = FollowInTermAsync(transaction);
+        var outcome = new TaskCompletionSource<TransactionResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var task = outcome.Task;
         foreach (var id in transaction.TaskIds)
         {
             _inFlight[id] = task;
         }
 
-        _ = task.ContinueWith(
-            _ =>
+        _ = FollowInTermAsync(transaction, outcome).ContinueWith(
+            follow =>
             {
                 foreach (var id in transaction.TaskIds)
                 {
                     _inFlight.TryRemove(new KeyValuePair<Hash32, Task<TransactionResult>>(id, task));
+                }
+
+                if (follow.Exception is { } failed)
+                {
+                    outcome.TrySetException(failed.InnerExceptions);
+                }
+                else if (follow.IsCanceled)
+                {
+                    outcome.TrySetCanceled();
+                }
+                else
+                {
+                    outcome.TrySetResult(follow.Result);
                 }
             },
             CancellationToken.None,
@@ -227,18 +248,18 @@ public sealed partial class AccountSender : IAsyncDisposable
     }
 
     /// <summary>Follows until the end, the sender's disposal or the end of the leader's term (then <see cref="LeadershipLostException"/>).</summary>
-    private async Task<TransactionResult> FollowInTermAsync(TrackedTransaction transaction)
+    private async Task<TransactionResult> FollowInTermAsync(TrackedTransaction transaction, TaskCompletionSource<TransactionResult> outcome)
     {
         if (_leadership is null)
         {
-            return await FollowAsync(transaction, _stopping.Token).ConfigureAwait(false);
+            return await FollowAsync(transaction, outcome, _stopping.Token).ConfigureAwait(false);
         }
 
         var term = _leadership.Term;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, term);
         try
         {
-            return await FollowAsync(transaction, linked.Token).ConfigureAwait(false);
+            return await FollowAsync(transaction, outcome, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (term.IsCancellationRequested && !_stopping.IsCancellationRequested)
         {
@@ -257,7 +278,7 @@ public sealed partial class AccountSender : IAsyncDisposable
         return _leadership.Token;
     }
 
-    private async Task<TransactionResult> FollowAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
+    private async Task<TransactionResult> FollowAsync(TrackedTransaction transaction, TaskCompletionSource<TransactionResult> outcome, CancellationToken cancellationToken)
     {
         await Task.Yield();
         BridgeTelemetry.AddPending(1);
@@ -268,10 +289,16 @@ public sealed partial class AccountSender : IAsyncDisposable
             {
                 try
                 {
-                    var (done, next) = await StepAsync(transaction, cancellationToken).ConfigureAwait(false);
+                    var (done, next, final) = await StepAsync(transaction, cancellationToken).ConfigureAwait(false);
                     if (done is not null)
                     {
-                        return done;
+                        // The waiters have their outcome at the confirmations; the follow goes on to
+                        // finality, and a reorg deeper than the confirmations sends it again.
+                        outcome.TrySetResult(done);
+                        if (final)
+                        {
+                            return done;
+                        }
                     }
 
                     transaction = next;
@@ -293,7 +320,7 @@ public sealed partial class AccountSender : IAsyncDisposable
     }
 
     /// <summary>One look at a followed transaction: its end, or its (possibly replaced) next state.</summary>
-    private async Task<(TransactionResult? Done, TrackedTransaction Next)> StepAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
+    private async Task<(TransactionResult? Done, TrackedTransaction Next, bool Final)> StepAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
     {
         // The mined count first, then the receipts: a transaction mined between the two reads is then
         // seen by its receipt, never mistaken for a nonce taken by someone else.
@@ -312,12 +339,12 @@ public sealed partial class AccountSender : IAsyncDisposable
                 var dropped = transaction with { Status = TrackedStatus.Dropped };
                 await _store.UpdateAsync(dropped, cancellationToken).ConfigureAwait(false);
                 LogNonceTaken(_logger, transaction.Nonce);
-                return (new TransactionResult(TrackedStatus.Dropped, null, null, 0, transaction.Nonce), dropped);
+                return (new TransactionResult(TrackedStatus.Dropped, null, null, 0, transaction.Nonce), dropped, true);
             }
 
             if (_time.GetUtcNow() - transaction.SentAt >= _options.BumpAfter)
             {
-                return (null, await ReplaceAsync(transaction, cancellationToken).ConfigureAwait(false));
+                return (null, await ReplaceAsync(transaction, cancellationToken).ConfigureAwait(false), false);
             }
 
             // A node that restarted (or a reorg) forgets its mempool: hand it the transaction again.
@@ -327,13 +354,14 @@ public sealed partial class AccountSender : IAsyncDisposable
                 await BroadcastAsync(transaction, cancellationToken).ConfigureAwait(false);
             }
 
-            return (null, transaction);
+            return (null, transaction, false);
         }
 
         var head = (long)await _rpc.BlockNumberAsync(cancellationToken).ConfigureAwait(false);
-        if (head - (long)receipt.BlockNumber + 1 < _options.Confirmations)
+        var depth = head - (long)receipt.BlockNumber + 1;
+        if (depth < _options.Confirmations)
         {
-            return (null, transaction);
+            return (null, transaction, false);
         }
 
         // Confirmed deep enough: read the receipt again; a reorg since moved or dropped it.
@@ -341,15 +369,28 @@ public sealed partial class AccountSender : IAsyncDisposable
         if (again is null || again.BlockHash != receipt.BlockHash)
         {
             LogReorged(_logger, transaction.Nonce, receipt.TransactionHash, (long)receipt.BlockNumber);
-            return (null, transaction);
+            return (null, transaction, false);
         }
 
         var status = again.Succeeded ? TrackedStatus.Confirmed : TrackedStatus.Reverted;
+        var result = new TransactionResult(status, again.TransactionHash, (long)again.BlockNumber, (long)again.GasUsed, transaction.Nonce);
+        if (depth < _options.FinalityDepth)
+        {
+            // Confirmed but not final: the row stays pending (a restart follows it on), with where it was mined.
+            var seen = transaction with { Block = (long)again.BlockNumber, MinedHash = again.TransactionHash, GasUsed = (long)again.GasUsed };
+            if (transaction.Block != seen.Block || transaction.MinedHash != seen.MinedHash)
+            {
+                await _store.UpdateAsync(seen, cancellationToken).ConfigureAwait(false);
+            }
+
+            return (result, seen, false);
+        }
+
         var final = transaction with { Status = status, Block = (long)again.BlockNumber, MinedHash = again.TransactionHash, GasUsed = (long)again.GasUsed };
         await _store.UpdateAsync(final, cancellationToken).ConfigureAwait(false);
         BridgeTelemetry.GasUsed.Add((long)again.GasUsed, new KeyValuePair<string, object?>("kind", transaction.Kind));
         LogFinal(_logger, transaction.Kind, transaction.Nonce, again.TransactionHash, status, (long)again.GasUsed, transaction.TaskIds.Count);
-        return (new TransactionResult(status, again.TransactionHash, (long)again.BlockNumber, (long)again.GasUsed, transaction.Nonce), final);
+        return (result, final, true);
     }
 
     /// <summary>
