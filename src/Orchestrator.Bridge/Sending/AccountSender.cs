@@ -374,6 +374,12 @@ public sealed partial class AccountSender : IAsyncDisposable
 
         var status = again.Succeeded ? TrackedStatus.Confirmed : TrackedStatus.Reverted;
         var result = new TransactionResult(status, again.TransactionHash, (long)again.BlockNumber, (long)again.GasUsed, transaction.Nonce);
+        if (transaction.Block is null)
+        {
+            // Gas is counted when the transaction first counts (its confirmations), not later at finality.
+            BridgeTelemetry.GasUsed.Add((long)again.GasUsed, new KeyValuePair<string, object?>("kind", transaction.Kind));
+        }
+
         if (depth < _options.FinalityDepth)
         {
             // Confirmed but not final: the row stays pending (a restart follows it on), with where it was mined.
@@ -388,7 +394,6 @@ public sealed partial class AccountSender : IAsyncDisposable
 
         var final = transaction with { Status = status, Block = (long)again.BlockNumber, MinedHash = again.TransactionHash, GasUsed = (long)again.GasUsed };
         await _store.UpdateAsync(final, cancellationToken).ConfigureAwait(false);
-        BridgeTelemetry.GasUsed.Add((long)again.GasUsed, new KeyValuePair<string, object?>("kind", transaction.Kind));
         LogFinal(_logger, transaction.Kind, transaction.Nonce, again.TransactionHash, status, (long)again.GasUsed, transaction.TaskIds.Count);
         return (result, final, true);
     }
