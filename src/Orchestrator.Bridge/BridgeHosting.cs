@@ -8,6 +8,7 @@ using Npgsql;
 using Orchestrator.Abstractions.Events;
 using Orchestrator.Bridge.Bus;
 using Orchestrator.Bridge.Consumers;
+using Orchestrator.Bridge.Leadership;
 using Orchestrator.Bridge.Listening;
 using Orchestrator.Bridge.Sending;
 using Orchestrator.Bridge.Storage;
@@ -144,24 +145,62 @@ public static class BridgeHosting
             new EthereumRpcClientOptions { Endpoint = bridge.RpcUrl!, RequestTimeout = TimeSpan.FromSeconds(5), MaxAttempts = 2 },
             sp.GetRequiredService<TimeProvider>()));
         var connectionString = bridge.PostgresConnectionString ?? defaultPostgresConnectionString;
-        if (string.IsNullOrWhiteSpace(connectionString))
+        var shared = !string.IsNullOrWhiteSpace(connectionString);
+        if (!shared)
         {
             services.TryAddSingleton<IBridgeStore, InMemoryBridgeStore>();
         }
         else
         {
-            services.TryAddSingleton<IBridgeStore>(_ => new PostgresBridgeStore(new NpgsqlDataSourceBuilder(connectionString).Build()));
+            // One data source for the bridge's tables and its leases (one bounded pool per silo).
+            var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
+            services.TryAddSingleton<IBridgeStore>(_ => new PostgresBridgeStore(dataSource));
+            services.TryAddSingleton<ILeaseStore>(_ => new PostgresLeaseStore(dataSource));
+            AddLeadership(services, bridge);
         }
 
         services.AddSingleton<FeeOracle>();
-        services.AddSingleton<AccountSender>();
+        services.AddSingleton(sp => new AccountSender(
+            sp.GetRequiredService<EthereumRpcClient>(), sp.GetRequiredService<IBridgeStore>(), sp.GetRequiredService<FeeOracle>(), bridge,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AccountSender>>(), shared ? sp.GetRequiredService<SenderLeadership>().Role : null));
         services.AddSingleton(sp => new ChainBridge(
             sp.GetRequiredService<EthereumRpcClient>(), sp.GetRequiredService<AccountSender>(), bridge, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), results.ResultBase));
         if (bridge.ListenerEnabled)
         {
-            services.AddSingleton<DealListener>();
+            services.AddSingleton(sp => new DealListener(
+                sp.GetRequiredService<EthereumRpcClient>(), sp.GetRequiredService<IBridgeStore>(), sp.GetRequiredService<IGrainFactory>(), bridge,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DealListener>>(), shared ? sp.GetRequiredService<ListenerLeadership>().Role : null));
             services.AddHostedService(sp => sp.GetRequiredService<DealListener>());
         }
         return services;
     }
+
+    /// <summary>
+    /// Several silos share the database, so each role is leased (see <see cref="BridgeLeadership"/>):
+    /// one sender per account, one listener per hub and pool. The holder names this silo's process.
+    /// </summary>
+    private static void AddLeadership(IServiceCollection services, BridgeOptions bridge)
+    {
+        var holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+        services.AddSingleton(sp => new SenderLeadership(new BridgeLeadership(
+            sp.GetRequiredService<ILeaseStore>(), AccountSender.LeaseNameOf(bridge), holder, bridge.LeaseDuration,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<BridgeLeadership>())));
+        services.AddSingleton(sp => new ListenerLeadership(new BridgeLeadership(
+            sp.GetRequiredService<ILeaseStore>(), DealListener.LeaseNameOf(bridge), holder, bridge.LeaseDuration,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<BridgeLeadership>())));
+        services.AddHostedService(sp =>
+        {
+            List<BridgeLeadership> roles = [sp.GetRequiredService<SenderLeadership>().Role];
+            if (bridge.ListenerEnabled)
+            {
+                roles.Add(sp.GetRequiredService<ListenerLeadership>().Role);
+            }
+
+            return new LeadershipService(roles);
+        });
+    }
+
+    private sealed record SenderLeadership(BridgeLeadership Role);
+
+    private sealed record ListenerLeadership(BridgeLeadership Role);
 }

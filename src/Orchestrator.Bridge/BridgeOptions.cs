@@ -83,6 +83,19 @@ public sealed class BridgeOptions
     /// <summary>The PostgreSQL connection string of the bridge's tables (defaults to Orchestrator:PostgresConnectionString); in memory when neither is set.</summary>
     public string? PostgresConnectionString { get; set; }
 
+    /// <summary>
+    /// Blocks after which a bridge transaction is final: followed (and sent again if a reorg undoes it)
+    /// until this depth, although its tasks are settled at <see cref="Confirmations"/>. Per chain in the README.
+    /// </summary>
+    public int FinalityDepth { get; set; } = 12;
+
+    /// <summary>
+    /// How long a silo's lease on a bridge role (the account's sender, the hub's listener) lasts
+    /// without renewal; renewed every third of it. A dead leader's successor starts within two of it.
+    /// Used only with PostgreSQL (several silos); the embedded bridge is alone by construction.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The parsed hub address.</summary>
     public Address Hub => Address.Parse(HubAddress!);
 
@@ -115,6 +128,8 @@ public sealed class BridgeOptions
         if (ListenerConfirmations is < 0 or > 1_000) errors.Add($"Orchestrator:Chain:ListenerConfirmations must be 0..1000, got {ListenerConfirmations}");
         if (BumpPercent is < 10 or > 1_000) errors.Add($"Orchestrator:Chain:BumpPercent must be 10..1000 (nodes refuse a replacement below +10 %), got {BumpPercent}");
         if (PollInterval <= TimeSpan.Zero || BumpAfter <= TimeSpan.Zero) errors.Add("Orchestrator:Chain:PollInterval and Orchestrator:Chain:BumpAfter must be positive");
+        if (LeaseDuration < TimeSpan.FromMilliseconds(300) || LeaseDuration > TimeSpan.FromMinutes(10)) errors.Add($"Orchestrator:Chain:LeaseDuration must be 0.3 s..10 min, got {LeaseDuration}");
+        if (FinalityDepth < Confirmations || FinalityDepth > 10_000) errors.Add($"Orchestrator:Chain:FinalityDepth must be Confirmations ({Confirmations})..10000, got {FinalityDepth}");
         if (ListenerMaxRange < 1) errors.Add("Orchestrator:Chain:ListenerMaxRange must be at least 1");
         return errors;
     }

@@ -2,6 +2,7 @@ using System.Numerics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Orchestrator.Bridge.Contract;
+using Orchestrator.Bridge.Leadership;
 using Orchestrator.Bridge.Sending;
 using Orchestrator.Bridge.Storage;
 using Orchestrator.Bridge.Tests.Infrastructure;
@@ -14,7 +15,8 @@ namespace Orchestrator.Bridge.Tests;
 /// <summary>
 /// The account sender against a real node and its PostgreSQL table: nonces and in-flight tasks survive
 /// a bridge restart (even with the node restarted and its mempool lost), a stuck transaction is
-/// replaced with higher fees, and a transaction undone by a reorg is sent round again.
+/// replaced with higher fees, a transaction undone by a reorg is sent round again, and a leader killed
+/// mid-send is succeeded by another silo's sender that follows its transaction and continues its nonces.
 /// </summary>
 public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<SenderTests.Fixture>
 {
@@ -100,9 +102,10 @@ public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<Sender
         await using var sender = Sender(store, confirmations: 1, bumpAfter: TimeSpan.FromSeconds(1));
         await sender.InitializeAsync(CancellationToken.None);
         await Mining(false);
-        var sending = sender.SendAsync("claim", NoOp, 100_000, [NewTask()], CancellationToken.None);
+        var stuck = NewTask();
+        var sending = sender.SendAsync("claim", NoOp, 100_000, [stuck], CancellationToken.None);
         TrackedTransaction? row = null;
-        await Eventually.UntilAsync("a replacement", async () => (row = (await store.LoadPendingAsync(31337, sender.Account, default)).FirstOrDefault()) is { Hashes.Count: >= 2 }, TimeSpan.FromSeconds(30));
+        await Eventually.UntilAsync("a replacement", async () => (row = (await store.LoadPendingAsync(31337, sender.Account, default)).FirstOrDefault(t => t.TaskIds.Contains(stuck))) is { Hashes.Count: >= 2 }, TimeSpan.FromSeconds(30));
         await Mining(true);
 
         var result = await sending.WaitAsync(TimeSpan.FromSeconds(30));
@@ -122,9 +125,10 @@ public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<Sender
         await sender.InitializeAsync(CancellationToken.None);
         await Mining(false);
         var snapshot = (await node.Anvil.Client().SendAsync("evm_snapshot", [])).GetString()!;
-        var sending = sender.SendAsync("claim", NoOp, 100_000, [NewTask()], CancellationToken.None);
+        var undone = NewTask();
+        var sending = sender.SendAsync("claim", NoOp, 100_000, [undone], CancellationToken.None);
         TrackedTransaction? row = null;
-        await Eventually.UntilAsync("the row", async () => (row = (await store.LoadPendingAsync(31337, sender.Account, default)).FirstOrDefault()) is not null, TimeSpan.FromSeconds(20));
+        await Eventually.UntilAsync("the row", async () => (row = (await store.LoadPendingAsync(31337, sender.Account, default)).FirstOrDefault(t => t.TaskIds.Contains(undone))) is not null, TimeSpan.FromSeconds(20));
         await node.Anvil.Client().SendAsync("evm_mine", []);
         Assert.NotNull(await node.Anvil.Client().GetTransactionReceiptAsync(row!.Hashes[0]));
 
@@ -139,13 +143,134 @@ public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<Sender
         Assert.True(await node.Anvil.Client().BlockNumberAsync() - result.Block!.Value + 1 >= 3);
     }
 
+    [ChainFact]
+    public async Task ALeaderKilledMidSendIsSucceededWithinTwoLeasePeriodsAndNoNonceIsReused()
+    {
+        var lease = TimeSpan.FromSeconds(2);
+        var leaseName = $"sender:failover:{Guid.NewGuid():N}";
+        var (storeA, dataSourceA) = Store();
+        var (storeB, dataSourceB) = Store();
+        await using var poolA = dataSourceA;
+        await using var poolB = dataSourceB;
+        var a = new BridgeLeadership(new PostgresLeaseStore(dataSourceA), leaseName, "silo-a", lease, TimeProvider.System, NullLogger.Instance);
+        var b = new BridgeLeadership(new PostgresLeaseStore(dataSourceB), leaseName, "silo-b", lease, TimeProvider.System, NullLogger.Instance);
+        using var runA = new CancellationTokenSource();
+        using var runB = new CancellationTokenSource();
+        Assert.True(await a.RenewOnceAsync(default));
+        var loopA = a.RunAsync(runA.Token);
+        var loopB = b.RunAsync(runB.Token);
+        await using var senderA = Sender(storeA, confirmations: 1, leadership: a);
+        await using var senderB = Sender(storeB, confirmations: 1, leadership: b);
+        await Assert.ThrowsAsync<LeadershipLostException>(() => senderB.InitializeAsync(default)); // B does not sign while A leads
+
+        // A signs a batch; it is broadcast but not mined yet when A's silo dies (no release).
+        await Mining(false);
+        var task = NewTask();
+        var nonce = (long)await node.Anvil.Client().GetTransactionCountAsync(senderA.Account, BlockParameter.Pending);
+        var sendingA = senderA.SendAsync("claim", NoOp, 100_000, [task], CancellationToken.None);
+        await Eventually.UntilAsync("A's write-ahead row", async () => (await storeA.LoadPendingAsync(31337, senderA.Account, default)).Any(t => t.TaskIds.Contains(task)), TimeSpan.FromSeconds(20));
+        await runA.CancelAsync();
+        await loopA;
+
+        // B takes over within two lease periods, follows A's transaction and continues the sequence.
+        await Eventually.UntilAsync("B leads", () => b.IsLeader, lease * 2);
+        await senderB.InitializeAsync(default);
+        Assert.True(senderB.TryGetInFlight(task, out var inFlight));
+        await Mining(true);
+        var followed = await inFlight.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal((TrackedStatus.Confirmed, nonce), (followed.Status, followed.Nonce));
+        var next = await senderB.SendAsync("claim", NoOp, 100_000, [NewTask()], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal((TrackedStatus.Confirmed, nonce + 1), (next.Status, next.Nonce));
+
+        // The deposed A neither signs nor writes: its follow ended without a result, its next send is refused.
+        await Assert.ThrowsAsync<LeadershipLostException>(() => sendingA.WaitAsync(TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAsync<LeadershipLostException>(() => senderA.SendAsync("claim", NoOp, 100_000, [NewTask()], CancellationToken.None));
+
+        // One row per nonce (no attempt written twice), both confirmed, and the chain's count matches.
+        await using (var rows = dataSourceB.CreateCommand("SELECT nonce, attempt, status FROM bridge_transactions WHERE account = $1 AND nonce >= $2 ORDER BY nonce, attempt"))
+        {
+            rows.Parameters.Add(new NpgsqlParameter { Value = senderA.Account.ToLowerHex() });
+            rows.Parameters.Add(new NpgsqlParameter { Value = nonce });
+            await using var reader = await rows.ExecuteReaderAsync();
+            var found = new List<(long, int, short)>();
+            while (await reader.ReadAsync())
+            {
+                found.Add((reader.GetInt64(0), reader.GetInt32(1), reader.GetInt16(2)));
+            }
+
+            Assert.Equal([(nonce, 0, (short)TrackedStatus.Confirmed), (nonce + 1, 0, (short)TrackedStatus.Confirmed)], found);
+        }
+
+        Assert.Equal(nonce + 2, (long)await node.Anvil.Client().GetTransactionCountAsync(senderA.Account, BlockParameter.Latest));
+        await runB.CancelAsync();
+        await loopB;
+    }
+
+    [ChainFact]
+    public async Task ATransactionUndoneByAReorgDeeperThanItsConfirmationsIsSentAgainUntilFinal()
+    {
+        var (store, dataSource) = Store();
+        await using var pool = dataSource;
+        await using var sender = Sender(store, confirmations: 2, finalityDepth: 8);
+        await sender.InitializeAsync(CancellationToken.None);
+        await Mining(false);
+        var task = NewTask();
+        var sending = sender.SendAsync("claim", NoOp, 100_000, [task], CancellationToken.None);
+        TrackedTransaction? row = null;
+        await Eventually.UntilAsync("the row", async () => (row = (await store.LoadPendingAsync(31337, sender.Account, default)).FirstOrDefault(t => t.TaskIds.Contains(task))) is not null, TimeSpan.FromSeconds(20));
+        await node.Anvil.Client().SendAsync("evm_mine", []);
+        await node.Anvil.Client().SendAsync("evm_mine", []);
+        await node.Anvil.Client().SendAsync("evm_mine", []);
+
+        // Its waiters have their outcome at the confirmations, but the row stays pending until final.
+        var confirmed = await sending.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(TrackedStatus.Confirmed, confirmed.Status);
+        Assert.Contains(await store.LoadPendingAsync(31337, sender.Account, default), t => t.TaskIds.Contains(task));
+
+        // A reorg of 3 blocks (deeper than the 2 confirmations) takes its block away, and nothing re-includes it.
+        await node.Anvil.Client().SendAsync("anvil_reorg", [3, new System.Text.Json.Nodes.JsonArray()]);
+        Assert.Null(await node.Anvil.Client().GetTransactionReceiptAsync(confirmed.Hash!.Value));
+
+        // The sender notices, sends it again under the same nonce, and follows it to the finality depth.
+        await Mining(true);
+        (TrackedStatus Status, long? Block, Hash32? MinedHash)? final = null;
+        await Eventually.UntilAsync(
+            "the transaction final again",
+            async () => (final = await RowAsync(sender, confirmed.Nonce, task)) is { Status: TrackedStatus.Confirmed },
+            TimeSpan.FromSeconds(60));
+        var receipt = await node.Anvil.Client().GetTransactionReceiptAsync(final!.Value.MinedHash!.Value);
+        Assert.NotNull(receipt);
+        Assert.Equal(final.Value.Block, (long)receipt.BlockNumber);
+        Assert.True(await node.Anvil.Client().BlockNumberAsync() - final.Value.Block!.Value + 1 >= 8);
+        Assert.Equal(confirmed.Nonce + 1, (long)await node.Anvil.Client().GetTransactionCountAsync(sender.Account, BlockParameter.Latest));
+    }
+
+    /// <summary>The row of the attempt that carried the task: its status, block and mined hash.</summary>
+    private async Task<(TrackedStatus Status, long? Block, Hash32? MinedHash)?> RowAsync(AccountSender sender, long nonce, Hash32 task)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(node.ConnectionString);
+        await using var command = dataSource.CreateCommand("SELECT status, block_number, mined_hash FROM bridge_transactions WHERE account = $1 AND nonce = $2 AND $3 = ANY(task_ids)");
+        command.Parameters.Add(new NpgsqlParameter { Value = sender.Account.ToLowerHex() });
+        command.Parameters.Add(new NpgsqlParameter { Value = nonce });
+        command.Parameters.Add(new NpgsqlParameter { Value = task.ToString() });
+        await using var reader = await command.ExecuteReaderAsync();
+        if (!await reader.ReadAsync())
+        {
+            return null;
+        }
+
+        return ((TrackedStatus)reader.GetInt16(0),
+            await reader.IsDBNullAsync(1) ? null : reader.GetInt64(1),
+            await reader.IsDBNullAsync(2) ? null : Hash32.Parse(reader.GetString(2)));
+    }
+
     private (PostgresBridgeStore Store, NpgsqlDataSource DataSource) Store()
     {
         var dataSource = NpgsqlDataSource.Create(node.ConnectionString);
         return (new PostgresBridgeStore(dataSource), dataSource);
     }
 
-    private AccountSender Sender(IBridgeStore store, int confirmations, TimeSpan? bumpAfter = null)
+    private AccountSender Sender(IBridgeStore store, int confirmations, TimeSpan? bumpAfter = null, BridgeLeadership? leadership = null, int? finalityDepth = null)
     {
         var options = new BridgeOptions
         {
@@ -155,13 +280,14 @@ public sealed class SenderTests(SenderTests.Fixture node) : IClassFixture<Sender
             PoolAddress = Accounts.Of(Accounts.PoolOwnerKey).ToChecksumString(),
             SchedulerKey = Hex.Encode(Accounts.SchedulerKey),
             Confirmations = confirmations,
+            FinalityDepth = finalityDepth ?? confirmations,
             PollInterval = TimeSpan.FromMilliseconds(100),
             BumpAfter = bumpAfter ?? TimeSpan.FromMinutes(5),
             RetryDelay = TimeSpan.FromMilliseconds(100),
             MaxRetryDelay = TimeSpan.FromSeconds(1),
         };
         var rpc = new EthereumRpcClient(new HttpClient(), new EthereumRpcClientOptions { Endpoint = node.Anvil.Endpoint, RequestTimeout = TimeSpan.FromSeconds(3), MaxAttempts = 1 });
-        return new AccountSender(rpc, store, new FeeOracle(rpc, options), options, TimeProvider.System, NullLogger<AccountSender>.Instance);
+        return new AccountSender(rpc, store, new FeeOracle(rpc, options), options, TimeProvider.System, NullLogger<AccountSender>.Instance, leadership);
     }
 
     private Task Mining(bool on) => node.Anvil.Client().SendAsync("evm_setIntervalMining", [on ? 1 : 0]);

@@ -1,5 +1,6 @@
 using MassTransit;
 using Orchestrator.Abstractions.Events;
+using Orchestrator.Bridge.Leadership;
 using Orchestrator.Bridge.Sending;
 
 namespace Orchestrator.Bridge.Consumers;
@@ -16,7 +17,19 @@ public sealed class TaskCompletedConsumer(ChainBridge bridge) : IConsumer<TaskCo
     {
         ArgumentNullException.ThrowIfNull(context);
         EventChecks.Check(context.Message);
-        await bridge.Finalizations.EnqueueAsync(context.Message, context.CancellationToken).ConfigureAwait(false);
+        if (await HandBack.UnlessLeaderAsync(context, bridge.Sender, bridge.Clock).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            await bridge.Finalizations.EnqueueAsync(context.Message, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (LeadershipLostException)
+        {
+            await HandBack.ToQueueAsync(context).ConfigureAwait(false);
+        }
     }
 }
 
@@ -28,6 +41,18 @@ public sealed class TaskFailedConsumer(ChainBridge bridge) : IConsumer<TaskFaile
     {
         ArgumentNullException.ThrowIfNull(context);
         EventChecks.Check(context.Message);
-        await bridge.Claims.EnqueueAsync(context.Message, context.CancellationToken).ConfigureAwait(false);
+        if (await HandBack.UnlessLeaderAsync(context, bridge.Sender, bridge.Clock).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            await bridge.Claims.EnqueueAsync(context.Message, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (LeadershipLostException)
+        {
+            await HandBack.ToQueueAsync(context).ConfigureAwait(false);
+        }
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Bridge.Contract;
+using Orchestrator.Bridge.Leadership;
 using Orchestrator.Bridge.Sending;
 using Orchestrator.Bridge.Storage;
 using Orchestrator.Chain.Abi;
@@ -16,6 +17,8 @@ namespace Orchestrator.Bridge.Listening;
 /// blocks behind the head, from a block cursor persisted after each range, and creates each deal in the
 /// cluster (<see cref="IDealGrain.CreateAsync"/> is idempotent, so a range read again after a crash
 /// creates nothing twice). A deal the cluster refuses is logged and skipped; it does not stop the listener.
+/// With a <see cref="BridgeLeadership"/> (several silos) only the hub's lease holder reads, and its
+/// cursor moves are fenced by the lease's token, so a deposed listener cannot move the cursor back.
 /// </summary>
 public sealed partial class DealListener(
     EthereumRpcClient rpc,
@@ -23,8 +26,11 @@ public sealed partial class DealListener(
     IGrainFactory grains,
     BridgeOptions options,
     TimeProvider time,
-    ILogger<DealListener> logger) : BackgroundService
+    ILogger<DealListener> logger,
+    BridgeLeadership? leadership = null) : BackgroundService
 {
+    private readonly IBridgeStore _store = leadership is null ? store : store.FencedBy(leadership);
+
     private long _created;
 
     /// <summary>Deals this listener created (not counting ones that already existed).</summary>
@@ -33,12 +39,20 @@ public sealed partial class DealListener(
     /// <summary>The cursor's name: one per chain, hub and pool.</summary>
     public string CursorName => $"deals:{options.ChainId}:{options.Hub.ToLowerHex()}:{options.Pool.ToLowerHex()}";
 
-    /// <summary>Processes every range up to the safe head once; returns the cursor reached.</summary>
+    /// <summary>The lease a listener of this hub and pool holds to read.</summary>
+    public static string LeaseNameOf(BridgeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return $"listener:{options.ChainId}:{options.Hub.ToLowerHex()}:{options.Pool.ToLowerHex()}";
+    }
+
+    /// <summary>Processes every range up to the safe head once (nothing when not the leader); returns the cursor reached.</summary>
     public async Task<long> PollOnceAsync(CancellationToken cancellationToken)
     {
+        leadership?.EnsureLeader();
         var head = (long)await rpc.BlockNumberAsync(cancellationToken).ConfigureAwait(false);
         var safe = head - options.ListenerConfirmations;
-        var cursor = await store.GetCursorAsync(CursorName, cancellationToken).ConfigureAwait(false) ?? (options.ListenerStartBlock - 1);
+        var cursor = await _store.GetCursorAsync(CursorName, cancellationToken).ConfigureAwait(false) ?? (options.ListenerStartBlock - 1);
         while (cursor < safe)
         {
             var to = Math.Min(safe, cursor + options.ListenerMaxRange);
@@ -56,7 +70,7 @@ public sealed partial class DealListener(
                 await CreateAsync(log).ConfigureAwait(false);
             }
 
-            await store.SetCursorAsync(CursorName, to, cancellationToken).ConfigureAwait(false);
+            await _store.SetCursorAsync(CursorName, to, cancellationToken).ConfigureAwait(false);
             cursor = to;
         }
 
@@ -92,6 +106,13 @@ public sealed partial class DealListener(
         {
             try
             {
+                if (leadership is not null && !leadership.IsLeader)
+                {
+                    // Another silo reads the hub; look again when this one might have taken the lease.
+                    await Task.Delay(options.PollInterval, time, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 await PollOnceAsync(stoppingToken).ConfigureAwait(false);
                 failures = 0;
                 await Task.Delay(options.PollInterval, time, stoppingToken).ConfigureAwait(false);

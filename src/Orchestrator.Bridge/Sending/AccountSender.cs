@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Numerics;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Bridge.Leadership;
 using Orchestrator.Bridge.Storage;
 using Orchestrator.Chain.Rpc;
 using Orchestrator.Chain.Transactions;
@@ -15,13 +16,23 @@ namespace Orchestrator.Bridge.Sending;
 /// eth_feeHistory, writes each one to the store before broadcasting it, then follows it to N
 /// confirmations — re-broadcasting what the node forgot, replacing (same nonce, higher fees) what
 /// stays unmined for <see cref="BridgeOptions.BumpAfter"/>, and re-checking the receipt after the
-/// confirmations so that a reorg that dropped it sends it round again.
+/// confirmations so that a reorg that dropped it sends it round again. Its waiters have their outcome
+/// at <see cref="BridgeOptions.Confirmations"/>; the transaction itself is followed (its row stays
+/// pending) until <see cref="BridgeOptions.FinalityDepth"/>, and one undone by a reorg deeper than the
+/// confirmations is broadcast again (same nonce, same tasks) until it is final.
 /// <para>
 /// Nonces survive restarts from two sources: the chain (<c>eth_getTransactionCount(pending)</c>,
 /// the truth for everything the node has seen) and the store's pending rows (what was signed but the
 /// node may not have, e.g. after a node restart, and which tasks each carries). The next nonce is the
 /// larger of "pending count" and "highest stored nonce + 1"; stored pending rows are followed again,
 /// and their tasks are reported in flight so a redelivered event waits for them instead of sending twice.
+/// </para>
+/// <para>
+/// With a <see cref="BridgeLeadership"/> (several silos), it signs only while it holds the account's
+/// lease: its writes are fenced by the lease's token, each broadcast needs a valid local view of the
+/// lease, and a new term starts with the same recovery (so a successor continues its predecessor's
+/// nonces and follows its pending rows). A term's end stops every follow; their waiters get
+/// <see cref="LeadershipLostException"/> and the work goes to the new leader.
 /// </para>
 /// </summary>
 public sealed partial class AccountSender : IAsyncDisposable
@@ -36,15 +47,19 @@ public sealed partial class AccountSender : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<Hash32, Task<TransactionResult>> _inFlight = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly BridgeLeadership? _leadership;
     private long _nextNonce = -1;
+    private long _initializedTerm;
     private int _disposed;
 
-    /// <summary>Creates the sender of the configured scheduler account.</summary>
-    public AccountSender(EthereumRpcClient rpc, IBridgeStore store, FeeOracle fees, BridgeOptions options, TimeProvider time, ILogger<AccountSender> logger)
+    /// <summary>Creates the sender of the configured scheduler account (the only one when <paramref name="leadership"/> is null).</summary>
+    public AccountSender(EthereumRpcClient rpc, IBridgeStore store, FeeOracle fees, BridgeOptions options, TimeProvider time, ILogger<AccountSender> logger, BridgeLeadership? leadership = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
         _rpc = rpc;
-        _store = store;
+        _leadership = leadership;
+        _store = leadership is null ? store : store.FencedBy(leadership);
         _fees = fees;
         _options = options;
         _time = time;
@@ -56,6 +71,19 @@ public sealed partial class AccountSender : IAsyncDisposable
     /// <summary>The account.</summary>
     public Address Account { get; }
 
+    /// <summary>The lease the sender of the configured account holds to sign: one per chain and account.</summary>
+    public static string LeaseNameOf(BridgeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return $"sender:{options.ChainId}:{Secp256k1.AddressOf(options.Key).ToLowerHex()}";
+    }
+
+    /// <summary>The account's lease, when several silos may send for it (null: this is the only sender).</summary>
+    public BridgeLeadership? Leadership => _leadership;
+
+    /// <summary>True when this instance may sign for the account now.</summary>
+    public bool Leads => _leadership?.IsLeader ?? true;
+
     /// <summary>The transaction carrying a task, while it is followed.</summary>
     public bool TryGetInFlight(Hash32 taskId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Task<TransactionResult>? transaction)
         => _inFlight.TryGetValue(taskId, out transaction);
@@ -63,7 +91,8 @@ public sealed partial class AccountSender : IAsyncDisposable
     /// <summary>Checks the chain id, recovers the nonce and resumes following the stored pending transactions. Idempotent.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Read(ref _nextNonce) >= 0)
+        var term = CurrentTerm();
+        if (Interlocked.Read(ref _nextNonce) >= 0 && Interlocked.Read(ref _initializedTerm) == term)
         {
             return;
         }
@@ -71,7 +100,8 @@ public sealed partial class AccountSender : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_nextNonce >= 0)
+            term = CurrentTerm();
+            if (_nextNonce >= 0 && _initializedTerm == term)
             {
                 return;
             }
@@ -86,6 +116,7 @@ public sealed partial class AccountSender : IAsyncDisposable
             var stored = await _store.MaxNonceAsync(_options.ChainId, Account, cancellationToken).ConfigureAwait(false);
             var pending = await _store.LoadPendingAsync(_options.ChainId, Account, cancellationToken).ConfigureAwait(false);
             _nextNonce = Math.Max(pendingCount, (stored ?? -1) + 1);
+            Interlocked.Exchange(ref _initializedTerm, term);
             LogRecovered(_logger, Account, _nextNonce, pendingCount, pending.Count);
             foreach (var transaction in pending)
             {
@@ -107,6 +138,11 @@ public sealed partial class AccountSender : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (CurrentTerm() != _initializedTerm)
+            {
+                throw new LeadershipLostException($"the term of the lease {_leadership?.LeaseName} ended before nonce {_nextNonce} was signed; the next call recovers the nonce again");
+            }
+
             var fees = await _fees.CurrentAsync(cancellationToken).ConfigureAwait(false);
             var nonce = _nextNonce;
             var signed = Sign(nonce, fees, gasLimit, data);
@@ -134,6 +170,8 @@ public sealed partial class AccountSender : IAsyncDisposable
             _nextNonce = nonce + 1;
             try
             {
+                // The row is in under our token; broadcast only while the lease is surely still ours.
+                _leadership?.EnsureLeader();
                 await _rpc.SendRawTransactionAsync(signed.Raw, cancellationToken).ConfigureAwait(false);
             }
             catch (JsonRpcException ex) when (!IsAlreadyKnown(ex))
@@ -169,20 +207,38 @@ public sealed partial class AccountSender : IAsyncDisposable
         return await followed.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Follows the transaction to <see cref="BridgeOptions.FinalityDepth"/>; the returned task ends at
+    /// its outcome (the confirmations reached, reverted, dropped), which is what its waiters need.
+    /// </summary>
     private Task<TransactionResult> FollowInBackgroundAsync(TrackedTransaction transaction)
     {
-        var task = FollowAsync(transaction, _stopping.Token);
+        var outcome = new TaskCompletionSource<TransactionResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var task = outcome.Task;
         foreach (var id in transaction.TaskIds)
         {
             _inFlight[id] = task;
         }
 
-        _ = task.ContinueWith(
-            _ =>
+        _ = FollowInTermAsync(transaction, outcome).ContinueWith(
+            follow =>
             {
                 foreach (var id in transaction.TaskIds)
                 {
                     _inFlight.TryRemove(new KeyValuePair<Hash32, Task<TransactionResult>>(id, task));
+                }
+
+                if (follow.Exception is { } failed)
+                {
+                    outcome.TrySetException(failed.InnerExceptions);
+                }
+                else if (follow.IsCanceled)
+                {
+                    outcome.TrySetCanceled();
+                }
+                else
+                {
+                    outcome.TrySetResult(follow.Result);
                 }
             },
             CancellationToken.None,
@@ -191,7 +247,38 @@ public sealed partial class AccountSender : IAsyncDisposable
         return task;
     }
 
-    private async Task<TransactionResult> FollowAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
+    /// <summary>Follows until the end, the sender's disposal or the end of the leader's term (then <see cref="LeadershipLostException"/>).</summary>
+    private async Task<TransactionResult> FollowInTermAsync(TrackedTransaction transaction, TaskCompletionSource<TransactionResult> outcome)
+    {
+        if (_leadership is null)
+        {
+            return await FollowAsync(transaction, outcome, _stopping.Token).ConfigureAwait(false);
+        }
+
+        var term = _leadership.Term;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, term);
+        try
+        {
+            return await FollowAsync(transaction, outcome, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (term.IsCancellationRequested && !_stopping.IsCancellationRequested)
+        {
+            throw new LeadershipLostException($"the term of the lease {_leadership.LeaseName} ended while following nonce {transaction.Nonce}; the new leader follows it", ex);
+        }
+    }
+
+    private long CurrentTerm()
+    {
+        if (_leadership is null)
+        {
+            return 1;
+        }
+
+        _leadership.EnsureLeader();
+        return _leadership.Token;
+    }
+
+    private async Task<TransactionResult> FollowAsync(TrackedTransaction transaction, TaskCompletionSource<TransactionResult> outcome, CancellationToken cancellationToken)
     {
         await Task.Yield();
         BridgeTelemetry.AddPending(1);
@@ -202,10 +289,16 @@ public sealed partial class AccountSender : IAsyncDisposable
             {
                 try
                 {
-                    var (done, next) = await StepAsync(transaction, cancellationToken).ConfigureAwait(false);
+                    var (done, next, final) = await StepAsync(transaction, cancellationToken).ConfigureAwait(false);
                     if (done is not null)
                     {
-                        return done;
+                        // The waiters have their outcome at the confirmations; the follow goes on to
+                        // finality, and a reorg deeper than the confirmations sends it again.
+                        outcome.TrySetResult(done);
+                        if (final)
+                        {
+                            return done;
+                        }
                     }
 
                     transaction = next;
@@ -227,7 +320,7 @@ public sealed partial class AccountSender : IAsyncDisposable
     }
 
     /// <summary>One look at a followed transaction: its end, or its (possibly replaced) next state.</summary>
-    private async Task<(TransactionResult? Done, TrackedTransaction Next)> StepAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
+    private async Task<(TransactionResult? Done, TrackedTransaction Next, bool Final)> StepAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
     {
         // The mined count first, then the receipts: a transaction mined between the two reads is then
         // seen by its receipt, never mistaken for a nonce taken by someone else.
@@ -246,12 +339,12 @@ public sealed partial class AccountSender : IAsyncDisposable
                 var dropped = transaction with { Status = TrackedStatus.Dropped };
                 await _store.UpdateAsync(dropped, cancellationToken).ConfigureAwait(false);
                 LogNonceTaken(_logger, transaction.Nonce);
-                return (new TransactionResult(TrackedStatus.Dropped, null, null, 0, transaction.Nonce), dropped);
+                return (new TransactionResult(TrackedStatus.Dropped, null, null, 0, transaction.Nonce), dropped, true);
             }
 
             if (_time.GetUtcNow() - transaction.SentAt >= _options.BumpAfter)
             {
-                return (null, await ReplaceAsync(transaction, cancellationToken).ConfigureAwait(false));
+                return (null, await ReplaceAsync(transaction, cancellationToken).ConfigureAwait(false), false);
             }
 
             // A node that restarted (or a reorg) forgets its mempool: hand it the transaction again.
@@ -261,13 +354,14 @@ public sealed partial class AccountSender : IAsyncDisposable
                 await BroadcastAsync(transaction, cancellationToken).ConfigureAwait(false);
             }
 
-            return (null, transaction);
+            return (null, transaction, false);
         }
 
         var head = (long)await _rpc.BlockNumberAsync(cancellationToken).ConfigureAwait(false);
-        if (head - (long)receipt.BlockNumber + 1 < _options.Confirmations)
+        var depth = head - (long)receipt.BlockNumber + 1;
+        if (depth < _options.Confirmations)
         {
-            return (null, transaction);
+            return (null, transaction, false);
         }
 
         // Confirmed deep enough: read the receipt again; a reorg since moved or dropped it.
@@ -275,15 +369,33 @@ public sealed partial class AccountSender : IAsyncDisposable
         if (again is null || again.BlockHash != receipt.BlockHash)
         {
             LogReorged(_logger, transaction.Nonce, receipt.TransactionHash, (long)receipt.BlockNumber);
-            return (null, transaction);
+            return (null, transaction, false);
         }
 
         var status = again.Succeeded ? TrackedStatus.Confirmed : TrackedStatus.Reverted;
+        var result = new TransactionResult(status, again.TransactionHash, (long)again.BlockNumber, (long)again.GasUsed, transaction.Nonce);
+        if (transaction.Block is null)
+        {
+            // Gas is counted when the transaction first counts (its confirmations), not later at finality.
+            BridgeTelemetry.GasUsed.Add((long)again.GasUsed, new KeyValuePair<string, object?>("kind", transaction.Kind));
+        }
+
+        if (depth < _options.FinalityDepth)
+        {
+            // Confirmed but not final: the row stays pending (a restart follows it on), with where it was mined.
+            var seen = transaction with { Block = (long)again.BlockNumber, MinedHash = again.TransactionHash, GasUsed = (long)again.GasUsed };
+            if (transaction.Block != seen.Block || transaction.MinedHash != seen.MinedHash)
+            {
+                await _store.UpdateAsync(seen, cancellationToken).ConfigureAwait(false);
+            }
+
+            return (result, seen, false);
+        }
+
         var final = transaction with { Status = status, Block = (long)again.BlockNumber, MinedHash = again.TransactionHash, GasUsed = (long)again.GasUsed };
         await _store.UpdateAsync(final, cancellationToken).ConfigureAwait(false);
-        BridgeTelemetry.GasUsed.Add((long)again.GasUsed, new KeyValuePair<string, object?>("kind", transaction.Kind));
         LogFinal(_logger, transaction.Kind, transaction.Nonce, again.TransactionHash, status, (long)again.GasUsed, transaction.TaskIds.Count);
-        return (new TransactionResult(status, again.TransactionHash, (long)again.BlockNumber, (long)again.GasUsed, transaction.Nonce), final);
+        return (result, final, true);
     }
 
     /// <summary>
@@ -316,6 +428,7 @@ public sealed partial class AccountSender : IAsyncDisposable
             throw new FeeCapExceededException($"replacing nonce {transaction.Nonce} would need {fees.MaxFeePerGas} wei/gas, above Orchestrator:Chain:MaxFeeCapGwei");
         }
 
+        _leadership?.EnsureLeader();
         var signed = Sign(transaction.Nonce, fees, transaction.GasLimit, transaction.Data);
         var replaced = transaction with
         {
@@ -335,6 +448,7 @@ public sealed partial class AccountSender : IAsyncDisposable
 
     private async Task BroadcastAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
     {
+        _leadership?.EnsureLeader();
         try
         {
             await _rpc.SendRawTransactionAsync(transaction.Raw, cancellationToken).ConfigureAwait(false);

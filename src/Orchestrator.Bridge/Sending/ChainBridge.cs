@@ -16,6 +16,7 @@ public sealed class ChainBridge : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(loggers);
         Sender = sender;
+        Clock = time;
         ResultBase = resultBase;
         Finalizations = new TaskBatcher<TaskCompletedV1>(
             "finalize", e => e.TaskId, e => e.DealId, e => e.Index, tasks => HubContract.EncodeFinalizeBatch(tasks, resultBase), GasBounds.Finalize, sender, rpc, options, time,
@@ -26,6 +27,9 @@ public sealed class ChainBridge : IAsyncDisposable
 
     /// <summary>The result base every finalization names (empty: none).</summary>
     public string ResultBase { get; }
+
+    /// <summary>The bridge's clock.</summary>
+    public TimeProvider Clock { get; }
 
     /// <summary>The account's sender.</summary>
     public AccountSender Sender { get; }

@@ -265,6 +265,12 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
                 RejectAll(remaining, ex.Message);
                 return;
             }
+            catch (Leadership.LeadershipLostException ex)
+            {
+                // Not this instance's work any more: the events go back to the bus, for the leader.
+                HandBackAll(remaining, ex);
+                return;
+            }
             catch (Exception ex) when (AccountSender.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
             {
                 failures++;
@@ -306,6 +312,19 @@ public sealed partial class TaskBatcher<TEvent> : IAsyncDisposable
         }
 
         BridgeTelemetry.Tasks.Add(batch.Count, new("kind", _kind), new("outcome", "sent"));
+    }
+
+    private void HandBackAll(List<Waiter> batch, Leadership.LeadershipLostException reason)
+    {
+        foreach (var waiter in batch)
+        {
+            lock (_gate)
+            {
+                _processing.Remove(_taskId(waiter.Item));
+            }
+
+            waiter.Done.TrySetException(reason);
+        }
     }
 
     private void RejectAll(List<Waiter> batch, string reason)

@@ -1,3 +1,4 @@
+using Orchestrator.Bridge.Leadership;
 using Orchestrator.Domain.Crypto;
 
 namespace Orchestrator.Bridge.Storage;
@@ -28,4 +29,11 @@ public interface IBridgeStore
 
     /// <summary>Moves a listener's cursor.</summary>
     Task SetCursorAsync(string name, long block, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The same tables, with every write (insert, update, cursor) refused with
+    /// <see cref="LeadershipLostException"/> unless <paramref name="fence"/>'s token is the lease's
+    /// current, unexpired one at the moment of the write.
+    /// </summary>
+    IBridgeStore FencedBy(ILeaseFence fence);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Orchestrator.Bridge.Leadership;
 using Orchestrator.Domain.Crypto;
 
 namespace Orchestrator.Bridge.Storage;
@@ -6,9 +7,27 @@ namespace Orchestrator.Bridge.Storage;
 /// <summary>The embedded store: lost with the process (the chain's pending nonce is then the only recovery).</summary>
 public sealed class InMemoryBridgeStore : IBridgeStore
 {
+    private readonly InMemoryBridgeStore? _shared;
+    private readonly ILeaseFence? _fence;
+
     private readonly Lock _gate = new();
     private readonly Dictionary<(long, Address, long, int), TrackedTransaction> _transactions = [];
     private readonly ConcurrentDictionary<string, long> _cursors = new();
+
+    /// <summary>Creates an empty store.</summary>
+    public InMemoryBridgeStore()
+    {
+    }
+
+    // A fenced view writes into the shared store's tables.
+    private InMemoryBridgeStore(InMemoryBridgeStore shared, ILeaseFence fence)
+    {
+        _shared = shared;
+        _fence = fence;
+        _gate = shared._gate;
+        _transactions = shared._transactions;
+        _cursors = shared._cursors;
+    }
 
     /// <summary>Every transaction attempt recorded (for tests).</summary>
     public IReadOnlyCollection<TrackedTransaction> Transactions
@@ -46,6 +65,7 @@ public sealed class InMemoryBridgeStore : IBridgeStore
     public Task<TrackedTransaction> InsertAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transaction);
+        CheckFence();
         lock (_gate)
         {
             var attempt = _transactions.Keys.Where(k => k.Item1 == transaction.ChainId && k.Item2 == transaction.Account && k.Item3 == transaction.Nonce)
@@ -60,6 +80,7 @@ public sealed class InMemoryBridgeStore : IBridgeStore
     public Task UpdateAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transaction);
+        CheckFence();
         lock (_gate)
         {
             if (!_transactions.TryGetValue(Key(transaction), out var old))
@@ -80,8 +101,25 @@ public sealed class InMemoryBridgeStore : IBridgeStore
     /// <inheritdoc />
     public Task SetCursorAsync(string name, long block, CancellationToken cancellationToken)
     {
+        CheckFence();
         _cursors[name] = block;
         return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public IBridgeStore FencedBy(ILeaseFence fence)
+    {
+        ArgumentNullException.ThrowIfNull(fence);
+        return new InMemoryBridgeStore(_shared ?? this, fence);
+    }
+
+    // One process: the in-process lease view is the whole truth.
+    private void CheckFence()
+    {
+        if (_fence is not null && _fence.Token == 0)
+        {
+            throw new LeadershipLostException($"write refused: this instance does not hold the lease {_fence.LeaseName}");
+        }
     }
 
     private static (long, Address, long, int) Key(TrackedTransaction t) => (t.ChainId, t.Account, t.Nonce, t.Attempt);

@@ -1,6 +1,7 @@
 using System.Numerics;
 using Npgsql;
 using NpgsqlTypes;
+using Orchestrator.Bridge.Leadership;
 using Orchestrator.Domain.Crypto;
 
 namespace Orchestrator.Bridge.Storage;
@@ -10,9 +11,16 @@ namespace Orchestrator.Bridge.Storage;
 /// <c>bridge_transactions</c> and <c>bridge_cursors</c>. A transaction's row is written before its
 /// first broadcast (write-ahead), so a bridge killed right after sending still knows the nonce and
 /// the tasks at its next start. Rows are inserted, never replaced: one per attempt at a nonce.
+/// <para>
+/// A fenced view (<see cref="FencedBy"/>) makes each write one statement that first locks the
+/// writer's lease row <c>FOR SHARE</c> with its token and an unexpired lease: a successor's takeover
+/// (an UPDATE of that row) waits for a write in progress and a write after the takeover finds no row,
+/// so the successor's recovery reads see every row its predecessor wrote, and nothing it writes later.
+/// </para>
 /// </summary>
-public sealed class PostgresBridgeStore(NpgsqlDataSource dataSource) : IBridgeStore
+public sealed class PostgresBridgeStore(NpgsqlDataSource dataSource, ILeaseFence? fence = null) : IBridgeStore
 {
+
     private const string Columns = "chain_id, account, nonce, kind, to_address, data, gas_limit, max_fee_per_gas, max_priority_fee_per_gas, hashes, raw, task_ids, status, sent_at, block_number, mined_hash, gas_used, attempt";
 
     /// <inheritdoc />
@@ -67,13 +75,20 @@ public sealed class PostgresBridgeStore(NpgsqlDataSource dataSource) : IBridgeSt
         ArgumentNullException.ThrowIfNull(transaction);
         // A plain INSERT: a second writer of the same attempt fails on the primary key, nothing is replaced.
         await using var command = dataSource.CreateCommand(
-            $"INSERT INTO bridge_transactions ({Columns}) " +
+            Fenced($"INSERT INTO bridge_transactions ({Columns}) " +
             "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, " +
             "coalesce((SELECT max(attempt) + 1 FROM bridge_transactions WHERE chain_id = $1 AND account = $2 AND nonce = $3), 0) " +
-            "RETURNING attempt");
+            (fence is null ? string.Empty : "FROM fence ") +
+            "RETURNING attempt", 17));
         AddParameters(command, transaction);
+        AddFence(command);
         var attempt = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return transaction with { Attempt = (int)attempt! };
+        if (attempt is null)
+        {
+            throw Refused($"nonce {transaction.Nonce} not recorded");
+        }
+
+        return transaction with { Attempt = (int)attempt };
     }
 
     /// <inheritdoc />
@@ -81,14 +96,17 @@ public sealed class PostgresBridgeStore(NpgsqlDataSource dataSource) : IBridgeSt
     {
         ArgumentNullException.ThrowIfNull(transaction);
         await using var command = dataSource.CreateCommand(
-            "UPDATE bridge_transactions SET gas_limit = $7, max_fee_per_gas = $8, max_priority_fee_per_gas = $9, hashes = $10, raw = $11, " +
+            Fenced("UPDATE bridge_transactions SET gas_limit = $7, max_fee_per_gas = $8, max_priority_fee_per_gas = $9, hashes = $10, raw = $11, " +
             "status = $13, sent_at = $14, block_number = $15, mined_hash = $16, gas_used = $17, updated_at = now() " +
             "WHERE chain_id = $1 AND account = $2 AND nonce = $3 AND attempt = $18 " +
-            "AND kind = $4 AND to_address = $5 AND data = $6 AND task_ids = $12");
+            "AND kind = $4 AND to_address = $5 AND data = $6 AND task_ids = $12" +
+            (fence is null ? string.Empty : " AND EXISTS (SELECT 1 FROM fence)"), 18));
         AddParameters(command, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = transaction.Attempt });
+        AddFence(command);
         if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
         {
+            await ThrowIfFencedOutAsync($"nonce {transaction.Nonce}, attempt {transaction.Attempt} not updated", cancellationToken).ConfigureAwait(false);
             throw new InvalidOperationException($"bridge_transactions has no row for nonce {transaction.Nonce}, attempt {transaction.Attempt}, with these tasks: an attempt's record is updated, never replaced");
         }
     }
@@ -128,9 +146,57 @@ public sealed class PostgresBridgeStore(NpgsqlDataSource dataSource) : IBridgeSt
     public async Task SetCursorAsync(string name, long block, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "INSERT INTO bridge_cursors (name, block_number, updated_at) VALUES ($1, $2, now()) ON CONFLICT (name) DO UPDATE SET block_number = EXCLUDED.block_number, updated_at = now()");
+            Fenced("INSERT INTO bridge_cursors (name, block_number, updated_at) SELECT $1, $2, now() " +
+            (fence is null ? string.Empty : "FROM fence ") +
+            "ON CONFLICT (name) DO UPDATE SET block_number = EXCLUDED.block_number, updated_at = now()", 2));
         command.Parameters.Add(new NpgsqlParameter { Value = name });
         command.Parameters.Add(new NpgsqlParameter { Value = block });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        AddFence(command);
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            throw Refused($"cursor {name} not moved to block {block}");
+        }
+    }
+
+    /// <inheritdoc />
+    public IBridgeStore FencedBy(ILeaseFence fence)
+    {
+        ArgumentNullException.ThrowIfNull(fence);
+        return new PostgresBridgeStore(dataSource, fence);
+    }
+
+    // The lease name and token are the two parameters after the statement's own.
+    private string Fenced(string statement, int ownParameters) => fence is null
+        ? statement
+        : $"WITH fence AS (SELECT 1 FROM bridge_leases WHERE name = ${ownParameters + 1} AND token = ${ownParameters + 2} AND expires_at > now() FOR SHARE) " + statement;
+
+    private void AddFence(NpgsqlCommand command)
+    {
+        if (fence is null)
+        {
+            return;
+        }
+
+        command.Parameters.Add(new NpgsqlParameter { Value = fence.LeaseName });
+        command.Parameters.Add(new NpgsqlParameter { Value = fence.Token });
+    }
+
+    private LeadershipLostException Refused(string what)
+        => new($"write refused ({what}): the lease {fence!.LeaseName} is no longer held with token {fence.Token}; another bridge instance leads");
+
+    private async Task ThrowIfFencedOutAsync(string what, CancellationToken cancellationToken)
+    {
+        if (fence is null)
+        {
+            return;
+        }
+
+        await using var command = dataSource.CreateCommand("SELECT 1 FROM bridge_leases WHERE name = $1 AND token = $2 AND expires_at > now()");
+        command.Parameters.Add(new NpgsqlParameter { Value = fence.LeaseName });
+        command.Parameters.Add(new NpgsqlParameter { Value = fence.Token });
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw Refused(what);
+        }
     }
 }

@@ -102,6 +102,7 @@ public class BridgeCluster : IAsyncLifetime
             ["Orchestrator:Chain:BatchSize"] = BatchSize.ToString(CultureInfo.InvariantCulture),
             ["Orchestrator:Chain:BatchAge"] = "00:00:00.500",
             ["Orchestrator:Chain:Confirmations"] = "2",
+            ["Orchestrator:Chain:FinalityDepth"] = "2",
             ["Orchestrator:Chain:ListenerConfirmations"] = "1",
             ["Orchestrator:Chain:PollInterval"] = "00:00:00.200",
             ["Orchestrator:Chain:RetryDelay"] = "00:00:00.200",
