@@ -3,7 +3,7 @@ using Npgsql;
 namespace Orchestrator.Bridge.Leadership;
 
 /// <summary>
-/// Leases in <c>bridge_leases</c> (migration V8). One upsert both takes and renews; the database's
+/// Leases in <c>bridge_leases</c> (migration V9). One upsert both takes and renews; the database's
 /// clock alone decides expiry, so silos with skewed clocks still agree on who holds a lease.
 /// </summary>
 public sealed class PostgresLeaseStore(NpgsqlDataSource dataSource) : ILeaseStore

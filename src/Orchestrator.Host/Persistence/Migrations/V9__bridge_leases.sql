@@ -1,4 +1,4 @@
--- V8: leadership with fencing for the bridge (issue 18): exactly one live sender per account and one
+-- V9: leadership with fencing for the bridge (issue 18): exactly one live sender per account and one
 -- live listener per hub, whatever the number of silos (src/Orchestrator.Bridge/Leadership).
 -- A row per role. A silo takes or renews it with one conditional upsert; token grows by one on every
 -- change of holder (or a holder coming back after its lease ran out), so a deposed leader's token no
