@@ -91,6 +91,7 @@ public sealed class RequesterDownloadTests(ApiHost host)
 
         using var anonymous = await http.GetAsync(new Uri($"/v1/tasks/{taskId}/result", UriKind.Relative));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Contains("X-Orchestrator-Signature", await anonymous.Content.ReadAsStringAsync(), StringComparison.Ordinal); // the requester is shown their way in
         _ = requester;
     }
 

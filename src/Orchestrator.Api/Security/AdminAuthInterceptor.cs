@@ -42,7 +42,7 @@ public sealed class AdminAuthInterceptor(AdminToken token, IOptions<ApiOptions> 
         var header = context.RequestHeaders.GetValue("authorization");
         if (string.IsNullOrEmpty(header))
         {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "admin calls need the header \"authorization: Bearer <pool owner token>\""));
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "admin calls need the header \"authorization: Bearer <pool owner token>\"" + RequesterHint(context.Method)));
         }
 
         const string scheme = "Bearer ";
@@ -56,6 +56,14 @@ public sealed class AdminAuthInterceptor(AdminToken token, IOptions<ApiOptions> 
             throw new RpcException(new Status(StatusCode.Unauthenticated, "the bearer token is not the pool owner's"));
         }
     }
+
+    /// <summary>
+    /// A requester who reached the owner's download (the JSON route /v1/tasks/{id}/result without the
+    /// signature headers lands here) is told the way that is theirs, rather than only that a token is missing.
+    /// </summary>
+    private static string RequesterHint(string method) => method.EndsWith("/DownloadResult", StringComparison.Ordinal)
+        ? "; a requester or beneficiary downloads with its own signature instead: headers X-Orchestrator-Signature and X-Orchestrator-Expiry (EIP-712 ResultRequest, domain at GET /v1/results:domain), or orchestrator.results.v1.Results"
+        : string.Empty;
 
     private static bool MayCarryTokenInClear(IPAddress? remote)
     {
