@@ -37,12 +37,7 @@ public sealed class AnvilNode : IAsyncLifetime, IAsyncDisposable
     /// <summary>Starts the node (with its state file when it has one) and waits until it answers eth_chainId.</summary>
     public async Task StartAsync()
     {
-        var start = new ProcessStartInfo(BinaryPath ?? throw new InvalidOperationException(UnavailableReason))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(BinaryPath ?? throw new InvalidOperationException(UnavailableReason));
         string[] arguments = ["--host", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--chain-id", "31337", "--gas-limit", "60000000"];
         foreach (var argument in arguments)
         {
@@ -63,27 +58,11 @@ public sealed class AnvilNode : IAsyncLifetime, IAsyncDisposable
             start.ArgumentList.Add(BlockTime.ToString(CultureInfo.InvariantCulture));
         }
 
-        var process = _process = Process.Start(start) ?? throw new InvalidOperationException("anvil did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        await Eventually.UntilAsync(
-            $"anvil to answer on {Endpoint}",
-            async () =>
-            {
-                if (process.HasExited)
-                {
-                    throw new InvalidOperationException($"anvil exited with code {process.ExitCode} before answering");
-                }
-
-                using var response = await http.PostAsJsonAsync(Endpoint, new { jsonrpc = "2.0", id = 1, method = "eth_chainId", @params = Array.Empty<object>() }).ConfigureAwait(false);
-                return response.IsSuccessStatusCode;
-            },
-            TimeSpan.FromSeconds(30),
-            tolerate: ex => ex is HttpRequestException or TaskCanceledException).ConfigureAwait(false);
+        _process = await LocalServiceProcess.StartAsync("anvil", start, Endpoint, async http =>
+        {
+            using var response = await http.PostAsJsonAsync(Endpoint, new { jsonrpc = "2.0", id = 1, method = "eth_chainId", @params = Array.Empty<object>() }).ConfigureAwait(false);
+            return response.IsSuccessStatusCode;
+        }).ConfigureAwait(false);
     }
 
     /// <summary>Stops the node (SIGTERM: it writes its state) and starts it again on the same port.</summary>

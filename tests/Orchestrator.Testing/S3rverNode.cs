@@ -37,40 +37,19 @@ public sealed class S3rverNode : IAsyncLifetime, IAsyncDisposable
     public async Task StartAsync()
     {
         Directory.CreateDirectory(_directory);
-        var start = new ProcessStartInfo("node")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo("node");
         string[] arguments = [ScriptPath ?? throw new InvalidOperationException(UnavailableReason), "-d", _directory, "-a", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "--silent", "--no-vhost-buckets", "--configure-bucket", Bucket];
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        var process = _process = Process.Start(start) ?? throw new InvalidOperationException("s3rver did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        await Eventually.UntilAsync(
-            $"s3rver to answer on {Endpoint}",
-            async () =>
-            {
-                if (process.HasExited)
-                {
-                    throw new InvalidOperationException($"s3rver exited with code {process.ExitCode} before answering");
-                }
-
-                // Any HTTP answer (s3rver refuses an unsigned listing with 403) means it listens.
-                using var response = await http.GetAsync(new Uri(Endpoint, Bucket)).ConfigureAwait(false);
-                return true;
-            },
-            TimeSpan.FromSeconds(30),
-            tolerate: ex => ex is HttpRequestException or TaskCanceledException).ConfigureAwait(false);
+        _process = await LocalServiceProcess.StartAsync("s3rver", start, Endpoint, async http =>
+        {
+            // Any HTTP answer (s3rver refuses an unsigned listing with 403) means it listens.
+            using var response = await http.GetAsync(new Uri(Endpoint, Bucket)).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
     }
 
     /// <summary>Whether this run is CI's, where a missing s3rver fails the tests that need it instead of skipping them.</summary>
