@@ -185,7 +185,8 @@ public sealed class RequesterDownloadTests(ApiHost host)
 
         var gone = await Assert.ThrowsAsync<RpcException>(() => GetResultAsync(taskId, requester));
         Assert.Equal(StatusCode.NotFound, gone.StatusCode);
-        Assert.Contains("expired", gone.Status.Detail, StringComparison.Ordinal);
+        Assert.StartsWith($"the result of task {taskId} expired on ", gone.Status.Detail, StringComparison.Ordinal); // the owner's download says the same
+        Assert.Contains("(retention ", gone.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ namespace Orchestrator.Api.Results;
 /// signature first (pure), then the result store (no grain), and only for a stored object the task
 /// grain's read of its deal's terms (requester, beneficiary key, status).
 /// </summary>
-internal sealed class RequesterDownloads(IGrainFactory grains, IResultStore results, IOptions<ApiOptions> options, TimeProvider time)
+internal sealed class RequesterDownloads(IGrainFactory grains, IResultStore results, IOptions<ApiOptions> options, IOptions<ResultsOptions> resultsOptions, TimeProvider time)
 {
     /// <summary>The pool's EIP-712 domain: the identity worker sessions bind (Orchestrator:Api:PoolAddress and ChainId).</summary>
     public (ulong ChainId, Address Pool) Domain
@@ -84,11 +84,11 @@ internal sealed class RequesterDownloads(IGrainFactory grains, IResultStore resu
         return refusal is null ? terms : throw Refused(refusal);
     }
 
-    private static void ThrowIfExpired(StoredResult stored, string what)
+    private void ThrowIfExpired(StoredResult stored, string what)
     {
-        if (stored.ExpiredAt is { } expiredAt)
+        if (stored.ExpiredAt is not null)
         {
-            throw Require.NotFound($"task {stored.TaskId}'s {what} expired: deleted at {expiredAt:O} (rule: the pool keeps results and logs for its retention period)");
+            throw Require.NotFound(ResultRetentionService.ExpiredMessage(stored, resultsOptions.Value.Retention, what));
         }
     }
 

@@ -15,9 +15,12 @@ namespace Orchestrator.Api.Results;
 /// </summary>
 public sealed partial class ResultRetentionService(IResultStore store, IOptions<ResultsOptions> options, TimeProvider time, ILogger<ResultRetentionService> logger) : BackgroundService
 {
-    /// <summary>The words a download answers for a tombstone (NOT_FOUND), shared by every download path.</summary>
-    public static string ExpiredMessage(StoredResult tombstone, TimeSpan retention)
-        => $"the result of task {tombstone.TaskId} expired on {tombstone.ExpiredAt:yyyy-MM-dd} (retention {Days(retention)} days)";
+    /// <summary>The words a download answers for a tombstone (NOT_FOUND), shared by every download path (the owner's and the requester's).</summary>
+    /// <param name="tombstone">The expired object.</param>
+    /// <param name="retention">The pool's retention period.</param>
+    /// <param name="what">"result" or "logs".</param>
+    public static string ExpiredMessage(StoredResult tombstone, TimeSpan retention, string what = "result")
+        => $"the {what} of task {tombstone.TaskId} expired on {tombstone.ExpiredAt:yyyy-MM-dd} (retention {Days(retention)} days)";
 
     /// <summary>One sweep: batches until a batch comes back short; returns the total.</summary>
     public async Task<ResultSweep> SweepAsync(CancellationToken cancellationToken)
