@@ -90,6 +90,11 @@ for project in tests/*/*.csproj; do
     continue
   fi
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  # A failure's reason belongs in the printed run, not only in the log file a CI machine throws away:
+  # each failed test's error message (its first 40 lines; process outputs attached to it can be long).
+  if [ "$f" != "0" ]; then
+    awk '/^ *Error Message:/ {on=1; n=0} /^ *Stack Trace:/ {on=0} on && n < 40 {print "    " $0; n++}' "$out"
+  fi
   while IFS= read -r line; do skipped_names+=("$name: $line"); done < <(grep -E "^\s*Skipped " "$out" | sed -E 's/^\s*Skipped //')
 done
 
