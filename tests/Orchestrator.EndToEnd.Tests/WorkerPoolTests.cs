@@ -45,16 +45,17 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
         Assert.Equal(0, deal.Failed);
         AssertHonestResults(tasks, deal.BotFirst);
 
-        // The task the victim was running was finished by others. Two orders are legal: the victim is
-        // found lost first (its replicate released as WorkerLost and the task handed on), or the honest
-        // workers' credibility already reached trust 3 and the task finalized while the victim's
-        // replicate was still assigned (a final task takes nothing back). It never contributed either way.
+        // The task the victim was running was finished by others. The victim's replicate ends in one
+        // of three legal ways depending on the machine's speed: released as WorkerLost when the loss is
+        // seen first, TimedOut when it was held past one timeref, or still Assigned when the honest
+        // workers' credibility reached trust 3 without it (a final task takes nothing back; with scores
+        // of 12 and more one honest worker alone is enough). It never contributed in any of them.
         var redone = tasks.Single(t => t.Index == (ulong)stalledIndex);
         var victims = redone.Replicates.Where(r => r.Worker.Equals(victim.Address.ToString(), StringComparison.OrdinalIgnoreCase)).ToList();
         Assert.NotEmpty(victims);
-        Assert.All(victims, r => Assert.Contains(r.Status, new[] { ReplicateStatus.WorkerLost, ReplicateStatus.Assigned }));
+        Assert.All(victims, r => Assert.Contains(r.Status, new[] { ReplicateStatus.WorkerLost, ReplicateStatus.TimedOut, ReplicateStatus.Assigned }));
         Assert.All(victims, r => Assert.Empty(r.ResultHash));
-        Assert.True(redone.Replicates.Count(r => r.Status == ReplicateStatus.Revealed) >= 2, redone.ToString());
+        Assert.True(redone.Replicates.Count(r => r.Status == ReplicateStatus.Revealed) >= 1, redone.ToString());
         await Eventually.UntilAsync("the killed victim to be found lost", async () => (await server.WorkerAsync(victim))!.State == WorkerState.Lost, TimeSpan.FromSeconds(60), () => server.Process.Output);
 
         // The winners uploaded their archives: the stored bytes are the canonical archive whose SHA-256 is the digest.
