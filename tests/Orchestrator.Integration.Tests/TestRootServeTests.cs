@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Grains.Trust;
 using Orchestrator.Testing.Tee;
 
@@ -71,5 +73,52 @@ public sealed class TestRootServeTests : IDisposable
         var path = Path.Combine(_dir, name);
         File.WriteAllText(path, text);
         return path;
+    }
+}
+
+/// <summary>The silo's configured verifier (the same registration a silo uses) trusts the test root only with consent.</summary>
+public sealed class TestRootVerifierTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("test-root-verifier-").FullName;
+    private readonly TestTee _tee = new(DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task A_configured_test_root_and_collateral_directory_verify_a_test_quote_and_consent_is_required()
+    {
+        var files = _tee.WriteFiles(_dir);
+        var quote = _tee.TdxQuote(new byte[64]);
+
+        await using (var allowed = Provider(files, allow: true))
+        {
+            var result = await allowed.GetRequiredService<Orchestrator.Attestation.Verification.IEvidenceVerifier>().VerifyAsync(quote, _tee.At);
+            Assert.True(result.IsVerified, result.FailureMessage);
+            Assert.False(result.Simulated);
+        }
+
+        await using var refused = Provider(files, allow: false);
+        var error = Assert.Throws<InvalidOperationException>(() => refused.GetRequiredService<Orchestrator.Attestation.Verification.IEvidenceVerifier>());
+        Assert.Contains("AllowTestRoots=true", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        _tee.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private static ServiceProvider Provider(TestTeeFiles files, bool allow)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Orchestrator:Attestation:TestRootCertificate"] = files.RootPemPath,
+            ["Orchestrator:Attestation:AllowTestRoots"] = allow ? "true" : "false",
+            ["Orchestrator:Attestation:CollateralDirectory"] = files.CollateralDirectory,
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        services.AddSingleton(new Orchestrator.Grains.Infrastructure.OrchestratorClock(TimeProvider.System));
+        services.AddOrchestratorAttestation();
+        return services.BuildServiceProvider();
     }
 }
