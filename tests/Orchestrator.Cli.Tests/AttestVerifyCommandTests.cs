@@ -123,6 +123,49 @@ public sealed class AttestVerifyCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData(Attestation.TeeType.Sgx)]
+    [InlineData(Attestation.TeeType.Tdx)]
+    public async Task A_test_root_quote_is_refused_by_default_and_verified_with_test_root_with_the_intel_json_fields(Attestation.TeeType tee)
+    {
+        var at = new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
+        using var testTee = new Orchestrator.Testing.Tee.TestTee(at);
+        var files = testTee.WriteFiles(Path.Combine(_dir, "tee"));
+        var quotePath = Path.Combine(_dir, "quote.bin");
+        await File.WriteAllBytesAsync(quotePath, testTee.Quote(tee, new byte[64]));
+        var collateral = tee == Attestation.TeeType.Sgx ? files.SgxCollateralPath : files.TdxCollateralPath;
+
+        var (refusedCode, refused, _) = await RunAsync(quotePath, collateral, "2026-12-05T12:00:00Z", false);
+        Assert.Equal(1, refusedCode);
+        Assert.Equal("UntrustedRoot", refused.GetProperty("failure").GetString());
+
+        var (code, json, stderr) = await RunAsync(quotePath, collateral, "2026-12-05T12:00:00Z", false, files.RootPemPath);
+        Assert.Equal(0, code);
+        Assert.Equal("UpToDate", json.GetProperty("status").GetString());
+        Assert.Contains("TEST root", stderr, StringComparison.Ordinal);
+
+        // The same fields as a verified Intel-rooted quote of the same kind.
+        var intel = tee == Attestation.TeeType.Sgx
+            ? await RunAsync(SharedVectors.Get("phala-dcap-qvl/sgx_quote").QuotePath, SharedVectors.PathOf("phala-dcap-qvl/sgx_quote_collateral.json"), "2025-07-19T10:01:17Z", false)
+            : await RunAsync(SharedVectors.Get("phala-dcap-qvl/tdx_quote").QuotePath, SharedVectors.PathOf("phala-dcap-qvl/tdx_quote_collateral.json"), "1752919234", false);
+        Assert.Equal(0, intel.Code);
+        Assert.Equal(intel.Json.EnumerateObject().Select(p => p.Name).Order(), json.EnumerateObject().Select(p => p.Name).Order());
+    }
+
+    [Fact]
+    public async Task A_test_root_file_that_is_not_one_self_signed_ca_is_a_usage_error()
+    {
+        var v = SharedVectors.Get("phala-dcap-qvl/sgx_quote");
+        var notRoot = Path.Combine(_dir, "not-root.pem");
+        await File.WriteAllTextAsync(notRoot, "not a certificate");
+
+        var (code, json, stderr) = await RunAsync(v.QuotePath, SharedVectors.PathOf("phala-dcap-qvl/sgx_quote_collateral.json"), "2025-07-19T10:01:17Z", false, notRoot);
+
+        Assert.Equal(2, code);
+        Assert.Equal("UsageError", json.GetProperty("failure").GetString());
+        Assert.Contains("--test-root", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("1752919277", "2025-07-19T10:01:17+00:00")]
     [InlineData("2025-07-19T10:01:17Z", "2025-07-19T10:01:17+00:00")]
     [InlineData("2025-07-19T12:01:17+02:00", "2025-07-19T10:01:17+00:00")]
@@ -134,11 +177,11 @@ public sealed class AttestVerifyCommandTests : IDisposable
         Assert.Equal(TimeSpan.Zero, at.Offset);
     }
 
-    private static async Task<(int Code, JsonElement Json, string Stderr)> RunAsync(string quote, string collateral, string at, bool noRevocation)
+    private static async Task<(int Code, JsonElement Json, string Stderr)> RunAsync(string quote, string collateral, string at, bool noRevocation, string? testRoot = null)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = await AttestVerifyCommand.RunAsync(quote, collateral, at, noRevocation, stdout, stderr);
+        var code = await AttestVerifyCommand.RunAsync(quote, collateral, at, noRevocation, testRoot, stdout, stderr);
         using var doc = JsonDocument.Parse(stdout.ToString()); // exactly one JSON object: Parse rejects trailing content
         return (code, doc.RootElement.Clone(), stderr.ToString());
     }

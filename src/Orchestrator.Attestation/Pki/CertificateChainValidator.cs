@@ -9,7 +9,7 @@ namespace Orchestrator.Attestation.Pki;
 /// </summary>
 internal static class CertificateChainValidator
 {
-    public static void Validate(IReadOnlyList<ParsedCertificate> chain, string name, DateTimeOffset at, ReadOnlySpan<byte> pinnedRootSha256)
+    public static void Validate(IReadOnlyList<ParsedCertificate> chain, string name, DateTimeOffset at, IReadOnlyList<byte[]> pinnedRootsSha256)
     {
         if (chain.Count < 2)
         {
@@ -17,10 +17,12 @@ internal static class CertificateChainValidator
         }
 
         var root = chain[^1];
-        if (!root.Sha256.AsSpan().SequenceEqual(pinnedRootSha256))
+        var rootHash = root.Sha256;
+        if (!pinnedRootsSha256.Any(pin => rootHash.AsSpan().SequenceEqual(pin)))
         {
+            var trusted = pinnedRootsSha256.Count > 1 ? "neither the pinned Intel SGX Root CA nor a configured test root" : "not the pinned Intel SGX Root CA";
             throw new AttestationException(VerificationFailureReason.UntrustedRoot,
-                $"{name} ends in '{root.Subject}' (SHA-256 {Convert.ToHexStringLower(root.Sha256)}), not the pinned Intel SGX Root CA");
+                $"{name} ends in '{root.Subject}' (SHA-256 {Convert.ToHexStringLower(rootHash)}), {trusted}");
         }
 
         for (var i = 0; i < chain.Count; i++)

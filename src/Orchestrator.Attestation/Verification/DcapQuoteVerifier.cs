@@ -22,13 +22,13 @@ public interface IQuoteVerifier
 public sealed class DcapQuoteVerifier : IQuoteVerifier
 {
     private readonly QuoteVerificationOptions _options;
-    private readonly byte[] _pinnedRoot;
+    private readonly byte[][] _pinnedRoots;
 
     /// <summary>Creates a verifier with the given options (strict defaults when null).</summary>
     public DcapQuoteVerifier(QuoteVerificationOptions? options = null)
     {
         _options = options ?? QuoteVerificationOptions.Default;
-        _pinnedRoot = Convert.FromHexString(_options.TrustedRootSha256Hex);
+        _pinnedRoots = [Convert.FromHexString(_options.TrustedRootSha256Hex), .. _options.TestRootsSha256Hex.Select(Convert.FromHexString)];
     }
 
     /// <inheritdoc />
@@ -57,7 +57,7 @@ public sealed class DcapQuoteVerifier : IQuoteVerifier
             RevocationChecked = _options.CheckRevocation,
         };
 
-        var run = new Run(quote, collateral, at.ToUniversalTime(), _options.CheckRevocation, _pinnedRoot);
+        var run = new Run(quote, collateral, at.ToUniversalTime(), _options.CheckRevocation, _pinnedRoots);
         try
         {
             var outcome = run.Execute();
@@ -87,7 +87,7 @@ public sealed class DcapQuoteVerifier : IQuoteVerifier
     }
 
     /// <summary>One verification: holds the decoded certificates so they can be disposed together.</summary>
-    private sealed class Run(DcapQuote quote, QuoteCollateral? collateral, DateTimeOffset at, bool checkRevocation, byte[] pinnedRoot) : IDisposable
+    private sealed class Run(DcapQuote quote, QuoteCollateral? collateral, DateTimeOffset at, bool checkRevocation, byte[][] pinnedRoots) : IDisposable
     {
         private readonly List<ParsedCertificate> _owned = [];
 
@@ -157,9 +157,9 @@ public sealed class DcapQuoteVerifier : IQuoteVerifier
 
         private void ValidateChains(List<ParsedCertificate> pckChain, List<ParsedCertificate> tcbChain, List<ParsedCertificate> qeChain, CrlDocument? rootCrl, CrlDocument? pckCrl)
         {
-            CertificateChainValidator.Validate(pckChain, "PCK certificate chain", at, pinnedRoot);
-            CertificateChainValidator.Validate(tcbChain, "TCB info issuer chain", at, pinnedRoot);
-            CertificateChainValidator.Validate(qeChain, "QE identity issuer chain", at, pinnedRoot);
+            CertificateChainValidator.Validate(pckChain, "PCK certificate chain", at, pinnedRoots);
+            CertificateChainValidator.Validate(tcbChain, "TCB info issuer chain", at, pinnedRoots);
+            CertificateChainValidator.Validate(qeChain, "QE identity issuer chain", at, pinnedRoots);
             RequireSubject(pckChain[0], "SGX PCK Certificate", "PCK certificate");
             RequireSubject(tcbChain[0], "Intel SGX TCB Signing", "TCB info signer");
             RequireSubject(qeChain[0], "Intel SGX TCB Signing", "QE identity signer");
@@ -256,7 +256,7 @@ public sealed class DcapQuoteVerifier : IQuoteVerifier
             var root = pckChain[^1];
             if (!rootCrl.IssuerRaw.AsSpan().SequenceEqual(root.SubjectRaw) || !rootCrl.IsSignedBy(root))
             {
-                throw new AttestationException(VerificationFailureReason.CrlInvalid, "root CA CRL is not issued and signed by the Intel SGX Root CA");
+                throw new AttestationException(VerificationFailureReason.CrlInvalid, $"root CA CRL is not issued and signed by the chain's root '{root.Subject}'");
             }
 
             var pckLeaf = pckChain[0];

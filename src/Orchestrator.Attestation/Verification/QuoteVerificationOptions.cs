@@ -19,6 +19,13 @@ public sealed record QuoteVerificationOptions
     /// </summary>
     public bool RejectTrailingData { get; init; }
 
-    /// <summary>SHA-256 (hex) of the only trusted root certificate; Intel SGX Root CA by default. Tests may pin their own.</summary>
+    /// <summary>SHA-256 (hex) of the trusted production root certificate; Intel SGX Root CA by default.</summary>
     public string TrustedRootSha256Hex { get; init; } = Pki.IntelRootCa.Sha256Hex;
+
+    /// <summary>
+    /// SHA-256 (hex) of test root CAs also trusted (see <see cref="Pki.TestRootCertificate"/>): empty by default.
+    /// A chain ending in one of them verifies exactly as an Intel-rooted chain does, so a test TEE exercises
+    /// the whole verifier; only a configuration that explicitly allows test roots may set this.
+    /// </summary>
+    public IReadOnlyList<string> TestRootsSha256Hex { get; init; } = [];
 }

@@ -38,4 +38,13 @@ public sealed class AttestationOptions
 
     /// <summary>Simulated evidence verifies only when signed by one of these P-256 keys (raw x‖y hex); empty accepts any signer (the pool and the app policy still decide whether simulation is acceptable at all).</summary>
     public List<string> TrustedSimulatorKeys { get; set; } = [];
+
+    /// <summary>
+    /// A test root CA (PEM file) trusted besides Intel's, so a test TEE's quotes verify: for tests and
+    /// demos only. Needs <see cref="AllowTestRoots"/>, and a silo with durable state refuses it (see <see cref="TestRootRule"/>).
+    /// </summary>
+    public string? TestRootCertificate { get; set; }
+
+    /// <summary>The explicit consent <see cref="TestRootCertificate"/> needs; false by default.</summary>
+    public bool AllowTestRoots { get; set; }
 }

@@ -27,7 +27,10 @@ public static class AttestationServices
         {
             var o = sp.GetRequiredService<IOptions<AttestationOptions>>().Value;
             var simulated = new SimulatedEvidenceVerifier(o.TrustedSimulatorKeys.Count > 0 ? o.TrustedSimulatorKeys : null);
-            return new EvidenceVerifier(sp.GetRequiredService<CachingCollateralProvider>(), simulated: simulated);
+            // The host refuses a durable silo with a test root before it starts (TestRootRule with its storage);
+            // here the explicit AllowTestRoots is still required.
+            var dcap = new QuoteVerificationOptions { TestRootsSha256Hex = TestRootRule.TrustedTestRoots(o, durableState: false) };
+            return new EvidenceVerifier(sp.GetRequiredService<CachingCollateralProvider>(), dcap, simulated);
         });
         services.TryAddSingleton(sp => new CollateralRefreshService(
             sp.GetRequiredService<CachingCollateralProvider>(), sp.GetRequiredService<OrchestratorClock>().Time,

@@ -74,6 +74,12 @@ public static class SiloConfiguration
             errors.Add(keyError); // said here, before the host starts, as the other configuration errors are
         }
 
+        var attestation = configuration.GetSection(Grains.Trust.AttestationOptions.Section).Get<Grains.Trust.AttestationOptions>() ?? new();
+        if (Grains.Trust.TestRootRule.Check(attestation, durableState: options.Storage == StorageKind.Postgres) is { } testRootError)
+        {
+            errors.Add(testRootError);
+        }
+
         if (errors.Count > 0)
         {
             throw new OptionsValidationException(OrchestratorOptions.Section, typeof(OrchestratorOptions), errors);

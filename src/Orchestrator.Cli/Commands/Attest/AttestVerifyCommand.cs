@@ -6,7 +6,7 @@ using Orchestrator.Attestation.Verification;
 namespace Orchestrator.Cli.Commands.Attest;
 
 /// <summary>
-/// The logic of <c>orchestrator attest verify --quote FILE --collateral FILE --at TIME [--no-revocation]</c>,
+/// The logic of <c>orchestrator attest verify --quote FILE --collateral FILE --at TIME [--no-revocation] [--test-root ROOT.pem]</c>,
 /// kept here so the CLI project only wires arguments to <see cref="RunAsync"/>.
 /// </summary>
 public static class AttestVerifyCommand
@@ -32,10 +32,14 @@ public static class AttestVerifyCommand
     /// without an offset it is taken as UTC), or Unix seconds (e.g. <c>1752919277</c>), or <c>now</c>.
     /// </param>
     /// <param name="noRevocation">Skip the root CA CRL and PCK CRL checks (then missing CRLs are allowed).</param>
+    /// <param name="testRootPath">
+    /// A test root CA in PEM trusted besides Intel's (a test TEE's quotes and collateral chain to it), or null.
+    /// The JSON has the same fields either way; stderr says when the chain ended in the test root.
+    /// </param>
     /// <param name="stdout">Receives the JSON object.</param>
     /// <param name="stderr">Receives a one-line human summary or the usage error.</param>
     /// <returns>0 when verification succeeded (any TCB status, including OutOfDate and Revoked: the policy judges those), 1 when it failed, 2 for unusable arguments.</returns>
-    public static async Task<int> RunAsync(string quotePath, string collateralPath, string atText, bool noRevocation, TextWriter stdout, TextWriter stderr)
+    public static async Task<int> RunAsync(string quotePath, string collateralPath, string atText, bool noRevocation, string? testRootPath, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
@@ -47,8 +51,10 @@ public static class AttestVerifyCommand
 
         byte[] quote;
         string collateralText;
+        string? testRoot = null;
         try
         {
+            testRoot = testRootPath is null ? null : Orchestrator.Attestation.Pki.TestRootCertificate.Sha256HexFromPemFile(testRootPath);
             quote = DecodeQuoteFile(await File.ReadAllBytesAsync(quotePath).ConfigureAwait(false));
             collateralText = await File.ReadAllTextAsync(collateralPath).ConfigureAwait(false);
         }
@@ -56,12 +62,20 @@ public static class AttestVerifyCommand
         {
             return await UsageAsync(stdout, stderr, ex.Message).ConfigureAwait(false);
         }
+        catch (FormatException ex)
+        {
+            return await UsageAsync(stdout, stderr, "--test-root: " + ex.Message).ConfigureAwait(false);
+        }
 
         QuoteVerificationResult result;
         try
         {
             var collateral = QuoteCollateral.FromDcapQvlJson(collateralText);
-            var verifier = new DcapQuoteVerifier(new QuoteVerificationOptions { CheckRevocation = !noRevocation });
+            var verifier = new DcapQuoteVerifier(new QuoteVerificationOptions
+            {
+                CheckRevocation = !noRevocation,
+                TestRootsSha256Hex = testRoot is null ? [] : [testRoot],
+            });
             result = verifier.Verify(quote, collateral, at);
         }
         catch (FormatException ex)
@@ -71,7 +85,7 @@ public static class AttestVerifyCommand
 
         await stdout.WriteLineAsync(VerificationJson.Render(result)).ConfigureAwait(false);
         await stderr.WriteLineAsync(result.IsVerified
-            ? $"verified at {at:O}: {result.Status!.Value.ToIntelString()}{(noRevocation ? " (revocation NOT checked)" : "")}"
+            ? $"verified at {at:O}: {result.Status!.Value.ToIntelString()}{(noRevocation ? " (revocation NOT checked)" : "")}{(testRoot is null ? "" : " (chain to the TEST root allowed by --test-root, not only Intel's)")}"
             : $"NOT verified at {at:O}: {result.Failure}: {result.FailureMessage}").ConfigureAwait(false);
         return result.IsVerified ? ExitVerified : ExitNotVerified;
     }
