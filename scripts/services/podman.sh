@@ -53,6 +53,8 @@ else
   rm -f "$SOCKET"
   log "starting podman system service on $SOCKET"
   # --time=0: the service never exits on idle. setsid: it outlives this script and the test run.
+  # From the run directory: conmon leaves files (e.g. "oom") in its working directory.
+  cd "$RUN_DIR"
   setsid podman system service --time=0 "unix://$SOCKET" >"$RUN_DIR/podman-service.log" 2>&1 < /dev/null &
   for _ in $(seq 1 100); do ping && break; sleep 0.1; done
   ping || { log "the API did not answer"; tail -20 "$RUN_DIR/podman-service.log" >&2; exit 1; }

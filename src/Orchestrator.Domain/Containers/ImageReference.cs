@@ -87,6 +87,6 @@ public sealed partial record ImageReference
     private static partial Regex DigestPattern();
 
     // registry host[:port] then lowercase path components, as the OCI distribution spec names repositories.
-    [GeneratedRegex("^[a-zA-Z0-9.-]+(:[0-9]{1,5})?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-]+[a-z0-9]+)*)+$", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 }
