@@ -63,6 +63,45 @@ public sealed class ContainerPoolTests(ContainerPoolServer server) : IClassFixtu
         worker.Process.Terminate();
     }
 
+    [ContainerFact]
+    public async Task An_agent_killed_mid_task_leaves_its_container_and_its_restart_removes_it()
+    {
+        using var engine = new DockerEngineClient(ContainerRuntime.SocketPath);
+        using var worker = await WorkerAgentProcess.StartDockerAuthorizedAsync(server, "killed-worker", ContainerRuntime.SocketPath, slots: 1);
+        var label = worker.Address.ToLowerHex();
+        var reply = await server.Admin.SubmitDealAsync(new SubmitDealRequest
+        {
+            Deal = new Deal
+            {
+                Requester = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+                App = ContainerPoolServer.App.ToString(),
+                Category = PoolServer.TestCategory,
+                Trust = 1,
+                BotSize = 1,
+                Cores = 1,
+                MemoryMb = 128,
+                Params = "sleep 600",
+            },
+        }, server.Owner);
+        Assert.True(reply.Created);
+        var running = await Eventually.ForAsync("the task's container to run", () => engine.ListContainersAsync(ContainerSpec.AgentLabel, label, CancellationToken.None),
+            ids => ids.Count == 1, TimeSpan.FromSeconds(90), describe: _ => worker.Process.Output);
+        var leftover = running[0];
+
+        worker.Process.Kill(); // SIGKILL: the agent cannot clean up; its container, a child of the engine, runs on
+        Assert.True(await worker.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains(leftover, await engine.ListContainersAsync(ContainerSpec.AgentLabel, label, CancellationToken.None));
+
+        using var restarted = worker.Restart();
+        await Eventually.UntilAsync("the restarted agent to remove what the killed one left", async () =>
+            !(await engine.ListContainersAsync(ContainerSpec.AgentLabel, label, CancellationToken.None)).Contains(leftover), TimeSpan.FromSeconds(60), () => restarted.Process.Output);
+
+        // It may run the resumed task again; drained, it gives it back and removes that container too.
+        restarted.Process.Terminate();
+        Assert.True(await restarted.Process.WaitForExitAsync(TimeSpan.FromSeconds(60)), restarted.Process.Output);
+        Assert.Empty(await engine.ListContainersAsync(ContainerSpec.AgentLabel, label, CancellationToken.None));
+    }
+
     private async Task<string> ResultFileAsync(string taskId)
     {
         using var download = server.Admin.DownloadResult(new DownloadResultRequest { TaskId = taskId }, server.Owner);

@@ -88,6 +88,13 @@ public sealed class WorkerAgentProcess : IDisposable
         return new WorkerAgentProcess(name, address, Path.Combine(dir, "scratch", address.ToLowerHex()), process);
     }
 
+    /// <summary>Starts this agent again with the same key, configuration and scratch directory, as a supervisor restarts a killed one.</summary>
+    public WorkerAgentProcess Restart()
+    {
+        var dir = Path.GetDirectoryName(Path.GetDirectoryName(Scratch))!; // <server>/<name>/scratch/<address>
+        return new WorkerAgentProcess(Name, Address, Scratch, ChildProcess.Start(Name + "-restarted", Build.Worker, ["--config", Path.Combine(dir, "worker.json")]));
+    }
+
     /// <inheritdoc />
     public void Dispose() => Process.Dispose();
 
