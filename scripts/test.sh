@@ -31,6 +31,8 @@ need npm npm
 need python3 python3
 # deploy/certs/issue.sh (compose's certificates) is run by the deployment tests.
 need openssl openssl
+# The service scripts wait for podman's API and the local registry with curl.
+need curl curl
 # The outsider worker (tests/outsider/grpc_worker.py) uses Debian's gRPC for Python, not pip's.
 /usr/bin/python3 -c "import grpc, grpc_tools" 2>/dev/null || install_packages python3-grpcio python3-grpc-tools
 
@@ -44,6 +46,9 @@ for service in scripts/services/*.sh; do
   section "service $(basename "$service" .sh)"
   bash "$service" || echo "warning: $(basename "$service") could not be started; its tests will report it"
 done
+# The container tests' images, built from busybox-static and pushed to the local registry (seconds; instant when present).
+section "test images"
+bash scripts/test-images.sh || echo "warning: the test images could not be built; the container tests will report it"
 
 # 2. The chain toolchain (Anvil and solc) and the S3 test server (s3rver) from npm (package-lock.json).
 if [ -f package.json ]; then

@@ -23,6 +23,8 @@ public sealed class ApiOptionsTests
         { "tiny message limit", "MaxMessageBytes" },
         { "idle timeout below interval", "SessionIdleTimeout" },
         { "app uri key not an address", "AppUris" },
+        { "app image without a digest", "pinned by digest" },
+        { "app image key not an address", "AppImages key" },
     };
 
     [Theory]
@@ -43,11 +45,27 @@ public sealed class ApiOptionsTests
             case "tiny message limit": o.MaxMessageBytes = 1000; break;
             case "idle timeout below interval": o.SessionIdleTimeout = TimeSpan.FromSeconds(1); break;
             case "app uri key not an address": o.AppUris["not-an-address"] = "https://example.org/app"; break;
+            case "app image without a digest": o.AppImages["0x0000000000000000000000000000000000000001"] = "registry.example/app:latest"; break;
+            case "app image key not an address": o.AppImages["app"] = "registry.example/app@sha256:" + new string('a', 64); break;
         }
 
         var result = new ApiOptionsValidator().Validate(null, o);
         Assert.True(result.Failed);
         Assert.Contains(fragment, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_configured_app_images_serve_each_app_by_digest_and_nothing_for_others()
+    {
+        var image = "127.0.0.1:5123/team/app@sha256:" + new string('a', 64);
+        var o = Valid();
+        o.AppImages["0x00000000000000000000000000000000000000AB"] = image;
+        Assert.True(new ApiOptionsValidator().Validate(null, o).Succeeded);
+        var images = new ConfiguredAppImages(Options.Create(o));
+        var deal = new Orchestrator.Domain.Crypto.Hash32(new byte[32]);
+
+        Assert.Equal(image, await images.ImageForAsync(deal, Orchestrator.Domain.Crypto.Address.Parse("0x00000000000000000000000000000000000000ab"), CancellationToken.None));
+        Assert.Null(await images.ImageForAsync(deal, Orchestrator.Domain.Crypto.Address.Parse("0x00000000000000000000000000000000000000ac"), CancellationToken.None));
     }
 
     [Fact]

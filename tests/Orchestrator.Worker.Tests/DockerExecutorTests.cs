@@ -1,76 +1,123 @@
+using System.Text;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Worker.Configuration;
 using Orchestrator.Worker.Execution;
+using Orchestrator.Worker.Execution.Containers;
+using Orchestrator.Domain.Containers;
 
 namespace Orchestrator.Worker.Tests;
 
+/// <summary>The Docker executor's pure parts: the container it asks for, the app it picks, the logs it reads, the digest it checks.</summary>
 public sealed class DockerExecutorTests : IDisposable
 {
+    private static readonly string Digest = "sha256:" + new string('a', 64);
+    private static readonly Address App = Address.Parse("0x0000000000000000000000000000000000000001");
     private readonly TempDirectory _dir = new();
 
     [Fact]
-    public void The_run_command_isolates_the_container_and_passes_the_task_after_the_image()
+    public void The_container_has_no_network_a_read_only_root_no_capabilities_the_tasks_limits_and_its_input_read_only()
     {
-        var request = Request("registry.example/app@sha256:" + new string('a', 64));
+        var request = Request("registry.example/app@" + Digest);
         var workspace = TaskWorkspace.Create(_dir.Path, request.TaskId);
 
-        var args = DockerExecutor.BuildRunArguments(request, workspace, "orch-x", ["--n", "3"]);
+        var body = ContainerSpec.Build(request, workspace, request.App.Image!, "0xagent", ["--n", "3"], pidsLimit: 64);
+        var host = body["HostConfig"]!;
 
-        Assert.Equal(["run", "--rm", "--name", "orch-x"], args.Take(4));
-        AssertPair(args, "--network", "none");
-        AssertPair(args, "--memory", "768m");
-        AssertPair(args, "--memory-swap", "768m");
-        AssertPair(args, "--cpus", "2");
-        AssertPair(args, "--cap-drop", "ALL");
-        AssertPair(args, "--security-opt", "no-new-privileges");
-        Assert.Contains("--read-only", args);
-        AssertPair(args, "--mount", $"type=bind,source={workspace.InputDirectory},target=/iexec_in,readonly");
-        AssertPair(args, "--mount", $"type=bind,source={workspace.OutputDirectory},target=/iexec_out");
-        AssertPair(args, "--env", "IEXEC_OUT=/iexec_out");
-        AssertPair(args, "--env", $"IEXEC_TASK_ID={request.TaskId}");
-        AssertPair(args, "--env", "IEXEC_DATASET_ADDRESS=" + request.Dataset);
-
-        var image = args.ToList().IndexOf(request.App.Image!);
-        Assert.True(image > 0, "the image is in the argv");
-        Assert.Equal(["--mode", "fast", "--n", "3"], args.Skip(image + 1));
-        Assert.DoesNotContain(args.Take(image), a => a == "--n"); // task arguments never reach docker's own options
+        Assert.Equal("none", (string?)host["NetworkMode"]);
+        Assert.True((bool)body["NetworkDisabled"]!);
+        Assert.True((bool)host["ReadonlyRootfs"]!);
+        Assert.Equal(["ALL"], host["CapDrop"]!.AsArray().Select(c => (string?)c));
+        Assert.Equal(["no-new-privileges"], host["SecurityOpt"]!.AsArray().Select(c => (string?)c));
+        Assert.Equal(768L * 1024 * 1024, (long)host["Memory"]!);
+        Assert.Equal(768L * 1024 * 1024, (long)host["MemorySwap"]!);
+        Assert.Equal(2_000_000_000L, (long)host["NanoCpus"]!);
+        Assert.Equal(64, (int)host["PidsLimit"]!);
+        var mounts = host["Mounts"]!.AsArray();
+        Assert.Contains(mounts, m => (string?)m!["Source"] == workspace.InputDirectory && (string?)m["Target"] == "/iexec_in" && (bool)m["ReadOnly"]!);
+        Assert.Contains(mounts, m => (string?)m!["Source"] == workspace.OutputDirectory && (string?)m["Target"] == "/iexec_out" && !(bool)m["ReadOnly"]!);
+        Assert.Equal("0xagent", (string?)body["Labels"]![ContainerSpec.AgentLabel]);
+        Assert.Equal(request.TaskId.ToString(), (string?)body["Labels"]![ContainerSpec.TaskLabel]);
+        var env = body["Env"]!.AsArray().Select(e => (string?)e).ToList();
+        Assert.Contains("IEXEC_OUT=/iexec_out", env);
+        Assert.Contains($"IEXEC_TASK_ID={request.TaskId}", env);
+        // The app's configured arguments, then the task's: never options of the engine.
+        Assert.Equal(["--mode", "fast", "--n", "3"], body["Cmd"]!.AsArray().Select(c => (string?)c));
     }
 
     [Fact]
-    public void A_tee_tasks_secrets_are_mounted_read_only_and_passed_by_variable_name_never_by_value_in_the_argv()
+    public void A_tee_tasks_secrets_are_mounted_read_only_and_given_in_the_environment()
     {
-        var request = Request("img") with { Secrets = [new AppSecret(AppSecretOwner.Dataset, "key", "s3cr3t-dataset-key"u8.ToArray())] };
+        var request = Request("registry.example/app@" + Digest) with { Secrets = [new AppSecret(AppSecretOwner.Dataset, "key", "s3cr3t"u8.ToArray())] };
         var workspace = TaskWorkspace.Create(_dir.Path, request.TaskId);
 
-        var args = DockerExecutor.BuildRunArguments(request, workspace, "orch-x", []);
+        var body = ContainerSpec.Build(request, workspace, request.App.Image!, "0xagent", [], 64);
 
-        AssertPair(args, "--mount", $"type=bind,source={workspace.SecretDirectory},target=/iexec_secrets,readonly");
-        AssertPair(args, "--env", "IEXEC_DATASET_KEY");
-        AssertPair(args, "--env", "IEXEC_SECRETS_DIR");
-        Assert.DoesNotContain(args, a => a.Contains("s3cr3t", StringComparison.Ordinal));
+        Assert.Contains(body["HostConfig"]!["Mounts"]!.AsArray(), m => (string?)m!["Target"] == "/iexec_secrets" && (bool)m["ReadOnly"]!);
+        Assert.Contains("IEXEC_DATASET_KEY=s3cr3t", body["Env"]!.AsArray().Select(e => (string?)e));
     }
 
     [Fact]
-    public void An_image_that_looks_like_an_option_is_refused()
+    public void With_docker_the_pools_image_runs_and_a_non_empty_app_list_only_restricts_it()
     {
-        var request = Request("--privileged");
-        Assert.Throws<ArgumentException>(() => DockerExecutor.BuildRunArguments(request, TaskWorkspace.Create(_dir.Path, request.TaskId), "n", []));
+        var image = "registry.example/app@" + Digest;
+        var open = new AppCatalog([]);
+        Assert.True(open.TryChoose(App, image, ExecutorKind.Docker, out var chosen, out _));
+        Assert.Equal(image, chosen.Image);
+
+        Assert.False(open.TryChoose(App, "registry.example/app:latest", ExecutorKind.Docker, out _, out var noDigest));
+        Assert.Contains("pinned by digest", noDigest, StringComparison.Ordinal);
+        Assert.False(open.TryChoose(App, string.Empty, ExecutorKind.Docker, out _, out var none));
+        Assert.Contains("has no image", none, StringComparison.Ordinal);
+
+        var other = Address.Parse("0x0000000000000000000000000000000000000002");
+        var restricted = new AppCatalog([new AppOptions { Address = other.ToString(), Arguments = ["--x"] }]);
+        Assert.False(restricted.TryChoose(App, image, ExecutorKind.Docker, out _, out var outside));
+        Assert.Contains("not on this worker's allow-list", outside, StringComparison.Ordinal);
+        Assert.True(restricted.TryChoose(other, image, ExecutorKind.Docker, out var listed, out _));
+        Assert.Equal(["--x"], listed.Arguments);
+
+        var pinned = new AppCatalog([new AppOptions { Address = App.ToString(), Image = "registry.example/app@sha256:" + new string('b', 64) }]);
+        Assert.False(pinned.TryChoose(App, image, ExecutorKind.Docker, out _, out var otherImage));
+        Assert.Contains("runs only", otherImage, StringComparison.Ordinal);
+
+        // The process executor still needs the allow-listed command.
+        Assert.False(open.TryChoose(App, image, ExecutorKind.Process, out _, out _));
     }
 
     [Fact]
-    public void The_container_name_is_unique_per_task_and_valid_for_docker()
+    public async Task The_engines_multiplexed_logs_are_split_into_stdout_and_stderr_lines()
     {
-        var name = DockerExecutor.ContainerName(Request("img"));
-        Assert.Matches("^orch-[0-9a-f]{24}$", name);
+        using var stream = new MemoryStream([.. Frame(1, "hello "), .. Frame(2, "oops\n"), .. Frame(1, "world\nlast")]);
+        var stdout = new LogTail(1024);
+        var stderr = new LogTail(1024);
+
+        await EngineLogStream.CopyAsync(stream, stdout, stderr, CancellationToken.None);
+
+        Assert.Equal("hello world\nlast\n", Encoding.UTF8.GetString(stdout.ToArray()));
+        Assert.Equal("oops\n", Encoding.UTF8.GetString(stderr.ToArray()));
     }
 
-    private static void AssertPair(IReadOnlyList<string> args, string option, string value)
+    [Fact]
+    public void An_image_held_under_another_digest_is_refused_and_one_over_the_size_cap_too()
     {
-        for (var i = 0; i + 1 < args.Count; i++)
-        {
-            if (args[i] == option && args[i + 1] == value) return;
-        }
+        var reference = ImageReference.Parse("registry.example/app@" + Digest);
+        var puller = new ImagePuller(null!, new PullPolicy(TimeSpan.FromMinutes(1), 1, 1000, TimeSpan.Zero), TimeProvider.System);
 
-        Assert.Fail($"expected {option} {value} in: {string.Join(' ', args)}");
+        puller.Check(reference, new EngineImage("id", [reference.ToString()], 1000));
+        var mismatch = Assert.Throws<ImageRefusedException>(() => puller.Check(reference, new EngineImage("id", ["registry.example/app@sha256:" + new string('c', 64)], 10)));
+        Assert.Contains("digest mismatch", mismatch.Message, StringComparison.Ordinal);
+        var big = Assert.Throws<ImageRefusedException>(() => puller.Check(reference, new EngineImage("id", [reference.ToString()], 1001)));
+        Assert.Contains("size cap", big.Message, StringComparison.Ordinal);
+    }
+
+    private static byte[] Frame(byte stream, string text)
+    {
+        var payload = Encoding.UTF8.GetBytes(text);
+        var frame = new byte[8 + payload.Length];
+        frame[0] = stream;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(4), (uint)payload.Length);
+        payload.CopyTo(frame, 8);
+        return frame;
     }
 
     private static ExecutionRequest Request(string image) => new()
@@ -78,7 +125,7 @@ public sealed class DockerExecutorTests : IDisposable
         TaskId = Hash32.Parse("0x" + new string('4', 64)),
         DealId = Hash32.Parse("0x" + new string('d', 64)),
         Index = 3,
-        App = new AllowedApp(Address.Parse("0x0000000000000000000000000000000000000001"), null, ["--mode", "fast"], image, null),
+        App = new AllowedApp(App, null, ["--mode", "fast"], image, null),
         Dataset = Address.Parse("0x00000000000000000000000000000000000000aa"),
         MaxRunTime = TimeSpan.FromMinutes(1),
         Cores = 2,

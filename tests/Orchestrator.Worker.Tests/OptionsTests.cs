@@ -59,11 +59,24 @@ public sealed class OptionsTests : IDisposable
     }
 
     [Fact]
-    public void The_docker_executor_needs_an_image_per_app()
+    public void The_docker_executor_takes_images_from_the_pool_so_its_app_list_may_be_empty_but_a_listed_image_needs_a_digest()
     {
         var options = Valid();
         options.Executor = ExecutorKind.Docker;
-        Assert.Contains("OrchestratorWorker:Apps:0:Image is required", Assert.Single(WorkerOptionsValidator.Check(options)), StringComparison.Ordinal);
+        options.DockerSocket = "/run/podman/podman.sock";
+        Assert.Empty(WorkerOptionsValidator.Check(options));
+        options.Apps.Clear();
+        Assert.Empty(WorkerOptionsValidator.Check(options));
+
+        options.Apps.Add(new AppOptions { Address = "0x0000000000000000000000000000000000000001", Image = "registry.example/app:latest" });
+        var error = Assert.Single(WorkerOptionsValidator.Check(options));
+        Assert.Contains("OrchestratorWorker:Apps:0:Image", error, StringComparison.Ordinal);
+        Assert.Contains("pinned by digest", error, StringComparison.Ordinal);
+
+        options.Apps.Clear();
+        options.DockerSocket = "podman.sock";
+        options.Containers.PullAttempts = 0;
+        Assert.Equal(2, WorkerOptionsValidator.Check(options).Count);
     }
 
     [Fact]

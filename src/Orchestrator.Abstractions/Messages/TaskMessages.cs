@@ -86,6 +86,14 @@ public sealed record Assignment(
     /// <summary>The deal's callback contract, or the zero address: the task's digest is then keccak256 of the app's callback data.</summary>
     [Id(15)]
     public Address Callback { get; init; } = Address.Zero;
+
+    /// <summary>CPU cores the deal asks for (the worker's container limit; 0: the worker's default).</summary>
+    [Id(16)]
+    public int Cores { get; init; }
+
+    /// <summary>Memory the deal asks for, MiB (the worker's container limit; 0: the worker's default).</summary>
+    [Id(17)]
+    public int MemoryMb { get; init; }
 }
 
 /// <summary>

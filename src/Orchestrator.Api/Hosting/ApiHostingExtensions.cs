@@ -42,6 +42,8 @@ public static class ApiHostingExtensions
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<AuthorizedWorkers>();
         services.TryAddSingleton<WorkerRateLimits>();
+        // The app registry registers its own (before this) to serve each deal's pinned image.
+        services.TryAddSingleton<IAppImages, ConfiguredAppImages>();
         // The host picks the store (Orchestrator:Results:Store); without a host's choice, the local directory.
         services.TryAddSingleton<IResultStore, FileSystemResultStore>();
         services.AddOptions<ResultsOptions>().Bind(configuration.GetSection(ResultsOptions.Section));

@@ -97,6 +97,12 @@ public sealed class ApiOptions
     /// <summary>Where apps are fetched from, by app address (sent to workers as Assignment.app_uri).</summary>
     public Dictionary<string, string> AppUris { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Each app's container image pinned by digest, by app address (<c>registry/name@sha256:&lt;64 hex&gt;</c>),
+    /// sent to workers as Assignment.app_image by the default <c>IAppImages</c>.
+    /// </summary>
+    public Dictionary<string, string> AppImages { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Rate, connection and size limits.</summary>
     public ApiLimitsOptions Limits { get; set; } = new();
 

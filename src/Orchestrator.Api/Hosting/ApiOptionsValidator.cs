@@ -21,6 +21,7 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
         CheckChainIdentity(options, errors);
         CheckLimits(options.Limits, errors);
         CheckAppUris(options, errors);
+        CheckAppImages(options, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
@@ -137,6 +138,22 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
             if (!Uri.TryCreate(uri, UriKind.Absolute, out _))
             {
                 errors.Add($"Orchestrator:Api:AppUris:{app} must be an absolute URI");
+            }
+        }
+    }
+
+    private static void CheckAppImages(ApiOptions options, List<string> errors)
+    {
+        foreach (var (app, image) in options.AppImages)
+        {
+            if (!Address.TryParse(app, out _, out var error))
+            {
+                errors.Add($"Orchestrator:Api:AppImages key {app}: {error}");
+            }
+
+            if (!Orchestrator.Domain.Containers.ImageReference.TryParse(image, out _, out var imageError))
+            {
+                errors.Add($"Orchestrator:Api:AppImages:{app}: {imageError}");
             }
         }
     }

@@ -9,8 +9,8 @@ namespace Orchestrator.Api.Workers;
 /// <summary>Between the grains' messages and orchestrator.worker.v1.</summary>
 internal static class WorkerMapping
 {
-    /// <summary>The wire form of a hand-out.</summary>
-    public static Proto.Assignment ToProto(AssignCommand command, bool resumed, IReadOnlyDictionary<string, string> appUris)
+    /// <summary>The wire form of a hand-out; <paramref name="appImage"/> is the app's image by digest (IAppImages), or null.</summary>
+    public static Proto.Assignment ToProto(AssignCommand command, bool resumed, IReadOnlyDictionary<string, string> appUris, string? appImage = null)
     {
         var a = command.Assignment;
         var (args, inputFiles) = TaskParameters.Split(a.Params);
@@ -35,6 +35,9 @@ internal static class WorkerMapping
             EnclaveChallengeKey = command.EnclaveKey is { } key ? ByteString.CopyFrom(key) : ByteString.Empty,
             BeneficiaryKey = a.BeneficiaryKey is { } beneficiary ? ByteString.CopyFrom(beneficiary) : ByteString.Empty,
             Callback = a.Callback.IsZero ? string.Empty : a.Callback.ToLowerHex(),
+            AppImage = appImage ?? string.Empty,
+            Cores = a.Cores,
+            MemoryMb = a.MemoryMb,
         };
         message.InputFiles.AddRange(inputFiles);
         return message;

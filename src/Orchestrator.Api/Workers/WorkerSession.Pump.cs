@@ -89,7 +89,8 @@ public sealed partial class WorkerSession
                     _credit--;
                 }
 
-                await SendAsync(new Proto.ServerMessage { Assignment = WorkerMapping.ToProto(assign, resumed: false, _options.AppUris) }, cancellationToken);
+                var image = await _images.ImageForAsync(assign.Assignment.DealId, assign.Assignment.App, cancellationToken);
+                await SendAsync(new Proto.ServerMessage { Assignment = WorkerMapping.ToProto(assign, resumed: false, _options.AppUris, image) }, cancellationToken);
                 return true;
             case RevealCommand or CancelCommand:
                 if (command is CancelCommand)

@@ -42,10 +42,12 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     private volatile bool _draining;
     private long _lastHeartbeatTicks;
     private List<Hash32> _pendingCancels = [];
+    private readonly IAppImages _images;
 
-    internal WorkerSession(IGrainFactory grains, ApiOptions options, TimeProvider time, WorkerRateLimits limits, ILogger logger,
+    internal WorkerSession(IGrainFactory grains, ApiOptions options, TimeProvider time, WorkerRateLimits limits, IAppImages images, ILogger logger,
         IAsyncStreamReader<Proto.WorkerMessage> input, IServerStreamWriter<Proto.ServerMessage> output)
     {
+        _images = images;
         _grains = grains;
         _options = options;
         _time = time;
@@ -208,12 +210,19 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
             HeartbeatTimeout = Duration.FromTimeSpan(_options.EffectiveSessionIdleTimeout),
             MaxResultBytes = _options.MaxResultBytes,
         };
+        var heldImages = new List<string?>(registration.Held.Count);
+        foreach (var held in registration.Held)
+        {
+            heldImages.Add(await _images.ImageForAsync(held.Assignment.DealId, held.Assignment.App, cancellationToken));
+        }
+
         lock (_running)
         {
-            foreach (var held in registration.Held)
+            for (var i = 0; i < registration.Held.Count; i++)
             {
+                var held = registration.Held[i];
                 _running.Add(held.TaskId);
-                welcome.Resumed.Add(WorkerMapping.ToProto(held, resumed: true, _options.AppUris));
+                welcome.Resumed.Add(WorkerMapping.ToProto(held, resumed: true, _options.AppUris, heldImages[i]));
             }
 
             _credit = _slots - _running.Count;

@@ -17,12 +17,13 @@ public sealed class WorkerSessionService(
     IResultStore results,
     AuthorizedWorkers authorized,
     WorkerRateLimits limits,
+    IAppImages images,
     ILogger<WorkerSession> logger) : Proto.WorkerSession.WorkerSessionBase
 {
     /// <inheritdoc />
     public override async Task Connect(IAsyncStreamReader<Proto.WorkerMessage> requestStream, IServerStreamWriter<Proto.ServerMessage> responseStream, ServerCallContext context)
     {
-        var session = new WorkerSession(grains, options.Value, time, limits, logger, requestStream, responseStream);
+        var session = new WorkerSession(grains, options.Value, time, limits, images, logger, requestStream, responseStream);
         try
         {
             await session.RunAsync(registry, context.CancellationToken);

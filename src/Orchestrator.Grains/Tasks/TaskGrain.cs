@@ -102,6 +102,8 @@ public sealed class TaskGrain(
         {
             BeneficiaryKey = deal.BeneficiaryKey,
             Callback = terms.Callback,
+            Cores = deal.Cores,
+            MemoryMb = deal.MemoryMb,
         };
         return new AssignResult(assignment, null, string.Empty);
     }

@@ -8,7 +8,7 @@ public enum ExecutorKind
     /// <summary>A local command from the allow-list, in a scratch directory (development, tests, trusted hosts).</summary>
     Process = 0,
 
-    /// <summary>A container through the docker CLI: no network, memory and CPU limits, input read-only.</summary>
+    /// <summary>A container from the app's image by digest, through the Docker Engine API: no network, read-only root, no capabilities, memory, CPU and pids limits, input read-only.</summary>
     Docker = 1,
 }
 
@@ -44,7 +44,12 @@ public sealed class WorkerOptions
     /// <summary>How apps run.</summary>
     public ExecutorKind Executor { get; set; } = ExecutorKind.Process;
 
-    /// <summary>The apps this worker agrees to run, by app address. Anything else is given back unrun.</summary>
+    /// <summary>
+    /// The apps this worker agrees to run, by app address. With the Process executor, the source of the command
+    /// that runs (required). With the Docker executor, an optional restriction: empty accepts every app the pool
+    /// sends with an image by digest; non-empty gives back any other app (and, where an entry names an Image,
+    /// any other image of that app).
+    /// </summary>
     public List<AppOptions> Apps { get; set; } = [];
 
     /// <summary>Run a simulated enclave (a software key and labelled simulated evidence); the pool must allow it.</summary>
@@ -71,8 +76,14 @@ public sealed class WorkerOptions
     /// <summary>A PEM file of CA certificates the server's TLS certificate must chain to (instead of the system store).</summary>
     public string? ServerCaCertificateFile { get; set; }
 
-    /// <summary>The docker CLI (Docker executor only).</summary>
-    public string DockerPath { get; set; } = "docker";
+    /// <summary>
+    /// The container engine's Unix socket (Docker executor): Docker's <c>/var/run/docker.sock</c> or podman's
+    /// <c>podman system service unix:///PATH</c>; it speaks the Docker Engine API v1.41.
+    /// </summary>
+    public string DockerSocket { get; set; } = "/var/run/docker.sock";
+
+    /// <summary>How the Docker executor pulls images and limits containers (see <see cref="ContainerOptions"/>).</summary>
+    public ContainerOptions Containers { get; set; } = new();
 
     /// <summary>
     /// The pool this worker joins (0x + 40 hex digits) and its chain id: signed into every session proof, so
@@ -147,6 +158,25 @@ public sealed class InputOptions
     public int MaxRedirects { get; set; } = 3;
 }
 
+/// <summary>The Docker executor's pulls and limits (section <c>OrchestratorWorker:Containers</c>).</summary>
+public sealed class ContainerOptions
+{
+    /// <summary>Longest one image pull attempt may take.</summary>
+    public TimeSpan PullTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Pull attempts before the replicate is given back (a missing image is not retried).</summary>
+    public int PullAttempts { get; set; } = 3;
+
+    /// <summary>Largest image kept and run, bytes (its unpacked size; default 4 GiB).</summary>
+    public long MaxImageBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Most processes an app may run at once.</summary>
+    public int PidsLimit { get; set; } = 256;
+
+    /// <summary>Memory limit, MiB, for a task whose deal names none.</summary>
+    public int DefaultMemoryMb { get; set; } = 512;
+}
+
 /// <summary>The capabilities a worker announces at hello.</summary>
 public sealed class CapabilityOptions
 {
@@ -181,7 +211,7 @@ public sealed class AppOptions
     /// <summary>Arguments placed before the task's own parameters.</summary>
     public List<string> Arguments { get; set; } = [];
 
-    /// <summary>Docker executor: the image (pin it by digest, <c>repo@sha256:...</c>).</summary>
+    /// <summary>Docker executor: when set, the only image of this app the worker runs (<c>registry/name@sha256:…</c>); also used when the pool sends none.</summary>
     public string? Image { get; set; }
 
     /// <summary>Longest run allowed for this app (caps the category's max run time; null: the category's).</summary>

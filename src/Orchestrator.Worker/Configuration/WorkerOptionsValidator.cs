@@ -36,6 +36,7 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         }
 
         CheckApps(options, errors);
+        CheckContainers(options, errors);
         if (options.Capabilities.Tee != TeeKind.None && !options.SimulatedEnclave)
         {
             errors.Add($"{P}Capabilities:Tee is {options.Capabilities.Tee} but this build has no hardware enclave runtime: set {P}SimulatedEnclave=true (the pool must allow simulated TEE) or Tee=None");
@@ -147,9 +148,10 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
 
     private static void CheckApps(WorkerOptions options, List<string> errors)
     {
-        if (options.Apps.Count == 0)
+        // The Docker executor runs the image the pool sends, so its list is only a restriction and may be empty.
+        if (options.Apps.Count == 0 && options.Executor == ExecutorKind.Process)
         {
-            errors.Add($"{P}Apps is empty: list at least one app (Address and Command or Image) the worker agrees to run");
+            errors.Add($"{P}Apps is empty: list at least one app (Address and Command) the worker agrees to run with the Process executor");
         }
 
         var seen = new HashSet<Address>();
@@ -171,13 +173,10 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
                 errors.Add($"{key}:Command is required with the Process executor");
             }
 
-            if (options.Executor == ExecutorKind.Docker && string.IsNullOrWhiteSpace(app.Image))
+            if (options.Executor == ExecutorKind.Docker && !string.IsNullOrWhiteSpace(app.Image)
+                && !Domain.Containers.ImageReference.TryParse(app.Image, out _, out var imageError))
             {
-                errors.Add($"{key}:Image is required with the Docker executor");
-            }
-            else if (options.Executor == ExecutorKind.Docker && app.Image!.StartsWith('-'))
-            {
-                errors.Add($"{key}:Image must be an image reference, not an option");
+                errors.Add($"{key}:Image: {imageError}");
             }
 
             if (app.MaxRunTime is { } max && max <= TimeSpan.Zero)
@@ -185,6 +184,26 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
                 errors.Add($"{key}:MaxRunTime must be positive");
             }
         }
+    }
+
+    private static void CheckContainers(WorkerOptions options, List<string> errors)
+    {
+        if (options.Executor != ExecutorKind.Docker)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DockerSocket) || !Path.IsPathFullyQualified(options.DockerSocket))
+        {
+            errors.Add($"{P}DockerSocket must be the absolute path of the container engine's Unix socket (e.g. /var/run/docker.sock), got '{options.DockerSocket}'");
+        }
+
+        var c = options.Containers;
+        if (c.PullTimeout <= TimeSpan.Zero) errors.Add($"{P}Containers:PullTimeout must be positive");
+        if (c.PullAttempts is < 1 or > 10) errors.Add($"{P}Containers:PullAttempts must be 1..10, got {c.PullAttempts}");
+        if (c.MaxImageBytes <= 0) errors.Add($"{P}Containers:MaxImageBytes must be positive");
+        if (c.PidsLimit is < 8 or > 65536) errors.Add($"{P}Containers:PidsLimit must be 8..65536, got {c.PidsLimit}");
+        if (c.DefaultMemoryMb is < 6 or > 16 * 1024 * 1024) errors.Add($"{P}Containers:DefaultMemoryMb must be 6..16777216, got {c.DefaultMemoryMb}");
     }
 
     private static void Positive(TimeSpan value, string name, List<string> errors)

@@ -1,27 +1,70 @@
-using System.Globalization;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Domain.Containers;
+using Orchestrator.Worker.Execution.Containers;
 
 namespace Orchestrator.Worker.Execution;
 
+/// <summary>How the Docker executor uses its engine.</summary>
+/// <param name="AgentId">The agent's id (its worker address): every container it creates carries it as a label.</param>
+/// <param name="Pull">How images are pulled.</param>
+/// <param name="PidsLimit">Most processes an app may run at once.</param>
+/// <param name="MaxResultBytes">The largest result archive.</param>
+public sealed record DockerExecutorSettings(string AgentId, PullPolicy Pull, int PidsLimit, long MaxResultBytes);
+
 /// <summary>
-/// Runs an allow-listed app as a container through the docker CLI: the image from the allow-list
-/// (never from the server), no network, the deal's memory and CPU as limits, a pids limit, all
-/// capabilities dropped, no new privileges, a read-only root file system, the input directory
-/// mounted read-only at <c>/iexec_in</c> and the output at <c>/iexec_out</c> (a TEE task's secrets
-/// read-only at <c>/iexec_secrets</c>, their variables passed by name only). On timeout the container
-/// is killed by name. Written for deployments with a Docker engine; this repository tests only the
-/// command it builds (<see cref="BuildRunArguments"/>).
+/// Runs an app from its image, by digest, as a container through the Docker Engine API (Docker, or
+/// podman's compatible service): the image is pulled (or found in the engine's cache by digest) and
+/// checked (<see cref="ImagePuller"/>), the container is made by <see cref="ContainerSpec"/> (no network,
+/// read-only root, no capabilities, no new privileges, the task's memory, CPU and pids limits, input
+/// read-only), killed at its max run time, its logs kept as a process's are, and removed after success,
+/// failure, timeout or cancellation. A container the kernel's OOM killer ended is reported as over its
+/// memory limit. Containers are labelled with the agent's id so a restarted agent removes what a killed
+/// one left (<see cref="RemoveLeftoversAsync"/>).
 /// </summary>
-public sealed partial class DockerExecutor(string dockerPath, long maxResultBytes, ILogger<DockerExecutor> logger) : IExecutor
+public sealed partial class DockerExecutor(DockerEngineClient engine, DockerExecutorSettings settings, TimeProvider time, ILogger<DockerExecutor> logger) : IExecutor
 {
+    private const int SigKillExit = 137;
+    private readonly ImagePuller _images = new(engine, settings.Pull, time);
+
     /// <summary>Where the input directory is mounted in the container.</summary>
-    public const string ContainerInput = "/iexec_in";
+    public const string ContainerInput = ContainerSpec.ContainerInput;
 
     /// <summary>Where the output directory is mounted in the container.</summary>
-    public const string ContainerOutput = "/iexec_out";
+    public const string ContainerOutput = ContainerSpec.ContainerOutput;
 
     /// <summary>Where a TEE task's secrets directory is mounted (read-only) in the container.</summary>
-    public const string ContainerSecrets = "/iexec_secrets";
+    public const string ContainerSecrets = ContainerSpec.ContainerSecrets;
+
+    /// <summary>The image cache and puller (exposed for the pull figures).</summary>
+    public ImagePuller Images => _images;
+
+    /// <summary>
+    /// Removes every container and volume labelled with this agent's id: what a killed agent left. Run at
+    /// start, before any task; returns how many it removed. Throws when the engine does not answer.
+    /// </summary>
+    public async Task<int> RemoveLeftoversAsync(CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        foreach (var id in await engine.ListContainersAsync(ContainerSpec.AgentLabel, settings.AgentId, cancellationToken).ConfigureAwait(false))
+        {
+            await engine.RemoveContainerAsync(id, cancellationToken).ConfigureAwait(false);
+            removed++;
+        }
+
+        foreach (var volume in await engine.ListVolumesAsync(ContainerSpec.AgentLabel, settings.AgentId, cancellationToken).ConfigureAwait(false))
+        {
+            await engine.RemoveVolumeAsync(volume, cancellationToken).ConfigureAwait(false);
+            removed++;
+        }
+
+        if (removed > 0)
+        {
+            LogLeftovers(logger, removed, settings.AgentId);
+        }
+
+        return removed;
+    }
 
     /// <inheritdoc />
     public async Task<ExecutionResult> RunAsync(ExecutionRequest request, TaskWorkspace workspace, CancellationToken cancellationToken)
@@ -33,112 +76,104 @@ public sealed partial class DockerExecutor(string dockerPath, long maxResultByte
             return ExecutionResult.Fail($"task parameters: {argumentError}");
         }
 
-        if (string.IsNullOrWhiteSpace(request.App.Image))
+        if (!ImageReference.TryParse(request.App.Image, out var image, out var imageError))
         {
-            return ExecutionResult.Fail($"app {request.App.Address} has no image configured");
+            return ExecutionResult.Fail($"app {request.App.Address}: {imageError}");
+        }
+
+        try
+        {
+            var fetch = await _images.EnsureAsync(image, cancellationToken).ConfigureAwait(false);
+            LogImage(logger, request.TaskId.ToString(), image.ToString(), fetch.Pulled ? "pulled" : "cached");
+        }
+        catch (ImageRefusedException ex)
+        {
+            return ExecutionResult.Fail(ex.Message);
         }
 
         workspace.WriteInputs(request.Inputs);
         workspace.WriteSecrets(request.Secrets);
-        var name = ContainerName(request);
-        var arguments = BuildRunArguments(request, workspace, name, taskArguments);
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin",
-            ["HOME"] = workspace.Root,
-        };
-        if (Environment.GetEnvironmentVariable("DOCKER_HOST") is { } host)
-        {
-            environment["DOCKER_HOST"] = host;
-        }
-
-        // Secret values go to the container through the docker CLI's environment ("--env NAME"), never its argv (visible in ps).
-        foreach (var (key, value) in IexecEnvironment.Secrets(request, ContainerSecrets))
-        {
-            environment[key] = value;
-        }
-
-        LogStarting(logger, request.TaskId.ToString(), request.App.Image, request.MaxRunTime);
-        ProcessExit exit;
         try
         {
-            exit = await ProcessRunner.RunAsync(
-                dockerPath, arguments, environment, workspace.Root, workspace.LogDirectory, request.MaxRunTime,
-                () => KillContainerAsync(name, environment, workspace), cancellationToken, request.LogTailBytes).ConfigureAwait(false);
+            return await RunContainerAsync(request, workspace, image, taskArguments, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerEngineException ex)
+        {
+            return ExecutionResult.Fail($"the container engine refused the run: {ex.Message}");
         }
         finally
         {
             workspace.DeleteSecrets();
         }
-
-        return ProcessExecutor.Collect(exit, request.MaxRunTime, workspace, maxResultBytes);
     }
 
-    /// <summary>The container's name: unique per task, so a timeout kills exactly it.</summary>
-    public static string ContainerName(ExecutionRequest request)
+    private async Task<ExecutionResult> RunContainerAsync(
+        ExecutionRequest request, TaskWorkspace workspace, ImageReference image, IReadOnlyList<string> taskArguments, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        return "orch-" + request.TaskId.ToString()[2..26];
-    }
-
-    /// <summary>The <c>docker run</c> argv for a request (everything after the docker program).</summary>
-    public static IReadOnlyList<string> BuildRunArguments(ExecutionRequest request, TaskWorkspace workspace, string containerName, IReadOnlyList<string> taskArguments)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(workspace);
-        ArgumentNullException.ThrowIfNull(taskArguments);
-        var image = request.App.Image ?? throw new ArgumentException("the app has no image", nameof(request));
-        if (image.StartsWith('-'))
+        var body = ContainerSpec.Build(request, workspace, image.ToString(), settings.AgentId, taskArguments, settings.PidsLimit);
+        var id = await engine.CreateContainerAsync(ContainerSpec.Name(request), body, cancellationToken).ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        var timedOut = false;
+        try
         {
-            throw new ArgumentException($"image '{image}' looks like an option", nameof(request));
-        }
-
-        var args = new List<string>
-        {
-            "run", "--rm",
-            "--name", containerName,
-            "--network", "none",
-            "--memory", request.MemoryMb.ToString(CultureInfo.InvariantCulture) + "m",
-            "--memory-swap", request.MemoryMb.ToString(CultureInfo.InvariantCulture) + "m",
-            "--cpus", request.Cores.ToString(CultureInfo.InvariantCulture),
-            "--pids-limit", "256",
-            "--cap-drop", "ALL",
-            "--security-opt", "no-new-privileges",
-            "--read-only",
-            "--tmpfs", "/tmp:rw,noexec,nosuid,size=64m",
-            "--mount", $"type=bind,source={workspace.InputDirectory},target={ContainerInput},readonly",
-            "--mount", $"type=bind,source={workspace.OutputDirectory},target={ContainerOutput}",
-        };
-        foreach (var (key, value) in IexecEnvironment.For(request, ContainerInput, ContainerOutput).OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            args.Add("--env");
-            args.Add($"{key}={value}");
-        }
-
-        if (request.Secrets.Count > 0)
-        {
-            args.Add("--mount");
-            args.Add($"type=bind,source={workspace.SecretDirectory},target={ContainerSecrets},readonly");
-            foreach (var key in IexecEnvironment.Secrets(request, ContainerSecrets).Keys.Order(StringComparer.Ordinal))
+            LogStarting(logger, request.TaskId.ToString(), image.ToString(), request.MaxRunTime);
+            await engine.StartContainerAsync(id, cancellationToken).ConfigureAwait(false);
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var overrun = new CancellationTokenSource(request.MaxRunTime, time);
+            using var link = overrun.Token.Register(limit.Cancel);
+            try
             {
-                args.Add("--env");
-                args.Add(key); // the value comes from the docker CLI's environment
+                await engine.WaitContainerAsync(id, limit.Token).ConfigureAwait(false);
             }
-        }
+            catch (OperationCanceledException)
+            {
+                // Over its time, or the task was cancelled: either way it stops now.
+                await engine.KillContainerAsync(id, CancellationToken.None).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                timedOut = true;
+            }
 
-        // Everything after the image is the container's argv: the app's configured arguments, then the task's.
-        args.Add(image);
-        args.AddRange(request.App.Arguments);
-        args.AddRange(taskArguments);
-        return args;
+            var duration = clock.Elapsed;
+            var exit = await engine.InspectExitAsync(id, CancellationToken.None).ConfigureAwait(false);
+            await KeepLogsAsync(id, workspace, request.LogTailBytes).ConfigureAwait(false);
+            if (timedOut)
+            {
+                return ProcessExecutor.Collect(new ProcessExit(null, true, duration, null), request.MaxRunTime, workspace, settings.MaxResultBytes);
+            }
+
+            // The agent kills only on overrun or cancellation (handled above), so a SIGKILL here came from the
+            // kernel; podman does not always set OOMKilled under cgroup v1, hence the exit code as well.
+            if (exit.OomKilled || exit.ExitCode == SigKillExit)
+            {
+                return ExecutionResult.Fail(
+                    $"the app went over its memory limit of {request.MemoryMb} MiB and was killed (out of memory, exit {exit.ExitCode})", exit.ExitCode, duration);
+            }
+
+            return ProcessExecutor.Collect(new ProcessExit(exit.ExitCode, false, duration, null), request.MaxRunTime, workspace, settings.MaxResultBytes);
+        }
+        finally
+        {
+            // After success, failure, timeout or cancellation alike: nothing of the run stays in the engine.
+            await engine.RemoveContainerAsync(id, CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
-    private async Task KillContainerAsync(string name, IReadOnlyDictionary<string, string> environment, TaskWorkspace workspace)
+    private async Task KeepLogsAsync(string id, TaskWorkspace workspace, int tailBytes)
     {
-        await ProcessRunner.RunAsync(dockerPath, ["kill", name], environment, workspace.Root, workspace.LogDirectory,
-            TimeSpan.FromSeconds(30), null, CancellationToken.None).ConfigureAwait(false);
+        var stdout = new LogTail(tailBytes);
+        var stderr = new LogTail(tailBytes);
+        await engine.CopyLogsAsync(id, stdout, stderr, CancellationToken.None).ConfigureAwait(false);
+        Directory.CreateDirectory(workspace.LogDirectory);
+        stdout.AppendTo(Path.Combine(workspace.LogDirectory, "stdout.log"));
+        stderr.AppendTo(Path.Combine(workspace.LogDirectory, "stderr.log"));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "task {TaskId}: running image {Image} (max run time {MaxRunTime})")]
     private static partial void LogStarting(ILogger logger, string taskId, string image, TimeSpan maxRunTime);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "task {TaskId}: image {Image} {How}")]
+    private static partial void LogImage(ILogger logger, string taskId, string image, string how);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "removed {Count} container(s) and volume(s) left by an earlier run of agent {AgentId}")]
+    private static partial void LogLeftovers(ILogger logger, int count, string agentId);
 }

@@ -7,6 +7,7 @@ using Orchestrator.Domain.Crypto;
 using Orchestrator.Worker.Configuration;
 using Orchestrator.Simulation;
 using Orchestrator.Worker.Execution;
+using Orchestrator.Worker.Execution.Containers;
 using Orchestrator.Worker.Session;
 
 namespace Orchestrator.Worker.Hosting;
@@ -28,6 +29,7 @@ public static class WorkerProgram
         ["--slots"] = "OrchestratorWorker:Capabilities:Slots",
         ["--tee"] = "OrchestratorWorker:Capabilities:Tee",
         ["--executor"] = "OrchestratorWorker:Executor",
+        ["--docker-socket"] = "OrchestratorWorker:DockerSocket",
         ["--simulated-enclave"] = "OrchestratorWorker:SimulatedEnclave",
         ["--insecure"] = "OrchestratorWorker:Insecure",
         ["--pool"] = "OrchestratorWorker:PoolAddress",
@@ -126,14 +128,31 @@ public static class WorkerProgram
         var client = new WorkerSession.WorkerSessionClient(channel);
         var journal = new TaskJournal(options.ScratchDirectory);
         var sessions = new SessionGate();
-        IExecutor executor = options.Executor == ExecutorKind.Docker
-            ? new DockerExecutor(options.DockerPath, options.MaxResultBytes, loggers.CreateLogger<DockerExecutor>())
-            : new ProcessExecutor(options.MaxResultBytes, loggers.CreateLogger<ProcessExecutor>());
+        using var engine = options.Executor == ExecutorKind.Docker ? new DockerEngineClient(options.DockerSocket) : null;
+        IExecutor executor = new ProcessExecutor(options.MaxResultBytes, loggers.CreateLogger<ProcessExecutor>());
+        if (engine is not null)
+        {
+            var docker = new DockerExecutor(engine, DockerSettings(options, identity), TimeProvider.System, loggers.CreateLogger<DockerExecutor>());
+            // Before any task: what a killed earlier run of this agent left in the engine goes (and an engine that does not answer stops the start).
+            await docker.RemoveLeftoversAsync(stop).ConfigureAwait(false);
+            executor = docker;
+        }
+
         var pipeline = new ReplicatePipeline(options, identity, new AppCatalog(options.Apps), executor, journal, sessions,
             inputs, new ResultUploader(client, identity),
             new TaskSecretsClient(new Api.Secrets.V1.EnclaveSecrets.EnclaveSecretsClient(channel), identity, TimeProvider.System), TimeProvider.System, logger);
         var agent = new WorkerAgent(options, identity, client, pipeline, enclave, journal, sessions, TimeProvider.System, logger, serverCertificate);
         return await agent.RunAsync(stop).ConfigureAwait(false);
+    }
+
+    /// <summary>The Docker executor's settings from the options; containers are labelled with the worker's address.</summary>
+    public static DockerExecutorSettings DockerSettings(WorkerOptions options, WorkerIdentity identity)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(identity);
+        var c = options.Containers;
+        return new DockerExecutorSettings(identity.Address.ToLowerHex(), new PullPolicy(c.PullTimeout, c.PullAttempts, c.MaxImageBytes, TimeSpan.FromSeconds(1)),
+            c.PidsLimit, options.MaxResultBytes);
     }
 
     /// <summary>The configuration from every source (see the class summary).</summary>
@@ -191,13 +210,14 @@ public static class WorkerProgram
 
           orchestrator-worker [--config FILE] [--server URL] [--key-file FILE] [--scratch DIR] [--slots N]
                               [--tee None|Sgx|Tdx] [--simulated-enclave true] [--executor Process|Docker]
-                              [--pool 0xPOOL] [--insecure true]
+                              [--docker-socket PATH] [--pool 0xPOOL] [--insecure true]
                               [--OrchestratorWorker:Key=value ...]
           orchestrator-worker keygen --out FILE
 
         Every key of section OrchestratorWorker can come from orchestrator-worker.settings.json (beside the program), --config FILE, the
         environment (OrchestratorWorker__ServerUrl, OrchestratorWorker__PrivateKey, ...) or the command
-        line. Apps are allow-listed: OrchestratorWorker:Apps:0:Address and :Command (or :Image).
+        line. Process executor: apps are allow-listed, OrchestratorWorker:Apps:0:Address and :Command. Docker executor
+        (--docker-socket PATH): the app's image by digest comes with each task; a non-empty Apps list restricts which apps run.
         SIGTERM drains: running work finishes within DrainGracePeriod, the rest is given back; exit 0.
         Exit codes: 0 drained, 1 crashed, 2 bad configuration, 3 refused by the server.
         """;

@@ -193,9 +193,9 @@ internal sealed class ReplicatePipeline(
         Assignment assignment, Hash32 taskId, Hash32 dealId, Address appAddress, IReadOnlyList<AppSecret> appSecrets, CancellationToken cancellationToken)
     {
         using var span = TaskTrace.Start(WorkerAgentTelemetry.Source, "worker.run", taskId);
-        if (!apps.TryResolve(appAddress, out var app))
+        if (!apps.TryChoose(appAddress, assignment.AppImage, options.Executor, out var app, out var refusal))
         {
-            await GiveBackAsync(taskId, $"app {appAddress} is not on this worker's allow-list", cancellationToken).ConfigureAwait(false);
+            await GiveBackAsync(taskId, refusal, cancellationToken).ConfigureAwait(false);
             return null;
         }
 
@@ -230,6 +230,8 @@ internal sealed class ReplicatePipeline(
             MaxRunTime = maxRunTime,
             Secrets = appSecrets,
             LogTailBytes = options.LogTailBytes,
+            Cores = assignment.Cores > 0 ? assignment.Cores : 1,
+            MemoryMb = assignment.MemoryMb > 0 ? assignment.MemoryMb : options.Containers.DefaultMemoryMb,
         };
         SendProgress(taskId, 0, "started");
         var result = await executor.RunAsync(request, workspace, cancellationToken).ConfigureAwait(false);

@@ -11,7 +11,7 @@ namespace Orchestrator.EndToEnd.Tests.Infrastructure;
 /// free loopback port, a test category with a short timeref, short heartbeats, and an admin token;
 /// plus an admin client for the test. Shared by the tests of a class (each uses its own deal and workers).
 /// </summary>
-public sealed class PoolServer : IAsyncLifetime, IWorkerPool
+public class PoolServer : IAsyncLifetime, IWorkerPool
 {
     /// <summary>The category the tests' deals use: a 20 s timeref, so a lost worker's work is redone within a test.</summary>
     public const int TestCategory = 100;
@@ -63,6 +63,7 @@ public sealed class PoolServer : IAsyncLifetime, IWorkerPool
                     HeartbeatInterval = "00:00:01",
                     IdlePollInterval = "00:00:00.500",
                     ResultDirectory = Path.Combine(Directory, "results"),
+                    AppImages = AppImages(),
                 },
             },
         }));
@@ -86,6 +87,9 @@ public sealed class PoolServer : IAsyncLifetime, IWorkerPool
             }
         }, TimeSpan.FromSeconds(120), () => Process.Output);
     }
+
+    /// <summary>Orchestrator:Api:AppImages of the pool (app address → image by digest); none by default.</summary>
+    protected virtual Dictionary<string, string> AppImages() => [];
 
     /// <summary>Authorizes worker addresses.</summary>
     public Task AuthorizeAsync(params WorkerAgentProcess[] workers) => AuthorizeAsync([.. workers.Select(w => w.Address)]);

@@ -43,11 +43,22 @@ public sealed class WorkerAgentProcess : IDisposable
         return Launch(key, server, name, app, slots, drainGrace, tee);
     }
 
+    /// <summary>
+    /// Authorizes a new worker key, then starts an agent with the Docker executor on the engine at
+    /// <paramref name="dockerSocket"/> and no app list: it runs whatever image by digest the pool sends.
+    /// </summary>
+    public static async Task<WorkerAgentProcess> StartDockerAuthorizedAsync(IWorkerPool server, string name, string dockerSocket, int slots = 2)
+    {
+        var key = Secp256k1.NewPrivateKey();
+        await server.AuthorizeAsync(Secp256k1.AddressOf(key));
+        return Launch(key, server, name, null, slots, null, "None", dockerSocket);
+    }
+
     /// <summary>Writes a key and a configuration, starts the agent against <paramref name="server"/> without authorizing it.</summary>
     public static WorkerAgentProcess Start(IWorkerPool server, string name, TestApp app, int slots = 2, TimeSpan? drainGrace = null, string tee = "None") =>
         Launch(Secp256k1.NewPrivateKey(), server, name, app, slots, drainGrace, tee);
 
-    private static WorkerAgentProcess Launch(byte[] key, IWorkerPool server, string name, TestApp app, int slots, TimeSpan? drainGrace, string tee)
+    private static WorkerAgentProcess Launch(byte[] key, IWorkerPool server, string name, TestApp? app, int slots, TimeSpan? drainGrace, string tee, string? dockerSocket = null)
     {
         var dir = Path.Combine(server.Directory, name);
         Directory.CreateDirectory(dir);
@@ -63,7 +74,9 @@ public sealed class WorkerAgentProcess : IDisposable
                 ScratchDirectory = Path.Combine(dir, "scratch"),
                 Capabilities = new { Tee = tee, Cores = 1, MemoryMb = 1024, Slots = slots },
                 SimulatedEnclave = tee != "None",
-                Apps = new[] { new { Address = app.Address.ToString(), Command = app.Script, Arguments = app.Arguments } },
+                Apps = app is null ? [] : new[] { new { Address = app.Address.ToString(), Command = app.Script, Arguments = app.Arguments } },
+                Executor = dockerSocket is null ? "Process" : "Docker",
+                DockerSocket = dockerSocket ?? "/var/run/docker.sock",
                 HeartbeatInterval = "00:00:01",
                 DrainGracePeriod = (drainGrace ?? TimeSpan.FromSeconds(10)).ToString(),
                 ReconnectInitialDelay = "00:00:00.200",
@@ -73,6 +86,13 @@ public sealed class WorkerAgentProcess : IDisposable
         var process = ChildProcess.Start(name, Build.Worker, ["--config", config]);
         var address = Secp256k1.AddressOf(key);
         return new WorkerAgentProcess(name, address, Path.Combine(dir, "scratch", address.ToLowerHex()), process);
+    }
+
+    /// <summary>Starts this agent again with the same key, configuration and scratch directory, as a supervisor restarts a killed one.</summary>
+    public WorkerAgentProcess Restart()
+    {
+        var dir = Path.GetDirectoryName(Path.GetDirectoryName(Scratch))!; // <server>/<name>/scratch/<address>
+        return new WorkerAgentProcess(Name, Address, Scratch, ChildProcess.Start(Name + "-restarted", Build.Worker, ["--config", Path.Combine(dir, "worker.json")]));
     }
 
     /// <inheritdoc />
