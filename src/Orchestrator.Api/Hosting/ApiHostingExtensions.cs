@@ -50,6 +50,8 @@ public static class ApiHostingExtensions
         services.TryAddSingleton<AdminAuthInterceptor>();
         services.TryAddSingleton<RequesterDownloads>();
         services.TryAddSingleton<BeneficiaryKeyRegistrations>();
+        // Which image a deal runs: the version of the app its owner registered, pinned by the deal.
+        services.TryAddSingleton<Apps.IAppImages, Registry.RegistryAppImages>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, SignedRequestMatcherPolicy>());
 
         var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
@@ -74,6 +76,7 @@ public static class ApiHostingExtensions
         endpoints.MapGrpcService<WorkerSessionService>();
         endpoints.MapGrpcService<PoolAdminService>();
         endpoints.MapGrpcService<RequesterResultsService>();
+        endpoints.MapGrpcService<Registry.RegistryService>();
         endpoints.MapRequesterResultsHttp();
         endpoints.MapOrchestratorSecretsApi();
         endpoints.MapGrpcHealthChecksService();
