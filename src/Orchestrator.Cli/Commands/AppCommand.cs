@@ -20,19 +20,19 @@ internal static class AppCommand
         var policy = new Option<FileInfo>("--policy") { Description = "The measurement policy: a JSON file of orchestrator.secrets.v1.AppPolicy (tee, mrEnclaves or signers, or tdxMeasurements; acceptedTcbStatuses; allowSimulated).", Required = true };
         var price = new Option<string?>("--price") { Description = "Price per task in wei (default 0)." };
         var register = call.With(new Command("register", "Register an app, or a new version of it, signed by its owner.") { name, image, policy, price }, signed: true);
-        register.SetAction((parse, ct) =>
+        register.SetAction(async (parse, ct) =>
         {
             SecretsProto.AppPolicy parsed;
             try
             {
-                parsed = JsonParser.Default.Parse<SecretsProto.AppPolicy>(File.ReadAllText(parse.GetValue(policy)!.FullName));
+                parsed = JsonParser.Default.Parse<SecretsProto.AppPolicy>(await File.ReadAllTextAsync(parse.GetValue(policy)!.FullName, ct));
             }
             catch (Exception ex) when (ex is InvalidProtocolBufferException or IOException or InvalidJsonException)
             {
-                return Task.FromResult(OwnerCall.Fail(2, $"--policy: {ex.Message}"));
+                return OwnerCall.Fail(2, $"--policy: {ex.Message}");
             }
 
-            return call.RunAsync(parse, signed: true, async (client, signer) =>
+            return await call.RunAsync(parse, signed: true, async (client, signer) =>
             {
                 var request = RegistrySigning.Sign(
                     new RegisterAppRequest { Name = parse.GetValue(name)!, Image = parse.GetValue(image)!, Policy = parsed, Price = parse.GetValue(price) ?? string.Empty },

@@ -22,13 +22,13 @@ internal static class SecretCommand
         var value = new Option<string?>("--value") { Description = "The value as text." };
         var valueFile = new Option<FileInfo?>("--value-file") { Description = "The value as a file's bytes." };
         var push = call.With(new Command("push", "Push (or replace) a secret, encrypted to the secret service and signed by its owner.") { kind, target, name, value, valueFile }, signed: true);
-        push.SetAction((parse, ct) =>
+        push.SetAction(async (parse, ct) =>
         {
             var text = parse.GetValue(value);
             var file = parse.GetValue(valueFile);
-            if ((text is null) == (file is null)) return Task.FromResult(OwnerCall.Fail(2, "give exactly one of --value or --value-file"));
-            var bytes = text is not null ? System.Text.Encoding.UTF8.GetBytes(text) : File.ReadAllBytes(file!.FullName);
-            return call.RunAsync(parse, signed: true, async (client, signer) =>
+            if ((text is null) == (file is null)) return OwnerCall.Fail(2, "give exactly one of --value or --value-file");
+            var bytes = text is not null ? System.Text.Encoding.UTF8.GetBytes(text) : await File.ReadAllBytesAsync(file!.FullName, ct);
+            return await call.RunAsync(parse, signed: true, async (client, signer) =>
             {
                 var pushKey = Hex.Decode((await client.GetPushKeyAsync(new GetPushKeyRequest(), cancellationToken: ct)).PublicKey);
                 var request = RegistrySigning.Push(Owner(parse.GetValue(kind)!, parse.GetValue(target), signer), parse.GetValue(name)!, bytes, pushKey, signer.Key, signer.ChainId, signer.Pool, signer.Expiry);

@@ -138,7 +138,7 @@ public sealed class RegistryGrpcTests(SecretsApiHost host) : IClassFixture<Secre
         var requester = NewOwner();
         var stranger = NewOwner();
         var app = (await appOwner.RegisterAppAsync("census-app", Image)).Address;
-        var restrictions = new DatasetRestrictions { AppOwners = { appOwner.Address.ToLowerHex() }, Requesters = { requester.Address.ToLowerHex() } };
+        var restrictions = new Api.Registry.V1.DatasetRestrictions { AppOwners = { appOwner.Address.ToLowerHex() }, Requesters = { requester.Address.ToLowerHex() } };
         var dataset = (await datasetOwner.RegisterDatasetAsync("census", restrictions)).Address;
         await requester.PushAsync(SecretsProto.OwnerKind.Requester, requester.Address, "api-token", "t"u8.ToArray());
 
