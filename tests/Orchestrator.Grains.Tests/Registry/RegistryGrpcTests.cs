@@ -37,7 +37,7 @@ public sealed class RegistryGrpcTests(SecretsApiHost host) : IClassFixture<Secre
         Assert.Equal(owner.Address.ToLowerHex(), v1.Owner);
 
         var other = new string('7', 64);
-        var v2 = await owner.RegisterAppAsync("hello", Image.Replace('a', 'b'), OwnerClient.SimulatedPolicy(other));
+        var v2 = await owner.RegisterAppAsync("hello", "127.0.0.1:5000/hello@sha256:" + new string('b', 64), OwnerClient.SimulatedPolicy(other));
         Assert.Equal([1, 2], v2.Versions.Select(v => v.Version));
         Assert.Equal(Image, v2.Versions[0].Image);
         Assert.Equal("api", v2.Versions[1].Source);
@@ -160,7 +160,7 @@ public sealed class RegistryGrpcTests(SecretsApiHost host) : IClassFixture<Secre
         var created = await PoolAdmin.SubmitDealAsync(new AdminProto.SubmitDealRequest { Deal = allowed });
         Assert.True(created.Created);
         var dealId = Hash32.Parse(created.DealId);
-        await appOwner.RegisterAppAsync("census-app", Image.Replace('a', 'c'));
+        await appOwner.RegisterAppAsync("census-app", "127.0.0.1:5000/hello@sha256:" + new string('c', 64));
         var pinned = await host.Grains.AppRegistry(Address.Parse(app)).VersionForAsync(dealId);
         Assert.Equal(1, pinned!.Version);
         Assert.Equal(Image, pinned.Image);
