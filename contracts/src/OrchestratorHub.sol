@@ -132,6 +132,13 @@ contract OrchestratorHub {
     }
 
     /// @dev A pool, keyed by its owner's address.
+    /// @dev An app or dataset: who registered it, under which name, and how many versions it has.
+    struct Asset {
+        address owner;
+        uint32 versions;
+        string name;
+    }
+
     struct Pool {
         address scheduler;
         uint8 schedulerRewardRatioPercent;
@@ -170,6 +177,10 @@ contract OrchestratorHub {
     mapping(bytes32 => mapping(uint256 => uint256)) private _done;
     /// @dev Same layout: set beside the done bit when the task was claimed (FAILED).
     mapping(bytes32 => mapping(uint256 => uint256)) private _failed;
+    /// @dev Registered apps and datasets by address: owner, name and how many versions (every
+    /// version's content lives in its event; the orchestrator mirrors the events).
+    mapping(address => Asset) private _apps;
+    mapping(address => Asset) private _datasets;
 
     // ---------------------------------------------------------------------------------------
     // Events
@@ -202,6 +213,23 @@ contract OrchestratorHub {
     /// @notice A deal's callback was called for a task; `success` is false when it reverted or ran out of gas.
     event CallbackCalled(bytes32 indexed taskId, address indexed callback, bool success);
     event TaskFailed(bytes32 indexed taskId, bytes32 indexed dealId);
+    /// @notice A version of an app, registered by its owner. `image` is `registry/name@sha256:<hex>`;
+    /// `policy` is the measurement policy's canonical text (the orchestrator's README, "App registry").
+    event AppRegistered(address indexed app, address indexed owner, uint32 version, string name, string image, string policy, uint256 price);
+    /// @notice A version of a dataset, registered by its owner, with who may use it (empty list = anyone).
+    event DatasetRegistered(
+        address indexed dataset,
+        address indexed owner,
+        uint32 version,
+        string name,
+        bytes32 checksum,
+        string uri,
+        uint256 price,
+        address[] apps,
+        address[] appOwners,
+        address[] requesters,
+        address[] pools
+    );
 
     // ---------------------------------------------------------------------------------------
     // Errors
@@ -242,6 +270,79 @@ contract OrchestratorHub {
     error CallbackDataTooLong(bytes32 taskId, uint256 length);
     error ResultBaseTooLong(uint256 length);
     error CallbackGasTooLow(bytes32 taskId, uint256 available);
+    error NotAssetOwner(address asset, address caller, address owner);
+    error UnknownAsset(address asset);
+    error InvalidName();
+
+    // ---------------------------------------------------------------------------------------
+    // Apps and datasets (registered by their owners; the orchestrator mirrors the events)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice The address of `owner`'s app named `name`: the last 20 bytes of
+    /// keccak256("orchestrator.app" ‖ owner ‖ keccak256(name)), as the orchestrator's API derives it.
+    function appAddress(address owner, string calldata name) public pure returns (address) {
+        return address(uint160(uint256(keccak256(abi.encodePacked("orchestrator.app", owner, keccak256(bytes(name)))))));
+    }
+
+    /// @notice The address of `owner`'s dataset named `name` ("orchestrator.dataset" instead of "orchestrator.app").
+    function datasetAddress(address owner, string calldata name) public pure returns (address) {
+        return address(uint160(uint256(keccak256(abi.encodePacked("orchestrator.dataset", owner, keccak256(bytes(name)))))));
+    }
+
+    /// @notice Registers the caller's app `name`, or adds a version when the caller registered it before.
+    /// @return app The app's address (`appAddress(msg.sender, name)`).
+    function registerApp(string calldata name, string calldata image, string calldata policy, uint256 price) external returns (address app) {
+        if (bytes(name).length == 0 || bytes(name).length > 64) revert InvalidName();
+        app = appAddress(msg.sender, name);
+        Asset storage a = _apps[app];
+        if (a.owner == address(0)) {
+            a.owner = msg.sender;
+            a.name = name;
+        }
+        emit AppRegistered(app, msg.sender, ++a.versions, name, image, policy, price);
+    }
+
+    /// @notice Adds a version to an app; only its owner may.
+    function updateApp(address app, string calldata image, string calldata policy, uint256 price) external {
+        Asset storage a = _apps[app];
+        if (a.owner == address(0)) revert UnknownAsset(app);
+        if (a.owner != msg.sender) revert NotAssetOwner(app, msg.sender, a.owner);
+        emit AppRegistered(app, msg.sender, ++a.versions, a.name, image, policy, price);
+    }
+
+    /// @notice An app's owner and number of versions (zero owner: not registered).
+    function appOf(address app) external view returns (address owner, uint32 versions, string memory name) {
+        Asset storage a = _apps[app];
+        return (a.owner, a.versions, a.name);
+    }
+
+    /// @notice Registers the caller's dataset `name`, or adds a version when the caller registered it before.
+    /// @return dataset The dataset's address (`datasetAddress(msg.sender, name)`).
+    function registerDataset(
+        string calldata name,
+        bytes32 checksum,
+        string calldata uri,
+        uint256 price,
+        address[] calldata apps,
+        address[] calldata appOwners,
+        address[] calldata requesters,
+        address[] calldata pools
+    ) external returns (address dataset) {
+        if (bytes(name).length == 0 || bytes(name).length > 64) revert InvalidName();
+        dataset = datasetAddress(msg.sender, name);
+        Asset storage d = _datasets[dataset];
+        if (d.owner == address(0)) {
+            d.owner = msg.sender;
+            d.name = name;
+        }
+        emit DatasetRegistered(dataset, msg.sender, ++d.versions, name, checksum, uri, price, apps, appOwners, requesters, pools);
+    }
+
+    /// @notice A dataset's owner and number of versions (zero owner: not registered).
+    function datasetOf(address dataset) external view returns (address owner, uint32 versions, string memory name) {
+        Asset storage d = _datasets[dataset];
+        return (d.owner, d.versions, d.name);
+    }
 
     // ---------------------------------------------------------------------------------------
     // Pools

@@ -12,4 +12,7 @@ root.Subcommands.Add(HealthCommand.Create());
 root.Subcommands.Add(ResultCommand.Create());
 root.Subcommands.Add(PoolCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());
+root.Subcommands.Add(AppCommand.Create());
+root.Subcommands.Add(DatasetCommand.Create());
+root.Subcommands.Add(SecretCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -141,7 +141,7 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
     }
 
     [Fact]
-    public async Task A_simulated_sgx_worker_completes_tee_tasks_on_the_fast_path_where_the_pool_allows_simulation()
+    public async Task Four_keys_an_owners_app_dataset_and_secrets_reach_only_the_attested_enclaves_of_a_tee_deal_on_two_workers()
     {
         var policy = await server.Admin.GetPolicyAsync(new GetPolicyRequest(), server.Owner);
         var allowing = policy.Clone();
@@ -149,50 +149,66 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
         await server.Admin.SetPolicyAsync(new SetPolicyRequest { Policy = allowing }, server.Owner);
         try
         {
-            // The app's attestation policy: the agent's simulated enclave measurement, simulation allowed.
-            var app = NewApp();
-            await server.Secrets.SetAppPolicyAsync(new Secrets.SetAppPolicyRequest
-            {
-                Policy = new Secrets.AppPolicy
-                {
-                    App = app.ToLowerHex(),
-                    Tee = Secrets.TeeKind.Sgx,
-                    MrEnclaves = { Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(SimulatedEnclave.MeasurementLabel))) },
-                    AllowSimulated = true,
-                },
-            }, server.Owner);
+            // Four keys: the app's owner, the dataset's owner and the requester each sign with their own
+            // (through the CLI); the pool owner holds only the bearer token.
+            var appOwner = await KeygenAsync("app-owner.key");
+            var datasetOwner = await KeygenAsync("dataset-owner.key");
+            var requester = await KeygenAsync("requester.key");
+            var stranger = await KeygenAsync("stranger.key");
 
-            // The dataset's key, stored with the secret service: only the attested enclave gets it, and hands it to the app.
-            var dataset = NewApp();
+            // The app: its image by digest and its policy (the agent's simulated enclave measurement, simulation allowed).
+            var policyFile = Path.Combine(server.Directory, "tee-policy.json");
+            var measurement = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(SimulatedEnclave.MeasurementLabel)));
+            await File.WriteAllTextAsync(policyFile, $$"""{"tee":"TEE_KIND_SGX","mrEnclaves":["{{measurement}}"],"allowSimulated":true}""");
+            var app = Address.Parse(await OwnerCliAsync("address", "app", "register", "--key", appOwner.KeyFile, "--name", "tee-app",
+                "--image", "127.0.0.1:5000/tee-app@sha256:" + new string('5', 64), "--policy", policyFile));
+
+            // The dataset, usable only by the requester and by the app owner's apps; its key pushed by its owner.
+            var dataset = await OwnerCliAsync("address", "dataset", "register", "--key", datasetOwner.KeyFile, "--name", "tee-data",
+                "--checksum", "0x" + new string('6', 64), "--uri", "https://data.example/tee-data.enc",
+                "--allow-requester", requester.Address, "--allow-app-owner", appOwner.Address);
             var datasetKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-            await server.Secrets.PutSecretAsync(new Secrets.PutSecretRequest
+            await OwnerCliAsync("name", "secret", "push", "--key", datasetOwner.KeyFile, "--kind", "dataset", "--target", dataset, "--name", "key", "--value", datasetKey);
+
+            // Two requester secrets pushed; the deal selects one.
+            await OwnerCliAsync("name", "secret", "push", "--key", requester.KeyFile, "--name", "api-token", "--value", "s3cret");
+            await OwnerCliAsync("name", "secret", "push", "--key", requester.KeyFile, "--name", "unselected", "--value", "never released");
+            var listed = await BuiltCli.RunAsync(["secret", "list", "--api", server.Url, "--key", requester.KeyFile]);
+            Assert.True(listed.Code == 0, listed.Err);
+            Assert.Contains("\"api-token\"", listed.Out, StringComparison.Ordinal);
+            Assert.DoesNotContain("s3cret", listed.Out, StringComparison.Ordinal);
+
+            // The pool's token can push no one's secret.
+            var pushed = await Assert.ThrowsAsync<RpcException>(() => server.Secrets.PutSecretAsync(new Secrets.PutSecretRequest
             {
-                Owner = new Secrets.Owner { Kind = Secrets.OwnerKind.Dataset, Address = dataset.ToLowerHex() },
-                Name = "key",
-                Value = ByteString.CopyFromUtf8(datasetKey),
-            }, server.Owner);
+                Owner = new Secrets.Owner { Kind = Secrets.OwnerKind.Dataset, Address = dataset }, Name = "key", Value = ByteString.CopyFromUtf8("the pool's"),
+            }, server.Owner).ResponseAsync);
+            Assert.Equal(StatusCode.PermissionDenied, pushed.StatusCode);
 
-            using var enclave = await WorkerAgentProcess.StartAuthorizedAsync(server, "sgx", new TestApp(app, Script("tee.sh")), tee: "Sgx");
-            var dealId = await SubmitAsync(app, tasks: 5, trust: 1, teeTag: 0x3, dataset: dataset);
+            // A requester the dataset does not allow is refused at creation, naming the restriction.
+            var refused = await Assert.ThrowsAsync<RpcException>(() => SubmitAsync(app, tasks: 1, trust: 1, teeTag: 0x3, dataset: Address.Parse(dataset), requester: stranger.Address));
+            Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+            Assert.Contains("does not allow requester " + stranger.Address.ToLowerInvariant(), refused.Status.Detail, StringComparison.Ordinal);
 
-            var (deal, tasks) = await WaitForDealAsync(dealId, enclave);
-            Assert.Equal(5, deal.Completed);
-            AssertResults(tasks, deal.BotFirst, index => ExpectedResults.TeeDigest(index, ArgumentsSeen, datasetKey));
+            using var first = await WorkerAgentProcess.StartAuthorizedAsync(server, "sgx-a", new TestApp(app, Script("tee.sh")), tee: "Sgx");
+            using var second = await WorkerAgentProcess.StartAuthorizedAsync(server, "sgx-b", new TestApp(app, Script("tee.sh")), tee: "Sgx");
+            var dealId = await SubmitAsync(app, tasks: 6, trust: 1, teeTag: 0x3, dataset: Address.Parse(dataset), requester: requester.Address, requesterSecrets: new() { [1] = "api-token" });
+
+            var (deal, tasks) = await WaitForDealAsync(dealId, first, second);
+            Assert.Equal(6, deal.Completed);
+            AssertResults(tasks, deal.BotFirst, index => ExpectedResults.TeeDigest(index, ArgumentsSeen, datasetKey, "IEXEC_REQUESTER_SECRET_1=s3cret\n"));
             Assert.All(tasks, t => Assert.Equal(ReplicateStatus.Revealed, Assert.Single(t.Replicates).Status)); // one enclave-signed contribution each
-            var info = (await server.WorkerAsync(enclave))!;
-            Assert.Equal(Orchestrator.Api.Admin.V1.TeeKind.Sgx, info.Tee);
 
-            // Each task's key and the dataset key went to this worker's enclave once, audited.
+            // Each task's key, the dataset key and the selected requester secret went to one attested enclave, audited.
+            var workers = new[] { first.Address.ToLowerHex(), second.Address.ToLowerHex() };
             foreach (var task in tasks)
             {
                 var audit = await server.Secrets.GetTaskAuditAsync(new Secrets.GetTaskAuditRequest { TaskId = task.TaskId }, server.Owner);
                 var granted = Assert.Single(audit.Entries, e => e.Granted);
-                Assert.Equal(enclave.Address.ToLowerHex(), granted.Worker);
-                Assert.Equal(["enclave-key", $"dataset/{dataset.ToLowerHex()}/key"], granted.Released);
+                Assert.Contains(granted.Worker, workers);
+                Assert.Equal(["enclave-key", $"dataset/{dataset}/key", $"requester/{requester.Address.ToLowerInvariant()}/1"], granted.Released);
                 Assert.Contains("(simulated)", granted.Measurement, StringComparison.Ordinal);
             }
-
-            Assert.Contains("the secret service released its enclave key and 1 secrets", enclave.Process.Output, StringComparison.Ordinal);
         }
         finally
         {
@@ -246,13 +262,30 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
 
     private string Script(string name) => Path.Combine(_apps, name);
 
-    private async Task<string> SubmitAsync(Address app, int tasks, int trust, uint teeTag = 0, Address? dataset = null)
+    /// <summary>Runs an owner's CLI command against the server; the JSON reply's <paramref name="field"/>.</summary>
+    private async Task<string> OwnerCliAsync(string field, params string[] arguments)
+    {
+        var result = await BuiltCli.RunAsync([.. arguments, "--api", server.Url], timeout: TimeSpan.FromMinutes(2));
+        Assert.True(result.Code == 0, $"orchestrator {string.Join(' ', arguments)} exited {result.Code}: {result.Err}");
+        return System.Text.Json.JsonDocument.Parse(result.Out).RootElement.GetProperty(field).GetString()!;
+    }
+
+    private async Task<(string KeyFile, string Address)> KeygenAsync(string name)
+    {
+        var file = Path.Combine(server.Directory, Guid.NewGuid().ToString("n")[..8] + "-" + name);
+        var result = await BuiltCli.RunAsync(["result", "keygen", "--out", file]);
+        Assert.True(result.Code == 0, $"keygen exited {result.Code}: {result.Err}");
+        return (file, System.Text.Json.JsonDocument.Parse(result.Out).RootElement.GetProperty("address").GetString()!);
+    }
+
+    private async Task<string> SubmitAsync(Address app, int tasks, int trust, uint teeTag = 0, Address? dataset = null, string? requester = null, Dictionary<int, string>? requesterSecrets = null)
     {
         var reply = await server.Admin.SubmitDealAsync(new SubmitDealRequest
         {
             Deal = new Deal
             {
-                Requester = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+                Requester = requester ?? "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+                RequesterSecrets = { requesterSecrets ?? [] },
                 App = app.ToString(),
                 Dataset = dataset?.ToString() ?? string.Empty,
                 Category = PoolServer.TestCategory,

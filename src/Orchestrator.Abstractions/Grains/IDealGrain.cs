@@ -14,6 +14,10 @@ public interface IDealGrain : IGrainWithStringKey
     [Alias("view")]
     Task<DealView> GetViewAsync();
 
+    /// <summary>The requester secrets the deal selected, by index (empty when none or no deal).</summary>
+    [Alias("requester-secrets")]
+    Task<IReadOnlyDictionary<int, string>> GetRequesterSecretsAsync();
+
     /// <summary>A task of this deal reached a final status (idempotent per index).</summary>
     [Alias("task-final")]
     Task OnTaskFinalAsync(TaskFinalNotice notice);

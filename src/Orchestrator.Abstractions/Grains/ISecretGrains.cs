@@ -15,6 +15,22 @@ public interface ISecretStoreGrain : IGrainWithStringKey
     [Alias("put")]
     Task<SecretMetadata> PutAsync(string name, byte[] value);
 
+    /// <summary>
+    /// Stores (or replaces) a secret its owner pushed: <paramref name="encryptedValue"/> is ECIES to the
+    /// push key (<see cref="IPushKeyGrain"/>), opened here and stored only when its keccak256 is the
+    /// <paramref name="valueHash"/> the owner signed (<see cref="ArgumentException"/> otherwise, nothing stored).
+    /// </summary>
+    [Alias("push")]
+    Task<SecretMetadata> PushAsync(string name, byte[] encryptedValue, Hash32 valueHash);
+
+    /// <summary>Records a release or refusal of the owner's secrets (the task audit's entry, with only this owner's names).</summary>
+    [Alias("audit-add")]
+    Task RecordAsync(SecretAuditEntry entry);
+
+    /// <summary>The owner's audit trail, oldest first (the newest <c>SecretStoreGrain.MaxAuditEntries</c>).</summary>
+    [Alias("audit")]
+    Task<IReadOnlyList<SecretAuditEntry>> GetAuditAsync();
+
     /// <summary>Deletes a named secret; returns whether it existed.</summary>
     [Alias("delete")]
     Task<bool> DeleteAsync(string name);

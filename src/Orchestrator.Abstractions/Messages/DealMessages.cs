@@ -36,6 +36,14 @@ public sealed record DealSpecMessage(
     [Id(18)]
     public Address Callback { get; init; } = Address.Zero;
 
+    /// <summary>
+    /// The requester secrets the deal's app gets, by index (iExec's <c>iexec_secrets</c>): the secret
+    /// named by the value is released to the app as requester secret "&lt;index&gt;", which the worker
+    /// exposes as <c>IEXEC_REQUESTER_SECRET_&lt;index&gt;</c>. No other requester secret is released.
+    /// </summary>
+    [Id(19)]
+    public IReadOnlyDictionary<int, string>? RequesterSecrets { get; init; }
+
     /// <summary>The domain form.</summary>
     public DealSpec ToDomain() => new()
     {

@@ -58,6 +58,9 @@ internal static class AdminMapping
         return message;
     }
 
+    /// <summary>The highest index of a selected requester secret.</summary>
+    public const int MaxRequesterSecretIndex = 100;
+
     /// <summary>A deal from the wire; INVALID_ARGUMENT naming the field when malformed.</summary>
     public static DealSpecMessage ToSpec(Proto.Deal? deal, DateTimeOffset now)
     {
@@ -97,7 +100,29 @@ internal static class AdminMapping
         {
             BeneficiaryKey = BeneficiaryKeyOf(deal.BeneficiaryKey),
             PublicResults = deal.PublicResults,
+            RequesterSecrets = RequesterSecretsOf(deal.RequesterSecrets),
         };
+    }
+
+    /// <summary>The deal's selection of requester secrets, or null when it selects none.</summary>
+    private static Dictionary<int, string>? RequesterSecretsOf(IDictionary<int, string> selection)
+    {
+        if (selection.Count == 0)
+        {
+            return null;
+        }
+
+        foreach (var (index, name) in selection)
+        {
+            if (index is < 1 or > MaxRequesterSecretIndex)
+            {
+                throw Require.Invalid($"deal.requester_secrets: index {index} must be 1..{MaxRequesterSecretIndex}");
+            }
+
+            Secrets.SecretsMapping.Name(name, $"deal.requester_secrets[{index}]");
+        }
+
+        return new Dictionary<int, string>(selection);
     }
 
     /// <summary>The 64-byte key X ‖ Y (a 0x04 prefix dropped), or null when empty; whether it is on the curve is the deal's rule (ResultPrivacy).</summary>

@@ -118,11 +118,15 @@ public sealed class PoolAdminService(
     public override async Task<Proto.SubmitDealReply> SubmitDeal(Proto.SubmitDealRequest request, ServerCallContext context)
     {
         var spec = AdminMapping.ToSpec(request.Deal, time.GetUtcNow());
+        await Registry.DealAssets.CheckAsync(grains, spec, Workers.SessionBinding.Of(options.Value).Pool);
         var result = await grains.Deal(spec.DealId).CreateAsync(spec);
         if (!result.Accepted)
         {
             throw Require.Invalid($"deal refused: {string.Join("; ", result.Errors)}");
         }
+
+        // The deal runs the app's version current now, also after its owner publishes another.
+        await grains.AppRegistry(spec.App).PinAsync(spec.DealId);
 
         if (result.Created)
         {

@@ -42,8 +42,10 @@ public static class ApiHostingExtensions
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<AuthorizedWorkers>();
         services.TryAddSingleton<WorkerRateLimits>();
-        // The app registry registers its own (before this) to serve each deal's pinned image.
-        services.TryAddSingleton<IAppImages, ConfiguredAppImages>();
+        // Which image a deal runs: the version of the app its owner registered, pinned by the deal, or the
+        // pool's configured image for an app nobody registered. A host may register its own before this.
+        services.TryAddSingleton<ConfiguredAppImages>();
+        services.TryAddSingleton<IAppImages, Registry.RegistryAppImages>();
         // The host picks the store (Orchestrator:Results:Store); without a host's choice, the local directory.
         services.TryAddSingleton<IResultStore, FileSystemResultStore>();
         services.AddOptions<ResultsOptions>().Bind(configuration.GetSection(ResultsOptions.Section));
@@ -76,6 +78,7 @@ public static class ApiHostingExtensions
         endpoints.MapGrpcService<WorkerSessionService>();
         endpoints.MapGrpcService<PoolAdminService>();
         endpoints.MapGrpcService<RequesterResultsService>();
+        endpoints.MapGrpcService<Registry.RegistryService>();
         endpoints.MapRequesterResultsHttp();
         endpoints.MapOrchestratorSecretsApi();
         endpoints.MapGrpcHealthChecksService();

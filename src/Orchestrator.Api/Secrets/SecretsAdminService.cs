@@ -13,37 +13,16 @@ public sealed class SecretsAdminService(IGrainFactory grains, TimeProvider time,
     public const int MaxValueBytes = 64 * 1024;
 
     /// <inheritdoc />
-    public override async Task<Proto.SecretInfo> PutSecret(Proto.PutSecretRequest request, ServerCallContext context)
-    {
-        var owner = SecretsMapping.Owner(request.Owner, "owner");
-        var name = SecretsMapping.Name(request.Name, "name");
-        if (request.Value.Length is 0 or > MaxValueBytes)
-        {
-            throw Require.Invalid($"value: 1..{MaxValueBytes} bytes, got {request.Value.Length}");
-        }
-
-        var stored = await GuardAsync(() => grains.Secrets(owner).PutAsync(name, request.Value.ToByteArray()));
-        return SecretsMapping.ToProto(stored);
-    }
+    public override Task<Proto.SecretInfo> PutSecret(Proto.PutSecretRequest request, ServerCallContext context)
+        => throw OwnersOnly("push a secret", "PushSecret");
 
     /// <inheritdoc />
-    public override async Task<Proto.DeleteSecretReply> DeleteSecret(Proto.DeleteSecretRequest request, ServerCallContext context)
-    {
-        var owner = SecretsMapping.Owner(request.Owner, "owner");
-        var name = SecretsMapping.Name(request.Name, "name");
-        return await grains.Secrets(owner).DeleteAsync(name)
-            ? new Proto.DeleteSecretReply()
-            : throw Require.NotFound($"{owner.Key} has no secret named \"{name}\"");
-    }
+    public override Task<Proto.DeleteSecretReply> DeleteSecret(Proto.DeleteSecretRequest request, ServerCallContext context)
+        => throw OwnersOnly("delete a secret", "PushSecret (to replace it)");
 
     /// <inheritdoc />
-    public override async Task<Proto.ListSecretsReply> ListSecrets(Proto.ListSecretsRequest request, ServerCallContext context)
-    {
-        var owner = SecretsMapping.Owner(request.Owner, "owner");
-        var reply = new Proto.ListSecretsReply();
-        reply.Secrets.AddRange((await grains.Secrets(owner).ListAsync()).Select(SecretsMapping.ToProto));
-        return reply;
-    }
+    public override Task<Proto.ListSecretsReply> ListSecrets(Proto.ListSecretsRequest request, ServerCallContext context)
+        => throw OwnersOnly("list an owner's secrets", "ListOwnerSecrets");
 
     /// <inheritdoc />
     public override async Task<Proto.RewrapSecretsReply> RewrapSecrets(Proto.RewrapSecretsRequest request, ServerCallContext context)
@@ -53,14 +32,8 @@ public sealed class SecretsAdminService(IGrainFactory grains, TimeProvider time,
     }
 
     /// <inheritdoc />
-    public override async Task<Proto.AppPolicy> SetAppPolicy(Proto.SetAppPolicyRequest request, ServerCallContext context)
-    {
-        var policy = SecretsMapping.ToPolicy(request.Policy);
-        var result = await grains.AppPolicy(policy.App).SetAsync(policy);
-        return result.Accepted
-            ? SecretsMapping.ToProto(result.Policy!)
-            : throw Require.Invalid("policy: " + string.Join("; ", result.Errors));
-    }
+    public override Task<Proto.AppPolicy> SetAppPolicy(Proto.SetAppPolicyRequest request, ServerCallContext context)
+        => throw OwnersOnly("set an app's measurements", "RegisterApp");
 
     /// <inheritdoc />
     public override async Task<Proto.AppPolicy> GetAppPolicy(Proto.GetAppPolicyRequest request, ServerCallContext context)
@@ -72,13 +45,8 @@ public sealed class SecretsAdminService(IGrainFactory grains, TimeProvider time,
     }
 
     /// <inheritdoc />
-    public override async Task<Proto.RemoveAppPolicyReply> RemoveAppPolicy(Proto.RemoveAppPolicyRequest request, ServerCallContext context)
-    {
-        var app = Require.Address(request.App, "app");
-        return await grains.AppPolicy(app).RemoveAsync()
-            ? new Proto.RemoveAppPolicyReply()
-            : throw Require.NotFound($"app {app.ToLowerHex()} has no attestation policy");
-    }
+    public override Task<Proto.RemoveAppPolicyReply> RemoveAppPolicy(Proto.RemoveAppPolicyRequest request, ServerCallContext context)
+        => throw OwnersOnly("remove an app's measurements", "RegisterApp");
 
     /// <inheritdoc />
     public override async Task<Proto.ListAppPoliciesReply> ListAppPolicies(Proto.ListAppPoliciesRequest request, ServerCallContext context)
@@ -106,6 +74,13 @@ public sealed class SecretsAdminService(IGrainFactory grains, TimeProvider time,
             ? SecretsMapping.ToProto(attestation, time.GetUtcNow(), maxAge)
             : throw Require.NotFound($"worker {worker.ToLowerHex()} presented no attestation evidence");
     }
+
+    /// <summary>
+    /// What the pool's token may no longer do: an app's measurements and every owner's secrets belong
+    /// to their owners, who sign their own requests (orchestrator.registry.v1). Nothing is read or written.
+    /// </summary>
+    private static RpcException OwnersOnly(string what, string instead) => new(new Status(StatusCode.PermissionDenied,
+        $"the pool's token cannot {what} (rule: apps, datasets and secrets are governed by their owners, who sign orchestrator.registry.v1 {instead})"));
 
     /// <summary>A grain's refusal of bad input, or a silo without master keys, as a status a person can act on.</summary>
     private static async Task<T> GuardAsync<T>(Func<Task<T>> call)

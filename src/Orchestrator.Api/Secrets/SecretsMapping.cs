@@ -124,24 +124,25 @@ internal static class SecretsMapping
             audit.FinalDeadline = Timestamp.FromDateTimeOffset(terms.FinalDeadline);
         }
 
-        foreach (var e in view.Audit)
-        {
-            var entry = new Proto.AuditEntry
-            {
-                At = Timestamp.FromDateTimeOffset(e.At),
-                TaskId = e.TaskId.ToString(),
-                Worker = e.Worker.ToLowerHex(),
-                SessionId = e.SessionId,
-                Measurement = e.Measurement,
-                Granted = e.Granted,
-                Refusal = e.Granted ? string.Empty : e.Refusal.ToString(),
-                Message = e.Message,
-            };
-            entry.Released.AddRange(e.Released);
-            audit.Entries.Add(entry);
-        }
-
+        audit.Entries.AddRange(view.Audit.Select(ToProto));
         return audit;
+    }
+
+    public static Proto.AuditEntry ToProto(SecretAuditEntry e)
+    {
+        var entry = new Proto.AuditEntry
+        {
+            At = Timestamp.FromDateTimeOffset(e.At),
+            TaskId = e.TaskId.ToString(),
+            Worker = e.Worker.ToLowerHex(),
+            SessionId = e.SessionId,
+            Measurement = e.Measurement,
+            Granted = e.Granted,
+            Refusal = e.Granted ? string.Empty : e.Refusal.ToString(),
+            Message = e.Message,
+        };
+        entry.Released.AddRange(e.Released);
+        return entry;
     }
 
     public static Proto.WorkerAttestation ToProto(WorkerAttestation a, DateTimeOffset now, TimeSpan maxAge)

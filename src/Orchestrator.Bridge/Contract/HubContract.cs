@@ -59,6 +59,14 @@ public static class HubContract
     public static readonly AbiEvent DealCreated = AbiEvent.Parse(
         "DealCreated(bytes32 indexed dealId, address indexed requester, address indexed pool, address app, address dataset, uint8 category, uint256 trust, bytes32 tag, uint256 botFirst, uint256 botSize, uint256 taskPrice, uint256 startTime, string params, address callback)");
 
+    /// <summary>The AppRegistered event: a version of an app, registered by its owner (registerApp / updateApp).</summary>
+    public static readonly AbiEvent AppRegistered = AbiEvent.Parse(
+        "AppRegistered(address indexed app, address indexed owner, uint32 version, string name, string image, string policy, uint256 price)");
+
+    /// <summary>The DatasetRegistered event: a version of a dataset, registered by its owner, with who may use it.</summary>
+    public static readonly AbiEvent DatasetRegistered = AbiEvent.Parse(
+        "DatasetRegistered(address indexed dataset, address indexed owner, uint32 version, string name, bytes32 checksum, string uri, uint256 price, address[] apps, address[] appOwners, address[] requesters, address[] pools)");
+
     /// <summary>Call data finalizing the given completed tasks in one transaction, naming the pool's public results base.</summary>
     public static byte[] EncodeFinalizeBatch(IEnumerable<TaskCompletedV1> tasks, string resultBase = "") => FinalizeBatch.EncodeCall(PackedBatch.Encode(tasks, resultBase));
 

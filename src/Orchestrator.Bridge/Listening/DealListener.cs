@@ -65,9 +65,27 @@ public sealed partial class DealListener(
                     Topics = [[HubContract.DealCreated.Topic0], null, null, [AbiEvent.EncodeTopic(AbiType.Parse("address"), options.Pool)]],
                 },
                 cancellationToken).ConfigureAwait(false);
-            foreach (var log in logs.Where(l => !l.Removed).OrderBy(l => l.BlockNumber).ThenBy(l => l.LogIndex))
+            // Apps and datasets registered on the hub, in the same range: mirrored in chain order with
+            // the deals, so a deal sees the registrations made before it.
+            var registrations = await rpc.GetLogsAsync(
+                new LogFilter
+                {
+                    FromBlock = BlockParameter.Number(cursor + 1),
+                    ToBlock = BlockParameter.Number(to),
+                    Addresses = [options.Hub],
+                    Topics = [RegistryEvents.Topics],
+                },
+                cancellationToken).ConfigureAwait(false);
+            foreach (var log in logs.Concat(registrations).Where(l => !l.Removed).OrderBy(l => l.BlockNumber).ThenBy(l => l.LogIndex))
             {
-                await CreateAsync(log).ConfigureAwait(false);
+                if (log.Topics.Count > 0 && log.Topics[0] == HubContract.DealCreated.Topic0)
+                {
+                    await CreateAsync(log).ConfigureAwait(false);
+                }
+                else if (await RegistryEvents.ApplyAsync(grains, log).ConfigureAwait(false) is { } skipped)
+                {
+                    LogRegistrySkipped(logger, log.TransactionHash, skipped);
+                }
             }
 
             await _store.SetCursorAsync(CursorName, to, cancellationToken).ConfigureAwait(false);
@@ -86,6 +104,12 @@ public sealed partial class DealListener(
             return;
         }
 
+        if (await RegistryEvents.CheckDealAsync(grains, spec!, options.Pool).ConfigureAwait(false) is { } broken)
+        {
+            LogRefused(logger, spec!.DealId, broken);
+            return;
+        }
+
         var result = await grains.Deal(spec!.DealId).CreateAsync(spec).ConfigureAwait(false);
         if (!result.Accepted)
         {
@@ -93,6 +117,7 @@ public sealed partial class DealListener(
         }
         else if (result.Created)
         {
+            await grains.AppRegistry(spec.App).PinAsync(spec.DealId).ConfigureAwait(false);
             Interlocked.Increment(ref _created);
             LogCreated(logger, spec.DealId, spec.BotSize, (long?)log.BlockNumber);
         }
@@ -135,6 +160,9 @@ public sealed partial class DealListener(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Deal {DealId} from the chain refused by the cluster: {Errors}")]
     private static partial void LogRefused(ILogger logger, Hash32 dealId, string errors);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Registry log in {Transaction} skipped: {Error}")]
+    private static partial void LogRegistrySkipped(ILogger logger, Hash32? transaction, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "DealCreated log in {Transaction} skipped: {Error}")]
     private static partial void LogSkipped(ILogger logger, Hash32? transaction, string error);

@@ -220,9 +220,13 @@ public sealed partial class DealGrain : Grain, IDealGrain, IRemindable
         }
     }
 
+    public Task<IReadOnlyDictionary<int, string>> GetRequesterSecretsAsync()
+        => Task.FromResult(_state.State.Spec?.RequesterSecrets ?? new Dictionary<int, string>());
+
     private static bool SameTerms(DealSpecMessage a, DealSpecMessage b)
-        => a with { TaskParams = b.TaskParams, BeneficiaryKey = b.BeneficiaryKey } == b
+        => a with { TaskParams = b.TaskParams, BeneficiaryKey = b.BeneficiaryKey, RequesterSecrets = b.RequesterSecrets } == b
             && a.TaskParams.SequenceEqual(b.TaskParams)
+            && (a.RequesterSecrets ?? new Dictionary<int, string>()).OrderBy(p => p.Key).SequenceEqual((b.RequesterSecrets ?? new Dictionary<int, string>()).OrderBy(p => p.Key))
             && (a.BeneficiaryKey ?? []).AsSpan().SequenceEqual(b.BeneficiaryKey ?? []);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deal {DealId} created: {BotSize} tasks, trust {Trust}")]

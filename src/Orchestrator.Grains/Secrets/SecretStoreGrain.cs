@@ -25,17 +25,22 @@ public sealed class SecretStoreState
 {
     [Id(0)] public int SchemaVersion { get; set; } = 1;
     [Id(1)] public Dictionary<string, StoredSecret> Secrets { get; set; } = new(StringComparer.Ordinal);
+    [Id(2)] public List<SecretAuditEntry> Audit { get; set; } = [];
 }
 
 /// <summary>The secrets of one owner (key "dataset/0x…", "app/0x…" or "requester/0x…"), envelope-encrypted before every write.</summary>
 public sealed partial class SecretStoreGrain(
     [PersistentState("secrets", StorageNames.Default)] IPersistentState<SecretStoreState> state,
     SecretEnvelope envelope,
+    SecretPushKey pushKey,
     OrchestratorClock clock,
     ILogger<SecretStoreGrain> logger) : Grain, ISecretStoreGrain
 {
     /// <summary>The largest value accepted (a key or a small credential file, not a dataset).</summary>
     public const int MaxValueBytes = 64 * 1024;
+
+    /// <summary>How many audit entries an owner keeps (the newest).</summary>
+    public const int MaxAuditEntries = 1000;
 
     private SecretOwner Owner => field ??= ParseOwner(this.GetPrimaryKeyString());
 
@@ -63,6 +68,40 @@ public sealed partial class SecretStoreGrain(
         LogStored(logger, Owner.Key, name, stored.Version, stored.Sealed.MasterKeyId);
         return Metadata(name, stored);
     }
+
+    public async Task<SecretMetadata> PushAsync(string name, byte[] encryptedValue, Hash32 valueHash)
+    {
+        ArgumentNullException.ThrowIfNull(encryptedValue);
+        SecretNames.Validate(name);
+        var value = pushKey.Open(encryptedValue);
+        try
+        {
+            if (new Hash32(Keccak256.Hash(value)) != valueHash)
+            {
+                throw new ArgumentException($"the pushed value's keccak256 is not the signed valueHash {valueHash} (rule: the owner signs the hash of the value they encrypt)");
+            }
+
+            return await PutAsync(name, value);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(value);
+        }
+    }
+
+    public async Task RecordAsync(SecretAuditEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        state.State.Audit.Add(entry);
+        if (state.State.Audit.Count > MaxAuditEntries)
+        {
+            state.State.Audit.RemoveRange(0, state.State.Audit.Count - MaxAuditEntries); // the newest are kept; the log has every one
+        }
+
+        await state.WriteOrResetAsync(this);
+    }
+
+    public Task<IReadOnlyList<SecretAuditEntry>> GetAuditAsync() => Task.FromResult<IReadOnlyList<SecretAuditEntry>>([.. state.State.Audit]);
 
     public async Task<bool> DeleteAsync(string name)
     {

@@ -103,7 +103,12 @@ public sealed partial class TaskSecretsGrain(
                 state.State.EnclaveKey = null; // expired: the key is destroyed with the refusal's write
             }
 
-            await AuditAsync(new SecretAuditEntry(now, TaskId, request.Worker, request.SessionId, measurement, false, decision.Refusal, [], decision.Message));
+            var refusal = new SecretAuditEntry(now, TaskId, request.Worker, request.SessionId, measurement, false, decision.Refusal, [], decision.Message);
+            if (await AuditAsync(refusal))
+            {
+                await TellOwnersAsync(refusal, []);
+            }
+
             return new SecretFetchResult(false, decision.Refusal, decision.Message, null, [], state.State.EnclaveChallenge);
         }
 
@@ -116,26 +121,45 @@ public sealed partial class TaskSecretsGrain(
         var released = new List<ReleasedSecret>();
         var owners = SecretReleaseInputs.EntitledOwners(terms!);
         var stores = await Task.WhenAll(owners.Select(o => GrainFactory.Secrets(o).GetSealedAsync()));
+        var selected = await GrainFactory.Deal(terms!.DealId).GetRequesterSecretsAsync();
         for (var i = 0; i < owners.Count; i++)
         {
-            foreach (var (name, sealedSecret) in stores[i].OrderBy(s => s.Key, StringComparer.Ordinal))
+            foreach (var (releasedAs, name, sealedSecret) in RequesterSelection.Entitled(owners[i].Kind, stores[i], selected))
             {
                 var value = envelope.Open(sealedSecret.ToDomain(), SecretStoreGrain.SlotOf(owners[i], name));
-                released.Add(new ReleasedSecret(owners[i], name, Ecies.Encrypt(sessionKey, value, context)));
+                released.Add(new ReleasedSecret(owners[i], releasedAs, Ecies.Encrypt(sessionKey, value, context)));
                 System.Security.Cryptography.CryptographicOperations.ZeroMemory(value);
             }
         }
 
         var names = released.Select(r => $"{r.Owner.Key}/{r.Name}").Prepend(EnclaveKeyName).ToList();
-        await AuditAsync(new SecretAuditEntry(now, TaskId, request.Worker, request.SessionId, measurement, true, SecretRefusal.None, names, decision.Message));
+        var grant = new SecretAuditEntry(now, TaskId, request.Worker, request.SessionId, measurement, true, SecretRefusal.None, names, decision.Message);
+        await AuditAsync(grant);
+        await TellOwnersAsync(grant, released);
         return new SecretFetchResult(true, SecretRefusal.None, decision.Message, sealedKey, released, state.State.EnclaveChallenge);
     }
 
     public Task<TaskSecretsView> GetViewAsync()
         => Task.FromResult(new TaskSecretsView(TaskId, state.State.Terms, state.State.EnclaveChallenge, state.State.Audit.ToList(), state.State.UnrecordedRefusals));
 
-    /// <summary>Durable first, then the log line: no secret leaves before its release is recorded.</summary>
-    private async Task AuditAsync(SecretAuditEntry entry)
+    /// <summary>
+    /// Each entitled owner's own trail (their secrets' names only): who got what, when, refused why.
+    /// Written before the answer leaves, as the task's audit is.
+    /// </summary>
+    private async Task TellOwnersAsync(SecretAuditEntry entry, IReadOnlyList<ReleasedSecret> released)
+    {
+        if (state.State.Terms is not { } terms)
+        {
+            return;
+        }
+
+        var owners = SecretReleaseInputs.EntitledOwners(terms);
+        await Task.WhenAll(owners.Select(o => GrainFactory.Secrets(o).RecordAsync(
+            entry with { Released = [.. released.Where(r => r.Owner == o).Select(r => r.Name)] })));
+    }
+
+    /// <summary>Durable first, then the log line: no secret leaves before its release is recorded; false when a refusal beyond the cap was only counted.</summary>
+    private async Task<bool> AuditAsync(SecretAuditEntry entry)
     {
         SecretsTelemetry.Releases.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Result, entry.Granted ? "released" : entry.Refusal.ToString()));
         if (entry.Granted)
@@ -149,7 +173,7 @@ public sealed partial class TaskSecretsGrain(
 
         if (state.State.Terms is null)
         {
-            return; // a fetch for a task never handed to an enclave: logged, never stored (no state for arbitrary ids)
+            return false; // a fetch for a task never handed to an enclave: logged, never stored (no state for arbitrary ids)
         }
 
         var refusals = state.State.Audit.Count(a => !a.Granted);
@@ -160,11 +184,12 @@ public sealed partial class TaskSecretsGrain(
             // along with the next write); the log line has every one.
             state.State.UnrecordedRefusals++;
             Orchestrator.Telemetry.SecretsTelemetry.UnrecordedRefusals.Add(1);
-            return;
+            return false;
         }
 
         state.State.Audit.Add(entry);
         await state.WriteOrResetAsync(this);
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SMS release: task {TaskId} to worker {Worker} session {Session} measurement {Measurement}: {Released}")]

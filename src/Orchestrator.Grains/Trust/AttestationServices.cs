@@ -40,6 +40,7 @@ public static class AttestationServices
         services.TryAddSingleton<MasterKeyRing>();
         services.TryAddSingleton<IMasterKeys>(sp => sp.GetRequiredService<MasterKeyRing>());
         services.TryAddSingleton<SecretEnvelope>();
+        services.TryAddSingleton<SecretPushKey>();
         services.AddHostedService<MasterKeyStartupCheck>();
         return services;
     }

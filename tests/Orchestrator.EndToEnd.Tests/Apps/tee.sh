@@ -7,3 +7,5 @@ printf 'task %s: %s\n' "$IEXEC_TASK_INDEX" "$*" > "$IEXEC_OUT/result.txt"
 printf '%s\n' "$(( IEXEC_TASK_INDEX * IEXEC_TASK_INDEX ))" > "$IEXEC_OUT/square.txt"
 printf '%s' "${IEXEC_DATASET_KEY:-}" | sha256sum | cut -d' ' -f1 > "$IEXEC_OUT/dataset-key.sha256"
 if [ "$(cat "$IEXEC_SECRETS_DIR/dataset/key")" = "${IEXEC_DATASET_KEY:-}" ]; then echo same; else echo different; fi > "$IEXEC_OUT/dataset-key-file.txt"
+# The requester secrets the deal selected, by index: exactly those, nothing else.
+env | grep '^IEXEC_REQUESTER_SECRET_' | sort > "$IEXEC_OUT/requester-secrets.txt" || true

@@ -27,7 +27,7 @@ public static class ExpectedResults
     }
 
     /// <summary>The digest of Apps/tee.sh's output for task <paramref name="index"/>, given <paramref name="datasetKey"/> (text) by the enclave.</summary>
-    public static Hash32 TeeDigest(long index, string arguments, string datasetKey)
+    public static Hash32 TeeDigest(long index, string arguments, string datasetKey, string requesterSecrets)
     {
         var dir = Path.Combine(Path.GetTempPath(), "orch-e2e-expected-" + Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(dir);
@@ -37,6 +37,7 @@ public static class ExpectedResults
             File.WriteAllText(Path.Combine(dir, "square.txt"), string.Create(CultureInfo.InvariantCulture, $"{index * index}\n"));
             File.WriteAllText(Path.Combine(dir, "dataset-key.sha256"), Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(datasetKey))) + "\n");
             File.WriteAllText(Path.Combine(dir, "dataset-key-file.txt"), "same\n");
+            File.WriteAllText(Path.Combine(dir, "requester-secrets.txt"), requesterSecrets);
             return ResultArchive.DigestOf(dir);
         }
         finally

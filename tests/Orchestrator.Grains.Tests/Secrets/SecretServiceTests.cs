@@ -23,13 +23,15 @@ public sealed class SecretServiceTests(ClusterFixture fixture)
     {
         var pool = await fixture.Grains.Pool().GetPolicyAsync();
         await fixture.Grains.Pool().SetPolicyAsync(pool with { AllowSimulatedTee = true });
-        var deal = Deals.New(fixture, tasks, trust: 1, new TeeTag(TeeTag.Tee | TeeTag.Scone)) with { App = Deals.NewAddress(), Dataset = Deals.NewAddress() };
+        var deal = Deals.New(fixture, tasks, trust: 1, new TeeTag(TeeTag.Tee | TeeTag.Scone))
+            with { App = Deals.NewAddress(), Dataset = Deals.NewAddress(), RequesterSecrets = new Dictionary<int, string> { [1] = "result-key" } };
         var registered = await fixture.Grains.AppPolicy(deal.App).SetAsync((policy ?? DemoRunner.DemoAppPolicy)(deal.App));
         Assert.True(registered.Accepted, string.Join("; ", registered.Errors));
         var datasetKey = RandomNumberGenerator.GetBytes(32);
         await fixture.Grains.Secrets(new SecretOwner(SecretOwnerKind.Dataset, deal.Dataset)).PutAsync("key", datasetKey);
         await fixture.Grains.Secrets(new SecretOwner(SecretOwnerKind.App, deal.App)).PutAsync("api-token", "app-token"u8.ToArray());
         await fixture.Grains.Secrets(new SecretOwner(SecretOwnerKind.Requester, deal.Requester)).PutAsync("result-key", "requester"u8.ToArray());
+        await fixture.Grains.Secrets(new SecretOwner(SecretOwnerKind.Requester, deal.Requester)).PutAsync("unselected", "never released"u8.ToArray());
         Assert.True((await fixture.Grains.Deal(deal.DealId).CreateAsync(deal)).Accepted);
         return (deal, datasetKey);
     }
@@ -86,7 +88,9 @@ public sealed class SecretServiceTests(ClusterFixture fixture)
         Assert.Equal(a.EnclaveChallenge, Secp256k1.AddressOf(enclaveKey!));
         Assert.Equal(datasetKey, secrets[$"dataset/{deal.Dataset.ToLowerHex()}/key"]);
         Assert.Equal("app-token"u8.ToArray(), secrets[$"app/{deal.App.ToLowerHex()}/api-token"]);
-        Assert.Equal("requester"u8.ToArray(), secrets[$"requester/{deal.Requester.ToLowerHex()}/result-key"]);
+        // The requester's secrets: only the one the deal selected, under its index (IEXEC_REQUESTER_SECRET_1).
+        Assert.Equal("requester"u8.ToArray(), secrets[$"requester/{deal.Requester.ToLowerHex()}/1"]);
+        Assert.Single(secrets.Keys, k => k.StartsWith("requester/", StringComparison.Ordinal));
         Assert.All(result.Secrets, s => Assert.NotEqual(datasetKey, s.SealedValue)); // sealed to the enclave session, never in clear
 
         var digest = ManualWorker.Digest(a);

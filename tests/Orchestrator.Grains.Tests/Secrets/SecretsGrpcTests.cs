@@ -13,6 +13,7 @@ using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
+using Orchestrator.Grains.Tests.Registry;
 using Orchestrator.Host.Hosting;
 using Orchestrator.Simulation;
 using Proto = Orchestrator.Api.Secrets.V1;
@@ -94,14 +95,6 @@ public sealed class SecretsGrpcTests(SecretsApiHost host) : IClassFixture<Secret
     public async Task Bad_requests_get_invalid_argument_naming_the_field()
     {
         var admin = host.Admin();
-        var noOwner = await Assert.ThrowsAsync<RpcException>(() => admin.PutSecretAsync(new Proto.PutSecretRequest { Name = "key", Value = ByteString.CopyFromUtf8("x") }).ResponseAsync);
-        Assert.Equal(StatusCode.InvalidArgument, noOwner.StatusCode);
-        Assert.Contains("owner", noOwner.Status.Detail, StringComparison.Ordinal);
-        var badName = await Assert.ThrowsAsync<RpcException>(() => admin.PutSecretAsync(new Proto.PutSecretRequest { Owner = Owner(Proto.OwnerKind.Dataset, Deals.NewAddress()), Name = "a b", Value = ByteString.CopyFromUtf8("x") }).ResponseAsync);
-        Assert.Contains("name:", badName.Status.Detail, StringComparison.Ordinal);
-        var badPolicy = await Assert.ThrowsAsync<RpcException>(() => admin.SetAppPolicyAsync(new Proto.SetAppPolicyRequest { Policy = new Proto.AppPolicy { App = Deals.NewAddress().ToLowerHex(), Tee = Proto.TeeKind.Sgx, MrEnclaves = { "zz" } } }).ResponseAsync);
-        Assert.Equal(StatusCode.InvalidArgument, badPolicy.StatusCode);
-        Assert.Contains("MRENCLAVE 'zz'", badPolicy.Status.Detail, StringComparison.Ordinal);
         var missing = await Assert.ThrowsAsync<RpcException>(() => admin.GetAppPolicyAsync(new Proto.GetAppPolicyRequest { App = Deals.NewAddress().ToLowerHex() }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
         var badFetch = await Assert.ThrowsAsync<RpcException>(() => host.Enclave.FetchTaskSecretsAsync(new Proto.FetchTaskSecretsRequest { WorkerAddress = "0x12", SessionId = "s", TaskId = "0x00" }).ResponseAsync);
@@ -112,25 +105,29 @@ public sealed class SecretsGrpcTests(SecretsApiHost host) : IClassFixture<Secret
     [Fact]
     public async Task An_attested_enclave_fetches_its_dataset_key_over_grpc_and_a_foreign_one_is_refused_and_audited()
     {
+        // Four owners, each with their own key: the app's, the dataset's, the requester (the pool's token takes no part).
         var admin = host.Admin();
-        var app = Deals.NewAddress();
-        var dataset = Deals.NewAddress();
-        var policy = await admin.SetAppPolicyAsync(new Proto.SetAppPolicyRequest
-        {
-            Policy = new Proto.AppPolicy { App = app.ToLowerHex(), Tee = Proto.TeeKind.Sgx, MrEnclaves = { SimulatedEnclave.DefaultMrEnclave }, AllowSimulated = true, MaxEvidenceAge = Duration.FromTimeSpan(TimeSpan.FromHours(1)) },
-        });
-        Assert.Equal(1, policy.Version);
+        var appOwner = new OwnerClient(host.Channel);
+        var datasetOwner = new OwnerClient(host.Channel);
+        var requester = new OwnerClient(host.Channel);
+        var registered = await appOwner.RegisterAppAsync("fetch-app", "127.0.0.1:5000/fetch@sha256:" + new string('e', 64));
+        var app = Address.Parse(registered.Address);
+        Assert.Equal(1, registered.Versions[0].Policy.Version);
         Assert.Contains((await admin.ListAppPoliciesAsync(new Proto.ListAppPoliciesRequest())).Policies, p => p.App == app.ToLowerHex());
+        var dataset = Address.Parse((await datasetOwner.RegisterDatasetAsync("fetch-data")).Address);
         var datasetKey = RandomNumberGenerator.GetBytes(32);
-        var info = await admin.PutSecretAsync(new Proto.PutSecretRequest { Owner = Owner(Proto.OwnerKind.Dataset, dataset), Name = "key", Value = ByteString.CopyFrom(datasetKey) });
+        var info = await datasetOwner.PushAsync(Proto.OwnerKind.Dataset, dataset, "key", datasetKey);
         Assert.Equal("grpc-test", info.MasterKeyId);
-        var listed = Assert.Single((await admin.ListSecretsAsync(new Proto.ListSecretsRequest { Owner = Owner(Proto.OwnerKind.Dataset, dataset) })).Secrets);
+        var listed = Assert.Single((await datasetOwner.ListSecretsAsync(Proto.OwnerKind.Dataset, dataset)).Secrets);
         Assert.Equal(32, listed.Length);
+        await requester.PushAsync(Proto.OwnerKind.Requester, requester.Address, "api-token", "selected"u8.ToArray());
+        await requester.PushAsync(Proto.OwnerKind.Requester, requester.Address, "other", "not selected"u8.ToArray());
 
         var grains = host.Grains;
         var pool = await grains.Pool().GetPolicyAsync();
         await grains.Pool().SetPolicyAsync(pool with { AllowSimulatedTee = true });
-        var deal = DemoRunner.NewDeal(new DemoSettings(1, 1, 1, 0, 0, true, TimeSpan.FromMinutes(1))) with { App = app, Dataset = dataset };
+        var deal = DemoRunner.NewDeal(new DemoSettings(1, 1, 1, 0, 0, true, TimeSpan.FromMinutes(1)))
+            with { App = app, Dataset = dataset, Requester = requester.Address, RequesterSecrets = new Dictionary<int, string> { [1] = "api-token" } };
         Assert.True((await grains.Deal(deal.DealId).CreateAsync(deal)).Accepted);
 
         var honest = new ManualWorker(grains, TeeKind.Sgx, slots: 1);
@@ -161,6 +158,10 @@ public sealed class SecretsGrpcTests(SecretsApiHost host) : IClassFixture<Secret
         Assert.Equal(a.EnclaveChallenge, Secp256k1.AddressOf(enclaveKey));
         var sealedKey = Assert.Single(reply.Secrets, s => s.Owner.Kind == Proto.OwnerKind.Dataset);
         Assert.Equal(datasetKey, honest.Enclave.Open(sealedKey.SealedValue.ToByteArray(), a.TaskId));
+        // Only the selected requester secret, under its index (the worker's IEXEC_REQUESTER_SECRET_1).
+        var requesterSecret = Assert.Single(reply.Secrets, s => s.Owner.Kind == Proto.OwnerKind.Requester);
+        Assert.Equal("1", requesterSecret.Name);
+        Assert.Equal("selected"u8.ToArray(), honest.Enclave.Open(requesterSecret.SealedValue.ToByteArray(), a.TaskId));
 
         var audit = await admin.GetTaskAuditAsync(new Proto.GetTaskAuditRequest { TaskId = a.TaskId.ToString() });
         // The forged fetch was refused at the door (unproven calls write no audit row); the proven ones are audited.
@@ -168,28 +169,39 @@ public sealed class SecretsGrpcTests(SecretsApiHost host) : IClassFixture<Secret
         Assert.True(audit.Entries[1].Granted);
         Assert.Equal(honest.Address.ToLowerHex(), audit.Entries[1].Worker);
         Assert.Contains($"dataset/{dataset.ToLowerHex()}/key", audit.Entries[1].Released);
+
+        // Each owner reads their own trail with a signed request: the refusal and the release, their secrets' names only.
+        var datasetTrail = (await datasetOwner.AuditAsync(Proto.OwnerKind.Dataset, dataset)).Entries;
+        Assert.Equal(["NotHoldingReplicate", ""], datasetTrail.Select(e => e.Refusal));
+        Assert.Equal(["key"], datasetTrail[1].Released);
+        Assert.Equal(honest.Address.ToLowerHex(), datasetTrail[1].Worker);
+        Assert.Equal(["1"], (await requester.AuditAsync(Proto.OwnerKind.Requester, requester.Address)).Entries[1].Released);
+        var foreignTrail = await Assert.ThrowsAsync<RpcException>(() => appOwner.AuditAsync(Proto.OwnerKind.Dataset, dataset));
+        Assert.Equal(StatusCode.PermissionDenied, foreignTrail.StatusCode);
     }
 
     [Fact]
-    public async Task App_policies_and_secrets_are_served_as_json_over_http_too()
+    public async Task App_policies_are_read_as_json_over_http_and_the_pools_token_cannot_write_them()
     {
+        var owner = new OwnerClient(host.Channel);
+        var app = (await owner.RegisterAppAsync("json-app", "127.0.0.1:5000/json@sha256:" + new string('d', 64))).Address;
         using var http = new HttpClient { BaseAddress = host.Http };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SecretsApiHost.Token);
-        var app = Deals.NewAddress().ToLowerHex();
-        var put = await http.PutAsync($"/v1/apps/{app}/policy", new StringContent(
-            $$"""{"tee":"TEE_KIND_SGX","mrEnclaves":["{{SimulatedEnclave.DefaultMrEnclave}}"],"acceptedTcbStatuses":[{"status":"UpToDate"},{"status":"SWHardeningNeeded","allowedAdvisoryIds":["INTEL-SA-00615"]}],"maxEvidenceAge":"3600s"}""",
-            System.Text.Encoding.UTF8, "application/json"));
-        Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
         var got = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"/v1/apps/{app}/policy")).RootElement;
         Assert.Equal(app, got.GetProperty("app").GetString());
         Assert.Equal("3600s", got.GetProperty("maxEvidenceAge").GetString());
-        Assert.Equal(2, got.GetProperty("acceptedTcbStatuses").GetArrayLength());
 
+        var put = await http.PutAsync($"/v1/apps/{app}/policy", new StringContent(
+            $$"""{"tee":"TEE_KIND_SGX","mrEnclaves":["{{new string('9', 64)}}"]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
+        Assert.Contains("cannot set an app's measurements", await put.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var stored = await http.PostAsync("/v1/secrets:put", new StringContent(
             $$"""{"owner":{"kind":"OWNER_KIND_APP","address":"{{app}}"},"name":"api-token","value":"{{Convert.ToBase64String("t0ken"u8.ToArray())}}"}""",
             System.Text.Encoding.UTF8, "application/json"));
-        Assert.True(stored.IsSuccessStatusCode, await stored.Content.ReadAsStringAsync());
-        Assert.DoesNotContain("value", await stored.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, stored.StatusCode);
+
+        var registry = System.Text.Json.JsonDocument.Parse(await new HttpClient { BaseAddress = host.Http }.GetStringAsync($"/v1/registry/apps/{app}")).RootElement;
+        Assert.Equal(owner.Address.ToLowerHex(), registry.GetProperty("owner").GetString());
 
         http.DefaultRequestHeaders.Authorization = null;
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"/v1/apps/{app}/policy")).StatusCode);

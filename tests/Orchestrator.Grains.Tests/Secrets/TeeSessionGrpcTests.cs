@@ -11,6 +11,8 @@ using Orchestrator.Domain.Ids;
 using Orchestrator.Simulation;
 using SecretsProto = Orchestrator.Api.Secrets.V1;
 
+using Orchestrator.Grains.Tests.Registry;
+
 namespace Orchestrator.Grains.Tests.Secrets;
 
 /// <summary>
@@ -25,17 +27,13 @@ public sealed class TeeSessionGrpcTests(SecretsApiHost host) : IClassFixture<Sec
     public async Task Over_grpc_the_attested_worker_gets_the_dataset_key_and_completes_the_tee_task_and_a_foreign_measurement_gets_neither()
     {
         var admin = host.Admin();
-        var app = Deals.NewAddress();
-        var dataset = Deals.NewAddress();
-        await admin.SetAppPolicyAsync(new SecretsProto.SetAppPolicyRequest
-        {
-            Policy = new SecretsProto.AppPolicy { App = app.ToLowerHex(), Tee = SecretsProto.TeeKind.Sgx, MrEnclaves = { SimulatedEnclave.DefaultMrEnclave }, AllowSimulated = true },
-        });
+        // The app's owner registers its measurements and the dataset's owner pushes its key, each with their own key.
+        var appOwner = new OwnerClient(host.Channel);
+        var datasetOwner = new OwnerClient(host.Channel);
+        var app = Address.Parse((await appOwner.RegisterAppAsync("tee-session", "127.0.0.1:5000/tee@sha256:" + new string('f', 64))).Address);
+        var dataset = Address.Parse((await datasetOwner.RegisterDatasetAsync("tee-session-data")).Address);
         var datasetKey = RandomNumberGenerator.GetBytes(32);
-        await admin.PutSecretAsync(new SecretsProto.PutSecretRequest
-        {
-            Owner = new SecretsProto.Owner { Kind = SecretsProto.OwnerKind.Dataset, Address = dataset.ToLowerHex() }, Name = "key", Value = ByteString.CopyFrom(datasetKey),
-        });
+        await datasetOwner.PushAsync(SecretsProto.OwnerKind.Dataset, dataset, "key", datasetKey);
         var pool = await host.Grains.Pool().GetPolicyAsync();
         await host.Grains.Pool().SetPolicyAsync(pool with { AllowSimulatedTee = true });
 

@@ -1,0 +1,33 @@
+using Grpc.Core;
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Secrets;
+
+namespace Orchestrator.Api.Registry;
+
+/// <summary>
+/// What a deal may use, checked before it is created (so a refused deal creates and stores nothing):
+/// its dataset is registered and its restrictions allow the deal's app (or app owner), requester and
+/// this pool; every requester secret it selects exists.
+/// </summary>
+internal static class DealAssets
+{
+    public static async Task CheckAsync(IGrainFactory grains, DealSpecMessage spec, Address pool)
+    {
+        if (!spec.Dataset.IsZero && await grains.DatasetRegistry(spec.Dataset).CheckDealAsync(spec.App, spec.Requester, pool) is { } broken)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"deal refused: {broken}"));
+        }
+
+        if (spec.RequesterSecrets is { Count: > 0 } selected)
+        {
+            var stored = (await grains.Secrets(new SecretOwner(SecretOwnerKind.Requester, spec.Requester)).ListAsync()).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+            if (selected.OrderBy(s => s.Key).FirstOrDefault(s => !stored.Contains(s.Value)) is { Value: not null } missing)
+            {
+                throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                    $"deal refused: requester secret \"{missing.Value}\" selected as index {missing.Key} does not exist (rule: a deal selects only secrets its requester pushed, `orchestrator secret push`)"));
+            }
+        }
+    }
+}
