@@ -26,7 +26,7 @@ namespace Orchestrator.Bridge.Listening;
 /// Each poll compares the chain's hash at the cursor with the kept one; when they differ the listener
 /// walks back to the fork and reads the new chain from there. A deal created from an undone block that
 /// reappears (same id, any block) is kept, once; one that has not reappeared when the new chain is read
-/// up to the height read before is cancelled (<see cref="IDealGrain.CancelAsync"/>). A fork deeper than
+/// up to the height the old one was known to have (the cursor plus the confirmations) is cancelled (<see cref="IDealGrain.CancelAsync"/>). A fork deeper than
 /// the kept hashes stops the listener with <see cref="ReorgTooDeepException"/> rather than lose deals silently.
 /// </para>
 /// </summary>
@@ -139,7 +139,7 @@ public sealed partial class DealListener(
         }
 
         var depth = cursor.Block - fork;
-        var rewound = cursor.RewindTo(fork);
+        var rewound = cursor.RewindTo(fork, options.ListenerConfirmations);
         // Saved before reading on: the orphans must survive a crash, or a deal undone now would never be judged.
         await _store.SetListenerCursorAsync(CursorName, rewound, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _reorgs);
@@ -212,9 +212,18 @@ public sealed partial class DealListener(
             return null;
         }
 
-        var result = await grains.Deal(spec!.DealId).CreateAsync(spec).ConfigureAwait(false);
+        var deal = grains.Deal(spec!.DealId);
+        var result = await deal.CreateAsync(spec).ConfigureAwait(false);
         if (!result.Accepted)
         {
+            // A deal mined again after a reorganisation keeps its id but its block's timestamp (its start
+            // time) moved: it is the same deal, kept as first created (its deadlines a few seconds early).
+            if ((await deal.GetViewAsync().ConfigureAwait(false)).Exists)
+            {
+                LogReappeared(logger, spec.DealId, (long?)log.BlockNumber, string.Join("; ", result.Errors));
+                return spec.DealId;
+            }
+
             LogRefused(logger, spec.DealId, string.Join("; ", result.Errors));
             return null;
         }
@@ -262,6 +271,9 @@ public sealed partial class DealListener(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deal {DealId} from the chain created in the cluster ({BotSize} tasks, block {Block})")]
     private static partial void LogCreated(ILogger logger, Hash32 dealId, int botSize, long? block);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deal {DealId} read again at block {Block} with other terms, kept as first created: {Errors}")]
+    private static partial void LogReappeared(ILogger logger, Hash32 dealId, long? block, string errors);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Deal {DealId} from the chain refused by the cluster: {Errors}")]
     private static partial void LogRefused(ILogger logger, Hash32 dealId, string errors);

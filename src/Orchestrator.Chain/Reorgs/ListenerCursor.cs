@@ -7,8 +7,9 @@ namespace Orchestrator.Chain.Reorgs;
 /// block it fully read, the hashes of the blocks just below and at it (contiguous, newest last), the
 /// items it acted on in those blocks, and the orphans: items whose block was reorganised out and that
 /// have not been seen again yet. An orphan is judged only once the listener has read the new chain up
-/// to <see cref="ReconcileThrough"/> (the height it had read before the fork): seen again by then, it is
-/// kept; not seen, it is gone (<see cref="DueOrphans"/>). Immutable: every step returns a new cursor.
+/// to <see cref="ReconcileThrough"/> (the height the old chain was known to have: the cursor before the
+/// fork plus the listener's confirmations): seen again by then, it is kept; not seen, it is gone
+/// (<see cref="DueOrphans"/>). Immutable: every step returns a new cursor.
 /// </summary>
 public sealed record ListenerCursor
 {
@@ -79,10 +80,13 @@ public sealed record ListenerCursor
     /// <summary>
     /// Goes back to <paramref name="fork"/> (the last block still on the chain): hashes above it are
     /// dropped, items seen above it become orphans, and they are judged once the new chain is read up to
-    /// the height this cursor had reached.
+    /// the height this cursor had reached plus <paramref name="grace"/> blocks (the confirmations the
+    /// listener stayed behind: the old chain had those blocks too, and a dropped transaction mined again
+    /// there has reappeared within the reorganised range).
     /// </summary>
-    public ListenerCursor RewindTo(long fork)
+    public ListenerCursor RewindTo(long fork, int grace = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(grace);
         if (fork >= Block)
         {
             return this;
@@ -95,7 +99,7 @@ public sealed record ListenerCursor
             Hashes = Hashes.Take((int)Math.Max(0, fork - OldestHashed + 1)).ToList(),
             Seen = Seen.Where(s => s.Block <= fork).ToList(),
             Orphans = orphans,
-            ReconcileThrough = orphans.Count == 0 ? ReconcileThrough : Math.Max(ReconcileThrough ?? Block, Block),
+            ReconcileThrough = orphans.Count == 0 ? ReconcileThrough : Math.Max(ReconcileThrough ?? long.MinValue, Block + grace),
         };
     }
 

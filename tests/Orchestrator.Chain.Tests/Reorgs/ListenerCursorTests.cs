@@ -82,6 +82,11 @@ public sealed class ListenerCursorTests
         var settled = through.WithoutOrphans(through.DueOrphans());
         Assert.Empty(settled.Orphans);
         Assert.Null(settled.ReconcileThrough);
+
+        // With the listener's confirmations as grace, a deal mined again just above the old cursor is still in time.
+        var graced = cursor.RewindTo(15, grace: 2);
+        Assert.Equal(19, graced.ReconcileThrough);
+        Assert.Throws<ArgumentOutOfRangeException>(() => cursor.RewindTo(15, grace: -1));
     }
 
     [Fact]
