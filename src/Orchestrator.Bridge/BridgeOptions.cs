@@ -74,6 +74,14 @@ public sealed class BridgeOptions
     /// <summary>Blocks the listener stays behind the head (reorg safety).</summary>
     public int ListenerConfirmations { get; set; } = 2;
 
+    /// <summary>
+    /// Hashes of the last blocks read that the listener keeps to find where a reorganisation forked
+    /// (at least <see cref="FinalityDepth"/>). A reorg deeper than <see cref="ListenerConfirmations"/>
+    /// is walked back and read again; one deeper than this stops the listener with an error, since it
+    /// can no longer tell which of its deals were undone.
+    /// </summary>
+    public int ListenerHashHistory { get; set; } = 128;
+
     /// <summary>The block the listener starts at when it has no cursor yet.</summary>
     public long ListenerStartBlock { get; set; }
 
@@ -131,6 +139,8 @@ public sealed class BridgeOptions
         if (LeaseDuration < TimeSpan.FromMilliseconds(300) || LeaseDuration > TimeSpan.FromMinutes(10)) errors.Add($"Orchestrator:Chain:LeaseDuration must be 0.3 s..10 min, got {LeaseDuration}");
         if (FinalityDepth < Confirmations || FinalityDepth > 10_000) errors.Add($"Orchestrator:Chain:FinalityDepth must be Confirmations ({Confirmations})..10000, got {FinalityDepth}");
         if (ListenerMaxRange < 1) errors.Add("Orchestrator:Chain:ListenerMaxRange must be at least 1");
+        if (ListenerHashHistory < Math.Max(FinalityDepth, 1) || ListenerHashHistory > 10_000)
+            errors.Add($"Orchestrator:Chain:ListenerHashHistory must be FinalityDepth ({FinalityDepth})..10000, got {ListenerHashHistory}");
         return errors;
     }
 }

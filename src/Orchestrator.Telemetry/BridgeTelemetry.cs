@@ -31,6 +31,18 @@ public static class BridgeTelemetry
     /// <summary>Instrument <c>orchestrator.bridge.fee_bumps</c>: replacement transactions sent for a stuck one.</summary>
     public static readonly Counter<long> Bumps = Meter.CreateCounter<long>("orchestrator.bridge.fee_bumps", "{transaction}", "Stuck transactions replaced with higher fees");
 
+    /// <summary>
+    /// Instrument <c>orchestrator.bridge.listener_reorgs</c>: reorganisations the deal listener found under
+    /// its cursor (tag <c>outcome</c>: walked_back | too_deep; <c>depth</c>: blocks undone, or the kept history when too deep).
+    /// </summary>
+    public static readonly Counter<long> ListenerReorgs = Meter.CreateCounter<long>("orchestrator.bridge.listener_reorgs", "{reorg}", "Chain reorganisations found under the deal listener's cursor");
+
+    /// <summary>Instrument <c>orchestrator.bridge.listener_reorg_depth</c>: blocks each walked-back reorganisation undid.</summary>
+    public static readonly Histogram<long> ListenerReorgDepth = Meter.CreateHistogram<long>("orchestrator.bridge.listener_reorg_depth", "{block}", "Blocks undone by each reorganisation the deal listener walked back");
+
+    /// <summary>Instrument <c>orchestrator.bridge.deals_cancelled</c>: deals cancelled because their DealCreated log vanished in a reorganisation and did not reappear.</summary>
+    public static readonly Counter<long> DealsCancelled = Meter.CreateCounter<long>("orchestrator.bridge.deals_cancelled", "{deal}", "Deals cancelled because their creation vanished from the chain");
+
     /// <summary>Instrument <c>orchestrator.bridge.pending_transactions</c>.</summary>
     public static readonly ObservableGauge<long> PendingTransactions = Meter.CreateObservableGauge(
         "orchestrator.bridge.pending_transactions", () => Interlocked.Read(ref _pending), "{transaction}", "Bridge transactions sent and not yet confirmed");

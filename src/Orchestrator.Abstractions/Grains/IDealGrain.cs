@@ -28,6 +28,15 @@ public interface IDealGrain : IGrainWithStringKey
     [Alias("check")]
     Task CheckDeadlinesAsync();
 
+    /// <summary>
+    /// Cancels the deal because its creation vanished from the chain (a reorganisation): its open tasks
+    /// refuse every call from then on, their workers are told to stop with <paramref name="reason"/>, and
+    /// nothing of it is finalized or claimed. Idempotent (the first reason stays; its tasks are told
+    /// again); a finished deal or an unknown one is left as it is. Returns the deal's view after.
+    /// </summary>
+    [Alias("cancel")]
+    Task<DealView> CancelAsync(string reason);
+
     /// <summary>Indices of tasks not yet known to be final (for operators and reconciliation), up to <paramref name="max"/>.</summary>
     [Alias("open-tasks")]
     Task<IReadOnlyList<long>> GetOpenTaskIndicesAsync(int max);

@@ -34,6 +34,13 @@ public interface ITaskGrain : IGrainWithStringKey
     Task NudgeAsync(TaskTicket ticket);
 
     /// <summary>
+    /// Cancels the task with its deal (idempotent; a final task keeps its outcome): it refuses every call
+    /// from then on with <see cref="TaskRefusalCode.DealCancelled"/>, and its holders are told to stop.
+    /// </summary>
+    [Alias("cancel")]
+    Task CancelAsync(TaskTicket ticket, string reason);
+
+    /// <summary>
     /// Judges a result upload before its bytes are stored: admitted only for a revealed winner (or the
     /// TEE worker that completed the task), with the consensus digest the archive must carry (Domain's ResultUploadRules).
     /// </summary>

@@ -106,6 +106,12 @@ public sealed record DealView(
     [property: Id(10)] int Reopens,
     [property: Id(11)] long BotFirst = 0)
 {
+    /// <summary>Why the deal was cancelled (its DealCreated log vanished from the chain), or null: its open tasks then run nothing more.</summary>
+    [Id(12)] public string? CancelReason { get; init; }
+
+    /// <summary>True once cancelled.</summary>
+    public bool Cancelled => CancelReason is not null;
+
     /// <summary>Consensus rounds of the final tasks: one each, plus one per reopen.</summary>
     public int ConsensusRounds => Completed + Reopens;
 
@@ -114,4 +120,7 @@ public sealed record DealView(
 
     /// <summary>Every task reached a final status.</summary>
     public bool IsFinished => Exists && Open == 0;
+
+    /// <summary>Nothing more will change: finished, or cancelled.</summary>
+    public bool IsSettled => IsFinished || Cancelled;
 }

@@ -146,7 +146,11 @@ public sealed record TaskView(
     [property: Id(5)] Hash32? ConsensusHash,
     [property: Id(6)] Hash32? ResultDigest,
     [property: Id(7)] DateTimeOffset? RevealDeadline,
-    [property: Id(8)] int Reopens);
+    [property: Id(8)] int Reopens)
+{
+    /// <summary>Why the task was cancelled with its deal (null: it was not); its status then stays as it was.</summary>
+    [Id(9)] public string? CancelReason { get; init; }
+}
 
 /// <summary>Where the task of a final notice ended, and how often it reopened on the way.</summary>
 [GenerateSerializer, Immutable, Alias("orch.task-final.v1")]

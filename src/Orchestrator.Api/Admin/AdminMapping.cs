@@ -156,6 +156,8 @@ internal static class AdminMapping
         TeeTag = view.TeeTag,
         Reopens = view.Reopens,
         BotFirst = (ulong)view.BotFirst,
+        Cancelled = view.Cancelled,
+        CancelReason = view.CancelReason ?? string.Empty,
     };
 
     /// <summary>The wire form of a task.</summary>
@@ -171,6 +173,7 @@ internal static class AdminMapping
             RevealDeadline = view.RevealDeadline is { } deadline ? Timestamp.FromDateTimeOffset(deadline) : null,
             Reopens = view.Reopens,
             HasResult = hasResult,
+            CancelReason = view.CancelReason ?? string.Empty,
         };
         message.Replicates.AddRange(view.Replicates.Select(r => new Proto.ReplicateInfo
         {

@@ -60,7 +60,8 @@ internal sealed class DealWatcher(IGrainFactory grains, TimeProvider time, Hash3
                 }, cancellationToken);
             }
 
-            if (view.IsFinished && _known.Values.All(s => s is TaskStatus.Completed or TaskStatus.Failed))
+            // A cancelled deal's open tasks never change again: the watch ends with the deal.
+            if ((view.IsFinished && _known.Values.All(s => s is TaskStatus.Completed or TaskStatus.Failed)) || view.Cancelled)
             {
                 return;
             }

@@ -1,4 +1,5 @@
 using Orchestrator.Bridge.Leadership;
+using Orchestrator.Chain.Reorgs;
 using Orchestrator.Domain.Crypto;
 
 namespace Orchestrator.Bridge.Storage;
@@ -29,6 +30,12 @@ public interface IBridgeStore
 
     /// <summary>Moves a listener's cursor.</summary>
     Task SetCursorAsync(string name, long block, CancellationToken cancellationToken);
+
+    /// <summary>A listener's cursor with its reorg history (block hashes, deals seen, orphans), or null when it never ran.</summary>
+    Task<ListenerCursor?> GetListenerCursorAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Moves a listener's cursor and replaces its history, in one write.</summary>
+    Task SetListenerCursorAsync(string name, ListenerCursor cursor, CancellationToken cancellationToken);
 
     /// <summary>
     /// The same tables, with every write (insert, update, cursor) refused with

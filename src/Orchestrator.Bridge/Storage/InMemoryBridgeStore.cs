@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Orchestrator.Bridge.Leadership;
+using Orchestrator.Chain.Reorgs;
 using Orchestrator.Domain.Crypto;
 
 namespace Orchestrator.Bridge.Storage;
@@ -13,6 +14,7 @@ public sealed class InMemoryBridgeStore : IBridgeStore
     private readonly Lock _gate = new();
     private readonly Dictionary<(long, Address, long, int), TrackedTransaction> _transactions = [];
     private readonly ConcurrentDictionary<string, long> _cursors = new();
+    private readonly ConcurrentDictionary<string, ListenerCursor> _histories = new();
 
     /// <summary>Creates an empty store.</summary>
     public InMemoryBridgeStore()
@@ -27,6 +29,7 @@ public sealed class InMemoryBridgeStore : IBridgeStore
         _gate = shared._gate;
         _transactions = shared._transactions;
         _cursors = shared._cursors;
+        _histories = shared._histories;
     }
 
     /// <summary>Every transaction attempt recorded (for tests).</summary>
@@ -103,6 +106,32 @@ public sealed class InMemoryBridgeStore : IBridgeStore
     {
         CheckFence();
         _cursors[name] = block;
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<ListenerCursor?> GetListenerCursorAsync(string name, CancellationToken cancellationToken)
+    {
+        if (!_cursors.TryGetValue(name, out var block))
+        {
+            return Task.FromResult<ListenerCursor?>(null);
+        }
+
+        // As in PostgreSQL: a block number moved alone trims the history to it.
+        return Task.FromResult<ListenerCursor?>(_histories.TryGetValue(name, out var cursor) ? cursor.MovedTo(block) : ListenerCursor.At(block));
+    }
+
+    /// <inheritdoc />
+    public Task SetListenerCursorAsync(string name, ListenerCursor cursor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cursor);
+        CheckFence();
+        lock (_gate)
+        {
+            _histories[name] = cursor;
+            _cursors[name] = cursor.Block;
+        }
+
         return Task.CompletedTask;
     }
 

@@ -2,6 +2,7 @@ using System.Numerics;
 using Npgsql;
 using NpgsqlTypes;
 using Orchestrator.Bridge.Leadership;
+using Orchestrator.Chain.Reorgs;
 using Orchestrator.Domain.Crypto;
 
 namespace Orchestrator.Bridge.Storage;
@@ -155,6 +156,39 @@ public sealed class PostgresBridgeStore(NpgsqlDataSource dataSource, ILeaseFence
         if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
         {
             throw Refused($"cursor {name} not moved to block {block}");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<ListenerCursor?> GetListenerCursorAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT block_number, history::text FROM bridge_cursors WHERE name = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = name });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var history = await reader.IsDBNullAsync(1, cancellationToken).ConfigureAwait(false) ? null : reader.GetString(1);
+        return ListenerCursorJson.Read(reader.GetInt64(0), history);
+    }
+
+    /// <inheritdoc />
+    public async Task SetListenerCursorAsync(string name, ListenerCursor cursor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cursor);
+        await using var command = dataSource.CreateCommand(
+            Fenced("INSERT INTO bridge_cursors (name, block_number, history, updated_at) SELECT $1, $2, $3::jsonb, now() " +
+            (fence is null ? string.Empty : "FROM fence ") +
+            "ON CONFLICT (name) DO UPDATE SET block_number = EXCLUDED.block_number, history = EXCLUDED.history, updated_at = now()", 3));
+        command.Parameters.Add(new NpgsqlParameter { Value = name });
+        command.Parameters.Add(new NpgsqlParameter { Value = cursor.Block });
+        command.Parameters.Add(new NpgsqlParameter { Value = ListenerCursorJson.Write(cursor) });
+        AddFence(command);
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            throw Refused($"cursor {name} not moved to block {cursor.Block}");
         }
     }
 

@@ -13,6 +13,19 @@ public enum DealNotice
     Finished = 2,
 }
 
+/// <summary>What a cancellation did to its deal.</summary>
+public enum DealCancellation
+{
+    /// <summary>Cancelled now: its open tasks must be cancelled too.</summary>
+    Cancelled = 1,
+
+    /// <summary>It already was; nothing changes (its tasks may be told again).</summary>
+    AlreadyCancelled = 2,
+
+    /// <summary>Every task was already final; nothing changes.</summary>
+    AlreadyFinished = 3,
+}
+
 /// <summary>
 /// A deal's progress as pure rules: which of its tasks are known to be final (one bit per task),
 /// counts by outcome, and when the deal is finished. Notices are idempotent per task index, since a
@@ -23,7 +36,7 @@ public sealed class DealRun
     private readonly byte[] _finalBits;
 
     /// <summary>Loads a deal's progress.</summary>
-    public DealRun(long botFirst, int botSize, byte[] finalBits, int completed, int failed, int reopens, bool finished)
+    public DealRun(long botFirst, int botSize, byte[] finalBits, int completed, int failed, int reopens, bool finished, string? cancelReason = null)
     {
         if (finalBits.Length != (botSize + 7) / 8)
         {
@@ -37,6 +50,7 @@ public sealed class DealRun
         Failed = failed;
         Reopens = reopens;
         Finished = finished;
+        CancelReason = cancelReason;
     }
 
     /// <summary>A new deal: nothing final yet.</summary>
@@ -59,6 +73,15 @@ public sealed class DealRun
 
     /// <summary>True once every task is final.</summary>
     public bool Finished { get; private set; }
+
+    /// <summary>
+    /// Why the deal was cancelled (its creation vanished from the chain), or null. A cancelled deal runs
+    /// nothing more and settles nothing: its tasks refuse every call and none is finalized or claimed.
+    /// </summary>
+    public string? CancelReason { get; private set; }
+
+    /// <summary>True once cancelled.</summary>
+    public bool Cancelled => CancelReason is not null;
 
     /// <summary>The final bits, to persist.</summary>
     public byte[] FinalBits => (byte[])_finalBits.Clone();
@@ -86,6 +109,19 @@ public sealed class DealRun
         }
 
         return DealNotice.Counted;
+    }
+
+    /// <summary>
+    /// Cancels the deal, once (the first reason stays). A finished deal is not cancelled: every task
+    /// already settled in the cluster, and what is left of it on chain is refused there.
+    /// </summary>
+    public DealCancellation Cancel(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        if (Cancelled) return DealCancellation.AlreadyCancelled;
+        if (Finished) return DealCancellation.AlreadyFinished;
+        CancelReason = reason;
+        return DealCancellation.Cancelled;
     }
 
     /// <summary>The indices of tasks not known to be final, lowest first, at most <paramref name="max"/>.</summary>

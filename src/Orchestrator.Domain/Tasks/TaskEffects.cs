@@ -18,6 +18,9 @@ public sealed record TaskFailed(string Reason) : TaskEffect;
 /// <summary>Reveal deadline passed with no reveal: the winning group was rejected and the task is ACTIVE again.</summary>
 public sealed record TaskReopened(Hash32 RejectedHash, IReadOnlyList<Address> Rejected) : TaskEffect;
 
+/// <summary>The task was cancelled with its deal: <paramref name="Holders"/> must stop; nothing is settled or sent to the chain.</summary>
+public sealed record TaskCancelled(string Reason, IReadOnlyList<Address> Holders) : TaskEffect;
+
 /// <summary>A worker's replicate was taken back before it contributed.</summary>
 public sealed record ReplicateReleased(Address Worker, ReplicateStatus Reason) : TaskEffect;
 

@@ -47,6 +47,9 @@ public enum TaskRefusalCode
 
     /// <summary>The callback data is missing, unexpected, too long, or does not hash (keccak256) to the revealed digest.</summary>
     BadCallbackData,
+
+    /// <summary>The task's deal was cancelled (its creation vanished from the chain): the task runs nothing more.</summary>
+    DealCancelled,
 }
 
 /// <summary>A precise refusal: its code and a message a person can act on.</summary>

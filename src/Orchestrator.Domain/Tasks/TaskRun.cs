@@ -35,7 +35,8 @@ public sealed class TaskRun
         Address? enclaveChallenge,
         DateTimeOffset? finishedAt,
         int reopens,
-        byte[]? callbackData = null)
+        byte[]? callbackData = null,
+        string? cancelReason = null)
     {
         TaskId = taskId;
         Terms = terms;
@@ -49,6 +50,7 @@ public sealed class TaskRun
         FinishedAt = finishedAt;
         Reopens = reopens;
         CallbackData = callbackData;
+        CancelReason = cancelReason;
     }
 
     /// <summary>keccak256(dealId ‖ idx).</summary>
@@ -90,6 +92,13 @@ public sealed class TaskRun
     /// </summary>
     public byte[]? CallbackData { get; private set; }
 
+    /// <summary>
+    /// Why the task was cancelled with its deal (the deal's creation vanished from the chain), or null.
+    /// A cancelled task keeps its status for the record but refuses every call and applies no deadline,
+    /// so it is neither finalized nor claimed: nothing of it reaches the chain.
+    /// </summary>
+    public string? CancelReason { get; private set; }
+
     /// <summary>The workers that hold or held a replicate: none of them gets another.</summary>
     public IEnumerable<Address> Holders => _replicates.Select(r => r.Worker);
 
@@ -107,6 +116,7 @@ public sealed class TaskRun
     /// <summary>Hands a replicate to <paramref name="worker"/> if the task still needs one.</summary>
     public TaskStep Assign(Address worker, int predictedWeight, DateTimeOffset now)
     {
+        if (CancelledRefusal() is { } cancelled) return cancelled;
         if (Status.IsFinal()) return Refuse(TaskRefusalCode.TaskFinal, $"task {TaskId} is {Status}");
         if (now >= Terms.ContributionDeadline) return Refuse(TaskRefusalCode.ContributionDeadlinePassed, $"the contribution deadline {Terms.ContributionDeadline:O} has passed");
         if (Status == TaskStatus.Revealing) return Refuse(TaskRefusalCode.NotNeeded, "consensus is already reached");
@@ -129,6 +139,7 @@ public sealed class TaskRun
     /// </summary>
     public TaskStep Contribute(Address worker, int score, Hash32 resultHash, Hash32 resultSeal, byte[] workerSignature, DateTimeOffset now)
     {
+        if (CancelledRefusal() is { } cancelled) return cancelled;
         if (Terms.IsTeeFastPath) return Refuse(TaskRefusalCode.WrongPath, "a TEE task with trust ≤ 1 completes through contribute-and-finalize with an enclave signature");
         var refusal = CheckCanContribute(worker, now, out var replicate);
         if (refusal is not null) return refusal;
@@ -161,6 +172,7 @@ public sealed class TaskRun
     /// </summary>
     public TaskStep ContributeAndFinalize(Address worker, int score, Hash32 resultDigest, byte[] enclaveSignature, DateTimeOffset now, byte[]? callbackData = null)
     {
+        if (CancelledRefusal() is { } cancelled) return cancelled;
         if (!Terms.IsTeeFastPath) return Refuse(TaskRefusalCode.WrongPath, "contribute-and-finalize is only for TEE tasks with trust ≤ 1");
         var refusal = CheckCanContribute(worker, now, out var replicate);
         if (refusal is not null) return refusal;
@@ -202,6 +214,7 @@ public sealed class TaskRun
     /// </summary>
     public TaskStep Reveal(Address worker, Hash32 resultDigest, DateTimeOffset now, byte[]? callbackData = null)
     {
+        if (CancelledRefusal() is { } cancelled) return cancelled;
         if (Status.IsFinal()) return Refuse(TaskRefusalCode.TaskFinal, $"task {TaskId} is {Status}");
         if (Status != TaskStatus.Revealing) return Refuse(TaskRefusalCode.NotRevealing, $"task {TaskId} is {Status}, not REVEALING");
         var replicate = FindReplicate(worker);
@@ -244,7 +257,7 @@ public sealed class TaskRun
 
         var replicate = FindReplicate(worker);
         if (replicate is null) return Refuse(TaskRefusalCode.NotAssigned, $"worker {worker} holds no replicate of task {TaskId}");
-        if (Status.IsFinal() || replicate.Status is not (ReplicateStatus.Assigned or ReplicateStatus.TimedOut))
+        if (Status.IsFinal() || Cancelled || replicate.Status is not (ReplicateStatus.Assigned or ReplicateStatus.TimedOut))
         {
             return TaskStep.NoChange; // contributed work still counts; nothing to take back
         }
@@ -265,7 +278,7 @@ public sealed class TaskRun
     /// </summary>
     public TaskStep Advance(DateTimeOffset now)
     {
-        if (Status.IsFinal()) return TaskStep.NoChange;
+        if (Status.IsFinal() || Cancelled) return TaskStep.NoChange; // a cancelled task is never claimed
         if (now >= Terms.FinalDeadline)
         {
             var before = Status;
@@ -308,7 +321,7 @@ public sealed class TaskRun
     /// <summary>The next instant at which <see cref="Advance"/> would change something.</summary>
     public DateTimeOffset? NextWakeUp()
     {
-        if (Status.IsFinal()) return null;
+        if (Status.IsFinal() || Cancelled) return null;
         var next = Terms.FinalDeadline;
         if (Status == TaskStatus.Revealing && RevealDeadline < next) next = RevealDeadline.Value;
         foreach (var replicate in _replicates)
@@ -322,10 +335,31 @@ public sealed class TaskRun
         return next;
     }
 
+    /// <summary>True once cancelled with its deal.</summary>
+    public bool Cancelled => CancelReason is not null;
+
+    /// <summary>
+    /// Cancels the task with its deal, once: from now on it refuses every call, and the workers holding
+    /// a replicate (assigned, timed out, or contributed and waiting) are told to stop. A final task keeps
+    /// its outcome and is not cancelled.
+    /// </summary>
+    public TaskStep Cancel(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        if (Status.IsFinal() || Cancelled) return TaskStep.NoChange;
+        CancelReason = reason;
+        RevealDeadline = null;
+        var holders = _replicates
+            .Where(r => r.Status is ReplicateStatus.Assigned or ReplicateStatus.TimedOut or ReplicateStatus.Contributed)
+            .Select(r => r.Worker)
+            .ToList();
+        return TaskStep.Change(new TaskCancelled(reason, holders));
+    }
+
     /// <summary>Whether another replicate must be handed out now (PoCo's prediction on pending weights).</summary>
     public bool NeedsMoreReplicas(DateTimeOffset now)
     {
-        if (Status is TaskStatus.Revealing || Status.IsFinal() || now >= Terms.ContributionDeadline) return false;
+        if (Status is TaskStatus.Revealing || Status.IsFinal() || Cancelled || now >= Terms.ContributionDeadline) return false;
         return Tally.NeedsMoreReplicas(PendingWeights(now));
     }
 
@@ -405,6 +439,9 @@ public sealed class TaskRun
         if (Status == TaskStatus.Revealing) return Refuse(TaskRefusalCode.ConsensusAlreadyReached, "consensus is already reached; contributions are closed");
         return null;
     }
+
+    private TaskStep? CancelledRefusal()
+        => Cancelled && !Status.IsFinal() ? Refuse(TaskRefusalCode.DealCancelled, $"task {TaskId} is cancelled: {CancelReason}") : null;
 
     private Replicate? FindReplicate(Address worker)
     {

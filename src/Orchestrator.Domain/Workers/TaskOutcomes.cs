@@ -17,4 +17,7 @@ public static class TaskOutcomes
 
     /// <summary>A task that failed at its final deadline judges nobody.</summary>
     public static TaskOutcome Failed(TaskRun run) => new(run.TaskId, OutcomeVerdict.Unjudged, 0, "task failed at its final deadline");
+
+    /// <summary>A task cancelled with its deal judges nobody; the reason goes to the holders' sessions.</summary>
+    public static TaskOutcome Cancelled(TaskRun run, TaskCancelled cancelled) => new(run.TaskId, OutcomeVerdict.Unjudged, 0, cancelled.Reason);
 }

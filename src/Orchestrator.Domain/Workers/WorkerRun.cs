@@ -194,11 +194,12 @@ public sealed class WorkerRun
     /// <summary>
     /// True when a contribution's answer ends the worker's part in the task, so its slot is free:
     /// accepted, or refused for a reason no retry can change (the task is over, the replicate is no
-    /// longer its, contributions are closed, or it already contributed). A bad signature or the wrong
+    /// longer its, contributions are closed, it already contributed, or its deal was cancelled). A bad signature or the wrong
     /// path does not end it: a corrected call may still be accepted.
     /// </summary>
     public static bool EndsPart(TaskRefusalCode? refusal) => refusal is null or TaskRefusalCode.TaskFinal or TaskRefusalCode.NotAssigned
-        or TaskRefusalCode.ContributionDeadlinePassed or TaskRefusalCode.ConsensusAlreadyReached or TaskRefusalCode.AlreadyContributed;
+        or TaskRefusalCode.ContributionDeadlinePassed or TaskRefusalCode.ConsensusAlreadyReached or TaskRefusalCode.AlreadyContributed
+        or TaskRefusalCode.DealCancelled;
 
     /// <summary>
     /// A contribution the task refused. When the refusal ends the worker's part (<see cref="EndsPart"/>),

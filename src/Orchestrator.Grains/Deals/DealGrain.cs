@@ -61,7 +61,7 @@ public sealed partial class DealGrain : Grain, IDealGrain, IRemindable
     {
         _run = _state.State.ToDomain();
         await _outbox.PublishAsync(_state.State.Outbox, this);
-        if (_state.State.Spec is not null && !_state.State.Dispatched)
+        if (_state.State.Spec is not null && !_state.State.Dispatched && _state.State.CancelReason is null)
         {
             await FanOutAsync();
         }
@@ -136,7 +136,37 @@ public sealed partial class DealGrain : Grain, IDealGrain, IRemindable
 
         var final = Deadlines.Final(s.Spec.StartTime, s.Ticket.Timeref);
         var run = _run!;
-        return Task.FromResult(new DealView(DealId, true, s.Spec.BotSize, run.Completed, run.Failed, s.Spec.StartTime, final, s.Spec.Trust, s.Spec.CategoryId, s.Spec.Tag.Bits, run.Reopens, s.Spec.BotFirst));
+        return Task.FromResult(new DealView(DealId, true, s.Spec.BotSize, run.Completed, run.Failed, s.Spec.StartTime, final, s.Spec.Trust, s.Spec.CategoryId, s.Spec.Tag.Bits, run.Reopens, s.Spec.BotFirst)
+        {
+            CancelReason = run.CancelReason,
+        });
+    }
+
+    public async Task<DealView> CancelAsync(string reason)
+    {
+        using var activity = TaskTrace.Start(GrainsTelemetry.Source, "deal.cancel", DealId);
+        if (_run is null || string.IsNullOrWhiteSpace(reason))
+        {
+            return await GetViewAsync();
+        }
+
+        var outcome = _run.Cancel(reason);
+        activity?.SetTag(TelemetryTags.Result, outcome.ToString());
+        if (outcome == DealCancellation.AlreadyFinished)
+        {
+            return await GetViewAsync();
+        }
+
+        if (outcome == DealCancellation.Cancelled)
+        {
+            // Written before any task hears of it: a crash in between leaves a cancelled deal whose
+            // reminder (or the listener's next call) tells its tasks again.
+            await _writes.WriteNowAsync();
+            LogDealCancelled(_logger, DealId, reason);
+        }
+
+        await CancelOpenTasksAsync();
+        return await GetViewAsync();
     }
 
     public async Task OnTaskFinalAsync(TaskFinalNotice notice)
@@ -167,6 +197,13 @@ public sealed partial class DealGrain : Grain, IDealGrain, IRemindable
             return;
         }
 
+        if (_run.Cancelled)
+        {
+            await CancelOpenTasksAsync();
+            await UnregisterDeadlineReminderAsync();
+            return;
+        }
+
         if (!s.Dispatched)
         {
             await FanOutAsync();
@@ -183,6 +220,25 @@ public sealed partial class DealGrain : Grain, IDealGrain, IRemindable
     }
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => CheckDeadlinesAsync();
+
+    /// <summary>
+    /// Tells every open task it is cancelled, awaited in chunks so a large deal does not flood the silo;
+    /// the tasks never call the deal back on this path, so the deal may wait on them.
+    /// </summary>
+    private async Task CancelOpenTasksAsync()
+    {
+        var s = _state.State;
+        var spec = s.Spec!.ToDomain();
+        var reason = _run!.CancelReason!;
+        foreach (var chunk in _run.OpenIndices().Chunk(_options.FanOutChunk))
+        {
+            await Task.WhenAll(chunk.Select(index =>
+            {
+                var ticket = new TaskTicket(s.Ticket!, index, spec.ParamsAt((int)(index - spec.BotFirst)));
+                return GrainFactory.Task(ticket.TaskId).CancelAsync(ticket, reason);
+            }));
+        }
+    }
 
     private async Task FanOutAsync()
     {
@@ -228,6 +284,9 @@ public sealed partial class DealGrain : Grain, IDealGrain, IRemindable
             && a.TaskParams.SequenceEqual(b.TaskParams)
             && (a.RequesterSecrets ?? new Dictionary<int, string>()).OrderBy(p => p.Key).SequenceEqual((b.RequesterSecrets ?? new Dictionary<int, string>()).OrderBy(p => p.Key))
             && (a.BeneficiaryKey ?? []).AsSpan().SequenceEqual(b.BeneficiaryKey ?? []);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deal {DealId} cancelled: {Reason}")]
+    private static partial void LogDealCancelled(ILogger logger, Hash32 dealId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deal {DealId} created: {BotSize} tasks, trust {Trust}")]
     private static partial void LogDealCreated(ILogger logger, Hash32 dealId, int botSize, int trust);

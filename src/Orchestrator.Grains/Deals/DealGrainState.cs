@@ -25,8 +25,11 @@ public sealed class DealGrainState
     /// <summary>The spec's beneficiary key is a copy of the requester's registered key, not one the deal named.</summary>
     [Id(11)] public bool BeneficiaryKeyRegistered { get; set; }
 
+    /// <summary>Why the deal was cancelled (its DealCreated log vanished from the chain), or null.</summary>
+    [Id(12)] public string? CancelReason { get; set; }
+
     /// <summary>The deal's progress as the core sees it (null before the deal exists).</summary>
-    public DealRun? ToDomain() => Spec is null ? null : new DealRun(Spec.BotFirst, Spec.BotSize, FinalBits, Completed, Failed, Reopens, Finished);
+    public DealRun? ToDomain() => Spec is null ? null : new DealRun(Spec.BotFirst, Spec.BotSize, FinalBits, Completed, Failed, Reopens, Finished, CancelReason);
 
     /// <summary>Copies the core's progress back before a write.</summary>
     public void CopyFrom(DealRun run)
@@ -36,5 +39,6 @@ public sealed class DealGrainState
         Failed = run.Failed;
         Reopens = run.Reopens;
         Finished = run.Finished;
+        CancelReason = run.CancelReason;
     }
 }

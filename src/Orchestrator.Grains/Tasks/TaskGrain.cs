@@ -173,6 +173,18 @@ public sealed class TaskGrain(
         await AdvanceAsync();
     }
 
+    public async Task CancelAsync(TaskTicket ticket, string reason)
+    {
+        using var activity = Span("task.cancel", null);
+        EnsureTicket(ticket);
+        var run = Run();
+        var step = run.Cancel(reason);
+        if (step.Changed)
+        {
+            await CommitAsync(run, step, clock.UtcNow);
+        }
+    }
+
     public Task<UploadAdmission> AdmitUploadAsync(Address worker)
     {
         if (state.State.Deal is null)
@@ -221,7 +233,10 @@ public sealed class TaskGrain(
 
         var run = Run();
         var replicates = run.Replicates.Select(r => new ReplicateView(r.Worker, r.Status, r.AssignedAt, r.ResultHash, r.Weight)).ToList();
-        return Task.FromResult(new TaskView(run.TaskId, run.Terms.DealId, run.Terms.Index, run.Status, replicates, run.ConsensusHash, run.ResultDigest, run.RevealDeadline, run.Reopens));
+        return Task.FromResult(new TaskView(run.TaskId, run.Terms.DealId, run.Terms.Index, run.Status, replicates, run.ConsensusHash, run.ResultDigest, run.RevealDeadline, run.Reopens)
+        {
+            CancelReason = run.CancelReason,
+        });
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -264,7 +279,7 @@ public sealed class TaskGrain(
 
         // Replicates handed out a while ago and still not contributed: ask their workers whether they
         // really hold them (a hand-out can be lost with a silo); those that do not give them back.
-        foreach (var replicate in run.Replicates.Where(r => !run.Status.IsFinal() && r.Status == ReplicateStatus.Assigned && now - r.AssignedAt >= options.Value.HoldingCheckAge))
+        foreach (var replicate in run.Replicates.Where(r => !run.Status.IsFinal() && !run.Cancelled && r.Status == ReplicateStatus.Assigned && now - r.AssignedAt >= options.Value.HoldingCheckAge))
         {
             _ = GrainFactory.Worker(replicate.Worker).ConfirmHoldingAsync(run.TaskId);
         }
@@ -297,6 +312,10 @@ public sealed class TaskGrain(
                     state.State.Outbox.Add(TaskEvents.Failed(run, failed, now));
                     state.State.PendingOutcomes.AddRange(run.Replicates.Where(r => r.Status is ReplicateStatus.Assigned or ReplicateStatus.TimedOut or ReplicateStatus.Contributed)
                         .Select(r => new PendingOutcome(r.Worker, WorkerOutcome.From(TaskOutcomes.Failed(run)))));
+                    break;
+                case TaskCancelled cancelled:
+                    // Nothing goes to the outbox: a cancelled task is neither finalized nor claimed on chain.
+                    state.State.PendingOutcomes.AddRange(cancelled.Holders.Select(w => new PendingOutcome(w, WorkerOutcome.From(TaskOutcomes.Cancelled(run, cancelled)))));
                     break;
             }
         }
@@ -332,6 +351,12 @@ public sealed class TaskGrain(
                     }
 
                     await NotifyDealAsync(run);
+                    await DeliverOutcomesAsync();
+                    _revealTimer?.Dispose();
+                    await UnregisterRevealReminderAsync();
+                    break;
+                case TaskCancelled:
+                    // The deal cancelled it and is waiting on this call: it is not notified back.
                     await DeliverOutcomesAsync();
                     _revealTimer?.Dispose();
                     await UnregisterRevealReminderAsync();

@@ -71,12 +71,15 @@ public sealed class TaskGrainState
     [Id(20)] public DateTimeOffset? FirstAssignedAt { get; set; }
     [Id(21)] public byte[]? CallbackData { get; set; }
 
+    /// <summary>Why the task was cancelled with its deal (null: it was not).</summary>
+    [Id(22)] public string? CancelReason { get; set; }
+
     public TaskRun ToDomain(Hash32 taskId)
     {
         var terms = Deal!.TermsFor(Index);
         var tally = new ConsensusTally(terms.Trust, Total, new Dictionary<Hash32, BigInteger>(Groups));
         return new TaskRun(taskId, terms, Status, Replicates.Select(r => r.ToDomain()).ToList(), tally,
-            ConsensusHash, RevealDeadline, ResultDigest, EnclaveChallenge, FinishedAt, Reopens, CallbackData);
+            ConsensusHash, RevealDeadline, ResultDigest, EnclaveChallenge, FinishedAt, Reopens, CallbackData, CancelReason);
     }
 
     public void CopyFrom(TaskRun run)
@@ -92,6 +95,7 @@ public sealed class TaskGrainState
         FinishedAt = run.FinishedAt;
         Reopens = run.Reopens;
         CallbackData = run.CallbackData;
+        CancelReason = run.CancelReason;
     }
 }
 

@@ -64,6 +64,14 @@ public sealed class HubDeployment(EthereumRpcClient rpc, Address hub)
 
     /// <summary>The requester creates a deal with its escrow; returns the deal id.</summary>
     public async Task<Hash32> CreateDealAsync(int botSize, BigInteger taskPrice, int trust = 1, uint tag = 0, int category = 0, string parameters = "chain-demo", Address callback = default)
+        => (await CreateDealSignedAsync(botSize, taskPrice, BlockParameter.Pending, trust, tag, category, parameters, callback)).DealId;
+
+    /// <summary>
+    /// The requester creates a deal at the account's <paramref name="nonceAt"/> nonce and waits for it to be mined;
+    /// returns the deal id, the signed transaction (to send it again after a reorganisation) and its receipt.
+    /// </summary>
+    public async Task<(Hash32 DealId, byte[] Raw, TransactionReceipt Receipt)> CreateDealSignedAsync(
+        int botSize, BigInteger taskPrice, BlockParameter nonceAt, int trust = 1, uint tag = 0, int category = 0, string parameters = "chain-demo", Address callback = default)
     {
         var salt = new Hash32(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         var tagBytes = new byte[32];
@@ -73,9 +81,19 @@ public sealed class HubDeployment(EthereumRpcClient rpc, Address hub)
             Accounts.Of(Accounts.PoolOwnerKey), Address.Parse("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"), Address.Zero, new BigInteger(category),
             new BigInteger(trust), tagBytes, BigInteger.Zero, new BigInteger(botSize), taskPrice, parameters, salt, callback.IsZero ? Address.Zero : callback,
         };
-        await SendAsync(Rpc, Accounts.RequesterKey, Hub, HubContract.CreateDeal.EncodeCall([p]), taskPrice * botSize, 1_000_000);
+        var nonce = await Rpc.GetTransactionCountAsync(Accounts.Of(Accounts.RequesterKey), nonceAt);
+        var signed = TransactionSigner.SignEip1559(31337, nonce, 1_000_000_000, 100_000_000_000, 1_000_000, Hub, taskPrice * botSize, HubContract.CreateDeal.EncodeCall([p]), Accounts.RequesterKey);
+        var receipt = await SendRawAsync(Rpc, signed.Raw.ToArray());
         var ids = ComputeDealId.DecodeOutput(await Rpc.CallAsync(new CallRequest { To = Hub, Data = ComputeDealId.EncodeCall(Accounts.Of(Accounts.RequesterKey), p) }, BlockParameter.Latest));
-        return new Hash32((byte[])ids[1]!);
+        return (new Hash32((byte[])ids[1]!), signed.Raw.ToArray(), receipt);
+    }
+
+    /// <summary>Sends a signed transaction (again) and waits for its receipt (it must succeed).</summary>
+    public static async Task<TransactionReceipt> SendRawAsync(EthereumRpcClient rpc, byte[] raw)
+    {
+        var hash = await rpc.SendRawTransactionAsync(raw);
+        var receipt = await Eventually.ForAsync($"the receipt of {hash}", () => rpc.GetTransactionReceiptAsync(hash), r => r is not null, TimeSpan.FromSeconds(30));
+        return receipt!.Succeeded ? receipt : throw new InvalidOperationException($"transaction {hash} reverted");
     }
 
     /// <summary>A task's on-chain status (0 no such task, 1 active, 3 completed, 4 failed).</summary>

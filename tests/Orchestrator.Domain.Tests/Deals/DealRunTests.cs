@@ -39,4 +39,27 @@ public sealed class DealRunTests
         Assert.Equal([0L, 1L], reloaded.OpenIndices(max: 2));
         Assert.Throws<ArgumentException>(() => new DealRun(0, 20, new byte[2], 0, 0, 0, false));
     }
+
+    [Fact]
+    public void A_deal_is_cancelled_once_keeps_its_first_reason_and_reloads_cancelled()
+    {
+        var run = DealRun.Start(botFirst: 0, botSize: 3);
+        run.TaskFinal(1, true, 0);
+        Assert.Equal(DealCancellation.Cancelled, run.Cancel("vanished"));
+        Assert.Equal(DealCancellation.AlreadyCancelled, run.Cancel("again"));
+        Assert.Equal("vanished", run.CancelReason);
+        Assert.Equal([0L, 2L], run.OpenIndices()); // the tasks still to be told
+        var reloaded = new DealRun(0, 3, run.FinalBits, run.Completed, run.Failed, run.Reopens, run.Finished, run.CancelReason);
+        Assert.True(reloaded.Cancelled);
+        Assert.Throws<ArgumentException>(() => DealRun.Start(0, 1).Cancel(""));
+    }
+
+    [Fact]
+    public void A_finished_deal_is_not_cancelled()
+    {
+        var run = DealRun.Start(botFirst: 0, botSize: 1);
+        run.TaskFinal(0, true, 0);
+        Assert.Equal(DealCancellation.AlreadyFinished, run.Cancel("vanished"));
+        Assert.False(run.Cancelled);
+    }
 }
