@@ -48,6 +48,7 @@ public sealed partial class AccountSender : IAsyncDisposable
     private readonly ConcurrentDictionary<Hash32, Task<TransactionResult>> _inFlight = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly BridgeLeadership? _leadership;
+    private readonly ReceiptPoller _poller;
     private long _nextNonce = -1;
     private long _initializedTerm;
     private int _disposed;
@@ -66,6 +67,7 @@ public sealed partial class AccountSender : IAsyncDisposable
         _logger = logger;
         _key = options.Key;
         Account = Secp256k1.AddressOf(_key);
+        _poller = new ReceiptPoller(rpc, Account);
     }
 
     /// <summary>The account.</summary>
@@ -322,18 +324,13 @@ public sealed partial class AccountSender : IAsyncDisposable
     /// <summary>One look at a followed transaction: its end, or its (possibly replaced) next state.</summary>
     private async Task<(TransactionResult? Done, TrackedTransaction Next, bool Final)> StepAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
     {
-        // The mined count first, then the receipts: a transaction mined between the two reads is then
-        // seen by its receipt, never mistaken for a nonce taken by someone else.
-        var mined = (long)await _rpc.GetTransactionCountAsync(Account, BlockParameter.Latest, cancellationToken).ConfigureAwait(false);
-        TransactionReceipt? receipt = null;
-        for (var i = transaction.Hashes.Count - 1; i >= 0 && receipt is null; i--)
-        {
-            receipt = await _rpc.GetTransactionReceiptAsync(transaction.Hashes[i], cancellationToken).ConfigureAwait(false);
-        }
-
+        // One shared look (one JSON-RPC batch for every transaction of the account in flight): the mined
+        // count, the receipts of all our hashes for this nonce, whether the node still has the latest, the head.
+        var look = await _poller.LookAsync(transaction.Hashes, transaction.Block is null ? transaction.Hashes[^1] : null, cancellationToken).ConfigureAwait(false);
+        var receipt = look.LatestReceiptOf(transaction.Hashes);
         if (receipt is null)
         {
-            if (mined > transaction.Nonce && !await AnyReceiptAfterAWhileAsync(transaction, cancellationToken).ConfigureAwait(false))
+            if (look.MinedCount > transaction.Nonce && !await AnyReceiptAfterAWhileAsync(transaction, cancellationToken).ConfigureAwait(false))
             {
                 // The nonce is used, by none of our hashes: something else took it. Our tasks go round again.
                 var dropped = transaction with { Status = TrackedStatus.Dropped };
@@ -348,8 +345,7 @@ public sealed partial class AccountSender : IAsyncDisposable
             }
 
             // A node that restarted (or a reorg) forgets its mempool: hand it the transaction again.
-            var known = await _rpc.SendAsync("eth_getTransactionByHash", [transaction.Hashes[^1].ToString()], cancellationToken).ConfigureAwait(false);
-            if (known.ValueKind == System.Text.Json.JsonValueKind.Null)
+            if (!look.Known.Contains(transaction.Hashes[^1]))
             {
                 await BroadcastAsync(transaction, cancellationToken).ConfigureAwait(false);
             }
@@ -357,15 +353,14 @@ public sealed partial class AccountSender : IAsyncDisposable
             return (null, transaction, false);
         }
 
-        var head = (long)await _rpc.BlockNumberAsync(cancellationToken).ConfigureAwait(false);
-        var depth = head - (long)receipt.BlockNumber + 1;
+        var depth = look.Head - (long)receipt.BlockNumber + 1;
         if (depth < _options.Confirmations)
         {
             return (null, transaction, false);
         }
 
-        // Confirmed deep enough: read the receipt again; a reorg since moved or dropped it.
-        var again = await _rpc.GetTransactionReceiptAsync(receipt.TransactionHash, cancellationToken).ConfigureAwait(false);
+        // Confirmed deep enough: look at the receipt again (next shared look); a reorg since moved or dropped it.
+        var again = (await _poller.LookAsync([receipt.TransactionHash], null, cancellationToken).ConfigureAwait(false)).Receipts.GetValueOrDefault(receipt.TransactionHash);
         if (again is null || again.BlockHash != receipt.BlockHash)
         {
             LogReorged(_logger, transaction.Nonce, receipt.TransactionHash, (long)receipt.BlockNumber);
@@ -407,12 +402,10 @@ public sealed partial class AccountSender : IAsyncDisposable
         for (var attempt = 0; attempt < 5; attempt++)
         {
             await Task.Delay(_options.PollInterval, _time, cancellationToken).ConfigureAwait(false);
-            foreach (var hash in transaction.Hashes)
+            var look = await _poller.LookAsync(transaction.Hashes, null, cancellationToken).ConfigureAwait(false);
+            if (look.LatestReceiptOf(transaction.Hashes) is not null)
             {
-                if (await _rpc.GetTransactionReceiptAsync(hash, cancellationToken).ConfigureAwait(false) is not null)
-                {
-                    return true;
-                }
+                return true;
             }
         }
 
