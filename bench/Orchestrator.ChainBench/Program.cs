@@ -17,7 +17,7 @@ using Orchestrator.Host.Persistence;
 using Orchestrator.Chain.Rpc;
 using Orchestrator.Domain.Crypto;
 
-// Usage: dotnet run -c Release --project bench/Orchestrator.ChainBench [-- --events 2000 --batch 100 --workers 10 --silos 1 --timeline]
+// Usage: dotnet run -c Release --project bench/Orchestrator.ChainBench [-- --events 2000 --batch 100 --workers 10 --silos 1 --in-flight 8 --lease-seconds 15 --timeline]
 // 1. Gas per finalized task (trust 1, one contributor, 10 workers rotating) for batches of 1, 10 and 100
 //    on Anvil, beside PoCo's published cost of the same task done one transaction per step.
 // 2. Bridge throughput: N completed-task events published over RabbitMQ (publisher confirms) to the
@@ -85,6 +85,7 @@ if (!RabbitBroker.IsInstalled)
 }
 
 var silos = Arg("--silos", 1);
+var inFlight = Arg("--in-flight", 8); // batches in flight per account (Orchestrator:Chain:MaxInFlightBatches)
 var vhost = RabbitBroker.CreateVirtualHost();
 try
 {
@@ -123,7 +124,7 @@ async Task OneBridgeAsync(string virtualHost)
         ["Orchestrator:Chain:PollInterval"] = "00:00:00.020",
         ["Orchestrator:Chain:BatchSize"] = batch.ToString(CultureInfo.InvariantCulture),
         ["Orchestrator:Chain:BatchAge"] = "00:00:00.200",
-        ["Orchestrator:Chain:MaxInFlightBatches"] = "4",
+        ["Orchestrator:Chain:MaxInFlightBatches"] = inFlight.ToString(CultureInfo.InvariantCulture),
     });
     var store = new InMemoryBridgeStore();
     builder.Services.AddSingleton<IBridgeStore>(store);
@@ -151,12 +152,10 @@ async Task SeveralBridgesAsync(string virtualHost, int count)
 {
     await using var database = new PostgresDatabase();
     await database.InitializeAsync();
-    await using (var dataSource = NpgsqlDataSource.Create(database.ConnectionString))
-    {
-        await new SchemaMigrator(dataSource).MigrateAsync();
-    }
+    await using var ledger = NpgsqlDataSource.Create(database.ConnectionString);
+    await new SchemaMigrator(ledger).MigrateAsync();
 
-    var deployment = new BridgeDeployment(virtualHost, database.ConnectionString, anvil.Port, hub.Hub, batch, TimeSpan.FromSeconds(15), Relayed: false);
+    var deployment = new BridgeDeployment(virtualHost, database.ConnectionString, anvil.Port, hub.Hub, batch, TimeSpan.FromSeconds(Arg("--lease-seconds", 15)), Relayed: false, MaxInFlightBatches: inFlight);
     var instances = new List<BridgeInstance>();
     try
     {
@@ -178,14 +177,14 @@ async Task SeveralBridgesAsync(string virtualHost, int count)
         await publisher.StartAsync();
         var (published, final) = await RunAsync(
             publisher.Services.GetRequiredService<IEventBus>(),
-            async () => (await BridgeLedger.ReadAsync(database.ConnectionString)).Where(r => r.Status == TrackedStatus.Confirmed).Sum(r => r.TaskIds.Count),
+            () => BridgeLedger.ConfirmedTaskCountAsync(ledger),
             async () =>
             {
-                var rows = await BridgeLedger.ReadAsync(database.ConnectionString);
+                var rows = await BridgeLedger.ReadAsync(ledger);
                 return $"queued={string.Join('/', instances.Select(i => i.Bridge.Finalizations.Queued))} sent={rows.Sum(r => r.TaskIds.Count)} transactions={rows.Count}";
             });
-        var rows = await BridgeLedger.ReadAsync(database.ConnectionString);
-        var lease = await BridgeLedger.LeaseAsync(database.ConnectionString, instances[0].Sender.Leadership!.LeaseName);
+        var rows = await BridgeLedger.ReadAsync(ledger);
+        var lease = await BridgeLedger.LeaseAsync(ledger, instances[0].Sender.Leadership!.LeaseName);
         var leader = instances.FirstOrDefault(i => i.Holder == lease?.Holder)?.Name ?? "none";
         var confirmed = rows.Where(r => r.Status == TrackedStatus.Confirmed).ToList();
         Report(published, final, confirmed.Count, confirmed.Sum(r => r.TaskIds.Count), 0);

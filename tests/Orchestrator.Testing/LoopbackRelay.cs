@@ -50,9 +50,16 @@ public sealed class LoopbackRelay : IAsyncDisposable
         _listener.Stop();
         foreach (var socket in sockets)
         {
-            // Linger 0: the close sends RST, as the kernel does for a killed process's sockets.
-            socket.LingerState = new LingerOption(true, 0);
-            socket.Close();
+            try
+            {
+                // Linger 0: the close sends RST, as the kernel does for a killed process's sockets.
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Close();
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+            {
+                // That relayed connection had just ended on its own.
+            }
         }
     }
 

@@ -137,6 +137,10 @@ public sealed partial class AccountSender : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(taskIds);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         Task<TransactionResult> followed;
+
+        // Fees do not depend on the nonce: read outside the gate, so batches in flight read them side by side
+        // and the gate covers only what must be serial (nonce, row, broadcast).
+        var fees = await _fees.CurrentAsync(cancellationToken).ConfigureAwait(false);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -145,7 +149,6 @@ public sealed partial class AccountSender : IAsyncDisposable
                 throw new LeadershipLostException($"the term of the lease {_leadership?.LeaseName} ended before nonce {_nextNonce} was signed; the next call recovers the nonce again");
             }
 
-            var fees = await _fees.CurrentAsync(cancellationToken).ConfigureAwait(false);
             var nonce = _nextNonce;
             var signed = Sign(nonce, fees, gasLimit, data);
             var tracked = new TrackedTransaction

@@ -16,7 +16,8 @@ namespace Orchestrator.Bridge.Tests.Infrastructure;
 /// <param name="BatchSize">Tasks per finalization.</param>
 /// <param name="LeaseDuration">The sender's lease.</param>
 /// <param name="Relayed">Whether each instance reaches the services through its own relays (so it can be killed; a bench measures without them).</param>
-public sealed record BridgeDeployment(string VirtualHost, string ConnectionString, int AnvilPort, Domain.Crypto.Address Hub, int BatchSize, TimeSpan LeaseDuration, bool Relayed = true);
+/// <param name="MaxInFlightBatches">Batches in flight per instance.</param>
+public sealed record BridgeDeployment(string VirtualHost, string ConnectionString, int AnvilPort, Domain.Crypto.Address Hub, int BatchSize, TimeSpan LeaseDuration, bool Relayed = true, int MaxInFlightBatches = 4);
 
 /// <summary>
 /// One chain-enabled bridge instance as a silo runs it (the RabbitMQ bus with the bridge's consumers,
@@ -60,7 +61,6 @@ public sealed class BridgeInstance : IAsyncDisposable
         LoopbackRelay[] relays = deployment.Relayed ? [new(RabbitBroker.Port), new(database.Port), new(deployment.AnvilPort)] : [];
         var (rabbitPort, anvilPort) = deployment.Relayed ? (relays[0].Port, relays[2].Port) : (RabbitBroker.Port, deployment.AnvilPort);
         database.Port = deployment.Relayed ? relays[1].Port : database.Port;
-        database.Timeout = 3;
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("MassTransit", LogLevel.Error);
@@ -86,7 +86,7 @@ public sealed class BridgeInstance : IAsyncDisposable
             ["Orchestrator:Chain:MaxRetryDelay"] = "00:00:01",
             ["Orchestrator:Chain:BatchSize"] = deployment.BatchSize.ToString(CultureInfo.InvariantCulture),
             ["Orchestrator:Chain:BatchAge"] = "00:00:00.200",
-            ["Orchestrator:Chain:MaxInFlightBatches"] = "4",
+            ["Orchestrator:Chain:MaxInFlightBatches"] = deployment.MaxInFlightBatches.ToString(CultureInfo.InvariantCulture),
         });
         builder.Services.AddRabbitMqBus(builder.Configuration);
         builder.Services.AddChainBridge(builder.Configuration);

@@ -14,9 +14,9 @@ public sealed record LedgerRow(long Nonce, int Attempt, TrackedStatus Status, in
 public static class BridgeLedger
 {
     /// <summary>Every row, by nonce and attempt.</summary>
-    public static async Task<IReadOnlyList<LedgerRow>> ReadAsync(string connectionString)
+    public static async Task<IReadOnlyList<LedgerRow>> ReadAsync(NpgsqlDataSource dataSource)
     {
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        ArgumentNullException.ThrowIfNull(dataSource);
         await using var command = dataSource.CreateCommand("SELECT nonce, attempt, status, cardinality(hashes), mined_hash, task_ids FROM bridge_transactions ORDER BY nonce, attempt");
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<LedgerRow>();
@@ -34,6 +34,14 @@ public static class BridgeLedger
         return rows;
     }
 
+    /// <summary>Tasks carried by confirmed transactions (one small query, for polling).</summary>
+    public static async Task<int> ConfirmedTaskCountAsync(NpgsqlDataSource dataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand("SELECT coalesce(sum(cardinality(task_ids)), 0)::int FROM bridge_transactions WHERE status = 1");
+        return (int)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>Rows whose nonce needed a replacement (same nonce, higher fees).</summary>
     public static int Replaced(IReadOnlyList<LedgerRow> rows) => rows.Count(r => r.Hashes > 1);
 
@@ -41,9 +49,9 @@ public static class BridgeLedger
     public static int NonceErrors(IReadOnlyList<LedgerRow> rows) => rows.Count(r => r.Status == TrackedStatus.Dropped) + rows.Count(r => r.Attempt > 0);
 
     /// <summary>The current holder and token of a lease, with its expiry on the database's clock.</summary>
-    public static async Task<(string Holder, long Token, DateTimeOffset ExpiresAt)?> LeaseAsync(string connectionString, string lease)
+    public static async Task<(string Holder, long Token, DateTimeOffset ExpiresAt)?> LeaseAsync(NpgsqlDataSource dataSource, string lease)
     {
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        ArgumentNullException.ThrowIfNull(dataSource);
         await using var command = dataSource.CreateCommand("SELECT holder, token, expires_at FROM bridge_leases WHERE name = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = lease });
         await using var reader = await command.ExecuteReaderAsync();
