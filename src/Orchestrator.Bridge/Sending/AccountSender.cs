@@ -19,7 +19,8 @@ namespace Orchestrator.Bridge.Sending;
 /// confirmations so that a reorg that dropped it sends it round again. Its waiters have their outcome
 /// at <see cref="BridgeOptions.Confirmations"/>; the transaction itself is followed (its row stays
 /// pending) until <see cref="BridgeOptions.FinalityDepth"/>, and one undone by a reorg deeper than the
-/// confirmations is broadcast again (same nonce, same tasks) until it is final.
+/// confirmations is broadcast again (same nonce, same tasks) until it is final. Every transaction in
+/// flight is followed through one shared <see cref="ReceiptPoller"/>: one JSON-RPC batch per poll for the account.
 /// <para>
 /// Nonces survive restarts from two sources: the chain (<c>eth_getTransactionCount(pending)</c>,
 /// the truth for everything the node has seen) and the store's pending rows (what was signed but the
