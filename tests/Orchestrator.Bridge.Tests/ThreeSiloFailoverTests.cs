@@ -122,8 +122,9 @@ public sealed class ThreeSiloFailoverTests(Xunit.Abstractions.ITestOutputHelper 
         // Measured from the kill to the survivor's election (the grant of the lease in the database).
         var takeover = await elected.Task.WaitAsync(TimeSpan.FromSeconds(60)) - killedAt;
         Assert.True(takeover <= 2 * Lease, $"the successor took over {takeover.TotalSeconds:F1} s after the leader was killed, more than two lease periods ({(2 * Lease).TotalSeconds} s)");
-        Assert.True(after.Value.Token > before.Token);
-        Assert.Contains(_instances, i => !i.Killed && i.Holder == after.Value.Holder);
+        var successor = after!.Value;
+        Assert.True(successor.Token > before.Token);
+        Assert.Contains(_instances, i => !i.Killed && i.Holder == successor.Holder);
 
         // Every task final on chain, each in exactly one TasksFinalized log.
         await Eventually.UntilAsync("every task final on chain", async () => (await FinalCountAsync(dealId)) == Tasks, TimeSpan.FromSeconds(90));
