@@ -11,16 +11,19 @@ using Orchestrator.Bridge;
 using Orchestrator.Bridge.Contract;
 using Orchestrator.Bridge.Sending;
 using Orchestrator.Bridge.Storage;
+using Npgsql;
 using Orchestrator.Bridge.Tests.Infrastructure;
-using Orchestrator.ChainBench;
+using Orchestrator.Host.Persistence;
 using Orchestrator.Chain.Rpc;
 using Orchestrator.Domain.Crypto;
 
-// Usage: dotnet run -c Release --project bench/Orchestrator.ChainBench [-- --events 2000 --batch 100 --workers 10 --timeline]
+// Usage: dotnet run -c Release --project bench/Orchestrator.ChainBench [-- --events 2000 --batch 100 --workers 10 --silos 1 --in-flight 8 --lease-seconds 15 --timeline]
 // 1. Gas per finalized task (trust 1, one contributor, 10 workers rotating) for batches of 1, 10 and 100
 //    on Anvil, beside PoCo's published cost of the same task done one transaction per step.
 // 2. Bridge throughput: N completed-task events published over RabbitMQ (publisher confirms) to the
-//    bridge's consumers, batched and sent to Anvil, until every task is final on chain.
+//    bridge's consumers, batched and sent to Anvil, until every task is final on chain. With --silos 3:
+//    three chain-enabled bridges on one PostgreSQL database (leases, rows), reporting the leader, the
+//    nonce errors and the replaced transactions.
 var events = Arg("--events", 2000);
 var batch = Arg("--batch", 100);
 var workerCount = Arg("--workers", 10);
@@ -81,64 +84,19 @@ if (!RabbitBroker.IsInstalled)
     return 0;
 }
 
+var silos = Arg("--silos", 1);
+var inFlight = Arg("--in-flight", 8); // batches in flight per account (Orchestrator:Chain:MaxInFlightBatches)
 var vhost = RabbitBroker.CreateVirtualHost();
 try
 {
-    var builder = Host.CreateApplicationBuilder();
-    builder.Logging.SetMinimumLevel(LogLevel.Warning);
-    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+    if (silos == 1)
     {
-        ["Orchestrator:RabbitMq:VirtualHost"] = vhost,
-        ["Orchestrator:Chain:Enabled"] = "true",
-        ["Orchestrator:Chain:ListenerEnabled"] = "false",
-        ["Orchestrator:Chain:RpcUrl"] = anvil.Endpoint.ToString(),
-        ["Orchestrator:Chain:HubAddress"] = options.HubAddress,
-        ["Orchestrator:Chain:PoolAddress"] = options.PoolAddress,
-        ["Orchestrator:Chain:SchedulerKey"] = options.SchedulerKey,
-        ["Orchestrator:Chain:Confirmations"] = "1",
-        ["Orchestrator:Chain:PollInterval"] = "00:00:00.020",
-        ["Orchestrator:Chain:BatchSize"] = batch.ToString(CultureInfo.InvariantCulture),
-        ["Orchestrator:Chain:BatchAge"] = "00:00:00.200",
-        ["Orchestrator:Chain:MaxInFlightBatches"] = "4",
-    });
-    var store = new InMemoryBridgeStore();
-    builder.Services.AddSingleton<IBridgeStore>(store);
-    builder.Services.AddRabbitMqBus(builder.Configuration);
-    builder.Services.AddChainBridge(builder.Configuration);
-    using var host = builder.Build();
-    await host.StartAsync();
-    var bus = host.Services.GetRequiredService<IEventBus>();
-
-    var dealId = await hub.CreateDealAsync(events, price);
-    var stream = TaskEvents.ForDeal(dealId, events, workerKeys, reward);
-    var stopwatch = Stopwatch.StartNew();
-    await Task.WhenAll(stream.Chunk(100).Select(chunk => bus.PublishAsync(chunk)));
-    var published = stopwatch.Elapsed;
-    var bridge = host.Services.GetRequiredService<ChainBridge>();
-    var nextTimeline = TimeSpan.Zero;
-    while (store.Transactions.Where(t => t.Status == TrackedStatus.Confirmed).Sum(t => t.TaskIds.Count) < events)
-    {
-        if (timeline && stopwatch.Elapsed >= nextTimeline)
-        {
-            // Where the events are: waiting for a batch, sent, confirmed (the rest are still in RabbitMQ).
-            var all = store.Transactions.ToList();
-            Console.Error.WriteLine($"t={stopwatch.Elapsed.TotalSeconds:F2} s queued={bridge.Finalizations.Queued} sent={all.Sum(t => t.TaskIds.Count)} transactions={all.Count} confirmed={all.Where(t => t.Status == TrackedStatus.Confirmed).Sum(t => t.TaskIds.Count)}");
-            nextTimeline += TimeSpan.FromMilliseconds(250);
-        }
-
-        await Task.Delay(20);
+        await OneBridgeAsync(vhost);
     }
-
-    var final = stopwatch.Elapsed;
-    var transactions = store.Transactions.Count(t => t.Status == TrackedStatus.Confirmed);
-    var gasTotal = store.Transactions.Where(t => t.Status == TrackedStatus.Confirmed).Sum(t => t.GasUsed ?? 0);
-    Console.WriteLine();
-    Console.WriteLine("| measure | value |");
-    Console.WriteLine("| --- | ---: |");
-    Console.WriteLine($"| events published (publisher-confirmed) | {events / published.TotalSeconds:N0} events/s ({events} in {published.TotalSeconds:F2} s) |");
-    Console.WriteLine($"| events final on chain through the bridge | {events / final.TotalSeconds:N0} events/s ({events} in {final.TotalSeconds:F2} s) |");
-    Console.WriteLine($"| transactions | {transactions} ({(double)events / transactions:F1} tasks each), {gasTotal / events:N0} gas per task |");
-    await host.StopAsync();
+    else
+    {
+        await SeveralBridgesAsync(vhost, silos);
+    }
 }
 finally
 {
@@ -146,6 +104,160 @@ finally
 }
 
 return 0;
+
+// One bridge, the bench's own in-memory store (no database, no lease): the bridge's path alone.
+async Task OneBridgeAsync(string virtualHost)
+{
+    var builder = Host.CreateApplicationBuilder();
+    builder.Logging.SetMinimumLevel(LogLevel.Warning);
+    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["Orchestrator:RabbitMq:VirtualHost"] = virtualHost,
+        ["Orchestrator:Chain:Enabled"] = "true",
+        ["Orchestrator:Chain:ListenerEnabled"] = "false",
+        ["Orchestrator:Chain:RpcUrl"] = anvil.Endpoint.ToString(),
+        ["Orchestrator:Chain:HubAddress"] = options.HubAddress,
+        ["Orchestrator:Chain:PoolAddress"] = options.PoolAddress,
+        ["Orchestrator:Chain:SchedulerKey"] = options.SchedulerKey,
+        ["Orchestrator:Chain:Confirmations"] = "1",
+        ["Orchestrator:Chain:FinalityDepth"] = "1", // automining: no later block comes unless the bridge sends one
+        ["Orchestrator:Chain:PollInterval"] = "00:00:00.020",
+        ["Orchestrator:Chain:BatchSize"] = batch.ToString(CultureInfo.InvariantCulture),
+        ["Orchestrator:Chain:BatchAge"] = "00:00:00.200",
+        ["Orchestrator:Chain:MaxInFlightBatches"] = inFlight.ToString(CultureInfo.InvariantCulture),
+    });
+    var store = new InMemoryBridgeStore();
+    builder.Services.AddSingleton<IBridgeStore>(store);
+    builder.Services.AddRabbitMqBus(builder.Configuration);
+    builder.Services.AddChainBridge(builder.Configuration);
+    using var host = builder.Build();
+    await host.StartAsync();
+    var bridge = host.Services.GetRequiredService<ChainBridge>();
+    var (published, final) = await RunAsync(
+        host.Services.GetRequiredService<IEventBus>(),
+        () => Task.FromResult(store.Transactions.Where(t => t.Status == TrackedStatus.Confirmed).Sum(t => t.TaskIds.Count)),
+        () =>
+        {
+            var all = store.Transactions.ToList();
+            return Task.FromResult($"queued={bridge.Finalizations.Queued} sent={all.Sum(t => t.TaskIds.Count)} transactions={all.Count}");
+        });
+    var confirmed = store.Transactions.Where(t => t.Status == TrackedStatus.Confirmed).ToList();
+    Report(published, final, confirmed.Count, confirmed.Sum(t => t.TaskIds.Count), confirmed.Sum(t => t.GasUsed ?? 0));
+    await host.StopAsync();
+}
+
+// Several chain-enabled bridges as several silos run them: one database (leases, rows), one RabbitMQ,
+// one Anvil, each bridge its own connection pool and bus connection; one leads the account.
+async Task SeveralBridgesAsync(string virtualHost, int count)
+{
+    await using var database = new PostgresDatabase();
+    await database.InitializeAsync();
+    await using var ledger = NpgsqlDataSource.Create(database.ConnectionString);
+    await new SchemaMigrator(ledger).MigrateAsync();
+
+    var deployment = new BridgeDeployment(virtualHost, database.ConnectionString, anvil.Port, hub.Hub, batch, TimeSpan.FromSeconds(Arg("--lease-seconds", 15)), Relayed: false, MaxInFlightBatches: inFlight);
+    var instances = new List<BridgeInstance>();
+    try
+    {
+        for (var i = 0; i < count; i++)
+        {
+            instances.Add(await BridgeInstance.StartAsync($"silo-{i + 1}", deployment));
+        }
+
+        while (!instances.Any(i => i.Sender.Leads))
+        {
+            await Task.Delay(20);
+        }
+
+        var publisherBuilder = Host.CreateApplicationBuilder();
+        publisherBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
+        publisherBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Orchestrator:RabbitMq:VirtualHost"] = virtualHost });
+        publisherBuilder.Services.AddRabbitMqBus(publisherBuilder.Configuration);
+        using var publisher = publisherBuilder.Build();
+        await publisher.StartAsync();
+        var (published, final) = await RunAsync(
+            publisher.Services.GetRequiredService<IEventBus>(),
+            () => BridgeLedger.ConfirmedTaskCountAsync(ledger),
+            async () =>
+            {
+                var rows = await BridgeLedger.ReadAsync(ledger);
+                return $"queued={string.Join('/', instances.Select(i => i.Bridge.Finalizations.Queued))} sent={rows.Sum(r => r.TaskIds.Count)} transactions={rows.Count}";
+            });
+        var rows = await BridgeLedger.ReadAsync(ledger);
+        var lease = await BridgeLedger.LeaseAsync(ledger, instances[0].Sender.Leadership!.LeaseName);
+        var leader = instances.FirstOrDefault(i => i.Holder == lease?.Holder)?.Name ?? "none";
+        var confirmed = rows.Where(r => r.Status == TrackedStatus.Confirmed).ToList();
+        Report(published, final, confirmed.Count, confirmed.Sum(r => r.TaskIds.Count), 0);
+        Console.WriteLine($"| bridge instances (one database, one RabbitMQ, one Anvil) | {count}, leader {leader} (lease token {lease?.Token}) |");
+        Console.WriteLine($"| nonce errors (attempts dropped or a nonce written twice) | {BridgeLedger.NonceErrors(rows)} |");
+        Console.WriteLine($"| replaced transactions (same nonce, higher fees) | {BridgeLedger.Replaced(rows)} |");
+        await publisher.StopAsync();
+    }
+    finally
+    {
+        foreach (var instance in instances)
+        {
+            await instance.DisposeAsync();
+        }
+    }
+}
+
+// Publishes the events (publisher confirms) and waits until every task is final on chain. A warm-up deal
+// of one batch goes the same way first, untimed: the first events of a process pay for JIT compilation
+// and connection set-up on both sides (about 2 s of the first run here, with nothing consumed), which
+// is not the steady rate this measures.
+async Task<(TimeSpan Published, TimeSpan Final)> RunAsync(IEventBus bus, Func<Task<int>> finalCount, Func<Task<string>> where)
+{
+    var warmUp = await hub.CreateDealAsync(batch, price);
+    await bus.PublishAsync([.. TaskEvents.ForDeal(warmUp, batch, workerKeys, reward)]);
+    while (await finalCount() < batch)
+    {
+        await Task.Delay(20);
+    }
+
+    var baseline = await finalCount();
+    var dealId = await hub.CreateDealAsync(events, price);
+    var stream = TaskEvents.ForDeal(dealId, events, workerKeys, reward);
+    var stopwatch = Stopwatch.StartNew();
+    var publishing = Task.WhenAll(stream.Chunk(100).Select(chunk => bus.PublishAsync(chunk)));
+    var published = TimeSpan.Zero;
+    var nextTimeline = TimeSpan.Zero;
+    while (true)
+    {
+        if (published == TimeSpan.Zero && publishing.IsCompleted)
+        {
+            await publishing;
+            published = stopwatch.Elapsed;
+        }
+
+        var final = await finalCount() - baseline;
+        if (published != TimeSpan.Zero && final >= events)
+        {
+            return (published, stopwatch.Elapsed);
+        }
+
+        if (timeline && stopwatch.Elapsed >= nextTimeline)
+        {
+            // Where the events are: waiting for a batch, sent, final (the rest are still in RabbitMQ).
+            Console.Error.WriteLine($"t={stopwatch.Elapsed.TotalSeconds:F2} s published={(published == TimeSpan.Zero ? "no" : "yes")} {await where()} final={final}");
+            nextTimeline += TimeSpan.FromMilliseconds(250);
+        }
+
+        await Task.Delay(20);
+    }
+}
+
+// Transactions and gas count the warm-up batch too (tasks is what they carried).
+void Report(TimeSpan published, TimeSpan final, int transactions, int tasks, long gasTotal)
+{
+    Console.WriteLine();
+    Console.WriteLine("| measure | value |");
+    Console.WriteLine("| --- | ---: |");
+    Console.WriteLine($"| events published (publisher-confirmed) | {events / published.TotalSeconds:N0} events/s ({events} in {published.TotalSeconds:F2} s) |");
+    Console.WriteLine($"| events final on chain through the bridge | {events / final.TotalSeconds:N0} events/s ({events} in {final.TotalSeconds:F2} s) |");
+    Console.WriteLine($"| final / published | {published.TotalSeconds / final.TotalSeconds:P0} |");
+    Console.WriteLine($"| transactions (warm-up included) | {transactions} ({(double)tasks / transactions:F1} tasks each){(gasTotal > 0 ? $", {gasTotal / tasks:N0} gas per task" : string.Empty)} |");
+}
 
 async Task<(long Gas, long Floor)> FinalizeAsync(AccountSender sender, int size)
 {

@@ -19,7 +19,8 @@ namespace Orchestrator.Bridge.Sending;
 /// confirmations so that a reorg that dropped it sends it round again. Its waiters have their outcome
 /// at <see cref="BridgeOptions.Confirmations"/>; the transaction itself is followed (its row stays
 /// pending) until <see cref="BridgeOptions.FinalityDepth"/>, and one undone by a reorg deeper than the
-/// confirmations is broadcast again (same nonce, same tasks) until it is final.
+/// confirmations is broadcast again (same nonce, same tasks) until it is final. Every transaction in
+/// flight is followed through one shared <see cref="ReceiptPoller"/>: one JSON-RPC batch per poll for the account.
 /// <para>
 /// Nonces survive restarts from two sources: the chain (<c>eth_getTransactionCount(pending)</c>,
 /// the truth for everything the node has seen) and the store's pending rows (what was signed but the
@@ -48,6 +49,7 @@ public sealed partial class AccountSender : IAsyncDisposable
     private readonly ConcurrentDictionary<Hash32, Task<TransactionResult>> _inFlight = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly BridgeLeadership? _leadership;
+    private readonly ReceiptPoller _poller;
     private long _nextNonce = -1;
     private long _initializedTerm;
     private int _disposed;
@@ -66,6 +68,7 @@ public sealed partial class AccountSender : IAsyncDisposable
         _logger = logger;
         _key = options.Key;
         Account = Secp256k1.AddressOf(_key);
+        _poller = new ReceiptPoller(rpc, Account);
     }
 
     /// <summary>The account.</summary>
@@ -135,6 +138,10 @@ public sealed partial class AccountSender : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(taskIds);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         Task<TransactionResult> followed;
+
+        // Fees do not depend on the nonce: read outside the gate, so batches in flight read them side by side
+        // and the gate covers only what must be serial (nonce, row, broadcast).
+        var fees = await _fees.CurrentAsync(cancellationToken).ConfigureAwait(false);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -143,7 +150,6 @@ public sealed partial class AccountSender : IAsyncDisposable
                 throw new LeadershipLostException($"the term of the lease {_leadership?.LeaseName} ended before nonce {_nextNonce} was signed; the next call recovers the nonce again");
             }
 
-            var fees = await _fees.CurrentAsync(cancellationToken).ConfigureAwait(false);
             var nonce = _nextNonce;
             var signed = Sign(nonce, fees, gasLimit, data);
             var tracked = new TrackedTransaction
@@ -322,18 +328,13 @@ public sealed partial class AccountSender : IAsyncDisposable
     /// <summary>One look at a followed transaction: its end, or its (possibly replaced) next state.</summary>
     private async Task<(TransactionResult? Done, TrackedTransaction Next, bool Final)> StepAsync(TrackedTransaction transaction, CancellationToken cancellationToken)
     {
-        // The mined count first, then the receipts: a transaction mined between the two reads is then
-        // seen by its receipt, never mistaken for a nonce taken by someone else.
-        var mined = (long)await _rpc.GetTransactionCountAsync(Account, BlockParameter.Latest, cancellationToken).ConfigureAwait(false);
-        TransactionReceipt? receipt = null;
-        for (var i = transaction.Hashes.Count - 1; i >= 0 && receipt is null; i--)
-        {
-            receipt = await _rpc.GetTransactionReceiptAsync(transaction.Hashes[i], cancellationToken).ConfigureAwait(false);
-        }
-
+        // One shared look (one JSON-RPC batch for every transaction of the account in flight): the mined
+        // count, the receipts of all our hashes for this nonce, whether the node still has the latest, the head.
+        var look = await _poller.LookAsync(transaction.Hashes, transaction.Block is null ? transaction.Hashes[^1] : null, cancellationToken).ConfigureAwait(false);
+        var receipt = look.LatestReceiptOf(transaction.Hashes);
         if (receipt is null)
         {
-            if (mined > transaction.Nonce && !await AnyReceiptAfterAWhileAsync(transaction, cancellationToken).ConfigureAwait(false))
+            if (look.MinedCount > transaction.Nonce && !await AnyReceiptAfterAWhileAsync(transaction, cancellationToken).ConfigureAwait(false))
             {
                 // The nonce is used, by none of our hashes: something else took it. Our tasks go round again.
                 var dropped = transaction with { Status = TrackedStatus.Dropped };
@@ -348,8 +349,7 @@ public sealed partial class AccountSender : IAsyncDisposable
             }
 
             // A node that restarted (or a reorg) forgets its mempool: hand it the transaction again.
-            var known = await _rpc.SendAsync("eth_getTransactionByHash", [transaction.Hashes[^1].ToString()], cancellationToken).ConfigureAwait(false);
-            if (known.ValueKind == System.Text.Json.JsonValueKind.Null)
+            if (!look.Known.Contains(transaction.Hashes[^1]))
             {
                 await BroadcastAsync(transaction, cancellationToken).ConfigureAwait(false);
             }
@@ -357,15 +357,14 @@ public sealed partial class AccountSender : IAsyncDisposable
             return (null, transaction, false);
         }
 
-        var head = (long)await _rpc.BlockNumberAsync(cancellationToken).ConfigureAwait(false);
-        var depth = head - (long)receipt.BlockNumber + 1;
+        var depth = look.Head - (long)receipt.BlockNumber + 1;
         if (depth < _options.Confirmations)
         {
             return (null, transaction, false);
         }
 
-        // Confirmed deep enough: read the receipt again; a reorg since moved or dropped it.
-        var again = await _rpc.GetTransactionReceiptAsync(receipt.TransactionHash, cancellationToken).ConfigureAwait(false);
+        // Confirmed deep enough: look at the receipt again (next shared look); a reorg since moved or dropped it.
+        var again = (await _poller.LookAsync([receipt.TransactionHash], null, cancellationToken).ConfigureAwait(false)).Receipts.GetValueOrDefault(receipt.TransactionHash);
         if (again is null || again.BlockHash != receipt.BlockHash)
         {
             LogReorged(_logger, transaction.Nonce, receipt.TransactionHash, (long)receipt.BlockNumber);
@@ -407,12 +406,10 @@ public sealed partial class AccountSender : IAsyncDisposable
         for (var attempt = 0; attempt < 5; attempt++)
         {
             await Task.Delay(_options.PollInterval, _time, cancellationToken).ConfigureAwait(false);
-            foreach (var hash in transaction.Hashes)
+            var look = await _poller.LookAsync(transaction.Hashes, null, cancellationToken).ConfigureAwait(false);
+            if (look.LatestReceiptOf(transaction.Hashes) is not null)
             {
-                if (await _rpc.GetTransactionReceiptAsync(hash, cancellationToken).ConfigureAwait(false) is not null)
-                {
-                    return true;
-                }
+                return true;
             }
         }
 

@@ -82,6 +82,52 @@ public sealed class EthereumRpcClient
         return result.ValueKind == JsonValueKind.Null ? null : RpcJson.ReadReceipt(result);
     }
 
+    /// <summary>
+    /// The account's mined nonce count, the receipts of <paramref name="receipts"/>, whether the node knows
+    /// each of <paramref name="known"/> (eth_getTransactionByHash) and the head, in one HTTP request
+    /// (one JSON-RPC batch) however many transactions are followed. Any call's error fails the whole look.
+    /// The count is asked first: a transaction mined after it is then seen by its receipt, never
+    /// mistaken for a nonce taken by someone else (a node that answers a batch out of order only makes
+    /// that look inconclusive, which the caller checks again).
+    /// </summary>
+    public async Task<ReceiptSnapshot> ReadReceiptsAsync(Address account, IReadOnlyList<Hash32> receipts, IReadOnlyList<Hash32> known, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(receipts);
+        ArgumentNullException.ThrowIfNull(known);
+        var calls = new List<JsonRpcCall>(receipts.Count + known.Count + 2)
+        {
+            new("eth_getTransactionCount", [account.ToLowerHex(), BlockParameter.Latest.Text]),
+        };
+        calls.AddRange(receipts.Select(h => new JsonRpcCall("eth_getTransactionReceipt", [h.ToString()])));
+        calls.AddRange(known.Select(h => new JsonRpcCall("eth_getTransactionByHash", [h.ToString()])));
+        calls.Add(new JsonRpcCall("eth_blockNumber", []));
+        var responses = await BatchAsync(calls, cancellationToken).ConfigureAwait(false);
+        var found = new Dictionary<Hash32, TransactionReceipt>();
+        for (var i = 0; i < receipts.Count; i++)
+        {
+            var result = responses[1 + i].GetResultOrThrow();
+            if (result.ValueKind != JsonValueKind.Null)
+            {
+                found[receipts[i]] = RpcJson.ReadReceipt(result);
+            }
+        }
+
+        var knownSet = new HashSet<Hash32>();
+        for (var i = 0; i < known.Count; i++)
+        {
+            if (responses[1 + receipts.Count + i].GetResultOrThrow().ValueKind != JsonValueKind.Null)
+            {
+                knownSet.Add(known[i]);
+            }
+        }
+
+        return new ReceiptSnapshot(
+            (long)Quantity(responses[0].GetResultOrThrow()),
+            (long)Quantity(responses[^1].GetResultOrThrow()),
+            found,
+            knownSet);
+    }
+
     /// <summary>eth_getLogs.</summary>
     public async Task<IReadOnlyList<LogEntry>> GetLogsAsync(LogFilter filter, CancellationToken cancellationToken = default)
     {

@@ -4,11 +4,12 @@ using Orchestrator.Abstractions.Events;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
 
-namespace Orchestrator.ChainBench;
+namespace Orchestrator.Bridge.Tests.Infrastructure;
 
 /// <summary>Completed-task events as the cluster emits them at trust 1: one worker, its signature, revealed.</summary>
-internal static class TaskEvents
+public static class TaskEvents
 {
+    /// <summary>The first <paramref name="tasks"/> tasks of a deal, signed by the workers in turn.</summary>
     public static List<TaskCompletedV1> ForDeal(Hash32 dealId, int tasks, IReadOnlyList<byte[]> workerKeys, BigInteger reward)
         => Enumerable.Range(0, tasks).Select(i =>
         {
