@@ -6,14 +6,22 @@ using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orchestrator.Api.Hosting;
 using Orchestrator.Api.Admin.V1;
 using Orchestrator.Api.Workers;
+using Orchestrator.Grains.Infrastructure;
 using Orchestrator.GrpcBench;
 using Orchestrator.Host.Hosting;
 using Orchestrator.Simulation;
 using WorkerClient = Orchestrator.Api.Worker.V1.WorkerSession.WorkerSessionClient;
 
-// Usage: dotnet run -c Release --project bench/Orchestrator.GrpcBench -- [--tasks N] [--trust3-tasks N] [--workers N] [--slots N] [--sessions N] [--hold S] [--tls 1]
+// Usage: dotnet run -c Release --project bench/Orchestrator.GrpcBench -- [--tasks N] [--trust3-tasks N] [--workers N] [--slots N] [--sessions N] [--hold S] [--tls 1] [--fleet-process 1] [--silence N]
+if (args.Contains(SessionFleet.Flag))
+{
+    return await SessionFleet.MainAsync(args);
+}
+
 var tasks = Arg("--tasks", 5_000);
 var trust3Tasks = Arg("--trust3-tasks", 2_000);
 var workerCount = Arg("--workers", 200);
@@ -22,11 +30,12 @@ var sessionCount = Arg("--sessions", 10_000);
 var holdSeconds = Arg("--hold", 60);
 var tls = Arg("--tls", 0) == 1; // https with a fresh ECDSA P-256 certificate (proofs then bind its hash), else h2c
 var idleFree = Arg("--idle-free", 1); // free slots the held sessions report: 1 = idle workers looking for work, 0 = busy (heartbeats only)
+var fleetProcess = Arg("--fleet-process", 0) == 1 && !tls; // the held sessions' clients in a child process: the silo's heap, RSS and CPU alone
+var silence = Arg("--silence", 100); // held sessions that stop heartbeating at the end, to time lost-worker detection
 const string token = "grpc-bench-owner-token";
 // Client and server share this process: without spare threads, a burst of handshakes (CPU-bound
 // signing) delays the heartbeat loop's continuations by seconds and the bench measures itself.
 ThreadPool.SetMinThreads(64, 64);
-var heartbeat = TimeSpan.FromSeconds(5);
 
 var port = FreePort();
 var scheme = tls ? "https" : "http";
@@ -39,7 +48,6 @@ var settings = new Dictionary<string, string?>
     ["Orchestrator:Api:Enabled"] = "true",
     ["Orchestrator:Api:Url"] = $"{scheme}://127.0.0.1:{port}",
     ["Orchestrator:Api:AdminToken"] = token,
-    ["Orchestrator:Api:HeartbeatInterval"] = "00:00:05",
     // Every simulated worker shares 127.0.0.1: the per-client limiter still runs on every call, with
     // limits no bench reaches, so what is measured is its cost and not its refusals.
     ["Orchestrator:Api:Limits:PerAddressPerSecond"] = "10000000",
@@ -57,6 +65,8 @@ await using var app = SiloWebHost.Build(builder);
 await app.StartAsync();
 var grains = app.Services.GetRequiredService<IGrainFactory>();
 var registry = app.Services.GetRequiredService<SessionRegistry>();
+var heartbeat = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.HeartbeatInterval; // the defaults, as a pool runs them
+var lostAfter = app.Services.GetRequiredService<IOptions<SchedulingOptions>>().Value.HeartbeatTimeout;
 
 var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan };
 if (certificate is not null)
@@ -84,7 +94,7 @@ var inProcess3 = tasks > 0 ? await InProcessAsync("in-process trust 3", trust3Ta
 var lifecycle = tasks > 0 ? await LifecycleOverGrpcAsync() : (0, 0);
 
 // 3. How many heartbeating sessions one silo holds.
-var capacity = await CapacityAsync();
+var capacity = fleetProcess ? await CapacityOfFleetProcessAsync() : await CapacityAsync();
 
 Console.WriteLine();
 Console.WriteLine("| measure | value |");
@@ -96,10 +106,15 @@ Console.WriteLine($"| trust 3 lifecycles, over gRPC | {lifecycle.Trust3:N0} task
 Console.WriteLine($"| sessions opened | {capacity.Opened:N0} of {sessionCount:N0} in {capacity.OpenSeconds:F1} s ({capacity.Opened / capacity.OpenSeconds:N0} handshakes/s) |");
 Console.WriteLine($"| held ({(idleFree > 0 ? "idle, looking for work" : "busy, heartbeats only")}) with a heartbeat every {heartbeat.TotalSeconds:0} s for {holdSeconds} s | {capacity.StillOpen:N0} open, {capacity.Ended:N0} ended, {capacity.Lost:N0} declared lost |");
 Console.WriteLine($"| heartbeats sent / latest send behind schedule | {capacity.Heartbeats:N0} / {capacity.MaxLateMs:N0} ms |");
-Console.WriteLine($"| oldest heartbeat seen by a worker grain at the end | {capacity.OldestHeartbeatSeconds:F1} s (lost after 15 s) |");
-Console.WriteLine($"| CPU while holding (client + server) | {capacity.CpuCores:F2} cores |");
-Console.WriteLine($"| memory per session (client + server, managed heap) | {capacity.BytesPerSession / 1024:N1} KiB |");
-Console.WriteLine($"| working set with {capacity.Opened:N0} sessions | {capacity.WorkingSetMiB:N0} MiB (peak {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024):N0} MiB) |");
+Console.WriteLine($"| oldest heartbeat seen by a worker grain at the end | {capacity.OldestHeartbeatSeconds:F1} s (lost after {lostAfter.TotalSeconds:0.#} s) |");
+var whose = fleetProcess ? "server alone; clients in their own process" : "client + server";
+Console.WriteLine($"| CPU while holding ({whose}) | {capacity.CpuCores:F2} cores{(fleetProcess ? $" (clients: {capacity.FleetCpuCores:F2} cores)" : string.Empty)} |");
+Console.WriteLine($"| memory per session ({whose}, managed heap after a full collection) | {capacity.BytesPerSession / 1024:N1} KiB |");
+Console.WriteLine($"| working set with {capacity.Opened:N0} sessions | {capacity.WorkingSetMiB:N0} MiB, {capacity.WorkingSetBytesPerSession / 1024:N1} KiB per session (peak {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024):N0} MiB) |");
+if (capacity.Detection is { } d)
+{
+    Console.WriteLine($"| lost-worker detection: {d.Silenced} sessions stop heartbeating (streams left open) | {d.Ended} ended ({d.ByGrain} by the worker grain's loss), median {d.MedianSeconds:F1} s, worst {d.MaxSeconds:F1} s after the last beat; {capacity.Lost:N0} declared lost |");
+}
 await app.StopAsync();
 return 0;
 
@@ -116,8 +131,8 @@ async Task<(double Trust1, double Trust3)> LifecycleOverGrpcAsync()
     var workers = Enumerable.Range(0, workerCount).Select(_ => new ApiSimulatedWorker(workersClient, slots)).ToList();
     await AuthorizeAsync(workers);
     using var stop = new CancellationTokenSource();
-    var beats = HeartbeatLoopAsync(workers, slots, stop.Token);
-    await ConnectAllAsync(workers, certificateSha256, stop.Token);
+    var beats = HeartbeatLoop.Start(workers, slots, heartbeat, stop.Token);
+    await Sessions.ConnectAllAsync(workers, certificateSha256, stop.Token);
     var t1 = await RunDealAsync("gRPC trust 1", tasks, 1);
     var t3 = await RunDealAsync("gRPC trust 3", trust3Tasks, 3);
     Console.WriteLine($"gRPC workers: {workers.Sum(w => w.Accepted):N0} accepted calls, {workers.Sum(w => w.Refused):N0} refused");
@@ -159,10 +174,11 @@ async Task<Capacity> CapacityAsync()
     await AuthorizeAsync(sessions);
     GC.Collect(2, GCCollectionMode.Forced, blocking: true);
     var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+    var workingSetBefore = Process.GetCurrentProcess().WorkingSet64;
     using var stop = new CancellationTokenSource();
-    var beats = HeartbeatLoopAsync(sessions, idleFree, stop.Token); // sessions beat from the moment they are open
+    var beats = HeartbeatLoop.Start(sessions, idleFree, heartbeat, stop.Token); // sessions beat from the moment they are open
     var open = Stopwatch.StartNew();
-    var opened = await ConnectAllAsync(sessions, certificateSha256, stop.Token);
+    var opened = await Sessions.ConnectAllAsync(sessions, certificateSha256, stop.Token);
     var openSeconds = open.Elapsed.TotalSeconds;
     Console.WriteLine($"sessions: {opened:N0} opened in {openSeconds:F1} s; server registry holds {registry.Count:N0}");
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -175,10 +191,12 @@ async Task<Capacity> CapacityAsync()
 
     var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / hold.Elapsed.TotalSeconds;
     var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
-    var workingSet = Process.GetCurrentProcess().WorkingSet64 / (1024 * 1024);
-    var (lost, oldest) = await ScanWorkersAsync(sessions.Select(s => s.Address.ToLowerHex()).ToHashSet());
+    var workingSet = Process.GetCurrentProcess().WorkingSet64;
+    var (_, oldest) = await ScanWorkersAsync(sessions.Select(s => s.Address.ToLowerHex()).ToHashSet());
     var stillOpen = sessions.Count(s => s.Open);
-    var ended = sessions.Count(s => s.Ended is not null);
+    var ended = sessions.Count(s => s.Ended is not null); // before any is silenced
+    var detection = silence > 0 ? await LossDetection.MeasureAsync(sessions, beats, silence, lostAfter * 3) : null;
+    var (lost, _) = await ScanWorkersAsync(sessions.Select(s => s.Address.ToLowerHex()).ToHashSet());
     foreach (var group in sessions.Where(s => s.Ended is not null).GroupBy(s => s.Ended!.StatusCode).Take(3))
     {
         Console.WriteLine($"  ended {group.Key}: {group.Count()} (e.g. {group.First().Ended!.Status.Detail})");
@@ -187,10 +205,43 @@ async Task<Capacity> CapacityAsync()
     await stop.CancelAsync();
     await beats.Result;
     await Task.WhenAll(sessions.Select(s => s.CloseAsync()));
-    return new Capacity(opened, openSeconds, stillOpen, ended, lost, beats.Sent, beats.MaxLateMs, oldest, cpu, (heapAfter - heapBefore) / (double)Math.Max(1, opened), workingSet);
+    return new Capacity(opened, openSeconds, stillOpen, ended, lost, beats.Sent, beats.MaxLateMs, oldest, cpu, 0,
+        (heapAfter - heapBefore) / (double)Math.Max(1, opened), workingSet / (1024 * 1024), (workingSet - workingSetBefore) / (double)Math.Max(1, opened), detection);
 }
 
-async Task<(int Lost, double OldestSeconds)> ScanWorkersAsync(HashSet<string> mine)
+async Task<Capacity> CapacityOfFleetProcessAsync()
+{
+    GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+    var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+    var workingSetBefore = Process.GetCurrentProcess().WorkingSet64;
+    using var fleet = SessionFleet.Start($"http://127.0.0.1:{port}", token, sessionCount, idleFree, heartbeat, silence, lostAfter * 3);
+    var openedLine = await fleet.ExpectAsync("FLEET-OPENED");
+    var (opened, openSeconds) = ((int)openedLine[0], openedLine[1]);
+    Console.WriteLine($"sessions (own process): {opened:N0} opened in {openSeconds:F1} s; server registry holds {registry.Count:N0}");
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var hold = Stopwatch.StartNew();
+    while (hold.Elapsed < TimeSpan.FromSeconds(holdSeconds))
+    {
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        Console.WriteLine($"  {hold.Elapsed.TotalSeconds:F0} s: server registry {registry.Count:N0}");
+    }
+
+    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / hold.Elapsed.TotalSeconds;
+    var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+    var workingSet = Process.GetCurrentProcess().WorkingSet64;
+    var (_, oldest) = await ScanWorkersAsync(null);
+    var stillOpen = registry.Count;
+    await fleet.GoOnAsync();
+    var f = await fleet.ExpectAsync("FLEET-DETECTED");
+    var detection = new Detection((int)f[0], (int)f[1], (int)f[2], f[3], f[4]);
+    var (lost, _) = await ScanWorkersAsync(null);
+    await fleet.GoOnAsync();
+    var fleetCpu = f[8] / (openSeconds + hold.Elapsed.TotalSeconds); // the child's whole life, mostly handshakes and heartbeats
+    return new Capacity(opened, openSeconds, stillOpen, opened - stillOpen, lost, (long)f[6], f[7], oldest, cpu, fleetCpu,
+        (heapAfter - heapBefore) / (double)Math.Max(1, opened), workingSet / (1024 * 1024), (workingSet - workingSetBefore) / (double)Math.Max(1, opened), detection);
+}
+
+async Task<(int Lost, double OldestSeconds)> ScanWorkersAsync(HashSet<string>? mine)
 {
     var lost = 0;
     var oldest = 0.0;
@@ -199,7 +250,7 @@ async Task<(int Lost, double OldestSeconds)> ScanWorkersAsync(HashSet<string> mi
     {
         var page = await admin.ListWorkersAsync(new ListWorkersRequest { PageSize = 1000, PageToken = token2 });
         var now = DateTimeOffset.UtcNow; // after the page arrived: a heartbeat is never newer than this
-        foreach (var w in page.Workers.Where(w => mine.Contains(w.Address)))
+        foreach (var w in page.Workers.Where(w => mine is null || mine.Contains(w.Address)))
         {
             if (w.State == WorkerState.Lost) lost++;
             if (w.State == WorkerState.Active && w.LastHeartbeat is { } seen) oldest = Math.Max(oldest, (now - seen.ToDateTimeOffset()).TotalSeconds);
@@ -219,76 +270,6 @@ async Task AuthorizeAsync(IReadOnlyList<ApiSimulatedWorker> workers)
     }
 }
 
-static async Task<int> ConnectAllAsync(IReadOnlyList<ApiSimulatedWorker> workers, byte[] certificateSha256, CancellationToken cancellationToken)
-{
-    var opened = 0;
-    await Parallel.ForEachAsync(workers, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (w, ct) =>
-    {
-        try
-        {
-            await w.ConnectAsync(certificateSha256, cancellationToken);
-            Interlocked.Increment(ref opened);
-        }
-        catch (RpcException ex)
-        {
-            Console.WriteLine($"  connect failed: {ex.Status}");
-        }
-    });
-    return opened;
-}
-
-HeartbeatLoop HeartbeatLoopAsync(IReadOnlyList<ApiSimulatedWorker> workers, int freeSlots, CancellationToken cancellationToken)
-{
-    // One loop for every session: each tick heartbeats the slice of sessions due, so each session
-    // beats once per interval, evenly spread, without a timer per session on the client side.
-    var loop = new HeartbeatLoop();
-    loop.Result = Task.Run(async () =>
-    {
-        const int ticks = 50;
-        var tick = heartbeat / ticks;
-        var clock = Stopwatch.StartNew();
-        for (long n = 0; !cancellationToken.IsCancellationRequested; n++)
-        {
-            var due = tick * n;
-            var wait = due - clock.Elapsed;
-            if (wait > TimeSpan.Zero)
-            {
-                try
-                {
-                    await Task.Delay(wait, cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-
-            loop.MaxLateMs = Math.Max(loop.MaxLateMs, (clock.Elapsed - due).TotalMilliseconds);
-            var slice = (int)(n % ticks);
-            var sends = new List<Task>();
-            for (var i = slice; i < workers.Count; i += ticks)
-            {
-                if (workers[i].Open)
-                {
-                    sends.Add(workers[i].HeartbeatAsync(freeSlots));
-                }
-            }
-
-            try
-            {
-                await Task.WhenAll(sends);
-            }
-            catch (Exception ex) when (ex is RpcException or InvalidOperationException or ObjectDisposedException)
-            {
-                // a session that ended is counted by its Ended status
-            }
-
-            Interlocked.Add(ref loop.Sent, sends.Count);
-        }
-    }, CancellationToken.None);
-    return loop;
-}
-
 static int FreePort()
 {
     using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -304,12 +285,6 @@ int Arg(string name, int fallback)
 
 namespace Orchestrator.GrpcBench
 {
-    internal sealed record Capacity(int Opened, double OpenSeconds, int StillOpen, int Ended, int Lost, long Heartbeats, double MaxLateMs, double OldestHeartbeatSeconds, double CpuCores, double BytesPerSession, long WorkingSetMiB);
-
-    internal sealed class HeartbeatLoop
-    {
-        public long Sent;
-        public double MaxLateMs;
-        public Task Result = Task.CompletedTask;
-    }
+    internal sealed record Capacity(int Opened, double OpenSeconds, int StillOpen, int Ended, int Lost, long Heartbeats, double MaxLateMs, double OldestHeartbeatSeconds,
+        double CpuCores, double FleetCpuCores, double BytesPerSession, long WorkingSetMiB, double WorkingSetBytesPerSession, Detection? Detection);
 }

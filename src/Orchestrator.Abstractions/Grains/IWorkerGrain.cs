@@ -35,8 +35,12 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("enclave-session"), AlwaysInterleave]
     Task<EnclaveSessionView> GetEnclaveSessionAsync(Hash32 taskId);
 
-    /// <summary>Keeps the worker alive.</summary>
-    [Alias("heartbeat")]
+    /// <summary>
+    /// Keeps the worker alive. Interleaves with the grain's other calls (it awaits nothing), so a heartbeat
+    /// never waits behind a poll that is sweeping busy dispatch shards: with 10,000 idle sessions those
+    /// waits exceeded the heartbeat timeout and live workers were declared lost.
+    /// </summary>
+    [Alias("heartbeat"), AlwaysInterleave]
     Task<bool> HeartbeatAsync(string sessionId);
 
     /// <summary>
@@ -44,7 +48,7 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// session is not the worker's current one. Called at every heartbeat, so an observer lost with
     /// a grain's reactivation is attached again within one interval.
     /// </summary>
-    [Alias("attach")]
+    [Alias("attach"), AlwaysInterleave]
     Task<bool> AttachAsync(string sessionId, IWorkerSessionObserver observer);
 
     /// <summary>Forgets the session's observer when its stream closed (no signal goes to a closed session).</summary>

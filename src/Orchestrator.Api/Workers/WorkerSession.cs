@@ -17,7 +17,7 @@ namespace Orchestrator.Api.Workers;
 /// commands when there is reason to — a signal from the grain (reveal, cancel, drain), a freed slot,
 /// or, for a worker with free slots, a slow poll whose interval doubles up to
 /// <see cref="ApiOptions.IdlePollInterval"/>. An idle session therefore costs one grain call per
-/// heartbeat and one per idle poll, and no thread. A watchdog on the injected clock ends a session
+/// heartbeat and one per idle poll, and no thread. The registry's sweep on the injected clock ends a session
 /// whose worker stays silent past <see cref="ApiOptions.EffectiveSessionIdleTimeout"/>.
 /// </summary>
 public sealed partial class WorkerSession : IWorkerSessionObserver
@@ -107,9 +107,8 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var registration = await HandshakeAsync(cancellationToken);
         var observer = _grains.CreateObjectReference<IWorkerSessionObserver>(this);
-        registry.Add(this);
         Touch();
-        using var watchdog = StartWatchdog();
+        registry.Add(this, _time, _options.EffectiveSessionIdleTimeout / 4);
         try
         {
             await WelcomeAsync(registration, observer, cancellationToken);
@@ -253,15 +252,9 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     /// nothing. The worker grain stays the only judge of loss (its Lost signal ends the session first in
     /// the normal case); this closes only this stream, when that signal never came (a grain that lost its
     /// observer, a grain timeout set longer than the session's), so a dead stream does not hold a slot
-    /// of the server forever. Checked four times per timeout on the injected clock.
+    /// of the server forever. Called four times per timeout by the registry's one sweep, on the injected clock.
     /// </summary>
-    private ITimer StartWatchdog()
-    {
-        var period = _options.EffectiveSessionIdleTimeout / 4;
-        return _time.CreateTimer(_ => EndIfSilent(), null, period, period);
-    }
-
-    private void EndIfSilent()
+    internal void EndIfSilent()
     {
         var silent = _time.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastHeartbeatTicks), TimeSpan.Zero);
         if (silent > _options.EffectiveSessionIdleTimeout)

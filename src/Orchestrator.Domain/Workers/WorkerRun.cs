@@ -281,6 +281,23 @@ public sealed class WorkerRun
     }
 
     /// <summary>
+    /// How long until <see cref="DeclareLostIfSilent"/> would declare this worker lost if it stays silent:
+    /// the moment a liveness check is due, so a grain arms one timer for that instant instead of checking on
+    /// a fixed period (detection within the timeout itself, not the timeout plus a period). Zero when the
+    /// check is due now; null when the worker is not live and nothing is to be checked.
+    /// </summary>
+    public TimeSpan? UntilSilent(DateTimeOffset now, TimeSpan timeout)
+    {
+        if (!IsLive)
+        {
+            return null;
+        }
+
+        var left = LastHeartbeat is { } last ? timeout - (now - last) : TimeSpan.Zero;
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    /// <summary>
     /// The loss rule, judged only here: a live worker silent for <paramref name="timeout"/> (no heartbeat,
     /// poll or registration) is lost, its session ends and the replicates it runs are returned for
     /// release. Null while it is alive (or not live at all).

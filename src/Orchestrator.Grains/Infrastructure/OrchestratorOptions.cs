@@ -16,8 +16,12 @@ public sealed class SchedulingOptions
     [Range(1, 100_000)]
     public int FanOutChunk { get; set; } = 64;
 
-    /// <summary>A worker silent this long is lost; its replicates go back to the queue.</summary>
-    public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// A worker silent this long is lost; its replicates go back to the queue. Three of the API's default
+    /// 3 s heartbeat intervals; the worker grain checks at the instant silence reaches it, so this is the
+    /// detection time itself.
+    /// </summary>
+    public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(9);
 
     /// <summary>How often derived state (deal counters, worker holdings) is flushed when it changed.</summary>
     public TimeSpan WriteBehindInterval { get; set; } = TimeSpan.FromSeconds(1);

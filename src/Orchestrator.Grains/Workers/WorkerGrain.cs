@@ -336,11 +336,32 @@ public sealed partial class WorkerGrain(
     private Task ReleaseAsync(IReadOnlyList<Hash32> taskIds, ReplicateStatus reason)
         => Task.WhenAll(taskIds.Select(taskId => GrainFactory.Task(taskId).ReleaseAsync(Worker, reason)));
 
+    /// <summary>
+    /// One timer armed for the instant the worker's silence would reach the timeout, re-armed from the
+    /// last heartbeat each time it fires: a worker is found lost within the timeout itself (a fixed period
+    /// added up to a third more), and a beating worker costs one tick per timeout-minus-interval instead of
+    /// three per timeout. Heartbeats do not touch the timer (they arrive far more often than it fires).
+    /// </summary>
     private void StartLivenessTimer()
     {
-        var period = _options.HeartbeatTimeout / 3;
-        _livenessTimer ??= this.RegisterGrainTimer(async _ => await CheckLivenessAsync(),
-            new GrainTimerCreationOptions { DueTime = period, Period = period, Interleave = false });
+        _livenessTimer ??= this.RegisterGrainTimer(async _ => await CheckLivenessAndRearmAsync(),
+            new GrainTimerCreationOptions { DueTime = NextLivenessCheck(), Period = _options.HeartbeatTimeout, Interleave = false });
+    }
+
+    private async Task CheckLivenessAndRearmAsync()
+    {
+        if (!await CheckLivenessAsync() && _livenessTimer is { } timer)
+        {
+            timer.Change(NextLivenessCheck(), _options.HeartbeatTimeout); // the period only backs up the re-arm
+        }
+    }
+
+    /// <summary>When the next check is due; never sooner than a hundredth of the timeout, so a clock that jumps cannot make it spin.</summary>
+    private TimeSpan NextLivenessCheck()
+    {
+        var floor = _options.HeartbeatTimeout / 100;
+        var due = _run.UntilSilent(clock.UtcNow, _options.HeartbeatTimeout) ?? _options.HeartbeatTimeout;
+        return due > floor ? due : floor;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} lost; {Released} replicates released")]

@@ -35,6 +35,20 @@ public sealed class WorkerRunTests
     }
 
     [Fact]
+    public void The_liveness_check_is_due_exactly_when_silence_reaches_the_timeout()
+    {
+        var run = Active();
+        Assert.Equal(Timeout, run.UntilSilent(TestKit.Start, Timeout));
+        Assert.True(run.Beat("s1", TestKit.Start.AddSeconds(10)));
+        var due = run.UntilSilent(TestKit.Start.AddSeconds(12), Timeout)!.Value;
+        Assert.Equal(Timeout - TimeSpan.FromSeconds(2), due);
+        Assert.Null(run.DeclareLostIfSilent(TestKit.Start.AddSeconds(12) + due - TimeSpan.FromTicks(1), Timeout)); // not a tick early
+        Assert.Equal(TimeSpan.Zero, run.UntilSilent(TestKit.Start.AddSeconds(12) + due + TimeSpan.FromSeconds(5), Timeout)); // overdue: now
+        Assert.NotNull(run.DeclareLostIfSilent(TestKit.Start.AddSeconds(12) + due, Timeout));
+        Assert.Null(run.UntilSilent(TestKit.Start.AddSeconds(50), Timeout)); // lost: nothing left to check
+    }
+
+    [Fact]
     public void A_silent_worker_is_lost_and_gives_back_only_what_it_runs()
     {
         var (running, contributed) = (TestKit.RandomHash(), TestKit.RandomHash());
