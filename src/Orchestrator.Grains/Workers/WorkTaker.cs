@@ -2,6 +2,7 @@ using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Scheduling;
+using Orchestrator.Domain.Tasks;
 using Orchestrator.Grains.Dispatch;
 using Orchestrator.Grains.Infrastructure;
 
@@ -21,9 +22,47 @@ public sealed class WorkTaker(DispatchRouter router, SchedulingOptions options)
     /// <summary>True when the idle backoff allows a sweep now.</summary>
     public bool MaySweep() => Environment.TickCount64 >= _nextSweepTicks;
 
-    /// <summary>Takes up to <paramref name="room"/> replicates; returns the assignments the tasks granted.</summary>
+    /// <summary>
+    /// Takes up to <paramref name="room"/> replicates; returns the assignments the tasks granted. Tickets of
+    /// tasks that ended meanwhile (failed at their deadline, their deal cancelled) are refused by their task
+    /// and leave the queue then; they must not cost the worker its poll, so the room they took is swept for
+    /// again. Each round consumes the stale tickets it met, so the rounds are bounded by how many there are
+    /// (and by a cap, against a queue that keeps refilling with them).
+    /// </summary>
     public async Task<IReadOnlyList<Assignment>> TakeAsync(IGrainFactory grains, Address worker, CapabilitiesMessage capabilities,
         WorkerAttestation? attestation, PoolPolicy policy, int score, int room)
+    {
+        const int MaxRounds = 32;
+        var assignments = new List<Assignment>();
+        for (var round = 0; round < MaxRounds && assignments.Count < room; round++)
+        {
+            var tickets = await SweepAsync(grains, worker, capabilities, attestation, policy, room - assignments.Count);
+            if (tickets.Count == 0)
+            {
+                break;
+            }
+
+            // The enclave key of a TEE task is not handed out here: the enclave fetches it (with the task's
+            // other secrets) from the secret service, which checks its attestation and this holding.
+            var results = await Task.WhenAll(tickets.Select(t => grains.Task(t.TaskId).AssignAsync(t, worker, score)));
+            assignments.AddRange(results.Where(r => r.Assignment is not null).Select(r => r.Assignment!));
+            if (!results.Any(r => r.Assignment is null && r.Refusal is TaskRefusalCode.TaskFinal or TaskRefusalCode.DealCancelled or TaskRefusalCode.ContributionDeadlinePassed))
+            {
+                break; // nothing stale was in the way: what was not granted is held elsewhere or re-queued
+            }
+        }
+
+        _emptySweeps = assignments.Count == 0 ? Math.Min(_emptySweeps + 1, 5) : 0;
+        if (_emptySweeps > 0)
+        {
+            _nextSweepTicks = Environment.TickCount64 + ((long)options.IdleSweepInterval.TotalMilliseconds << (_emptySweeps - 1));
+        }
+
+        return assignments;
+    }
+
+    private async Task<List<TaskTicket>> SweepAsync(IGrainFactory grains, Address worker, CapabilitiesMessage capabilities,
+        WorkerAttestation? attestation, PoolPolicy policy, int room)
     {
         var tickets = new List<TaskTicket>();
         var home = router.HomeShard(worker);
@@ -37,16 +76,6 @@ public sealed class WorkTaker(DispatchRouter router, SchedulingOptions options)
             }
         }
 
-        // The enclave key of a TEE task is not handed out here: the enclave fetches it (with the task's
-        // other secrets) from the secret service, which checks its attestation and this holding.
-        var results = tickets.Count == 0 ? [] : await Task.WhenAll(tickets.Select(t => grains.Task(t.TaskId).AssignAsync(t, worker, score)));
-        var assignments = results.Where(r => r.Assignment is not null).Select(r => r.Assignment!).ToList();
-        _emptySweeps = assignments.Count == 0 ? Math.Min(_emptySweeps + 1, 5) : 0;
-        if (_emptySweeps > 0)
-        {
-            _nextSweepTicks = Environment.TickCount64 + ((long)options.IdleSweepInterval.TotalMilliseconds << (_emptySweeps - 1));
-        }
-
-        return assignments;
+        return tickets;
     }
 }
