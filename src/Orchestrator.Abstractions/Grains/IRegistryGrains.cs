@@ -61,6 +61,13 @@ public interface IRegistryIndexGrain : IGrainWithStringKey
     /// <summary>Every address, sorted.</summary>
     [Alias("list")]
     Task<IReadOnlyList<Address>> ListAsync();
+
+    /// <summary>
+    /// Whether the address was registered: the public reads ask this one grain first, so an anonymous
+    /// caller naming arbitrary addresses activates no grain (and reads no row) per address.
+    /// </summary>
+    [Alias("contains")]
+    Task<bool> ContainsAsync(Address address);
 }
 
 /// <summary>

@@ -60,10 +60,8 @@ public sealed partial class AppRegistryGrain(
 
         state.State.Record = record;
         await state.WriteOrResetAsync(this);
-        if (version == 1)
-        {
-            await GrainFactory.RegistryIndex("apps").AddAsync(App);
-        }
+        // Every version (AddAsync writes only when new): a crash between the two writes heals at the next one.
+        await GrainFactory.RegistryIndex("apps").AddAsync(App);
 
         LogRegistered(logger, App, owner, version, image, source);
         return new(record, OwnerRefusalCode.None, string.Empty);

@@ -42,10 +42,8 @@ public sealed partial class DatasetRegistryGrain(
         var entry = new DatasetVersion(version, checksum, uri, priceWei, access, clock.UtcNow, source);
         state.State.Record = new DatasetRecord(Dataset, owner, name, [.. existing?.Versions ?? [], entry]);
         await state.WriteOrResetAsync(this);
-        if (version == 1)
-        {
-            await GrainFactory.RegistryIndex("datasets").AddAsync(Dataset);
-        }
+        // Every version (AddAsync writes only when new): a crash between the two writes heals at the next one.
+        await GrainFactory.RegistryIndex("datasets").AddAsync(Dataset);
 
         LogRegistered(logger, Dataset, owner, version, source);
         return new(state.State.Record, OwnerRefusalCode.None, string.Empty);

@@ -25,5 +25,7 @@ public sealed class RegistryIndexGrain(
         }
     }
 
+    public Task<bool> ContainsAsync(Address address) => Task.FromResult(state.State.Addresses.Contains(address));
+
     public Task<IReadOnlyList<Address>> ListAsync() => Task.FromResult<IReadOnlyList<Address>>(state.State.Addresses.Order().ToList());
 }
