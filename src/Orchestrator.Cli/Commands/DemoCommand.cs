@@ -18,7 +18,8 @@ internal static class DemoCommand
     {
         var tasks = new Option<int>("--tasks") { Description = "Tasks in the deal.", DefaultValueFactory = _ => 500 };
         var workers = new Option<int>("--workers") { Description = "Simulated workers.", DefaultValueFactory = _ => 20 };
-        var trust = new Option<int>("--trust") { Description = "The deal's trust (1 = one contribution; 3 = two agreeing fresh workers).", DefaultValueFactory = _ => 3 };
+        // No fixed default: 3 for a plain deal, 1 with --tee (a TEE deal accepts only 0 or 1), so `demo --tee` runs as is.
+        var trust = new Option<int?>("--trust") { Description = "The deal's trust (1 = one contribution; 3 = two agreeing fresh workers). Default 3, or 1 with --tee." };
         var faulty = new Option<int>("--faulty") { Description = "Workers that return wrong results.", DefaultValueFactory = _ => 0 };
         var lost = new Option<int>("--lost") { Description = "Workers that vanish mid-deal holding work.", DefaultValueFactory = _ => 0 };
         var tee = new Option<bool>("--tee") { Description = "Run a TEE deal (simulated SGX enclaves; trust must be 0 or 1)." };
@@ -31,20 +32,23 @@ internal static class DemoCommand
             command.Options.Add(option);
         }
 
-        command.Validators.Add(result =>
-        {
-            var w = result.GetValue(workers);
-            if (result.GetValue(tasks) is < 1 or > 1_000_000) result.AddError("--tasks must be 1..1000000");
-            if (w is < 1 or > 100_000) result.AddError("--workers must be 1..100000");
-            if (result.GetValue(faulty) + result.GetValue(lost) > w) result.AddError("--faulty plus --lost cannot exceed --workers");
-            if (result.GetValue(trust) is < 0 or > 100) result.AddError("--trust must be 0..100");
-            if (result.GetValue(tee) && result.GetValue(trust) > 1) result.AddError("TEE deals accept only --trust 0 or 1");
-            if (result.GetValue(tee) && result.GetValue(api.Url) is not null) result.AddError("--tee runs on the embedded silo only (simulated enclaves need the pool to allow simulated evidence)");
-        });
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var settings = new DemoSettings(parse.GetValue(tasks), parse.GetValue(workers), parse.GetValue(trust), parse.GetValue(faulty),
+            // Checked here, not in a command validator: a validator reads an option the user left out as 0,
+            // not as its default, so a bare `demo` was refused for "--workers must be 1..100000".
+            var settings = new DemoSettings(parse.GetValue(tasks), parse.GetValue(workers), TrustOf(parse.GetValue(trust), parse.GetValue(tee)), parse.GetValue(faulty),
                 parse.GetValue(lost), parse.GetValue(tee), TimeSpan.FromSeconds(parse.GetValue(timeout)), CategoryId: DemoCategory.Id);
+            var problems = Problems(settings, remote: parse.GetValue(api.Url) is not null);
+            if (problems.Count > 0)
+            {
+                foreach (var problem in problems)
+                {
+                    await Console.Error.WriteLineAsync(problem);
+                }
+
+                return 2;
+            }
+
             if (parse.GetValue(api.Url) is not null)
             {
                 var (connection, error) = api.Open(parse);
@@ -64,6 +68,23 @@ internal static class DemoCommand
             return await RunEmbeddedAsync(settings, cancellationToken);
         });
         return command;
+    }
+
+    private static int TrustOf(int? given, bool tee) => given ?? (tee ? 1 : 3);
+
+    /// <summary>Each bad setting, one line naming the option and its range.</summary>
+    private static List<string> Problems(DemoSettings settings, bool remote)
+    {
+        var problems = new List<string>();
+        if (settings.Tasks is < 1 or > 1_000_000) problems.Add("--tasks must be 1..1000000");
+        if (settings.Workers is < 1 or > 100_000) problems.Add("--workers must be 1..100000");
+        if (settings.Faulty < 0 || settings.Lost < 0) problems.Add("--faulty and --lost cannot be negative");
+        if (settings.Faulty + settings.Lost > settings.Workers) problems.Add("--faulty plus --lost cannot exceed --workers");
+        if (settings.Trust is < 0 or > 100) problems.Add("--trust must be 0..100");
+        if (settings.Tee && settings.Trust > 1) problems.Add("TEE deals accept only --trust 0 or 1");
+        if (settings.Tee && remote) problems.Add("--tee runs on the embedded silo only (simulated enclaves need the pool to allow simulated evidence)");
+        if (settings.Timeout <= TimeSpan.Zero) problems.Add("--timeout must be positive");
+        return problems;
     }
 
     private static async Task<int> RunEmbeddedAsync(DemoSettings settings, CancellationToken cancellationToken)
