@@ -86,7 +86,7 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
         // settle all twelve tasks before a slow-starting forger polls once, and the test would show nothing.
         using var forger = await WorkerAgentProcess.StartAuthorizedAsync(server, "forger", new TestApp(app, Script("wrong.sh")));
         var dealId = await SubmitAsync(app, tasks: 12, trust: 3);
-        await Eventually.ForAsync("the forger to contribute before any honest worker runs", async () => (await server.WorkerAsync(forger))!, w => w.Contributions > 0, TimeSpan.FromSeconds(60));
+        await Eventually.ForAsync("the forger to contribute before any honest worker runs", () => server.WorkerAsync(forger), w => w is { Contributions: > 0 }, TimeSpan.FromSeconds(60));
         using var h1 = await WorkerAgentProcess.StartAuthorizedAsync(server, "h1", new TestApp(app, Script("honest.sh")));
         using var h2 = await WorkerAgentProcess.StartAuthorizedAsync(server, "h2", new TestApp(app, Script("honest.sh")));
         using var h3 = await WorkerAgentProcess.StartAuthorizedAsync(server, "h3", new TestApp(app, Script("honest.sh")));
