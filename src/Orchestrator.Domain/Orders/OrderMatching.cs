@@ -77,12 +77,12 @@ public static class OrderMatching
         var appOwner = ledger.AppOwner(app.App);
         if (appOwner is null)
         {
-            return Refuse(OrderRule.UnknownAsset, OrderParty.App, $"app {app.App.ToLowerHex()} is not registered on the hub");
+            return Refuse(OrderRule.UnknownAsset, OrderParty.App, $"app {app.App.ToLowerHex()} is not registered on the hub (rule: only registered assets and pools sell through orders)");
         }
 
         if (!SignedBy(appDigest, orders.AppSignature, appOwner.Value))
         {
-            return Refuse(OrderRule.BadOrderSignature, OrderParty.App, "the app order is not signed by the app's owner under the hub's domain");
+            return Refuse(OrderRule.BadOrderSignature, OrderParty.App, "the app order is not signed by the app's owner under the hub's domain (rule: each order is signed by its owner under this hub's EIP-712 domain and chain id)");
         }
 
         var datasetDigest = Hash32.Zero;
@@ -92,30 +92,30 @@ public static class OrderMatching
             var datasetOwner = ledger.DatasetOwner(dataset.Dataset);
             if (datasetOwner is null)
             {
-                return Refuse(OrderRule.UnknownAsset, OrderParty.Dataset, $"dataset {dataset.Dataset.ToLowerHex()} is not registered on the hub");
+                return Refuse(OrderRule.UnknownAsset, OrderParty.Dataset, $"dataset {dataset.Dataset.ToLowerHex()} is not registered on the hub (rule: only registered assets and pools sell through orders)");
             }
 
             if (!SignedBy(datasetDigest, orders.DatasetSignature, datasetOwner.Value))
             {
-                return Refuse(OrderRule.BadOrderSignature, OrderParty.Dataset, "the dataset order is not signed by the dataset's owner under the hub's domain");
+                return Refuse(OrderRule.BadOrderSignature, OrderParty.Dataset, "the dataset order is not signed by the dataset's owner under the hub's domain (rule: each order is signed by its owner under this hub's EIP-712 domain and chain id)");
             }
         }
 
         var poolDigest = OrderDomain.Digest(chainId, hub, pool.StructHash());
         if (!ledger.IsPool(pool.Workerpool))
         {
-            return Refuse(OrderRule.UnknownAsset, OrderParty.Workerpool, $"pool {pool.Workerpool.ToLowerHex()} is not registered on the hub");
+            return Refuse(OrderRule.UnknownAsset, OrderParty.Workerpool, $"pool {pool.Workerpool.ToLowerHex()} is not registered on the hub (rule: only registered assets and pools sell through orders)");
         }
 
         if (!SignedBy(poolDigest, orders.WorkerpoolSignature, pool.Workerpool))
         {
-            return Refuse(OrderRule.BadOrderSignature, OrderParty.Workerpool, "the workerpool order is not signed by the pool's owner under the hub's domain");
+            return Refuse(OrderRule.BadOrderSignature, OrderParty.Workerpool, "the workerpool order is not signed by the pool's owner under the hub's domain (rule: each order is signed by its owner under this hub's EIP-712 domain and chain id)");
         }
 
         var requestDigest = OrderDomain.Digest(chainId, hub, request.StructHash());
         if (!SignedBy(requestDigest, orders.RequestSignature, request.Requester))
         {
-            return Refuse(OrderRule.BadOrderSignature, OrderParty.Request, "the request order is not signed by its requester under the hub's domain");
+            return Refuse(OrderRule.BadOrderSignature, OrderParty.Request, "the request order is not signed by its requester under the hub's domain (rule: each order is signed by its owner under this hub's EIP-712 domain and chain id)");
         }
 
         var (volume, party) = Remaining(ledger, app.Volume, appDigest, OrderParty.App, BigInteger.MinusOne, OrderParty.App);
@@ -163,7 +163,7 @@ public static class OrderMatching
 
         if (request.Category >= CategoryCount)
         {
-            return new(OrderRule.InvalidCategory, OrderParty.Request, $"category {request.Category} is unknown (rule: 0 XS .. {CategoryCount - 1} XL)");
+            return new(OrderRule.UnknownCategory, OrderParty.Request, $"category {request.Category} is unknown (rule: 0 XS .. {CategoryCount - 1} XL)");
         }
 
         if (request.Trust > pool.Trust)

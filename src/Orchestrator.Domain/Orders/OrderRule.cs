@@ -10,7 +10,7 @@ public enum OrderRule
     CategoryMismatch,
 
     /// <summary>The category is not one the hub knows (0 XS .. 4 XL).</summary>
-    InvalidCategory,
+    UnknownCategory,
 
     /// <summary>The request asks for more trust than the pool order offers.</summary>
     TrustAboveOffer,
