@@ -80,11 +80,12 @@ describe('EIP-712 domain (EIP-5267)', () => {
 });
 
 describe('matchOrders', () => {
-  test('a match creates the deal through createDeal\'s path with PoCo\'s id, consumes every order and debits the requester', async () => {
+  test('a match creates the deal through createDeal\'s path with PoCo\'s id, consumes every order and debits the requester', async (t) => {
     const o = await orders();
     const [ah, dh, wh, rh] = digests(o);
     const before = await fx.balance(fx.requester);
     const receipt = await match(o);
+    t.diagnostic(`matchOrders gas (four orders, a dataset): ${receipt.gasUsedN}`);
     const created = receipt.events.find((e) => e.name === 'DealCreated');
     const matched = receipt.events.find((e) => e.name === 'OrdersMatched');
     const dealId = keccak256(packed(['bytes32', rh], ['uint256', 0n]));
@@ -116,9 +117,11 @@ describe('matchOrders', () => {
     await expectRevert(match([a, d, w2, r]), 'VolumeExhausted'); // the request is spent: a replay is refused
   });
 
-  test('a request without a dataset matches with the empty dataset order', async () => {
+  test('a request without a dataset matches with the empty dataset order', async (t) => {
     const o = await orders({ noDataset: true });
-    const created = (await match(o)).events.find((e) => e.name === 'DealCreated');
+    const receipt = await match(o);
+    t.diagnostic(`matchOrders gas (no dataset): ${receipt.gasUsedN}`);
+    const created = receipt.events.find((e) => e.name === 'DealCreated');
     assert.equal(created.args.dataset, ZERO_ADDRESS);
   });
 });
