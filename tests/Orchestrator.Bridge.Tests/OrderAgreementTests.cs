@@ -90,7 +90,13 @@ public sealed class OrderAgreementTests(ITestOutputHelper output) : IAsyncLifeti
 
             if (match is not null)
             {
-                await HubDeployment.SendAsync(_hub.Rpc, Accounts.FunderKey, _hub.Hub, call, BigInteger.Zero, 1_500_000);
+                var receipt = await HubDeployment.SendAsync(_hub.Rpc, Accounts.FunderKey, _hub.Hub, call, BigInteger.Zero, 1_500_000);
+
+                // The deal log is createDeal's: the listener maps it to the deal the Domain computed, for the requester who signed.
+                var log = Assert.Single(receipt.Logs, l => l.Topics.Count > 0 && l.Topics[0] == HubContract.DealCreated.Topic0);
+                Assert.True(Listening.DealCreatedMapping.TryMap(log, out var spec, out var error), error);
+                Assert.Equal((match.DealId, (long)match.BotFirst, (int)match.Volume, orders.Request.Requester, orders.Workerpool.WorkerpoolPrice, orders.Request.Params),
+                    (spec!.DealId, spec.BotFirst, spec.BotSize, spec.Requester, spec.TaskPrice, spec.Params));
                 ledger.Apply(match, orders.HasDataset);
                 matched.Add(orders);
             }
