@@ -117,6 +117,24 @@ describe('matchOrders', () => {
     await expectRevert(match([a, d, w2, r]), 'VolumeExhausted'); // the request is spent: a replay is refused
   });
 
+  test('a matched deal runs like any other: the scheduler finalizes its tasks and the requester\'s debit pays the pool and the worker', async () => {
+    const worker = fx.workers[0];
+    await fx.hub.send('deposit', [], { from: worker, value: ETHER }); // the stake a non-TEE contributor must hold
+    const o = await orders({ r: { volume: 2n } });
+    const created = (await match(o)).events.find((e) => e.name === 'DealCreated');
+    const dealId = created.args.dealId;
+    const who = [fx.requester, fx.poolOwner, worker];
+    const [requester0, pool0, worker0] = await fx.balances(who);
+    const results = [];
+    for (const idx of [0n, 1n]) results.push(await fx.taskResult({ dealId, idx, workers: [worker] }));
+    const receipt = await fx.finalize(results);
+    assert.equal(fx.finalized(receipt).length, 2);
+    const [requester1, pool1, worker1] = await fx.balances(who);
+    assert.equal(requester1, requester0); // paid at the match, nothing more
+    assert.equal(pool1 - pool0 + (worker1 - worker0), 2n * PRICE); // exactly what the match debited
+    assert.ok(worker1 > worker0);
+  });
+
   test('a request without a dataset matches with the empty dataset order', async (t) => {
     const o = await orders({ noDataset: true });
     const receipt = await match(o);
