@@ -117,7 +117,8 @@ describe('callbacks', () => {
     for (const d of [rev, burn, plain]) assert.equal(await fx.hub.call('taskStatusOf', [d.dealId, 0n]), COMPLETED);
     // the burner got exactly the cap, no more: the whole batch stays near the cap plus the tasks
     const cap = await fx.hub.call('CALLBACK_GAS');
-    assert.ok(receipt.gasUsedN > cap && receipt.gasUsedN < cap + 200_000n, `gas used ${receipt.gasUsedN}`);
+    // (the three tasks' own cost is ~200k: 220k leaves room for the optimizer's setting, never for a second cap)
+    assert.ok(receipt.gasUsedN > cap && receipt.gasUsedN < cap + 220_000n, `gas used ${receipt.gasUsedN}`);
     assert.equal(await burner.call('counter'), 0n, 'its writes were undone');
   });
 
