@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Domain.Results;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
