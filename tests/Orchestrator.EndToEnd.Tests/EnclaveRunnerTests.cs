@@ -82,7 +82,72 @@ public sealed class EnclaveRunnerTests(TeePoolServer server) : IClassFixture<Tee
         Console.WriteLine($"enclave runner e2e: deal of 2 TEE tasks completed {firstResult.TotalSeconds:0.0} s after the test started");
     }
 
+    [Fact]
+    public async Task Enclaves_under_an_unknown_root_or_of_another_measurement_get_no_task_and_no_secret_while_the_policys_enclave_gets_both()
+    {
+        var appOwner = await KeygenAsync("negative-app-owner.key");
+        var measurement = Convert.ToHexStringLower(new TestEnclave().MrEnclave.AsSpan());
+        var policyFile = Path.Combine(server.Directory, "negative-policy.json");
+        await File.WriteAllTextAsync(policyFile, $$"""{"tee":"TEE_KIND_SGX","mrEnclaves":["{{measurement}}"]}""");
+        var app = Address.Parse(await OwnerCliAsync("address", "app", "register", "--key", appOwner.KeyFile, "--name", "negative-app",
+            "--image", "127.0.0.1:5000/negative-app@sha256:" + new string('9', 64), "--policy", policyFile));
+
+        // Two enclaves the policy must refuse, connected before the deal exists: one quoting under another
+        // (unknown) root CA, one quoting as another enclave under the trusted test root.
+        using var strangerTee = new TestTee(DateTimeOffset.UtcNow);
+        var other = new TestEnclave { MrEnclave = [.. Enumerable.Repeat((byte)0xBA, 32)] };
+        await using var strangerDevice = TestTeeDevice.Gramine(strangerTee, Path.Combine(server.Directory, "dev-attestation-stranger"));
+        await using var otherDevice = TestTeeDevice.Gramine(server.Tee, Path.Combine(server.Directory, "dev-attestation-other"), other);
+        using var stranger = await StartAsync("unknown-root", app, strangerDevice);
+        using var impostor = await StartAsync("other-measurement", app, otherDevice);
+        // The unknown root is refused at the session's handshake: the agent exits 3 with the verifier's reason.
+        Assert.True(await stranger.Process.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the unknown-root worker keeps running:\n" + stranger.Process.Output);
+        Assert.Equal(3, stranger.Process.ExitCode);
+        Assert.Contains("PermissionDenied: attestation refused: UntrustedRoot: PCK certificate chain ends in 'CN=Orchestrator TEST SGX Root CA", stranger.Process.Output, StringComparison.Ordinal);
+        Assert.Contains("neither the pinned Intel SGX Root CA nor a configured test root", stranger.Process.Output, StringComparison.Ordinal);
+        var otherMeasurement = await AttestationAsync(impostor);
+        Assert.True(otherMeasurement.Verified, otherMeasurement.Failure);
+        Assert.Equal(Convert.ToHexStringLower(other.MrEnclave.AsSpan()), otherMeasurement.MrEnclave);
+
+        var dealId = await SubmitAsync(app, tasks: 1, dataset: null, requester: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+        await using var device = TestTeeDevice.Gramine(server.Tee, Path.Combine(server.Directory, "dev-attestation-good"));
+        using var good = await StartAsync("policy-enclave", app, device);
+
+        var (deal, tasks) = await WaitForDealAsync(dealId, good);
+        Assert.Equal(1, deal.Completed);
+        var task = Assert.Single(tasks);
+        Assert.Equal(ExpectedResults.HonestDigest((long)task.Index, ArgumentsSeen).ToString(), task.ResultDigest);
+        Assert.Equal(good.Address.ToString(), Assert.Single(task.Replicates).Worker, ignoreCase: true);
+        var audit = await server.Secrets.GetTaskAuditAsync(new Secrets.GetTaskAuditRequest { TaskId = task.TaskId }, server.Owner);
+        var entry = Assert.Single(audit.Entries); // no fetch from the refused enclaves (the other measurement is never dispatched to), one release to the policy's
+        Assert.True(entry.Granted);
+        Assert.Equal(good.Address.ToLowerHex(), entry.Worker);
+        Assert.Equal(["enclave-key"], entry.Released);
+    }
+
     private string Script(string name) => Path.Combine(_apps, name);
+
+    private Task<WorkerAgentProcess> StartAsync(string name, Address app, TestTeeDevice device) =>
+        WorkerAgentProcess.StartWithRunnerAsync(server, name, new TestApp(app, Script("honest.sh")), "Sgx",
+            "--quote-provider", "Gramine", "--quote-root", device.Root, "--private-dir", Path.Combine(server.Directory, name + "-private"));
+
+    private async Task<Secrets.WorkerAttestation> AttestationAsync(WorkerAgentProcess worker)
+    {
+        Secrets.WorkerAttestation? found = null;
+        await Eventually.UntilAsync($"{worker} to present its evidence", async () =>
+        {
+            try
+            {
+                found = await server.Secrets.GetWorkerAttestationAsync(new Secrets.GetWorkerAttestationRequest { Address = worker.Address.ToString() }, server.Owner);
+                return true;
+            }
+            catch (Grpc.Core.RpcException ex) when (ex.StatusCode == Grpc.Core.StatusCode.NotFound)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), () => worker.Process.Output);
+        return found!;
+    }
 
     private async Task<string> OwnerCliAsync(string field, params string[] arguments)
     {
@@ -99,16 +164,16 @@ public sealed class EnclaveRunnerTests(TeePoolServer server) : IClassFixture<Tee
         return (file, JsonDocument.Parse(result.Out).RootElement.GetProperty("address").GetString()!);
     }
 
-    private async Task<string> SubmitAsync(Address app, int tasks, Address dataset, string requester)
+    private async Task<string> SubmitAsync(Address app, int tasks, Address? dataset, string requester)
     {
         var reply = await server.Admin.SubmitDealAsync(new SubmitDealRequest
         {
             Deal = new Deal
             {
                 Requester = requester,
-                RequesterSecrets = { new Dictionary<int, string> { [1] = "api-token" } },
+                RequesterSecrets = { dataset is null ? [] : new Dictionary<int, string> { [1] = "api-token" } },
                 App = app.ToString(),
-                Dataset = dataset.ToString(),
+                Dataset = dataset?.ToString() ?? string.Empty,
                 Category = PoolServer.TestCategory,
                 Trust = 1,
                 TeeTag = 0x5, // SGX/Gramine
