@@ -104,7 +104,7 @@ public sealed class AgentHarness : IDisposable
         var out_ = _dir.Combine("expected-" + index);
         Directory.CreateDirectory(out_);
         File.WriteAllText(Path.Combine(out_, "result.txt"), $"task {index}\n");
-        return Execution.ResultArchive.DigestOf(out_);
+        return ResultArchive.DigestOf(out_);
     }
 
     public void Dispose()
