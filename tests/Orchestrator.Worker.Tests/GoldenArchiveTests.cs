@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Orchestrator.Domain.Results;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Worker.Execution;
 

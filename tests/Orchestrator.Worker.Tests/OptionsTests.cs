@@ -41,6 +41,26 @@ public sealed class OptionsTests : IDisposable
     }
 
     [Fact]
+    public void A_tee_worker_has_one_enclave_a_runner_or_a_simulated_one_and_a_runner_needs_a_tee()
+    {
+        var runner = Valid();
+        runner.Capabilities.Tee = TeeKind.Sgx;
+        runner.EnclaveRunner = new EnclaveRunnerOptions { Command = "gramine-sgx", Arguments = ["orchestrator-enclave", "--quote-provider", "Gramine"] };
+        Assert.Empty(WorkerOptionsValidator.Check(runner));
+
+        runner.SimulatedEnclave = true;
+        Assert.Equal("OrchestratorWorker:SimulatedEnclave and OrchestratorWorker:EnclaveRunner:Command are both set: a worker has one enclave, simulated or real", Assert.Single(WorkerOptionsValidator.Check(runner)));
+
+        var noTee = Valid();
+        noTee.EnclaveRunner.Command = "orchestrator-enclave";
+        Assert.StartsWith("OrchestratorWorker:EnclaveRunner:Command is set but Capabilities:Tee is None", Assert.Single(WorkerOptionsValidator.Check(noTee)), StringComparison.Ordinal);
+
+        var none = Valid();
+        none.Capabilities.Tee = TeeKind.Tdx;
+        Assert.StartsWith("OrchestratorWorker:Capabilities:Tee is Tdx but no enclave is configured: set OrchestratorWorker:EnclaveRunner:Command", Assert.Single(WorkerOptionsValidator.Check(none)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_bad_key_is_refused_without_echoing_it()
     {
         var options = Valid();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orchestrator.Domain.Results;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Worker.Execution;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Orchestrator.Domain.Results;
 using Orchestrator.Worker.Execution;
 
 namespace Orchestrator.Worker.Tests;

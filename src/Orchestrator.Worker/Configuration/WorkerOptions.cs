@@ -55,6 +55,13 @@ public sealed class WorkerOptions
     /// <summary>Run a simulated enclave (a software key and labelled simulated evidence); the pool must allow it.</summary>
     public bool SimulatedEnclave { get; set; }
 
+    /// <summary>
+    /// The trusted runner a hardware TEE worker starts (<c>orchestrator-enclave</c> inside Gramine, or inside the TD):
+    /// it holds the session key, makes the quotes, opens the task's secrets and runs TEE apps. Required for a TEE
+    /// worker without <see cref="SimulatedEnclave"/>.
+    /// </summary>
+    public EnclaveRunnerOptions EnclaveRunner { get; set; } = new();
+
     /// <summary>Heartbeat period on the session.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -216,4 +223,17 @@ public sealed class AppOptions
 
     /// <summary>Longest run allowed for this app (caps the category's max run time; null: the category's).</summary>
     public TimeSpan? MaxRunTime { get; set; }
+}
+
+/// <summary>How the agent starts the trusted runner (OrchestratorWorker:EnclaveRunner).</summary>
+public sealed class EnclaveRunnerOptions
+{
+    /// <summary>The program (e.g. <c>gramine-sgx</c>, or <c>orchestrator-enclave</c> inside a TD); null: no runner.</summary>
+    public string? Command { get; set; }
+
+    /// <summary>Its arguments (e.g. <c>orchestrator-enclave --quote-provider Gramine</c>).</summary>
+    public List<string> Arguments { get; set; } = [];
+
+    /// <summary>How long the runner may take to report ready (an enclave's start is slow).</summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -37,9 +37,25 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
 
         CheckApps(options, errors);
         CheckContainers(options, errors);
-        if (options.Capabilities.Tee != TeeKind.None && !options.SimulatedEnclave)
+        var runner = !string.IsNullOrWhiteSpace(options.EnclaveRunner.Command);
+        if (options.Capabilities.Tee != TeeKind.None && !options.SimulatedEnclave && !runner)
         {
-            errors.Add($"{P}Capabilities:Tee is {options.Capabilities.Tee} but this build has no hardware enclave runtime: set {P}SimulatedEnclave=true (the pool must allow simulated TEE) or Tee=None");
+            errors.Add($"{P}Capabilities:Tee is {options.Capabilities.Tee} but no enclave is configured: set {P}EnclaveRunner:Command (the trusted runner inside the TEE), or {P}SimulatedEnclave=true (the pool must allow simulated TEE), or Tee=None");
+        }
+
+        if (options.SimulatedEnclave && runner)
+        {
+            errors.Add($"{P}SimulatedEnclave and {P}EnclaveRunner:Command are both set: a worker has one enclave, simulated or real");
+        }
+
+        if (runner && options.Capabilities.Tee == TeeKind.None)
+        {
+            errors.Add($"{P}EnclaveRunner:Command is set but Capabilities:Tee is None: name the TEE the runner runs in (Sgx or Tdx)");
+        }
+
+        if (runner && options.EnclaveRunner.StartTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"{P}EnclaveRunner:StartTimeout must be positive");
         }
 
         Positive(options.HeartbeatInterval, "HeartbeatInterval", errors);

@@ -1,3 +1,4 @@
+using Orchestrator.Domain.Results;
 using Orchestrator.Domain.Crypto;
 
 namespace Orchestrator.Worker.Execution;

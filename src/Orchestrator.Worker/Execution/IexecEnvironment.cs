@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Enclave.Runner;
 
 namespace Orchestrator.Worker.Execution;
 
@@ -62,7 +62,7 @@ public static class IexecEnvironment
         env["IEXEC_SECRETS_DIR"] = secretDirectory;
         foreach (var secret in request.Secrets.OrderBy(s => s.Owner).ThenBy(s => s.Name, StringComparer.Ordinal))
         {
-            if (TryText(secret.Value.Span, out var text))
+            if (SecretVariables.TryText(secret.Value.Span, out var text))
             {
                 env.TryAdd(VariableOf(secret), text);
             }
@@ -71,48 +71,18 @@ public static class IexecEnvironment
         return env;
     }
 
-    /// <summary>The variable a secret's (text) value is given in.</summary>
+    /// <summary>The variable a secret's (text) value is given in (the names the trusted runner gives too).</summary>
     public static string VariableOf(AppSecret secret)
     {
         ArgumentNullException.ThrowIfNull(secret);
-        if (secret.Owner == AppSecretOwner.Dataset && secret.Name == "key")
-        {
-            return "IEXEC_DATASET_KEY";
-        }
-
-        var prefix = secret.Owner switch
-        {
-            AppSecretOwner.Dataset => "IEXEC_DATASET_SECRET_",
-            AppSecretOwner.App => "IEXEC_APP_DEVELOPER_SECRET_",
-            _ => "IEXEC_REQUESTER_SECRET_",
-        };
-        return prefix + secret.Name.ToUpperInvariant().Replace('.', '_').Replace('-', '_');
+        return SecretVariables.NameOf(DirectoryOf(secret.Owner), secret.Name);
     }
 
     /// <summary>The directory (under the secrets directory) of an owner's secret files.</summary>
     public static string DirectoryOf(AppSecretOwner owner) => owner switch
     {
-        AppSecretOwner.Dataset => "dataset",
-        AppSecretOwner.App => "app",
-        _ => "requester",
+        AppSecretOwner.Dataset => SecretVariables.Dataset,
+        AppSecretOwner.App => SecretVariables.App,
+        _ => SecretVariables.Requester,
     };
-
-    private static bool TryText(ReadOnlySpan<byte> value, out string text)
-    {
-        text = string.Empty;
-        if (value.IndexOf((byte)0) >= 0)
-        {
-            return false;
-        }
-
-        try
-        {
-            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(value);
-            return true;
-        }
-        catch (DecoderFallbackException)
-        {
-            return false;
-        }
-    }
 }

@@ -1,3 +1,4 @@
+using Orchestrator.Domain.Results;
 using Microsoft.Extensions.Logging;
 
 namespace Orchestrator.Worker.Execution;

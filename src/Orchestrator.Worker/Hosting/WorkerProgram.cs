@@ -141,7 +141,9 @@ public static class WorkerProgram
         var pipeline = new ReplicatePipeline(options, identity, new AppCatalog(options.Apps), executor, journal, sessions,
             inputs, new ResultUploader(client, identity),
             new TaskSecretsClient(new Api.Secrets.V1.EnclaveSecrets.EnclaveSecretsClient(channel), identity, TimeProvider.System), TimeProvider.System, logger);
-        var agent = new WorkerAgent(options, identity, client, pipeline, enclave, journal, sessions, TimeProvider.System, logger, serverCertificate);
+        // A hardware TEE worker's trusted runner (started at the first session, inside the TEE by its command).
+        await using var runner = !string.IsNullOrWhiteSpace(options.EnclaveRunner.Command) ? new Enclave.EnclaveRunnerHost(options.EnclaveRunner) : null;
+        var agent = new WorkerAgent(options, identity, client, pipeline, enclave, journal, sessions, TimeProvider.System, logger, serverCertificate, runner);
         return await agent.RunAsync(stop).ConfigureAwait(false);
     }
 

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Grpc.Core;
 using Orchestrator.Simulation;
 using Orchestrator.Api.Worker.V1;
+using Orchestrator.Worker.Enclave;
 
 namespace Orchestrator.Worker.Session;
 
@@ -22,11 +23,12 @@ internal sealed class LiveSession
     private long _nextRequestId;
     private int _closed;
 
-    public LiveSession(IClientStreamWriter<WorkerMessage> requests, Welcome welcome, CancellationToken cancellationToken, EnclaveSession? enclave = null)
+    public LiveSession(IClientStreamWriter<WorkerMessage> requests, Welcome welcome, CancellationToken cancellationToken, EnclaveSession? enclave = null, RunnerSession? runner = null)
     {
         _requests = requests;
         Welcome = welcome;
         Enclave = enclave;
+        Runner = runner;
         Writer = Task.Run(() => WriteLoopAsync(cancellationToken), CancellationToken.None);
     }
 
@@ -35,6 +37,9 @@ internal sealed class LiveSession
 
     /// <summary>The enclave session this session was attested with (owned by the agent's session loop); null without TEE.</summary>
     public EnclaveSession? Enclave { get; }
+
+    /// <summary>The trusted runner's key pair this session was attested with (hardware TEE workers); null otherwise.</summary>
+    public RunnerSession? Runner { get; }
 
     /// <summary>The writer loop (ends when the session closes).</summary>
     public Task Writer { get; }

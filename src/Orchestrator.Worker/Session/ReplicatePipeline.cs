@@ -21,7 +21,7 @@ namespace Orchestrator.Worker.Session;
 /// session: they are sent again on the next one (a repeated contribution or reveal is refused as
 /// "already", which counts as done).
 /// </summary>
-internal sealed class ReplicatePipeline(
+internal sealed partial class ReplicatePipeline(
     WorkerOptions options,
     WorkerIdentity identity,
     AppCatalog apps,
@@ -50,6 +50,11 @@ internal sealed class ReplicatePipeline(
         ReleasedSecrets? released = null;
         try
         {
+            if (IsTee(assignment) && !string.IsNullOrWhiteSpace(options.EnclaveRunner.Command))
+            {
+                return await RunInEnclaveAsync(assignment, taskId, dealId, appAddress, cancellationToken).ConfigureAwait(false);
+            }
+
             if (IsTee(assignment))
             {
                 released = await FetchSecretsAsync(assignment, taskId, cancellationToken).ConfigureAwait(false);
@@ -193,6 +198,56 @@ internal sealed class ReplicatePipeline(
         Assignment assignment, Hash32 taskId, Hash32 dealId, Address appAddress, IReadOnlyList<AppSecret> appSecrets, CancellationToken cancellationToken)
     {
         using var span = TaskTrace.Start(WorkerAgentTelemetry.Source, "worker.run", taskId);
+        if (await PrepareAsync(assignment, taskId, dealId, appAddress, appSecrets, cancellationToken).ConfigureAwait(false) is not { } prepared)
+        {
+            return null;
+        }
+
+        var (request, workspace) = prepared;
+
+        SendProgress(taskId, 0, "started");
+        var result = await executor.RunAsync(request, workspace, cancellationToken).ConfigureAwait(false);
+        WorkerAgentTelemetry.Executions.Add(1, new KeyValuePair<string, object?>("outcome", result.Outcome switch
+        {
+            ExecutionOutcome.Completed => "completed",
+            ExecutionOutcome.TimedOut => "timed_out",
+            _ => "failed",
+        }));
+        WorkerAgentTelemetry.ExecutionDuration.Record(result.Duration.TotalSeconds);
+        var logs = PackLogs(assignment, workspace, options.LogTailBytes);
+        if (result.Outcome != ExecutionOutcome.Completed || result.ResultDigest is not { } archiveDigest)
+        {
+            // The requester sees why: the failed app's output goes up before the replicate goes back.
+            await UploadLogsAsync(taskId, logs.Path, logs.Encryption, cancellationToken).ConfigureAwait(false);
+            await GiveBackAsync(taskId, result.Message, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        // DESIGN §6: on a callback deal the result digest is keccak256 of the app's callback data.
+        var hasCallback = HasCallback(assignment);
+        Hash32 digest;
+        try
+        {
+            digest = CallbackData.ResultDigest(hasCallback, result.CallbackData, archiveDigest);
+        }
+        catch (InvalidDataException ex)
+        {
+            await GiveBackAsync(taskId, ex.Message, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        WorkerLog.Computed(logger, taskId.ToString(), result.Duration, digest.ToString());
+        SendProgress(taskId, 100, "computed");
+        var (archivePath, encryption) = SealForBeneficiary(assignment, result.ArchivePath);
+        journal.Record(new JournalEntry(taskId.ToString(), JournalStage.Computed, digest.ToString(), archivePath,
+            FinalDeadline: assignment.FinalDeadline?.ToDateTimeOffset(), CallbackData: hasCallback ? Hex.Encode(result.CallbackData!) : null) { Encryption = encryption, LogsPath = logs.Path, LogsEncryption = logs.Encryption });
+        return digest;
+    }
+
+    /// <summary>The execution request and workspace (inputs fetched) of an assignment; null after giving it back.</summary>
+    private async Task<(ExecutionRequest Request, TaskWorkspace Workspace)?> PrepareAsync(
+        Assignment assignment, Hash32 taskId, Hash32 dealId, Address appAddress, IReadOnlyList<AppSecret> appSecrets, CancellationToken cancellationToken)
+    {
         if (!apps.TryChoose(appAddress, assignment.AppImage, options.Executor, out var app, out var refusal))
         {
             await GiveBackAsync(taskId, refusal, cancellationToken).ConfigureAwait(false);
@@ -233,43 +288,7 @@ internal sealed class ReplicatePipeline(
             Cores = assignment.Cores > 0 ? assignment.Cores : 1,
             MemoryMb = assignment.MemoryMb > 0 ? assignment.MemoryMb : options.Containers.DefaultMemoryMb,
         };
-        SendProgress(taskId, 0, "started");
-        var result = await executor.RunAsync(request, workspace, cancellationToken).ConfigureAwait(false);
-        WorkerAgentTelemetry.Executions.Add(1, new KeyValuePair<string, object?>("outcome", result.Outcome switch
-        {
-            ExecutionOutcome.Completed => "completed",
-            ExecutionOutcome.TimedOut => "timed_out",
-            _ => "failed",
-        }));
-        WorkerAgentTelemetry.ExecutionDuration.Record(result.Duration.TotalSeconds);
-        var logs = PackLogs(assignment, workspace, options.LogTailBytes);
-        if (result.Outcome != ExecutionOutcome.Completed || result.ResultDigest is not { } archiveDigest)
-        {
-            // The requester sees why: the failed app's output goes up before the replicate goes back.
-            await UploadLogsAsync(taskId, logs.Path, logs.Encryption, cancellationToken).ConfigureAwait(false);
-            await GiveBackAsync(taskId, result.Message, cancellationToken).ConfigureAwait(false);
-            return null;
-        }
-
-        // DESIGN §6: on a callback deal the result digest is keccak256 of the app's callback data.
-        var hasCallback = HasCallback(assignment);
-        Hash32 digest;
-        try
-        {
-            digest = CallbackData.ResultDigest(hasCallback, result.CallbackData, archiveDigest);
-        }
-        catch (InvalidDataException ex)
-        {
-            await GiveBackAsync(taskId, ex.Message, cancellationToken).ConfigureAwait(false);
-            return null;
-        }
-
-        WorkerLog.Computed(logger, taskId.ToString(), result.Duration, digest.ToString());
-        SendProgress(taskId, 100, "computed");
-        var (archivePath, encryption) = SealForBeneficiary(assignment, result.ArchivePath);
-        journal.Record(new JournalEntry(taskId.ToString(), JournalStage.Computed, digest.ToString(), archivePath,
-            FinalDeadline: assignment.FinalDeadline?.ToDateTimeOffset(), CallbackData: hasCallback ? Hex.Encode(result.CallbackData!) : null) { Encryption = encryption, LogsPath = logs.Path, LogsEncryption = logs.Encryption });
-        return digest;
+        return (request, workspace);
     }
 
     /// <summary>
@@ -321,7 +340,7 @@ internal sealed class ReplicatePipeline(
         return limit;
     }
 
-    private async Task ContributeAsync(Assignment assignment, Hash32 taskId, Hash32 digest, ReleasedSecrets? released, CancellationToken cancellationToken)
+    private async Task ContributeAsync(Assignment assignment, Hash32 taskId, Hash32 digest, ReleasedSecrets? released, CancellationToken cancellationToken, byte[]? enclaveSignature = null)
     {
         using var span = TaskTrace.Start(WorkerAgentTelemetry.Source, "worker.contribute", taskId, ActivityKind.Client);
         var id = taskId.ToString();
@@ -329,13 +348,14 @@ internal sealed class ReplicatePipeline(
         var resultSeal = ProtocolIds.ResultSeal(identity.Address, taskId, digest);
         if (assignment.TeeFastPath)
         {
-            if (released is null)
+            if (released is null && enclaveSignature is null)
             {
                 await GiveBackAsync(taskId, "a TEE fast-path task without its enclave challenge key from the secret service", cancellationToken).ConfigureAwait(false);
                 return;
             }
 
-            var enclaveSignature = SimulatedEnclave.SignResult(resultHash, resultSeal, released.EnclaveKey);
+            // The trusted runner signed inside the enclave; the simulated enclave's key is opened here.
+            enclaveSignature ??= SimulatedEnclave.SignResult(resultHash, resultSeal, released!.EnclaveKey);
             var contribution = new TeeContribution { TaskId = id, ResultDigest = digest.ToString(), EnclaveSignature = ProtoConvert.Bytes(enclaveSignature) };
             if (journal.Find(taskId)?.CallbackBytes is { } callbackData)
             {

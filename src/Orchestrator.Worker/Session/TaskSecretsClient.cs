@@ -53,9 +53,42 @@ internal sealed class TaskSecretsClient(EnclaveSecrets.EnclaveSecretsClient clie
     public async Task<ReleasedSecrets> FetchAsync(LiveSession session, Hash32 taskId, Address enclaveChallenge, CancellationToken cancellationToken)
     {
         var enclave = session.Enclave ?? throw new TaskSecretsRefusedException("a TEE task needs an enclave, and this session has none (Capabilities:Tee and SimulatedEnclave)");
-        var sessionId = session.Welcome.SessionId;
-        var issuedAt = time.GetUtcNow();
         FetchTaskSecretsReply reply;
+        try
+        {
+            reply = await CallAsync(session, taskId, (sessionId, issuedAt) => Task.FromResult(enclave.SignSecretFetch(identity.Address, taskId, sessionId, issuedAt)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new SessionLostException("the enclave session ended (its key is erased) before the secret fetch");
+        }
+
+        return Open(enclave, reply, taskId, enclaveChallenge);
+    }
+
+    /// <summary>
+    /// Fetches on <paramref name="session"/> for its trusted runner: the proof is signed inside the runner
+    /// and the reply stays sealed to the runner's session key (the agent relays it unopened).
+    /// Throws as <see cref="FetchAsync"/>.
+    /// </summary>
+    public async Task<FetchTaskSecretsReply> FetchSealedAsync(LiveSession session, Hash32 taskId, CancellationToken cancellationToken)
+    {
+        var runner = session.Runner ?? throw new TaskSecretsRefusedException("a TEE task needs an enclave, and this session has no trusted runner");
+        try
+        {
+            return await CallAsync(session, taskId, (sessionId, issuedAt) => runner.SignFetchAsync(identity.Address, taskId, sessionId, issuedAt, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Enclave.EnclaveRunnerException ex)
+        {
+            throw new SessionLostException("the trusted runner could not sign the secret fetch: " + ex.Message);
+        }
+    }
+
+    private async Task<FetchTaskSecretsReply> CallAsync(LiveSession session, Hash32 taskId, Func<string, DateTimeOffset, Task<byte[]>> sign, CancellationToken cancellationToken)
+    {
+        var sessionId = session.Welcome.SessionId;
+        // Whole seconds: the proof signs the Unix second, and the server rebuilds it from the timestamp sent.
+        var issuedAt = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
         try
         {
             var request = new FetchTaskSecretsRequest
@@ -64,13 +97,9 @@ internal sealed class TaskSecretsClient(EnclaveSecrets.EnclaveSecretsClient clie
                 SessionId = sessionId,
                 TaskId = taskId.ToString(),
                 IssuedAt = Timestamp.FromDateTimeOffset(issuedAt),
-                Signature = ByteString.CopyFrom(enclave.SignSecretFetch(identity.Address, taskId, sessionId, issuedAt)),
+                Signature = ByteString.CopyFrom(await sign(sessionId, issuedAt).ConfigureAwait(false)),
             };
-            reply = await client.FetchTaskSecretsAsync(request, deadline: time.GetUtcNow().UtcDateTime + CallTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (ObjectDisposedException)
-        {
-            throw new SessionLostException("the enclave session ended (its key is erased) before the secret fetch");
+            return await client.FetchTaskSecretsAsync(request, deadline: time.GetUtcNow().UtcDateTime + CallTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
         {
@@ -84,8 +113,6 @@ internal sealed class TaskSecretsClient(EnclaveSecrets.EnclaveSecretsClient clie
         {
             throw new TaskSecretsRefusedException($"the secret service refused task {taskId}'s secrets: {ex.StatusCode}: {ex.Status.Detail}");
         }
-
-        return Open(enclave, reply, taskId, enclaveChallenge);
     }
 
     private static ReleasedSecrets Open(EnclaveSession enclave, FetchTaskSecretsReply reply, Hash32 taskId, Address enclaveChallenge)

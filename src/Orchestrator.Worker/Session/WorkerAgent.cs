@@ -8,6 +8,7 @@ using Orchestrator.Domain.Crypto;
 using Orchestrator.Telemetry;
 using Orchestrator.Worker.Configuration;
 using Orchestrator.Simulation;
+using Orchestrator.Worker.Enclave;
 
 namespace Orchestrator.Worker.Session;
 
@@ -42,6 +43,7 @@ public sealed class WorkerAgent
     private readonly WorkerSession.WorkerSessionClient _client;
     private readonly ReplicatePipeline _pipeline;
     private readonly SimulatedEnclave? _enclave;
+    private readonly EnclaveRunnerHost? _runner;
     private readonly TaskJournal _journal;
     private readonly SessionGate _sessions;
     private readonly TimeProvider _time;
@@ -58,8 +60,9 @@ public sealed class WorkerAgent
     internal WorkerAgent(
         WorkerOptions options, WorkerIdentity identity, WorkerSession.WorkerSessionClient client, ReplicatePipeline pipeline,
         SimulatedEnclave? enclave, TaskJournal journal, SessionGate sessions, TimeProvider time, ILogger logger,
-        Hosting.ServerCertificateObserver? serverCertificate = null)
+        Hosting.ServerCertificateObserver? serverCertificate = null, EnclaveRunnerHost? runner = null)
     {
+        _runner = runner;
         _serverCertificate = serverCertificate ?? new Hosting.ServerCertificateObserver();
         _options = options;
         _identity = identity;
@@ -153,7 +156,7 @@ public sealed class WorkerAgent
             {
                 reason = $"{ex.StatusCode}: {ex.Status.Detail}";
             }
-            catch (Exception ex) when (ex is SessionLostException or IOException or HttpRequestException or InvalidOperationException)
+            catch (Exception ex) when (ex is SessionLostException or IOException or HttpRequestException or InvalidOperationException or EnclaveRunnerException)
             {
                 reason = ex.Message;
             }
@@ -189,8 +192,12 @@ public sealed class WorkerAgent
         await call.RequestStream.WriteAsync(new WorkerMessage { Hello = hello }, cancellationToken).ConfigureAwait(false);
 
         var challenge = await NextAsync(call.ResponseStream, ServerMessage.BodyOneofCase.Challenge, cancellationToken).ConfigureAwait(false);
-        using var enclaveSession = _options.Capabilities.Tee != Domain.Deals.TeeKind.None ? _enclave?.OpenSession() : null;
-        var nonce = challenge.Challenge.Nonce.Span;
+        var tee = _options.Capabilities.Tee != Domain.Deals.TeeKind.None;
+        using var enclaveSession = tee ? _enclave?.OpenSession() : null;
+        await using var runnerSession = tee && _runner is not null
+            ? await RunnerSession.OpenAsync(await _runner.CurrentAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false)
+            : null;
+        var nonce = challenge.Challenge.Nonce.Memory;
         var tls = _options.ServerUrl.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
         var (signed, mismatch) = SessionProofMessage.For(_options, challenge.Challenge, _serverCertificate.Sha256, tls);
         if (mismatch is not null) WorkerLog.PoolMismatch(_logger, mismatch);
@@ -200,8 +207,18 @@ public sealed class WorkerAgent
             proof.Evidence = new Evidence
             {
                 Format = EvidenceFormat.Simulated,
-                Quote = ProtoConvert.Bytes(enclaveSession.Attest(nonce, _time.GetUtcNow())),
+                Quote = ProtoConvert.Bytes(enclaveSession.Attest(nonce.Span, _time.GetUtcNow())),
                 EnclavePublicKey = ProtoConvert.Bytes(enclaveSession.PublicKey),
+            };
+        }
+        else if (runnerSession is not null)
+        {
+            // A hardware quote from inside the TEE over SHA-256(session key ‖ nonce): the runner's key, never the agent's.
+            proof.Evidence = new Evidence
+            {
+                Format = EvidenceFormat.DcapQuote,
+                Quote = ProtoConvert.Bytes(await runnerSession.AttestAsync(nonce, cancellationToken).ConfigureAwait(false)),
+                EnclavePublicKey = ProtoConvert.Bytes(runnerSession.PublicKey),
             };
         }
 
@@ -216,7 +233,7 @@ public sealed class WorkerAgent
         _journal.Prune(_time.GetUtcNow());
 
         using var sessionEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var live = new LiveSession(call.RequestStream, welcome, sessionEnd.Token, enclaveSession);
+        var live = new LiveSession(call.RequestStream, welcome, sessionEnd.Token, enclaveSession, runnerSession);
         _live = live;
         _sessions.Open(live);
         var heartbeats = HeartbeatLoopAsync(interval, sessionEnd.Token);

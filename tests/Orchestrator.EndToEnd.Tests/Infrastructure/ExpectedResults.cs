@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Orchestrator.Domain.Results;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Worker.Execution;
 

@@ -46,7 +46,7 @@ public class PoolServer : IAsyncLifetime, IWorkerPool
         var siloPort = LocalPorts.Free();
         var gatewayPort = LocalPorts.Free();
         var config = Path.Combine(Directory, "silo.json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+        var settings = JsonSerializer.SerializeToNode(new
         {
             Orchestrator = new
             {
@@ -66,7 +66,9 @@ public class PoolServer : IAsyncLifetime, IWorkerPool
                     AppImages = AppImages(),
                 },
             },
-        }));
+        })!;
+        Configure(settings["Orchestrator"]!.AsObject());
+        await File.WriteAllTextAsync(config, settings.ToJsonString());
         Process = ChildProcess.Start("server", Build.Server, ["serve", "--config", config]);
         _channel = GrpcChannel.ForAddress(Url);
         Admin = new PoolAdmin.PoolAdminClient(_channel);
@@ -86,6 +88,11 @@ public class PoolServer : IAsyncLifetime, IWorkerPool
                 return false;
             }
         }, TimeSpan.FromSeconds(120), () => Process.Output);
+    }
+
+    /// <summary>Adds to the silo's Orchestrator section before it starts (a subclass's own settings); nothing by default.</summary>
+    protected virtual void Configure(System.Text.Json.Nodes.JsonObject orchestrator)
+    {
     }
 
     /// <summary>Orchestrator:Api:AppImages of the pool (app address → image by digest); none by default.</summary>
@@ -142,7 +149,7 @@ public class PoolServer : IAsyncLifetime, IWorkerPool
     }
 
     /// <inheritdoc />
-    public Task DisposeAsync()
+    public virtual Task DisposeAsync()
     {
         _channel?.Dispose();
         Process?.Dispose();

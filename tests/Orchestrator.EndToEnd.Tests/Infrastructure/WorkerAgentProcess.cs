@@ -54,11 +54,22 @@ public sealed class WorkerAgentProcess : IDisposable
         return Launch(key, server, name, null, slots, null, "None", dockerSocket);
     }
 
+    /// <summary>
+    /// Authorizes a new worker key, then starts a hardware-TEE agent (<paramref name="tee"/>, no simulated enclave) whose
+    /// trusted runner is <c>dotnet orchestrator-enclave.dll <paramref name="runnerArguments"/></c>.
+    /// </summary>
+    public static async Task<WorkerAgentProcess> StartWithRunnerAsync(IWorkerPool server, string name, TestApp app, string tee, params string[] runnerArguments)
+    {
+        var key = Secp256k1.NewPrivateKey();
+        await server.AuthorizeAsync(Secp256k1.AddressOf(key));
+        return Launch(key, server, name, app, 2, null, tee, runner: [Path.Combine(Build.CliDirectory(), "orchestrator-enclave.dll"), .. runnerArguments]);
+    }
+
     /// <summary>Writes a key and a configuration, starts the agent against <paramref name="server"/> without authorizing it.</summary>
     public static WorkerAgentProcess Start(IWorkerPool server, string name, TestApp app, int slots = 2, TimeSpan? drainGrace = null, string tee = "None") =>
         Launch(Secp256k1.NewPrivateKey(), server, name, app, slots, drainGrace, tee);
 
-    private static WorkerAgentProcess Launch(byte[] key, IWorkerPool server, string name, TestApp? app, int slots, TimeSpan? drainGrace, string tee, string? dockerSocket = null)
+    private static WorkerAgentProcess Launch(byte[] key, IWorkerPool server, string name, TestApp? app, int slots, TimeSpan? drainGrace, string tee, string? dockerSocket = null, string[]? runner = null)
     {
         var dir = Path.Combine(server.Directory, name);
         Directory.CreateDirectory(dir);
@@ -73,7 +84,8 @@ public sealed class WorkerAgentProcess : IDisposable
                 PrivateKeyFile = keyFile,
                 ScratchDirectory = Path.Combine(dir, "scratch"),
                 Capabilities = new { Tee = tee, Cores = 1, MemoryMb = 1024, Slots = slots },
-                SimulatedEnclave = tee != "None",
+                SimulatedEnclave = tee != "None" && runner is null,
+                EnclaveRunner = new { Command = runner is null ? null : "dotnet", Arguments = runner ?? [] },
                 Apps = app is null ? [] : new[] { new { Address = app.Address.ToString(), Command = app.Script, Arguments = app.Arguments } },
                 Executor = dockerSocket is null ? "Process" : "Docker",
                 DockerSocket = dockerSocket ?? "/var/run/docker.sock",

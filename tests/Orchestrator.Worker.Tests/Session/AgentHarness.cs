@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Domain.Results;
 using Orchestrator.Api.Worker.V1;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
@@ -103,7 +104,7 @@ public sealed class AgentHarness : IDisposable
         var out_ = _dir.Combine("expected-" + index);
         Directory.CreateDirectory(out_);
         File.WriteAllText(Path.Combine(out_, "result.txt"), $"task {index}\n");
-        return Execution.ResultArchive.DigestOf(out_);
+        return ResultArchive.DigestOf(out_);
     }
 
     public void Dispose()

@@ -1,9 +1,8 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
 using Orchestrator.Domain.Crypto;
-using Orchestrator.Domain.Results;
 
-namespace Orchestrator.Worker.Execution;
+namespace Orchestrator.Domain.Results;
 
 /// <summary>
 /// The result archive and its digest, identical on every honest worker.

@@ -1,7 +1,7 @@
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 
-namespace Orchestrator.Worker.Execution;
+namespace Orchestrator.Domain.Results;
 
 /// <summary>
 /// Seals a file for the deal's beneficiary before it leaves the worker: ECIES on secp256k1 with

@@ -1,0 +1,35 @@
+using System.Text.Json.Nodes;
+using Orchestrator.Testing.Tee;
+
+namespace Orchestrator.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// A <see cref="PoolServer"/> whose verifier trusts a test TEE's root CA (Orchestrator:Attestation:TestRootCertificate
+/// with AllowTestRoots, in-memory state) and reads its collateral from files: quotes the test TEE makes over
+/// any REPORTDATA verify as hardware quotes do, and nothing is simulated.
+/// </summary>
+public sealed class TeePoolServer : PoolServer
+{
+    /// <summary>The test platform (root CA, PCK chain, attestation key, collateral).</summary>
+    public TestTee Tee { get; } = new(DateTimeOffset.UtcNow);
+
+    /// <inheritdoc />
+    protected override void Configure(JsonObject orchestrator)
+    {
+        ArgumentNullException.ThrowIfNull(orchestrator);
+        var files = Tee.WriteFiles(Path.Combine(Directory, "test-tee"));
+        orchestrator["Attestation"] = new JsonObject
+        {
+            ["TestRootCertificate"] = files.RootPemPath,
+            ["AllowTestRoots"] = true,
+            ["CollateralDirectory"] = files.CollateralDirectory,
+        };
+    }
+
+    /// <inheritdoc />
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Tee.Dispose();
+    }
+}
