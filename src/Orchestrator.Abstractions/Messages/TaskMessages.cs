@@ -32,6 +32,13 @@ public sealed record DealTicket(
     [Id(15)]
     public Address Callback { get; init; } = Address.Zero;
 
+    /// <summary>
+    /// The app version the deal pinned at its creation (1-based), whose measurement policy admits its
+    /// TEE workers and releases its secrets; 0 for an app that was not registered (its current policy applies).
+    /// </summary>
+    [Id(16)]
+    public int AppVersion { get; init; }
+
     /// <summary>The resource requirements of each task.</summary>
     public TaskRequirements Requirements => new(Tag.Kind, Cores, MemoryMb, Gpu, CategoryId);
 

@@ -125,9 +125,6 @@ public sealed class PoolAdminService(
             throw Require.Invalid($"deal refused: {string.Join("; ", result.Errors)}");
         }
 
-        // The deal runs the app's version current now, also after its owner publishes another.
-        await grains.AppRegistry(spec.App).PinAsync(spec.DealId);
-
         if (result.Created)
         {
             sessions.WakeAll(); // idle workers on this silo look for the new tasks now, not at their next slow poll

@@ -451,7 +451,7 @@ public sealed class TaskGrain(
         // One fresh key pair per TEE task, created and held by the secret service: only its address
         // comes here, and the key goes only to the attested enclave that holds this task's replicate.
         var deal = state.State.Deal!;
-        var terms = new TaskSecretTerms(deal.DealId, deal.App, deal.Dataset, deal.Requester, run.Terms.FinalDeadline);
+        var terms = new TaskSecretTerms(deal.DealId, deal.App, deal.Dataset, deal.Requester, run.Terms.FinalDeadline) { AppVersion = deal.AppVersion };
         run.UseEnclaveChallenge(await GrainFactory.TaskSecrets(TaskId).CreateEnclaveChallengeAsync(terms));
     }
 
