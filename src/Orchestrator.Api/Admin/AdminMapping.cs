@@ -7,6 +7,7 @@ using Orchestrator.Abstractions.Messages;
 using Orchestrator.Api.Validation;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Registry;
 using Proto = Orchestrator.Api.Admin.V1;
 
 namespace Orchestrator.Api.Admin;
@@ -44,6 +45,18 @@ internal static class AdminMapping
         };
     }
 
+    /// <summary>The pool's app allow-list from the wire; INVALID_ARGUMENT naming the field when malformed.</summary>
+    public static PoolPolicy ToAppRestriction(Proto.RestrictAppsRequest request, PoolPolicy current)
+    {
+        Require.Count(request.Apps, 0, PoolAppRestriction.MaxEntries, "apps");
+        Require.Count(request.AppOwners, 0, PoolAppRestriction.MaxEntries, "app_owners");
+        return current with
+        {
+            AllowedApps = [.. request.Apps.Select(a => Require.Address(a, "apps[]")).Distinct()],
+            AllowedAppOwners = [.. request.AppOwners.Select(a => Require.Address(a, "app_owners[]")).Distinct()],
+        };
+    }
+
     /// <summary>The wire form of a policy.</summary>
     public static Proto.Policy ToProto(PoolPolicy policy)
     {
@@ -54,6 +67,8 @@ internal static class AdminMapping
             AuthorizeAnyWorker = policy.AuthorizeAnyWorker,
         };
         message.AcceptedCategories.AddRange(policy.AcceptedCategories);
+        message.AllowedApps.AddRange(policy.AllowedApps.Select(a => a.ToLowerHex()));
+        message.AllowedAppOwners.AddRange(policy.AllowedAppOwners.Select(a => a.ToLowerHex()));
         message.AcceptedTeeKinds.AddRange(policy.AcceptedTeeKinds.Select(k => (Proto.TeeKind)(int)k));
         return message;
     }
