@@ -8,6 +8,7 @@ using Orchestrator.Api.Validation;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Domain.Registry;
+using Orchestrator.Domain.Secrets;
 using Proto = Orchestrator.Api.Admin.V1;
 
 namespace Orchestrator.Api.Admin;
@@ -115,16 +116,29 @@ internal static class AdminMapping
         {
             BeneficiaryKey = BeneficiaryKeyOf(deal.BeneficiaryKey),
             PublicResults = deal.PublicResults,
-            RequesterSecrets = RequesterSecretsOf(deal.RequesterSecrets),
+            RequesterSecrets = RequesterSecretsOf(deal.RequesterSecrets, deal.Params),
         };
     }
 
-    /// <summary>The deal's selection of requester secrets, or null when it selects none.</summary>
-    private static Dictionary<int, string>? RequesterSecretsOf(IDictionary<int, string> selection)
+    /// <summary>
+    /// The deal's selection of requester secrets, or null when it selects none: the request's field, or
+    /// else its params' iexec_secrets as a chain deal carries them (never both, which could disagree).
+    /// </summary>
+    private static IReadOnlyDictionary<int, string>? RequesterSecretsOf(IDictionary<int, string> selection, string parameters)
     {
+        if (!RequesterSecretParams.TryRead(parameters, out var fromParams, out var error))
+        {
+            throw Require.Invalid($"deal.{error}");
+        }
+
         if (selection.Count == 0)
         {
-            return null;
+            return fromParams;
+        }
+
+        if (fromParams is not null)
+        {
+            throw Require.Invalid($"deal.requester_secrets: the deal's params select secrets too ({RequesterSecretParams.Member}); select them in one place");
         }
 
         foreach (var (index, name) in selection)

@@ -25,14 +25,9 @@ internal static class DealAssets
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"deal refused: {broken}"));
         }
 
-        if (spec.RequesterSecrets is { Count: > 0 } selected)
+        if (await grains.MissingRequesterSecretAsync(spec) is { } missing)
         {
-            var stored = (await grains.Secrets(new SecretOwner(SecretOwnerKind.Requester, spec.Requester)).ListAsync()).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-            if (selected.OrderBy(s => s.Key).FirstOrDefault(s => !stored.Contains(s.Value)) is { Value: not null } missing)
-            {
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"deal refused: requester secret \"{missing.Value}\" selected as index {missing.Key} does not exist (rule: a deal selects only secrets its requester pushed, `orchestrator secret push`)"));
-            }
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"deal refused: {missing}"));
         }
     }
 }
