@@ -208,6 +208,41 @@ public sealed class RegistryGrpcTests(SecretsApiHost host) : IClassFixture<Secre
         Assert.True((await PoolAdmin.SubmitDealAsync(Deal(otherApp))).Created); // cleared: any app again
     }
 
+    [Fact]
+    public async Task Apps_and_datasets_are_listed_page_by_page_and_a_bad_page_request_is_refused_with_its_field()
+    {
+        var owner = NewOwner();
+        var mine = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            mine.Add((await owner.RegisterAppAsync($"paged-{i}", Image)).Address);
+        }
+
+        await owner.RegisterDatasetAsync("paged-data");
+        var seen = new List<string>();
+        var request = new ListAssetsRequest { PageSize = 2 };
+        ListAppsReply page;
+        do
+        {
+            page = await owner.Registry.ListAppsAsync(request);
+            Assert.True(page.Apps.Count <= 2);
+            seen.AddRange(page.Apps.Select(a => a.Address));
+            request.PageToken = page.NextPageToken;
+        }
+        while (page.NextPageToken.Length > 0);
+        Assert.Equal(page.Total, seen.Count);
+        Assert.Equal(seen.Order(StringComparer.Ordinal), seen); // in address order, none twice
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        Assert.Subset(seen.ToHashSet(), mine.ToHashSet());
+
+        var datasets = await owner.Registry.ListDatasetsAsync(new ListAssetsRequest { PageSize = 1 });
+        Assert.Single(datasets.Datasets);
+        Assert.Equal(datasets.Total > 1, datasets.NextPageToken.Length > 0);
+
+        await Refused(owner.Registry.ListAppsAsync(new ListAssetsRequest { PageSize = 1001 }).ResponseAsync, StatusCode.InvalidArgument, "page_size");
+        await Refused(owner.Registry.ListDatasetsAsync(new ListAssetsRequest { PageToken = "page-2" }).ResponseAsync, StatusCode.InvalidArgument, "page_token: \"page-2\" is not a token this server issued");
+    }
+
     private static readonly string SimulatedMrEnclave = Orchestrator.Simulation.SimulatedEnclave.DefaultMrEnclave;
 
     private static async Task Refused<T>(Task<T> call, StatusCode code, string rule)
