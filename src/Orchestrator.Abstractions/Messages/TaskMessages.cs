@@ -157,6 +157,9 @@ public sealed record TaskView(
 {
     /// <summary>Why the task was cancelled with its deal (null: it was not); its status then stays as it was.</summary>
     [Id(9)] public string? CancelReason { get; init; }
+
+    /// <summary>Why the last replicate given back failed, as its worker said (e.g. the app went over its memory limit), or null.</summary>
+    [Id(10)] public string? LastFailure { get; init; }
 }
 
 /// <summary>Where the task of a final notice ended, and how often it reopened on the way.</summary>

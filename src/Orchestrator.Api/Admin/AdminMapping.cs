@@ -203,6 +203,7 @@ internal static class AdminMapping
             Reopens = view.Reopens,
             HasResult = hasResult,
             CancelReason = view.CancelReason ?? string.Empty,
+            LastFailure = view.LastFailure ?? string.Empty,
         };
         message.Replicates.AddRange(view.Replicates.Select(r => new Proto.ReplicateInfo
         {
