@@ -7,12 +7,13 @@ using Orchestrator.Domain.Secrets;
 namespace Orchestrator.Grains.Tests;
 
 /// <summary>
-/// A deal bought on chain selects requester secrets in its params (iExec's iexec_secrets), the one field
+/// The chain listener's checks before a chain deal is created. A deal bought on chain selects requester secrets in its params (iExec's iexec_secrets), the one field
 /// the hub carries: the listener's mapping reads the selection, its checks refuse a deal selecting a
-/// secret the requester never pushed (nothing created), and the created deal releases exactly that selection.
+/// secret the requester never pushed (nothing created), and the created deal carries exactly that selection (what the SMS releases);
+/// a deal naming an app outside the pool owner's allow-list is refused with the rule.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class ChainSecretSelectionTests(ClusterFixture fixture)
+public sealed class ChainDealChecksTests(ClusterFixture fixture)
 {
     private const string Parameters = """{"iexec_args": "--report", "iexec_secrets": {"1": "api-token", "3": "db-password"}}""";
 
@@ -35,6 +36,29 @@ public sealed class ChainSecretSelectionTests(ClusterFixture fixture)
         Assert.Null(await RegistryEvents.CheckDealAsync(fixture.Grains, spec, pool));
         Assert.True((await fixture.Grains.Deal(spec.DealId).CreateAsync(spec)).Created);
         Assert.Equal(spec.RequesterSecrets, await fixture.Grains.Deal(spec.DealId).GetRequesterSecretsAsync());
+    }
+
+    [Fact]
+    public async Task A_chain_deal_naming_an_app_the_pool_does_not_run_is_refused_by_the_listeners_check()
+    {
+        var allowed = Deals.NewAddress();
+        var other = Deals.NewAddress();
+        var requester = Secp256k1.AddressOf(Secp256k1.NewPrivateKey());
+        Assert.True(DealCreatedMapping.TryMap(ChainDealLog.Of(requester, other, fixture.Time.GetUtcNow(), "args", tag: 0), out var refused, out var error), error);
+        Assert.True(DealCreatedMapping.TryMap(ChainDealLog.Of(requester, allowed, fixture.Time.GetUtcNow(), "args", tag: 0), out var accepted, out error), error);
+        var before = await fixture.Grains.Pool().GetPolicyAsync();
+        try
+        {
+            await fixture.Grains.Pool().SetPolicyAsync(before with { AllowedApps = [allowed] });
+            Assert.Equal(
+                $"the pool does not run app {other.ToLowerHex()} (not registered) (rule: the pool's owner runs only apps [{allowed.ToLowerHex()}] and apps of owners [])",
+                await RegistryEvents.CheckDealAsync(fixture.Grains, refused!, Deals.NewAddress()));
+            Assert.Null(await RegistryEvents.CheckDealAsync(fixture.Grains, accepted!, Deals.NewAddress()));
+        }
+        finally
+        {
+            await fixture.Grains.Pool().SetPolicyAsync(before);
+        }
     }
 
     [Theory]
