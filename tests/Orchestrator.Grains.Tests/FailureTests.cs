@@ -13,6 +13,30 @@ namespace Orchestrator.Grains.Tests;
 public sealed class FailureTests(ClusterFixture fixture)
 {
     [Fact]
+    public async Task A_replicate_given_back_with_the_apps_failure_keeps_the_reason_in_the_tasks_view()
+    {
+        var deal = Deals.New(fixture, tasks: 1, trust: 1);
+        await fixture.Grains.Deal(deal.DealId).CreateAsync(deal);
+        var worker = new ManualWorker(fixture.Grains);
+        await worker.RegisterAsync();
+        var assignment = (await worker.TakeAsync()).Single(c => c.Assignment.DealId == deal.DealId).Assignment;
+        const string oom = "the app went over its memory limit of 64 MiB and was killed (out of memory, exit 137)";
+
+        Assert.True((await worker.Grain.GiveBackAsync(assignment.TaskId, oom)).Accepted);
+
+        var task = await fixture.Grains.Task(assignment.TaskId).GetViewAsync();
+        Assert.Equal($"worker {worker.Address.ToLowerHex()} gave it back: {oom}", task.LastFailure);
+        Assert.Equal(ReplicateStatus.Abandoned, Assert.Single(task.Replicates).Status);
+
+        // The task went back to the queue: another worker runs it (the shared cluster keeps no queued leftover).
+        var rescuer = new ManualWorker(fixture.Grains);
+        await rescuer.RegisterAsync();
+        var retaken = Assert.Single(await rescuer.TakeAsync()).Assignment;
+        Assert.Equal(assignment.TaskId, retaken.TaskId);
+        Assert.True((await rescuer.ContributeAsync(retaken.TaskId, ManualWorker.Digest(retaken))).Accepted);
+    }
+
+    [Fact]
     public async Task A_vanished_workers_replicate_is_redispatched_and_the_task_completes()
     {
         var deal = Deals.New(fixture, tasks: 1, trust: 1);

@@ -74,18 +74,7 @@ public sealed class RegisteredKeyDealTests(ClusterFixture fixture)
     }
 
     /// <summary>A DealCreated log as the hub emits it: a one-task SGX deal (tag 0x3) of <paramref name="requester"/> starting now.</summary>
-    private LogEntry Log(Address requester, Address app)
-    {
-        var tag = new byte[32];
-        tag[31] = 0x3;
-        var types = new[] { "address", "address", "uint8", "uint256", "bytes32", "uint256", "uint256", "uint256", "uint256", "string", "address" }.Select(AbiType.Parse).ToList();
-        var data = AbiEncoder.Encode(types, [
-            app, Address.Zero, new BigInteger(ClusterFixture.TestCategory.Id), BigInteger.One, tag, BigInteger.Zero, BigInteger.One,
-            BigInteger.Pow(10, 15), new BigInteger(fixture.Time.GetUtcNow().ToUnixTimeSeconds()), "args", Address.Zero]);
-        var address = AbiType.Parse("address");
-        var pool = Deals.NewAddress();
-        return new LogEntry(pool, [HubContract.DealCreated.Topic0, new Hash32(RandomNumberGenerator.GetBytes(32)), AbiEvent.EncodeTopic(address, requester), AbiEvent.EncodeTopic(address, pool)], data, 1, null, null, 0, 0, false);
-    }
+    private LogEntry Log(Address requester, Address app) => ChainDealLog.Of(requester, app, fixture.Time.GetUtcNow(), "args", tag: 0x3);
 
     /// <summary>Takes until a replicate of <paramref name="dealId"/> arrives (the cluster is shared: others' TEE tasks are given back).</summary>
     private static async Task<Assignment?> TakeOwnAsync(ManualWorker worker, Hash32 dealId)

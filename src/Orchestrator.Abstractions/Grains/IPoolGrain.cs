@@ -1,5 +1,6 @@
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Registry;
 using Orchestrator.Domain.Workers;
 
 namespace Orchestrator.Abstractions.Grains;
@@ -15,6 +16,17 @@ public sealed record PoolPolicy(
 {
     /// <summary>Production default: every category and TEE kind, no simulated TEE, only authorized workers.</summary>
     public static PoolPolicy Default { get; } = new([], [TeeKind.None, TeeKind.Sgx, TeeKind.Tdx], 64, false, false);
+
+    /// <summary>Apps the pool runs (with <see cref="AllowedAppOwners"/>: both empty = any app). Null in a policy stored before the list existed reads as empty.</summary>
+    [Id(5)]
+    public IReadOnlyList<Address> AllowedApps { get => field ?? []; init; } = [];
+
+    /// <summary>Owners whose registered apps the pool runs.</summary>
+    [Id(6)]
+    public IReadOnlyList<Address> AllowedAppOwners { get => field ?? []; init; } = [];
+
+    /// <summary>The app allow-list in the Domain's terms.</summary>
+    public PoolAppRestriction AppRestriction => new(AllowedApps, AllowedAppOwners);
 
     /// <summary>The part of the policy that admits workers, in the Domain's terms.</summary>
     public AdmissionPolicy Admission => new(AcceptedTeeKinds, AllowSimulatedTee);

@@ -6,8 +6,9 @@ namespace Orchestrator.Abstractions.Grains;
 /// <summary>
 /// One registered app, keyed by its address (<see cref="Domain.Registry.AssetAddresses.App"/>). The
 /// owner's signature was checked by the caller (API or chain listener); the grain refuses an owner
-/// other than the one that registered it, keeps every version, and writes the current version's
-/// measurement policy to the app's <see cref="IAppPolicyGrain"/>, which TEE admission and secret release read.
+/// other than the one that registered it and keeps every version. A deal pins the version current at
+/// its creation (<see cref="DealTicket.AppVersion"/>): TEE admission and secret release read that
+/// version's policy. The current version's policy is also written to the app's <see cref="IAppPolicyGrain"/>.
 /// </summary>
 [Alias("orch.IAppRegistryGrain")]
 public interface IAppRegistryGrain : IGrainWithStringKey

@@ -29,6 +29,10 @@ public interface ITaskGrain : IGrainWithStringKey
     [Alias("release")]
     Task<TaskCallResult> ReleaseAsync(Address worker, ReplicateStatus reason);
 
+    /// <summary>A worker gave its replicate back because it could not run it: released as abandoned, and why is kept in the task's view.</summary>
+    [Alias("give-back")]
+    Task<TaskCallResult> GiveBackAsync(Address worker, string reason);
+
     /// <summary>Applies time (deadlines, timeouts) and re-requests replicates if needed. One-way: the deal sweeps without waiting.</summary>
     [Alias("nudge"), OneWay]
     Task NudgeAsync(TaskTicket ticket);

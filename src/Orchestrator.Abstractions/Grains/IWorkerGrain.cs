@@ -75,6 +75,10 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("give-back")]
     Task<TaskCallResult> GiveBackAsync(Hash32 taskId);
 
+    /// <summary>Gives a replicate back with the worker's reason (the app's failure), which the task's view shows.</summary>
+    [Alias("give-back-with-reason")]
+    Task<TaskCallResult> GiveBackAsync(Hash32 taskId, string reason);
+
     /// <summary>A task asks the worker to reveal. One-way: tasks never wait on workers.</summary>
     [Alias("reveal-requested"), OneWay]
     Task RevealRequestedAsync(Hash32 taskId, DateTimeOffset revealDeadline);

@@ -82,7 +82,12 @@ public sealed record TaskSecretTerms(
     [property: Id(1)] Address App,
     [property: Id(2)] Address Dataset,
     [property: Id(3)] Address Requester,
-    [property: Id(4)] DateTimeOffset FinalDeadline);
+    [property: Id(4)] DateTimeOffset FinalDeadline)
+{
+    /// <summary>The app version the deal pinned (0: none, the app's current policy applies).</summary>
+    [Id(5)]
+    public int AppVersion { get; init; }
+}
 
 /// <summary>A task's secret record as the admin API shows it.</summary>
 [GenerateSerializer, Immutable, Alias("orch.task-secrets-view.v1")]

@@ -32,6 +32,13 @@ public sealed record DealTicket(
     [Id(15)]
     public Address Callback { get; init; } = Address.Zero;
 
+    /// <summary>
+    /// The app version the deal pinned at its creation (1-based), whose measurement policy admits its
+    /// TEE workers and releases its secrets; 0 for an app that was not registered (its current policy applies).
+    /// </summary>
+    [Id(16)]
+    public int AppVersion { get; init; }
+
     /// <summary>The resource requirements of each task.</summary>
     public TaskRequirements Requirements => new(Tag.Kind, Cores, MemoryMb, Gpu, CategoryId);
 
@@ -150,6 +157,9 @@ public sealed record TaskView(
 {
     /// <summary>Why the task was cancelled with its deal (null: it was not); its status then stays as it was.</summary>
     [Id(9)] public string? CancelReason { get; init; }
+
+    /// <summary>Why the last replicate given back failed, as its worker said (e.g. the app went over its memory limit), or null.</summary>
+    [Id(10)] public string? LastFailure { get; init; }
 }
 
 /// <summary>Where the task of a final notice ended, and how often it reopened on the way.</summary>

@@ -7,6 +7,8 @@ using Orchestrator.Abstractions.Messages;
 using Orchestrator.Api.Validation;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Registry;
+using Orchestrator.Domain.Secrets;
 using Proto = Orchestrator.Api.Admin.V1;
 
 namespace Orchestrator.Api.Admin;
@@ -44,6 +46,18 @@ internal static class AdminMapping
         };
     }
 
+    /// <summary>The pool's app allow-list from the wire; INVALID_ARGUMENT naming the field when malformed.</summary>
+    public static PoolPolicy ToAppRestriction(Proto.RestrictAppsRequest request, PoolPolicy current)
+    {
+        Require.Count(request.Apps, 0, PoolAppRestriction.MaxEntries, "apps");
+        Require.Count(request.AppOwners, 0, PoolAppRestriction.MaxEntries, "app_owners");
+        return current with
+        {
+            AllowedApps = [.. request.Apps.Select(a => Require.Address(a, "apps[]")).Distinct()],
+            AllowedAppOwners = [.. request.AppOwners.Select(a => Require.Address(a, "app_owners[]")).Distinct()],
+        };
+    }
+
     /// <summary>The wire form of a policy.</summary>
     public static Proto.Policy ToProto(PoolPolicy policy)
     {
@@ -54,6 +68,8 @@ internal static class AdminMapping
             AuthorizeAnyWorker = policy.AuthorizeAnyWorker,
         };
         message.AcceptedCategories.AddRange(policy.AcceptedCategories);
+        message.AllowedApps.AddRange(policy.AllowedApps.Select(a => a.ToLowerHex()));
+        message.AllowedAppOwners.AddRange(policy.AllowedAppOwners.Select(a => a.ToLowerHex()));
         message.AcceptedTeeKinds.AddRange(policy.AcceptedTeeKinds.Select(k => (Proto.TeeKind)(int)k));
         return message;
     }
@@ -100,16 +116,29 @@ internal static class AdminMapping
         {
             BeneficiaryKey = BeneficiaryKeyOf(deal.BeneficiaryKey),
             PublicResults = deal.PublicResults,
-            RequesterSecrets = RequesterSecretsOf(deal.RequesterSecrets),
+            RequesterSecrets = RequesterSecretsOf(deal.RequesterSecrets, deal.Params),
         };
     }
 
-    /// <summary>The deal's selection of requester secrets, or null when it selects none.</summary>
-    private static Dictionary<int, string>? RequesterSecretsOf(IDictionary<int, string> selection)
+    /// <summary>
+    /// The deal's selection of requester secrets, or null when it selects none: the request's field, or
+    /// else its params' iexec_secrets as a chain deal carries them (never both, which could disagree).
+    /// </summary>
+    private static IReadOnlyDictionary<int, string>? RequesterSecretsOf(IDictionary<int, string> selection, string parameters)
     {
+        if (!RequesterSecretParams.TryRead(parameters, out var fromParams, out var error))
+        {
+            throw Require.Invalid($"deal.{error}");
+        }
+
         if (selection.Count == 0)
         {
-            return null;
+            return fromParams;
+        }
+
+        if (fromParams is not null)
+        {
+            throw Require.Invalid($"deal.requester_secrets: the deal's params select secrets too ({RequesterSecretParams.Member}); select them in one place");
         }
 
         foreach (var (index, name) in selection)
@@ -174,6 +203,7 @@ internal static class AdminMapping
             Reopens = view.Reopens,
             HasResult = hasResult,
             CancelReason = view.CancelReason ?? string.Empty,
+            LastFailure = view.LastFailure ?? string.Empty,
         };
         message.Replicates.AddRange(view.Replicates.Select(r => new Proto.ReplicateInfo
         {

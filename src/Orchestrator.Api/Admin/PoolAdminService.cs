@@ -57,6 +57,15 @@ public sealed class PoolAdminService(
     }
 
     /// <inheritdoc />
+    public override async Task<Proto.Policy> RestrictApps(Proto.RestrictAppsRequest request, ServerCallContext context)
+    {
+        var pool = grains.Pool();
+        var policy = AdminMapping.ToAppRestriction(request, await pool.GetPolicyAsync());
+        await pool.SetPolicyAsync(policy);
+        return AdminMapping.ToProto(policy);
+    }
+
+    /// <inheritdoc />
     public override async Task<Proto.WorkerInfo> DrainWorker(Proto.DrainWorkerRequest request, ServerCallContext context)
     {
         var address = Require.Address(request.Address, "address");
@@ -124,9 +133,6 @@ public sealed class PoolAdminService(
         {
             throw Require.Invalid($"deal refused: {string.Join("; ", result.Errors)}");
         }
-
-        // The deal runs the app's version current now, also after its owner publishes another.
-        await grains.AppRegistry(spec.App).PinAsync(spec.DealId);
 
         if (result.Created)
         {

@@ -8,26 +8,26 @@ namespace Orchestrator.Api.Registry;
 
 /// <summary>
 /// What a deal may use, checked before it is created (so a refused deal creates and stores nothing):
-/// its dataset is registered and its restrictions allow the deal's app (or app owner), requester and
+/// the pool runs its app (the pool owner's allow-list); its dataset is registered and its restrictions allow the deal's app (or app owner), requester and
 /// this pool; every requester secret it selects exists.
 /// </summary>
 internal static class DealAssets
 {
     public static async Task CheckAsync(IGrainFactory grains, DealSpecMessage spec, Address pool)
     {
+        if (await grains.CheckPoolRunsAsync(spec.App) is { } notRun)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"deal refused: {notRun}"));
+        }
+
         if (!spec.Dataset.IsZero && await grains.DatasetRegistry(spec.Dataset).CheckDealAsync(spec.App, spec.Requester, pool) is { } broken)
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"deal refused: {broken}"));
         }
 
-        if (spec.RequesterSecrets is { Count: > 0 } selected)
+        if (await grains.MissingRequesterSecretAsync(spec) is { } missing)
         {
-            var stored = (await grains.Secrets(new SecretOwner(SecretOwnerKind.Requester, spec.Requester)).ListAsync()).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-            if (selected.OrderBy(s => s.Key).FirstOrDefault(s => !stored.Contains(s.Value)) is { Value: not null } missing)
-            {
-                throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                    $"deal refused: requester secret \"{missing.Value}\" selected as index {missing.Key} does not exist (rule: a deal selects only secrets its requester pushed, `orchestrator secret push`)"));
-            }
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"deal refused: {missing}"));
         }
     }
 }

@@ -60,9 +60,11 @@ internal sealed class RegistryService(IGrainFactory grains, IOptions<ApiOptions>
 
     public override async Task<Proto.ListAppsReply> ListApps(Proto.ListAssetsRequest request, ServerCallContext context)
     {
-        var addresses = await grains.RegistryIndex("apps").ListAsync();
-        var records = await Task.WhenAll(addresses.Select(a => grains.AppRegistry(a).GetAsync()));
-        var reply = new Proto.ListAppsReply();
+        var (size, after) = PageOf(request);
+        var all = await grains.RegistryIndex("apps").ListAsync();
+        var (page, next) = AddressPaging.Of(all, after, size);
+        var records = await Task.WhenAll(page.Select(a => grains.AppRegistry(a).GetAsync()));
+        var reply = new Proto.ListAppsReply { Total = all.Count, NextPageToken = next?.ToLowerHex() ?? string.Empty };
         reply.Apps.AddRange(records.OfType<AppRecord>().Select(RegistryMapping.ToProto));
         return reply;
     }
@@ -98,11 +100,27 @@ internal sealed class RegistryService(IGrainFactory grains, IOptions<ApiOptions>
 
     public override async Task<Proto.ListDatasetsReply> ListDatasets(Proto.ListAssetsRequest request, ServerCallContext context)
     {
-        var addresses = await grains.RegistryIndex("datasets").ListAsync();
-        var records = await Task.WhenAll(addresses.Select(a => grains.DatasetRegistry(a).GetAsync()));
-        var reply = new Proto.ListDatasetsReply();
+        var (size, after) = PageOf(request);
+        var all = await grains.RegistryIndex("datasets").ListAsync();
+        var (page, next) = AddressPaging.Of(all, after, size);
+        var records = await Task.WhenAll(page.Select(a => grains.DatasetRegistry(a).GetAsync()));
+        var reply = new Proto.ListDatasetsReply { Total = all.Count, NextPageToken = next?.ToLowerHex() ?? string.Empty };
         reply.Datasets.AddRange(records.OfType<DatasetRecord>().Select(RegistryMapping.ToProto));
         return reply;
+    }
+
+    /// <summary>The page a list request asks for; INVALID_ARGUMENT naming the field when malformed.</summary>
+    private static (int Size, Address? After) PageOf(Proto.ListAssetsRequest request)
+    {
+        var size = request.PageSize == 0 ? AddressPaging.DefaultSize : Require.Range(request.PageSize, 1, AddressPaging.MaxSize, "page_size");
+        if (request.PageToken.Length == 0)
+        {
+            return (size, null);
+        }
+
+        return Address.TryParse(request.PageToken, out var after, out _)
+            ? (size, after)
+            : throw Require.Invalid($"page_token: \"{(request.PageToken.Length > 50 ? request.PageToken[..50] + "…" : request.PageToken)}\" is not a token this server issued (use next_page_token)");
     }
 
     public override async Task<Proto.PushKey> GetPushKey(Proto.GetPushKeyRequest request, ServerCallContext context)

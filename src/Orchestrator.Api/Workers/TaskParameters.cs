@@ -5,7 +5,7 @@ namespace Orchestrator.Api.Workers;
 /// <summary>
 /// A task's parameters as the worker gets them. Parameters written as an iExec-style JSON object
 /// ({"iexec_args": "...", "iexec_input_files": ["https://..."]}) are split into arguments and input
-/// file URLs; any other text is the arguments as given.
+/// file URLs (an object that only selects secrets, "iexec_secrets", gives no arguments); any other text is the arguments as given.
 /// </summary>
 internal static class TaskParameters
 {
@@ -21,7 +21,7 @@ internal static class TaskParameters
         {
             using var document = JsonDocument.Parse(parameters);
             var root = document.RootElement;
-            if (!root.TryGetProperty("iexec_args", out var args) && !root.TryGetProperty("iexec_input_files", out _))
+            if (!root.TryGetProperty("iexec_args", out var args) && !root.TryGetProperty("iexec_input_files", out _) && !root.TryGetProperty("iexec_secrets", out _))
             {
                 return (parameters, []);
             }

@@ -116,7 +116,7 @@ public sealed partial class WorkerSession
     {
         var taskId = Require.Hash(g.TaskId, "give_back.task_id");
         Require.Text(g.Reason, 256, "give_back.reason");
-        var result = await _grain.GiveBackAsync(taskId);
+        var result = await _grain.GiveBackAsync(taskId, g.Reason);
 
         // A give-back frees no credit: the worker says in its next Heartbeat.free_slots whether it has
         // room (a draining worker gives back with none, and must not be handed new work meanwhile).

@@ -4,13 +4,16 @@ using Orchestrator.Bridge.Contract;
 using Orchestrator.Chain.Rpc;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
+using Orchestrator.Domain.Secrets;
 
 namespace Orchestrator.Bridge.Listening;
 
 /// <summary>
 /// Maps a <c>DealCreated</c> log to the cluster's deal spec. The chain carries no resource needs, so
 /// tasks get the cluster's defaults (1 core, 512 MiB, no GPU); the category index, trust, TEE tag,
-/// bag of tasks, price, start time, params and callback contract are the chain's.
+/// bag of tasks, price, start time, params and callback contract are the chain's. The requester secrets
+/// the deal selects are read from its params' <c>iexec_secrets</c> (<see cref="RequesterSecretParams"/>),
+/// the one place a chain deal can name them.
 /// </summary>
 public static class DealCreatedMapping
 {
@@ -46,6 +49,13 @@ public static class DealCreatedMapping
             return false;
         }
 
+        var parameters = (string)v[12]!;
+        if (!RequesterSecretParams.TryRead(parameters, out var selection, out var selectionError))
+        {
+            error = $"deal {dealId}: {selectionError}";
+            return false;
+        }
+
         spec = new DealSpecMessage(
             dealId,
             (Address)v[1]!,
@@ -61,10 +71,11 @@ public static class DealCreatedMapping
             1,
             512,
             false,
-            (string)v[12]!,
+            parameters,
             [])
         {
             Callback = (Address)v[13]!,
+            RequesterSecrets = selection,
         };
         error = string.Empty;
         return true;

@@ -254,7 +254,6 @@ public sealed partial class DealListener(
 
         if (result.Created)
         {
-            await grains.AppRegistry(spec.App).PinAsync(spec.DealId).ConfigureAwait(false);
             Interlocked.Increment(ref _created);
             LogCreated(logger, spec.DealId, spec.BotSize, (long?)log.BlockNumber);
         }

@@ -45,8 +45,8 @@ public static class RegistryEvents
     }
 
     /// <summary>
-    /// Null when a chain deal may be created: its dataset (if any) is registered and allows the deal's
-    /// app, requester and this pool. Otherwise the rule it breaks; the listener then refuses the deal
+    /// Null when a chain deal may be created: the pool runs its app (the pool owner's allow-list), its dataset (if any) is registered and allows the deal's
+    /// app, requester and this pool, and every requester secret it selects exists. Otherwise the rule it breaks; the listener then refuses the deal
     /// (logged as an error with the rule; the requester's escrow comes back through the hub's claim
     /// after the final deadline, as for any deal the pool does not run).
     /// </summary>
@@ -54,6 +54,16 @@ public static class RegistryEvents
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(spec);
+        if (await grains.CheckPoolRunsAsync(spec.App).ConfigureAwait(false) is { } notRun)
+        {
+            return notRun;
+        }
+
+        if (await grains.MissingRequesterSecretAsync(spec).ConfigureAwait(false) is { } missing)
+        {
+            return missing;
+        }
+
         return spec.Dataset.IsZero ? null : await grains.DatasetRegistry(spec.Dataset).CheckDealAsync(spec.App, spec.Requester, pool).ConfigureAwait(false);
     }
 

@@ -6,7 +6,7 @@ namespace Orchestrator.Cli.Commands;
 
 /// <summary>
 /// `orchestrator pool …`: the workerpool owner's calls over the gRPC admin API of a running silo
-/// (authorize, revoke, drain, workers, policy, watch). Prints each reply as JSON on stdout.
+/// (authorize, revoke, drain, workers, policy, apps, watch). Prints each reply as JSON on stdout.
 /// </summary>
 internal static class PoolCommand
 {
@@ -49,6 +49,23 @@ internal static class PoolCommand
         policy.SetAction((parse, ct) => admin.CallAsync(parse, ct, (client, headers) =>
             client.GetPolicyAsync(new GetPolicyRequest(), headers, cancellationToken: ct).ResponseAsync));
 
+        var allowApps = new Option<string[]>("--app") { Description = "An app the pool runs (repeat)." };
+        var allowOwners = new Option<string[]>("--app-owner") { Description = "An owner whose registered apps the pool runs (repeat)." };
+        var anyApp = new Option<bool>("--any") { Description = "Run any app (clears both lists)." };
+        var apps = new Command("apps", "Set which apps the pool runs: deals naming others are refused (the apps' measurements stay their owners').") { allowApps, allowOwners, anyApp };
+        apps.SetAction(async (parse, ct) =>
+        {
+            string[] named = [.. parse.GetValue(allowApps) ?? [], .. parse.GetValue(allowOwners) ?? []];
+            if (parse.GetValue(anyApp) == (named.Length > 0))
+            {
+                await Console.Error.WriteLineAsync("pool apps: name the apps (--app, --app-owner) or pass --any, not both and not neither (rule: an empty allow-list runs any app, so clearing it is asked for by name)");
+                return 2;
+            }
+
+            return await admin.CallAsync(parse, ct, (client, headers) =>
+                client.RestrictAppsAsync(new RestrictAppsRequest { Apps = { parse.GetValue(allowApps) ?? [] }, AppOwners = { parse.GetValue(allowOwners) ?? [] } }, headers, cancellationToken: ct).ResponseAsync);
+        });
+
         var watch = new Command("watch", "Print a deal's task events, one JSON object a line, until every task is final.") { dealId };
         watch.SetAction((parse, ct) => admin.CallAsync<TaskEvent>(parse, ct, async (client, headers) =>
         {
@@ -63,7 +80,7 @@ internal static class PoolCommand
 
         var command = new Command("pool", "The workerpool owner's API of a running silo (gRPC, bearer token).")
         {
-            authorize, revoke, drain, workers, policy, watch,
+            authorize, revoke, drain, workers, policy, apps, watch,
         };
         foreach (var option in admin.Options)
         {

@@ -108,10 +108,13 @@ public sealed partial class DealGrain : Grain, IDealGrain, IRemindable
             return new DealCreationResult(DealId, false, errors);
         }
 
+        // The deal runs the app's version current now, also after its owner publishes another: the
+        // ticket carries it, so admission and secret release read that version's measurements.
+        var pinned = await GrainFactory.AppRegistry(spec.App).PinAsync(DealId);
         var now = _clock.UtcNow;
         _state.State.Spec = spec;
         _state.State.BeneficiaryKeyRegistered = registered;
-        _state.State.Ticket = DealTicket.From(domain, category);
+        _state.State.Ticket = DealTicket.From(domain, category) with { AppVersion = pinned?.Version ?? 0 };
         _run = DealRun.Start(spec.BotFirst, spec.BotSize);
         _state.State.CreatedAt = now;
         _state.State.Outbox.Add(new DealAcceptedV1($"deal-accepted:{DealId}", now, DealId, spec.Requester, spec.BotFirst, spec.BotSize, spec.Trust, spec.Tag.Bits));

@@ -74,7 +74,7 @@ public sealed partial class DispatchPartitionGrain(
         _depthSlot?.Dispose();
         return Task.CompletedTask;
     }
-    private readonly HashSet<Address> _reportedWithoutPolicy = [];
+    private readonly HashSet<(Address App, int Version)> _reportedWithoutPolicy = [];
 
     public async Task EnqueueAsync(IReadOnlyList<DispatchEntry> entries)
     {
@@ -132,10 +132,14 @@ public sealed partial class DispatchPartitionGrain(
         return depth;
     }
 
-    /// <summary>The apps of the queued TEE runs whose policy this worker's evidence satisfies now.</summary>
-    private async Task<HashSet<Address>> AdmittedAppsAsync(DispatchRequest request)
+    /// <summary>
+    /// The app versions of the queued TEE runs whose policy this worker's evidence satisfies now: each
+    /// deal's pinned version, so an owner's later version with other measurements admits no worker
+    /// to an older deal (and the older version's enclaves keep running it).
+    /// </summary>
+    private async Task<HashSet<(Address App, int Version)>> AdmittedAppsAsync(DispatchRequest request)
     {
-        var admitted = new HashSet<Address>();
+        var admitted = new HashSet<(Address App, int Version)>();
         if (request.Attestation is not { Verified: true } evidence)
         {
             return admitted;
@@ -144,14 +148,14 @@ public sealed partial class DispatchPartitionGrain(
         var now = clock.UtcNow;
         // The pool's simulation rule is asked again only for simulated evidence (it refuses nothing else).
         var simulationAllowed = request.SimulationAllowed && (!evidence.Simulated || (await policies.GetPoolPolicyAsync()).Admission.AdmitsSimulated);
-        var apps = _soft.Concat(state.State.Runs).Where(r => r.Remaining > 0 && r.Deal.Tag.RequiresTee).Select(r => r.Deal.App).Distinct();
+        var apps = _soft.Concat(state.State.Runs).Where(r => r.Remaining > 0 && r.Deal.Tag.RequiresTee).Select(r => (r.Deal.App, r.Deal.AppVersion)).Distinct();
         foreach (var app in apps)
         {
-            var policy = await policies.GetAsync(app);
+            var policy = await policies.GetAsync(app.App, app.AppVersion);
             if (policy is null && _reportedWithoutPolicy.Add(app))
             {
                 // Once per app and activation: an operator must see why these TEE tasks do not move.
-                LogNoPolicy(logger, app, this.GetPrimaryKeyString());
+                LogNoPolicy(logger, app.App, this.GetPrimaryKeyString());
             }
 
             if (AttestationMapping.Admit(policy, evidence, simulationAllowed, now, attestation.Value.MaxEvidenceAge).Admitted)
@@ -163,7 +167,7 @@ public sealed partial class DispatchPartitionGrain(
         return admitted;
     }
 
-    private static void TakeFrom(List<QueuedRun> runs, DispatchRequest request, WorkerCapabilities capabilities, HashSet<Address>? admittedTeeApps, List<TaskTicket> taken)
+    private static void TakeFrom(List<QueuedRun> runs, DispatchRequest request, WorkerCapabilities capabilities, HashSet<(Address App, int Version)>? admittedTeeApps, List<TaskTicket> taken)
     {
         var exhausted = false;
         for (var i = 0; i < runs.Count && taken.Count < request.Max; i++)
@@ -174,7 +178,7 @@ public sealed partial class DispatchPartitionGrain(
                 continue;
             }
 
-            if (run.Deal.Tag.RequiresTee && admittedTeeApps?.Contains(run.Deal.App) != true)
+            if (run.Deal.Tag.RequiresTee && admittedTeeApps?.Contains((run.Deal.App, run.Deal.AppVersion)) != true)
             {
                 continue; // its app's policy does not admit this worker's evidence (or it has none, or it is stale)
             }
@@ -202,6 +206,6 @@ public sealed partial class DispatchPartitionGrain(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "TEE tasks of app {App} wait in partition {Partition}: the app has no attestation policy (register one with SecretsAdmin.SetAppPolicy)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "TEE tasks of app {App} wait in partition {Partition}: the app has no attestation policy (its owner registers the app with its measurements: `orchestrator app register`, orchestrator.registry.v1 Registry.RegisterApp)")]
     private static partial void LogNoPolicy(ILogger logger, Address app, string partition);
 }

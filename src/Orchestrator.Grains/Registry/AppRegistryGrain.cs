@@ -19,7 +19,7 @@ public sealed class AppRegistryState
     [Id(2)] public Dictionary<Hash32, int> PinnedByDeal { get; set; } = [];
 }
 
-/// <summary>One app: only its first registrant adds versions; every version is kept; the current one's policy is what admission reads.</summary>
+/// <summary>One app: only its first registrant adds versions; every version is kept; each deal pins the version current at its creation, whose policy admits its workers.</summary>
 public sealed partial class AppRegistryGrain(
     [PersistentState("app-registry", StorageNames.Default)] IPersistentState<AppRegistryState> state,
     OrchestratorClock clock,

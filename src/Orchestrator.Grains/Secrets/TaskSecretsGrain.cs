@@ -79,7 +79,7 @@ public sealed partial class TaskSecretsGrain(
         if (terms is not null && now < terms.FinalDeadline)
         {
             session = await GrainFactory.Worker(request.Worker).GetEnclaveSessionAsync(TaskId);
-            policy = await policies.GetAsync(terms.App);
+            policy = await policies.GetAsync(terms.App, terms.AppVersion);
             if (session.Attestation?.Simulated == true && session.PoolAllowsSimulation)
             {
                 // The worker grain knows the pool's rule as of its registration; the pool may have changed it since.

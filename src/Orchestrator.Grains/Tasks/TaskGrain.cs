@@ -166,6 +166,29 @@ public sealed class TaskGrain(
         return TaskCallResult.Ok(run.Status);
     }
 
+    public async Task<TaskCallResult> GiveBackAsync(Address worker, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        using var activity = Span("task.give-back", worker);
+        if (state.State.Deal is null) return Unknown();
+        var run = Run();
+        var now = clock.UtcNow;
+        var step = run.Release(worker, ReplicateStatus.Abandoned, now);
+        if (!step.Accepted) return Refused(step, run);
+        if (step.Changed)
+        {
+            if (reason.Length > 0)
+            {
+                state.State.LastFailure = $"worker {worker.ToLowerHex()} gave it back: {reason}";
+            }
+
+            await CommitAsync(run, step, now);
+            await RequestReplicasAsync(run, now);
+        }
+
+        return TaskCallResult.Ok(run.Status);
+    }
+
     public async Task NudgeAsync(TaskTicket ticket)
     {
         using var activity = Span("task.nudge", null);
@@ -236,6 +259,7 @@ public sealed class TaskGrain(
         return Task.FromResult(new TaskView(run.TaskId, run.Terms.DealId, run.Terms.Index, run.Status, replicates, run.ConsensusHash, run.ResultDigest, run.RevealDeadline, run.Reopens)
         {
             CancelReason = run.CancelReason,
+            LastFailure = state.State.LastFailure,
         });
     }
 
@@ -451,7 +475,7 @@ public sealed class TaskGrain(
         // One fresh key pair per TEE task, created and held by the secret service: only its address
         // comes here, and the key goes only to the attested enclave that holds this task's replicate.
         var deal = state.State.Deal!;
-        var terms = new TaskSecretTerms(deal.DealId, deal.App, deal.Dataset, deal.Requester, run.Terms.FinalDeadline);
+        var terms = new TaskSecretTerms(deal.DealId, deal.App, deal.Dataset, deal.Requester, run.Terms.FinalDeadline) { AppVersion = deal.AppVersion };
         run.UseEnclaveChallenge(await GrainFactory.TaskSecrets(TaskId).CreateEnclaveChallengeAsync(terms));
     }
 

@@ -74,6 +74,10 @@ public sealed class TaskGrainState
     /// <summary>Why the task was cancelled with its deal (null: it was not).</summary>
     [Id(22)] public string? CancelReason { get; set; }
 
+    // Not part of the protocol's run: why the last replicate given back failed, as its worker said
+    // (e.g. the app went over its memory limit), so an operator sees it in the task's view.
+    [Id(23)] public string? LastFailure { get; set; }
+
     public TaskRun ToDomain(Hash32 taskId)
     {
         var terms = Deal!.TermsFor(Index);

@@ -16,7 +16,36 @@ public sealed class AppPolicyCache(IGrainFactory grains, IOptions<AttestationOpt
     private readonly ConcurrentDictionary<Address, (AppAttestationPolicy? Policy, long LoadedAt)> _entries = new();
     private (PoolPolicy Policy, long LoadedAt)? _pool;
 
-    /// <summary>The app's policy, or null when it has none.</summary>
+    // A registered version never changes: its policy is cached for the silo's life (a deal pins one version).
+    private readonly ConcurrentDictionary<(Address App, int Version), AppAttestationPolicy?> _versions = new();
+
+    /// <summary>
+    /// The policy of the app version a deal pinned (<paramref name="version"/> ≥ 1), or the app's
+    /// current policy for a deal that pinned none (0: an app set up outside the registry); null when it has none.
+    /// </summary>
+    public async ValueTask<AppAttestationPolicy?> GetAsync(Address app, int version)
+    {
+        if (version <= 0)
+        {
+            return await GetAsync(app);
+        }
+
+        if (_versions.TryGetValue((app, version), out var cached))
+        {
+            return cached;
+        }
+
+        var record = await grains.AppRegistry(app).GetAsync();
+        var policy = record is not null && version <= record.Versions.Count ? record.Versions[version - 1].Policy : null;
+        if (policy is not null)
+        {
+            _versions[(app, version)] = policy; // an absent version is asked again: it may be registered on another silo now
+        }
+
+        return policy;
+    }
+
+    /// <summary>The app's current policy, or null when it has none.</summary>
     public async ValueTask<AppAttestationPolicy?> GetAsync(Address app)
     {
         var now = Environment.TickCount64;

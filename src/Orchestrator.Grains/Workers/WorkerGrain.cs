@@ -214,9 +214,12 @@ public sealed partial class WorkerGrain(
         return result;
     }
 
-    public async Task<TaskCallResult> GiveBackAsync(Hash32 taskId)
+    public Task<TaskCallResult> GiveBackAsync(Hash32 taskId) => GiveBackAsync(taskId, string.Empty);
+
+    public async Task<TaskCallResult> GiveBackAsync(Hash32 taskId, string reason)
     {
-        var result = await GrainFactory.Task(taskId).ReleaseAsync(Worker, ReplicateStatus.Abandoned);
+        ArgumentNullException.ThrowIfNull(reason);
+        var result = await GrainFactory.Task(taskId).GiveBackAsync(Worker, reason);
         if (result.Accepted)
         {
             await Writes.ApplyAsync(_run.GaveBack(taskId));

@@ -167,6 +167,82 @@ public sealed class RegistryGrpcTests(SecretsApiHost host) : IClassFixture<Secre
         Assert.Equal("api-token", (await host.Grains.Deal(dealId).GetRequesterSecretsAsync())[1]);
     }
 
+    [Fact]
+    public async Task The_pool_owner_restricts_the_apps_it_runs_and_deals_naming_others_are_refused_but_measurements_stay_the_owners()
+    {
+        var trusted = NewOwner();
+        var stranger = NewOwner();
+        var requester = NewOwner();
+        var trustedApp = (await trusted.RegisterAppAsync("allowed-by-owner", Image)).Address;
+        var listedApp = (await stranger.RegisterAppAsync("allowed-by-address", Image)).Address;
+        var otherApp = (await stranger.RegisterAppAsync("not-allowed", Image)).Address;
+        AdminProto.SubmitDealRequest Deal(string app) => new() { Deal = new AdminProto.Deal { Requester = requester.Address.ToLowerHex(), App = app, BotSize = 1, Category = 0, PublicResults = true } };
+
+        var before = await PoolAdmin.GetPolicyAsync(new AdminProto.GetPolicyRequest());
+        await Refused(PoolAdmin.RestrictAppsAsync(new AdminProto.RestrictAppsRequest { Apps = { "0x1234" } }).ResponseAsync, StatusCode.InvalidArgument, "apps[]");
+        Assert.Empty((await PoolAdmin.GetPolicyAsync(new AdminProto.GetPolicyRequest())).AllowedApps);
+        try
+        {
+            var restricted = await PoolAdmin.RestrictAppsAsync(new AdminProto.RestrictAppsRequest { Apps = { listedApp }, AppOwners = { trusted.Address.ToLowerHex() } });
+            Assert.Equal([listedApp], restricted.AllowedApps);
+            Assert.Equal(before.MaxReplicatesPerWorker, restricted.MaxReplicatesPerWorker); // the rest of the policy is kept
+
+            var refusedDeal = Deal(otherApp);
+            refusedDeal.Deal.DealId = new Hash32(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).ToString();
+            await Refused(PoolAdmin.SubmitDealAsync(refusedDeal).ResponseAsync, StatusCode.PermissionDenied, $"the pool does not run app {otherApp} (owned by {stranger.Address.ToLowerHex()})");
+            Assert.False((await host.Grains.Deal(Hash32.Parse(refusedDeal.Deal.DealId)).GetViewAsync()).Exists);
+            await Refused(PoolAdmin.SubmitDealAsync(Deal(Deals.NewAddress().ToLowerHex())).ResponseAsync, StatusCode.PermissionDenied, "(not registered)");
+            Assert.True((await PoolAdmin.SubmitDealAsync(Deal(trustedApp))).Created);
+            Assert.True((await PoolAdmin.SubmitDealAsync(Deal(listedApp))).Created);
+
+            // Restricting never hands the pool the measurements: setting them is still refused.
+            var setPolicy = host.Admin().SetAppPolicyAsync(new SecretsProto.SetAppPolicyRequest { Policy = new SecretsProto.AppPolicy { App = trustedApp, Tee = SecretsProto.TeeKind.Sgx, MrEnclaves = { new string('9', 64) } } }).ResponseAsync;
+            await Refused(setPolicy, StatusCode.PermissionDenied, "cannot set an app's measurements");
+            Assert.Equal([SimulatedMrEnclave], (await host.Grains.AppPolicy(Address.Parse(trustedApp)).GetAsync())!.MrEnclaves);
+        }
+        finally
+        {
+            await PoolAdmin.RestrictAppsAsync(new AdminProto.RestrictAppsRequest());
+        }
+
+        Assert.True((await PoolAdmin.SubmitDealAsync(Deal(otherApp))).Created); // cleared: any app again
+    }
+
+    [Fact]
+    public async Task Apps_and_datasets_are_listed_page_by_page_and_a_bad_page_request_is_refused_with_its_field()
+    {
+        var owner = NewOwner();
+        var mine = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            mine.Add((await owner.RegisterAppAsync($"paged-{i}", Image)).Address);
+        }
+
+        await owner.RegisterDatasetAsync("paged-data");
+        var seen = new List<string>();
+        var request = new ListAssetsRequest { PageSize = 2 };
+        ListAppsReply page;
+        do
+        {
+            page = await owner.Registry.ListAppsAsync(request);
+            Assert.True(page.Apps.Count <= 2);
+            seen.AddRange(page.Apps.Select(a => a.Address));
+            request.PageToken = page.NextPageToken;
+        }
+        while (page.NextPageToken.Length > 0);
+        Assert.Equal(page.Total, seen.Count);
+        Assert.Equal(seen.Order(StringComparer.Ordinal), seen); // in address order, none twice
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        Assert.Subset(seen.ToHashSet(), mine.ToHashSet());
+
+        var datasets = await owner.Registry.ListDatasetsAsync(new ListAssetsRequest { PageSize = 1 });
+        Assert.Single(datasets.Datasets);
+        Assert.Equal(datasets.Total > 1, datasets.NextPageToken.Length > 0);
+
+        await Refused(owner.Registry.ListAppsAsync(new ListAssetsRequest { PageSize = 1001 }).ResponseAsync, StatusCode.InvalidArgument, "page_size");
+        await Refused(owner.Registry.ListDatasetsAsync(new ListAssetsRequest { PageToken = "page-2" }).ResponseAsync, StatusCode.InvalidArgument, "page_token: \"page-2\" is not a token this server issued");
+    }
+
     private static readonly string SimulatedMrEnclave = Orchestrator.Simulation.SimulatedEnclave.DefaultMrEnclave;
 
     private static async Task Refused<T>(Task<T> call, StatusCode code, string rule)

@@ -74,6 +74,47 @@ public sealed class TeeSessionGrpcTests(SecretsApiHost host) : IClassFixture<Sec
     }
 
     [Fact]
+    public async Task A_deal_admits_workers_by_the_app_version_it_pinned_and_not_by_a_later_version_with_other_measurements()
+    {
+        var appOwner = new OwnerClient(host.Channel);
+        var image = "127.0.0.1:5000/pinned@sha256:" + new string('e', 64);
+        var app = Address.Parse((await appOwner.RegisterAppAsync("pinned-policy", image)).Address);
+        var pool = await host.Grains.Pool().GetPolicyAsync();
+        await host.Grains.Pool().SetPolicyAsync(pool with { AllowSimulatedTee = true });
+
+        var first = DemoRunner.NewDeal(new DemoSettings(1, 1, 1, 0, 0, true, TimeSpan.FromMinutes(1))) with { App = app };
+        Assert.True((await host.Grains.Deal(first.DealId).CreateAsync(first)).Accepted);
+        var v2Measurement = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        await appOwner.RegisterAppAsync("pinned-policy", image, OwnerClient.SimulatedPolicy(v2Measurement));
+        var second = DemoRunner.NewDeal(new DemoSettings(1, 1, 1, 0, 0, true, TimeSpan.FromMinutes(1))) with { App = app };
+        Assert.True((await host.Grains.Deal(second.DealId).CreateAsync(second)).Accepted);
+
+        var workers = new WorkerSession.WorkerSessionClient(host.Channel);
+        await using var v2Enclave = await TeeStream.ConnectAsync(workers, host.Grains, v2Measurement, slots: 2);
+        await using var v1Enclave = await TeeStream.ConnectAsync(workers, host.Grains, SimulatedEnclave.DefaultMrEnclave, slots: 2);
+
+        // The v2 enclave asks first, with room for both: it gets the deal made after v2 and leaves the
+        // one pinned to v1 (each deal has one replica: had v2 taken it, v1 would never see it).
+        await v2Enclave.HeartbeatAsync(2);
+        await v2Enclave.NextAsync(m => m.Assignment?.DealId == second.DealId.ToString());
+        await v1Enclave.HeartbeatAsync(2);
+        var v1Task = (await v1Enclave.NextAsync(m => m.Assignment?.DealId == first.DealId.ToString())).Assignment;
+        await v2Enclave.HeartbeatAsync(2);
+        Assert.DoesNotContain(v2Enclave.Seen, m => m.Assignment?.DealId == first.DealId.ToString());
+        Assert.DoesNotContain(v1Enclave.Seen, m => m.Assignment?.DealId == second.DealId.ToString());
+
+        // The secret service reads the same pinned version: v2's enclave is refused v1's task's key, v1's gets it.
+        var enclave = new SecretsProto.EnclaveSecrets.EnclaveSecretsClient(host.Channel);
+        var firstTask = Hash32.Parse(v1Task.TaskId);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => enclave.FetchTaskSecretsAsync(v2Enclave.FetchRequest(firstTask)).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        var released = await enclave.FetchTaskSecretsAsync(v1Enclave.FetchRequest(firstTask));
+        Assert.Equal(v1Task.EnclaveChallenge, Secp256k1.AddressOf(v1Enclave.Enclave.Open(released.SealedEnclaveKey.ToByteArray(), firstTask)).ToLowerHex());
+        Assert.Equal(1, (await host.Grains.AppRegistry(app).VersionForAsync(first.DealId))!.Version);
+        Assert.Equal(2, (await host.Grains.AppRegistry(app).VersionForAsync(second.DealId))!.Version);
+    }
+
+    [Fact]
     public async Task Over_grpc_evidence_that_does_not_bind_the_servers_challenge_ends_the_handshake_with_permission_denied()
     {
         var pool = await host.Grains.Pool().GetPolicyAsync();
@@ -131,13 +172,13 @@ public sealed class TeeSessionGrpcTests(SecretsApiHost host) : IClassFixture<Sec
             }
         }
 
-        public static async Task<TeeStream> ConnectAsync(WorkerSession.WorkerSessionClient client, IGrainFactory grains, string mrEnclave, bool bindChallenge = true)
+        public static async Task<TeeStream> ConnectAsync(WorkerSession.WorkerSessionClient client, IGrainFactory grains, string mrEnclave, bool bindChallenge = true, int slots = 1)
         {
             var stream = new TeeStream(client, mrEnclave);
             await grains.Pool().AuthorizeAsync([stream.Address]);
             await stream.SendAsync(new WorkerMessage
             {
-                Hello = new Hello { WorkerAddress = stream.Address.ToLowerHex(), Capabilities = new Capabilities { Tee = TeeKind.Sgx, Cores = 2, MemoryMb = 2048, Slots = 1 }, AgentVersion = "sms-tests" },
+                Hello = new Hello { WorkerAddress = stream.Address.ToLowerHex(), Capabilities = new Capabilities { Tee = TeeKind.Sgx, Cores = 2, MemoryMb = 2048, Slots = slots }, AgentVersion = "sms-tests" },
             });
             var nonce = (await stream.NextAsync(m => m.Challenge is not null)).Challenge.Nonce.ToByteArray();
             var evidence = stream.Enclave.NewSession(bindChallenge ? nonce : RandomNumberGenerator.GetBytes(32), DateTimeOffset.UtcNow);
