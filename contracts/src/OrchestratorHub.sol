@@ -127,6 +127,8 @@ contract OrchestratorHub {
         uint8 schedulerRewardRatioPercent; // snapshot of the pool's ratio at creation
         bool tee; // tag bit 0x1
         bool hasCallback; // callback != 0, kept in the first slot: deals without one never read another at finalization
+        uint8 workerStakeRatioPercent; // snapshot of the pool's stake ratio at creation
+        bool hasEscrow; // an app or dataset price is paid: only then are `dealEscrowOf`'s slots read
         address pool;
         address app;
         address dataset;
@@ -160,11 +162,10 @@ contract OrchestratorHub {
         uint32 score;
     }
 
-    /// @notice What a deal pays beside the pool, and the workers' stake ratio, fixed at its creation
-    /// (as returned by `dealEscrowOf`). An owner is zero when its price is zero.
+    /// @notice What a deal pays beside the pool per task, fixed at its creation (as returned by
+    /// `dealEscrowOf`). An owner is zero when its price is zero.
     struct DealEscrow {
         address appOwner;
-        uint8 workerStakeRatioPercent;
         bool hasDataset; // datasetPrice != 0, kept in the first slot: other deals never read the next ones
         address datasetOwner;
         uint256 appPrice;
@@ -494,14 +495,12 @@ contract OrchestratorHub {
     /// `dealId = keccak256(abi.encodePacked(requestHash, uint256(0)))`. `startTime` is the
     /// block's timestamp; every task's final deadline is `startTime + 10·timeref(category)`.
     function createDeal(DealParams calldata p) external payable returns (bytes32 dealId) {
-        if (msg.value != 0) {
-            _credit(msg.sender, msg.value);
-            emit Deposited(msg.sender, msg.value);
-        }
+        // `msg.value` is deposited; `_lockEscrow` credits it with the lock in one balance write.
+        if (msg.value != 0) emit Deposited(msg.sender, msg.value);
         bytes32 paramsHash = keccak256(bytes(p.params));
         (, dealId) = _dealId(msg.sender, p, paramsHash);
         DealParams memory m = p;
-        _createDeal(dealId, msg.sender, m, paramsHash, _apps[p.app].price, _datasets[p.dataset].price);
+        _createDeal(dealId, msg.sender, m, paramsHash, _apps[p.app].price, _datasets[p.dataset].price, msg.value);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -511,14 +510,16 @@ contract OrchestratorHub {
     /// @dev Checks the deal's terms, stores it, locks `botSize·(appPrice + datasetPrice +
     /// taskPrice)` of the requester's free balance and emits DealCreated. Every way of creating a
     /// deal goes through here, so every deal is escrowed the same way. An app or dataset nobody
-    /// registered has no owner to pay: its price must then be zero.
+    /// registered has no owner to pay: its price must then be zero. `deposited` is what the
+    /// requester sent with this call (already announced by `Deposited`; 0 for a path that takes none).
     function _createDeal(
         bytes32 dealId,
         address requester,
         DealParams memory p,
         bytes32 paramsHash,
         uint256 appPrice,
-        uint256 datasetPrice
+        uint256 datasetPrice,
+        uint256 deposited
     ) internal {
         Pool storage pool = _pools[p.pool];
         if (pool.scheduler == address(0)) revert UnknownPool(p.pool);
@@ -533,8 +534,8 @@ contract OrchestratorHub {
         Deal storage d = _deals[dealId];
         if (d.requester != address(0)) revert DealExists(dealId);
 
-        _lockEscrow(dealId, requester, p, appPrice, datasetPrice, pool.workerStakeRatioPercent);
-
+        d.hasEscrow = _lockEscrow(dealId, requester, p, appPrice, datasetPrice, deposited);
+        d.workerStakeRatioPercent = pool.workerStakeRatioPercent;
         d.requester = requester;
         d.startTime = uint40(block.timestamp);
         d.category = p.category;
@@ -556,16 +557,17 @@ contract OrchestratorHub {
         _emitDealCreated(dealId, requester, p);
     }
 
-    /// @dev Moves the deal's whole price from the requester's free balance to its frozen one and
-    /// records who is paid what at finalization.
+    /// @dev Credits `deposited`, moves the deal's whole price from the requester's free balance to
+    /// its frozen one (the balance slot is written only when it changes) and records who is paid
+    /// what at finalization; returns whether an app or dataset price is paid.
     function _lockEscrow(
         bytes32 dealId,
         address requester,
         DealParams memory p,
         uint256 appPrice,
         uint256 datasetPrice,
-        uint8 stakeRatio
-    ) private {
+        uint256 deposited
+    ) private returns (bool hasEscrow) {
         address appOwner = _apps[p.app].owner;
         address datasetOwner = p.dataset == address(0) ? address(0) : _datasets[p.dataset].owner;
         if (appPrice != 0 && appOwner == address(0)) revert UnknownAsset(p.app);
@@ -579,25 +581,28 @@ contract OrchestratorHub {
         uint256 required = p.botSize * perTask;
         Account storage a = _accounts[requester];
         uint256 balance = a.balance;
-        if (required > balance) revert InsufficientBalance(required, balance);
-        a.balance = uint224(balance - required);
+        uint256 available = balance + deposited;
+        if (required > available) revert InsufficientBalance(required, available);
+        if (available - required != balance) {
+            if (available - required > type(uint224).max) revert AmountTooLarge();
+            a.balance = uint224(available - required);
+        }
         _frozen[requester] += required;
 
+        if (appPrice == 0 && datasetPrice == 0) return false;
         DealEscrow storage e = _escrows[dealId];
-        if (appPrice != 0 || stakeRatio != 0 || datasetPrice != 0) {
-            e.appOwner = appPrice != 0 ? appOwner : address(0);
-            e.workerStakeRatioPercent = stakeRatio;
-            e.hasDataset = datasetPrice != 0;
-        }
+        e.appOwner = appPrice != 0 ? appOwner : address(0);
+        e.hasDataset = datasetPrice != 0;
         if (appPrice != 0) e.appPrice = appPrice;
         if (datasetPrice != 0) {
             e.datasetOwner = datasetOwner;
             e.datasetPrice = datasetPrice;
         }
+        return true;
     }
 
-    /// @notice What a deal pays its app and dataset owners per task and the stake ratio its
-    /// contributors lock (all zero for an unknown deal).
+    /// @notice What a deal pays its app and dataset owners per task (all zero for an unknown deal,
+    /// or one that pays neither). Its workers' stake ratio is in `deal(dealId)`.
     function dealEscrowOf(bytes32 dealId) external view returns (DealEscrow memory) {
         return _escrows[dealId];
     }
@@ -963,8 +968,8 @@ contract OrchestratorHub {
         ctx.taskPrice = price;
         ctx.ratio = d.schedulerRewardRatioPercent;
         ctx.workersReward = price * (100 - ctx.ratio) / 100;
-        ctx.escrow = _loadEscrow(dealId);
-        ctx.stake = price * ctx.escrow.workerStakeRatioPercent / 100;
+        if (d.hasEscrow) ctx.escrow = _loadEscrow(dealId);
+        ctx.stake = price * d.workerStakeRatioPercent / 100;
         ctx.finalDeadline = uint256(d.startTime) + FINAL_DEADLINE_RATIO * timeref(d.category);
         // The flag shares the first slot: only callback deals read the callback's own slot.
         if (d.hasCallback) ctx.callback = d.callback;
@@ -974,7 +979,6 @@ contract OrchestratorHub {
     function _loadEscrow(bytes32 dealId) private view returns (DealEscrow memory e) {
         DealEscrow storage s = _escrows[dealId];
         e.appOwner = s.appOwner;
-        e.workerStakeRatioPercent = s.workerStakeRatioPercent;
         e.hasDataset = s.hasDataset;
         if (e.appOwner != address(0)) e.appPrice = s.appPrice;
         if (e.hasDataset) {
@@ -1182,14 +1186,17 @@ contract OrchestratorHub {
             if (block.timestamp < finalDeadline) revert TaskNotExpired(tid, finalDeadline);
             _done[dealId][rel >> 8] = bits | mask;
             _failed[dealId][rel >> 8] |= mask;
-            _refund(dealId, requester, d.taskPrice);
+            _refund(dealId, requester, d.taskPrice, d.hasEscrow);
             emit TaskFailed(tid, dealId);
         }
     }
     /// @dev Unlocks a failed task's escrow (app + dataset + pool price) back to its requester.
-    function _refund(bytes32 dealId, address requester, uint256 taskPrice) private {
-        DealEscrow memory e = _loadEscrow(dealId);
-        uint256 amount = e.appPrice + e.datasetPrice + taskPrice;
+    function _refund(bytes32 dealId, address requester, uint256 taskPrice, bool hasEscrow) private {
+        uint256 amount = taskPrice;
+        if (hasEscrow) {
+            DealEscrow memory e = _loadEscrow(dealId);
+            amount += e.appPrice + e.datasetPrice;
+        }
         _frozen[requester] -= amount;
         _credit(requester, amount);
     }

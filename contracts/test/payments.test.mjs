@@ -56,7 +56,7 @@ describe('escrow', () => {
     assert.equal(e.appPrice, APP_PRICE);
     assert.equal(e.datasetOwner.toLowerCase(), datasetOwner.toLowerCase());
     assert.equal(e.datasetPrice, DATASET_PRICE);
-    assert.equal(e.workerStakeRatioPercent, 30n);
+    assert.equal((await fx.hub.call('deal', [dealId])).workerStakeRatioPercent, 30n);
     assert.deepEqual([...(await fx.hub.call('assetPricesOf', [app, dataset]))], [APP_PRICE, DATASET_PRICE]);
   });
 
@@ -143,8 +143,8 @@ describe('worker stakes', () => {
     await fx.hub.send('registerPool', [fx.scheduler, RATIO], { from: fx.poolOwner });
     assert.equal(await fx.hub.call('workerStakeRatioOf', [fx.poolOwner]), 50n);
     const fresh = await fx.createDeal({ botSize: 1n }, { value: PRICE });
-    assert.equal((await fx.hub.call('dealEscrowOf', [old.dealId])).workerStakeRatioPercent, 30n);
-    assert.equal((await fx.hub.call('dealEscrowOf', [fresh.dealId])).workerStakeRatioPercent, 50n);
+    assert.equal((await fx.hub.call('deal', [old.dealId])).workerStakeRatioPercent, 30n);
+    assert.equal((await fx.hub.call('deal', [fresh.dealId])).workerStakeRatioPercent, 50n);
     await fx.hub.send('setWorkerStakeRatio', [30n], { from: fx.poolOwner });
   });
 
