@@ -500,7 +500,8 @@ contract OrchestratorHub {
         bytes32 paramsHash = keccak256(bytes(p.params));
         (, dealId) = _dealId(msg.sender, p, paramsHash);
         DealParams memory m = p;
-        _createDeal(dealId, msg.sender, m, paramsHash, _apps[p.app].price, _datasets[p.dataset].price, msg.value);
+        uint256 datasetPrice = p.dataset == address(0) ? 0 : _datasets[p.dataset].price;
+        _createDeal(dealId, msg.sender, m, paramsHash, _apps[p.app].price, datasetPrice, msg.value);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -568,8 +569,9 @@ contract OrchestratorHub {
         uint256 datasetPrice,
         uint256 deposited
     ) private returns (bool hasEscrow) {
-        address appOwner = _apps[p.app].owner;
-        address datasetOwner = p.dataset == address(0) ? address(0) : _datasets[p.dataset].owner;
+        // Owners are read only for a price to pay (cold reads cost 2.1k each).
+        address appOwner = appPrice == 0 ? address(0) : _apps[p.app].owner;
+        address datasetOwner = datasetPrice == 0 ? address(0) : _datasets[p.dataset].owner;
         if (appPrice != 0 && appOwner == address(0)) revert UnknownAsset(p.app);
         if (datasetPrice != 0 && datasetOwner == address(0)) revert UnknownAsset(p.dataset);
         // Prices are bounded so that no product below overflows: balances are uint224.
@@ -1029,6 +1031,7 @@ contract OrchestratorHub {
         uint256 distinct;
         uint256 total = 1;
         uint256 totalLogWeight;
+        uint256 revealedCount;
 
         // Pass 1: signatures, reveals, stakes, weights and the credibility vote.
         for (uint256 i; i < n; ++i) {
@@ -1046,6 +1049,7 @@ contract OrchestratorHub {
             if (flags & F_REVEALED != 0) {
                 if (h != win || s != _seal(worker, tid, digest)) revert BadReveal(tid, worker);
                 revealed[i] = true;
+                ++revealedCount;
                 totalLogWeight += logWeights[i];
             }
 
@@ -1072,12 +1076,12 @@ contract OrchestratorHub {
         if (totalLogWeight == 0) revert NoReveal(tid);
 
         // PoCo: every seized stake joins the task's reward before the workers' part is taken.
-        uint256 losers;
-        for (uint256 i; i < n; ++i) {
-            if (!revealed[i]) ++losers;
+        uint256 totalReward = ctx.taskPrice;
+        uint256 workersReward = ctx.workersReward;
+        if (revealedCount != n) {
+            totalReward += (n - revealedCount) * ctx.stake;
+            workersReward = totalReward * (100 - ctx.ratio) / 100;
         }
-        uint256 totalReward = ctx.taskPrice + losers * ctx.stake;
-        uint256 workersReward = totalReward * (100 - ctx.ratio) / 100;
 
         // Pass 2: payouts (one account write per contributor).
         uint256 paid;
