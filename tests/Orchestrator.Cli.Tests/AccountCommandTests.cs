@@ -75,7 +75,7 @@ public sealed class AccountCommandTests
 
     private static async Task<Address> DeployHubAsync(EthereumRpcClient rpc)
     {
-        Commands.Run("node", [Repository.PathOf("contracts", "build.mjs"), "--if-needed"], TimeSpan.FromMinutes(3));
+        Orchestrator.Testing.Commands.Run("node", [Repository.PathOf("contracts", "build.mjs"), "--if-needed"], TimeSpan.FromMinutes(3));
         var bytecode = Hex.Decode("0x" + File.ReadAllText(Repository.PathOf("contracts", "out", "OrchestratorHub.bin")).Trim());
         var from = Secp256k1.AddressOf(DeployerKey);
         var nonce = await rpc.GetTransactionCountAsync(from, BlockParameter.Pending);
