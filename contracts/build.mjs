@@ -29,7 +29,9 @@ try {
 }
 
 const settings = {
-  optimizer: { enabled: true, runs: 1000000 },
+  // runs 1000, not more: with matchOrders the hub must stay under EIP-170's 24 576-byte code limit (at runs 1 000 000
+  // the optimizer's inlining made it 27 kB, which Anvil and every mainnet refuse to deploy).
+  optimizer: { enabled: true, runs: 1000 },
   evmVersion: 'cancun',
   viaIR: true,
   outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object', 'evm.methodIdentifiers'] } },

@@ -164,7 +164,7 @@ async Task SeveralBridgesAsync(string virtualHost, int count)
             instances.Add(await BridgeInstance.StartAsync($"silo-{i + 1}", deployment));
         }
 
-        while (!instances.Any(i => i.Sender.Leads))
+        while (!instances.Any(i => i.Sender.Leads && i.Consuming))
         {
             await Task.Delay(20);
         }

@@ -540,7 +540,7 @@ contract OrchestratorHub {
         d.requester = requester;
         d.startTime = uint40(block.timestamp);
         d.category = p.category;
-        d.schedulerRewardRatioPercent = pool.schedulerRewardRatioPercent;
+        d.schedulerRewardRatioPercent = _pools[p.pool].schedulerRewardRatioPercent;
         d.tee = tee;
         d.pool = p.pool;
         d.app = p.app;
@@ -1203,6 +1203,339 @@ contract OrchestratorHub {
         }
         _frozen[requester] -= amount;
         _credit(requester, amount);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Orders: PoCo v5's four signed orders, matchOrders, cancellation, EIP-712 domain (EIP-5267)
+    // ---------------------------------------------------------------------------------------
+    // The orders, their type strings and the matching rules are PoCo v5's (IexecLibOrders_v5,
+    // IexecPoco1.matchOrders); the README lists each field. Differences: restrictions are single
+    // addresses (no ERC-734 identity groups); the hub's own deal rules apply too (valid TEE tag,
+    // trust ≤ 1 for TEE, task indices within 8 bytes); orders carry no expiry (PoCo v5's carry none):
+    // an owner ends an order by cancelling it on chain. The Domain (src/Orchestrator.Domain/Orders)
+    // checks the same rules in the same order and names them as these errors do.
+
+    /// @notice An app owner's offer: `sign` is the owner's 65-byte EIP-712 signature (not hashed).
+    struct AppOrder {
+        address app;
+        uint256 appprice;
+        uint256 volume;
+        bytes32 tag;
+        address datasetrestrict;
+        address workerpoolrestrict;
+        address requesterrestrict;
+        bytes32 salt;
+        bytes sign;
+    }
+
+    /// @notice A dataset owner's offer; all zero (unsigned) for a request without a dataset.
+    struct DatasetOrder {
+        address dataset;
+        uint256 datasetprice;
+        uint256 volume;
+        bytes32 tag;
+        address apprestrict;
+        address workerpoolrestrict;
+        address requesterrestrict;
+        bytes32 salt;
+        bytes sign;
+    }
+
+    /// @notice A pool owner's offer of computing (the pool is its owner's address, who signs).
+    struct WorkerpoolOrder {
+        address workerpool;
+        uint256 workerpoolprice;
+        uint256 volume;
+        bytes32 tag;
+        uint256 category;
+        uint256 trust;
+        address apprestrict;
+        address datasetrestrict;
+        address requesterrestrict;
+        bytes32 salt;
+        bytes sign;
+    }
+
+    /// @notice A requester's bid.
+    struct RequestOrder {
+        address app;
+        uint256 appmaxprice;
+        address dataset;
+        uint256 datasetmaxprice;
+        address workerpool;
+        uint256 workerpoolmaxprice;
+        address requester;
+        uint256 volume;
+        bytes32 tag;
+        uint256 category;
+        uint256 trust;
+        address beneficiary;
+        address callback;
+        string params;
+        bytes32 salt;
+        bytes sign;
+    }
+
+    /// @notice The `party` argument of the order errors.
+    uint8 public constant PARTY_APP = 0;
+    uint8 public constant PARTY_DATASET = 1;
+    uint8 public constant PARTY_WORKERPOOL = 2;
+    uint8 public constant PARTY_REQUEST = 3;
+
+    bytes32 private constant APPORDER_TYPEHASH = keccak256(
+        "AppOrder(address app,uint256 appprice,uint256 volume,bytes32 tag,address datasetrestrict,address workerpoolrestrict,address requesterrestrict,bytes32 salt)"
+    );
+    bytes32 private constant DATASETORDER_TYPEHASH = keccak256(
+        "DatasetOrder(address dataset,uint256 datasetprice,uint256 volume,bytes32 tag,address apprestrict,address workerpoolrestrict,address requesterrestrict,bytes32 salt)"
+    );
+    bytes32 private constant WORKERPOOLORDER_TYPEHASH = keccak256(
+        "WorkerpoolOrder(address workerpool,uint256 workerpoolprice,uint256 volume,bytes32 tag,uint256 category,uint256 trust,address apprestrict,address datasetrestrict,address requesterrestrict,bytes32 salt)"
+    );
+    bytes32 private constant REQUESTORDER_TYPEHASH = keccak256(
+        "RequestOrder(address app,uint256 appmaxprice,address dataset,uint256 datasetmaxprice,address workerpool,uint256 workerpoolmaxprice,address requester,uint256 volume,bytes32 tag,uint256 category,uint256 trust,address beneficiary,address callback,string params,bytes32 salt)"
+    );
+    bytes32 private constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    string private constant DOMAIN_NAME = "OrchestratorHub";
+    string private constant DOMAIN_VERSION = "1";
+
+    /// @dev Tasks sold or cancelled per order, keyed by the order's EIP-712 digest (PoCo's `m_consumed`).
+    mapping(bytes32 => uint256) private _consumed;
+
+    /// @notice A match: the deal and the orders' digests (PoCo's event).
+    event OrdersMatched(bytes32 dealid, bytes32 appHash, bytes32 datasetHash, bytes32 workerpoolHash, bytes32 requestHash, uint256 volume);
+    /// @notice An owner cancelled an order: its consumed count is now its volume.
+    event OrderCancelled(bytes32 indexed orderHash, uint8 party);
+    /// @notice EIP-5267: the domain changed (never emitted: it is fixed at deployment, but wallets expect the event).
+    event EIP712DomainChanged();
+
+    error CategoryMismatch(uint256 requested, uint256 offered);
+    error UnknownCategory(uint256 category);
+    error TrustAboveOffer(uint256 requested, uint256 offered);
+    error PriceAboveMax(uint8 party, uint256 price, uint256 maxPrice);
+    error TagNotOffered(bytes32 asked, bytes32 offered);
+    error TeeAppRequired(bytes32 appTag);
+    error AssetMismatch(uint8 party);
+    error Restricted(uint8 party, address restriction, address excluded);
+    error BadOrderSignature(uint8 party);
+    error VolumeExhausted(uint8 party, bytes32 orderHash);
+    error NotOrderSigner(bytes32 orderHash, address caller);
+
+    /// @notice EIP-5267: the EIP-712 domain orders are signed under.
+    function eip712Domain()
+        external
+        view
+        returns (
+            bytes1 fields,
+            string memory name,
+            string memory version,
+            uint256 chainId,
+            address verifyingContract,
+            bytes32 salt,
+            uint256[] memory extensions
+        )
+    {
+        return (hex"0f", DOMAIN_NAME, DOMAIN_VERSION, block.chainid, address(this), bytes32(0), new uint256[](0));
+    }
+
+    /// @notice Tasks sold or cancelled of the order with this EIP-712 digest.
+    function consumedOf(bytes32 orderHash) external view returns (uint256) {
+        return _consumed[orderHash];
+    }
+
+    /// @notice Matches a request with an app, dataset and workerpool order and creates the deal through the
+    /// same path as `createDeal`. Anyone may call it: every signature, rule and remaining volume is checked here.
+    /// The deal's volume is the smallest remaining volume, `botFirst` the request's consumed count, and
+    /// `dealId = keccak256(requestHash ‖ botFirst)` (PoCo's rule). The requester's balance pays the escrow.
+    function matchOrders(
+        AppOrder calldata a,
+        DatasetOrder calldata d,
+        WorkerpoolOrder calldata w,
+        RequestOrder calldata r
+    ) external returns (bytes32 dealId) {
+        bytes32 tag = a.tag | d.tag | r.tag;
+        _checkOrderTerms(a, d, w, r, tag);
+        _checkRestrictions(a, d, w, r);
+
+        bytes32 ah = _appHash(a);
+        address owner = _apps[a.app].owner;
+        if (owner == address(0)) revert UnknownAsset(a.app);
+        if (_signer(ah, a.sign) != owner) revert BadOrderSignature(PARTY_APP);
+        bytes32 dh;
+        bool hasDataset = d.dataset != address(0);
+        if (hasDataset) {
+            dh = _datasetHash(d);
+            owner = _datasets[d.dataset].owner;
+            if (owner == address(0)) revert UnknownAsset(d.dataset);
+            if (_signer(dh, d.sign) != owner) revert BadOrderSignature(PARTY_DATASET);
+        }
+        bytes32 wh = _workerpoolHash(w);
+        if (_pools[w.workerpool].scheduler == address(0)) revert UnknownAsset(w.workerpool);
+        if (_signer(wh, w.sign) != w.workerpool) revert BadOrderSignature(PARTY_WORKERPOOL);
+        bytes32 rh = _requestHash(r);
+        if (_signer(rh, r.sign) != r.requester) revert BadOrderSignature(PARTY_REQUEST);
+
+        uint256 volume = _remaining(a.volume, ah, PARTY_APP, type(uint256).max);
+        if (hasDataset) volume = _remaining(d.volume, dh, PARTY_DATASET, volume);
+        volume = _remaining(w.volume, wh, PARTY_WORKERPOOL, volume);
+        volume = _remaining(r.volume, rh, PARTY_REQUEST, volume);
+        uint256 botFirst = _consumed[rh];
+        if (botFirst > type(uint64).max || volume > type(uint64).max - botFirst + 1) revert BotOutOfRange(botFirst, volume);
+
+        _consumed[ah] += volume;
+        if (hasDataset) _consumed[dh] += volume;
+        _consumed[wh] += volume;
+        _consumed[rh] = botFirst + volume;
+
+        dealId = _hash2(rh, bytes32(botFirst));
+        DealParams memory p = DealParams({
+            pool: w.workerpool,
+            app: a.app,
+            dataset: d.dataset,
+            category: uint8(r.category),
+            trust: r.trust,
+            tag: tag,
+            botFirst: botFirst,
+            botSize: volume,
+            taskPrice: w.workerpoolprice,
+            params: r.params,
+            salt: r.salt,
+            callback: r.callback
+        });
+        // The escrow lock (app + dataset + pool price per task) is `_createDeal`'s, as for createDeal.
+        _createDeal(dealId, r.requester, p, keccak256(bytes(r.params)), a.appprice, hasDataset ? d.datasetprice : 0, 0);
+        emit OrdersMatched(dealId, ah, dh, wh, rh, volume);
+    }
+
+    /// @notice The app's owner ends an app order: nothing more of it can be matched.
+    function cancelAppOrder(AppOrder calldata a) external {
+        bytes32 h = _appHash(a);
+        if (msg.sender != _apps[a.app].owner) revert NotOrderSigner(h, msg.sender);
+        _cancel(h, a.volume, PARTY_APP);
+    }
+
+    /// @notice The dataset's owner ends a dataset order.
+    function cancelDatasetOrder(DatasetOrder calldata d) external {
+        bytes32 h = _datasetHash(d);
+        if (msg.sender != _datasets[d.dataset].owner || msg.sender == address(0)) revert NotOrderSigner(h, msg.sender);
+        _cancel(h, d.volume, PARTY_DATASET);
+    }
+
+    /// @notice The pool's owner ends a workerpool order.
+    function cancelWorkerpoolOrder(WorkerpoolOrder calldata w) external {
+        bytes32 h = _workerpoolHash(w);
+        if (msg.sender != w.workerpool) revert NotOrderSigner(h, msg.sender);
+        _cancel(h, w.volume, PARTY_WORKERPOOL);
+    }
+
+    /// @notice The requester ends a request order.
+    function cancelRequestOrder(RequestOrder calldata r) external {
+        bytes32 h = _requestHash(r);
+        if (msg.sender != r.requester) revert NotOrderSigner(h, msg.sender);
+        _cancel(h, r.volume, PARTY_REQUEST);
+    }
+
+    function _cancel(bytes32 h, uint256 volume, uint8 party) private {
+        // PoCo: cancelling sets the consumed count to the volume (never lowers it).
+        if (_consumed[h] < volume) _consumed[h] = volume;
+        emit OrderCancelled(h, party);
+    }
+
+    /// @dev PoCo's price, tag, trust and category rules, then the hub's own deal rules. Returns the TEE flag.
+    function _checkOrderTerms(
+        AppOrder calldata a,
+        DatasetOrder calldata d,
+        WorkerpoolOrder calldata w,
+        RequestOrder calldata r,
+        bytes32 tag
+    ) private pure returns (bool tee) {
+        if (r.category != w.category) revert CategoryMismatch(r.category, w.category);
+        if (r.category >= CATEGORY_COUNT) revert UnknownCategory(r.category);
+        if (r.trust > w.trust) revert TrustAboveOffer(r.trust, w.trust);
+        if (a.appprice > r.appmaxprice) revert PriceAboveMax(PARTY_APP, a.appprice, r.appmaxprice);
+        if (d.datasetprice > r.datasetmaxprice) revert PriceAboveMax(PARTY_DATASET, d.datasetprice, r.datasetmaxprice);
+        if (w.workerpoolprice > r.workerpoolmaxprice) revert PriceAboveMax(PARTY_WORKERPOOL, w.workerpoolprice, r.workerpoolmaxprice);
+        if (tag & ~w.tag != 0) revert TagNotOffered(tag, w.tag);
+        if ((uint256(tag ^ a.tag) & 1) != 0) revert TeeAppRequired(a.tag);
+        tee = _checkTag(tag);
+        if (tee && r.trust > 1) revert InvalidTrust(r.trust);
+        if (r.app != a.app) revert AssetMismatch(PARTY_APP);
+        if (r.dataset != d.dataset) revert AssetMismatch(PARTY_DATASET);
+    }
+
+    /// @dev Each restriction is zero or names the counterparty, in PoCo's order.
+    function _checkRestrictions(AppOrder calldata a, DatasetOrder calldata d, WorkerpoolOrder calldata w, RequestOrder calldata r)
+        private
+        pure
+    {
+        _allow(r.workerpool, w.workerpool, PARTY_REQUEST);
+        _allow(a.datasetrestrict, d.dataset, PARTY_APP);
+        _allow(a.workerpoolrestrict, w.workerpool, PARTY_APP);
+        _allow(a.requesterrestrict, r.requester, PARTY_APP);
+        _allow(d.apprestrict, a.app, PARTY_DATASET);
+        _allow(d.workerpoolrestrict, w.workerpool, PARTY_DATASET);
+        _allow(d.requesterrestrict, r.requester, PARTY_DATASET);
+        _allow(w.apprestrict, a.app, PARTY_WORKERPOOL);
+        _allow(w.datasetrestrict, d.dataset, PARTY_WORKERPOOL);
+        _allow(w.requesterrestrict, r.requester, PARTY_WORKERPOOL);
+    }
+
+    function _allow(address restriction, address party, uint8 order) private pure {
+        if (restriction != address(0) && restriction != party) revert Restricted(order, restriction, party);
+    }
+
+    /// @dev min(smallest, volume − consumed); reverts when the order has nothing left.
+    function _remaining(uint256 volume, bytes32 h, uint8 party, uint256 smallest) private view returns (uint256) {
+        uint256 consumed = _consumed[h];
+        if (consumed >= volume) revert VolumeExhausted(party, h);
+        uint256 left = volume - consumed;
+        return left < smallest ? left : smallest;
+    }
+
+    function _appHash(AppOrder calldata a) private view returns (bytes32) {
+        return _typed(keccak256(abi.encode(
+            APPORDER_TYPEHASH, a.app, a.appprice, a.volume, a.tag, a.datasetrestrict, a.workerpoolrestrict, a.requesterrestrict, a.salt
+        )));
+    }
+
+    function _datasetHash(DatasetOrder calldata d) private view returns (bytes32) {
+        return _typed(keccak256(abi.encode(
+            DATASETORDER_TYPEHASH, d.dataset, d.datasetprice, d.volume, d.tag, d.apprestrict, d.workerpoolrestrict, d.requesterrestrict, d.salt
+        )));
+    }
+
+    function _workerpoolHash(WorkerpoolOrder calldata w) private view returns (bytes32) {
+        return _typed(keccak256(abi.encode(
+            WORKERPOOLORDER_TYPEHASH, w.workerpool, w.workerpoolprice, w.volume, w.tag, w.category, w.trust,
+            w.apprestrict, w.datasetrestrict, w.requesterrestrict, w.salt
+        )));
+    }
+
+    function _requestHash(RequestOrder calldata r) private view returns (bytes32) {
+        bytes memory head = abi.encode(
+            REQUESTORDER_TYPEHASH, r.app, r.appmaxprice, r.dataset, r.datasetmaxprice, r.workerpool, r.workerpoolmaxprice, r.requester
+        );
+        return _typed(keccak256(abi.encodePacked(
+            head, abi.encode(r.volume, r.tag, r.category, r.trust, r.beneficiary, r.callback, keccak256(bytes(r.params)), r.salt)
+        )));
+    }
+
+    /// @dev keccak256(0x1901 ‖ domainSeparator ‖ structHash), the separator over this chain and this contract.
+    function _typed(bytes32 structHash) private view returns (bytes32) {
+        bytes32 separator = keccak256(abi.encode(
+            DOMAIN_TYPEHASH, keccak256(bytes(DOMAIN_NAME)), keccak256(bytes(DOMAIN_VERSION)), block.chainid, address(this)
+        ));
+        return keccak256(abi.encodePacked(hex"1901", separator, structHash));
+    }
+
+    /// @dev The signer of `digest` (no prefix) from r ‖ s ‖ v; zero unless 65 bytes, v 27/28 and low s.
+    function _signer(bytes32 digest, bytes calldata sign) private pure returns (address) {
+        if (sign.length != 65) return address(0);
+        bytes32 r = bytes32(sign[0:32]);
+        bytes32 s = bytes32(sign[32:64]);
+        uint8 v = uint8(sign[64]);
+        if (uint256(s) > HALF_N || (v != 27 && v != 28)) return address(0);
+        return ecrecover(digest, v, r, s);
     }
 
     // ---------------------------------------------------------------------------------------

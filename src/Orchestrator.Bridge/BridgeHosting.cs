@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -69,14 +70,31 @@ public static class BridgeHosting
                 cfg.ConfigureJsonSerializerOptions(BusJson.Configure);
                 if (bridge.Enabled)
                 {
-                    cfg.ReceiveEndpoint(queues.Finalizations, e => ConfigureEndpoint(e, rabbit, bridge, c => c.ConfigureConsumer<TaskCompletedConsumer>(context)));
-                    cfg.ReceiveEndpoint(queues.Claims, e => ConfigureEndpoint(e, rabbit, bridge, c => c.ConfigureConsumer<TaskFailedConsumer>(context)));
+                    // The queues are bound by whoever publishes, not by whoever consumes: only the leading
+                    // silo consumes them (LeaderEndpoints), and events published meanwhile wait there.
+                    cfg.Publish<TaskCompletedV1>(p => p.BindQueue(queues.Finalizations, queues.Finalizations));
+                    cfg.Publish<TaskFailedV1>(p => p.BindQueue(queues.Claims, queues.Claims));
                 }
             });
         });
         services.AddSingleton<IEventBus, MassTransitEventBus>();
         if (bridge.Enabled)
         {
+            services.AddSingleton(sp => new LeaderEndpoints(
+                sp.GetRequiredService<IReceiveEndpointConnector>(), sp.GetRequiredService<AccountSender>(), queues,
+                (queue, context, endpoint) => ConfigureEndpoint((IRabbitMqReceiveEndpointConfigurator)endpoint, rabbit, bridge, c =>
+                {
+                    if (queue == queues.Finalizations)
+                    {
+                        c.ConfigureConsumer<TaskCompletedConsumer>(context);
+                    }
+                    else
+                    {
+                        c.ConfigureConsumer<TaskFailedConsumer>(context);
+                    }
+                }),
+                sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<LeaderEndpoints>>()));
+            services.AddHostedService(sp => sp.GetRequiredService<LeaderEndpoints>());
             services.AddSingleton<ErrorQueueMonitor>();
             services.AddHostedService(sp => sp.GetRequiredService<ErrorQueueMonitor>());
         }

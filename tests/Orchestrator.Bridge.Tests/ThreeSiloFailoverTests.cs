@@ -92,7 +92,9 @@ public sealed class ThreeSiloFailoverTests(Xunit.Abstractions.ITestOutputHelper 
         }
 
         var leaseName = _instances[0].Sender.Leadership!.LeaseName;
-        await Eventually.UntilAsync("one instance leads the scheduler account", () => Task.FromResult(_instances.Any(i => i.Sender.Leads)));
+        await Eventually.UntilAsync("one instance leads the scheduler account and consumes", () => Task.FromResult(_instances.Any(i => i.Sender.Leads && i.Consuming)));
+        // Followers leave the queues to the leader: none holds events it could only hand back.
+        Assert.Single(_instances, i => i.Consuming);
 
         using var publisher = await StartPublisherAsync();
         await Task.WhenAll(events.Chunk(100).Select(chunk => publisher.Services.GetRequiredService<IEventBus>().PublishAsync(chunk)));
@@ -126,8 +128,9 @@ public sealed class ThreeSiloFailoverTests(Xunit.Abstractions.ITestOutputHelper 
         Assert.True(successor.Token > before.Token);
         Assert.Contains(_instances, i => !i.Killed && i.Holder == successor.Holder);
 
-        // Every task final on chain, each in exactly one TasksFinalized log.
+        // Every task final on chain, each in exactly one TasksFinalized log; the successor consumes, alone.
         await Eventually.UntilAsync("every task final on chain", async () => (await FinalCountAsync(dealId)) == Tasks, TimeSpan.FromSeconds(90));
+        Assert.Equal([successor.Holder], _instances.Where(i => !i.Killed && i.Consuming).Select(i => i.Holder));
         var finalized = (await _hub.LogsAsync(HubContract.TasksFinalized.Topic0))
             .Where(l => l.Topics[1] == dealId)
             .SelectMany(l => HubContract.DecodeTasksFinalized(l.Topics, l.Data).Select(t => t.Index))

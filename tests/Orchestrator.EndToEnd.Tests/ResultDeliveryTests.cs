@@ -75,6 +75,66 @@ public sealed class ResultDeliveryTests(TwoSiloPool pool) : IClassFixture<TwoSil
         Assert.Contains($"honest app: arguments {ArgumentsSeen}", logs.Out, StringComparison.Ordinal);
     }
 
+    [PostgresFact]
+    public async Task A_worker_killed_mid_upload_leaves_no_result_and_no_chunk_stored()
+    {
+        // 200 MiB that do not compress: the upload streams into one PostgreSQL transaction for a while.
+        var app = new Address(RandomNumberGenerator.GetBytes(20));
+        using var worker = await WorkerAgentProcess.StartAuthorizedAsync(pool, "uploader", new TestApp(app, Path.Combine(_apps, "large.sh"), "200"), slots: 1);
+        var reply = await pool.Admin(0).SubmitDealAsync(new SubmitDealRequest
+        {
+            Deal = new Deal
+            {
+                Requester = new Address(RandomNumberGenerator.GetBytes(20)).ToString(),
+                App = app.ToString(),
+                Category = TwoSiloPool.TestCategory,
+                Trust = 1,
+                BotSize = 1,
+                Cores = 1,
+                MemoryMb = 256,
+            },
+        }, pool.Owner);
+        await using var database = Npgsql.NpgsqlDataSource.Create(pool.ConnectionString);
+
+        string Diagnostics() => $"{worker}\n{worker.Process.Output}\n--- silo 0\n{pool.Output(0)}";
+        // Polled every 10 ms (not with Eventually's growing pauses): the window is a second or two.
+        var watching = System.Diagnostics.Stopwatch.StartNew();
+        while (await UploadsInProgressAsync(database) == 0)
+        {
+            if (watching.Elapsed > DealDeadline)
+            {
+                var (_, tasks) = await pool.DealAsync(reply.DealId);
+                Assert.Fail($"the upload was never seen streaming into the store (task {tasks.Single().Status}, result stored: {tasks.Single().HasResult})\n{Diagnostics()}");
+            }
+
+            await Task.Delay(10);
+        }
+
+        worker.Process.Kill();
+
+        // The silo sees the stream end without its last chunk and rolls the transaction back.
+        await Eventually.UntilAsync("the interrupted upload to be rolled back", async () => await UploadsInProgressAsync(database) == 0, TimeSpan.FromSeconds(60), Diagnostics);
+        var task = Assert.Single((await pool.DealAsync(reply.DealId)).Tasks);
+        Assert.False(task.HasResult, "a half upload became the task's result");
+        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM result_objects o WHERE o.kind = 0 AND o.task_id = decode(@task, 'hex')", ("task", task.TaskId[2..])));
+        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM result_chunks c WHERE NOT EXISTS (SELECT 1 FROM result_objects o WHERE o.id = c.object_id)"));
+    }
+
+    /// <summary>Sessions other than this one whose (last) statement writes result chunks, inside an open transaction.</summary>
+    private static Task<long> UploadsInProgressAsync(Npgsql.NpgsqlDataSource database) => ScalarAsync(database,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%INSERT INTO result_chunks%' AND state IN ('active', 'idle in transaction')");
+
+    private static async Task<long> ScalarAsync(Npgsql.NpgsqlDataSource database, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var command = database.CreateCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private async Task<(string KeyFile, string Address, string PublicKey)> KeygenAsync(string name)
     {
         var file = Path.Combine(pool.Directory, name);

@@ -82,11 +82,14 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
     public async Task A_worker_whose_app_computes_something_else_loses_every_vote()
     {
         var app = NewApp();
+        // The forger runs alone until it has contributed: three honest workers started with it could
+        // settle all twelve tasks before a slow-starting forger polls once, and the test would show nothing.
+        using var forger = await WorkerAgentProcess.StartAuthorizedAsync(server, "forger", new TestApp(app, Script("wrong.sh")));
+        var dealId = await SubmitAsync(app, tasks: 12, trust: 3);
+        await Eventually.ForAsync("the forger to contribute before any honest worker runs", () => server.WorkerAsync(forger), w => w is { Contributions: > 0 }, TimeSpan.FromSeconds(60));
         using var h1 = await WorkerAgentProcess.StartAuthorizedAsync(server, "h1", new TestApp(app, Script("honest.sh")));
         using var h2 = await WorkerAgentProcess.StartAuthorizedAsync(server, "h2", new TestApp(app, Script("honest.sh")));
         using var h3 = await WorkerAgentProcess.StartAuthorizedAsync(server, "h3", new TestApp(app, Script("honest.sh")));
-        using var forger = await WorkerAgentProcess.StartAuthorizedAsync(server, "forger", new TestApp(app, Script("wrong.sh")));
-        var dealId = await SubmitAsync(app, tasks: 12, trust: 3);
 
         var (deal, tasks) = await WaitForDealAsync(dealId, h1, h2, h3, forger);
         Assert.Equal(12, deal.Completed);

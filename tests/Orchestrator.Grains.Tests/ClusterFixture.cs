@@ -1,3 +1,5 @@
+using Orchestrator.Abstractions.Events;
+using Orchestrator.Abstractions.Grains;
 using Orchestrator.Bridge;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -69,6 +71,20 @@ public sealed class ClusterFixture : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    /// <summary>
+    /// Cancels every deal an earlier test of the collection left unfinished. Their queued tickets, and
+    /// replicates still pending for workers those tests revoked, would otherwise fill the slots of a
+    /// test that drives its own workers step by step and counts what they settle.
+    /// </summary>
+    public async Task CancelLeftoverDealsAsync()
+    {
+        var finished = Ledger.OfType<DealFinishedV1>().Select(e => e.DealId).ToHashSet();
+        foreach (var dealId in Ledger.OfType<DealAcceptedV1>().Select(e => e.DealId).Distinct().Where(id => !finished.Contains(id)).ToList())
+        {
+            await Grains.Deal(dealId).CancelAsync("left unfinished by an earlier test");
+        }
+    }
 }
 
 [CollectionDefinition(Name)]

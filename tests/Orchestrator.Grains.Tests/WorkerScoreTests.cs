@@ -19,6 +19,7 @@ public sealed class WorkerScoreTests(ClusterFixture fixture)
         // The README walk-through: two workers, 24 tasks at trust 3. Each worker holds two tasks at a
         // time, so settlements land concurrently; each must still count. (A worker whose score reaches
         // 12 weighs 3 and reaches trust-3 consensus alone; such a win among one scores no point, by PoCo.)
+        await fixture.CancelLeftoverDealsAsync();
         var deal = Deals.New(fixture, tasks: 24, trust: 3);
         using var stop = new CancellationTokenSource();
         var workers = Enumerable.Range(0, 2).Select(_ => new SimulatedWorker(fixture.Grains, WorkerBehavior.Honest, slots: 2)).ToList();
@@ -55,7 +56,8 @@ public sealed class WorkerScoreTests(ClusterFixture fixture)
     public async Task A_faulty_workers_score_is_the_rules_applied_in_finalization_order()
     {
         // Driven step by step so the order in which tasks finalize is known: each task is revealed, and
-        // its outcomes land, before the next one is.
+        // its outcomes land, before the next one is. Only this deal's tasks may reach these workers.
+        await fixture.CancelLeftoverDealsAsync();
         var deal = Deals.New(fixture, tasks: 12, trust: 3);
         await fixture.Grains.Deal(deal.DealId).CreateAsync(deal);
         var faulty = new ManualWorker(fixture.Grains, slots: 2);
@@ -119,7 +121,7 @@ public sealed class WorkerScoreTests(ClusterFixture fixture)
                 }
             }
 
-            Assert.Equal(12, settled);
+            Assert.True(settled == 12, $"{settled} of 12 tasks settled; still held: {await DescribeAsync(holdings.Values.SelectMany(h => h))}");
             var view = await WaitForViewAsync(faulty.Address, v => v.Assignments.Count == 0);
             Assert.True(view.Wins > 0 && view.Losses > 0, $"the faulty worker both won and lost ({view.Wins} won, {view.Losses} lost)");
             Assert.Equal(expected, view.Score);
@@ -150,6 +152,18 @@ public sealed class WorkerScoreTests(ClusterFixture fixture)
         var cancel = Assert.IsType<CancelCommand>(Assert.Single(poll.Commands));
         Assert.Equal(taken.TaskId, cancel.TaskId);
         Assert.Contains("ContributionDeadlinePassed", cancel.Reason, StringComparison.Ordinal);
+    }
+
+    private async Task<string> DescribeAsync(IEnumerable<Assignment> held)
+    {
+        var lines = new List<string>();
+        foreach (var assignment in held)
+        {
+            var task = await fixture.Grains.Task(assignment.TaskId).GetViewAsync();
+            lines.Add($"{assignment.DealId}#{assignment.Index} {task.Status} ({task.Replicates.Count} replicates)");
+        }
+
+        return string.Join("; ", lines);
     }
 
     private Task<WorkerView> WaitForViewAsync(Address worker, Func<WorkerView, bool> condition) =>

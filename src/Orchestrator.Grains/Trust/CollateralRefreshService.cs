@@ -20,6 +20,7 @@ public sealed partial class CollateralRefreshService(
     public int Passes => _passes;
 
     private int _passes;
+    private PeriodicTimer? _timer;
 
     /// <summary>One pass: refreshes every entry that is due. Failures keep the old collateral until it expires.</summary>
     public async Task<CollateralRefreshReport> RefreshOnceAsync(CancellationToken cancellationToken)
@@ -39,25 +40,43 @@ public sealed partial class CollateralRefreshService(
         return report;
     }
 
+    /// <summary>
+    /// The pass timer exists from the moment the service starts, so a clock that moves while a pass
+    /// runs (or before the background loop is first scheduled) still triggers the next pass: a
+    /// periodic timer remembers a tick nobody was waiting for, a delay created afterwards would not.
+    /// </summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _timer ??= new PeriodicTimer(options.Value.CollateralRefreshInterval, time);
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _timer?.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = options.Value.CollateralRefreshInterval;
-        while (!stoppingToken.IsCancellationRequested)
+        var timer = _timer ?? throw new InvalidOperationException("The collateral refresher runs only once started.");
+        try
         {
-            try
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                await Task.Delay(interval, time, stoppingToken).ConfigureAwait(false);
-                await RefreshOnceAsync(stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await RefreshOnceAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException && !stoppingToken.IsCancellationRequested)
+                {
+                    // A provider bug must not stop the refresher: the next pass tries again.
+                    LogPassFailed(logger, ex.Message);
+                }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // A provider bug must not stop the refresher: the next pass tries again.
-                LogPassFailed(logger, ex.Message);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 

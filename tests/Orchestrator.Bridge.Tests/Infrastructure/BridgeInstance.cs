@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Orchestrator.Bridge.Bus;
 using Orchestrator.Bridge.Sending;
 
 namespace Orchestrator.Bridge.Tests.Infrastructure;
@@ -43,6 +44,9 @@ public sealed class BridgeInstance : IAsyncDisposable
 
     /// <summary>Its sender (whose lease says whether it leads).</summary>
     public AccountSender Sender => _host.Services.GetRequiredService<AccountSender>();
+
+    /// <summary>True while it consumes the bridge's queues (only the leader does).</summary>
+    public bool Consuming => _host.Services.GetRequiredService<LeaderEndpoints>().Consuming;
 
     /// <summary>Its bridge.</summary>
     public ChainBridge Bridge => _host.Services.GetRequiredService<ChainBridge>();

@@ -26,6 +26,9 @@ public sealed class TwoSiloPool : IAsyncLifetime, IWorkerPool
     /// <summary>Scratch space of the silos and their workers.</summary>
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), "orch-e2e2-" + Guid.NewGuid().ToString("n")[..12]);
 
+    /// <summary>The silos' database (grain state, results), for tests that look at what is stored.</summary>
+    public string ConnectionString => _database.ConnectionString;
+
     /// <summary>Workers connect to the first silo.</summary>
     public string Url => ApiUrl(0);
 

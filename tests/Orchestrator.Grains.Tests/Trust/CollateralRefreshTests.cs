@@ -52,20 +52,21 @@ public sealed class CollateralRefreshTests
             Assert.Equal(4, pcs.Requests);
 
             // Six hours before nextUpdate the entry is due: the next pass fetches it again.
-            time.SetUtcNow(expiry - TimeSpan.FromHours(6) - Interval + TimeSpan.FromSeconds(1));
+            await MoveAndWaitForPassAsync(time, refresher, expiry - TimeSpan.FromHours(6) - Interval + TimeSpan.FromSeconds(1));
+            Assert.Equal(4, pcs.Requests);
             await AdvanceAndWaitForPassAsync(time, refresher, Interval);
             Assert.Equal(8, pcs.Requests);
 
             // During an outage refreshes fail but the cached collateral keeps serving until its nextUpdate.
             pcs.Failing = true;
-            time.SetUtcNow(expiry - TimeSpan.FromHours(1));
+            await MoveAndWaitForPassAsync(time, refresher, expiry - TimeSpan.FromHours(1));
             var before = pcs.Requests;
             await AdvanceAndWaitForPassAsync(time, refresher, Interval);
             Assert.True(pcs.Requests > before, "the refresher tried the PCCS");
             Assert.NotNull(await cache.GetCollateralAsync(Request));
 
             // Past nextUpdate it is never served: a request fetches anew and, the PCCS being down, fails.
-            time.SetUtcNow(expiry + TimeSpan.FromSeconds(1));
+            await MoveAndWaitForPassAsync(time, refresher, expiry + TimeSpan.FromSeconds(1));
             await Assert.ThrowsAsync<CollateralUnavailableException>(() => cache.GetCollateralAsync(Request));
             var expired = await new EvidenceVerifier(cache).VerifyAsync(Quote, time.GetUtcNow());
             Assert.False(expired.IsVerified);
@@ -111,6 +112,14 @@ public sealed class CollateralRefreshTests
         var none = AttestationServices.CollateralSource(new AttestationOptions());
         var error = Assert.Throws<CollateralUnavailableException>(() => none.GetCollateralAsync(Request).GetAwaiter().GetResult());
         Assert.Contains("Orchestrator:Attestation:PcsUrl", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Jumps the fake clock (past at least one interval) and waits for the pass that jump triggers, so the next step starts from a quiet refresher.</summary>
+    private static async Task MoveAndWaitForPassAsync(FakeTimeProvider time, CollateralRefreshService refresher, DateTimeOffset to)
+    {
+        var passes = refresher.Passes;
+        time.SetUtcNow(to);
+        await Eventually.UntilAsync("the refresher to run a pass after the clock jumped", () => refresher.Passes > passes, TimeSpan.FromSeconds(10));
     }
 
     /// <summary>Moves the fake clock by one interval and waits (bounded) for the service's pass to run.</summary>
