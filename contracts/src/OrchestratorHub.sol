@@ -18,12 +18,19 @@ pragma solidity ^0.8.20;
 ///  * **Native currency.** Escrow, stakes and rewards are in the chain's native currency (ETH on
 ///    Anvil) rather than an ERC-20 token, for simplicity. Payouts are credited to internal
 ///    balances (`balanceOf`) and leave the contract only through `withdraw` (pull pattern).
-///  * **Stakes are atomic.** A contributor's stake (30 % of the task price) is checked against
-///    its free balance, locked, and then released (winner) or seized (everyone else) inside the
-///    same `finalizeBatch` call, so `frozenOf` is always zero between transactions.
+///  * **Escrow as PoCo's.** Deal creation locks `botSize·(appPrice + datasetPrice + taskPrice)`
+///    of the requester's balance (`frozenOf`); each finalized task pays the app owner, the
+///    dataset owner and the pool from it, each claimed task unlocks its share back to the
+///    requester. `createDeal` first credits whatever it is sent, so a caller may deposit and
+///    create in one transaction.
+///  * **Stakes are atomic.** Contributions happen off chain, so a contributor's stake (the pool's
+///    stake ratio of the task price, 30 % by default, per pool) is checked against its free
+///    balance, locked, and released (winner) or seized (everyone else) inside the same
+///    `finalizeBatch` call: a worker's `frozenOf` is zero between transactions.
 ///    Tasks of a batch are processed in order, each with the balances left by the previous one.
-///  * **Seized stakes go to the pool.** In this contract a seized stake is added to the pool's
-///    (scheduler's) share; the workers' reward is always `taskPrice·(100 − ratio)/100`.
+///  * **Seized stakes as PoCo's.** A seized stake is added to the task's reward before the
+///    workers' part is taken (`(taskPrice + seized)·(100 − ratio)/100`, shared by the revealed
+///    winners); the pool owner gets the rest.
 ///  * **Pools are keyed by their owner's address.** The pool owner calls `registerPool` and
 ///    names the scheduler account that may finalize its deals' tasks; the pool's share of every
 ///    task is credited to the pool owner's balance. Calling `registerPool` again rotates the
@@ -59,7 +66,8 @@ contract OrchestratorHub {
     uint8 public constant STATUS_COMPLETED = 3;
     uint8 public constant STATUS_FAILED = 4;
 
-    /// @notice A contributor's stake, in percent of the deal's task price.
+    /// @notice A contributor's stake, in percent of the deal's task price, for a pool that never set
+    /// its own (`setWorkerStakeRatio`): PoCo's default.
     uint256 public constant WORKER_STAKE_RATIO_PERCENT = 30;
     /// @notice contributionDeadline = startTime + 7·timeref.
     uint256 public constant CONTRIBUTION_DEADLINE_RATIO = 7;
@@ -119,6 +127,8 @@ contract OrchestratorHub {
         uint8 schedulerRewardRatioPercent; // snapshot of the pool's ratio at creation
         bool tee; // tag bit 0x1
         bool hasCallback; // callback != 0, kept in the first slot: deals without one never read another at finalization
+        uint8 workerStakeRatioPercent; // snapshot of the pool's stake ratio at creation
+        bool hasEscrow; // an app or dataset price is paid: only then are `dealEscrowOf`'s slots read
         address pool;
         address app;
         address dataset;
@@ -137,17 +147,29 @@ contract OrchestratorHub {
         address owner;
         uint32 versions;
         string name;
+        uint256 price; // the latest version's price per task, in wei (what `createDeal` charges)
     }
 
     struct Pool {
         address scheduler;
         uint8 schedulerRewardRatioPercent;
+        uint8 workerStakeRatioPercent; // set to WORKER_STAKE_RATIO_PERCENT at the first registration
     }
 
     /// @dev One slot per account: free balance and score. (Stakes never stay frozen, see above.)
     struct Account {
         uint224 balance;
         uint32 score;
+    }
+
+    /// @notice What a deal pays beside the pool per task, fixed at its creation (as returned by
+    /// `dealEscrowOf`). An owner is zero when its price is zero.
+    struct DealEscrow {
+        address appOwner;
+        bool hasDataset; // datasetPrice != 0, kept in the first slot: other deals never read the next ones
+        address datasetOwner;
+        uint256 appPrice;
+        uint256 datasetPrice;
     }
 
     /// @dev The fields of a deal that finalization needs, loaded once per run of same-deal tasks.
@@ -158,10 +180,13 @@ contract OrchestratorHub {
         uint256 botFirst;
         uint256 botSize;
         uint256 taskPrice;
-        uint256 workersReward; // taskPrice·(100 − ratio)/100
-        uint256 stake; // taskPrice·30/100
+        uint256 ratio; // the pool's scheduler reward ratio, percent
+        uint256 workersReward; // taskPrice·(100 − ratio)/100 (a task without seized stakes)
+        uint256 stake; // taskPrice·workerStakeRatioPercent/100
         uint256 finalDeadline;
         address callback; // zero for none
+        address requester;
+        DealEscrow escrow;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -181,12 +206,19 @@ contract OrchestratorHub {
     /// version's content lives in its event; the orchestrator mirrors the events).
     mapping(address => Asset) private _apps;
     mapping(address => Asset) private _datasets;
+    /// @dev Escrow: what each deal pays its app and dataset owners, and its stake ratio (slots left
+    /// zero cost nothing: a deal without app, dataset or stake writes none).
+    mapping(bytes32 => DealEscrow) private _escrows;
+    /// @dev Each requester's locked balance: the unfinished tasks' prices of its deals.
+    mapping(address => uint256) private _frozen;
 
     // ---------------------------------------------------------------------------------------
     // Events
     // ---------------------------------------------------------------------------------------
 
     event PoolRegistered(address indexed pool, address indexed scheduler, uint256 schedulerRewardRatioPercent);
+    /// @notice A pool's owner set the stake its workers lock per contribution, in percent of the task price.
+    event WorkerStakeRatioSet(address indexed pool, uint256 workerStakeRatioPercent);
     event Deposited(address indexed account, uint256 amount);
     event Withdrawn(address indexed account, uint256 amount);
     event DealCreated(
@@ -242,7 +274,7 @@ contract OrchestratorHub {
     error InvalidTag(bytes32 tag);
     error InvalidTrust(uint256 trust);
     error EmptyDeal();
-    error WrongEscrow(uint256 expected, uint256 received);
+    error InvalidStakeRatio(uint256 ratio);
     error DealExists(bytes32 dealId);
     error UnknownDeal(bytes32 dealId);
     error NotScheduler(address caller, address scheduler);
@@ -299,6 +331,7 @@ contract OrchestratorHub {
             a.owner = msg.sender;
             a.name = name;
         }
+        a.price = price;
         emit AppRegistered(app, msg.sender, ++a.versions, name, image, policy, price);
     }
 
@@ -307,6 +340,7 @@ contract OrchestratorHub {
         Asset storage a = _apps[app];
         if (a.owner == address(0)) revert UnknownAsset(app);
         if (a.owner != msg.sender) revert NotAssetOwner(app, msg.sender, a.owner);
+        a.price = price;
         emit AppRegistered(app, msg.sender, ++a.versions, a.name, image, policy, price);
     }
 
@@ -335,7 +369,14 @@ contract OrchestratorHub {
             d.owner = msg.sender;
             d.name = name;
         }
+        d.price = price;
         emit DatasetRegistered(dataset, msg.sender, ++d.versions, name, checksum, uri, price, apps, appOwners, requesters, pools);
+    }
+
+    /// @notice The price per task `createDeal` charges for an app and a dataset (their latest
+    /// versions'; zero for an unregistered one or the zero address).
+    function assetPricesOf(address app, address dataset) external view returns (uint256 appPrice, uint256 datasetPrice) {
+        return (_apps[app].price, _datasets[dataset].price);
     }
 
     /// @notice A dataset's owner and number of versions (zero owner: not registered).
@@ -356,9 +397,33 @@ contract OrchestratorHub {
     function registerPool(address scheduler, uint256 schedulerRewardRatioPercent) external returns (address poolId) {
         if (scheduler == address(0)) revert ZeroAddress();
         if (schedulerRewardRatioPercent > 100) revert InvalidRewardRatio(schedulerRewardRatioPercent);
-        _pools[msg.sender] = Pool(scheduler, uint8(schedulerRewardRatioPercent));
+        Pool storage pool = _pools[msg.sender];
+        // A first registration takes PoCo's default stake ratio; a later one keeps the pool's own.
+        if (pool.scheduler == address(0)) pool.workerStakeRatioPercent = uint8(WORKER_STAKE_RATIO_PERCENT);
+        pool.scheduler = scheduler;
+        pool.schedulerRewardRatioPercent = uint8(schedulerRewardRatioPercent);
         emit PoolRegistered(msg.sender, scheduler, schedulerRewardRatioPercent);
         return msg.sender;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Worker stakes (per pool)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Sets the stake the caller's pool asks of each contributor, in percent of the task
+    /// price (0 for none, at most 100); it applies to deals created after this call (a deal keeps
+    /// the ratio in force at its creation, as PoCo's `workerStake`).
+    function setWorkerStakeRatio(uint256 workerStakeRatioPercent) external {
+        Pool storage pool = _pools[msg.sender];
+        if (pool.scheduler == address(0)) revert UnknownPool(msg.sender);
+        if (workerStakeRatioPercent > 100) revert InvalidStakeRatio(workerStakeRatioPercent);
+        pool.workerStakeRatioPercent = uint8(workerStakeRatioPercent);
+        emit WorkerStakeRatioSet(msg.sender, workerStakeRatioPercent);
+    }
+
+    /// @notice The stake ratio (percent of the task price) the pool's future deals ask of each contributor.
+    function workerStakeRatioOf(address pool) external view returns (uint256) {
+        return _pools[pool].workerStakeRatioPercent;
     }
 
     /// @notice A pool's scheduler (zero if not registered) and current reward ratio.
@@ -400,10 +465,11 @@ contract OrchestratorHub {
         return _accounts[account].balance;
     }
 
-    /// @notice Always zero between transactions: stakes are locked and released or seized
-    /// within `finalizeBatch` (kept for parity with PoCo's account interface).
-    function frozenOf(address) external pure returns (uint256) {
-        return 0;
+    /// @notice Locked balance: the escrow of the requester's unfinished tasks (app + dataset +
+    /// pool price each). Workers' stakes are locked and released or seized within
+    /// `finalizeBatch`, so they never stay here between transactions.
+    function frozenOf(address account) external view returns (uint256) {
+        return _frozen[account];
     }
 
     /// @notice A worker's score: +1 per accurate contribution to a replicated task,
@@ -416,17 +482,48 @@ contract OrchestratorHub {
     // Deals
     // ---------------------------------------------------------------------------------------
 
-    /// @notice Creates a deal for `p.botSize` tasks with its escrow.
+    /// @notice Creates a deal for `p.botSize` tasks and locks its escrow.
     /// @dev Rules: the pool is registered; `category < 5`; `botSize > 0`; the tag's low 4 bits
-    /// are 0x0, 0x3, 0x5 or 0x9 and a TEE tag (bit 0x1) allows only `trust` 0 or 1;
-    /// `msg.value == botSize·taskPrice`; the deal id is new.
+    /// are 0x0, 0x3, 0x5 or 0x9 and a TEE tag (bit 0x1) allows only `trust` 0 or 1; the deal id
+    /// is new; after `msg.value` is credited to the caller, its free balance covers
+    /// `botSize·(appPrice + datasetPrice + taskPrice)` (else `InsufficientBalance(required,
+    /// available)`), where the app's and dataset's prices are their registered ones
+    /// (`assetPricesOf`, zero when unregistered); that sum moves to `frozenOf(caller)`.
     /// `requestHash = keccak256(abi.encode(requester, pool, app, dataset, category, trust, tag,
     /// botFirst, botSize, taskPrice, keccak256(bytes(params)), salt))` — with `callback` as a 13th
     /// word only when it is set, so deals without a callback keep their ids — and
     /// `dealId = keccak256(abi.encodePacked(requestHash, uint256(0)))`. `startTime` is the
     /// block's timestamp; every task's final deadline is `startTime + 10·timeref(category)`.
     function createDeal(DealParams calldata p) external payable returns (bytes32 dealId) {
-        if (_pools[p.pool].scheduler == address(0)) revert UnknownPool(p.pool);
+        // `msg.value` is deposited; `_lockEscrow` credits it with the lock in one balance write.
+        if (msg.value != 0) emit Deposited(msg.sender, msg.value);
+        bytes32 paramsHash = keccak256(bytes(p.params));
+        (, dealId) = _dealId(msg.sender, p, paramsHash);
+        DealParams memory m = p;
+        uint256 datasetPrice = p.dataset == address(0) ? 0 : _datasets[p.dataset].price;
+        _createDeal(dealId, msg.sender, m, paramsHash, _apps[p.app].price, datasetPrice, msg.value);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Deals: the one internal creation path (createDeal, and order matching) and its escrow lock
+    // ---------------------------------------------------------------------------------------
+
+    /// @dev Checks the deal's terms, stores it, locks `botSize·(appPrice + datasetPrice +
+    /// taskPrice)` of the requester's free balance and emits DealCreated. Every way of creating a
+    /// deal goes through here, so every deal is escrowed the same way. An app or dataset nobody
+    /// registered has no owner to pay: its price must then be zero. `deposited` is what the
+    /// requester sent with this call (already announced by `Deposited`; 0 for a path that takes none).
+    function _createDeal(
+        bytes32 dealId,
+        address requester,
+        DealParams memory p,
+        bytes32 paramsHash,
+        uint256 appPrice,
+        uint256 datasetPrice,
+        uint256 deposited
+    ) internal {
+        Pool storage pool = _pools[p.pool];
+        if (pool.scheduler == address(0)) revert UnknownPool(p.pool);
         if (p.category >= CATEGORY_COUNT) revert InvalidCategory(p.category);
         if (p.botSize == 0) revert EmptyDeal();
         // A packed batch names a task by an 8-byte index.
@@ -435,20 +532,11 @@ contract OrchestratorHub {
         }
         bool tee = _checkTag(p.tag);
         if (tee && p.trust > 1) revert InvalidTrust(p.trust);
-        uint256 expected = p.botSize * p.taskPrice;
-        if (msg.value != expected) revert WrongEscrow(expected, msg.value);
-
-        bytes32 paramsHash = keccak256(bytes(p.params));
-        (, dealId) = _dealId(msg.sender, p, paramsHash);
-        _createDeal(dealId, msg.sender, p, paramsHash, tee);
-    }
-
-    /// @dev Records a deal whose terms the caller checked and emits `DealCreated`: the one path by which
-    /// `createDeal` and `matchOrders` create deals, so the listener and anything done at creation apply to both.
-    function _createDeal(bytes32 dealId, address requester, DealParams memory p, bytes32 paramsHash, bool tee) private {
         Deal storage d = _deals[dealId];
         if (d.requester != address(0)) revert DealExists(dealId);
 
+        d.hasEscrow = _lockEscrow(dealId, requester, p, appPrice, datasetPrice, deposited);
+        d.workerStakeRatioPercent = pool.workerStakeRatioPercent;
         d.requester = requester;
         d.startTime = uint40(block.timestamp);
         d.category = p.category;
@@ -467,6 +555,61 @@ contract OrchestratorHub {
             d.hasCallback = true;
             d.callback = p.callback;
         }
+        _emitDealCreated(dealId, requester, p);
+    }
+
+    /// @dev Credits `deposited`, moves the deal's whole price from the requester's free balance to
+    /// its frozen one (the balance slot is written only when it changes) and records who is paid
+    /// what at finalization; returns whether an app or dataset price is paid.
+    function _lockEscrow(
+        bytes32 dealId,
+        address requester,
+        DealParams memory p,
+        uint256 appPrice,
+        uint256 datasetPrice,
+        uint256 deposited
+    ) private returns (bool hasEscrow) {
+        // Owners are read only for a price to pay (cold reads cost 2.1k each).
+        address appOwner = appPrice == 0 ? address(0) : _apps[p.app].owner;
+        address datasetOwner = datasetPrice == 0 ? address(0) : _datasets[p.dataset].owner;
+        if (appPrice != 0 && appOwner == address(0)) revert UnknownAsset(p.app);
+        if (datasetPrice != 0 && datasetOwner == address(0)) revert UnknownAsset(p.dataset);
+        // Prices are bounded so that no product below overflows: balances are uint224.
+        if (appPrice > type(uint224).max || datasetPrice > type(uint224).max || p.taskPrice > type(uint224).max) {
+            revert AmountTooLarge();
+        }
+        uint256 perTask = appPrice + datasetPrice + p.taskPrice;
+        if (perTask != 0 && p.botSize > type(uint224).max / perTask) revert AmountTooLarge();
+        uint256 required = p.botSize * perTask;
+        Account storage a = _accounts[requester];
+        uint256 balance = a.balance;
+        uint256 available = balance + deposited;
+        if (required > available) revert InsufficientBalance(required, available);
+        if (available - required != balance) {
+            if (available - required > type(uint224).max) revert AmountTooLarge();
+            a.balance = uint224(available - required);
+        }
+        _frozen[requester] += required;
+
+        if (appPrice == 0 && datasetPrice == 0) return false;
+        DealEscrow storage e = _escrows[dealId];
+        e.appOwner = appPrice != 0 ? appOwner : address(0);
+        e.hasDataset = datasetPrice != 0;
+        if (appPrice != 0) e.appPrice = appPrice;
+        if (datasetPrice != 0) {
+            e.datasetOwner = datasetOwner;
+            e.datasetPrice = datasetPrice;
+        }
+        return true;
+    }
+
+    /// @notice What a deal pays its app and dataset owners per task (all zero for an unknown deal,
+    /// or one that pays neither). Its workers' stake ratio is in `deal(dealId)`.
+    function dealEscrowOf(bytes32 dealId) external view returns (DealEscrow memory) {
+        return _escrows[dealId];
+    }
+
+    function _emitDealCreated(bytes32 dealId, address requester, DealParams memory p) private {
         emit DealCreated(
             dealId,
             requester,
@@ -738,7 +881,7 @@ contract OrchestratorHub {
         }
         if (word != type(uint256).max) done[word] = bits;
         emit TasksFinalized(dealId, resultBase, logged);
-        _credit(ctx.pool, poolShare);
+        _payRun(ctx, count, poolShare);
         for (uint256 i; i < callbackCount; i += 3) {
             _callback(ctx.callback, bytes32(callbacks[i]), callbacks[i + 1], callbacks[i + 2]);
         }
@@ -799,24 +942,51 @@ contract OrchestratorHub {
         emit CallbackCalled(tid, target, success);
     }
 
+    /// @dev Pays a run of `count` finalized tasks of one deal out of its requester's escrow: the
+    /// app and dataset owners their prices, the pool owner its share (`poolShare`, with seized
+    /// stakes). One write per payee per run.
+    function _payRun(DealCtx memory ctx, uint256 count, uint256 poolShare) private {
+        DealEscrow memory e = ctx.escrow;
+        _frozen[ctx.requester] -= count * (e.appPrice + e.datasetPrice + ctx.taskPrice);
+        if (e.appPrice != 0) _credit(e.appOwner, count * e.appPrice);
+        if (e.datasetPrice != 0) _credit(e.datasetOwner, count * e.datasetPrice);
+        _credit(ctx.pool, poolShare);
+    }
+
     function _loadCtx(bytes32 dealId) private view returns (DealCtx memory ctx) {
         Deal storage d = _deals[dealId];
-        if (d.requester == address(0)) revert UnknownDeal(dealId);
+        address requester = d.requester;
+        if (requester == address(0)) revert UnknownDeal(dealId);
         address pool = d.pool;
         address scheduler = _pools[pool].scheduler;
         if (msg.sender != scheduler) revert NotScheduler(msg.sender, scheduler);
         uint256 price = d.taskPrice;
         ctx.pool = pool;
+        ctx.requester = requester;
         ctx.tee = d.tee;
         ctx.trust = d.trust;
         ctx.botFirst = d.botFirst;
         ctx.botSize = d.botSize;
         ctx.taskPrice = price;
-        ctx.workersReward = price * (100 - d.schedulerRewardRatioPercent) / 100;
-        ctx.stake = price * WORKER_STAKE_RATIO_PERCENT / 100;
+        ctx.ratio = d.schedulerRewardRatioPercent;
+        ctx.workersReward = price * (100 - ctx.ratio) / 100;
+        if (d.hasEscrow) ctx.escrow = _loadEscrow(dealId);
+        ctx.stake = price * d.workerStakeRatioPercent / 100;
         ctx.finalDeadline = uint256(d.startTime) + FINAL_DEADLINE_RATIO * timeref(d.category);
         // The flag shares the first slot: only callback deals read the callback's own slot.
         if (d.hasCallback) ctx.callback = d.callback;
+    }
+
+    /// @dev A deal's escrow terms, reading only the slots its first one says are set.
+    function _loadEscrow(bytes32 dealId) private view returns (DealEscrow memory e) {
+        DealEscrow storage s = _escrows[dealId];
+        e.appOwner = s.appOwner;
+        e.hasDataset = s.hasDataset;
+        if (e.appOwner != address(0)) e.appPrice = s.appPrice;
+        if (e.hasDataset) {
+            e.datasetOwner = s.datasetOwner;
+            e.datasetPrice = s.datasetPrice;
+        }
     }
 
     /// @dev One contributor at trust ≤ 1: the TEE fast path, or the consensus rule's simplest
@@ -861,6 +1031,7 @@ contract OrchestratorHub {
         uint256 distinct;
         uint256 total = 1;
         uint256 totalLogWeight;
+        uint256 revealedCount;
 
         // Pass 1: signatures, reveals, stakes, weights and the credibility vote.
         for (uint256 i; i < n; ++i) {
@@ -878,6 +1049,7 @@ contract OrchestratorHub {
             if (flags & F_REVEALED != 0) {
                 if (h != win || s != _seal(worker, tid, digest)) revert BadReveal(tid, worker);
                 revealed[i] = true;
+                ++revealedCount;
                 totalLogWeight += logWeights[i];
             }
 
@@ -903,28 +1075,34 @@ contract OrchestratorHub {
         if (groupWin * trust <= total * (trust - 1)) revert NoConsensus(tid);
         if (totalLogWeight == 0) revert NoReveal(tid);
 
+        // PoCo: every seized stake joins the task's reward before the workers' part is taken.
+        uint256 totalReward = ctx.taskPrice;
+        uint256 workersReward = ctx.workersReward;
+        if (revealedCount != n) {
+            totalReward += (n - revealedCount) * ctx.stake;
+            workersReward = totalReward * (100 - ctx.ratio) / 100;
+        }
+
         // Pass 2: payouts (one account write per contributor).
         uint256 paid;
-        uint256 seized;
         for (uint256 i; i < n; ++i) {
             Account storage a = _accounts[workers[i]];
             uint256 balance = a.balance;
             uint256 score = a.score;
             if (revealed[i]) {
-                uint256 share = ctx.workersReward * logWeights[i] / totalLogWeight;
+                uint256 share = workersReward * logWeights[i] / totalLogWeight;
                 paid += share;
                 balance += share;
                 if (n > 1) ++score;
             } else {
                 balance -= ctx.stake;
-                seized += ctx.stake;
                 score = score * 2 / 3;
             }
             if (balance > type(uint224).max || score > type(uint32).max) revert AmountTooLarge();
             a.balance = uint224(balance);
             a.score = uint32(score);
         }
-        return (ctx.taskPrice - paid + seized, p);
+        return (totalReward - paid, p);
     }
 
     /// @dev Reads the contribution at `p` and checks its signatures (see `finalizeBatch`).
@@ -990,8 +1168,9 @@ contract OrchestratorHub {
     /// @notice Fails tasks past their final deadline and refunds their price to the requester.
     /// Callable by anyone. For each `(dealIds[i], idxs[i])`: the deal exists, the index is in
     /// range, `block.timestamp ≥ finalDeadline`, the task is not final (else the whole call
-    /// reverts with `TaskAlreadyFinal`). The task becomes FAILED, the requester's balance is
-    /// credited `taskPrice`, no worker is punished, and `TaskFailed(taskId, dealId)` is emitted.
+    /// reverts with `TaskAlreadyFinal`). The task becomes FAILED, its escrow (app + dataset +
+    /// pool price) moves from the requester's frozen balance back to its free one, no worker is
+    /// punished, and `TaskFailed(taskId, dealId)` is emitted.
     function claimBatch(bytes32[] calldata dealIds, uint256[] calldata idxs) external {
         if (dealIds.length != idxs.length) revert LengthMismatch();
         for (uint256 i; i < dealIds.length; ++i) {
@@ -1011,10 +1190,21 @@ contract OrchestratorHub {
             if (block.timestamp < finalDeadline) revert TaskNotExpired(tid, finalDeadline);
             _done[dealId][rel >> 8] = bits | mask;
             _failed[dealId][rel >> 8] |= mask;
-            _credit(requester, d.taskPrice);
+            _refund(dealId, requester, d.taskPrice, d.hasEscrow);
             emit TaskFailed(tid, dealId);
         }
     }
+    /// @dev Unlocks a failed task's escrow (app + dataset + pool price) back to its requester.
+    function _refund(bytes32 dealId, address requester, uint256 taskPrice, bool hasEscrow) private {
+        uint256 amount = taskPrice;
+        if (hasEscrow) {
+            DealEscrow memory e = _loadEscrow(dealId);
+            amount += e.appPrice + e.datasetPrice;
+        }
+        _frozen[requester] -= amount;
+        _credit(requester, amount);
+    }
+
     // ---------------------------------------------------------------------------------------
     // Orders: PoCo v5's four signed orders, matchOrders, cancellation, EIP-712 domain (EIP-5267)
     // ---------------------------------------------------------------------------------------
@@ -1164,7 +1354,7 @@ contract OrchestratorHub {
         RequestOrder calldata r
     ) external returns (bytes32 dealId) {
         bytes32 tag = a.tag | d.tag | r.tag;
-        bool tee = _checkOrderTerms(a, d, w, r, tag);
+        _checkOrderTerms(a, d, w, r, tag);
         _checkRestrictions(a, d, w, r);
 
         bytes32 ah = _appHash(a);
@@ -1196,7 +1386,6 @@ contract OrchestratorHub {
         if (hasDataset) _consumed[dh] += volume;
         _consumed[wh] += volume;
         _consumed[rh] = botFirst + volume;
-        _lockMatchEscrow(r.requester, w.workerpoolprice * volume);
 
         dealId = _hash2(rh, bytes32(botFirst));
         DealParams memory p = DealParams({
@@ -1213,7 +1402,8 @@ contract OrchestratorHub {
             salt: r.salt,
             callback: r.callback
         });
-        _createDeal(dealId, r.requester, p, keccak256(bytes(r.params)), tee);
+        // The escrow lock (app + dataset + pool price per task) is `_createDeal`'s, as for createDeal.
+        _createDeal(dealId, r.requester, p, keccak256(bytes(r.params)), a.appprice, hasDataset ? d.datasetprice : 0, 0);
         emit OrdersMatched(dealId, ah, dh, wh, rh, volume);
     }
 
@@ -1249,14 +1439,6 @@ contract OrchestratorHub {
         // PoCo: cancelling sets the consumed count to the volume (never lowers it).
         if (_consumed[h] < volume) _consumed[h] = volume;
         emit OrderCancelled(h, party);
-    }
-
-    /// @dev Until the escrow of the payments work takes over at `_createDeal`, a matched deal is paid
-    /// from the requester's deposited balance for what finalization pays out today (the pool price).
-    function _lockMatchEscrow(address requester, uint256 amount) private {
-        Account storage acc = _accounts[requester];
-        if (acc.balance < amount) revert InsufficientBalance(amount, acc.balance);
-        acc.balance -= uint224(amount);
     }
 
     /// @dev PoCo's price, tag, trust and category rules, then the hub's own deal rules. Returns the TEE flag.

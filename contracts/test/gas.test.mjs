@@ -17,7 +17,12 @@ const POCO_THREE_WORKERS = 226_000 + 3 * 347_000 + 3 * 79_000 + 404_000;
 const POCO_FOUR_WORKERS = 226_000 + 4 * 347_000 + 3 * 79_000 + 404_000;
 
 const WORKERS = 100;
+// Priced app and dataset (their owners are paid per finalized task), registered in before().
+const APP_PRICE = 3n * 10n ** 14n;
+const DATASET_PRICE = 2n * 10n ** 14n;
 let fx;
+let pricedApp;
+let pricedDataset;
 const rows = [];
 
 before(async () => {
@@ -25,6 +30,14 @@ before(async () => {
   // Warm-up outside the table: the pool owner's balance slot is created by its first credit.
   const { dealId } = await fx.createDeal();
   await fx.finalize([await fx.taskResult({ dealId, idx: 0n, workers: [fx.workers[WORKERS - 1]] })]);
+  const [appOwner, datasetOwner] = [fx.outsider, fx.deployer];
+  const a = await fx.hub.send('registerApp', ['gas-app', 'registry.example/a@sha256:' + 'ab'.repeat(32), 'policy', APP_PRICE], { from: appOwner });
+  pricedApp = a.events.find((e) => e.name === 'AppRegistered').args.app;
+  const d = await fx.hub.send('registerDataset', ['gas-data', word(1), 'https://data.example/d', DATASET_PRICE, [], [], [], []], { from: datasetOwner });
+  pricedDataset = d.events.find((e) => e.name === 'DatasetRegistered').args.dataset;
+  // Their owners' balance slots exist before the table, as the pool owner's does.
+  await fx.hub.send('deposit', [], { from: appOwner, value: 1n });
+  await fx.hub.send('deposit', [], { from: datasetOwner, value: 1n });
 });
 after(async () => {
   await fx?.stop();
@@ -41,8 +54,10 @@ after(async () => {
   writeFileSync(join(outDir, 'gas-report.json'), JSON.stringify({ pocoReference: { singleWorker: POCO_SINGLE_WORKER, teeFastPath: POCO_TEE_FAST_PATH }, rows }, null, 2) + '\n');
 });
 
-async function measure(scenario, batch, { trust = 1n, tag = word(0), workersFor, outputsFor, revealedFor, enclaves = false, reference = POCO_SINGLE_WORKER, callback, callbackDataFor }) {
-  const { dealId } = await fx.createDeal({ botSize: BigInt(batch), trust, tag, ...(callback ? { callback } : {}) });
+async function measure(scenario, batch, { trust = 1n, tag = word(0), workersFor, outputsFor, revealedFor, enclaves = false, reference = POCO_SINGLE_WORKER, callback, callbackDataFor, paid = false }) {
+  const assets = paid ? { app: pricedApp, dataset: pricedDataset } : {};
+  const value = BigInt(batch) * (fx.params().taskPrice + (paid ? APP_PRICE + DATASET_PRICE : 0n));
+  const { dealId } = await fx.createDeal({ botSize: BigInt(batch), trust, tag, ...assets, ...(callback ? { callback } : {}) }, { value });
   const results = [];
   for (let i = 0; i < batch; i++) {
     const ws = workersFor(i);
@@ -97,6 +112,24 @@ for (const batch of [1, 10, 100]) {
   });
 }
 
+for (const batch of [1, 10, 100]) {
+  test(`trust 1, one worker per task, app and dataset owners paid: batch ${batch}`, async () => {
+    await measure('trust 1, 1 worker/task, app + dataset paid', batch, { paid: true, workersFor: (i) => [fx.workers[i % 10]] });
+  });
+}
+for (const batch of [1, 10, 100]) {
+  test(`trust 3, four workers per task, one wrong, app and dataset owners paid: batch ${batch}`, async () => {
+    await measure('trust 3, 4 workers/task (1 wrong), app + dataset paid', batch, {
+      paid: true,
+      trust: 3n,
+      workersFor: (i) => [0, 1, 2, 3].map((k) => fx.workers[30 + ((4 * i + k) % 40)]),
+      outputsFor: () => [undefined, 'wrong', undefined, undefined],
+      revealedFor: () => [true, false, true, true],
+      reference: POCO_FOUR_WORKERS,
+    });
+  });
+}
+
 for (const batch of [1, 10]) {
   test(`trust 1 with a callback recording 32 bytes per task: batch ${batch}`, async () => {
     const recorder = await fx.deployReceiver('RecordingReceiver');
@@ -109,6 +142,8 @@ for (const batch of [1, 10]) {
 test('createDeal and claimBatch costs', async () => {
   const { receipt } = await fx.createDeal({ botSize: 100n, category: 0 });
   rows.push({ scenario: 'createDeal (any botSize)', batch: 1, gas: Number(receipt.gasUsedN), perTask: Number(receipt.gasUsedN), reference: null });
+  const paid = await fx.createDeal({ botSize: 100n, category: 0, app: pricedApp, dataset: pricedDataset }, { value: 100n * (fx.params().taskPrice + APP_PRICE + DATASET_PRICE) });
+  rows.push({ scenario: 'createDeal, app + dataset priced', batch: 1, gas: Number(paid.receipt.gasUsedN), perTask: Number(paid.receipt.gasUsedN), reference: null });
   const { dealId } = await fx.createDeal({ botSize: 100n, category: 0 });
   await fx.rpc.call('evm_increaseTime', [3001]);
   await fx.rpc.call('evm_mine', []);

@@ -24,7 +24,7 @@ describe('pools and accounts', () => {
     await expectRevert(fx.hub.send('registerPool', [ZERO_ADDRESS, 1n], { from: fx.outsider }), 'ZeroAddress');
   });
 
-  test('deposit and withdraw move native currency; over-withdrawal is refused; frozen is zero', async () => {
+  test('deposit and withdraw move native currency; over-withdrawal is refused; nothing frozen without deals', async () => {
     const w = fx.outsider;
     await fx.hub.send('deposit', [], { from: w, value: 5000n });
     assert.equal(await fx.balance(w), 5000n);
@@ -86,12 +86,16 @@ describe('createDeal', () => {
     assert.equal(BigInt(await fx.rpc.call('eth_getBalance', [fx.hub.address, 'latest'])) >= 3n * PRICE, true);
   });
 
-  test('wrong escrow, duplicate deal, unknown pool, bad category and empty deal are refused', async () => {
+  test('short escrow, duplicate deal, unknown pool, bad category and empty deal are refused', async () => {
     const p = fx.params({ botSize: 2n });
-    const args = await expectRevert(fx.hub.send('createDeal', [p], { from: fx.requester, value: 2n * PRICE - 1n }), 'WrongEscrow');
+    // The requester's free balance plus what it sends must cover the escrow.
+    const free = await fx.balance(fx.requester);
+    const frozen = await fx.hub.call('frozenOf', [fx.requester]);
+    const args = await expectRevert(fx.hub.send('createDeal', [p], { from: fx.requester, value: 2n * PRICE - 1n - free }), 'InsufficientBalance');
     assert.deepEqual(args, [2n * PRICE, 2n * PRICE - 1n]);
-    await expectRevert(fx.hub.send('createDeal', [p], { from: fx.requester, value: 2n * PRICE + 1n }), 'WrongEscrow');
-    await fx.hub.send('createDeal', [p], { from: fx.requester, value: 2n * PRICE });
+    assert.equal(await fx.balance(fx.requester), free, 'a refused deal changes no balance');
+    assert.equal(await fx.hub.call('frozenOf', [fx.requester]), frozen);
+    await fx.hub.send('createDeal', [p], { from: fx.requester, value: 2n * PRICE - free });
     await expectRevert(fx.hub.send('createDeal', [p], { from: fx.requester, value: 2n * PRICE }), 'DealExists');
     // the same parameters from another requester make another deal
     await fx.hub.send('createDeal', [p], { from: fx.outsider, value: 2n * PRICE });
@@ -165,11 +169,12 @@ describe('finalizeBatch', () => {
     const before = await fx.balances([a, b, c, fx.poolOwner]);
     const receipt = await fx.finalize([r]);
     const after = await fx.balances([a, b, c, fx.poolOwner]);
-    const share = WORKERS_REWARD / 2n;
+    // PoCo: the seized stake joins the reward before the workers' part is taken.
+    const share = ((PRICE + STAKE) * (100n - RATIO)) / 100n / 2n;
     assert.equal(after[0] - before[0], share);
     assert.equal(after[1] - before[1], share);
     assert.equal(before[2] - after[2], STAKE, 'the wrong worker loses its stake');
-    assert.equal(after[3] - before[3], PRICE - 2n * share + STAKE, 'the pool gets the rest and the seized stake');
+    assert.equal(after[3] - before[3], PRICE + STAKE - 2n * share, 'the pool gets the rest of price and seized stake');
     assert.equal(await fx.score(a), 13n);
     assert.equal(await fx.score(b), 13n);
     assert.equal(await fx.score(c), 8n, 'floor(12*2/3)');
@@ -187,11 +192,11 @@ describe('finalizeBatch', () => {
     const before = await fx.balances([a, b, d, fx.poolOwner]);
     await fx.finalize([r1]);
     const after = await fx.balances([a, b, d, fx.poolOwner]);
-    const share = WORKERS_REWARD / 2n;
+    const share = ((PRICE + STAKE) * (100n - RATIO)) / 100n / 2n;
     assert.equal(after[0] - before[0], share);
     assert.equal(after[1] - before[1], share);
     assert.equal(before[2] - after[2], STAKE);
-    assert.equal(after[3] - before[3], PRICE - 2n * share + STAKE);
+    assert.equal(after[3] - before[3], PRICE + STAKE - 2n * share);
     assert.equal(await fx.score(a), 1n);
     assert.equal(await fx.score(d), 0n);
     // a revealed contribution that is not the winning hash is refused

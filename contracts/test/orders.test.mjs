@@ -101,7 +101,10 @@ describe('matchOrders', () => {
     assert.deepEqual([matched.args.appHash, matched.args.datasetHash, matched.args.workerpoolHash, matched.args.requestHash], [ah, dh, wh, rh]);
     for (const h of [ah, dh, wh, rh]) assert.equal(await fx.hub.call('consumedOf', [h]), 4n);
     assert.equal((await fx.hub.call('deal', [dealId])).botSize, 4n);
-    assert.equal(await fx.balance(fx.requester), before - 4n * PRICE);
+    // The escrow (issue 16's payments): app, dataset and pool price per task move from free to frozen.
+    const perTask = PRICE + o[0].appprice + o[1].datasetprice;
+    assert.equal(await fx.balance(fx.requester), before - 4n * perTask);
+    assert.equal(await fx.hub.call('frozenOf', [fx.requester]) >= 4n * perTask, true);
   });
 
   test('the deal takes the smallest remaining volume and the next deal of the request starts where it stopped', async () => {

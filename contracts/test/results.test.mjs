@@ -116,9 +116,9 @@ describe('callbacks', () => {
     assert.deepEqual(calls.map((c) => [c.args.taskId, c.args.success]), [[taskIdOf(rev.dealId, 0n), false], [taskIdOf(burn.dealId, 0n), false]]);
     for (const d of [rev, burn, plain]) assert.equal(await fx.hub.call('taskStatusOf', [d.dealId, 0n]), COMPLETED);
     // the burner got exactly the cap, no more: the whole batch stays near the cap plus the tasks
+    // (three runs of one task each, ~72k a run with its escrow release: far below a second cap)
     const cap = await fx.hub.call('CALLBACK_GAS');
-    // (the three tasks' own cost is ~200k: 220k leaves room for the optimizer's setting, never for a second cap)
-    assert.ok(receipt.gasUsedN > cap && receipt.gasUsedN < cap + 220_000n, `gas used ${receipt.gasUsedN}`);
+    assert.ok(receipt.gasUsedN > cap && receipt.gasUsedN < cap + 250_000n, `gas used ${receipt.gasUsedN}`);
     assert.equal(await burner.call('counter'), 0n, 'its writes were undone');
   });
 

@@ -15,4 +15,5 @@ root.Subcommands.Add(WorkerCommand.Create());
 root.Subcommands.Add(AppCommand.Create());
 root.Subcommands.Add(DatasetCommand.Create());
 root.Subcommands.Add(SecretCommand.Create());
+root.Subcommands.Add(AccountCommand.Create());
 return await root.Parse(args).InvokeAsync();

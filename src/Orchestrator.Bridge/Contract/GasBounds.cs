@@ -5,7 +5,8 @@ namespace Orchestrator.Bridge.Contract;
 /// <summary>
 /// Gas limits for the hub's batch calls, from the contract's worst case rather than from
 /// eth_estimateGas (which bisects by running the batch many times). Each term covers the most a
-/// piece can cost: a run of one deal (cold deal reads, a fresh done-bit word, the pool's credit),
+/// piece can cost: a run of one deal (cold deal reads, a fresh done-bit word, the pool's credit, and
+/// with an escrow its cold reads, the requester's frozen balance and the app and dataset owners' fresh credits),
 /// a task (index checks, its log record), a contribution (two signature recoveries, a cold balance
 /// slot written from zero), and the calldata. Typical batches use a quarter of it; unused gas is
 /// not paid for. The total stays under <see cref="Ceiling"/>, below the usual 30M block limit.
@@ -16,11 +17,11 @@ public static class GasBounds
     public const long Ceiling = 25_000_000;
 
     private const long Base = 60_000;
-    private const long PerRun = 60_000;
+    private const long PerRun = 130_000;
     private const long PerTask = 10_000;
     private const long PerContribution = 35_000;
     private const long PerContributionBytes = 86 + 64 + 85;
-    private const long PerClaim = 80_000;
+    private const long PerClaim = 100_000;
 
     /// <summary>The gas the hub gives a deal's callback per task (its CALLBACK_GAS).</summary>
     public const long CallbackGas = 200_000;
@@ -54,6 +55,6 @@ public static class GasBounds
     /// <summary>Most callback gas one batch carries (about 50 callbacks), leaving the rest of the ceiling to the tasks themselves.</summary>
     public const long CallbackBudget = 12_000_000;
 
-    /// <summary>The gas limit of claimBatch for this many tasks (each may touch a cold deal, two fresh words and a fresh balance).</summary>
+    /// <summary>The gas limit of claimBatch for this many tasks (each may touch a cold deal and its escrow, two fresh words, the frozen balance and a fresh balance).</summary>
     public static long Claim(int tasks) => Math.Min(Ceiling, Base + (tasks * PerClaim));
 }

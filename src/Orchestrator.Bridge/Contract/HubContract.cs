@@ -52,6 +52,29 @@ public static class HubContract
     /// <summary>depositFor(address) payable.</summary>
     public static readonly AbiFunction DepositFor = AbiFunction.Parse("depositFor(address account)");
 
+    /// <summary>deposit() payable: credits the value to the caller's free balance.</summary>
+    public static readonly AbiFunction Deposit = AbiFunction.Parse("deposit()");
+
+    /// <summary>withdraw(uint256): sends that much of the caller's free balance (never its frozen escrow) to the caller.</summary>
+    public static readonly AbiFunction Withdraw = AbiFunction.Parse("withdraw(uint256 amount)");
+
+    /// <summary>frozenOf(address) view returns (uint256): the escrow locked for a requester's unfinished tasks.</summary>
+    public static readonly AbiFunction FrozenOf = AbiFunction.Parse("frozenOf(address account) returns (uint256)");
+
+    /// <summary>registerApp(name, image, policy, price) returns (address): the caller's app and the price each task pays its owner.</summary>
+    public static readonly AbiFunction RegisterApp = AbiFunction.Parse("registerApp(string name, string image, string policy, uint256 price) returns (address)");
+
+    /// <summary>registerDataset(...) returns (address): the caller's dataset, its price per task and who may use it.</summary>
+    public static readonly AbiFunction RegisterDataset = AbiFunction.Parse(
+        "registerDataset(string name, bytes32 checksum, string uri, uint256 price, address[] apps, address[] appOwners, address[] requesters, address[] pools) returns (address)");
+
+    /// <summary>setWorkerStakeRatio(uint256): the stake the caller's pool asks of each contributor, percent of the task price.</summary>
+    public static readonly AbiFunction SetWorkerStakeRatio = AbiFunction.Parse("setWorkerStakeRatio(uint256 workerStakeRatioPercent)");
+
+    /// <summary>dealEscrowOf(bytes32) view: who the deal pays beside the pool, and how much per task.</summary>
+    public static readonly AbiFunction DealEscrowOf = AbiFunction.Parse(
+        "dealEscrowOf(bytes32 dealId) returns ((address appOwner, bool hasDataset, address datasetOwner, uint256 appPrice, uint256 datasetPrice))");
+
     /// <summary>createDeal(DealParams) payable returns (bytes32).</summary>
     public static readonly AbiFunction CreateDeal = AbiFunction.Parse($"createDeal({DealParamsTuple} p) returns (bytes32)");
 

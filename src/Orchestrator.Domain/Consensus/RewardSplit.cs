@@ -29,34 +29,41 @@ public sealed record WorkerSettlement(Address Worker, BigInteger Reward, BigInte
 public sealed record Settlement(IReadOnlyList<WorkerSettlement> Workers, BigInteger SchedulerReward);
 
 /// <summary>
-/// PoCo's reward rule for a completed task: revealed winners get their stake back and share the
-/// workers' part of the price ∝ floor(log2(weight)); every other contributor's stake is seized and
-/// goes to the scheduler. The scheduler keeps its ratio. Scores are not settled here: each worker
-/// applies its outcome (<see cref="Workers.TaskOutcome"/>) to its current score.
+/// PoCo's reward rule for a completed task: every other contributor than the revealed winners loses
+/// its stake, and the seized stakes join the price into the task's reward; the revealed winners get
+/// their stake back and share the workers' part of that reward ∝ floor(log2(weight)); the scheduler
+/// keeps the rest (its ratio and the rounding). The hub pays exactly this. Scores are not settled
+/// here: each worker applies its outcome (<see cref="Workers.TaskOutcome"/>) to its current score.
 /// </summary>
 public static class RewardSplit
 {
-    /// <summary>Worker stake: 30 % of the workerpool price.</summary>
+    /// <summary>Worker stake: 30 % of the workerpool price (PoCo's default; a pool may set its own on the hub).</summary>
     public const int WorkerStakePercent = 30;
 
     /// <summary>The scheduler's default ratio of the reward.</summary>
     public const int DefaultSchedulerRatioPercent = 1;
 
     /// <summary>The stake each contributor locks.</summary>
-    public static BigInteger WorkerStake(BigInteger taskPrice) => taskPrice * WorkerStakePercent / 100;
+    public static BigInteger WorkerStake(BigInteger taskPrice, int stakePercent = WorkerStakePercent) => taskPrice * stakePercent / 100;
 
-    /// <summary>Splits the price of one completed task among its contributors and the scheduler.</summary>
-    public static Settlement Settle(BigInteger taskPrice, IReadOnlyList<Settlee> contributors, int schedulerRatioPercent = DefaultSchedulerRatioPercent)
+    /// <summary>Splits the reward of one completed task (its price and the seized stakes) among its contributors and the scheduler.</summary>
+    public static Settlement Settle(BigInteger taskPrice, IReadOnlyList<Settlee> contributors, int schedulerRatioPercent = DefaultSchedulerRatioPercent, int stakePercent = WorkerStakePercent)
     {
         if (schedulerRatioPercent is < 0 or > 100)
         {
             throw new ArgumentOutOfRangeException(nameof(schedulerRatioPercent), "the scheduler ratio is a percentage");
         }
 
-        var workersReward = taskPrice * (100 - schedulerRatioPercent) / 100;
+        if (stakePercent is < 0 or > 100)
+        {
+            throw new ArgumentOutOfRangeException(nameof(stakePercent), "the stake ratio is a percentage");
+        }
+
+        var stake = WorkerStake(taskPrice, stakePercent);
+        var totalReward = taskPrice + (stake * contributors.Count(c => !c.RevealedWinner));
+        var workersReward = totalReward * (100 - schedulerRatioPercent) / 100;
         var totalShares = contributors.Where(c => c.RevealedWinner).Sum(c => Credibility.RewardShares(c.Weight));
-        var stake = WorkerStake(taskPrice);
-        var remaining = taskPrice;
+        var remaining = totalReward;
         var results = new List<WorkerSettlement>(contributors.Count);
         foreach (var c in contributors)
         {
@@ -68,7 +75,6 @@ public static class RewardSplit
             }
             else
             {
-                remaining += stake;
                 results.Add(new WorkerSettlement(c.Worker, BigInteger.Zero, stake, c.Score, false));
             }
         }

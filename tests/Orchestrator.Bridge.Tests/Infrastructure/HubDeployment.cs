@@ -22,6 +22,15 @@ public static class Accounts
     /// <summary>Funds the workers' stakes.</summary>
     public static readonly byte[] FunderKey = Hex.Decode("0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6");
 
+    /// <summary>Registers an app with a price (Anvil's account 4).</summary>
+    public static readonly byte[] AppOwnerKey = Hex.Decode("0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a");
+
+    /// <summary>Registers a dataset with a price (Anvil's account 5).</summary>
+    public static readonly byte[] DatasetOwnerKey = Hex.Decode("0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba");
+
+    /// <summary>The app every deal names unless a test registers its own (an address nobody registered).</summary>
+    public static readonly Address DefaultApp = Address.Parse("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
+
     /// <summary>Address of a key.</summary>
     public static Address Of(byte[] key) => Secp256k1.AddressOf(key);
 }
@@ -67,22 +76,50 @@ public sealed class HubDeployment(EthereumRpcClient rpc, Address hub)
         => (await CreateDealSignedAsync(botSize, taskPrice, BlockParameter.Pending, trust, tag, category, parameters, callback)).DealId;
 
     /// <summary>
+    /// The requester creates a deal naming <paramref name="app"/> and <paramref name="dataset"/>, sending
+    /// <paramref name="value"/> (deposited, then the hub locks the whole escrow from its balance); returns the deal id.
+    /// </summary>
+    public async Task<Hash32> CreatePaidDealAsync(int botSize, BigInteger taskPrice, Address app, Address dataset, BigInteger value, int trust = 1)
+        => (await CreateDealSignedAsync(botSize, taskPrice, BlockParameter.Pending, trust, app: app, dataset: dataset, value: value)).DealId;
+
+    /// <summary>The owner registers an app at a price per task; returns its address.</summary>
+    public async Task<Address> RegisterAppAsync(byte[] ownerKey, string name, BigInteger price)
+    {
+        // The policy text is not one the registry mirrors (the listener skips it): only the owner and price matter here.
+        await SendAsync(Rpc, ownerKey, Hub, HubContract.RegisterApp.EncodeCall(name, "registry.example/app@sha256:" + new string('a', 64), "none", price), BigInteger.Zero);
+        return Orchestrator.Domain.Registry.AssetAddresses.App(Accounts.Of(ownerKey), name);
+    }
+
+    /// <summary>The owner registers a dataset anyone may use, at a price per task; returns its address.</summary>
+    public async Task<Address> RegisterDatasetAsync(byte[] ownerKey, string name, BigInteger price)
+    {
+        var none = Array.Empty<object?>();
+        await SendAsync(Rpc, ownerKey, Hub, HubContract.RegisterDataset.EncodeCall(name, new byte[32], "https://data.example/" + name + ".enc", price, none, none, none, none), BigInteger.Zero, 1_000_000);
+        return Orchestrator.Domain.Registry.AssetAddresses.Dataset(Accounts.Of(ownerKey), name);
+    }
+
+    /// <summary>An account's frozen hub balance (a requester's locked escrow).</summary>
+    public async Task<BigInteger> FrozenAsync(Address account)
+        => (BigInteger)HubContract.FrozenOf.DecodeOutput(await Rpc.CallAsync(new CallRequest { To = Hub, Data = HubContract.FrozenOf.EncodeCall(account) }, BlockParameter.Latest))[0]!;
+
+    /// <summary>
     /// The requester creates a deal at the account's <paramref name="nonceAt"/> nonce and waits for it to be mined;
     /// returns the deal id, the signed transaction (to send it again after a reorganisation) and its receipt.
     /// </summary>
     public async Task<(Hash32 DealId, byte[] Raw, TransactionReceipt Receipt)> CreateDealSignedAsync(
-        int botSize, BigInteger taskPrice, BlockParameter nonceAt, int trust = 1, uint tag = 0, int category = 0, string parameters = "chain-demo", Address callback = default)
+        int botSize, BigInteger taskPrice, BlockParameter nonceAt, int trust = 1, uint tag = 0, int category = 0, string parameters = "chain-demo", Address callback = default,
+        Address app = default, Address dataset = default, BigInteger? value = null)
     {
         var salt = new Hash32(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         var tagBytes = new byte[32];
         tagBytes[31] = (byte)tag;
         var p = new object?[]
         {
-            Accounts.Of(Accounts.PoolOwnerKey), Address.Parse("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"), Address.Zero, new BigInteger(category),
+            Accounts.Of(Accounts.PoolOwnerKey), app.IsZero ? Accounts.DefaultApp : app, dataset.IsZero ? Address.Zero : dataset, new BigInteger(category),
             new BigInteger(trust), tagBytes, BigInteger.Zero, new BigInteger(botSize), taskPrice, parameters, salt, callback.IsZero ? Address.Zero : callback,
         };
         var nonce = await Rpc.GetTransactionCountAsync(Accounts.Of(Accounts.RequesterKey), nonceAt);
-        var signed = TransactionSigner.SignEip1559(31337, nonce, 1_000_000_000, 100_000_000_000, 1_000_000, Hub, taskPrice * botSize, HubContract.CreateDeal.EncodeCall([p]), Accounts.RequesterKey);
+        var signed = TransactionSigner.SignEip1559(31337, nonce, 1_000_000_000, 100_000_000_000, 1_000_000, Hub, value ?? taskPrice * botSize, HubContract.CreateDeal.EncodeCall([p]), Accounts.RequesterKey);
         var receipt = await SendRawAsync(Rpc, signed.Raw.ToArray());
         var ids = ComputeDealId.DecodeOutput(await Rpc.CallAsync(new CallRequest { To = Hub, Data = ComputeDealId.EncodeCall(Accounts.Of(Accounts.RequesterKey), p) }, BlockParameter.Latest));
         return (new Hash32((byte[])ids[1]!), signed.Raw.ToArray(), receipt);

@@ -39,7 +39,7 @@ public sealed class RewardSplitTests
     }
 
     [Fact]
-    public void LosersLoseThirtyPercentStakeToTheScheduler()
+    public void LosersStakesJoinTheRewardBeforeTheWorkersPartIsTaken()
     {
         var price = 1000 * Ether;
         var settlement = RewardSplit.Settle(price,
@@ -57,9 +57,10 @@ public sealed class RewardSplitTests
         Assert.Equal(stake, loser.StakeSeized);
         Assert.Equal(13, loser.ScoreBefore);
 
-        Assert.Equal(495 * Ether, settlement.Workers[0].Reward);
-        Assert.Equal(495 * Ether, settlement.Workers[1].Reward);
-        Assert.Equal((10 * Ether) + stake, settlement.SchedulerReward);
+        // PoCo: (1000 + 300) × 99 % = 1287 shared by the two winners; the scheduler keeps 13.
+        Assert.Equal(6435 * Ether / 10, settlement.Workers[0].Reward);
+        Assert.Equal(6435 * Ether / 10, settlement.Workers[1].Reward);
+        Assert.Equal(13 * Ether, settlement.SchedulerReward);
     }
 
     [Fact]
@@ -79,10 +80,10 @@ public sealed class RewardSplitTests
             new Settlee(Worker(1), 2, 3, true),
             new Settlee(Worker(2), 2, 3, false),
         ]);
-        Assert.Equal(new BigInteger(990), settlement.Workers[0].Reward);
+        Assert.Equal(new BigInteger(1287), settlement.Workers[0].Reward); // (1000 + 300 seized) × 99 %
         Assert.Equal(new BigInteger(300), settlement.Workers[1].StakeSeized);
         Assert.False(settlement.Workers[1].Won);
-        Assert.Equal(new BigInteger(310), settlement.SchedulerReward);
+        Assert.Equal(new BigInteger(13), settlement.SchedulerReward);
     }
 
     [Fact]
@@ -136,7 +137,8 @@ public sealed class RewardSplitTests
             var settlement = RewardSplit.Settle(price, settlees, ratio);
 
             var stake = price * 30 / 100;
-            var workersPart = price * (100 - ratio) / 100;
+            var total = price + (stake * settlees.Count(s => !s.RevealedWinner));
+            var workersPart = total * (100 - ratio) / 100;
             var totalShares = settlees.Where(s => s.RevealedWinner).Sum(s => s.Weight <= 1 ? 0 : (int)Math.Floor(Math.Log2(s.Weight)));
             var winners = settlees.Count(s => s.RevealedWinner);
             var seized = BigInteger.Zero;
@@ -170,8 +172,8 @@ public sealed class RewardSplitTests
             // Conservation: nothing created, nothing lost.
             Assert.Equal(price + seized, rewarded + settlement.SchedulerReward);
 
-            // The scheduler keeps its ratio, the seized stakes and rounding remainders (less than one wei per winner).
-            var floor = price - workersPart + seized;
+            // The scheduler keeps its ratio of price and seized stakes, and rounding remainders (less than one wei per winner).
+            var floor = total - workersPart;
             Assert.True(settlement.SchedulerReward >= floor);
             if (totalShares > 0)
             {

@@ -151,7 +151,8 @@ public sealed class TaskRunScenarioTests
 
         var winners = completed.Settlement.Workers.Where(w => w.Won).ToList();
         Assert.Equal(3, winners.Count);
-        Assert.All(winners, w => Assert.Equal(Price * 99 / 100 / 3, w.Reward));
+        // PoCo: the seized stake joins the price before the workers' 99 % is taken.
+        Assert.All(winners, w => Assert.Equal((Price + (Price * 30 / 100)) * 99 / 100 / 3, w.Reward));
         Assert.All(winners, w => Assert.Equal(1, ScoreAfter(task, completed, w)));
         Assert.Equal(Price + (Price * 30 / 100), winners.Aggregate(BigInteger.Zero, (s, w) => s + w.Reward) + completed.Settlement.SchedulerReward);
     }
@@ -229,7 +230,7 @@ public sealed class TaskRunScenarioTests
         var winner = completed.Settlement.Workers.Single(w => w.Worker == a.Address);
         var silent = completed.Settlement.Workers.Single(w => w.Worker == b.Address);
         Assert.True(winner.Won);
-        Assert.Equal(Price * 99 / 100, winner.Reward);
+        Assert.Equal((Price + (Price * 30 / 100)) * 99 / 100, winner.Reward); // the silent winner's seized stake joins the reward
         Assert.Equal(10, ScoreAfter(task, completed, winner));
         Assert.False(silent.Won);
         Assert.Equal(Price * 30 / 100, silent.StakeSeized);

@@ -1,0 +1,88 @@
+using System.Numerics;
+using Orchestrator.Chain.Rpc;
+using Orchestrator.Chain.Transactions;
+using Orchestrator.Cli.Commands.Account;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Testing;
+
+namespace Orchestrator.Cli.Tests;
+
+/// <summary>`orchestrator account`: amounts as typed, and deposits and withdrawals on a real Anvil node with the hub deployed.</summary>
+public sealed class AccountCommandTests
+{
+    // Anvil's accounts 0 (deploys) and 6 (moves its own money).
+    private static readonly byte[] DeployerKey = Hex.Decode("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
+    private static readonly byte[] OwnerKey = Hex.Decode("0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e");
+
+    [Theory]
+    [InlineData("1500", "1500")]
+    [InlineData("1500wei", "1500")]
+    [InlineData("0.25eth", "250000000000000000")]
+    [InlineData("1ether", "1000000000000000000")]
+    [InlineData("0.000000000000000001ETH", "1")]
+    public void AmountsAreExactWei(string text, string wei)
+    {
+        Assert.True(WeiAmount.TryParse(text, out var value, out var error), error);
+        Assert.Equal(BigInteger.Parse(wei, System.Globalization.CultureInfo.InvariantCulture), value);
+    }
+
+    [Theory]
+    [InlineData("", "not a whole number")]
+    [InlineData("-5", "not a whole number")]
+    [InlineData("1e18", "not a whole number")]
+    [InlineData("0.5", "wei has no fractions")]
+    [InlineData("0.0000000000000000001eth", "at most 18 decimals")]
+    [InlineData("0eth", "zero")]
+    public void BadAmountsAreRefusedWithTheRule(string text, string rule)
+    {
+        Assert.False(WeiAmount.TryParse(text, out _, out var error));
+        Assert.Contains(rule, error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error);
+    }
+
+    [AnvilFact]
+    public async Task DepositWithdrawAndARefusedWithdrawalThatChangesNothing()
+    {
+        await using var anvil = new AnvilNode();
+        await anvil.StartAsync();
+        var rpc = new EthereumRpcClient(new HttpClient(), new EthereumRpcClientOptions { Endpoint = anvil.Endpoint, MaxAttempts = 1 });
+        var hub = await DeployHubAsync(rpc);
+        var account = new HubAccount(rpc, hub) { ReceiptPoll = TimeSpan.FromMilliseconds(20) };
+        var owner = Secp256k1.AddressOf(OwnerKey);
+
+        Assert.Equal(new HubBalance(owner, 0, 0), await account.BalanceAsync(owner));
+        var deposited = await account.DepositAsync(OwnerKey, 5_000);
+        Assert.Equal(new HubBalance(owner, 5_000, 0), deposited.Balance);
+
+        // More than the free balance: refused by the simulation with the hub's rule, nothing sent.
+        var nonce = await rpc.GetTransactionCountAsync(owner, BlockParameter.Pending);
+        var refused = await Assert.ThrowsAsync<HubAccountException>(() => account.WithdrawAsync(OwnerKey, 5_001));
+        Assert.Contains("InsufficientBalance — 5001 wei asked, 5000 wei free", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(nonce, await rpc.GetTransactionCountAsync(owner, BlockParameter.Pending));
+        Assert.Equal(new HubBalance(owner, 5_000, 0), await account.BalanceAsync(owner));
+
+        var ethBefore = await rpc.GetBalanceAsync(owner, BlockParameter.Latest);
+        var withdrawn = await account.WithdrawAsync(OwnerKey, 3_000);
+        Assert.Equal(new HubBalance(owner, 2_000, 0), withdrawn.Balance);
+        var receipt = await rpc.GetTransactionReceiptAsync(withdrawn.Transaction);
+        Assert.Equal(ethBefore + 3_000 - (receipt!.GasUsed * receipt.EffectiveGasPrice!.Value), await rpc.GetBalanceAsync(owner, BlockParameter.Latest));
+
+        // An address where no hub is deployed answers nothing: said so, not decoded as zero.
+        var nowhere = new HubAccount(rpc, Address.Parse("0x00000000000000000000000000000000000000aa"));
+        var missing = await Assert.ThrowsAsync<HubAccountException>(() => nowhere.BalanceAsync(owner));
+        Assert.Contains("no OrchestratorHub is deployed there", missing.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<Address> DeployHubAsync(EthereumRpcClient rpc)
+    {
+        Orchestrator.Testing.Commands.Run("node", [Repository.PathOf("contracts", "build.mjs"), "--if-needed"], TimeSpan.FromMinutes(3));
+        var bytecode = Hex.Decode("0x" + File.ReadAllText(Repository.PathOf("contracts", "out", "OrchestratorHub.bin")).Trim());
+        var from = Secp256k1.AddressOf(DeployerKey);
+        var nonce = await rpc.GetTransactionCountAsync(from, BlockParameter.Pending);
+        var signed = TransactionSigner.SignEip1559(31337, nonce, 1_000_000_000, 100_000_000_000, 8_000_000, null, BigInteger.Zero, bytecode, DeployerKey);
+        var hash = await rpc.SendRawTransactionAsync(signed.Raw);
+        var receipt = await Eventually.ForAsync("the hub's deployment", () => rpc.GetTransactionReceiptAsync(hash), r => r is not null, TimeSpan.FromSeconds(30));
+        Assert.True(receipt!.Succeeded);
+        return receipt.ContractAddress!.Value;
+    }
+}
