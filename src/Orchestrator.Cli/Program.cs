@@ -14,5 +14,6 @@ root.Subcommands.Add(PoolCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());
 root.Subcommands.Add(AppCommand.Create());
 root.Subcommands.Add(DatasetCommand.Create());
+root.Subcommands.Add(OrderCommand.Create());
 root.Subcommands.Add(SecretCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -25,6 +25,17 @@ internal static class OrderBookRequests
             throw Require.Invalid("order: is required");
         }
 
+        var parsed = ParseUnsigned(order, now);
+        return order.Signature.Length == 65
+            ? parsed
+            : throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unauthenticated,
+                $"order.signature: 65 bytes r ‖ s ‖ v over the order's EIP-712 digest are required, got {order.Signature.Length}"));
+    }
+
+    /// <summary>Parses every field but the signature (which a signer is about to add).</summary>
+    public static Parsed ParseUnsigned(Proto.Order order, DateTimeOffset now)
+    {
+
         var asset = Require.Address(order.Asset, "order.asset");
         var price = Uint(order.Price, "order.price");
         var volume = Uint(order.Volume, "order.volume");
@@ -36,11 +47,6 @@ internal static class OrderBookRequests
         var requesterRestrict = Require.AddressOrZero(order.RequesterRestrict, "order.requester_restrict");
         var category = Uint(order.Category, "order.category");
         var trust = Uint(order.Trust, "order.trust");
-        if (order.Signature.Length != 65)
-        {
-            throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unauthenticated,
-                $"order.signature: 65 bytes r ‖ s ‖ v over the order's EIP-712 digest are required, got {order.Signature.Length}"));
-        }
 
         (BookOrderKind kind, object domain, Hash32 structHash) = order.Kind switch
         {
