@@ -14,6 +14,7 @@ root.Subcommands.Add(PoolCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());
 root.Subcommands.Add(AppCommand.Create());
 root.Subcommands.Add(DatasetCommand.Create());
+root.Subcommands.Add(OrderCommand.Create());
 root.Subcommands.Add(SecretCommand.Create());
 root.Subcommands.Add(AccountCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -25,6 +25,7 @@ public sealed class ApiOptionsTests
         { "app uri key not an address", "AppUris" },
         { "app image without a digest", "pinned by digest" },
         { "app image key not an address", "AppImages key" },
+        { "hub not an address", "Orchestrator:Api:HubAddress" },
     };
 
     [Theory]
@@ -47,6 +48,7 @@ public sealed class ApiOptionsTests
             case "app uri key not an address": o.AppUris["not-an-address"] = "https://example.org/app"; break;
             case "app image without a digest": o.AppImages["0x0000000000000000000000000000000000000001"] = "registry.example/app:latest"; break;
             case "app image key not an address": o.AppImages["app"] = "registry.example/app@sha256:" + new string('a', 64); break;
+            case "hub not an address": o.HubAddress = "0xhub"; break;
         }
 
         var result = new ApiOptionsValidator().Validate(null, o);

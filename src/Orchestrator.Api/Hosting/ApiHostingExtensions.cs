@@ -32,6 +32,7 @@ public static class ApiHostingExtensions
             {
                 // Session proofs bind the pool the chain knows, unless the API names one of its own.
                 o.PoolAddress ??= configuration["Orchestrator:Chain:PoolAddress"];
+                o.HubAddress ??= configuration["Orchestrator:Chain:HubAddress"];
                 o.ChainId ??= configuration.GetValue<long?>("Orchestrator:Chain:ChainId")
                     ?? (configuration["Orchestrator:Chain:PoolAddress"] is null ? 0 : 31337); // the bridge's own default chain id (Orchestrator:Chain:ChainId)
             });
@@ -54,6 +55,7 @@ public static class ApiHostingExtensions
         services.TryAddSingleton<AdminAuthInterceptor>();
         services.TryAddSingleton<RequesterDownloads>();
         services.TryAddSingleton<BeneficiaryKeyRegistrations>();
+        services.TryAddSingleton<Orders.OrderBookWrites>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, SignedRequestMatcherPolicy>());
 
         var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
@@ -66,6 +68,7 @@ public static class ApiHostingExtensions
         })
         .AddJsonTranscoding()
         .AddServiceOptions<PoolAdminService>(o => o.Interceptors.Add<AdminAuthInterceptor>())
+        .AddServiceOptions<Orders.OrderBookAdminService>(o => o.Interceptors.Add<AdminAuthInterceptor>())
         .AddOrchestratorSecretsApi();
         services.AddGrpcHealthChecks().AddCheck("orchestrator-api", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
         services.AddGrpcReflection();
@@ -79,6 +82,8 @@ public static class ApiHostingExtensions
         endpoints.MapGrpcService<PoolAdminService>();
         endpoints.MapGrpcService<RequesterResultsService>();
         endpoints.MapGrpcService<Registry.RegistryService>();
+        endpoints.MapGrpcService<Orders.OrderBookService>();
+        endpoints.MapGrpcService<Orders.OrderBookAdminService>();
         endpoints.MapRequesterResultsHttp();
         endpoints.MapOrchestratorSecretsApi();
         endpoints.MapGrpcHealthChecksService();

@@ -50,6 +50,12 @@ public sealed class ApiOptions
     public long? ChainId { get; set; }
 
     /// <summary>
+    /// The OrchestratorHub contract orders are signed for (the verifyingContract of their EIP-712 domain). Defaults to
+    /// Orchestrator:Chain:HubAddress; without one the order book refuses every write.
+    /// </summary>
+    public string? HubAddress { get; set; }
+
+    /// <summary>
     /// The certificate (PEM or DER) workers see when TLS ends in front of the silo (an ingress or a
     /// load balancer): its SHA-256 is bound into session proofs instead of <see cref="CertificatePath"/>'s.
     /// </summary>

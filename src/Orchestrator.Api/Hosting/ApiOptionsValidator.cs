@@ -102,6 +102,11 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
             errors.Add($"Orchestrator:Api:PoolAddress must be 0x + 40 hex digits: {poolError}");
         }
 
+        if (options.HubAddress is { Length: > 0 } hub && !Address.TryParse(hub, out _, out var hubError))
+        {
+            errors.Add($"Orchestrator:Api:HubAddress must be the OrchestratorHub's address, 0x + 40 hex digits: {hubError}");
+        }
+
         if (options.ChainId is < 0)
         {
             errors.Add($"Orchestrator:Api:ChainId must not be negative, got {options.ChainId}");

@@ -1,0 +1,40 @@
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Crypto;
+
+namespace Orchestrator.Abstractions.Grains;
+
+/// <summary>
+/// The off-chain order book (one grain, key <see cref="OrderBookGrainKeys.Key"/>): the signed app, dataset and
+/// workerpool orders published to this cluster. Callers check signatures and owners first
+/// (<see cref="Domain.Orders.OrderPublication"/>); the grain keeps every digest it ever held, so a cancelled order stays
+/// cancelled and is never published again.
+/// </summary>
+[Alias("orch.IOrderBookGrain")]
+public interface IOrderBookGrain : IGrainWithStringKey
+{
+    /// <summary>Holds the order (publishing the same order again returns the held one); null when that order was cancelled.</summary>
+    [Alias("publish")]
+    Task<BookOrder?> PublishAsync(BookOrder order);
+
+    /// <summary>Cancels the order for good (idempotent); null when the book never held it.</summary>
+    [Alias("cancel")]
+    Task<BookOrder?> CancelAsync(Hash32 digest);
+
+    /// <summary>The order, open or not; null when the book never held it.</summary>
+    [Alias("get")]
+    Task<BookOrder?> GetAsync(Hash32 digest);
+
+    /// <summary>Up to <paramref name="count"/> open orders with a digest above <paramref name="after"/>, by digest, optionally of one kind or asset.</summary>
+    [Alias("list")]
+    Task<IReadOnlyList<BookOrder>> ListAsync(BookOrderKind? kind, Address? asset, Hash32 after, int count);
+}
+
+/// <summary>How the order book grain is reached.</summary>
+public static class OrderBookGrainKeys
+{
+    /// <summary>The book's one key.</summary>
+    public const string Key = "orders";
+
+    /// <summary>The order book.</summary>
+    public static IOrderBookGrain OrderBook(this IGrainFactory factory) => factory.GetGrain<IOrderBookGrain>(Key);
+}
