@@ -60,7 +60,7 @@ public sealed class OrderAgreementTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task TheDomainAndTheHubGiveTheSameVerdictOnGeneratedOrders()
     {
         var random = new Random(20261205);
-        var ledger = new Ledger();
+        var ledger = new InMemoryOrderLedger(); // the Domain's view of the hub's state, kept by applying the matches the test mines
         ledger.Apps[_app] = Accounts.Of(_appKey);
         ledger.Datasets[_dataset] = Accounts.Of(_datasetKey);
         ledger.Pools.Add(Accounts.Of(Accounts.PoolOwnerKey));
@@ -205,35 +205,5 @@ public sealed class OrderAgreementTests(ITestOutputHelper output) : IAsyncLifeti
         var bytes = new byte[32];
         System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(24), value);
         return new Hash32(bytes);
-    }
-
-    /// <summary>The Domain's view of the hub's state, kept by applying the matches the test mines.</summary>
-    private sealed class Ledger : IOrderLedger
-    {
-        public Dictionary<Address, Address> Apps { get; } = [];
-
-        public Dictionary<Address, Address> Datasets { get; } = [];
-
-        public HashSet<Address> Pools { get; } = [];
-
-        public Dictionary<Hash32, BigInteger> ConsumedCounts { get; } = [];
-
-        public BigInteger Consumed(Hash32 orderDigest) => ConsumedCounts.GetValueOrDefault(orderDigest);
-
-        public Address? AppOwner(Address app) => Apps.TryGetValue(app, out var owner) ? owner : null;
-
-        public Address? DatasetOwner(Address dataset) => Datasets.TryGetValue(dataset, out var owner) ? owner : null;
-
-        public bool IsPool(Address pool) => Pools.Contains(pool);
-
-        public void Apply(OrderMatch match, bool hasDataset)
-        {
-            foreach (var digest in hasDataset
-                         ? new[] { match.AppDigest, match.DatasetDigest, match.WorkerpoolDigest, match.RequestDigest }
-                         : [match.AppDigest, match.WorkerpoolDigest, match.RequestDigest])
-            {
-                ConsumedCounts[digest] = Consumed(digest) + match.Volume;
-            }
-        }
     }
 }

@@ -174,29 +174,9 @@ public sealed class EnclaveRunnerTests(TeePoolServer server) : IClassFixture<Tee
         return (file, JsonDocument.Parse(result.Out).RootElement.GetProperty("address").GetString()!);
     }
 
-    private async Task<string> SubmitAsync(Address app, int tasks, Address? dataset, string requester)
-    {
-        var reply = await server.Admin.SubmitDealAsync(new SubmitDealRequest
-        {
-            Deal = new Deal
-            {
-                Requester = requester,
-                RequesterSecrets = { dataset is null ? [] : new Dictionary<int, string> { [1] = "api-token" } },
-                App = app.ToString(),
-                Dataset = dataset?.ToString() ?? string.Empty,
-                Category = PoolServer.TestCategory,
-                Trust = 1,
-                TeeTag = 0x5, // SGX/Gramine
-                PublicResults = true,
-                BotSize = tasks,
-                Cores = 1,
-                MemoryMb = 256,
-                Params = Arguments,
-            },
-        }, server.Owner);
-        Assert.True(reply.Created);
-        return reply.DealId;
-    }
+    private Task<string> SubmitAsync(Address app, int tasks, Address? dataset, string requester)
+        => server.SubmitDealAsync(app, tasks, trust: 1, Arguments, teeTag: 0x5 /* SGX/Gramine */, dataset, requester,
+            dataset is null ? null : new Dictionary<int, string> { [1] = "api-token" });
 
     private async Task<(DealSummary Deal, IReadOnlyList<TaskInfo> Tasks)> WaitForDealAsync(string dealId, WorkerAgentProcess worker)
     {

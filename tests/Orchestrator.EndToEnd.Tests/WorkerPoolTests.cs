@@ -281,29 +281,8 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
         return (file, System.Text.Json.JsonDocument.Parse(result.Out).RootElement.GetProperty("address").GetString()!);
     }
 
-    private async Task<string> SubmitAsync(Address app, int tasks, int trust, uint teeTag = 0, Address? dataset = null, string? requester = null, Dictionary<int, string>? requesterSecrets = null)
-    {
-        var reply = await server.Admin.SubmitDealAsync(new SubmitDealRequest
-        {
-            Deal = new Deal
-            {
-                Requester = requester ?? "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-                RequesterSecrets = { requesterSecrets ?? [] },
-                App = app.ToString(),
-                Dataset = dataset?.ToString() ?? string.Empty,
-                Category = PoolServer.TestCategory,
-                Trust = trust,
-                TeeTag = teeTag,
-                PublicResults = teeTag != 0,
-                BotSize = tasks,
-                Cores = 1,
-                MemoryMb = 256,
-                Params = Arguments,
-            },
-        }, server.Owner);
-        Assert.True(reply.Created);
-        return reply.DealId;
-    }
+    private Task<string> SubmitAsync(Address app, int tasks, int trust, uint teeTag = 0, Address? dataset = null, string? requester = null, Dictionary<int, string>? requesterSecrets = null)
+        => server.SubmitDealAsync(app, tasks, trust, Arguments, teeTag, dataset, requester, requesterSecrets);
 
     private async Task<(DealSummary Deal, IReadOnlyList<TaskInfo> Tasks)> WaitForDealAsync(string dealId, params WorkerAgentProcess[] workers)
     {

@@ -15,7 +15,7 @@ public sealed class OrderMatchingTests
     private static readonly Address Pool = Secp256k1.AddressOf(PoolKey), Requester = Secp256k1.AddressOf(RequesterKey);
     private static readonly Address Other = OrderTypedDataTests.Repeat("77");
 
-    private readonly OrderLedger _ledger = new();
+    private readonly InMemoryOrderLedger _ledger = new();
 
     public OrderMatchingTests()
     {

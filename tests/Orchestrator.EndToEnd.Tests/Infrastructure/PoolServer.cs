@@ -149,6 +149,35 @@ public class PoolServer : IAsyncLifetime, IWorkerPool
     }
 
     /// <inheritdoc />
+    /// <summary>
+    /// Submits a deal as the pool owner (the tests' one way to do it): <paramref name="tasks"/> tasks of
+    /// <paramref name="app"/> with <paramref name="parameters"/>, TEE when <paramref name="teeTag"/> is set
+    /// (results then public), created or the test fails.
+    /// </summary>
+    public async Task<string> SubmitDealAsync(Address app, int tasks, int trust, string parameters, uint teeTag = 0, Address? dataset = null, string? requester = null, IDictionary<int, string>? requesterSecrets = null)
+    {
+        var reply = await Admin.SubmitDealAsync(new SubmitDealRequest
+        {
+            Deal = new Deal
+            {
+                Requester = requester ?? "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+                RequesterSecrets = { requesterSecrets ?? new Dictionary<int, string>() },
+                App = app.ToString(),
+                Dataset = dataset?.ToString() ?? string.Empty,
+                Category = TestCategory,
+                Trust = trust,
+                TeeTag = teeTag,
+                PublicResults = teeTag != 0,
+                BotSize = tasks,
+                Cores = 1,
+                MemoryMb = 256,
+                Params = parameters,
+            },
+        }, Owner);
+        Assert.True(reply.Created);
+        return reply.DealId;
+    }
+
     public virtual Task DisposeAsync()
     {
         _channel?.Dispose();
