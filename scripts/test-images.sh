@@ -12,7 +12,7 @@ set -euo pipefail
 
 RUN_DIR="${ORCHESTRATOR_CONTAINERS_DIR:-/var/tmp/orchestrator-containers}"
 REGISTRY="${ORCHESTRATOR_REGISTRY:-127.0.0.1:5123}"
-IMAGE_TAG="v2"
+IMAGE_TAG="v3"
 export CONTAINERS_CONF="$RUN_DIR/containers.conf" CONTAINERS_REGISTRIES_CONF="$RUN_DIR/registries.conf"
 
 log() { echo "test-images.sh: $*" >&2; }
@@ -43,6 +43,15 @@ case "$1" in
       echo "user $(id -u)"
       if wget -q -T 2 -O /dev/null http://10.0.2.2/ 2>/dev/null; then echo "network reachable"; else echo "network unreachable"; fi
     } > "$out" ;;
+  tee)
+    # The TEE deal's app (as tests/Orchestrator.EndToEnd.Tests/Apps/tee.sh): the honest computation plus
+    # proof of the dataset key and of exactly the requester secrets the enclave was given.
+    shift
+    printf 'task %s: %s\n' "$IEXEC_TASK_INDEX" "$*" > "$IEXEC_OUT/result.txt"
+    printf '%s\n' "$(( IEXEC_TASK_INDEX * IEXEC_TASK_INDEX ))" > "$IEXEC_OUT/square.txt"
+    printf '%s' "${IEXEC_DATASET_KEY:-}" | sha256sum | cut -d' ' -f1 > "$IEXEC_OUT/dataset-key.sha256"
+    if [ "$(cat "$IEXEC_SECRETS_DIR/dataset/key")" = "${IEXEC_DATASET_KEY:-}" ]; then echo same; else echo different; fi > "$IEXEC_OUT/dataset-key-file.txt"
+    env | grep '^IEXEC_REQUESTER_SECRET_' | sort > "$IEXEC_OUT/requester-secrets.txt" || true ;;
   alloc) echo "allocating $2 MiB"; exec dd if=/dev/zero of=/dev/null bs="${2}M" count=1 ;;
   sleep) sleep "$2" ;;
   fail) echo "failing with $2" >&2; exit "$2" ;;

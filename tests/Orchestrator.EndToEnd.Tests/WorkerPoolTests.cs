@@ -144,7 +144,18 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
     }
 
     [Fact]
-    public async Task Four_keys_an_owners_app_dataset_and_secrets_reach_only_the_attested_enclaves_of_a_tee_deal_on_two_workers()
+    public Task Four_keys_an_owners_app_dataset_and_secrets_reach_only_the_attested_enclaves_of_a_tee_deal_on_two_workers()
+        => FourKeysAsync(containers: false);
+
+    /// <summary>
+    /// The same, with the app as its owner registered it: an image by digest in the local registry, pulled
+    /// and run in containers by two workers with the Docker executor (podman) and no app list of their own.
+    /// </summary>
+    [ContainerFact]
+    public Task Four_keys_with_the_registered_image_pulled_and_run_in_containers_on_two_workers()
+        => FourKeysAsync(containers: true);
+
+    private async Task FourKeysAsync(bool containers)
     {
         var policy = await server.Admin.GetPolicyAsync(new GetPolicyRequest(), server.Owner);
         var allowing = policy.Clone();
@@ -163,8 +174,9 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
             var policyFile = Path.Combine(server.Directory, "tee-policy.json");
             var measurement = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(SimulatedEnclave.MeasurementLabel)));
             await File.WriteAllTextAsync(policyFile, $$"""{"tee":"TEE_KIND_SGX","mrEnclaves":["{{measurement}}"],"allowSimulated":true}""");
+            var image = containers ? ContainerRuntime.AppImage : "127.0.0.1:5000/tee-app@sha256:" + new string('5', 64);
             var app = Address.Parse(await OwnerCliAsync("address", "app", "register", "--key", appOwner.KeyFile, "--name", "tee-app",
-                "--image", "127.0.0.1:5000/tee-app@sha256:" + new string('5', 64), "--policy", policyFile));
+                "--image", image, "--policy", policyFile));
 
             // The dataset, usable only by the requester and by the app owner's apps; its key pushed by its owner.
             var dataset = await OwnerCliAsync("address", "dataset", "register", "--key", datasetOwner.KeyFile, "--name", "tee-data",
@@ -193,9 +205,11 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
             Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
             Assert.Contains("does not allow requester " + stranger.Address.ToLowerInvariant(), refused.Status.Detail, StringComparison.Ordinal);
 
-            using var first = await WorkerAgentProcess.StartAuthorizedAsync(server, "sgx-a", new TestApp(app, Script("tee.sh")), tee: "Sgx");
-            using var second = await WorkerAgentProcess.StartAuthorizedAsync(server, "sgx-b", new TestApp(app, Script("tee.sh")), tee: "Sgx");
-            var dealId = await SubmitAsync(app, tasks: 6, trust: 1, teeTag: 0x3, dataset: Address.Parse(dataset), requester: requester.Address, requesterSecrets: new() { [1] = "api-token" });
+            // In a container the image's entrypoint takes the mode first (scripts/test-images.sh), then the deal's arguments.
+            using var first = await StartTeeWorkerAsync("sgx-a", app, containers);
+            using var second = await StartTeeWorkerAsync("sgx-b", app, containers);
+            var dealId = await server.SubmitDealAsync(app, tasks: 6, trust: 1, containers ? "tee " + Arguments : Arguments, teeTag: 0x3,
+                Address.Parse(dataset), requester.Address, new Dictionary<int, string> { [1] = "api-token" });
 
             var (deal, tasks) = await WaitForDealAsync(dealId, first, second);
             Assert.Equal(6, deal.Completed);
@@ -260,6 +274,10 @@ public sealed class WorkerPoolTests(PoolServer server) : IClassFixture<PoolServe
         Assert.Contains("Orchestrator:Categories:1:Name is required", silo.Output, StringComparison.Ordinal);
         Assert.Contains("Orchestrator:Categories:1:Timeref must be positive", silo.Output, StringComparison.Ordinal);
     }
+
+    private Task<WorkerAgentProcess> StartTeeWorkerAsync(string name, Address app, bool containers) => containers
+        ? WorkerAgentProcess.StartDockerAuthorizedAsync(server, name, ContainerRuntime.SocketPath, tee: "Sgx")
+        : WorkerAgentProcess.StartAuthorizedAsync(server, name, new TestApp(app, Script("tee.sh")), tee: "Sgx");
 
     private static Address NewApp() => new(RandomNumberGenerator.GetBytes(20));
 

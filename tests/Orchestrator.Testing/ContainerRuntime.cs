@@ -24,7 +24,7 @@ public static class ContainerRuntime
 
     /// <summary>
     /// The test app, <c>registry/orchestrator-test/app@sha256:…</c>: its entrypoint's first argument picks what it does
-    /// (echo, probe, alloc MiB, sleep SECONDS, fail CODE; see scripts/test-images.sh).
+    /// (echo, tee, probe, alloc MiB, sleep SECONDS, fail CODE; see scripts/test-images.sh).
     /// </summary>
     public static string AppImage => Image("app");
 

@@ -17,6 +17,14 @@ internal static class OrderCommand
     {
         var api = new AdminApi();
         var key = new Option<FileInfo>("--key") { Description = "The signer's private key file (hex, as `result keygen` writes it): the asset's owner, or the pool's key for a workerpool order." };
+        return new Command("order", "Signed app, dataset and workerpool orders in the pool's order book (PoCo v5's, README \"Orders\").")
+        {
+            Publish(api, key), Cancel(api, key), List(api),
+        };
+    }
+
+    private static Command Publish(AdminApi api, Option<FileInfo> key)
+    {
         var kind = new Option<string>("--kind") { Description = "app, dataset or workerpool.", Required = true };
         kind.AcceptOnlyFromAmong("app", "dataset", "workerpool");
         var asset = new Option<string?>("--asset") { Description = "The app or dataset address (a workerpool order: default the key's address, the pool)." };
@@ -65,7 +73,11 @@ internal static class OrderCommand
                     : await new Proto.OrderBook.OrderBookClient(channel).PublishOrderAsync(request, cancellationToken: ct);
             }, ct);
         });
+        return publish;
+    }
 
+    private static Command Cancel(AdminApi api, Option<FileInfo> key)
+    {
         var hash = new Argument<string>("hash") { Description = "The order's hash (as publish and list print it)." };
         var cancel = With(new Command("cancel", "Cancel an order: an app or dataset order with its owner's --key, a workerpool order with the pool's token.") { hash, key }, api);
         cancel.SetAction(async (parse, ct) =>
@@ -86,7 +98,11 @@ internal static class OrderCommand
                 return await book.CancelOrderAsync(new Proto.CancelOrderRequest { Hash = digest.ToString(), Signature = signature }, cancellationToken: ct);
             }, ct);
         });
+        return cancel;
+    }
 
+    private static Command List(AdminApi api)
+    {
         var listKind = new Option<string?>("--kind") { Description = "Only app, dataset or workerpool orders." };
         listKind.AcceptOnlyFromAmong("app", "dataset", "workerpool");
         var listAsset = new Option<string?>("--asset") { Description = "Only the orders of this app, dataset or pool." };
@@ -101,8 +117,7 @@ internal static class OrderCommand
                 PageSize = parse.GetValue(pageSize),
                 PageToken = parse.GetValue(pageToken) ?? string.Empty,
             }, cancellationToken: ct), ct));
-
-        return new Command("order", "Signed app, dataset and workerpool orders in the pool's order book (PoCo v5's, README \"Orders\").") { publish, cancel, list };
+        return list;
     }
 
     private static Command With(Command command, AdminApi api)

@@ -47,11 +47,11 @@ public sealed class WorkerAgentProcess : IDisposable
     /// Authorizes a new worker key, then starts an agent with the Docker executor on the engine at
     /// <paramref name="dockerSocket"/> and no app list: it runs whatever image by digest the pool sends.
     /// </summary>
-    public static async Task<WorkerAgentProcess> StartDockerAuthorizedAsync(IWorkerPool server, string name, string dockerSocket, int slots = 2)
+    public static async Task<WorkerAgentProcess> StartDockerAuthorizedAsync(IWorkerPool server, string name, string dockerSocket, int slots = 2, string tee = "None")
     {
         var key = Secp256k1.NewPrivateKey();
         await server.AuthorizeAsync(Secp256k1.AddressOf(key));
-        return Launch(key, server, name, null, slots, null, "None", dockerSocket);
+        return Launch(key, server, name, null, slots, null, tee, dockerSocket);
     }
 
     /// <summary>
