@@ -78,9 +78,10 @@ public sealed class ResultDeliveryTests(TwoSiloPool pool) : IClassFixture<TwoSil
     [PostgresFact]
     public async Task A_worker_killed_mid_upload_leaves_no_result_and_no_chunk_stored()
     {
-        // 200 MiB that do not compress: the upload streams into one PostgreSQL transaction for a while.
+        // 60 MiB that do not compress (under the worker's 64 MiB default cap): the upload streams into one
+        // PostgreSQL transaction for a second or more (the store takes ~45 MiB/s here).
         var app = new Address(RandomNumberGenerator.GetBytes(20));
-        using var worker = await WorkerAgentProcess.StartAuthorizedAsync(pool, "uploader", new TestApp(app, Path.Combine(_apps, "large.sh"), "200"), slots: 1);
+        using var worker = await WorkerAgentProcess.StartAuthorizedAsync(pool, "uploader", new TestApp(app, Path.Combine(_apps, "large.sh"), "60"), slots: 1);
         var reply = await pool.Admin(0).SubmitDealAsync(new SubmitDealRequest
         {
             Deal = new Deal
