@@ -31,25 +31,11 @@ public sealed class ContainerPoolTests(ContainerPoolServer server) : IClassFixtu
         using var engine = new DockerEngineClient(ContainerRuntime.SocketPath);
         await engine.RemoveImageAsync(ContainerRuntime.AppImage, CancellationToken.None); // the worker's pull is a real one
         using var worker = await WorkerAgentProcess.StartDockerAuthorizedAsync(server, "container-worker", ContainerRuntime.SocketPath);
-        var reply = await server.Admin.SubmitDealAsync(new SubmitDealRequest
-        {
-            Deal = new Deal
-            {
-                Requester = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-                App = ContainerPoolServer.App.ToString(),
-                Category = PoolServer.TestCategory,
-                Trust = 1,
-                BotSize = 3,
-                Cores = 1,
-                MemoryMb = 128,
-                Params = "echo alpha 'beta gamma'",
-            },
-        }, server.Owner);
-        Assert.True(reply.Created);
+        var dealId = await server.SubmitDealAsync(ContainerPoolServer.App, tasks: 3, trust: 1, "echo alpha 'beta gamma'");
 
-        await Eventually.UntilAsync("the deal to finish", async () => (await server.DealAsync(reply.DealId)).Deal.Open == 0, TimeSpan.FromSeconds(120),
+        await Eventually.UntilAsync("the deal to finish", async () => (await server.DealAsync(dealId)).Deal.Open == 0, TimeSpan.FromSeconds(120),
             () => $"--- worker\n{worker.Process.Output}\n--- server\n{server.Process.Output}");
-        var (deal, tasks) = await server.DealAsync(reply.DealId);
+        var (deal, tasks) = await server.DealAsync(dealId);
 
         Assert.True(deal.Completed == 3, $"{deal}\n{worker.Process.Output}");
         foreach (var task in tasks)
@@ -69,21 +55,7 @@ public sealed class ContainerPoolTests(ContainerPoolServer server) : IClassFixtu
         using var engine = new DockerEngineClient(ContainerRuntime.SocketPath);
         using var worker = await WorkerAgentProcess.StartDockerAuthorizedAsync(server, "killed-worker", ContainerRuntime.SocketPath, slots: 1);
         var label = worker.Address.ToLowerHex();
-        var reply = await server.Admin.SubmitDealAsync(new SubmitDealRequest
-        {
-            Deal = new Deal
-            {
-                Requester = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-                App = ContainerPoolServer.App.ToString(),
-                Category = PoolServer.TestCategory,
-                Trust = 1,
-                BotSize = 1,
-                Cores = 1,
-                MemoryMb = 128,
-                Params = "sleep 600",
-            },
-        }, server.Owner);
-        Assert.True(reply.Created);
+        var dealId = await server.SubmitDealAsync(ContainerPoolServer.App, tasks: 1, trust: 1, "sleep 600");
         var running = await Eventually.ForAsync("the task's container to run", () => engine.ListContainersAsync(ContainerSpec.AgentLabel, label, CancellationToken.None),
             ids => ids.Count == 1, TimeSpan.FromSeconds(90), describe: _ => worker.Process.Output);
         var leftover = running[0];
