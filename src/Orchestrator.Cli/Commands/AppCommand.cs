@@ -48,19 +48,9 @@ internal static class AppCommand
 
         var list = call.With(new Command("list", "List the registered apps."), signed: false);
         list.SetAction((parse, ct) => call.RunAsync(parse, signed: false, async (client, _) =>
-        {
-            // Every page, in one reply (a registry of a few thousand assets prints as one JSON object).
-            var all = new ListAppsReply();
-            var page = new ListAppsReply();
-            do
-            {
-                page = await client.ListAppsAsync(new ListAssetsRequest { PageSize = 1000, PageToken = page.NextPageToken }, cancellationToken: ct);
-                all.Apps.AddRange(page.Apps);
-                all.Total = page.Total;
-            }
-            while (page.NextPageToken.Length > 0);
-            return all;
-        }, ct));
+            await PagedList.AllAsync(
+                token => client.ListAppsAsync(new ListAssetsRequest { PageSize = PagedList.PageSize, PageToken = token }, cancellationToken: ct).ResponseAsync,
+                reply => reply.Apps, reply => reply.NextPageToken, (page, all) => all.Total = page.Total), ct));
 
         return new Command("app", "Apps registered by their owners: image by digest and enclave measurements.") { register, show, list };
     }

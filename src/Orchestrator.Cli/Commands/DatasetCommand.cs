@@ -42,19 +42,9 @@ internal static class DatasetCommand
 
         var list = call.With(new Command("list", "List the registered datasets."), signed: false);
         list.SetAction((parse, ct) => call.RunAsync(parse, signed: false, async (client, _) =>
-        {
-            // Every page, in one reply (a registry of a few thousand assets prints as one JSON object).
-            var all = new ListDatasetsReply();
-            var page = new ListDatasetsReply();
-            do
-            {
-                page = await client.ListDatasetsAsync(new ListAssetsRequest { PageSize = 1000, PageToken = page.NextPageToken }, cancellationToken: ct);
-                all.Datasets.AddRange(page.Datasets);
-                all.Total = page.Total;
-            }
-            while (page.NextPageToken.Length > 0);
-            return all;
-        }, ct));
+            await PagedList.AllAsync(
+                token => client.ListDatasetsAsync(new ListAssetsRequest { PageSize = PagedList.PageSize, PageToken = token }, cancellationToken: ct).ResponseAsync,
+                reply => reply.Datasets, reply => reply.NextPageToken, (page, all) => all.Total = page.Total), ct));
 
         return new Command("dataset", "Datasets registered by their owners, with who may use them.") { register, show, list };
     }
