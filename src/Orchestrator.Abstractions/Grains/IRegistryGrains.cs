@@ -104,6 +104,17 @@ public static class RegistryGrainKeys
     /// <summary>The index of apps ("apps") or datasets ("datasets").</summary>
     public static IRegistryIndexGrain RegistryIndex(this IGrainFactory factory, string kind) => factory.GetGrain<IRegistryIndexGrain>(kind);
 
+    /// <summary>
+    /// A registered app's record, or null when the index does not hold it: an unknown address (from a stranger's
+    /// request) activates only the index, never a registry grain of its own.
+    /// </summary>
+    public static async Task<AppRecord?> FindAppAsync(this IGrainFactory factory, Address app) =>
+        await factory.RegistryIndex("apps").ContainsAsync(app) ? await factory.AppRegistry(app).GetAsync() : null;
+
+    /// <summary>A registered dataset's record, or null when the index does not hold it (see <see cref="FindAppAsync"/>).</summary>
+    public static async Task<DatasetRecord?> FindDatasetAsync(this IGrainFactory factory, Address dataset) =>
+        await factory.RegistryIndex("datasets").ContainsAsync(dataset) ? await factory.DatasetRegistry(dataset).GetAsync() : null;
+
     /// <summary>A signer's used nonces.</summary>
     public static IOwnerNonceGrain OwnerNonces(this IGrainFactory factory, Address signer) => factory.GetGrain<IOwnerNonceGrain>(GrainKeys.Of(signer));
 

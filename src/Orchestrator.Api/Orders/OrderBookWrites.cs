@@ -42,8 +42,8 @@ internal sealed class OrderBookWrites(IGrainFactory grains, IOptions<ApiOptions>
 
         Address? owner = parsed.Kind switch
         {
-            BookOrderKind.App => (await grains.RegistryIndex("apps").ContainsAsync(parsed.Entry.Asset) ? await grains.AppRegistry(parsed.Entry.Asset).GetAsync() : null)?.Owner,
-            BookOrderKind.Dataset => (await grains.RegistryIndex("datasets").ContainsAsync(parsed.Entry.Asset) ? await grains.DatasetRegistry(parsed.Entry.Asset).GetAsync() : null)?.Owner,
+            BookOrderKind.App => (await grains.FindAppAsync(parsed.Entry.Asset))?.Owner,
+            BookOrderKind.Dataset => (await grains.FindDatasetAsync(parsed.Entry.Asset))?.Owner,
             _ => Pool,
         };
         var refusal = parsed.Order switch

@@ -53,7 +53,7 @@ internal sealed class RegistryService(IGrainFactory grains, IOptions<ApiOptions>
     public override async Task<Proto.App> GetApp(Proto.GetAssetRequest request, ServerCallContext context)
     {
         var app = Require.Address(request.Address, "address");
-        return await grains.RegistryIndex("apps").ContainsAsync(app) && await grains.AppRegistry(app).GetAsync() is { } record
+        return await grains.FindAppAsync(app) is { } record
             ? RegistryMapping.ToProto(record)
             : throw Require.NotFound($"app {app.ToLowerHex()} is not registered (rule: its owner registers it, `orchestrator app register`)");
     }
@@ -93,7 +93,7 @@ internal sealed class RegistryService(IGrainFactory grains, IOptions<ApiOptions>
     public override async Task<Proto.Dataset> GetDataset(Proto.GetAssetRequest request, ServerCallContext context)
     {
         var dataset = Require.Address(request.Address, "address");
-        return await grains.RegistryIndex("datasets").ContainsAsync(dataset) && await grains.DatasetRegistry(dataset).GetAsync() is { } record
+        return await grains.FindDatasetAsync(dataset) is { } record
             ? RegistryMapping.ToProto(record)
             : throw Require.NotFound($"dataset {dataset.ToLowerHex()} is not registered (rule: its owner registers it, `orchestrator dataset register`)");
     }
