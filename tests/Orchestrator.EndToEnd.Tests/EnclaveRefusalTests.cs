@@ -103,6 +103,8 @@ public sealed class EnclaveRefusalTests(TeePoolServer server) : IClassFixture<Te
         Assert.True(await worker.Process.WaitForExitAsync(TimeSpan.FromSeconds(60)), $"{worker} keeps running:\n{worker.Process.Output}");
         Assert.Equal(3, worker.Process.ExitCode);
         Assert.Contains("PermissionDenied: attestation refused: " + reason, worker.Process.Output, StringComparison.Ordinal);
+        // The silo's audit log names the worker and the same reason (a Warning of the attestor, counted in orchestrator.attestation.verdicts).
+        Assert.Contains($"Worker {worker.Address} attestation refused: {reason}", server.Process.Output, StringComparison.Ordinal);
         var ex = await Assert.ThrowsAsync<RpcException>(() => server.Secrets.GetWorkerAttestationAsync(
             new Secrets.GetWorkerAttestationRequest { Address = worker.Address.ToString() }, server.Owner).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, ex.StatusCode);
