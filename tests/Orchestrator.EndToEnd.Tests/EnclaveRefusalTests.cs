@@ -11,7 +11,7 @@ namespace Orchestrator.EndToEnd.Tests;
 /// <summary>
 /// The attestation refusals through the real TEE path, as one table on one silo: `orchestrator serve` trusting a
 /// test root, `orchestrator-worker` agents whose `orchestrator-enclave` runners quote through the test TEE's
-/// /dev/attestation files, and machines that must not get the app's secrets: a revoked PCK (in the PCK CRL), a
+/// /dev/attestation files (and, for the revoked machine as a TD, its configfs-tsm report directory), and machines that must not get the app's secrets: a revoked PCK (in the PCK CRL), a
 /// platform whose collateral has expired (stale at the silo's clock), one at an OutOfDate TCB under a policy that
 /// accepts only UpToDate, and an enclave of another measurement. Two rows need an agent that lies about what its
 /// runner made (a swapped session key: REPORTDATA not binding it; an earlier challenge's quote replayed), which
@@ -38,13 +38,16 @@ public sealed class EnclaveRefusalTests(TeePoolServer server) : IClassFixture<Te
         await using var staleDevice = Device("stale", stale);
         await using var outOfDateDevice = Device("out-of-date", outOfDate);
         await using var foreignDevice = Device("foreign", server.Tee, new TestEnclave { MrEnclave = [.. Enumerable.Repeat((byte)0xBA, 32)] });
+        await using var revokedTdDevice = TestTeeDevice.ConfigfsTsm(revoked, Path.Combine(server.Directory, "tsm-report-revoked"));
         using var revokedWorker = await StartAsync("revoked-pck", app, revokedDevice);
+        using var revokedTd = await StartAsync("revoked-pck-td", app, revokedTdDevice, "Tdx", "ConfigfsTsm");
         using var staleWorker = await StartAsync("stale-collateral", app, staleDevice);
         using var outOfDateWorker = await StartAsync("out-of-date-tcb", app, outOfDateDevice);
         using var foreignWorker = await StartAsync("foreign-measurement", app, foreignDevice);
 
         // Verification failures end the handshake: the agent exits 3 with the verifier's reason, and no verdict is kept.
         await AssertRefusedAtHandshakeAsync(revokedWorker, "CertificateRevoked: ");
+        await AssertRefusedAtHandshakeAsync(revokedTd, "CertificateRevoked: "); // the same machine as a TD, quoting through configfs-tsm
         await AssertRefusedAtHandshakeAsync(staleWorker, "CollateralExpired: ");
 
         // A quote that verifies but that the app's policy refuses: the session opens, the verdict names what the policy reads.
@@ -68,7 +71,7 @@ public sealed class EnclaveRefusalTests(TeePoolServer server) : IClassFixture<Te
         Assert.True(release.Granted);
         Assert.Equal(good.Address.ToLowerHex(), release.Worker);
         Assert.Equal("mrenclave:" + measurement, release.Measurement);
-        Address[] refused = [revokedWorker.Address, staleWorker.Address, outOfDateWorker.Address, foreignWorker.Address, .. relayed];
+        Address[] refused = [revokedWorker.Address, revokedTd.Address, staleWorker.Address, outOfDateWorker.Address, foreignWorker.Address, .. relayed];
         Assert.DoesNotContain(audit.Entries, e => refused.Any(r => r.ToLowerHex() == e.Worker));
         Assert.Equal(0, audit.UnrecordedRefusals);
     }
@@ -120,9 +123,9 @@ public sealed class EnclaveRefusalTests(TeePoolServer server) : IClassFixture<Te
     private TestTeeDevice Device(string name, TestTee tee, TestEnclave? enclave = null) =>
         TestTeeDevice.Gramine(tee, Path.Combine(server.Directory, "dev-attestation-" + name), enclave);
 
-    private Task<WorkerAgentProcess> StartAsync(string name, Address app, TestTeeDevice device) =>
-        WorkerAgentProcess.StartWithRunnerAsync(server, name, new TestApp(app, Path.Combine(_apps, "honest.sh")), "Sgx",
-            "--quote-provider", "Gramine", "--quote-root", device.Root, "--private-dir", Path.Combine(server.Directory, name + "-private"));
+    private Task<WorkerAgentProcess> StartAsync(string name, Address app, TestTeeDevice device, string tee = "Sgx", string provider = "Gramine") =>
+        WorkerAgentProcess.StartWithRunnerAsync(server, name, new TestApp(app, Path.Combine(_apps, "honest.sh")), tee,
+            "--quote-provider", provider, "--quote-root", device.Root, "--private-dir", Path.Combine(server.Directory, name + "-private"));
 
     private async Task<Secrets.WorkerAttestation> AttestationAsync(Address address, WorkerAgentProcess worker)
     {
