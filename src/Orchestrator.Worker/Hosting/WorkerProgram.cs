@@ -143,8 +143,33 @@ public static class WorkerProgram
             new TaskSecretsClient(new Api.Secrets.V1.EnclaveSecrets.EnclaveSecretsClient(channel), identity, TimeProvider.System), TimeProvider.System, logger);
         // A hardware TEE worker's trusted runner (started at the first session, inside the TEE by its command).
         await using var runner = !string.IsNullOrWhiteSpace(options.EnclaveRunner.Command) ? new Enclave.EnclaveRunnerHost(options.EnclaveRunner) : null;
+        if (runner is not null && !await RunnerStartsAsync(runner, logger, stop).ConfigureAwait(false))
+        {
+            return WorkerExitCodes.NoEnclave;
+        }
+
         var agent = new WorkerAgent(options, identity, client, pipeline, enclave, journal, sessions, TimeProvider.System, logger, serverCertificate, runner);
         return await agent.RunAsync(stop).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts the trusted runner before the first session: a runner that cannot start (its quote interface is
+    /// missing, so this is not a TDX guest or not inside Gramine) would fail every handshake while the agent
+    /// reconnected forever. False after one line naming the missing interface, as the runner printed it.
+    /// </summary>
+    private static async Task<bool> RunnerStartsAsync(Enclave.EnclaveRunnerHost runner, ILogger logger, CancellationToken stop)
+    {
+        try
+        {
+            await runner.CurrentAsync(stop).ConfigureAwait(false);
+            return true;
+        }
+        catch (Enclave.EnclaveRunnerException ex)
+        {
+            WorkerLog.NoEnclave(logger, ex.Message);
+            await Console.Error.WriteLineAsync("orchestrator-worker: " + ex.Message).ConfigureAwait(false);
+            return false;
+        }
     }
 
     /// <summary>The Docker executor's settings from the options; containers are labelled with the worker's address.</summary>

@@ -26,6 +26,9 @@ public static class WorkerExitCodes
 
     /// <summary>The server refused this worker (not authorized, revoked, bad proof, capabilities outside policy, replaced).</summary>
     public const int Refused = 3;
+
+    /// <summary>The trusted runner could not start (its quote interface is missing: not a TDX guest, not inside Gramine), so no session could attest.</summary>
+    public const int NoEnclave = 4;
 }
 
 /// <summary>

@@ -17,6 +17,9 @@ internal static partial class WorkerLog
     [LoggerMessage(Level = LogLevel.Critical, Message = "the server refused this worker: {Status}: {Detail}")]
     public static partial void Refused(ILogger logger, string status, string detail);
 
+    [LoggerMessage(Level = LogLevel.Critical, Message = "the trusted runner could not start, so no session can attest: {Reason}")]
+    public static partial void NoEnclave(ILogger logger, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "task {TaskId}: assigned (app {App}, trust {Trust}{Resumed})")]
     public static partial void Assigned(ILogger logger, string taskId, string app, int trust, string resumed);
 

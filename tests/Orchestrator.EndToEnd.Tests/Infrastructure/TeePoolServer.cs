@@ -13,11 +13,14 @@ public sealed class TeePoolServer : PoolServer
     /// <summary>The test platform (root CA, PCK chain, attestation key, collateral).</summary>
     public TestTee Tee { get; } = new(DateTimeOffset.UtcNow);
 
+    /// <summary>The files the silo reads: the root it trusts and its collateral directory (a test adds other platforms' collateral there).</summary>
+    public TestTeeFiles Files { get; private set; } = null!;
+
     /// <inheritdoc />
     protected override void Configure(JsonObject orchestrator)
     {
         ArgumentNullException.ThrowIfNull(orchestrator);
-        var files = Tee.WriteFiles(Path.Combine(Directory, "test-tee"));
+        var files = Files = Tee.WriteFiles(Path.Combine(Directory, "test-tee"));
         orchestrator["Attestation"] = new JsonObject
         {
             ["TestRootCertificate"] = files.RootPemPath,

@@ -23,14 +23,33 @@ public sealed class TestTee : IDisposable
     private readonly ECDsa _attestationKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly TestSigningMaterial _keys;
 
+    private readonly bool _ownsPki;
+
     /// <summary>Creates a platform whose certificates and collateral are valid around <paramref name="at"/>.</summary>
     public TestTee(DateTimeOffset at, TestPlatform? platform = null)
+        : this(at, platform ?? new TestPlatform(), new TestPki(at), ownsPki: true)
+    {
+    }
+
+    private TestTee(DateTimeOffset at, TestPlatform platform, TestPki pki, bool ownsPki)
     {
         At = at;
-        Platform = platform ?? new TestPlatform();
-        Pki = new TestPki(at);
+        Platform = platform;
+        Pki = pki;
+        _ownsPki = ownsPki;
         Pck = Pki.IssuePck(_pckKey, Platform);
         _keys = new TestSigningMaterial(Platform, _pckKey, _attestationKey, Pck.ExportCertificatePem() + "\n" + Pki.PckCaChainPem);
+    }
+
+    /// <summary>
+    /// Another platform under this one's root CA (its own PCK key and certificate, its own FMSPC so a verifier
+    /// looks up its own collateral) whose collateral is issued around <paramref name="at"/>: how a test puts a
+    /// revoked, out-of-date or stale machine beside a good one, all trusted through the same test root.
+    /// </summary>
+    public TestTee Sibling(TestPlatform platform, DateTimeOffset? at = null)
+    {
+        ArgumentNullException.ThrowIfNull(platform);
+        return new TestTee(at ?? At, platform, Pki, ownsPki: false);
     }
 
     /// <summary>The instant the collateral is issued around (an hour before it, valid 30 days).</summary>
@@ -81,7 +100,11 @@ public sealed class TestTee : IDisposable
     public void Dispose()
     {
         Pck.Dispose();
-        Pki.Dispose();
+        if (_ownsPki)
+        {
+            Pki.Dispose();
+        }
+
         _pckKey.Dispose();
         _attestationKey.Dispose();
     }
