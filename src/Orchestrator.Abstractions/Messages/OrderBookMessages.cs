@@ -45,3 +45,15 @@ public sealed record BookOrder(
     /// <summary>Open: not cancelled and some volume left.</summary>
     public bool IsOpen => !Cancelled && System.Numerics.BigInteger.Parse(Consumed, System.Globalization.CultureInfo.InvariantCulture) < System.Numerics.BigInteger.Parse(Volume, System.Globalization.CultureInfo.InvariantCulture);
 }
+
+/// <summary>
+/// What a match takes from the book: <see cref="Volume"/> tasks of each held order (app, dataset when there is one,
+/// workerpool) and of the requester's order, whose consumed count the match read as <see cref="BotFirst"/>. Amounts are
+/// decimal, as in <see cref="BookOrder"/>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("orch.book-consumption.v1")]
+public sealed record BookConsumption(
+    [property: Id(0)] IReadOnlyList<Hash32> Orders,
+    [property: Id(1)] Hash32 Request,
+    [property: Id(2)] string BotFirst,
+    [property: Id(3)] string Volume);

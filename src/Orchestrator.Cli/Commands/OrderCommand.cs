@@ -7,7 +7,7 @@ using Proto = Orchestrator.Api.Orders.V1;
 namespace Orchestrator.Cli.Commands;
 
 /// <summary>
-/// `orchestrator order publish|cancel|list`: signed orders in the pool's off-chain order book. An app or dataset owner
+/// `orchestrator order publish|cancel|list|match`: signed orders in the pool's off-chain order book. An app or dataset owner
 /// signs with their key; the pool owner signs its workerpool orders with the pool's key and sends them with the token.
 /// Exit codes as the other API commands: 0 done, 1 refused for the input, 2 bad arguments, 3 refused for the caller or unreachable.
 /// </summary>
@@ -19,7 +19,7 @@ internal static class OrderCommand
         var key = new Option<FileInfo>("--key") { Description = "The signer's private key file (hex, as `result keygen` writes it): the asset's owner, or the pool's key for a workerpool order." };
         return new Command("order", "Signed app, dataset and workerpool orders in the pool's order book (PoCo v5's, README \"Orders\").")
         {
-            Publish(api, key), Cancel(api, key), List(api),
+            Publish(api, key), Cancel(api, key), List(api), OrderMatchCommand.Create(api, key),
         };
     }
 
@@ -120,13 +120,13 @@ internal static class OrderCommand
         return list;
     }
 
-    private static Command With(Command command, AdminApi api)
+    internal static Command With(Command command, AdminApi api)
     {
         foreach (var option in api.Options) command.Options.Add(option);
         return command;
     }
 
-    private static bool TryKey(ParseResult parse, Option<FileInfo> key, out byte[] signer, out int code)
+    internal static bool TryKey(ParseResult parse, Option<FileInfo> key, out byte[] signer, out int code)
     {
         code = 0;
         if (parse.GetValue(key) is not { } file)
@@ -145,7 +145,7 @@ internal static class OrderCommand
         return true;
     }
 
-    private static async Task<int> RunAsync(AdminApi api, ParseResult parse, bool withToken, Func<Grpc.Net.Client.GrpcChannel, Metadata, Task<Google.Protobuf.IMessage>> call, CancellationToken ct)
+    internal static async Task<int> RunAsync(AdminApi api, ParseResult parse, bool withToken, Func<Grpc.Net.Client.GrpcChannel, Metadata, Task<Google.Protobuf.IMessage>> call, CancellationToken ct)
     {
         var (connection, error) = withToken ? api.Open(parse) : api.OpenWithoutToken(parse);
         if (connection is null) return OwnerCall.Fail(2, error!);
