@@ -42,6 +42,19 @@ public sealed record BookOrder(
     [property: Id(16)] bool Cancelled,
     [property: Id(17)] DateTimeOffset PublishedAt)
 {
+    /// <summary>
+    /// When the book stops listing and matching the order (null: never). The publication's, not the order's: PoCo v5's
+    /// orders carry no expiry and their type strings stay PoCo's, so the hub itself never expires an order.
+    /// </summary>
+    [Id(18)]
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>Open at <paramref name="now"/>: open and not expired.</summary>
+    public bool IsOpenAt(DateTimeOffset now) => IsOpen && !IsExpiredAt(now);
+
+    /// <summary>True once the publication's expiry has passed.</summary>
+    public bool IsExpiredAt(DateTimeOffset now) => ExpiresAt is { } expiry && now >= expiry;
+
     /// <summary>Open: not cancelled and some volume left.</summary>
     public bool IsOpen => !Cancelled && System.Numerics.BigInteger.Parse(Consumed, System.Globalization.CultureInfo.InvariantCulture) < System.Numerics.BigInteger.Parse(Volume, System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -87,6 +87,7 @@ internal static class OrderBookRequests
         Consumed = order.Consumed,
         Cancelled = order.Cancelled,
         PublishedAt = Timestamp.FromDateTimeOffset(order.PublishedAt),
+        ExpiresAt = order.ExpiresAt is { } expiry ? Timestamp.FromDateTimeOffset(expiry) : null,
     };
 
     private static (BookOrderKind, object, Hash32) Build(BookOrderKind kind, AppOrder order) => (kind, order, order.StructHash());

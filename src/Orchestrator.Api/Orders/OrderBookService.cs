@@ -47,7 +47,7 @@ internal sealed class OrderBookService(IGrainFactory grains, OrderBookWrites wri
     }
 
     public override Task<Proto.BookOrder> PublishOrder(Proto.PublishOrderRequest request, ServerCallContext context)
-        => writes.PublishAsync(request.Order, asPool: false);
+        => writes.PublishAsync(request.Order, request.ExpiresAt, asPool: false);
 
     public override Task<Proto.MatchOrdersReply> MatchOrders(Proto.MatchOrdersRequest request, ServerCallContext context)
         => matches.MatchAsync(request, context.CancellationToken);

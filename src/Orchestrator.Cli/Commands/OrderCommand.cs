@@ -38,8 +38,9 @@ internal static class OrderCommand
         var poolRestrict = new Option<string?>("--workerpool-restrict") { Description = "Only this pool (app and dataset orders)." };
         var requesterRestrict = new Option<string?>("--requester-restrict") { Description = "Only this requester." };
         var salt = new Option<string?>("--salt") { Description = "bytes32 salt (default random: each publish is a new order)." };
+        var expiresAt = new Option<DateTimeOffset?>("--expires-at") { Description = "When the book stops listing and matching the order (ISO 8601; default never). The hub knows no expiry: cancel the order there." };
         var publish = With(new Command("publish", "Sign an order and publish it to the pool's order book.")
-            { key, kind, asset, price, volume, tag, category, trust, appRestrict, datasetRestrict, poolRestrict, requesterRestrict, salt }, api);
+            { key, kind, asset, price, volume, tag, category, trust, appRestrict, datasetRestrict, poolRestrict, requesterRestrict, salt, expiresAt }, api);
         publish.SetAction(async (parse, ct) =>
         {
             if (!TryKey(parse, key, out var signer, out var code)) return code;
@@ -67,7 +68,11 @@ internal static class OrderCommand
             return await RunAsync(api, parse, withToken: orderKind == Proto.OrderKind.Workerpool, async (channel, headers) =>
             {
                 var domain = await new Proto.OrderBook.OrderBookClient(channel).GetDomainAsync(new Proto.GetDomainRequest(), cancellationToken: ct);
-                var request = new Proto.PublishOrderRequest { Order = OrderSigning.Sign(order, signer, domain.ChainId, Address.Parse(domain.VerifyingContract)) };
+                var request = new Proto.PublishOrderRequest
+                {
+                    Order = OrderSigning.Sign(order, signer, domain.ChainId, Address.Parse(domain.VerifyingContract)),
+                    ExpiresAt = parse.GetValue(expiresAt) is { } expiry ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(expiry) : null,
+                };
                 return orderKind == Proto.OrderKind.Workerpool
                     ? await new Proto.OrderBookAdmin.OrderBookAdminClient(channel).PublishPoolOrderAsync(request, headers, cancellationToken: ct)
                     : await new Proto.OrderBook.OrderBookClient(channel).PublishOrderAsync(request, cancellationToken: ct);

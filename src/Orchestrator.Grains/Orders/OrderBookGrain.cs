@@ -23,7 +23,8 @@ public sealed class OrderBookState
 
 /// <summary>The off-chain order book; a refused call (cancelled order republished) writes nothing.</summary>
 public sealed class OrderBookGrain(
-    [PersistentState("order-book", StorageNames.Default)] IPersistentState<OrderBookState> state) : Grain, IOrderBookGrain
+    [PersistentState("order-book", StorageNames.Default)] IPersistentState<OrderBookState> state,
+    OrchestratorClock clock) : Grain, IOrderBookGrain
 {
     public async Task<BookOrder?> PublishAsync(BookOrder order)
     {
@@ -65,6 +66,11 @@ public sealed class OrderBookGrain(
 
         foreach (var digest in consumption.Orders)
         {
+            if (state.State.Orders.GetValueOrDefault(digest) is { } expiring && expiring.IsExpiredAt(clock.UtcNow))
+            {
+                return $"OrderExpired: order {digest} expired at {expiring.ExpiresAt:O} (rule: the book matches an order only before its publication's expires_at)";
+            }
+
             if (!state.State.Orders.TryGetValue(digest, out var held) || held.Cancelled || Amount(held.Volume) - Amount(held.Consumed) < volume)
             {
                 return $"VolumeExhausted: order {digest} has fewer than {volume} tasks left (rule: consumed, cancelled and replayed orders cannot be matched)";
@@ -88,7 +94,7 @@ public sealed class OrderBookGrain(
 
     public Task<IReadOnlyList<BookOrder>> ListAsync(BookOrderKind? kind, Address? asset, Hash32 after, int count)
         => Task.FromResult<IReadOnlyList<BookOrder>>(state.State.Orders.Values
-            .Where(o => o.Digest > after && o.IsOpen && (kind is null || o.Kind == kind) && (asset is null || o.Asset == asset))
+            .Where(o => o.Digest > after && o.IsOpenAt(clock.UtcNow) && (kind is null || o.Kind == kind) && (asset is null || o.Asset == asset))
             .OrderBy(o => o.Digest)
             .Take(count)
             .ToList());
