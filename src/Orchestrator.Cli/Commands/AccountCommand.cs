@@ -96,14 +96,14 @@ internal static class AccountCommand
         Console.WriteLine(output);
     }
 
-    private static int Fail(int code, string message)
+    internal static int Fail(int code, string message)
     {
         Console.Error.WriteLine($"error: {message}");
         return code;
     }
 
     /// <summary>The options every account command shares.</summary>
-    private sealed class Options(bool keyRequired)
+    internal sealed class Options(bool keyRequired)
     {
         public Option<Uri> Rpc { get; } = new("--rpc") { Description = "The chain's JSON-RPC endpoint, e.g. http://127.0.0.1:8545.", Required = true };
 
@@ -151,7 +151,7 @@ internal static class AccountCommand
             => new(new HttpClient(), new EthereumRpcClientOptions { Endpoint = parse.GetValue(Rpc)! });
     }
 
-    private readonly record struct HubTarget(Address Address)
+    internal readonly record struct HubTarget(Address Address)
     {
         public HubAccount Account(EthereumRpcClient rpc) => new(rpc, Address);
     }
