@@ -95,6 +95,31 @@ public sealed class AccountCommandTests
         var notAPool = await Assert.ThrowsAsync<HubAccountException>(() => account.SetWorkerStakeRatioAsync(OwnerKey, 5));
         Assert.Contains("UnknownPool", notAPool.Message, StringComparison.Ordinal);
         Assert.Equal(20, await account.WorkerStakeRatioAsync(pool));
+
+        // The same through the command, as a process: set, read, and a bad percentage refused before anything is sent.
+        var keyFile = Path.Combine(Path.GetTempPath(), $"pool-{Guid.NewGuid():n}.key");
+        File.WriteAllText(keyFile, Hex.Encode(DeployerKey));
+        try
+        {
+            string[] chain = ["--rpc", anvil.Endpoint.ToString(), "--hub", hub.ToChecksumString(), "--key", keyFile];
+            var (code, stdout, stderr) = await BuiltCli.RunAsync(["pool", "stake-ratio", "25", .. chain]);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("\"workerStakeRatioPercent\":25", stdout, StringComparison.Ordinal);
+            (code, stdout, stderr) = await BuiltCli.RunAsync(["pool", "stake-ratio", .. chain]);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("\"workerStakeRatioPercent\":25", stdout, StringComparison.Ordinal);
+            (code, _, stderr) = await BuiltCli.RunAsync(["pool", "stake-ratio", "101", .. chain]);
+            Assert.Equal(2, code);
+            Assert.Contains("0..100", stderr, StringComparison.Ordinal);
+            (code, stdout, stderr) = await BuiltCli.RunAsync(["account", "balance", .. chain]);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("\"free\":\"0\"", stdout, StringComparison.Ordinal);
+            Assert.Equal(25, await account.WorkerStakeRatioAsync(pool));
+        }
+        finally
+        {
+            File.Delete(keyFile);
+        }
     }
 
     private static async Task SendAsync(EthereumRpcClient rpc, byte[] key, Address to, byte[] data)
