@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { outDir, word } from './helpers.mjs';
 import { setup } from './fixture.mjs';
+import { appOrder, datasetOrder, domainOf, requestOrder, signed, wallet, workerpoolOrder } from './orders.mjs';
 
 // PoCo reference (DESIGN.md section 6, solc 0.8.21 averages): initialize + contribute + reveal +
 // finalize for a single-worker task, one transaction per step.
@@ -150,4 +151,25 @@ test('createDeal and claimBatch costs', async () => {
   const idxs = Array.from({ length: 100 }, (_, i) => BigInt(i));
   const rc = await fx.hub.send('claimBatch', [idxs.map(() => dealId), idxs], { from: fx.outsider });
   rows.push({ scenario: 'claimBatch (refund after final deadline)', batch: 100, gas: Number(rc.gasUsedN), perTask: Math.round(Number(rc.gasUsedN) / 100), reference: null });
+});
+
+test('matchOrders cost: a deal from four signed orders', async () => {
+  // Anvil's accounts as the fixture gives them roles: 0 deployer (the dataset's owner here), 1 requester, 2 pool, 4 outsider (the app's owner).
+  const [datasetOwner, requester, pool, appOwner] = [wallet(0), wallet(1), wallet(2), wallet(4)];
+  assert.deepEqual([datasetOwner, requester, pool, appOwner].map((w) => w.address.toLowerCase()),
+    [fx.deployer, fx.requester, fx.poolOwner, fx.outsider].map((a) => a.toLowerCase()));
+  const domain = await domainOf(fx.hub);
+  const price = fx.params().taskPrice;
+  const o = [
+    await signed(domain, 'AppOrder', appOrder({ app: pricedApp, appprice: APP_PRICE, volume: 100n }), appOwner),
+    await signed(domain, 'DatasetOrder', datasetOrder({ dataset: pricedDataset, datasetprice: DATASET_PRICE, volume: 100n, salt: word(77n) }), datasetOwner),
+    await signed(domain, 'WorkerpoolOrder', workerpoolOrder({ workerpool: fx.poolOwner, workerpoolprice: price, volume: 100n, trust: 1n }), pool),
+    await signed(domain, 'RequestOrder', requestOrder({
+      app: pricedApp, appmaxprice: APP_PRICE, dataset: pricedDataset, datasetmaxprice: DATASET_PRICE, workerpool: fx.poolOwner, workerpoolmaxprice: price,
+      requester: fx.requester, volume: 10n, trust: 1n, beneficiary: fx.requester, params: '{"args":"--n 1"}',
+    }), requester),
+  ];
+  await fx.hub.send('deposit', [], { from: fx.requester, value: 10n * (price + APP_PRICE + DATASET_PRICE) });
+  const rc = await fx.hub.send('matchOrders', o, { from: fx.scheduler });
+  rows.push({ scenario: 'matchOrders, 4 orders, app + dataset priced', batch: 1, gas: Number(rc.gasUsedN), perTask: Number(rc.gasUsedN), reference: null });
 });

@@ -196,6 +196,21 @@ describe('refusals: the rule named, balances and volumes unchanged', () => {
     assert.deepEqual(await snapshot(o), before);
   });
 
+  test('a replayed match and an exhausted order are refused, balances and volumes unchanged', async () => {
+    const o = await orders({ w: { volume: 2n }, r: { volume: 2n } });
+    await match(o);
+    const replayed = await snapshot(o);
+    await expectRevert(match(o), 'VolumeExhausted'); // the same four orders again
+    assert.deepEqual(await snapshot(o), replayed);
+    const [, , , fresh] = await orders(); // a new request against the spent pool order
+    const o2 = [o[0], o[1], o[2], fresh];
+    const before = await snapshot(o2);
+    const [party, hash] = await expectRevert(match(o2), 'VolumeExhausted');
+    assert.equal(party, WORKERPOOL);
+    assert.equal(hash, digestOf(domain, 'WorkerpoolOrder', o[2]));
+    assert.deepEqual(await snapshot(o2), before);
+  });
+
   test('a requester without the escrow is refused and nothing is consumed', async () => {
     const o = await orders({ r: { volume: 2000n }, w: { volume: 2000n }, a: { volume: 2000n }, d: { volume: 2000n } });
     const before = await snapshot(o);

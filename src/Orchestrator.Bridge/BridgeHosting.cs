@@ -183,6 +183,10 @@ public static class BridgeHosting
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<AccountSender>>(), shared ? sp.GetRequiredService<SenderLeadership>().Role : null));
         services.AddSingleton(sp => new ChainBridge(
             sp.GetRequiredService<EthereumRpcClient>(), sp.GetRequiredService<AccountSender>(), bridge, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), results.ResultBase));
+        // Requests matched through the API's order book become deals through the hub's matchOrders (last registration wins
+        // over the API's off-chain default, whichever is added first).
+        services.AddSingleton<Abstractions.Orders.IMatchedDeals>(sp => new Contract.HubMatchedDeals(
+            sp.GetRequiredService<EthereumRpcClient>(), sp.GetRequiredService<AccountSender>(), bridge));
         if (bridge.ListenerEnabled)
         {
             services.AddSingleton(sp => new DealListener(

@@ -73,6 +73,65 @@ public sealed class AccountCommandTests
         Assert.Contains("no OrchestratorHub is deployed there", missing.Message, StringComparison.Ordinal);
     }
 
+    [AnvilFact]
+    public async Task ThePoolOwnerSetsTheWorkerStakeRatioAndABadRatioOrAKeyWithoutAPoolIsRefusedWithNothingSent()
+    {
+        await using var anvil = new AnvilNode();
+        await anvil.StartAsync();
+        var rpc = new EthereumRpcClient(new HttpClient(), new EthereumRpcClientOptions { Endpoint = anvil.Endpoint, MaxAttempts = 1 });
+        var hub = await DeployHubAsync(rpc);
+        var pool = Secp256k1.AddressOf(DeployerKey);
+        await SendAsync(rpc, DeployerKey, hub, Orchestrator.Bridge.Contract.HubContract.RegisterPool.EncodeCall(Secp256k1.AddressOf(OwnerKey), new BigInteger(10)));
+        var account = new HubAccount(rpc, hub) { ReceiptPoll = TimeSpan.FromMilliseconds(20) };
+        Assert.Equal(30, await account.WorkerStakeRatioAsync(pool)); // PoCo's default until the owner sets one
+
+        await account.SetWorkerStakeRatioAsync(DeployerKey, 20);
+        Assert.Equal(20, await account.WorkerStakeRatioAsync(pool));
+
+        var nonce = await rpc.GetTransactionCountAsync(pool, BlockParameter.Pending);
+        var tooMuch = await Assert.ThrowsAsync<HubAccountException>(() => account.SetWorkerStakeRatioAsync(DeployerKey, 101));
+        Assert.Contains("InvalidStakeRatio — 101 is not a percentage", tooMuch.Message, StringComparison.Ordinal);
+        Assert.Equal(nonce, await rpc.GetTransactionCountAsync(pool, BlockParameter.Pending));
+        var notAPool = await Assert.ThrowsAsync<HubAccountException>(() => account.SetWorkerStakeRatioAsync(OwnerKey, 5));
+        Assert.Contains("UnknownPool", notAPool.Message, StringComparison.Ordinal);
+        Assert.Equal(20, await account.WorkerStakeRatioAsync(pool));
+
+        // The same through the command, as a process: set, read, and a bad percentage refused before anything is sent.
+        var keyFile = Path.Combine(Path.GetTempPath(), $"pool-{Guid.NewGuid():n}.key");
+        File.WriteAllText(keyFile, Hex.Encode(DeployerKey));
+        try
+        {
+            string[] chain = ["--rpc", anvil.Endpoint.ToString(), "--hub", hub.ToChecksumString(), "--key", keyFile];
+            var (code, stdout, stderr) = await BuiltCli.RunAsync(["pool", "stake-ratio", "25", .. chain]);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("\"workerStakeRatioPercent\":25", stdout, StringComparison.Ordinal);
+            (code, stdout, stderr) = await BuiltCli.RunAsync(["pool", "stake-ratio", .. chain]);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("\"workerStakeRatioPercent\":25", stdout, StringComparison.Ordinal);
+            (code, _, stderr) = await BuiltCli.RunAsync(["pool", "stake-ratio", "101", .. chain]);
+            Assert.Equal(2, code);
+            Assert.Contains("0..100", stderr, StringComparison.Ordinal);
+            (code, stdout, stderr) = await BuiltCli.RunAsync(["account", "balance", .. chain]);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("\"free\":\"0\"", stdout, StringComparison.Ordinal);
+            Assert.Equal(25, await account.WorkerStakeRatioAsync(pool));
+        }
+        finally
+        {
+            File.Delete(keyFile);
+        }
+    }
+
+    private static async Task SendAsync(EthereumRpcClient rpc, byte[] key, Address to, byte[] data)
+    {
+        var from = Secp256k1.AddressOf(key);
+        var nonce = await rpc.GetTransactionCountAsync(from, BlockParameter.Pending);
+        var signed = TransactionSigner.SignEip1559(31337, nonce, 1_000_000_000, 100_000_000_000, 500_000, to, BigInteger.Zero, data, key);
+        var hash = await rpc.SendRawTransactionAsync(signed.Raw);
+        var receipt = await Eventually.ForAsync("the transaction's receipt", () => rpc.GetTransactionReceiptAsync(hash), r => r is not null, TimeSpan.FromSeconds(30));
+        Assert.True(receipt!.Succeeded);
+    }
+
     private static async Task<Address> DeployHubAsync(EthereumRpcClient rpc)
     {
         Orchestrator.Testing.Commands.Run("node", [Repository.PathOf("contracts", "build.mjs"), "--if-needed"], TimeSpan.FromMinutes(3));

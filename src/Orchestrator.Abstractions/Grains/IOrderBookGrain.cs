@@ -24,6 +24,22 @@ public interface IOrderBookGrain : IGrainWithStringKey
     [Alias("get")]
     Task<BookOrder?> GetAsync(Hash32 digest);
 
+    /// <summary>
+    /// Takes a match's volume from every order it names, all or nothing: null when taken, else one line naming
+    /// <c>VolumeExhausted</c> (an order cancelled, no longer held, without that much volume left, or a request whose
+    /// consumed count moved since the match read it: a replayed or concurrent match).
+    /// </summary>
+    [Alias("consume")]
+    Task<string?> ConsumeAsync(BookConsumption consumption);
+
+    /// <summary>Gives back what <see cref="ConsumeAsync"/> took, when the deal could not be created after all.</summary>
+    [Alias("release")]
+    Task ReleaseAsync(BookConsumption consumption);
+
+    /// <summary>How many tasks of the requester's order (by digest) were matched through this book.</summary>
+    [Alias("request-consumed")]
+    Task<string> RequestConsumedAsync(Hash32 request);
+
     /// <summary>Up to <paramref name="count"/> open orders with a digest above <paramref name="after"/>, by digest, optionally of one kind or asset.</summary>
     [Alias("list")]
     Task<IReadOnlyList<BookOrder>> ListAsync(BookOrderKind? kind, Address? asset, Hash32 after, int count);

@@ -42,6 +42,31 @@ public sealed record BookOrder(
     [property: Id(16)] bool Cancelled,
     [property: Id(17)] DateTimeOffset PublishedAt)
 {
+    /// <summary>
+    /// When the book stops listing and matching the order (null: never). The publication's, not the order's: PoCo v5's
+    /// orders carry no expiry and their type strings stay PoCo's, so the hub itself never expires an order.
+    /// </summary>
+    [Id(18)]
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>Open at <paramref name="now"/>: open and not expired.</summary>
+    public bool IsOpenAt(DateTimeOffset now) => IsOpen && !IsExpiredAt(now);
+
+    /// <summary>True once the publication's expiry has passed.</summary>
+    public bool IsExpiredAt(DateTimeOffset now) => ExpiresAt is { } expiry && now >= expiry;
+
     /// <summary>Open: not cancelled and some volume left.</summary>
     public bool IsOpen => !Cancelled && System.Numerics.BigInteger.Parse(Consumed, System.Globalization.CultureInfo.InvariantCulture) < System.Numerics.BigInteger.Parse(Volume, System.Globalization.CultureInfo.InvariantCulture);
 }
+
+/// <summary>
+/// What a match takes from the book: <see cref="Volume"/> tasks of each held order (app, dataset when there is one,
+/// workerpool) and of the requester's order, whose consumed count the match read as <see cref="BotFirst"/>. Amounts are
+/// decimal, as in <see cref="BookOrder"/>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("orch.book-consumption.v1")]
+public sealed record BookConsumption(
+    [property: Id(0)] IReadOnlyList<Hash32> Orders,
+    [property: Id(1)] Hash32 Request,
+    [property: Id(2)] string BotFirst,
+    [property: Id(3)] string Volume);

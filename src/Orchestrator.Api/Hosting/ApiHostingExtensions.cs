@@ -56,6 +56,9 @@ public static class ApiHostingExtensions
         services.TryAddSingleton<RequesterDownloads>();
         services.TryAddSingleton<BeneficiaryKeyRegistrations>();
         services.TryAddSingleton<Orders.OrderBookWrites>();
+        services.TryAddSingleton<Orders.OrderMatches>();
+        // Matched deals go to the deal grain unless the chain bridge registered the hub's matchOrders before.
+        services.TryAddSingleton<Abstractions.Orders.IMatchedDeals, Orders.GrainMatchedDeals>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, SignedRequestMatcherPolicy>());
 
         var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();

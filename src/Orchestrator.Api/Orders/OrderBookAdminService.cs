@@ -7,7 +7,7 @@ namespace Orchestrator.Api.Orders;
 internal sealed class OrderBookAdminService(OrderBookWrites writes) : Proto.OrderBookAdmin.OrderBookAdminBase
 {
     public override Task<Proto.BookOrder> PublishPoolOrder(Proto.PublishOrderRequest request, ServerCallContext context)
-        => writes.PublishAsync(request.Order, asPool: true);
+        => writes.PublishAsync(request.Order, request.ExpiresAt, asPool: true);
 
     public override Task<Proto.BookOrder> CancelPoolOrder(Proto.CancelPoolOrderRequest request, ServerCallContext context)
         => writes.CancelAsync(request.Hash, signature: null);

@@ -87,6 +87,7 @@ internal static class OrderBookRequests
         Consumed = order.Consumed,
         Cancelled = order.Cancelled,
         PublishedAt = Timestamp.FromDateTimeOffset(order.PublishedAt),
+        ExpiresAt = order.ExpiresAt is { } expiry ? Timestamp.FromDateTimeOffset(expiry) : null,
     };
 
     private static (BookOrderKind, object, Hash32) Build(BookOrderKind kind, AppOrder order) => (kind, order, order.StructHash());
@@ -101,9 +102,9 @@ internal static class OrderBookRequests
     private static (BookOrderKind, object, Hash32)? Absent(BigInteger category, BigInteger trust, string what)
         => category.IsZero && trust.IsZero ? null : throw Require.Invalid($"order.category, order.trust: {what} has neither in PoCo's type; leave them empty");
 
-    private static Hash32 HashOrZero(string value, string field) => string.IsNullOrEmpty(value) ? Hash32.Zero : Require.Hash(value, field);
+    internal static Hash32 HashOrZero(string value, string field) => string.IsNullOrEmpty(value) ? Hash32.Zero : Require.Hash(value, field);
 
-    private static BigInteger Uint(string value, string field)
+    internal static BigInteger Uint(string value, string field)
     {
         if (string.IsNullOrEmpty(value))
         {

@@ -12,7 +12,7 @@ namespace Orchestrator.Api.Orders;
 /// orchestrator.orders.v1.OrderBook: public reads of the off-chain order book, and app and dataset owners' own
 /// orders, authenticated by their EIP-712 signatures rather than a token.
 /// </summary>
-internal sealed class OrderBookService(IGrainFactory grains, OrderBookWrites writes) : Proto.OrderBook.OrderBookBase
+internal sealed class OrderBookService(IGrainFactory grains, OrderBookWrites writes, OrderMatches matches) : Proto.OrderBook.OrderBookBase
 {
     private const int DefaultPageSize = 50;
     private const int MaxPageSize = 100;
@@ -47,7 +47,10 @@ internal sealed class OrderBookService(IGrainFactory grains, OrderBookWrites wri
     }
 
     public override Task<Proto.BookOrder> PublishOrder(Proto.PublishOrderRequest request, ServerCallContext context)
-        => writes.PublishAsync(request.Order, asPool: false);
+        => writes.PublishAsync(request.Order, request.ExpiresAt, asPool: false);
+
+    public override Task<Proto.MatchOrdersReply> MatchOrders(Proto.MatchOrdersRequest request, ServerCallContext context)
+        => matches.MatchAsync(request, context.CancellationToken);
 
     public override Task<Proto.BookOrder> CancelOrder(Proto.CancelOrderRequest request, ServerCallContext context)
     {

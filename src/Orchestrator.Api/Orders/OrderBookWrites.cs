@@ -29,9 +29,16 @@ internal sealed class OrderBookWrites(IGrainFactory grains, IOptions<ApiOptions>
     /// <summary>This cluster's pool (orders of other pools are refused).</summary>
     public Address Pool => options.Value.PoolAddress is { Length: > 0 } text ? Address.Parse(text) : Address.Zero;
 
-    public async Task<Proto.BookOrder> PublishAsync(Proto.Order? order, bool asPool)
+    public async Task<Proto.BookOrder> PublishAsync(Proto.Order? order, Google.Protobuf.WellKnownTypes.Timestamp? expiresAt, bool asPool)
     {
-        var parsed = OrderBookRequests.Parse(order, time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var parsed = OrderBookRequests.Parse(order, now);
+        var expiry = expiresAt?.ToDateTimeOffset();
+        if (expiry <= now)
+        {
+            throw Require.Invalid($"OrderExpired: expires_at {expiry:O} is not after now {now:O} (rule: the book holds an order only until its publication's expires_at)");
+        }
+
         var (chainId, hub) = Domain();
         if (asPool != (parsed.Kind == BookOrderKind.Workerpool))
         {
@@ -58,7 +65,7 @@ internal sealed class OrderBookWrites(IGrainFactory grains, IOptions<ApiOptions>
             throw Refused(refusal);
         }
 
-        var entry = parsed.Entry with { Digest = OrderDomain.Digest(chainId, hub, parsed.StructHash), Owner = owner!.Value };
+        var entry = parsed.Entry with { Digest = OrderDomain.Digest(chainId, hub, parsed.StructHash), Owner = owner!.Value, ExpiresAt = expiry };
         var held = await grains.OrderBook().PublishAsync(entry)
             ?? throw Require.Precondition($"order {entry.Digest} was cancelled (rule: a cancelled order is never published again; sign a new one with another salt)");
         return OrderBookRequests.ToProto(held);

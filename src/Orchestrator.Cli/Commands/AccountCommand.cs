@@ -96,16 +96,17 @@ internal static class AccountCommand
         Console.WriteLine(output);
     }
 
-    private static int Fail(int code, string message)
+    internal static int Fail(int code, string message)
     {
         Console.Error.WriteLine($"error: {message}");
         return code;
     }
 
     /// <summary>The options every account command shares.</summary>
-    private sealed class Options(bool keyRequired)
+    internal sealed class Options(bool keyRequired)
     {
-        public Option<Uri> Rpc { get; } = new("--rpc") { Description = "The chain's JSON-RPC endpoint, e.g. http://127.0.0.1:8545.", Required = true };
+        // A string parsed here: System.CommandLine has no converter for Uri and would throw instead of saying what is wrong.
+        public Option<string> Rpc { get; } = new("--rpc") { Description = "The chain's JSON-RPC endpoint, e.g. http://127.0.0.1:8545.", Required = true };
 
         public Option<string> Hub { get; } = new("--hub") { Description = "The OrchestratorHub contract's address.", Required = true };
 
@@ -130,10 +131,10 @@ internal static class AccountCommand
                 return false;
             }
 
-            var rpc = parse.GetValue(Rpc)!;
-            if (!rpc.IsAbsoluteUri || (rpc.Scheme != Uri.UriSchemeHttp && rpc.Scheme != Uri.UriSchemeHttps))
+            var rpcText = parse.GetValue(Rpc)!;
+            if (!Uri.TryCreate(rpcText, UriKind.Absolute, out var rpc) || (rpc.Scheme != Uri.UriSchemeHttp && rpc.Scheme != Uri.UriSchemeHttps))
             {
-                error = $"--rpc: \"{rpc}\" is not an http(s) URL";
+                error = $"--rpc: \"{rpcText}\" is not an http(s) URL";
                 return false;
             }
 
@@ -148,10 +149,10 @@ internal static class AccountCommand
         }
 
         public EthereumRpcClient Client(ParseResult parse)
-            => new(new HttpClient(), new EthereumRpcClientOptions { Endpoint = parse.GetValue(Rpc)! });
+            => new(new HttpClient(), new EthereumRpcClientOptions { Endpoint = new Uri(parse.GetValue(Rpc)!) });
     }
 
-    private readonly record struct HubTarget(Address Address)
+    internal readonly record struct HubTarget(Address Address)
     {
         public HubAccount Account(EthereumRpcClient rpc) => new(rpc, Address);
     }

@@ -7,7 +7,7 @@ using Proto = Orchestrator.Api.Orders.V1;
 namespace Orchestrator.Cli.Commands;
 
 /// <summary>
-/// `orchestrator order publish|cancel|list`: signed orders in the pool's off-chain order book. An app or dataset owner
+/// `orchestrator order publish|cancel|list|match`: signed orders in the pool's off-chain order book. An app or dataset owner
 /// signs with their key; the pool owner signs its workerpool orders with the pool's key and sends them with the token.
 /// Exit codes as the other API commands: 0 done, 1 refused for the input, 2 bad arguments, 3 refused for the caller or unreachable.
 /// </summary>
@@ -19,7 +19,7 @@ internal static class OrderCommand
         var key = new Option<FileInfo>("--key") { Description = "The signer's private key file (hex, as `result keygen` writes it): the asset's owner, or the pool's key for a workerpool order." };
         return new Command("order", "Signed app, dataset and workerpool orders in the pool's order book (PoCo v5's, README \"Orders\").")
         {
-            Publish(api, key), Cancel(api, key), List(api),
+            Publish(api, key), Cancel(api, key), List(api), OrderMatchCommand.Create(api, key),
         };
     }
 
@@ -38,8 +38,9 @@ internal static class OrderCommand
         var poolRestrict = new Option<string?>("--workerpool-restrict") { Description = "Only this pool (app and dataset orders)." };
         var requesterRestrict = new Option<string?>("--requester-restrict") { Description = "Only this requester." };
         var salt = new Option<string?>("--salt") { Description = "bytes32 salt (default random: each publish is a new order)." };
+        var expiresAt = new Option<DateTimeOffset?>("--expires-at") { Description = "When the book stops listing and matching the order (ISO 8601; default never). The hub knows no expiry: cancel the order there." };
         var publish = With(new Command("publish", "Sign an order and publish it to the pool's order book.")
-            { key, kind, asset, price, volume, tag, category, trust, appRestrict, datasetRestrict, poolRestrict, requesterRestrict, salt }, api);
+            { key, kind, asset, price, volume, tag, category, trust, appRestrict, datasetRestrict, poolRestrict, requesterRestrict, salt, expiresAt }, api);
         publish.SetAction(async (parse, ct) =>
         {
             if (!TryKey(parse, key, out var signer, out var code)) return code;
@@ -67,7 +68,11 @@ internal static class OrderCommand
             return await RunAsync(api, parse, withToken: orderKind == Proto.OrderKind.Workerpool, async (channel, headers) =>
             {
                 var domain = await new Proto.OrderBook.OrderBookClient(channel).GetDomainAsync(new Proto.GetDomainRequest(), cancellationToken: ct);
-                var request = new Proto.PublishOrderRequest { Order = OrderSigning.Sign(order, signer, domain.ChainId, Address.Parse(domain.VerifyingContract)) };
+                var request = new Proto.PublishOrderRequest
+                {
+                    Order = OrderSigning.Sign(order, signer, domain.ChainId, Address.Parse(domain.VerifyingContract)),
+                    ExpiresAt = parse.GetValue(expiresAt) is { } expiry ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(expiry) : null,
+                };
                 return orderKind == Proto.OrderKind.Workerpool
                     ? await new Proto.OrderBookAdmin.OrderBookAdminClient(channel).PublishPoolOrderAsync(request, headers, cancellationToken: ct)
                     : await new Proto.OrderBook.OrderBookClient(channel).PublishOrderAsync(request, cancellationToken: ct);
@@ -120,13 +125,13 @@ internal static class OrderCommand
         return list;
     }
 
-    private static Command With(Command command, AdminApi api)
+    internal static Command With(Command command, AdminApi api)
     {
         foreach (var option in api.Options) command.Options.Add(option);
         return command;
     }
 
-    private static bool TryKey(ParseResult parse, Option<FileInfo> key, out byte[] signer, out int code)
+    internal static bool TryKey(ParseResult parse, Option<FileInfo> key, out byte[] signer, out int code)
     {
         code = 0;
         if (parse.GetValue(key) is not { } file)
@@ -145,7 +150,7 @@ internal static class OrderCommand
         return true;
     }
 
-    private static async Task<int> RunAsync(AdminApi api, ParseResult parse, bool withToken, Func<Grpc.Net.Client.GrpcChannel, Metadata, Task<Google.Protobuf.IMessage>> call, CancellationToken ct)
+    internal static async Task<int> RunAsync(AdminApi api, ParseResult parse, bool withToken, Func<Grpc.Net.Client.GrpcChannel, Metadata, Task<Google.Protobuf.IMessage>> call, CancellationToken ct)
     {
         var (connection, error) = withToken ? api.Open(parse) : api.OpenWithoutToken(parse);
         if (connection is null) return OwnerCall.Fail(2, error!);

@@ -80,7 +80,7 @@ internal static class PoolCommand
 
         var command = new Command("pool", "The workerpool owner's API of a running silo (gRPC, bearer token).")
         {
-            authorize, revoke, drain, workers, policy, apps, watch,
+            authorize, revoke, drain, workers, policy, apps, watch, PoolStakeRatioCommand.Create(),
         };
         foreach (var option in admin.Options)
         {

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Numerics;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
@@ -14,11 +16,15 @@ public sealed class OrderBookState
 
     /// <summary>Every order ever held, cancelled ones included (so they cannot come back), by digest.</summary>
     [Id(1)] public Dictionary<Hash32, BookOrder> Orders { get; set; } = [];
+
+    /// <summary>Tasks matched of each requester's order (by digest): the next match's botFirst.</summary>
+    [Id(2)] public Dictionary<Hash32, string> RequestsConsumed { get; set; } = [];
 }
 
 /// <summary>The off-chain order book; a refused call (cancelled order republished) writes nothing.</summary>
 public sealed class OrderBookGrain(
-    [PersistentState("order-book", StorageNames.Default)] IPersistentState<OrderBookState> state) : Grain, IOrderBookGrain
+    [PersistentState("order-book", StorageNames.Default)] IPersistentState<OrderBookState> state,
+    OrchestratorClock clock) : Grain, IOrderBookGrain
 {
     public async Task<BookOrder?> PublishAsync(BookOrder order)
     {
@@ -49,12 +55,65 @@ public sealed class OrderBookGrain(
         return held;
     }
 
+    public async Task<string?> ConsumeAsync(BookConsumption consumption)
+    {
+        var volume = Amount(consumption.Volume);
+        var consumed = Amount(state.State.RequestsConsumed.GetValueOrDefault(consumption.Request, "0"));
+        if (consumed != Amount(consumption.BotFirst))
+        {
+            return $"VolumeExhausted: the request order {consumption.Request} had {consumed} tasks matched, not {consumption.BotFirst} as this match read (rule: a replayed or concurrent match is refused)";
+        }
+
+        foreach (var digest in consumption.Orders)
+        {
+            if (state.State.Orders.GetValueOrDefault(digest) is { } expiring && expiring.IsExpiredAt(clock.UtcNow))
+            {
+                return $"OrderExpired: order {digest} expired at {expiring.ExpiresAt:O} (rule: the book matches an order only before its publication's expires_at)";
+            }
+
+            if (!state.State.Orders.TryGetValue(digest, out var held) || held.Cancelled || Amount(held.Volume) - Amount(held.Consumed) < volume)
+            {
+                return $"VolumeExhausted: order {digest} has fewer than {volume} tasks left (rule: consumed, cancelled and replayed orders cannot be matched)";
+            }
+        }
+
+        Apply(consumption, volume);
+        await state.WriteOrResetAsync(this);
+        return null;
+    }
+
+    public async Task ReleaseAsync(BookConsumption consumption)
+    {
+        Apply(consumption, -Amount(consumption.Volume));
+        await state.WriteOrResetAsync(this);
+    }
+
+    public Task<string> RequestConsumedAsync(Hash32 request) => Task.FromResult(state.State.RequestsConsumed.GetValueOrDefault(request, "0"));
+
     public Task<BookOrder?> GetAsync(Hash32 digest) => Task.FromResult(state.State.Orders.GetValueOrDefault(digest));
 
     public Task<IReadOnlyList<BookOrder>> ListAsync(BookOrderKind? kind, Address? asset, Hash32 after, int count)
         => Task.FromResult<IReadOnlyList<BookOrder>>(state.State.Orders.Values
-            .Where(o => o.Digest > after && o.IsOpen && (kind is null || o.Kind == kind) && (asset is null || o.Asset == asset))
+            .Where(o => o.Digest > after && o.IsOpenAt(clock.UtcNow) && (kind is null || o.Kind == kind) && (asset is null || o.Asset == asset))
             .OrderBy(o => o.Digest)
             .Take(count)
             .ToList());
+
+    private void Apply(BookConsumption consumption, BigInteger delta)
+    {
+        foreach (var digest in consumption.Orders)
+        {
+            if (state.State.Orders.TryGetValue(digest, out var held))
+            {
+                state.State.Orders[digest] = held with { Consumed = Text(BigInteger.Max(0, Amount(held.Consumed) + delta)) };
+            }
+        }
+
+        var request = BigInteger.Max(0, Amount(state.State.RequestsConsumed.GetValueOrDefault(consumption.Request, "0")) + delta);
+        state.State.RequestsConsumed[consumption.Request] = Text(request);
+    }
+
+    private static BigInteger Amount(string text) => BigInteger.Parse(text, CultureInfo.InvariantCulture);
+
+    private static string Text(BigInteger value) => value.ToString(CultureInfo.InvariantCulture);
 }

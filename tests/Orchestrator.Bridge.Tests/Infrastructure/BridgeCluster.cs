@@ -54,6 +54,15 @@ public class BridgeCluster : IAsyncLifetime
     /// <summary>The protocol clock the silo runs on (null: real time).</summary>
     protected virtual TimeProvider? ProtocolTime => null;
 
+    /// <summary>Whether the silo serves the gRPC API (and its JSON routes) on <see cref="ApiUrl"/>.</summary>
+    protected virtual bool ServesApi => false;
+
+    /// <summary>The API's gRPC endpoint when <see cref="ServesApi"/>.</summary>
+    public Uri ApiUrl { get; } = new($"http://127.0.0.1:{LocalPorts.Free()}");
+
+    /// <summary>The pool owner's API token when <see cref="ServesApi"/>.</summary>
+    public const string AdminToken = "bridge-cluster-owner-token-0123456";
+
     /// <summary>Tasks per finalization batch.</summary>
     protected virtual int BatchSize => 5;
 
@@ -111,7 +120,15 @@ public class BridgeCluster : IAsyncLifetime
             ["Orchestrator:Results:PublicBaseUrl"] = PublicResultsUrl,
             ["Orchestrator:Scheduling:HeartbeatTimeout"] = "00:00:30",
         };
-        var builder = EmbeddedCluster.CreateBuilder([], null, b =>
+        if (ServesApi)
+        {
+            settings["Orchestrator:Api:Enabled"] = "true";
+            settings["Orchestrator:Api:Url"] = ApiUrl.ToString().TrimEnd('/');
+            settings["Orchestrator:Api:HttpUrl"] = $"http://127.0.0.1:{LocalPorts.Free()}";
+            settings["Orchestrator:Api:AdminToken"] = AdminToken;
+        }
+
+        void Configure(IHostApplicationBuilder b)
         {
             b.Configuration.AddInMemoryCollection(settings);
             if (ProtocolTime is { } time)
@@ -120,8 +137,11 @@ public class BridgeCluster : IAsyncLifetime
             }
 
             b.Logging.AddFilter("MassTransit", LogLevel.Warning);
-        });
-        _host = builder.Build();
+        }
+
+        _host = ServesApi
+            ? SiloWebHost.Build(EmbeddedCluster.CreateWebBuilder([], null, Configure))
+            : EmbeddedCluster.CreateBuilder([], null, Configure).Build();
         await _host.StartAsync();
     }
 

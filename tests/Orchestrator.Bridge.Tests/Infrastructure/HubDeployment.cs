@@ -83,10 +83,10 @@ public sealed class HubDeployment(EthereumRpcClient rpc, Address hub)
         => (await CreateDealSignedAsync(botSize, taskPrice, BlockParameter.Pending, trust, app: app, dataset: dataset, value: value)).DealId;
 
     /// <summary>The owner registers an app at a price per task; returns its address.</summary>
-    public async Task<Address> RegisterAppAsync(byte[] ownerKey, string name, BigInteger price)
+    public async Task<Address> RegisterAppAsync(byte[] ownerKey, string name, BigInteger price, string policy = "none")
     {
-        // The policy text is not one the registry mirrors (the listener skips it): only the owner and price matter here.
-        await SendAsync(Rpc, ownerKey, Hub, HubContract.RegisterApp.EncodeCall(name, "registry.example/app@sha256:" + new string('a', 64), "none", price), BigInteger.Zero);
+        // By default the policy text is not one the registry mirrors (the listener skips it): only the owner and price matter.
+        await SendAsync(Rpc, ownerKey, Hub, HubContract.RegisterApp.EncodeCall(name, "registry.example/app@sha256:" + new string('a', 64), policy, price), BigInteger.Zero);
         return Orchestrator.Domain.Registry.AssetAddresses.App(Accounts.Of(ownerKey), name);
     }
 
@@ -97,6 +97,13 @@ public sealed class HubDeployment(EthereumRpcClient rpc, Address hub)
         await SendAsync(Rpc, ownerKey, Hub, HubContract.RegisterDataset.EncodeCall(name, new byte[32], "https://data.example/" + name + ".enc", price, none, none, none, none), BigInteger.Zero, 1_000_000);
         return Orchestrator.Domain.Registry.AssetAddresses.Dataset(Accounts.Of(ownerKey), name);
     }
+
+    /// <summary>The account deposits <paramref name="amount"/> into its free hub balance.</summary>
+    public Task DepositAsync(byte[] key, BigInteger amount) => SendAsync(Rpc, key, Hub, HubContract.Deposit.EncodeCall(), amount);
+
+    /// <summary>How many tasks of the order with this EIP-712 digest the hub sold or cancelled.</summary>
+    public async Task<BigInteger> ConsumedAsync(Hash32 orderDigest)
+        => (BigInteger)HubOrders.ConsumedOf.DecodeOutput(await Rpc.CallAsync(new CallRequest { To = Hub, Data = HubOrders.ConsumedOf.EncodeCall(orderDigest) }, BlockParameter.Latest))[0]!;
 
     /// <summary>An account's frozen hub balance (a requester's locked escrow).</summary>
     public async Task<BigInteger> FrozenAsync(Address account)

@@ -4,7 +4,10 @@ using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Grains.Infrastructure;
 using Orchestrator.Host.Hosting;
 using Proto = Orchestrator.Api.Orders.V1;
 
@@ -26,6 +29,9 @@ public sealed class OrderBookApiHost : IAsyncLifetime
 
     public GrpcChannel Channel { get; private set; } = null!;
 
+    /// <summary>The silo's protocol clock (the book's expiries): it moves only when a test moves it.</summary>
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
     /// <summary>The HTTP/1.1 endpoint serving the JSON routes.</summary>
     public Uri Http { get; private set; } = null!;
 
@@ -46,7 +52,7 @@ public sealed class OrderBookApiHost : IAsyncLifetime
         var grpcPort = LocalPorts.Free();
         var httpPort = LocalPorts.Free();
         Http = new Uri($"http://127.0.0.1:{httpPort}");
-        var builder = EmbeddedCluster.CreateWebBuilder([], configure: b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Orchestrator:ClusterId"] = "order-book-tests",
             ["Orchestrator:SiloPort"] = LocalPorts.Free().ToString(CultureInfo.InvariantCulture),
@@ -58,7 +64,12 @@ public sealed class OrderBookApiHost : IAsyncLifetime
             ["Orchestrator:Api:PoolAddress"] = Pool.ToLowerHex(),
             ["Orchestrator:Api:ChainId"] = ChainId.ToString(CultureInfo.InvariantCulture),
             ["Orchestrator:Api:HubAddress"] = Hub.ToLowerHex(),
-        }));
+        };
+        var builder = EmbeddedCluster.CreateWebBuilder([], configure: b =>
+        {
+            b.Configuration.AddInMemoryCollection(settings);
+            b.Services.AddSingleton(new OrchestratorClock(Clock));
+        });
         _app = SiloWebHost.Build(builder);
         await _app.StartAsync();
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");

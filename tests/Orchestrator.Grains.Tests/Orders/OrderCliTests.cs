@@ -54,6 +54,35 @@ public sealed class OrderCliTests(OrderBookApiHost host) : IClassFixture<OrderBo
         Assert.Contains("page_size", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_requester_matches_its_signed_request_into_a_deal_and_a_price_above_its_max_is_refused_with_the_rule()
+    {
+        var owner = new OwnerClient(host.Channel);
+        var app = (await owner.RegisterAppAsync("cli-match-" + Guid.NewGuid().ToString("N")[..8], "127.0.0.1:5000/hello@sha256:" + new string('a', 64))).Address;
+        var (code, stdout, stderr) = await RunAsync("order", "publish", "--api", Api, "--key", KeyFile("pool.key", host.PoolKey), "--kind", "workerpool", "--price", "100", "--volume", "4", "--trust", "1");
+        Assert.True(code == 0, stderr);
+        var poolHash = JsonDocument.Parse(stdout).RootElement.GetProperty("hash").GetString()!;
+        (code, _, stderr) = await RunAsync("order", "publish", "--api", Api, "--key", KeyFile("owner.key", owner.Key), "--kind", "app", "--asset", app, "--price", "3", "--volume", "10");
+        Assert.True(code == 0, stderr);
+        var requesterKey = KeyFile("requester.key", Secp256k1.NewPrivateKey());
+
+        (code, _, stderr) = await RunAsync("order", "match", "--api", Api, "--key", requesterKey, "--app", app, "--app-max-price", "3",
+            "--workerpool-max-price", "99", "--volume", "3", "--trust", "1", "--workerpool-order", poolHash);
+        Assert.Equal(1, code);
+        Assert.Contains("PriceAboveMax", stderr, StringComparison.Ordinal);
+        Assert.Equal("0", (await host.Book.GetOrderAsync(new Proto.GetOrderRequest { Hash = poolHash })).Consumed);
+
+        (code, stdout, stderr) = await RunAsync("order", "match", "--api", Api, "--key", requesterKey, "--app", app, "--app-max-price", "3",
+            "--workerpool-max-price", "100", "--volume", "3", "--trust", "1", "--workerpool-order", poolHash, "--params", "from the cli");
+        Assert.True(code == 0, stderr);
+        var deal = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal("3", deal.GetProperty("volume").GetString());
+        Assert.Equal(
+            Orchestrator.Domain.Ids.ProtocolIds.DealId(Hash32.Parse(deal.GetProperty("requestHash").GetString()!), 0).ToString(),
+            deal.GetProperty("dealId").GetString());
+        Assert.Equal("3", (await host.Book.GetOrderAsync(new Proto.GetOrderRequest { Hash = poolHash })).Consumed);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private string KeyFile(string name, byte[] key)

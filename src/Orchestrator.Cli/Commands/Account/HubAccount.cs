@@ -31,6 +31,9 @@ public sealed class HubAccount(EthereumRpcClient rpc, Address hub)
     private static readonly AbiFunction InsufficientBalance = AbiFunction.Parse("InsufficientBalance(uint256 requested, uint256 available)");
     private static readonly AbiFunction AmountTooLarge = AbiFunction.Parse("AmountTooLarge()");
     private static readonly AbiFunction TransferFailed = AbiFunction.Parse("TransferFailed()");
+    private static readonly AbiFunction InvalidStakeRatio = AbiFunction.Parse("InvalidStakeRatio(uint256 ratio)");
+    private static readonly AbiFunction UnknownPool = AbiFunction.Parse("UnknownPool(address pool)");
+    private static readonly AbiFunction WorkerStakeRatioOf = AbiFunction.Parse("workerStakeRatioOf(address pool) returns (uint256)");
 
     /// <summary>How often a sent transaction's receipt is asked for.</summary>
     public TimeSpan ReceiptPoll { get; init; } = TimeSpan.FromMilliseconds(250);
@@ -53,6 +56,14 @@ public sealed class HubAccount(EthereumRpcClient rpc, Address hub)
     /// <summary>Withdraws <paramref name="amount"/> wei of the key's free balance to its account (never frozen escrow).</summary>
     public Task<HubAccountMove> WithdrawAsync(byte[] key, BigInteger amount, CancellationToken cancellationToken = default)
         => SendAsync(key, HubContract.Withdraw.EncodeCall(amount), BigInteger.Zero, cancellationToken);
+
+    /// <summary>The stake, in percent of the pool price, the pool's future deals ask of each contributor.</summary>
+    public Task<BigInteger> WorkerStakeRatioAsync(Address pool, CancellationToken cancellationToken = default)
+        => ReadAsync(WorkerStakeRatioOf, pool, cancellationToken);
+
+    /// <summary>The pool owner (the key) sets its pool's worker stake ratio, 0..100 percent; returns the transaction.</summary>
+    public async Task<Hash32> SetWorkerStakeRatioAsync(byte[] key, BigInteger percent, CancellationToken cancellationToken = default)
+        => (await SendAsync(key, HubContract.SetWorkerStakeRatio.EncodeCall(percent), BigInteger.Zero, cancellationToken).ConfigureAwait(false)).Transaction;
 
     private async Task<BigInteger> ReadAsync(AbiFunction function, Address account, CancellationToken cancellationToken)
     {
@@ -131,6 +142,16 @@ public sealed class HubAccount(EthereumRpcClient rpc, Address hub)
         if (data.Length >= 4 && data.AsSpan(0, 4).SequenceEqual(TransferFailed.Selector))
         {
             return "refused by the hub: TransferFailed — the account did not accept the payment";
+        }
+
+        if (data.Length >= 4 && data.AsSpan(0, 4).SequenceEqual(InvalidStakeRatio.Selector))
+        {
+            return $"refused by the hub: InvalidStakeRatio — {InvalidStakeRatio.DecodeCall(data)[0]} is not a percentage (0 for no stake .. 100)";
+        }
+
+        if (data.Length >= 4 && data.AsSpan(0, 4).SequenceEqual(UnknownPool.Selector))
+        {
+            return $"refused by the hub: UnknownPool — {((Address)UnknownPool.DecodeCall(data)[0]!).ToChecksumString()} registered no pool (the key must be the pool owner's)";
         }
 
         return $"refused by the node: {ex.Message}";
