@@ -23,12 +23,18 @@ public sealed class TestTee : IDisposable
     private readonly ECDsa _attestationKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly TestSigningMaterial _keys;
 
-    /// <summary>Creates a platform whose certificates and collateral are valid around <paramref name="at"/>.</summary>
-    public TestTee(DateTimeOffset at, TestPlatform? platform = null)
+    private readonly bool _ownsPki;
+
+    /// <summary>
+    /// Creates a platform whose certificates and collateral are valid around <paramref name="at"/>; with
+    /// <paramref name="pki"/>, a second platform under the same test root (another FMSPC has its own collateral).
+    /// </summary>
+    public TestTee(DateTimeOffset at, TestPlatform? platform = null, TestPki? pki = null)
     {
         At = at;
         Platform = platform ?? new TestPlatform();
-        Pki = new TestPki(at);
+        _ownsPki = pki is null;
+        Pki = pki ?? new TestPki(at);
         Pck = Pki.IssuePck(_pckKey, Platform);
         _keys = new TestSigningMaterial(Platform, _pckKey, _attestationKey, Pck.ExportCertificatePem() + "\n" + Pki.PckCaChainPem);
     }
@@ -81,7 +87,11 @@ public sealed class TestTee : IDisposable
     public void Dispose()
     {
         Pck.Dispose();
-        Pki.Dispose();
+        if (_ownsPki)
+        {
+            Pki.Dispose();
+        }
+
         _pckKey.Dispose();
         _attestationKey.Dispose();
     }
