@@ -6,7 +6,7 @@ namespace Orchestrator.Cli.Commands;
 
 /// <summary>
 /// `orchestrator pool …`: the workerpool owner's calls over the gRPC admin API of a running silo
-/// (authorize, revoke, drain, workers, policy, apps, watch). Prints each reply as JSON on stdout.
+/// (authorize, revoke, drain, reattest, workers, policy, apps, watch). Prints each reply as JSON on stdout.
 /// </summary>
 internal static class PoolCommand
 {
@@ -29,6 +29,10 @@ internal static class PoolCommand
         var drain = new Command("drain", "Stop giving a worker new work; it finishes what it holds.") { address };
         drain.SetAction((parse, ct) => admin.CallAsync(parse, ct, (client, headers) =>
             client.DrainWorkerAsync(new DrainWorkerRequest { Address = parse.GetValue(address)! }, headers, cancellationToken: ct).ResponseAsync));
+
+        var reattest = new Command("reattest", "Ask a TEE worker for a new quote now; `pool workers` shows the outcome.") { address };
+        reattest.SetAction((parse, ct) => admin.CallAsync(parse, ct, (client, headers) =>
+            client.ReattestWorkerAsync(new ReattestWorkerRequest { Address = parse.GetValue(address)! }, headers, cancellationToken: ct).ResponseAsync));
 
         var workers = new Command("workers", "List the pool's workers with their state and score (every page).") { state };
         workers.SetAction((parse, ct) => admin.CallAsync(parse, ct, async (client, headers) =>
@@ -80,7 +84,7 @@ internal static class PoolCommand
 
         var command = new Command("pool", "The workerpool owner's API of a running silo (gRPC, bearer token).")
         {
-            authorize, revoke, drain, workers, policy, apps, watch,
+            authorize, revoke, drain, reattest, workers, policy, apps, watch,
         };
         foreach (var option in admin.Options)
         {

@@ -95,6 +95,13 @@ public sealed class ReattestationTests(ReattestHost host) : IClassFixture<Reatte
         Assert.Contains("Orchestrator:Attestation:ReattestTimeout", lost.TeeReason, StringComparison.Ordinal);
         Assert.False(lost.Attestation.Verified);
         Assert.Equal(AdminProto.WorkerState.Active, lost.State); // it keeps its session and its non-TEE standing
+
+        // The operator asks for a quote now: the answering worker renews at once; a worker without TEE has nothing to re-attest.
+        host.Time.Advance(TimeSpan.FromMinutes(1));
+        var asked = await host.PoolAdmin.ReattestWorkerAsync(new AdminProto.ReattestWorkerRequest { Address = answering.Address.ToLowerHex() });
+        Assert.Equal(answering.Address.ToLowerHex(), asked.Address);
+        await Eventually.ForAsync("the renewal the operator asked for", () => ViewAsync(answering), w => w.Attestation.VerifiedAt.ToDateTimeOffset() == host.Time.GetUtcNow());
+        Assert.Equal(2, answering.Answered);
     }
 
     [Fact]
@@ -114,6 +121,12 @@ public sealed class ReattestationTests(ReattestHost host) : IClassFixture<Reatte
         var after = await host.Grains.Worker(worker.Address).GetAttestationAsync();
         Assert.True(after!.Verified);
         Assert.Equal(before.Attestation.VerifiedAt.ToDateTimeOffset(), after.VerifiedAt);
+
+        var standard = new ManualWorker(host.Grains);
+        await standard.RegisterAsync();
+        var gone = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => host.PoolAdmin.ReattestWorkerAsync(new AdminProto.ReattestWorkerRequest { Address = standard.Address.ToLowerHex() }).ResponseAsync);
+        Assert.Equal(Grpc.Core.StatusCode.FailedPrecondition, gone.StatusCode);
+        Assert.Contains("has no live TEE session", gone.Status.Detail, StringComparison.Ordinal);
     }
 
     private static string Image(char c) => "127.0.0.1:5000/reattest@sha256:" + new string(c, 64);
