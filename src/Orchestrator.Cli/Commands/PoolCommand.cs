@@ -30,10 +30,7 @@ internal static class PoolCommand
         drain.SetAction((parse, ct) => admin.CallAsync(parse, ct, (client, headers) =>
             client.DrainWorkerAsync(new DrainWorkerRequest { Address = parse.GetValue(address)! }, headers, cancellationToken: ct).ResponseAsync));
 
-        var reattest = new Command("reattest", "Ask a TEE worker for a new quote now; `pool workers` shows the outcome.") { address };
-        reattest.SetAction((parse, ct) => admin.CallAsync(parse, ct, (client, headers) =>
-            client.ReattestWorkerAsync(new ReattestWorkerRequest { Address = parse.GetValue(address)! }, headers, cancellationToken: ct).ResponseAsync));
-
+        var reattest = Reattest(admin, address);
         var workers = new Command("workers", "List the pool's workers with their state and score (every page).") { state };
         workers.SetAction((parse, ct) => admin.CallAsync(parse, ct, async (client, headers) =>
         {
@@ -92,5 +89,13 @@ internal static class PoolCommand
         }
 
         return command;
+    }
+
+    private static Command Reattest(AdminApi admin, Argument<string> address)
+    {
+        var reattest = new Command("reattest", "Ask a TEE worker for a new quote now; `pool workers` shows the outcome.") { address };
+        reattest.SetAction((parse, ct) => admin.CallAsync(parse, ct, (client, headers) =>
+            client.ReattestWorkerAsync(new ReattestWorkerRequest { Address = parse.GetValue(address)! }, headers, cancellationToken: ct).ResponseAsync));
+        return reattest;
     }
 }
