@@ -34,11 +34,24 @@ public sealed class ReattestationTests(ReattestHost host) : IClassFixture<Reatte
         var lenientTask = await AssignedAsync(first, await DealAsync(lenient));
         var movedTask = await AssignedAsync(first, await DealAsync(strict));
         await using var second = await DcapWorkerStream.ConnectAsync(workers, host.Grains, host.Second, slots: 2);
-        var keptTask = await AssignedAsync(second, await DealAsync(strict));
+        await AssignedAsync(second, await DealAsync(strict));
         var before = (await host.PoolAdmin.GetWorkerAsync(new AdminProto.GetWorkerRequest { Address = first.Address.ToLowerHex() })).Attestation;
         Assert.Equal("UpToDate", before.TcbStatus);
 
         host.WriteCollateral(host.First, new TestCollateralOptions { PlatformStatus = TcbStatus.OutOfDate });
+        try
+        {
+            await ThenTheStrictTaskMovesAsync(first, second, before, movedTask, lenientTask);
+        }
+        finally
+        {
+            host.WriteCollateral(host.First); // the next test starts from up-to-date collateral
+            await host.Refresher.RefreshOnceAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task ThenTheStrictTaskMovesAsync(DcapWorkerStream first, DcapWorkerStream second, AdminProto.WorkerAttestation before, string movedTask, string lenientTask)
+    {
         var report = await host.Refresher.RefreshOnceAsync(CancellationToken.None);
         Assert.Equal($"sgx-{host.First.Platform.FmspcHex}-platform", Assert.Single(report.Changed).Key);
 
@@ -65,8 +78,33 @@ public sealed class ReattestationTests(ReattestHost host) : IClassFixture<Reatte
         var entry = Assert.Single(audit.Entries, e => e.Worker == first.Address.ToLowerHex());
         Assert.Equal("AttestationRefused", entry.Refusal);
         Assert.StartsWith("re-attestation: the worker gave the replicate back", entry.Message, StringComparison.Ordinal);
-        host.WriteCollateral(host.First); // the next test starts from up-to-date collateral
-        await host.Refresher.RefreshOnceAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_crl_revoking_the_platforms_pck_takes_its_worker_off_every_app_at_once()
+    {
+        var owner = new OwnerClient(host.Channel);
+        var lenient = Address.Parse((await owner.RegisterAppAsync("revoked", Image('d'), Policy(new SecretsProto.TcbStatusAllowance { Status = "OutOfDate", AllowedAdvisoryIds = { "INTEL-SA-00000-TEST" } }))).Address);
+        await using var worker = await DcapWorkerStream.ConnectAsync(new WorkerSession.WorkerSessionClient(host.Channel), host.Grains, host.First, slots: 1);
+        var held = await AssignedAsync(worker, await DealAsync(lenient));
+        try
+        {
+            host.WriteCollateral(host.First, new TestCollateralOptions { RevokePck = true });
+            await host.Refresher.RefreshOnceAsync(CancellationToken.None);
+
+            var cancel = (await worker.SeenAsync("the task cancelled", m => m.Cancel?.TaskId == held)).Cancel;
+            Assert.Contains("EvidenceNotVerified", cancel.Reason, StringComparison.Ordinal);
+            Assert.Contains("CertificateRevoked", cancel.Reason, StringComparison.Ordinal);
+            var info = await ViewAsync(worker);
+            Assert.Equal("not eligible", info.TeeStatus);
+            Assert.Contains("CertificateRevoked", info.TeeReason, StringComparison.Ordinal);
+            Assert.Empty(info.Assignments);
+        }
+        finally
+        {
+            host.WriteCollateral(host.First);
+            await host.Refresher.RefreshOnceAsync(CancellationToken.None);
+        }
     }
 
     [Fact]
