@@ -21,6 +21,7 @@ public static class OrchestratorGrainsExtensions
         services.TryAddSingleton<DispatchRouter>();
         services.TryAddSingleton<OutboxPublisher>();
         services.TryAddSingleton<Workers.WorkerAttestor>();
+        services.TryAddSingleton<Workers.AttestationKeeper>();
         services.AddOrchestratorAttestation();
         return services;
     }

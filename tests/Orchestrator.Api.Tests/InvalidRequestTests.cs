@@ -37,6 +37,8 @@ public sealed class InvalidRequestTests(ApiHost host)
         ["policy no tee kind"] = (StatusCode.InvalidArgument, "accepted_tee_kinds", h => h.Admin.SetPolicyAsync(new SetPolicyRequest { Policy = new Policy { MaxReplicatesPerWorker = 4 } }).ResponseAsync),
         ["drain malformed address"] = (StatusCode.InvalidArgument, "address", h => h.Admin.DrainWorkerAsync(new DrainWorkerRequest { Address = "worker-1" }).ResponseAsync),
         ["drain unknown worker"] = (StatusCode.NotFound, "never registered", h => h.Admin.DrainWorkerAsync(new DrainWorkerRequest { Address = NewAddress() }).ResponseAsync),
+        ["reattest malformed address"] = (StatusCode.InvalidArgument, "address", h => h.Admin.ReattestWorkerAsync(new ReattestWorkerRequest { Address = "worker-1" }).ResponseAsync),
+        ["reattest unknown worker"] = (StatusCode.NotFound, "never registered", h => h.Admin.ReattestWorkerAsync(new ReattestWorkerRequest { Address = NewAddress() }).ResponseAsync),
         ["get unknown worker"] = (StatusCode.NotFound, "never registered", h => h.Admin.GetWorkerAsync(new GetWorkerRequest { Address = NewAddress() }).ResponseAsync),
         ["list page too large"] = (StatusCode.InvalidArgument, "page_size", h => h.Admin.ListWorkersAsync(new ListWorkersRequest { PageSize = 5000 }).ResponseAsync),
         ["list unknown state"] = (StatusCode.InvalidArgument, "state", h => h.Admin.ListWorkersAsync(new ListWorkersRequest { State = (WorkerState)9 }).ResponseAsync),

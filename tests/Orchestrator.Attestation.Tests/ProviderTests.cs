@@ -81,7 +81,7 @@ public sealed class ProviderTests : IDisposable
         var cache = new CachingCollateralProvider(
             new PcsCollateralProvider(http, new PcsOptions { BaseUri = new Uri("https://pccs.test") }),
             clock,
-            new CollateralCacheOptions { RefreshAhead = TimeSpan.FromHours(6), RetryAfterFailure = TimeSpan.FromMinutes(5) });
+            new CollateralCacheOptions { RefreshAhead = TimeSpan.FromHours(6), RetryAfterFailure = TimeSpan.FromMinutes(5), MaxAge = TimeSpan.FromDays(365) });
         var request = CollateralRequest.FromQuote(QuoteSurgery.Parse(v.Quote));
 
         var first = await cache.GetCollateralAsync(request);

@@ -43,9 +43,13 @@ internal sealed class ManualWorker(IGrainFactory grains, TeeKind tee = TeeKind.N
     public Task<(byte[]? EnclaveKey, IReadOnlyDictionary<string, byte[]> Secrets, SecretFetchResult Result)> FetchAsync(Hash32 taskId)
         => Enclave!.FetchAsync(grains, Address, Session, taskId, Now);
 
+    /// <summary>The last re-attestation the server asked of this worker (seen by a poll).</summary>
+    public ReattestCommand? Reattest { get; private set; }
+
     public async Task<List<AssignCommand>> TakeAsync(int freeSlots = 4)
     {
         var poll = await Grain.PollAsync(Session, freeSlots);
+        Reattest = poll.Commands.OfType<ReattestCommand>().LastOrDefault() ?? Reattest;
         return poll.Commands.OfType<AssignCommand>().ToList();
     }
 

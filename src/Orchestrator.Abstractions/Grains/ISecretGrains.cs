@@ -67,4 +67,12 @@ public interface ITaskSecretsGrain : IGrainWithStringKey
     /// <summary>The record and its audit.</summary>
     [Alias("view")]
     Task<TaskSecretsView> GetViewAsync();
+
+    /// <summary>
+    /// Audits that a worker holding the task lost its TEE eligibility for it (a re-attestation or new
+    /// collateral put it outside the app's policy, or it left a re-attestation unanswered) and gave it back:
+    /// written to the task's audit and to each entitled owner's trail, as a refusal is.
+    /// </summary>
+    [Alias("audit-attestation-loss")]
+    Task RecordAttestationLossAsync(SecretAuditEntry entry);
 }

@@ -23,6 +23,22 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("reattest")]
     Task<ReattestResult> ReattestAsync(string sessionId, WorkerEvidence evidence);
 
+    /// <summary>
+    /// Keeps the verdict true (one-way, queued by the grain itself or by the collateral refresher): asks the
+    /// session for a new quote when re-attestation is due, ends the eligibility of a session that left the last
+    /// request unanswered past its timeout, and judges the kept quote again when the silo's collateral changed;
+    /// a verdict that changes gives back the TEE replicates the apps' policies no longer admit.
+    /// </summary>
+    [Alias("review-attestation"), OneWay]
+    Task ReviewAttestationAsync();
+
+    /// <summary>
+    /// Asks the session for a new quote now, over a fresh challenge (an operator's "re-attest now", e.g. after a
+    /// platform update); false when the worker has no live TEE session. The answer comes through <see cref="ReattestAsync"/>.
+    /// </summary>
+    [Alias("request-reattestation")]
+    Task<bool> RequestReattestationAsync();
+
     /// <summary>The verdict on the worker's last evidence, or null when it never presented any.</summary>
     [Alias("attestation")]
     Task<WorkerAttestation?> GetAttestationAsync();

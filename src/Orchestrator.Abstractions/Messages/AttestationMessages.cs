@@ -64,9 +64,31 @@ public sealed record WorkerAttestation
     /// <summary>FMSPC of the platform (DCAP only).</summary>
     [Id(17)] public string? Fmspc { get; init; }
 
+    /// <summary>The collateral the verdict was made with (DCAP only): re-judged when the collateral refresher sees another.</summary>
+    [Id(18)] public AttestationCollateral? Collateral { get; init; }
+
+    /// <summary>Set when this verdict is the kept quote judged again (new collateral), not a new quote: when, and why the verdict changed.</summary>
+    [Id(19)] public DateTimeOffset? ReviewedAt { get; init; }
+
     /// <summary>The identity a person reads in an audit line: MRENCLAVE (SGX) or MRTD (TDX), marked when simulated.</summary>
     public string Measurement => (Tee == TeeKind.Tdx ? $"mrtd:{MrTd}" : $"mrenclave:{MrEnclave}") + (Simulated ? " (simulated)" : string.Empty);
 }
+
+/// <summary>
+/// Which collateral a verdict was made with, as stored and shown: the TCB info's format version, issue date and
+/// evaluation data number, the QE identity's version and issue date, the CRLs' numbers, and a fingerprint of
+/// the signed content (equal fingerprints: the same collateral).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("orch.attestation-collateral.v1")]
+public sealed record AttestationCollateral(
+    [property: Id(0)] int TcbInfoVersion,
+    [property: Id(1)] DateTimeOffset TcbInfoIssueDate,
+    [property: Id(2)] int TcbEvaluationDataNumber,
+    [property: Id(3)] int QeIdentityVersion,
+    [property: Id(4)] DateTimeOffset QeIdentityIssueDate,
+    [property: Id(5)] string? RootCaCrlNumber,
+    [property: Id(6)] string? PckCrlNumber,
+    [property: Id(7)] string Fingerprint);
 
 /// <summary>The answer to a re-attestation.</summary>
 [GenerateSerializer, Immutable, Alias("orch.reattest-result.v1")]

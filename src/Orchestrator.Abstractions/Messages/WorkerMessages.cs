@@ -117,6 +117,13 @@ public sealed record RevealCommand(Hash32 Task, [property: Id(1)] DateTimeOffset
 [GenerateSerializer, Immutable, Alias("orch.worker-command.cancel.v1")]
 public sealed record CancelCommand(Hash32 Task, [property: Id(1)] string Reason) : WorkerCommand(Task);
 
+/// <summary>
+/// Re-attest: send a new quote whose REPORTDATA binds the enclave session key and <paramref name="Challenge"/>
+/// before <paramref name="Deadline"/> (periodic re-attestation). Not about a task: its task id is zero.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("orch.worker-command.reattest.v1")]
+public sealed record ReattestCommand([property: Id(1)] byte[] Challenge, [property: Id(2)] DateTimeOffset Deadline) : WorkerCommand(default(Hash32));
+
 /// <summary>The commands waiting for a worker.</summary>
 [GenerateSerializer, Immutable, Alias("orch.worker-poll.v1")]
 public sealed record WorkerPoll([property: Id(0)] IReadOnlyList<WorkerCommand> Commands, [property: Id(1)] bool Registered);
@@ -166,4 +173,21 @@ public sealed record WorkerView(
     [property: Id(5)] DateTimeOffset? LastHeartbeat,
     [property: Id(6)] int Contributions,
     [property: Id(7)] int Wins,
-    [property: Id(8)] int Losses);
+    [property: Id(8)] int Losses)
+{
+    /// <summary>The verdict on the worker's last evidence (null when it never presented any).</summary>
+    [Id(9)]
+    public WorkerAttestation? Attestation { get; init; }
+
+    /// <summary>Where the worker stands for TEE work: "" (no TEE), "attested", "re-attesting" or "not eligible".</summary>
+    [Id(10)]
+    public string TeeStatus { get; init; } = string.Empty;
+
+    /// <summary>Why, when it is not simply attested (the verifier's or the policy's reason, or the unanswered challenge).</summary>
+    [Id(11)]
+    public string TeeReason { get; init; } = string.Empty;
+
+    /// <summary>When the session re-attests next (null without a TEE session, or when periodic re-attestation is off).</summary>
+    [Id(12)]
+    public DateTimeOffset? ReattestDueAt { get; init; }
+}

@@ -236,6 +236,38 @@ internal static class AdminMapping
             Losses = view.Losses,
         };
         message.Assignments.AddRange(view.Assignments.Select(a => a.ToString()));
+        message.TeeStatus = view.TeeStatus;
+        message.TeeReason = view.TeeReason;
+        message.Attestation = view.Attestation is { } a ? ToProto(a) : null;
+        message.ReattestDueAt = view.ReattestDueAt is { } due ? Timestamp.FromDateTimeOffset(due) : null;
+        return message;
+    }
+
+    /// <summary>The wire form of a stored verdict, with the collateral it was made with.</summary>
+    public static Proto.WorkerAttestation ToProto(WorkerAttestation a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        var message = new Proto.WorkerAttestation
+        {
+            Verified = a.Verified,
+            Failure = a.Failure ?? string.Empty,
+            TcbStatus = a.TcbStatus ?? string.Empty,
+            Measurement = a.Measurement,
+            VerifiedAt = Timestamp.FromDateTimeOffset(a.VerifiedAt),
+            ReviewedAt = a.ReviewedAt is { } reviewed ? Timestamp.FromDateTimeOffset(reviewed) : null,
+            Collateral = a.Collateral is { } c ? new Proto.CollateralVersion
+            {
+                TcbInfoVersion = c.TcbInfoVersion,
+                TcbInfoIssueDate = Timestamp.FromDateTimeOffset(c.TcbInfoIssueDate),
+                TcbEvaluationDataNumber = c.TcbEvaluationDataNumber,
+                QeIdentityVersion = c.QeIdentityVersion,
+                QeIdentityIssueDate = Timestamp.FromDateTimeOffset(c.QeIdentityIssueDate),
+                RootCaCrlNumber = c.RootCaCrlNumber ?? string.Empty,
+                PckCrlNumber = c.PckCrlNumber ?? string.Empty,
+                Fingerprint = c.Fingerprint,
+            } : null,
+        };
+        message.AdvisoryIds.AddRange(a.AdvisoryIds);
         return message;
     }
 }

@@ -81,6 +81,20 @@ public sealed class PoolAdminService(
     }
 
     /// <inheritdoc />
+    public override async Task<Proto.WorkerInfo> ReattestWorker(Proto.ReattestWorkerRequest request, ServerCallContext context)
+    {
+        var address = Require.Address(request.Address, "address");
+        await KnownWorkerAsync(address);
+        var worker = grains.Worker(address);
+        if (!await worker.RequestReattestationAsync())
+        {
+            throw Require.Precondition($"worker {address.ToLowerHex()} has no live TEE session to re-attest (it is not connected, or declared no TEE)");
+        }
+
+        return AdminMapping.ToProto(await worker.GetViewAsync(), await grains.Pool().IsAuthorizedAsync(address));
+    }
+
+    /// <inheritdoc />
     public override async Task<Proto.WorkerInfo> GetWorker(Proto.GetWorkerRequest request, ServerCallContext context)
     {
         var address = Require.Address(request.Address, "address");

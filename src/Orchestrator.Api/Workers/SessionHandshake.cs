@@ -86,24 +86,45 @@ internal static class SessionHandshake
             throw Require.Invalid("proof.evidence: a worker without TEE (capabilities.tee = TEE_KIND_NONE) sends no evidence");
         }
 
-        Require.Defined(evidence.Format, "proof.evidence.format");
+        return ReadEvidence(evidence, "proof.evidence", nonce);
+    }
+
+    /// <summary>
+    /// Checks a Reattestation (INVALID_ARGUMENT naming the field): a 32-byte nonce and evidence as in a Proof.
+    /// Whether the nonce is the one the server asked for is the worker grain's call.
+    /// </summary>
+    public static WorkerEvidence ReadReattestation(Proto.Reattestation reattestation)
+    {
+        if (reattestation.Nonce.Length != SignedMessages.ChallengeSize)
+        {
+            throw Require.Invalid($"reattestation.nonce: must be the {SignedMessages.ChallengeSize} bytes of the ReattestRequest answered, got {reattestation.Nonce.Length}");
+        }
+
+        return reattestation.Evidence is { } evidence
+            ? ReadEvidence(evidence, "reattestation.evidence", reattestation.Nonce.ToByteArray())
+            : throw Require.Invalid("reattestation.evidence: is required");
+    }
+
+    private static WorkerEvidence ReadEvidence(Proto.Evidence evidence, string field, byte[] nonce)
+    {
+        Require.Defined(evidence.Format, field + ".format");
         if (evidence.Format == Proto.EvidenceFormat.Unspecified)
         {
-            throw Require.Invalid("proof.evidence.format: is required (EVIDENCE_FORMAT_DCAP_QUOTE or EVIDENCE_FORMAT_SIMULATED)");
+            throw Require.Invalid($"{field}.format: is required (EVIDENCE_FORMAT_DCAP_QUOTE or EVIDENCE_FORMAT_SIMULATED)");
         }
 
         if (evidence.Quote.IsEmpty)
         {
-            throw Require.Invalid("proof.evidence.quote: is required");
+            throw Require.Invalid($"{field}.quote: is required");
         }
 
         if (evidence.EnclavePublicKey.IsEmpty)
         {
-            throw Require.Invalid("proof.evidence.enclave_public_key: is required");
+            throw Require.Invalid($"{field}.enclave_public_key: is required");
         }
 
-        Require.Bytes(evidence.Quote, MaxQuoteBytes, "proof.evidence.quote");
-        Require.Bytes(evidence.EnclavePublicKey, MaxEnclaveKeyBytes, "proof.evidence.enclave_public_key");
+        Require.Bytes(evidence.Quote, MaxQuoteBytes, field + ".quote");
+        Require.Bytes(evidence.EnclavePublicKey, MaxEnclaveKeyBytes, field + ".enclave_public_key");
         return new WorkerEvidence(WorkerMapping.ToMessage(evidence.Format), evidence.Quote.ToByteArray(), evidence.EnclavePublicKey.ToByteArray(), nonce);
     }
 }

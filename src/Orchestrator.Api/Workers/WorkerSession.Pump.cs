@@ -92,6 +92,9 @@ public sealed partial class WorkerSession
                 var image = await _images.ImageForAsync(assign.Assignment.DealId, assign.Assignment.App, cancellationToken);
                 await SendAsync(new Proto.ServerMessage { Assignment = WorkerMapping.ToProto(assign, resumed: false, _options.AppUris, image) }, cancellationToken);
                 return true;
+            case ReattestCommand:
+                await SendAsync(ToMessage(command), cancellationToken);
+                return false;
             case RevealCommand or CancelCommand:
                 if (command is CancelCommand)
                 {
@@ -109,6 +112,7 @@ public sealed partial class WorkerSession
     {
         RevealCommand reveal => new Proto.ServerMessage { RevealRequest = new Proto.RevealRequest { TaskId = reveal.TaskId.ToString(), RevealDeadline = Timestamp.FromDateTimeOffset(reveal.RevealDeadline) } },
         CancelCommand cancel => new Proto.ServerMessage { Cancel = new Proto.Cancel { TaskId = cancel.TaskId.ToString(), Reason = cancel.Reason } },
+        ReattestCommand reattest => new Proto.ServerMessage { ReattestRequest = new Proto.ReattestRequest { Nonce = Google.Protobuf.ByteString.CopyFrom(reattest.Challenge), ExpiresAt = Timestamp.FromDateTimeOffset(reattest.Deadline) } },
         _ => throw new ArgumentException($"{command.GetType().Name} is not pushed to a session", nameof(command)),
     };
 

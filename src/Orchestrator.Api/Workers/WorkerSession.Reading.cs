@@ -40,10 +40,13 @@ public sealed partial class WorkerSession
                 case Proto.WorkerMessage.BodyOneofCase.GiveBack:
                     await OnGiveBackAsync(message.RequestId, message.GiveBack, cancellationToken);
                     break;
+                case Proto.WorkerMessage.BodyOneofCase.Reattestation:
+                    await OnReattestationAsync(message.Reattestation);
+                    break;
                 case Proto.WorkerMessage.BodyOneofCase.Hello or Proto.WorkerMessage.BodyOneofCase.Proof:
                     throw Require.Invalid($"{message.BodyCase} is sent once, at the start of a session");
                 default:
-                    throw Require.Invalid("a worker message needs a body (heartbeat, progress, contribution, tee_contribution, reveal or give_back)");
+                    throw Require.Invalid("a worker message needs a body (heartbeat, progress, contribution, tee_contribution, reveal, give_back or reattestation)");
             }
         }
     }
@@ -124,6 +127,13 @@ public sealed partial class WorkerSession
         await AnswerAsync(requestId, taskId, result, freesSlot: false, cancellationToken);
     }
 
+    private async Task OnReattestationAsync(Proto.Reattestation r)
+    {
+        var evidence = SessionHandshake.ReadReattestation(r);
+        var result = await _grain.ReattestAsync(_sessionId, evidence);
+        LogReattested(_logger, _worker, result.Accepted, result.Message);
+    }
+
     private async Task AnswerAsync(ulong requestId, Hash32 taskId, TaskCallResult result, bool freesSlot, CancellationToken cancellationToken)
     {
         if (freesSlot && Release(taskId))
@@ -133,6 +143,9 @@ public sealed partial class WorkerSession
 
         await SendAsync(new Proto.ServerMessage { CallResult = WorkerMapping.ToProto(result, requestId, taskId.ToString()) }, cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Worker} re-attested: accepted {Accepted} {Reason}")]
+    private static partial void LogReattested(ILogger logger, Address worker, bool accepted, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {Worker} task {Task} at {Percent} %")]
     private static partial void LogProgress(ILogger logger, Address worker, Hash32 task, uint percent);

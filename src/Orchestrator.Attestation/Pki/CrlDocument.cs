@@ -9,6 +9,7 @@ namespace Orchestrator.Attestation.Pki;
 internal sealed class CrlDocument
 {
     private const string EcdsaWithSha256 = "1.2.840.10045.4.3.2";
+    private const string CrlNumberOid = "2.5.29.20";
     private readonly HashSet<string> _revokedSerials = new(StringComparer.Ordinal);
 
     private CrlDocument(byte[] der) => Der = der;
@@ -28,6 +29,9 @@ internal sealed class CrlDocument
     public DateTimeOffset? NextUpdate { get; private set; }
 
     public int RevokedCount => _revokedSerials.Count;
+
+    /// <summary>The cRLNumber extension (RFC 5280 §5.2.3) as decimal text, or null when the CRL carries none.</summary>
+    public string? Number { get; private set; }
 
     public static CrlDocument Parse(byte[] der, string what)
     {
@@ -89,6 +93,30 @@ internal sealed class CrlDocument
                 var entry = entries.ReadSequence();
                 var serial = ParsedCertificate.Normalize(entry.ReadIntegerBytes().Span);
                 _revokedSerials.Add(Convert.ToHexString(serial));
+            }
+        }
+
+        if (tbs.HasData && tbs.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0, true)))
+        {
+            ReadExtensions(tbs.ReadSequence(new Asn1Tag(TagClass.ContextSpecific, 0, true)).ReadSequence());
+        }
+    }
+
+    private void ReadExtensions(AsnReader extensions)
+    {
+        while (extensions.HasData)
+        {
+            var extension = extensions.ReadSequence();
+            var oid = extension.ReadObjectIdentifier();
+            if (extension.PeekTag().HasSameClassAndValue(Asn1Tag.Boolean))
+            {
+                extension.ReadBoolean();
+            }
+
+            var value = extension.ReadOctetString();
+            if (oid == CrlNumberOid)
+            {
+                Number = new AsnReader(value, AsnEncodingRules.DER).ReadInteger().ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
         }
     }

@@ -11,12 +11,34 @@ public sealed record CollateralCacheOptions
 
     /// <summary>After a failed background refresh, wait this long before trying again (default 5 minutes).</summary>
     public TimeSpan RetryAfterFailure { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Fetch an entry again at least this often even far from its nextUpdate (default 1 hour): Intel publishes
+    /// a new TCB info (a TCB recovery) or a CRL revoking a PCK long before the old one expires, and a cache that
+    /// waited for nextUpdate would keep judging with month-old collateral.
+    /// </summary>
+    public TimeSpan MaxAge { get; init; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>Outcome of one <see cref="CachingCollateralProvider.RefreshDueAsync"/> pass.</summary>
 /// <param name="Refreshed">Keys fetched anew.</param>
 /// <param name="Failed">Keys whose refresh failed (the old collateral stays served until its nextUpdate).</param>
-public sealed record CollateralRefreshReport(IReadOnlyList<string> Refreshed, IReadOnlyList<string> Failed);
+/// <param name="Changed">Refreshed keys whose collateral changed (another <see cref="CollateralVersion"/>: a new TCB info, QE identity or CRL).</param>
+public sealed record CollateralRefreshReport(IReadOnlyList<string> Refreshed, IReadOnlyList<string> Failed, IReadOnlyList<CollateralChange> Changed)
+{
+    /// <summary>A report of refreshed and failed keys with no change.</summary>
+    public CollateralRefreshReport(IReadOnlyList<string> refreshed, IReadOnlyList<string> failed)
+        : this(refreshed, failed, [])
+    {
+    }
+}
+
+/// <summary>A cache key whose collateral changed at a refresh.</summary>
+/// <param name="Key">The cache key (<see cref="CollateralRequest.Key"/>).</param>
+/// <param name="Request">What the collateral is for (TEE kind, FMSPC, PCK CA).</param>
+/// <param name="Previous">The version served until now (null when it could not be read).</param>
+/// <param name="Current">The version served from now on.</param>
+public sealed record CollateralChange(string Key, CollateralRequest Request, CollateralVersion? Previous, CollateralVersion? Current);
 
 /// <summary>
 /// Caches collateral per <see cref="CollateralRequest.Key"/> until its earliest nextUpdate
@@ -87,6 +109,7 @@ public sealed class CachingCollateralProvider : ICollateralProvider
         var now = _time.GetUtcNow();
         var refreshed = new List<string>();
         var failed = new List<string>();
+        var changed = new List<CollateralChange>();
         foreach (var (key, entry) in _entries.ToArray())
         {
             if (entry.RefreshAt > now)
@@ -96,8 +119,13 @@ public sealed class CachingCollateralProvider : ICollateralProvider
 
             try
             {
-                await FetchAsync(entry.Request, cancellationToken).ConfigureAwait(false);
+                var fresh = await FetchAsync(entry.Request, cancellationToken).ConfigureAwait(false);
                 refreshed.Add(key);
+                var (before, after) = (VersionOf(entry.Collateral), VersionOf(fresh));
+                if (before != after)
+                {
+                    changed.Add(new CollateralChange(key, entry.Request, before, after));
+                }
             }
             catch (CollateralUnavailableException)
             {
@@ -113,7 +141,22 @@ public sealed class CachingCollateralProvider : ICollateralProvider
             }
         }
 
-        return new CollateralRefreshReport(refreshed, failed);
+        return new CollateralRefreshReport(refreshed, failed, changed);
+    }
+
+    /// <summary>The version of the collateral cached under <paramref name="key"/>, or null when none is cached (or it cannot be read).</summary>
+    public CollateralVersion? VersionOfKey(string key) => _entries.TryGetValue(key, out var e) ? VersionOf(e.Collateral) : null;
+
+    private static CollateralVersion? VersionOf(QuoteCollateral collateral)
+    {
+        try
+        {
+            return CollateralVersion.Of(collateral);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     private bool TryFresh(string key, out QuoteCollateral collateral)
@@ -142,7 +185,8 @@ public sealed class CachingCollateralProvider : ICollateralProvider
         }
 
         var now = _time.GetUtcNow();
-        var refreshAt = Max(now, expires - _options.RefreshAhead);
+        var byAge = _options.MaxAge >= expires - now ? expires : now + _options.MaxAge;
+        var refreshAt = Max(now, Min(expires - _options.RefreshAhead, byAge));
         _entries[request.Key] = new Entry(request, collateral, expires, refreshAt);
         return collateral;
     }

@@ -65,6 +65,19 @@ public sealed class EvidenceVerifier : IEvidenceVerifier
                 : _dcap.Verify(quote, null, at) with { Failure = VerificationFailureReason.CollateralMissing, FailureMessage = ex.Message };
         }
 
-        return _dcap.Verify(quote, collateral, at);
+        return _dcap.Verify(quote, collateral, at) with { Collateral = VersionOf(collateral) };
+    }
+
+    /// <summary>The collateral's version; null when it cannot be read (the verdict then fails on that collateral anyway).</summary>
+    private static Collateral.CollateralVersion? VersionOf(Collateral.QuoteCollateral collateral)
+    {
+        try
+        {
+            return Collateral.CollateralVersion.Of(collateral);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 }

@@ -62,6 +62,9 @@ public sealed record QuoteVerificationResult
     /// <summary>Whether CRLs were checked (false when revocation checking was turned off).</summary>
     public bool RevocationChecked { get; init; }
 
+    /// <summary>The version of the collateral the quote was judged with (null for simulated evidence, or when none was found).</summary>
+    public Collateral.CollateralVersion? Collateral { get; init; }
+
     /// <summary>Creates a failed result.</summary>
     public static QuoteVerificationResult Failed(VerificationFailureReason reason, string message, DateTimeOffset at) =>
         new() { Failure = reason, FailureMessage = message, EvaluatedAt = at };

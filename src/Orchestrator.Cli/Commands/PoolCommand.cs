@@ -6,7 +6,7 @@ namespace Orchestrator.Cli.Commands;
 
 /// <summary>
 /// `orchestrator pool …`: the workerpool owner's calls over the gRPC admin API of a running silo
-/// (authorize, revoke, drain, workers, policy, apps, watch). Prints each reply as JSON on stdout.
+/// (authorize, revoke, drain, reattest, workers, policy, apps, watch). Prints each reply as JSON on stdout.
 /// </summary>
 internal static class PoolCommand
 {
@@ -30,6 +30,7 @@ internal static class PoolCommand
         drain.SetAction((parse, ct) => admin.CallAsync(parse, ct, (client, headers) =>
             client.DrainWorkerAsync(new DrainWorkerRequest { Address = parse.GetValue(address)! }, headers, cancellationToken: ct).ResponseAsync));
 
+        var reattest = Reattest(admin, address);
         var workers = new Command("workers", "List the pool's workers with their state and score (every page).") { state };
         workers.SetAction((parse, ct) => admin.CallAsync(parse, ct, async (client, headers) =>
         {
@@ -80,7 +81,11 @@ internal static class PoolCommand
 
         var command = new Command("pool", "The workerpool owner's API of a running silo (gRPC, bearer token).")
         {
+<<<<<<< HEAD
             authorize, revoke, drain, workers, policy, apps, watch, PoolStakeRatioCommand.Create(),
+=======
+            authorize, revoke, drain, reattest, workers, policy, apps, watch,
+>>>>>>> reattest
         };
         foreach (var option in admin.Options)
         {
@@ -88,5 +93,13 @@ internal static class PoolCommand
         }
 
         return command;
+    }
+
+    private static Command Reattest(AdminApi admin, Argument<string> address)
+    {
+        var reattest = new Command("reattest", "Ask a TEE worker for a new quote now; `pool workers` shows the outcome.") { address };
+        reattest.SetAction((parse, ct) => admin.CallAsync(parse, ct, (client, headers) =>
+            client.ReattestWorkerAsync(new ReattestWorkerRequest { Address = parse.GetValue(address)! }, headers, cancellationToken: ct).ResponseAsync));
+        return reattest;
     }
 }

@@ -139,6 +139,15 @@ public sealed partial class TaskSecretsGrain(
         return new SecretFetchResult(true, SecretRefusal.None, decision.Message, sealedKey, released, state.State.EnclaveChallenge);
     }
 
+    public async Task RecordAttestationLossAsync(SecretAuditEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (await AuditAsync(entry with { TaskId = TaskId, Granted = false, Released = [] }))
+        {
+            await TellOwnersAsync(entry, []);
+        }
+    }
+
     public Task<TaskSecretsView> GetViewAsync()
         => Task.FromResult(new TaskSecretsView(TaskId, state.State.Terms, state.State.EnclaveChallenge, state.State.Audit.ToList(), state.State.UnrecordedRefusals));
 

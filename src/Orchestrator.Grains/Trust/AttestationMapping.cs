@@ -150,8 +150,13 @@ public static class AttestationMapping
             SessionPublicKey = evidence.EnclavePublicKey.Length == 65 ? evidence.EnclavePublicKey[1..] : evidence.EnclavePublicKey,
             ChallengeHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(evidence.Challenge)),
             Fmspc = result.Fmspc,
+            Collateral = ToCollateral(result.Collateral),
         };
     }
+
+    /// <summary>The stored form of a collateral version (null stays null).</summary>
+    public static AttestationCollateral? ToCollateral(Orchestrator.Attestation.Collateral.CollateralVersion? v) => v is null ? null
+        : new AttestationCollateral(v.TcbInfoVersion, v.TcbInfoIssueDate, v.TcbEvaluationDataNumber, v.QeIdentityVersion, v.QeIdentityIssueDate, v.RootCaCrlNumber, v.PckCrlNumber, v.Fingerprint);
 
     /// <summary>The library's TEE type of a TEE kind.</summary>
     public static TeeType ToTeeType(TeeKind kind) => kind switch

@@ -33,6 +33,19 @@ public sealed class AttestationOptions
     /// <summary>Evidence older than this no longer counts, unless an app's policy sets its own maximum age.</summary>
     public TimeSpan MaxEvidenceAge { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// A TEE session re-attests this long after its last verdict: the silo sends a fresh challenge and the worker
+    /// answers with a new quote over it (default 24 h, on the protocol clock; zero turns periodic re-attestation off).
+    /// Keep it below the apps' evidence age, or their TEE tasks wait for the session's next quote.
+    /// </summary>
+    public TimeSpan ReattestInterval { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>A session that leaves a re-attestation unanswered this long loses its TEE eligibility (its TEE replicates go back).</summary>
+    public TimeSpan ReattestTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The collateral cache fetches each entry again at least this often, to see a new TCB info, QE identity or CRL before the old one expires (default 1 h).</summary>
+    public TimeSpan CollateralMaxAge { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How long a silo caches app policies before reading them again (a change on this silo applies at once).</summary>
     public TimeSpan PolicyCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
 

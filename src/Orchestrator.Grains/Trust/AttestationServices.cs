@@ -34,7 +34,9 @@ public static class AttestationServices
         });
         services.TryAddSingleton(sp => new CollateralRefreshService(
             sp.GetRequiredService<CachingCollateralProvider>(), sp.GetRequiredService<OrchestratorClock>().Time,
-            sp.GetRequiredService<IOptions<AttestationOptions>>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<CollateralRefreshService>>()));
+            sp.GetRequiredService<IOptions<AttestationOptions>>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<CollateralRefreshService>>(),
+            sp.GetRequiredService<CollateralChangeFanOut>()));
+        services.TryAddSingleton<CollateralChangeFanOut>();
         services.AddHostedService(sp => sp.GetRequiredService<CollateralRefreshService>());
         services.TryAddSingleton<AppPolicyCache>();
         services.TryAddSingleton<MasterKeyRing>();
@@ -69,6 +71,7 @@ public static class AttestationServices
     {
         RefreshAhead = o.CollateralRefreshAhead,
         RetryAfterFailure = o.CollateralRetryAfterFailure,
+        MaxAge = o.CollateralMaxAge,
     };
 
     /// <summary>No source configured: every request fails with a message naming the keys to set.</summary>

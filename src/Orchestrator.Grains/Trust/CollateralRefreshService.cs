@@ -7,14 +7,17 @@ namespace Orchestrator.Grains.Trust;
 
 /// <summary>
 /// Refreshes cached collateral in the background, ahead of its nextUpdate, so verification at
-/// registration rarely waits on the PCCS and keeps working through short PCCS outages. Time comes
-/// from the injected <see cref="TimeProvider"/> (a fake clock drives it in tests).
+/// registration rarely waits on the PCCS and keeps working through short PCCS outages; when a refresh
+/// brings new collateral (a TCB recovery, a new QE identity, a CRL revoking a PCK) every TEE session's
+/// verdict is judged again at once (<see cref="CollateralChangeFanOut"/>). Time comes from the injected
+/// <see cref="TimeProvider"/> (a fake clock drives it in tests).
 /// </summary>
 public sealed partial class CollateralRefreshService(
     CachingCollateralProvider cache,
     TimeProvider time,
     IOptions<AttestationOptions> options,
-    ILogger<CollateralRefreshService> logger) : BackgroundService
+    ILogger<CollateralRefreshService> logger,
+    CollateralChangeFanOut? fanOut = null) : BackgroundService
 {
     /// <summary>Passes run so far (for tests and diagnostics).</summary>
     public int Passes => _passes;
@@ -35,6 +38,11 @@ public sealed partial class CollateralRefreshService(
         foreach (var key in report.Failed)
         {
             LogRefreshFailed(logger, key);
+        }
+
+        if (fanOut is not null && report.Changed.Count > 0)
+        {
+            await fanOut.NotifyAsync(report.Changed, cancellationToken).ConfigureAwait(false);
         }
 
         return report;

@@ -24,10 +24,12 @@ namespace Orchestrator.Grains.Workers;
 /// </summary>
 public sealed partial class WorkerGrain(
     [PersistentState("worker", StorageNames.Default)] IPersistentState<WorkerGrainState> state,
+    [PersistentState("worker-evidence", StorageNames.Default)] IPersistentState<KeptEvidenceState> kept,
     OrchestratorClock clock,
     OutboxPublisher outbox,
     DispatchRouter router,
     WorkerAttestor attestor,
+    AttestationKeeper keeper,
     IOptions<SchedulingOptions> options,
     ILogger<WorkerGrain> logger) : Grain, IWorkerGrain, IRemindable
 {
@@ -92,9 +94,15 @@ public sealed partial class WorkerGrain(
         s.Capabilities = hello.Capabilities;
         s.SimulatedTee = hello.SimulatedTee || attestation?.Simulated == true;
         s.Attestation = attestation;
+        _round = null;
         var running = _run.StartSession(hello.SessionId, clock.UtcNow);
         Session.Replace(); // the previous session's stream, if any, is replaced
         await Writes.WriteNowAsync();
+        if (attestation is not null)
+        {
+            kept.State.Evidence = hello.Evidence; // judged again against new collateral while this session lasts
+            await kept.WriteOrResetAsync(this);
+        }
 
         await this.RegisterOrUpdateReminder(LivenessReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         StartLivenessTimer();
@@ -108,25 +116,6 @@ public sealed partial class WorkerGrain(
         return new WorkerRegistration(RegistrationOutcome.Accepted, string.Empty, running.Select(id => new AssignCommand(s.Held[id].Assignment, null)).ToList(), _run.Score);
     }
 
-    public async Task<ReattestResult> ReattestAsync(string sessionId, WorkerEvidence evidence)
-    {
-        if (!_run.IsCurrentSession(sessionId))
-        {
-            return new ReattestResult(false, $"session '{sessionId}' is not the current session of worker {Worker}", state.State.Attestation);
-        }
-
-        var (attestation, refusal) = await attestor.JudgeAsync(Worker, evidence, state.State.Capabilities!.Tee, _policy.Admission, state.State.Attestation);
-        if (refusal is not null)
-        {
-            // The old verdict stays and ages out; a failed re-attestation never extends it.
-            return new ReattestResult(false, refusal, state.State.Attestation);
-        }
-
-        state.State.Attestation = attestation;
-        await Writes.WriteNowAsync();
-        return new ReattestResult(true, string.Empty, attestation);
-    }
-
     public Task<WorkerAttestation?> GetAttestationAsync() => Task.FromResult(state.State.Attestation);
 
     public Task<EnclaveSessionView> GetEnclaveSessionAsync(Hash32 taskId)
@@ -136,7 +125,16 @@ public sealed partial class WorkerGrain(
         return Task.FromResult(new EnclaveSessionView(active, active ? _run.SessionId : string.Empty, state.State.Attestation, held, _policy.Admission.AdmitsSimulated));
     }
 
-    public Task<bool> HeartbeatAsync(string sessionId) => Task.FromResult(_run.Beat(sessionId, clock.UtcNow));
+    public Task<bool> HeartbeatAsync(string sessionId)
+    {
+        var live = _run.Beat(sessionId, clock.UtcNow);
+        if (live)
+        {
+            NoteAttestationDue();
+        }
+
+        return Task.FromResult(live);
+    }
 
     public Task<bool> AttachAsync(string sessionId, IWorkerSessionObserver observer)
     {
@@ -146,6 +144,7 @@ public sealed partial class WorkerGrain(
         }
 
         Session.Attach(observer);
+        NoteAttestationDue();
         return Task.FromResult(true);
     }
 
@@ -295,8 +294,15 @@ public sealed partial class WorkerGrain(
 
     public Task<WorkerView> GetViewAsync()
     {
+        var (teeStatus, teeReason) = TeeStanding();
         return Task.FromResult(new WorkerView(Worker, _run.State, _run.Score, state.State.Capabilities, _run.Held.Keys.ToList(),
-            _run.LastHeartbeat, _run.Contributions, _run.Wins, _run.Losses));
+            _run.LastHeartbeat, _run.Contributions, _run.Wins, _run.Losses)
+        {
+            Attestation = state.State.Attestation,
+            TeeStatus = teeStatus,
+            TeeReason = teeReason,
+            ReattestDueAt = _run.IsLive && teeStatus.Length > 0 ? keeper.DueAt(state.State.Attestation) : null,
+        });
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)

@@ -204,26 +204,11 @@ public sealed class WorkerAgent
         var tls = _options.ServerUrl.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
         var (signed, mismatch) = SessionProofMessage.For(_options, challenge.Challenge, _serverCertificate.Sha256, tls);
         if (mismatch is not null) WorkerLog.PoolMismatch(_logger, mismatch);
-        var proof = new Proof { Signature = ProtoConvert.Bytes(_identity.SignPersonal(signed)) };
-        if (enclaveSession is not null)
+        var proof = new Proof
         {
-            proof.Evidence = new Evidence
-            {
-                Format = EvidenceFormat.Simulated,
-                Quote = ProtoConvert.Bytes(enclaveSession.Attest(nonce.Span, _time.GetUtcNow())),
-                EnclavePublicKey = ProtoConvert.Bytes(enclaveSession.PublicKey),
-            };
-        }
-        else if (runnerSession is not null)
-        {
-            // A hardware quote from inside the TEE over SHA-256(session key ‖ nonce): the runner's key, never the agent's.
-            proof.Evidence = new Evidence
-            {
-                Format = EvidenceFormat.DcapQuote,
-                Quote = ProtoConvert.Bytes(await runnerSession.AttestAsync(nonce, cancellationToken).ConfigureAwait(false)),
-                EnclavePublicKey = ProtoConvert.Bytes(runnerSession.PublicKey),
-            };
-        }
+            Signature = ProtoConvert.Bytes(_identity.SignPersonal(signed)),
+            Evidence = await EvidenceAsync(enclaveSession, runnerSession, nonce, cancellationToken).ConfigureAwait(false),
+        };
 
         await call.RequestStream.WriteAsync(new WorkerMessage { Proof = proof }, cancellationToken).ConfigureAwait(false);
         var welcome = (await NextAsync(call.ResponseStream, ServerMessage.BodyOneofCase.Welcome, cancellationToken).ConfigureAwait(false)).Welcome;
@@ -261,6 +246,50 @@ public sealed class WorkerAgent
             _live = null;
             await sessionEnd.CancelAsync().ConfigureAwait(false);
             await heartbeats.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Evidence over <paramref name="nonce"/> from the session's enclave (simulated) or trusted runner (hardware); null without TEE.</summary>
+    private async Task<Evidence?> EvidenceAsync(EnclaveSession? enclaveSession, RunnerSession? runnerSession, ReadOnlyMemory<byte> nonce, CancellationToken cancellationToken)
+    {
+        if (enclaveSession is not null)
+        {
+            return new Evidence
+            {
+                Format = EvidenceFormat.Simulated,
+                Quote = ProtoConvert.Bytes(enclaveSession.Attest(nonce.Span, _time.GetUtcNow())),
+                EnclavePublicKey = ProtoConvert.Bytes(enclaveSession.PublicKey),
+            };
+        }
+
+        if (runnerSession is not null)
+        {
+            // A hardware quote from inside the TEE over SHA-256(session key ‖ nonce): the runner's key, never the agent's.
+            return new Evidence
+            {
+                Format = EvidenceFormat.DcapQuote,
+                Quote = ProtoConvert.Bytes(await runnerSession.AttestAsync(nonce, cancellationToken).ConfigureAwait(false)),
+                EnclavePublicKey = ProtoConvert.Bytes(runnerSession.PublicKey),
+            };
+        }
+
+        return null;
+    }
+
+    /// <summary>Answers a re-attestation with a new quote over its nonce, from the session's own enclave key; a failure is logged (the server then ends the TEE eligibility).</summary>
+    private async Task ReattestAsync(ReattestRequest request, LiveSession live)
+    {
+        try
+        {
+            if (await EvidenceAsync(live.Enclave, live.Runner, request.Nonce.Memory, _hardStop.Token).ConfigureAwait(false) is { } evidence)
+            {
+                live.Send(new WorkerMessage { Reattestation = new Reattestation { Nonce = request.Nonce, Evidence = evidence } });
+                WorkerLog.Reattested(_logger, request.ExpiresAt?.ToDateTimeOffset() ?? default);
+            }
+        }
+        catch (Exception ex) when (ex is EnclaveRunnerException or SessionLostException or IOException or InvalidOperationException)
+        {
+            WorkerLog.Ignored(_logger, "a re-attestation request: " + ex.Message);
         }
     }
 
@@ -330,6 +359,9 @@ public sealed class WorkerAgent
                     _pipeline.Forget(cancel);
                 }
 
+                break;
+            case ServerMessage.BodyOneofCase.ReattestRequest:
+                _ = Task.Run(() => ReattestAsync(message.ReattestRequest, live));
                 break;
             case ServerMessage.BodyOneofCase.Drain:
                 _draining = true;

@@ -59,6 +59,9 @@ internal static partial class WorkerLog
     [LoggerMessage(Level = LogLevel.Information, Message = "drained: {Finished} replicates finished, {GivenBack} given back; exiting")]
     public static partial void Drained(ILogger logger, int finished, int givenBack);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "re-attested: a new quote over the server's challenge sent (due by {Deadline})")]
+    public static partial void Reattested(ILogger logger, DateTimeOffset deadline);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "ignoring a server message: {Reason}")]
     public static partial void Ignored(ILogger logger, string reason);
 

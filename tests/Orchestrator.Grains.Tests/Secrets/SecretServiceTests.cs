@@ -150,11 +150,15 @@ public sealed class SecretServiceTests(ClusterFixture fixture)
         Assert.True((await worker.Grain.GiveBackAsync(first.TaskId)).Accepted);
         Assert.Null(await TakeOwnAsync(worker, deal.DealId)); // its second task waits for fresh evidence
 
-        // A replayed challenge is refused; a fresh one renews the verdict.
+        // A replayed challenge, or one the worker chose, is refused; the server's fresh one renews the verdict.
         var replay = await worker.Grain.ReattestAsync(worker.Session, worker.Enclave!.Evidence(worker.Challenge, worker.Now));
         Assert.False(replay.Accepted);
-        Assert.Contains("challenge already used", replay.Message, StringComparison.Ordinal);
-        var renewed = await worker.Grain.ReattestAsync(worker.Session, worker.Enclave.Evidence(RandomNumberGenerator.GetBytes(32), worker.Now));
+        Assert.Contains("answers no re-attestation this server asked for", replay.Message, StringComparison.Ordinal);
+        var chosen = await worker.Grain.ReattestAsync(worker.Session, worker.Enclave.Evidence(RandomNumberGenerator.GetBytes(32), worker.Now));
+        Assert.False(chosen.Accepted);
+        Assert.True(await worker.Grain.RequestReattestationAsync());
+        await worker.TakeAsync(0);
+        var renewed = await worker.Grain.ReattestAsync(worker.Session, worker.Enclave.Evidence(worker.Reattest!.Challenge, worker.Now));
         Assert.True(renewed.Accepted, renewed.Message);
         Assert.Equal(worker.Now, (await worker.Grain.GetAttestationAsync())!.VerifiedAt);
         var again = (await TakeOwnAsync(worker, deal.DealId))!;

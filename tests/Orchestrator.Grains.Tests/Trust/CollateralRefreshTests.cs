@@ -33,7 +33,7 @@ public sealed class CollateralRefreshTests
         var time = new FakeTimeProvider(At);
         using var http = new HttpClient();
         var cache = new CachingCollateralProvider(new PcsCollateralProvider(http, new PcsOptions { BaseUri = pcs.BaseUri }), time,
-            new CollateralCacheOptions { RefreshAhead = TimeSpan.FromHours(6), RetryAfterFailure = TimeSpan.FromMinutes(5) });
+            new CollateralCacheOptions { RefreshAhead = TimeSpan.FromHours(6), RetryAfterFailure = TimeSpan.FromMinutes(5), MaxAge = TimeSpan.FromDays(365) });
         var options = Options.Create(new AttestationOptions { CollateralRefreshInterval = Interval });
         using var refresher = new CollateralRefreshService(cache, time, options, NullLogger<CollateralRefreshService>.Instance);
         await refresher.StartAsync(CancellationToken.None);

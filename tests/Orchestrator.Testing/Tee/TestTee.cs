@@ -25,18 +25,16 @@ public sealed class TestTee : IDisposable
 
     private readonly bool _ownsPki;
 
-    /// <summary>Creates a platform whose certificates and collateral are valid around <paramref name="at"/>.</summary>
-    public TestTee(DateTimeOffset at, TestPlatform? platform = null)
-        : this(at, platform ?? new TestPlatform(), new TestPki(at), ownsPki: true)
-    {
-    }
-
-    private TestTee(DateTimeOffset at, TestPlatform platform, TestPki pki, bool ownsPki)
+    /// <summary>
+    /// Creates a platform whose certificates and collateral are valid around <paramref name="at"/>; with
+    /// <paramref name="pki"/>, a second platform under the same test root (another FMSPC has its own collateral).
+    /// </summary>
+    public TestTee(DateTimeOffset at, TestPlatform? platform = null, TestPki? pki = null)
     {
         At = at;
-        Platform = platform;
-        Pki = pki;
-        _ownsPki = ownsPki;
+        Platform = platform ?? new TestPlatform();
+        _ownsPki = pki is null;
+        Pki = pki ?? new TestPki(at);
         Pck = Pki.IssuePck(_pckKey, Platform);
         _keys = new TestSigningMaterial(Platform, _pckKey, _attestationKey, Pck.ExportCertificatePem() + "\n" + Pki.PckCaChainPem);
     }
@@ -49,7 +47,7 @@ public sealed class TestTee : IDisposable
     public TestTee Sibling(TestPlatform platform, DateTimeOffset? at = null)
     {
         ArgumentNullException.ThrowIfNull(platform);
-        return new TestTee(at ?? At, platform, Pki, ownsPki: false);
+        return new TestTee(at ?? At, platform, Pki);
     }
 
     /// <summary>The instant the collateral is issued around (an hour before it, valid 30 days).</summary>

@@ -11,10 +11,10 @@ namespace Orchestrator.Host.Persistence.Integrity;
 public static class StateIntegrity
 {
     /// <summary>
-    /// The states that decide whom the pool trusts: workers (attestation verdicts), app policies, the pool
+    /// The states that decide whom the pool trusts: workers (attestation verdicts, and the quotes kept to judge them again), app policies, the pool
     /// (authorizations, simulated TEE), the secret service's task terms (which owners' secrets a task gets).
     /// </summary>
-    public static IReadOnlySet<string> Protected { get; } = new HashSet<string>(StringComparer.Ordinal) { "worker", "app-policy", "pool", "task-secrets" };
+    public static IReadOnlySet<string> Protected { get; } = new HashSet<string>(StringComparer.Ordinal) { "worker", "worker-evidence", "app-policy", "pool", "task-secrets" };
 
     private static readonly Meter Meter = new("Orchestrator.Host.Integrity");
 
