@@ -81,11 +81,7 @@ internal static class PoolCommand
 
         var command = new Command("pool", "The workerpool owner's API of a running silo (gRPC, bearer token).")
         {
-<<<<<<< HEAD
-            authorize, revoke, drain, workers, policy, apps, watch, PoolStakeRatioCommand.Create(),
-=======
-            authorize, revoke, drain, reattest, workers, policy, apps, watch,
->>>>>>> reattest
+            authorize, revoke, drain, reattest, workers, policy, apps, watch, PoolStakeRatioCommand.Create(),
         };
         foreach (var option in admin.Options)
         {

@@ -26,11 +26,21 @@ public sealed record HoldingReview(HoldingDecision Decision, string Reason);
 public static class AttestationReview
 {
     /// <summary>
-    /// True when the verdict made at <paramref name="verifiedAt"/> is due for re-attestation at <paramref name="now"/>
-    /// (a non-positive interval turns periodic re-attestation off).
+    /// When the verdict made at <paramref name="verifiedAt"/> is due for re-attestation, or null when periodic
+    /// re-attestation is off (a non-positive interval). Never later than one answer's time
+    /// (<paramref name="answerTimeout"/>) before the evidence reaches <paramref name="maxEvidenceAge"/>: with an
+    /// interval equal to that age or above it, the new quote must arrive before the old one stops being trusted.
     /// </summary>
-    public static bool IsDue(DateTimeOffset verifiedAt, TimeSpan interval, DateTimeOffset now) =>
-        interval > TimeSpan.Zero && now - verifiedAt >= interval;
+    public static DateTimeOffset? DueAt(DateTimeOffset verifiedAt, TimeSpan interval, TimeSpan maxEvidenceAge, TimeSpan answerTimeout)
+    {
+        if (interval <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var beforeStale = maxEvidenceAge - answerTimeout;
+        return verifiedAt + (beforeStale > TimeSpan.Zero && beforeStale < interval ? beforeStale : interval);
+    }
 
     /// <summary>True when a re-attestation asked at <paramref name="askedAt"/> got no answer within <paramref name="timeout"/>.</summary>
     public static bool IsOverdue(DateTimeOffset askedAt, TimeSpan timeout, DateTimeOffset now) => now - askedAt > timeout;

@@ -34,9 +34,9 @@ public sealed partial class AttestationKeeper(
     /// <summary>How long an asked session has to answer.</summary>
     public TimeSpan Timeout => options.Value.ReattestTimeout;
 
-    /// <summary>When the verdict is due for re-attestation, or null when it is not a TEE verdict or the interval is off.</summary>
+    /// <summary>When the verdict is due for re-attestation (<see cref="AttestationReview.DueAt"/>), or null when it is not a TEE verdict or the interval is off.</summary>
     public DateTimeOffset? DueAt(WorkerAttestation? verdict) =>
-        verdict is null || Interval <= TimeSpan.Zero ? null : verdict.VerifiedAt + Interval;
+        verdict is null ? null : AttestationReview.DueAt(verdict.VerifiedAt, Interval, options.Value.MaxEvidenceAge, Timeout);
 
     /// <summary>
     /// The kept quote judged again now with the silo's collateral; null when the collateral is the one the verdict

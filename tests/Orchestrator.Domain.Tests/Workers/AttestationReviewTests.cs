@@ -92,9 +92,21 @@ public sealed class AttestationReviewTests : IDisposable
     [InlineData(25, true)]
     public void Re_attestation_is_due_once_the_interval_has_passed_since_the_verdict(int hours, bool due)
     {
-        Assert.Equal(due, AttestationReview.IsDue(At, TimeSpan.FromHours(24), At + TimeSpan.FromHours(hours)));
-        Assert.False(AttestationReview.IsDue(At, TimeSpan.Zero, At + TimeSpan.FromDays(400))); // zero turns it off
+        var dueAt = AttestationReview.DueAt(At, TimeSpan.FromHours(24), TimeSpan.FromDays(7), TimeSpan.FromMinutes(2));
+        Assert.Equal(due, At + TimeSpan.FromHours(hours) >= dueAt);
+        Assert.Null(AttestationReview.DueAt(At, TimeSpan.Zero, TimeSpan.FromDays(7), TimeSpan.FromMinutes(2))); // zero turns it off
         Assert.Equal(hours >= 1, AttestationReview.IsOverdue(At, TimeSpan.FromMinutes(30), At + TimeSpan.FromHours(hours)));
+    }
+
+    [Theory]
+    [InlineData(24, 24, 2, 24 * 60 - 2)] // the defaults: asked one answer's time before the evidence goes stale
+    [InlineData(48, 24, 2, 24 * 60 - 2)] // an interval above the evidence age would leave the worker stale for a day
+    [InlineData(6, 24, 2, 6 * 60)]       // a shorter interval is kept as it is
+    [InlineData(6, 0, 2, 6 * 60)]        // no evidence age (or one shorter than an answer): the interval alone
+    public void Re_attestation_is_asked_before_the_evidence_stops_being_trusted(int intervalHours, int maxAgeHours, int timeoutMinutes, int dueMinutes)
+    {
+        var dueAt = AttestationReview.DueAt(At, TimeSpan.FromHours(intervalHours), TimeSpan.FromHours(maxAgeHours), TimeSpan.FromMinutes(timeoutMinutes));
+        Assert.Equal(At + TimeSpan.FromMinutes(dueMinutes), dueAt);
     }
 
     [Fact]
