@@ -44,6 +44,10 @@ public static class GrainKeys
     /// <summary>The secrets of one owner.</summary>
     public static ISecretStoreGrain Secrets(this IGrainFactory factory, Messages.SecretOwner owner) => factory.GetGrain<ISecretStoreGrain>(owner.Key);
 
+    /// <summary>One page of an owner's audit trail.</summary>
+    public static ISecretAuditPageGrain SecretAuditPage(this IGrainFactory factory, Messages.SecretOwner owner, long page)
+        => factory.GetGrain<ISecretAuditPageGrain>(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{owner.Key}/{page}"));
+
     /// <summary>The secret service's record of one TEE task.</summary>
     public static ITaskSecretsGrain TaskSecrets(this IGrainFactory factory, Hash32 taskId) => factory.GetGrain<ITaskSecretsGrain>(Of(taskId));
 
