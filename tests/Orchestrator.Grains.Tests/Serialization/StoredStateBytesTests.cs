@@ -23,7 +23,7 @@ public sealed class StoredStateBytesTests
     private const string Golden = GoldenBytes.TaskState;
 
     private static readonly Serializer Serializer = new ServiceCollection()
-        .AddSerializer(b => b.AddAssembly(typeof(TaskGrainState).Assembly).AddAssembly(typeof(Hash32Surrogate).Assembly))
+        .AddSerializer(b => b.AddAssembly(typeof(TaskGrainState).Assembly).AddAssembly(typeof(Orchestrator.Abstractions.Serialization.Hash32Codec).Assembly))
         .BuildServiceProvider().GetRequiredService<Serializer>();
 
     private static Hash32 H(byte b) => new(Enumerable.Range(0, 32).Select(i => (byte)(b + i)).ToArray());
