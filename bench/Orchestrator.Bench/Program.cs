@@ -15,7 +15,9 @@ using Orchestrator.Simulation;
 //        [--workers N] [--slots N] [--fleet-process] [--profile N]
 // --fleet-process: each line runs a second time with the fleet in a child process (an Orleans client of this silo),
 //                  so the silo's CPU and allocations per lifecycle exclude the workers' own work.
-// --profile N:     a further, quarter-size run of each line under the runtime's sampling profiler; prints the top N.
+// --profile N:     a further, quarter-size run of each line under the runtime's sampling profiler; prints the top N
+//                  methods by CPU and types by allocated bytes (with the fleet in its own process under --fleet-process).
+// --lines L:       which lines to run, comma-separated among plain, tee, trust3 (default all).
 if (args.Contains(FleetProcess.Flag))
 {
     return await FleetProcess.MainAsync(args);
@@ -28,6 +30,7 @@ var workers = Arg("--workers", 1_000);
 var slots = Arg("--slots", 4);
 var fleetProcess = args.Contains("--fleet-process");
 var profileTop = Arg("--profile", 0);
+var only = ArgText("--lines", "plain,tee,trust3").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
 var calls = new CallCounter();
 var gatewayPort = FreePort();
@@ -63,12 +66,12 @@ var (signUs, recoverUs) = Ecdsa();
 Console.WriteLine($"secp256k1 on this machine: sign {signUs:F0} µs, recover {recoverUs:F0} µs");
 
 var lines = new List<LifecycleLine>();
-var kinds = new (string Name, int Tasks, int Trust, bool Tee)[]
+var kinds = new (string Key, string Name, int Tasks, int Trust, bool Tee)[]
 {
-    ("trust 1 (plain)", trust1Tasks, 1, false),
-    ("trust 1 (TEE fast path)", teeTasks, 1, true),
-    ("trust 3 (replicated)", trust3Tasks, 3, false),
-};
+    ("plain", "trust 1 (plain)", trust1Tasks, 1, false),
+    ("tee", "trust 1 (TEE fast path)", teeTasks, 1, true),
+    ("trust3", "trust 3 (replicated)", trust3Tasks, 3, false),
+}.Where(k => only.Contains(k.Key)).Select(k => (k.Name, k.Tasks, k.Trust, k.Tee)).ToArray();
 foreach (var (name, count, trust, tee) in kinds)
 {
     lines.Add(await InProcessAsync(name, new DemoSettings(count, workers, trust, 0, 0, tee, TimeSpan.FromMinutes(10), slots)));
@@ -131,10 +134,18 @@ async Task<LifecycleLine> OutOfProcessAsync(string name, DemoSettings settings)
 async Task ProfileAsync(string name, DemoSettings settings)
 {
     await using var profile = SampleProfile.Start();
-    await new DemoRunner(grains).RunAsync(settings, null, CancellationToken.None);
+    if (fleetProcess)
+    {
+        await FleetProcess.RunAsync(gatewayPort, "bench", settings);
+    }
+    else
+    {
+        await new DemoRunner(grains).RunAsync(settings, null, CancellationToken.None);
+    }
+
     var top = await profile.TopAsync(profileTop);
     Console.WriteLine();
-    Console.WriteLine($"profile of {name} ({settings.Tasks} tasks, fleet in process, {top.Samples:N0} samples of working threads)");
+    Console.WriteLine($"profile of {name} ({settings.Tasks} tasks, fleet {(fleetProcess ? "in its own process" : "in process")}, {top.Samples:N0} samples of working threads)");
     Console.WriteLine("| self time | method |");
     Console.WriteLine("|---:|---|");
     foreach (var (method, share) in top.Self)
@@ -154,6 +165,20 @@ async Task ProfileAsync(string name, DemoSettings settings)
     foreach (var (method, share) in top.Inclusive)
     {
         Console.WriteLine($"| {share:P1} | {method} |");
+    }
+
+    Console.WriteLine("| allocated | type |");
+    Console.WriteLine("|---:|---|");
+    foreach (var (type, share) in top.AllocatedByType)
+    {
+        Console.WriteLine($"| {share:P1} | {type} |");
+    }
+
+    Console.WriteLine("| allocated | type ← the nearest application frame that allocated it |");
+    Console.WriteLine("|---:|---|");
+    foreach (var (type, share) in top.AllocatedByCaller)
+    {
+        Console.WriteLine($"| {share:P1} | {type} |");
     }
 }
 
@@ -215,6 +240,12 @@ static int FreePort()
     using var listener = new TcpListener(IPAddress.Loopback, 0);
     listener.Start();
     return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+string ArgText(string name, string fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
 }
 
 int Arg(string name, int fallback)

@@ -2,13 +2,16 @@ using System.Diagnostics.Tracing;
 using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Tracing;
 using Microsoft.Diagnostics.Tracing.Etlx;
+using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
 namespace Orchestrator.Bench;
 
 /// <summary>
 /// The runtime's own sampling profiler (EventPipe, as dotnet-trace uses it) attached to this very process: every
 /// managed thread's stack about once a millisecond. <see cref="TopAsync"/> names where the CPU went: the methods at the
-/// top of the stacks (self time) and the project's own methods on the stacks (time including what they call).
+/// top of the stacks (self time) and the project's own methods on the stacks (time including what they call). The GC's
+/// allocation ticks (one about every 100 KB allocated, with the type and the stack of the allocation that crossed it)
+/// name what allocates: by type, and by type with the nearest Orleans or project frame.
 /// </summary>
 internal sealed class SampleProfile : IAsyncDisposable
 {
@@ -16,6 +19,7 @@ internal sealed class SampleProfile : IAsyncDisposable
     private const string Runtime = "Microsoft-Windows-DotNETRuntime";
     private const long LoaderKeyword = 0x8;
     private const long JitKeyword = 0x10;
+    private const long GcKeyword = 0x1;
 
     // Threads parked in the runtime or the kernel are sampled too; their top frames say "waiting", not "working".
     private static readonly string[] WaitFrames =
@@ -51,7 +55,8 @@ internal sealed class SampleProfile : IAsyncDisposable
         {
             new EventPipeProvider(SampleProfiler, EventLevel.Informational),
             // JIT and loader events name the methods the samples land in (rundown at the end names the rest).
-            new EventPipeProvider(Runtime, EventLevel.Informational, JitKeyword | LoaderKeyword),
+            // Allocation ticks are the GC keyword's verbose events.
+            new EventPipeProvider(Runtime, EventLevel.Verbose, JitKeyword | LoaderKeyword | GcKeyword),
         };
         var session = client.StartEventPipeSession(providers, requestRundown: true, circularBufferMB: 512);
         return new SampleProfile(session, Path.Combine(Path.GetTempPath(), $"orchestrator-bench-{Environment.ProcessId}-{Guid.NewGuid():n}.nettrace"));
@@ -66,36 +71,9 @@ internal sealed class SampleProfile : IAsyncDisposable
         try
         {
             using var log = new TraceLog(etlx);
-            var self = new Dictionary<string, int>(StringComparer.Ordinal);
-            var inclusive = new Dictionary<string, int>(StringComparer.Ordinal);
-            var byCaller = new Dictionary<string, int>(StringComparer.Ordinal);
-            var working = 0;
-            foreach (var sample in log.Events.Where(e => e.ProviderName == SampleProfiler))
-            {
-                var stack = sample.CallStack();
-                var top = stack?.CodeAddress.FullMethodName;
-                if (string.IsNullOrEmpty(top) || WaitFrames.Any(top.Contains))
-                {
-                    continue;
-                }
-
-                working++;
-                self[top] = self.GetValueOrDefault(top) + 1;
-                var caller = Caller(stack!);
-                var pair = Shorten(top) + " ← " + caller;
-                byCaller[pair] = byCaller.GetValueOrDefault(pair) + 1;
-                var seen = new HashSet<string>(StringComparer.Ordinal);
-                for (var frame = stack; frame is not null; frame = frame.Caller)
-                {
-                    var name = frame.CodeAddress.FullMethodName;
-                    if (name.StartsWith("Orchestrator.", StringComparison.Ordinal) && !name.StartsWith("Orchestrator.Bench", StringComparison.Ordinal) && seen.Add(name))
-                    {
-                        inclusive[name] = inclusive.GetValueOrDefault(name) + 1;
-                    }
-                }
-            }
-
-            return new ProfileSummary(working, Top(self, count, working), Top(byCaller, count, working), Top(inclusive, count, working));
+            var cpu = CpuViews(log, count);
+            var (byType, byTypeAndCaller) = AllocationViews(log, count);
+            return cpu with { AllocatedByType = byType, AllocatedByCaller = byTypeAndCaller };
         }
         finally
         {
@@ -104,10 +82,61 @@ internal sealed class SampleProfile : IAsyncDisposable
         }
     }
 
-    // Who a lock, a GC poll or a copy works for: the first frame below the top that is Orleans' or ours.
-    private static string Caller(TraceCallStack stack)
+    private static ProfileSummary CpuViews(TraceLog log, int count)
     {
-        for (var frame = stack.Caller; frame is not null; frame = frame.Caller)
+        var self = new Dictionary<string, int>(StringComparer.Ordinal);
+        var inclusive = new Dictionary<string, int>(StringComparer.Ordinal);
+        var byCaller = new Dictionary<string, int>(StringComparer.Ordinal);
+        var working = 0;
+        foreach (var sample in log.Events.Where(e => e.ProviderName == SampleProfiler))
+        {
+            var stack = sample.CallStack();
+            var top = stack?.CodeAddress.FullMethodName;
+            if (string.IsNullOrEmpty(top) || WaitFrames.Any(top.Contains))
+            {
+                continue;
+            }
+
+            working++;
+            self[top] = self.GetValueOrDefault(top) + 1;
+            var pair = Shorten(top) + " ← " + Caller(stack!);
+            byCaller[pair] = byCaller.GetValueOrDefault(pair) + 1;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (var frame = stack; frame is not null; frame = frame.Caller)
+            {
+                var name = frame.CodeAddress.FullMethodName;
+                if (name.StartsWith("Orchestrator.", StringComparison.Ordinal) && !name.StartsWith("Orchestrator.Bench", StringComparison.Ordinal) && seen.Add(name))
+                {
+                    inclusive[name] = inclusive.GetValueOrDefault(name) + 1;
+                }
+            }
+        }
+
+        return new ProfileSummary(working, Top(self, count, working), Top(byCaller, count, working), Top(inclusive, count, working), [], []);
+    }
+
+    // Each tick stands for the ~100 KB allocated since the last one; its type and stack are a sample of where they went.
+    private static (IReadOnlyList<(string, double)> ByType, IReadOnlyList<(string, double)> ByCaller) AllocationViews(TraceLog log, int count)
+    {
+        var byType = new Dictionary<string, int>(StringComparer.Ordinal);
+        var byCaller = new Dictionary<string, int>(StringComparer.Ordinal);
+        var ticks = 0;
+        foreach (var tick in log.Events.Where(e => e is GCAllocationTickTraceData).Cast<GCAllocationTickTraceData>())
+        {
+            ticks++;
+            var type = tick.TypeName ?? "?";
+            byType[type] = byType.GetValueOrDefault(type) + 1;
+            var pair = type + " ← " + (tick.CallStack() is { } stack ? Caller(stack, inclusiveTop: true) : "(no stack)");
+            byCaller[pair] = byCaller.GetValueOrDefault(pair) + 1;
+        }
+
+        return (Top(byType, count, ticks), Top(byCaller, count, ticks));
+    }
+
+    // Who a lock, a GC poll or a copy works for: the first frame below the top that is Orleans' or ours.
+    private static string Caller(TraceCallStack stack, bool inclusiveTop = false)
+    {
+        for (var frame = inclusiveTop ? stack : stack.Caller; frame is not null; frame = frame.Caller)
         {
             var name = frame.CodeAddress.FullMethodName;
             if (name.StartsWith("Orchestrator.", StringComparison.Ordinal) || name.StartsWith("Orleans", StringComparison.Ordinal))
@@ -139,4 +168,9 @@ internal sealed class SampleProfile : IAsyncDisposable
 
 /// <summary>What the profiler saw: samples of threads doing work, the top methods by self time and by inclusive time.</summary>
 internal sealed record ProfileSummary(
-    int Samples, IReadOnlyList<(string Method, double Share)> Self, IReadOnlyList<(string Method, double Share)> SelfByCaller, IReadOnlyList<(string Method, double Share)> Inclusive);
+    int Samples,
+    IReadOnlyList<(string Method, double Share)> Self,
+    IReadOnlyList<(string Method, double Share)> SelfByCaller,
+    IReadOnlyList<(string Method, double Share)> Inclusive,
+    IReadOnlyList<(string Type, double Share)> AllocatedByType,
+    IReadOnlyList<(string Type, double Share)> AllocatedByCaller);

@@ -52,5 +52,5 @@ public static class OrderBookGrainKeys
     public const string Key = "orders";
 
     /// <summary>The order book.</summary>
-    public static IOrderBookGrain OrderBook(this IGrainFactory factory) => factory.GetGrain<IOrderBookGrain>(Key);
+    public static IOrderBookGrain OrderBook(this IGrainFactory factory) => StringKeyedGrains<IOrderBookGrain>.Get(factory, Key);
 }

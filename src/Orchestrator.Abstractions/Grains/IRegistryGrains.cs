@@ -96,13 +96,13 @@ public interface IPushKeyGrain : IGrainWithIntegerKey
 public static class RegistryGrainKeys
 {
     /// <summary>A registered app.</summary>
-    public static IAppRegistryGrain AppRegistry(this IGrainFactory factory, Address app) => factory.GetGrain<IAppRegistryGrain>(GrainKeys.Of(app));
+    public static IAppRegistryGrain AppRegistry(this IGrainFactory factory, Address app) => StringKeyedGrains<IAppRegistryGrain>.Get(factory, GrainKeys.Of(app));
 
     /// <summary>A registered dataset.</summary>
-    public static IDatasetRegistryGrain DatasetRegistry(this IGrainFactory factory, Address dataset) => factory.GetGrain<IDatasetRegistryGrain>(GrainKeys.Of(dataset));
+    public static IDatasetRegistryGrain DatasetRegistry(this IGrainFactory factory, Address dataset) => StringKeyedGrains<IDatasetRegistryGrain>.Get(factory, GrainKeys.Of(dataset));
 
     /// <summary>The index of apps ("apps") or datasets ("datasets").</summary>
-    public static IRegistryIndexGrain RegistryIndex(this IGrainFactory factory, string kind) => factory.GetGrain<IRegistryIndexGrain>(kind);
+    public static IRegistryIndexGrain RegistryIndex(this IGrainFactory factory, string kind) => StringKeyedGrains<IRegistryIndexGrain>.Get(factory, kind);
 
     /// <summary>
     /// A registered app's record, or null when the index does not hold it: an unknown address (from a stranger's
@@ -116,7 +116,7 @@ public static class RegistryGrainKeys
         await factory.RegistryIndex("datasets").ContainsAsync(dataset) ? await factory.DatasetRegistry(dataset).GetAsync() : null;
 
     /// <summary>A signer's used nonces.</summary>
-    public static IOwnerNonceGrain OwnerNonces(this IGrainFactory factory, Address signer) => factory.GetGrain<IOwnerNonceGrain>(GrainKeys.Of(signer));
+    public static IOwnerNonceGrain OwnerNonces(this IGrainFactory factory, Address signer) => StringKeyedGrains<IOwnerNonceGrain>.Get(factory, GrainKeys.Of(signer));
 
     /// <summary>The push key.</summary>
     public static IPushKeyGrain PushKey(this IGrainFactory factory) => factory.GetGrain<IPushKeyGrain>(0);

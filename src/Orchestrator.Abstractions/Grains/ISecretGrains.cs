@@ -49,6 +49,27 @@ public interface ISecretStoreGrain : IGrainWithStringKey
 }
 
 /// <summary>
+/// One page of an owner's audit trail, keyed "{owner key}/{page number}" (see <see cref="GrainKeys.SecretAuditPage"/>).
+/// The trail is paged so that recording an entry writes one small page, not the whole trail: a popular app's
+/// owner is told of every release of its secrets.
+/// </summary>
+[Alias("orch.ISecretAuditPageGrain")]
+public interface ISecretAuditPageGrain : IGrainWithStringKey
+{
+    /// <summary>Appends the entry unless the page already holds <paramref name="capacity"/> entries; returns whether it did.</summary>
+    [Alias("append")]
+    Task<bool> AppendAsync(SecretAuditEntry entry, int capacity);
+
+    /// <summary>The page's entries, oldest first.</summary>
+    [Alias("entries")]
+    Task<IReadOnlyList<SecretAuditEntry>> GetAsync();
+
+    /// <summary>Forgets the page (it fell out of the retained trail).</summary>
+    [Alias("clear")]
+    Task ClearAsync();
+}
+
+/// <summary>
 /// The secret service's record of one TEE task, keyed by task id: the task's enclave challenge key
 /// (created here; only its address leaves, except sealed to the attested enclave holding the task's
 /// replicate, until the task's final deadline) and the audit of every release and refusal.

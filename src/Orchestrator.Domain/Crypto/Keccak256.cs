@@ -21,7 +21,7 @@ public static class Keccak256
             throw new ArgumentException("Keccak-256 needs a 32-byte destination.", nameof(destination));
         }
 
-        var digest = new KeccakDigest(256);
+        var digest = Digest();
         digest.BlockUpdate(data);
         digest.DoFinal(destination);
     }
@@ -29,7 +29,7 @@ public static class Keccak256
     /// <summary>Hashes the concatenation of several byte strings (Solidity's abi.encodePacked of bytes).</summary>
     public static byte[] HashConcat(params ReadOnlySpan<byte[]> parts)
     {
-        var digest = new KeccakDigest(256);
+        var digest = Digest();
         foreach (var part in parts)
         {
             digest.BlockUpdate(part, 0, part.Length);
@@ -38,5 +38,17 @@ public static class Keccak256
         var output = new byte[32];
         digest.DoFinal(output, 0);
         return output;
+    }
+
+    // A digest is ~400 bytes of state and buffer; the task path hashes several times per step, so each thread keeps one.
+    // DoFinal resets it; the reset here covers a hash abandoned half-way by an exception.
+    [ThreadStatic]
+    private static KeccakDigest? t_digest;
+
+    private static KeccakDigest Digest()
+    {
+        var digest = t_digest ??= new KeccakDigest(256);
+        digest.Reset();
+        return digest;
     }
 }

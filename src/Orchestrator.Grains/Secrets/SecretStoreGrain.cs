@@ -25,7 +25,11 @@ public sealed class SecretStoreState
 {
     [Id(0)] public int SchemaVersion { get; set; } = 1;
     [Id(1)] public Dictionary<string, StoredSecret> Secrets { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>The audit trail as written before it was paged: read (oldest first), never appended to.</summary>
     [Id(2)] public List<SecretAuditEntry> Audit { get; set; } = [];
+
+    /// <summary>The page of the audit trail that takes the next entry (<see cref="ISecretAuditPageGrain"/>).</summary>
+    [Id(3)] public long AuditPage { get; set; }
 }
 
 /// <summary>The secrets of one owner (key "dataset/0x…", "app/0x…" or "requester/0x…"), envelope-encrypted before every write.</summary>
@@ -41,6 +45,14 @@ public sealed partial class SecretStoreGrain(
 
     /// <summary>How many audit entries an owner keeps (the newest).</summary>
     public const int MaxAuditEntries = 1000;
+
+    /// <summary>
+    /// Entries per page of the trail. Recording writes one page, so this bounds what each release costs
+    /// the owner's storage; the trail keeps the pages that hold the newest <see cref="MaxAuditEntries"/>.
+    /// </summary>
+    public const int AuditPageSize = 50;
+
+    private const int RetainedPages = (MaxAuditEntries / AuditPageSize) + 1;
 
     private SecretOwner Owner => field ??= ParseOwner(this.GetPrimaryKeyString());
 
@@ -92,16 +104,29 @@ public sealed partial class SecretStoreGrain(
     public async Task RecordAsync(SecretAuditEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        state.State.Audit.Add(entry);
-        if (state.State.Audit.Count > MaxAuditEntries)
+        if (await GrainFactory.SecretAuditPage(Owner, state.State.AuditPage).AppendAsync(entry, AuditPageSize))
         {
-            state.State.Audit.RemoveRange(0, state.State.Audit.Count - MaxAuditEntries); // the newest are kept; the log has every one
+            return;
         }
 
+        // The page is full: the next one takes the entry, and the page that falls out of the retained trail goes.
+        // The page number is written first, so a failure between the two writes never overwrites a kept page.
+        state.State.AuditPage++;
         await state.WriteOrResetAsync(this);
+        await GrainFactory.SecretAuditPage(Owner, state.State.AuditPage).AppendAsync(entry, AuditPageSize);
+        if (state.State.AuditPage >= RetainedPages)
+        {
+            await GrainFactory.SecretAuditPage(Owner, state.State.AuditPage - RetainedPages).ClearAsync();
+        }
     }
 
-    public Task<IReadOnlyList<SecretAuditEntry>> GetAuditAsync() => Task.FromResult<IReadOnlyList<SecretAuditEntry>>([.. state.State.Audit]);
+    public async Task<IReadOnlyList<SecretAuditEntry>> GetAuditAsync()
+    {
+        var first = Math.Max(0, state.State.AuditPage - RetainedPages + 1);
+        var pages = await Task.WhenAll(LongRange(first, state.State.AuditPage).Select(p => GrainFactory.SecretAuditPage(Owner, p).GetAsync()));
+        var trail = state.State.Audit.Concat(pages.SelectMany(p => p)).ToList();
+        return trail.Count > MaxAuditEntries ? trail[^MaxAuditEntries..] : trail;
+    }
 
     public async Task<bool> DeleteAsync(string name)
     {
@@ -146,6 +171,14 @@ public sealed partial class SecretStoreGrain(
     public static string SlotOf(SecretOwner owner, string name) => $"{owner.Key}/{name}";
 
     private string Slot(string name) => SlotOf(Owner, name);
+
+    private static IEnumerable<long> LongRange(long first, long last)
+    {
+        for (var p = first; p <= last; p++)
+        {
+            yield return p;
+        }
+    }
 
     private SecretMetadata Metadata(string name, StoredSecret s) => new(Owner, name, s.Version, s.Sealed.MasterKeyId, s.CreatedAt, s.UpdatedAt, s.Length);
 

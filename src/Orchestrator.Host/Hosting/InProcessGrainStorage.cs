@@ -16,7 +16,8 @@ namespace Orchestrator.Host.Hosting;
 /// </summary>
 internal sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) : IGrainStorage
 {
-    private readonly ConcurrentDictionary<(string State, GrainId Grain), Entry> _entries = new();
+    // Many grains write at once; the default (one lock per core) made writers of unrelated grains wait on each other.
+    private readonly ConcurrentDictionary<(string State, GrainId Grain), Entry> _entries = new(concurrencyLevel: 64, capacity: 1024);
 
     /// <inheritdoc />
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)

@@ -170,4 +170,16 @@ public sealed class CryptoSanityTests
         Assert.True(Hash32.Zero.IsZero);
         Assert.False(new Hash32(low).IsZero);
     }
+
+    [Fact]
+    public void KeccakGivesTheKnownDigestsWhenOneThreadHashesOneAfterAnother()
+    {
+        // Each thread reuses one digest: a hash must start from a clean state however the previous one ended.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470", Convert.ToHexStringLower(Keccak256.Hash([])));
+            Assert.Equal("4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45", Convert.ToHexStringLower(Keccak256.Hash("abc"u8)));
+            Assert.Equal(Keccak256.Hash("abc"u8), Keccak256.HashConcat("a"u8.ToArray(), "bc"u8.ToArray()));
+        }
+    }
 }

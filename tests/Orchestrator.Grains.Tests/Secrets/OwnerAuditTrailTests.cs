@@ -1,0 +1,56 @@
+using Orchestrator.Abstractions.Grains;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Secrets;
+using Orchestrator.Grains.Secrets;
+
+namespace Orchestrator.Grains.Tests.Secrets;
+
+/// <summary>
+/// An owner's audit trail is paged (each record writes one page of <see cref="SecretStoreGrain.AuditPageSize"/>
+/// entries, not the whole trail): the trail still reads oldest first across pages and keeps the newest
+/// <see cref="SecretStoreGrain.MaxAuditEntries"/>.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class OwnerAuditTrailTests(ClusterFixture fixture)
+{
+    private static SecretAuditEntry Entry(int n) => new(
+        DateTimeOffset.UnixEpoch.AddSeconds(n), new Hash32(new byte[32]), Deals.NewAddress(), $"session-{n}", "m", true, SecretRefusal.None, [$"s{n}"], "ok");
+
+    [Fact]
+    public async Task A_trail_across_pages_reads_oldest_first_and_a_page_holds_at_most_its_size()
+    {
+        var owner = new SecretOwner(SecretOwnerKind.App, Deals.NewAddress());
+        var store = fixture.Grains.Secrets(owner);
+        var count = (SecretStoreGrain.AuditPageSize * 2) + 3;
+        for (var n = 0; n < count; n++)
+        {
+            await store.RecordAsync(Entry(n));
+        }
+
+        var trail = await store.GetAuditAsync();
+        Assert.Equal(Enumerable.Range(0, count).Select(n => $"session-{n}"), trail.Select(e => e.SessionId));
+        Assert.Equal(SecretStoreGrain.AuditPageSize, (await fixture.Grains.SecretAuditPage(owner, 0).GetAsync()).Count);
+        Assert.Equal(3, (await fixture.Grains.SecretAuditPage(owner, 2).GetAsync()).Count);
+        Assert.False(await fixture.Grains.SecretAuditPage(owner, 0).AppendAsync(Entry(-1), SecretStoreGrain.AuditPageSize));
+        Assert.Equal(count, (await store.GetAuditAsync()).Count); // the refused append changed nothing
+    }
+
+    [Fact]
+    public async Task The_trail_keeps_the_newest_entries_and_clears_the_pages_beyond_them()
+    {
+        var owner = new SecretOwner(SecretOwnerKind.Requester, Deals.NewAddress());
+        var store = fixture.Grains.Secrets(owner);
+        var count = SecretStoreGrain.MaxAuditEntries + (SecretStoreGrain.AuditPageSize * 2) + 1;
+        for (var n = 0; n < count; n++)
+        {
+            await store.RecordAsync(Entry(n));
+        }
+
+        var trail = await store.GetAuditAsync();
+        Assert.Equal(SecretStoreGrain.MaxAuditEntries, trail.Count);
+        Assert.Equal($"session-{count - SecretStoreGrain.MaxAuditEntries}", trail[0].SessionId);
+        Assert.Equal($"session-{count - 1}", trail[^1].SessionId);
+        Assert.Empty(await fixture.Grains.SecretAuditPage(owner, 0).GetAsync());
+    }
+}
