@@ -6,15 +6,13 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Deals;
+using Orchestrator.Grains.Tests.Infrastructure;
 using Orchestrator.Grains.Tests.Registry;
-using Orchestrator.Host.Hosting;
 using Orchestrator.Simulation;
 using Proto = Orchestrator.Api.Secrets.V1;
 
@@ -25,14 +23,14 @@ public sealed class SecretsApiHost : IAsyncLifetime
 {
     public const string Token = "sms-test-owner-token-0123456789";
 
-    private WebApplication? _app;
+    private ApiSilo? _silo;
 
-    public GrpcChannel Channel { get; private set; } = null!;
+    public GrpcChannel Channel => _silo!.Channel;
 
     /// <summary>The HTTP/1.1 endpoint serving the JSON routes.</summary>
-    public Uri Http { get; private set; } = null!;
+    public Uri Http => _silo!.Http;
 
-    public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
+    public IGrainFactory Grains => _silo!.Services.GetRequiredService<IGrainFactory>();
 
     public Proto.SecretsAdmin.SecretsAdminClient Admin(string? authorization = "Bearer " + Token) => new(Channel.Intercept(metadata =>
     {
@@ -46,34 +44,16 @@ public sealed class SecretsApiHost : IAsyncLifetime
 
     public Proto.EnclaveSecrets.EnclaveSecretsClient Enclave => new(Channel);
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _silo = await ApiSilo.StartAsync("sms-tests", Token, new Dictionary<string, string?>
     {
-        var grpcPort = LocalPorts.Free();
-        var httpPort = LocalPorts.Free();
-        Http = new Uri($"http://127.0.0.1:{httpPort}");
-        var builder = EmbeddedCluster.CreateWebBuilder([], configure: b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Orchestrator:ClusterId"] = "sms-tests",
-            ["Orchestrator:SiloPort"] = LocalPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orchestrator:GatewayPort"] = LocalPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orchestrator:Api:Enabled"] = "true",
-            ["Orchestrator:Api:Url"] = $"http://127.0.0.1:{grpcPort}",
-            ["Orchestrator:Api:HttpUrl"] = $"http://127.0.0.1:{httpPort}",
-            ["Orchestrator:Api:AdminToken"] = Token,
-            ["Orchestrator:Secrets:MasterKeys:grpc-test"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-        }));
-        _app = SiloWebHost.Build(builder);
-        await _app.StartAsync();
-        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
-    }
+        ["Orchestrator:Secrets:MasterKeys:grpc-test"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+    });
 
     public async Task DisposeAsync()
     {
-        Channel?.Dispose();
-        if (_app is not null)
+        if (_silo is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await _silo.DisposeAsync();
         }
     }
 }

@@ -1,12 +1,9 @@
 using System.Security.Cryptography;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Abstractions.Grains;
-using Orchestrator.Grains.Infrastructure;
-using Orchestrator.Host.Hosting;
+using Orchestrator.Grains.Tests.Infrastructure;
 using Orchestrator.Testing.Tee;
 
 namespace Orchestrator.Grains.Tests.Secrets;
@@ -19,7 +16,7 @@ namespace Orchestrator.Grains.Tests.Secrets;
 /// </summary>
 public sealed class TeeClockApiHost : IAsyncLifetime
 {
-    private WebApplication? _app;
+    private ApiSilo? _silo;
 
     /// <summary>The test platform the silo trusts.</summary>
     public TestTee Tee { get; } = new(DateTimeOffset.UtcNow);
@@ -30,46 +27,29 @@ public sealed class TeeClockApiHost : IAsyncLifetime
     /// <summary>Scratch space (the collateral, the test TEE's files, the runners' private directories).</summary>
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), "orch-tee-clock-" + Guid.NewGuid().ToString("n")[..8]);
 
-    public GrpcChannel Channel { get; private set; } = null!;
+    public GrpcChannel Channel => _silo!.Channel;
 
-    public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
+    public IGrainFactory Grains => _silo!.Services.GetRequiredService<IGrainFactory>();
 
     public async Task InitializeAsync()
     {
         Time = new FakeTimeProvider(Tee.At);
         var files = Tee.WriteFiles(Path.Combine(Directory, "test-tee"));
-        var grpcPort = LocalPorts.Free();
-        var builder = EmbeddedCluster.CreateWebBuilder([], configure: b =>
+        _silo = await ApiSilo.StartAsync("tee-clock-tests", SecretsApiHost.Token, new Dictionary<string, string?>
         {
-            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Orchestrator:ClusterId"] = "tee-clock-tests",
-                ["Orchestrator:SiloPort"] = LocalPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Orchestrator:GatewayPort"] = LocalPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Orchestrator:Api:Enabled"] = "true",
-                ["Orchestrator:Api:Url"] = $"http://127.0.0.1:{grpcPort}",
-                ["Orchestrator:Api:HttpUrl"] = $"http://127.0.0.1:{LocalPorts.Free()}",
-                ["Orchestrator:Api:AdminToken"] = SecretsApiHost.Token,
-                ["Orchestrator:Secrets:MasterKeys:tee-clock"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-                ["Orchestrator:Scheduling:HeartbeatTimeout"] = "01:00:00",
-                ["Orchestrator:Attestation:TestRootCertificate"] = files.RootPemPath,
-                ["Orchestrator:Attestation:AllowTestRoots"] = "true",
-                ["Orchestrator:Attestation:CollateralDirectory"] = files.CollateralDirectory,
-            });
-            b.Services.AddSingleton(new OrchestratorClock(Time));
-        });
-        _app = SiloWebHost.Build(builder);
-        await _app.StartAsync();
-        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+            ["Orchestrator:Secrets:MasterKeys:tee-clock"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Orchestrator:Scheduling:HeartbeatTimeout"] = "01:00:00",
+            ["Orchestrator:Attestation:TestRootCertificate"] = files.RootPemPath,
+            ["Orchestrator:Attestation:AllowTestRoots"] = "true",
+            ["Orchestrator:Attestation:CollateralDirectory"] = files.CollateralDirectory,
+        }, Time);
     }
 
     public async Task DisposeAsync()
     {
-        Channel?.Dispose();
-        if (_app is not null)
+        if (_silo is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await _silo.DisposeAsync();
         }
 
         Tee.Dispose();

@@ -1,15 +1,11 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Orchestrator.Grains.Infrastructure;
+using Orchestrator.Grains.Tests.Infrastructure;
 using Orchestrator.Grains.Trust;
 using Orchestrator.Grains.Tests.Secrets;
-using Orchestrator.Host.Hosting;
 using Orchestrator.Testing.Tee;
 using AdminProto = Orchestrator.Api.Admin.V1;
 
@@ -25,7 +21,7 @@ public sealed class ReattestHost : IAsyncLifetime
     public static readonly TimeSpan Interval = TimeSpan.FromHours(6);
     public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
-    private WebApplication? _app;
+    private ApiSilo? _silo;
 
     public ReattestHost()
     {
@@ -45,11 +41,11 @@ public sealed class ReattestHost : IAsyncLifetime
 
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("reattest-").FullName;
 
-    public GrpcChannel Channel { get; private set; } = null!;
+    public GrpcChannel Channel => _silo!.Channel;
 
-    public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
+    public IGrainFactory Grains => _silo!.Services.GetRequiredService<IGrainFactory>();
 
-    public CollateralRefreshService Refresher => _app!.Services.GetRequiredService<CollateralRefreshService>();
+    public CollateralRefreshService Refresher => _silo!.Services.GetRequiredService<CollateralRefreshService>();
 
     public AdminProto.PoolAdmin.PoolAdminClient PoolAdmin => new(Channel.Intercept(m =>
     {
@@ -70,46 +66,28 @@ public sealed class ReattestHost : IAsyncLifetime
     {
         var root = First.WriteFiles(Directory).RootPemPath;
         Second.WriteFiles(Directory);
-        var grpcPort = LocalPorts.Free();
-        string Port() => LocalPorts.Free().ToString(CultureInfo.InvariantCulture);
-        var builder = EmbeddedCluster.CreateWebBuilder([], configure: b =>
+        _silo = await ApiSilo.StartAsync("reattest-tests", SecretsApiHost.Token, new Dictionary<string, string?>
         {
-            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Orchestrator:ClusterId"] = "reattest-tests",
-                ["Orchestrator:SiloPort"] = Port(),
-                ["Orchestrator:GatewayPort"] = Port(),
-                ["Orchestrator:Api:Enabled"] = "true",
-                ["Orchestrator:Api:Url"] = $"http://127.0.0.1:{grpcPort}",
-                ["Orchestrator:Api:HttpUrl"] = $"http://127.0.0.1:{Port()}",
-                ["Orchestrator:Api:AdminToken"] = SecretsApiHost.Token,
-                ["Orchestrator:Api:IdlePollInterval"] = "00:00:00.200",
-                ["Orchestrator:Api:SessionIdleTimeout"] = "00:05:00",
-                ["Orchestrator:Scheduling:HeartbeatTimeout"] = "1.00:00:00", // the fake clock jumps hours; liveness is not under test
-                ["Orchestrator:Secrets:MasterKeys:reattest"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-                ["Orchestrator:Attestation:TestRootCertificate"] = root,
-                ["Orchestrator:Attestation:AllowTestRoots"] = "true",
-                ["Orchestrator:Attestation:CollateralDirectory"] = Directory,
-                ["Orchestrator:Attestation:CollateralMaxAge"] = "00:00:00", // every pass fetches anew
-                ["Orchestrator:Attestation:CollateralRefreshInterval"] = "1.00:00:00", // passes run when a test calls them
-                ["Orchestrator:Attestation:ReattestInterval"] = Interval.ToString(),
-                ["Orchestrator:Attestation:ReattestTimeout"] = Timeout.ToString(),
-                ["Orchestrator:Attestation:PolicyCacheTtl"] = "00:00:00",
-            });
-            b.Services.AddSingleton(new OrchestratorClock(Time));
-        });
-        _app = SiloWebHost.Build(builder);
-        await _app.StartAsync();
-        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+            ["Orchestrator:Api:IdlePollInterval"] = "00:00:00.200",
+            ["Orchestrator:Api:SessionIdleTimeout"] = "00:05:00",
+            ["Orchestrator:Scheduling:HeartbeatTimeout"] = "1.00:00:00", // the fake clock jumps hours; liveness is not under test
+            ["Orchestrator:Secrets:MasterKeys:reattest"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Orchestrator:Attestation:TestRootCertificate"] = root,
+            ["Orchestrator:Attestation:AllowTestRoots"] = "true",
+            ["Orchestrator:Attestation:CollateralDirectory"] = Directory,
+            ["Orchestrator:Attestation:CollateralMaxAge"] = "00:00:00", // every pass fetches anew
+            ["Orchestrator:Attestation:CollateralRefreshInterval"] = "1.00:00:00", // passes run when a test calls them
+            ["Orchestrator:Attestation:ReattestInterval"] = Interval.ToString(),
+            ["Orchestrator:Attestation:ReattestTimeout"] = Timeout.ToString(),
+            ["Orchestrator:Attestation:PolicyCacheTtl"] = "00:00:00",
+        }, Time);
     }
 
     public async Task DisposeAsync()
     {
-        Channel?.Dispose();
-        if (_app is not null)
+        if (_silo is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await _silo.DisposeAsync();
         }
 
         Second.Dispose();
