@@ -12,6 +12,7 @@ using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Tasks;
 using Proto = Orchestrator.Api.Orders.V1;
+using static Orchestrator.Bridge.Tests.Infrastructure.PaidDeals;
 
 namespace Orchestrator.Bridge.Tests;
 
@@ -23,11 +24,6 @@ namespace Orchestrator.Bridge.Tests;
 /// </summary>
 public sealed class FullFlowTests(FullFlowTests.Fixture cluster) : IClassFixture<FullFlowTests.Fixture>
 {
-    private static readonly BigInteger Price = BigInteger.Pow(10, 15);
-    private static readonly BigInteger AppPrice = 3 * BigInteger.Pow(10, 14);
-    private static readonly BigInteger DatasetPrice = 2 * BigInteger.Pow(10, 14);
-    private static readonly BigInteger PerTask = Price + AppPrice + DatasetPrice;
-    private static readonly BigInteger WorkersReward = Price * (100 - HubDeployment.SchedulerRatioPercent) / 100;
     private const ulong ChainId = 31337;
 
     /// <summary>A policy the listener mirrors into the registry, so the book knows the app's owner.</summary>
@@ -78,7 +74,7 @@ public sealed class FullFlowTests(FullFlowTests.Fixture cluster) : IClassFixture
             }
 
             var locked = await LedgerAsync(parties);
-            Assert.Equal((before[requester].Free - (tasks * PerTask), before[requester].Frozen + (tasks * PerTask)), locked[requester]);
+            Assert.Equal(new HubBalance(before[requester].Free - (tasks * PerTask), before[requester].Frozen + (tasks * PerTask)), locked[requester]);
             await Eventually.UntilAsync($"all {tasks} tasks to be COMPLETED on chain", async () =>
                 (await Task.WhenAll(Enumerable.Range(0, tasks).Select(i => hub.TaskStatusAsync(dealId, i)))).All(s => s == HubContract.StatusCompleted), TimeSpan.FromSeconds(90));
         }
@@ -88,7 +84,8 @@ public sealed class FullFlowTests(FullFlowTests.Fixture cluster) : IClassFixture
         }
 
         var paid = await LedgerAsync(parties);
-        var expected = await ExpectedAfterAsync(before, dealId, tasks, requester);
+        var expected = await PaidOutAsync(cluster.Grains, before, dealId, tasks);
+        expected[requester] = new HubBalance(before[requester].Free - (tasks * PerTask), before[requester].Frozen);
         foreach (var party in parties)
         {
             Assert.True(expected[party] == paid[party], $"{party}: expected {expected[party]}, got {paid[party]}");
@@ -100,7 +97,7 @@ public sealed class FullFlowTests(FullFlowTests.Fixture cluster) : IClassFixture
     /// <summary>A second request takes the pool order's last 2 tasks; nobody runs them; at the final deadline the requester gets 2 × per-task back.</summary>
     private async Task AFailedDealRefundsTheRequesterAsync(
         Proto.OrderBook.OrderBookClient book, Proto.BookOrder app, Proto.BookOrder dataset, Proto.BookOrder pool,
-        IReadOnlyList<Address> parties, Dictionary<Address, (BigInteger Free, BigInteger Frozen)> paid)
+        IReadOnlyList<Address> parties, Dictionary<Address, HubBalance> paid)
     {
         var requester = Accounts.Of(Accounts.RequesterKey);
         var match = await book.MatchOrdersAsync(new Proto.MatchOrdersRequest { Request = Request(app, dataset, 5, trust: 1), WorkerpoolOrder = pool.Hash });
@@ -109,16 +106,7 @@ public sealed class FullFlowTests(FullFlowTests.Fixture cluster) : IClassFixture
         await Eventually.UntilAsync("the listener to create the matched deal", async () => (await cluster.Grains.Deal(failing).GetViewAsync()).Exists, TimeSpan.FromSeconds(30));
         Assert.Equal(paid[requester].Frozen + (2 * PerTask), await cluster.Hub.FrozenAsync(requester));
 
-        // Both clocks past the final deadline: the injected one for the silo, the next block's timestamp for the hub.
-        var past = (await cluster.Grains.Deal(failing).GetViewAsync()).FinalDeadline + TimeSpan.FromSeconds(5);
-        if (past > cluster.Clock.GetUtcNow())
-        {
-            cluster.Clock.SetUtcNow(past);
-        }
-
-        await cluster.Anvil.Client().SendAsync("evm_setNextBlockTimestamp", [past.ToUnixTimeSeconds()]);
-        await cluster.Anvil.Client().SendAsync("evm_mine", []);
-        await cluster.Grains.Deal(failing).CheckDeadlinesAsync();
+        await PassFinalDeadlineAsync(cluster, cluster.Clock, failing);
         await Eventually.UntilAsync("both tasks to be claimed (FAILED) on chain", async () =>
             (await Task.WhenAll(Enumerable.Range(0, 2).Select(i => cluster.Hub.TaskStatusAsync(failing, i)))).All(s => s == HubContract.StatusFailed), TimeSpan.FromSeconds(60));
         var refunded = await LedgerAsync(parties);
@@ -133,36 +121,6 @@ public sealed class FullFlowTests(FullFlowTests.Fixture cluster) : IClassFixture
             new Proto.MatchOrdersRequest { Request = Request(app, dataset, 1, trust: 1), WorkerpoolOrder = pool.Hash }).ResponseAsync);
         Assert.Contains("VolumeExhausted", refused.Status.Detail, StringComparison.Ordinal);
     }
-
-    /// <summary>Each task: its revealed winners share the workers' part, the pool owner keeps the rest of the price, the owners get theirs; the requester's escrow is spent.</summary>
-    private async Task<Dictionary<Address, (BigInteger Free, BigInteger Frozen)>> ExpectedAfterAsync(
-        Dictionary<Address, (BigInteger Free, BigInteger Frozen)> before, Hash32 dealId, int tasks, Address requester)
-    {
-        var expected = before.ToDictionary(p => p.Key, p => p.Value);
-        expected[requester] = (before[requester].Free - (tasks * PerTask), before[requester].Frozen);
-        var poolShare = BigInteger.Zero;
-        for (var i = 0; i < tasks; i++)
-        {
-            var view = await cluster.Grains.Task(ProtocolIds.TaskId(dealId, (ulong)i)).GetViewAsync();
-            var winners = view.Replicates.Where(r => r.Status == ReplicateStatus.Revealed).Select(r => r.Worker).ToList();
-            Assert.InRange(winners.Count, 2, 3);
-            var share = WorkersReward / winners.Count;
-            foreach (var w in winners)
-            {
-                expected[w] = expected[w] with { Free = expected[w].Free + share };
-            }
-
-            poolShare += Price - (share * winners.Count);
-        }
-
-        Credit(expected, Accounts.Of(Accounts.PoolOwnerKey), poolShare);
-        Credit(expected, Accounts.Of(Accounts.AppOwnerKey), tasks * AppPrice);
-        Credit(expected, Accounts.Of(Accounts.DatasetOwnerKey), tasks * DatasetPrice);
-        return expected;
-    }
-
-    private static void Credit(Dictionary<Address, (BigInteger Free, BigInteger Frozen)> ledger, Address account, BigInteger amount)
-        => ledger[account] = ledger[account] with { Free = ledger[account].Free + amount };
 
     /// <summary>The app and dataset registered on the hub (mirrored into the registry), and the three sell orders published to the book.</summary>
     private async Task<(Proto.BookOrder App, Proto.BookOrder Dataset, Proto.BookOrder Pool)> PublishSellOrdersAsync(
@@ -207,16 +165,7 @@ public sealed class FullFlowTests(FullFlowTests.Fixture cluster) : IClassFixture
         }, Accounts.RequesterKey, ChainId, cluster.Hub.Hub);
     }
 
-    private async Task<Dictionary<Address, (BigInteger Free, BigInteger Frozen)>> LedgerAsync(IReadOnlyList<Address> accounts)
-    {
-        var ledger = new Dictionary<Address, (BigInteger Free, BigInteger Frozen)>();
-        foreach (var a in accounts)
-        {
-            ledger[a] = (await cluster.Hub.BalanceAsync(a), await cluster.Hub.FrozenAsync(a));
-        }
-
-        return ledger;
-    }
+    private Task<Dictionary<Address, HubBalance>> LedgerAsync(IReadOnlyList<Address> accounts) => PaidDeals.LedgerAsync(cluster.Hub, accounts);
 
     private static string Text(BigInteger value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -1,11 +1,10 @@
 using System.Numerics;
 using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Abstractions.Grains;
-using Orchestrator.Domain.Tasks;
 using Orchestrator.Bridge.Contract;
 using Orchestrator.Bridge.Tests.Infrastructure;
 using Orchestrator.Domain.Crypto;
-using Orchestrator.Domain.Ids;
+using static Orchestrator.Bridge.Tests.Infrastructure.PaidDeals;
 
 namespace Orchestrator.Bridge.Tests;
 
@@ -17,11 +16,6 @@ namespace Orchestrator.Bridge.Tests;
 /// </summary>
 public sealed class PaymentTests(PaymentTests.Fixture cluster) : IClassFixture<PaymentTests.Fixture>
 {
-    private static readonly BigInteger Price = BigInteger.Pow(10, 15);
-    private static readonly BigInteger AppPrice = 3 * BigInteger.Pow(10, 14);
-    private static readonly BigInteger DatasetPrice = 2 * BigInteger.Pow(10, 14);
-    private static readonly BigInteger PerTask = Price + AppPrice + DatasetPrice;
-    private static readonly BigInteger WorkersReward = Price * (100 - HubDeployment.SchedulerRatioPercent) / 100;
     private static readonly TimeSpan DealTimeout = TimeSpan.FromSeconds(90);
 
     /// <summary>A cluster whose protocol clock the test moves (for the final deadline of the unrun deal).</summary>
@@ -64,30 +58,7 @@ public sealed class PaymentTests(PaymentTests.Fixture cluster) : IClassFixture<P
             await cluster.StopWorkersAsync();
         }
 
-        // Each task: its revealed winners share the workers' part (fresh workers weigh 2 each: equal shares),
-        // their stakes stay theirs; the pool owner gets the rest of the price; the app and dataset owners their prices.
-        var expected = before.ToDictionary(p => p.Key, p => p.Value);
-        var poolShare = BigInteger.Zero;
-        for (var i = 0; i < tasks; i++)
-        {
-            var view = await cluster.Grains.Task(ProtocolIds.TaskId(dealId, (ulong)i)).GetViewAsync();
-            var winners = view.Replicates.Where(r => r.Status == ReplicateStatus.Revealed).Select(r => r.Worker).ToList();
-            Assert.InRange(winners.Count, 2, 3);
-            var share = WorkersReward / winners.Count;
-            foreach (var w in winners)
-            {
-                expected[w] = expected[w] with { Free = expected[w].Free + share };
-            }
-
-            poolShare += Price - (share * winners.Count);
-        }
-
-        var pool = Accounts.Of(Accounts.PoolOwnerKey);
-        expected[pool] = expected[pool] with { Free = expected[pool].Free + poolShare };
-        var appOwner = Accounts.Of(Accounts.AppOwnerKey);
-        expected[appOwner] = expected[appOwner] with { Free = expected[appOwner].Free + (tasks * AppPrice) };
-        var datasetOwner = Accounts.Of(Accounts.DatasetOwnerKey);
-        expected[datasetOwner] = expected[datasetOwner] with { Free = expected[datasetOwner].Free + (tasks * DatasetPrice) };
+        var expected = await PaidDeals.PaidOutAsync(cluster.Grains, before, dealId, tasks);
         var paid = await LedgerAsync(parties);
         foreach (var party in parties)
         {
@@ -98,15 +69,7 @@ public sealed class PaymentTests(PaymentTests.Fixture cluster) : IClassFixture<P
         var failing = await hub.CreatePaidDealAsync(2, Price, app, dataset, 2 * PerTask);
         await Eventually.UntilAsync("the listener to create the unrun deal", async () => (await cluster.Grains.Deal(failing).GetViewAsync()).Exists, TimeSpan.FromSeconds(30));
         Assert.Equal(paid[requester].Frozen + (2 * PerTask), await hub.FrozenAsync(requester));
-        var past = (await cluster.Grains.Deal(failing).GetViewAsync()).FinalDeadline + TimeSpan.FromSeconds(5);
-        if (past > cluster.Clock.GetUtcNow())
-        {
-            cluster.Clock.SetUtcNow(past);
-        }
-
-        await cluster.Anvil.Client().SendAsync("evm_setNextBlockTimestamp", [past.ToUnixTimeSeconds()]);
-        await cluster.Anvil.Client().SendAsync("evm_mine", []);
-        await cluster.Grains.Deal(failing).CheckDeadlinesAsync();
+        await PaidDeals.PassFinalDeadlineAsync(cluster, cluster.Clock, failing);
         await Eventually.UntilAsync("both tasks to be claimed (FAILED) on chain", async () =>
             (await Task.WhenAll(Enumerable.Range(0, 2).Select(i => hub.TaskStatusAsync(failing, i)))).All(s => s == HubContract.StatusFailed), TimeSpan.FromSeconds(60));
         var refunded = await LedgerAsync(parties);
@@ -117,14 +80,5 @@ public sealed class PaymentTests(PaymentTests.Fixture cluster) : IClassFixture<P
         }
     }
 
-    private async Task<Dictionary<Address, (BigInteger Free, BigInteger Frozen)>> LedgerAsync(IReadOnlyList<Address> accounts)
-    {
-        var ledger = new Dictionary<Address, (BigInteger Free, BigInteger Frozen)>();
-        foreach (var a in accounts)
-        {
-            ledger[a] = (await cluster.Hub.BalanceAsync(a), await cluster.Hub.FrozenAsync(a));
-        }
-
-        return ledger;
-    }
+    private Task<Dictionary<Address, HubBalance>> LedgerAsync(IReadOnlyList<Address> accounts) => PaidDeals.LedgerAsync(cluster.Hub, accounts);
 }
