@@ -120,6 +120,14 @@ public sealed class FullFlowTests(FullFlowTests.Fixture cluster) : IClassFixture
         var refused = await Assert.ThrowsAsync<RpcException>(() => book.MatchOrdersAsync(
             new Proto.MatchOrdersRequest { Request = Request(app, dataset, 1, trust: 1), WorkerpoolOrder = pool.Hash }).ResponseAsync);
         Assert.Contains("VolumeExhausted", refused.Status.Detail, StringComparison.Ordinal);
+
+        // The listener saw both matches' OrdersMatched logs on the hub and took nothing twice: the book still agrees
+        // with the hub's consumed counts (the API had taken each match's volume before sending it).
+        foreach (var order in new[] { app, dataset, pool })
+        {
+            var digest = Hash32.Parse(order.Hash);
+            Assert.Equal((await cluster.Hub.ConsumedAsync(digest)).ToString(CultureInfo.InvariantCulture), (await book.GetOrderAsync(new Proto.GetOrderRequest { Hash = order.Hash })).Consumed);
+        }
     }
 
     /// <summary>The app and dataset registered on the hub (mirrored into the registry), and the three sell orders published to the book.</summary>

@@ -36,6 +36,14 @@ public interface IOrderBookGrain : IGrainWithStringKey
     [Alias("release")]
     Task ReleaseAsync(BookConsumption consumption);
 
+    /// <summary>
+    /// Takes the volume of a match the chain listener saw on the hub (a requester who called matchOrders directly, not
+    /// through this book): true when taken; false when the book took that deal's volume already (an API match, or the
+    /// same log seen again) or holds none of its orders. <see cref="BookConsumption.BotFirst"/> is not read.
+    /// </summary>
+    [Alias("observe-match")]
+    Task<bool> ObserveMatchAsync(Hash32 dealId, BookConsumption consumption);
+
     /// <summary>How many tasks of the requester's order (by digest) were matched through this book.</summary>
     [Alias("request-consumed")]
     Task<string> RequestConsumedAsync(Hash32 request);

@@ -91,15 +91,15 @@ public sealed partial class DealListener(
                     Topics = [[HubContract.DealCreated.Topic0], null, null, [AbiEvent.EncodeTopic(AbiType.Parse("address"), options.Pool)]],
                 },
                 cancellationToken).ConfigureAwait(false);
-            // Apps and datasets registered on the hub, in the same range: mirrored in chain order with
-            // the deals, so a deal sees the registrations made before it.
+            // Apps and datasets registered on the hub, and the book's orders matched or cancelled on it, in the same
+            // range: mirrored in chain order with the deals, so a deal sees the registrations made before it.
             var registrations = await rpc.GetLogsAsync(
                 new LogFilter
                 {
                     FromBlock = BlockParameter.Number(from),
                     ToBlock = BlockParameter.Number(to),
                     Addresses = [options.Hub],
-                    Topics = [RegistryEvents.Topics],
+                    Topics = [[.. RegistryEvents.Topics, .. OrderEvents.Topics]],
                 },
                 cancellationToken).ConfigureAwait(false);
             var live = logs.Concat(registrations).Where(l => !l.Removed).OrderBy(l => l.BlockNumber).ThenBy(l => l.LogIndex).ToList();
@@ -114,7 +114,7 @@ public sealed partial class DealListener(
                         seen.Add(new SeenLog(dealId, (long)log.BlockNumber!.Value));
                     }
                 }
-                else if (await RegistryEvents.ApplyAsync(grains, log).ConfigureAwait(false) is { } skipped)
+                else if (await (OrderEvents.Handles(log) ? OrderEvents.ApplyAsync(grains, log) : RegistryEvents.ApplyAsync(grains, log)).ConfigureAwait(false) is { } skipped)
                 {
                     LogRegistrySkipped(logger, log.TransactionHash, skipped);
                 }

@@ -3,6 +3,7 @@ using System.Numerics;
 using Orchestrator.Abstractions.Grains;
 using Orchestrator.Abstractions.Messages;
 using Orchestrator.Domain.Crypto;
+using Orchestrator.Domain.Ids;
 using Orchestrator.Grains.Infrastructure;
 using Orleans.Runtime;
 
@@ -19,6 +20,12 @@ public sealed class OrderBookState
 
     /// <summary>Tasks matched of each requester's order (by digest): the next match's botFirst.</summary>
     [Id(2)] public Dictionary<Hash32, string> RequestsConsumed { get; set; } = [];
+
+    /// <summary>
+    /// The deals whose volume this book already took, by PoCo's deal id: those matched through the API (taken before
+    /// the transaction) and those the chain listener saw matched on the hub. A hub match seen again is not taken twice.
+    /// </summary>
+    [Id(3)] public HashSet<Hash32> MatchedDeals { get; set; } = [];
 }
 
 /// <summary>The off-chain order book; a refused call (cancelled order republished) writes nothing.</summary>
@@ -78,6 +85,7 @@ public sealed class OrderBookGrain(
         }
 
         Apply(consumption, volume);
+        state.State.MatchedDeals.Add(DealOf(consumption));
         await state.WriteOrResetAsync(this);
         return null;
     }
@@ -85,7 +93,21 @@ public sealed class OrderBookGrain(
     public async Task ReleaseAsync(BookConsumption consumption)
     {
         Apply(consumption, -Amount(consumption.Volume));
+        state.State.MatchedDeals.Remove(DealOf(consumption));
         await state.WriteOrResetAsync(this);
+    }
+
+    public async Task<bool> ObserveMatchAsync(Hash32 dealId, BookConsumption consumption)
+    {
+        if (state.State.MatchedDeals.Contains(dealId) || !consumption.Orders.Any(state.State.Orders.ContainsKey))
+        {
+            return false; // taken already (through the API, or seen before), or a match of orders this book never held
+        }
+
+        Apply(consumption, Amount(consumption.Volume));
+        state.State.MatchedDeals.Add(dealId);
+        await state.WriteOrResetAsync(this);
+        return true;
     }
 
     public Task<string> RequestConsumedAsync(Hash32 request) => Task.FromResult(state.State.RequestsConsumed.GetValueOrDefault(request, "0"));
@@ -112,6 +134,9 @@ public sealed class OrderBookGrain(
         var request = BigInteger.Max(0, Amount(state.State.RequestsConsumed.GetValueOrDefault(consumption.Request, "0")) + delta);
         state.State.RequestsConsumed[consumption.Request] = Text(request);
     }
+
+    /// <summary>The deal a match creates: PoCo's id of the request's digest and the tasks of it matched before.</summary>
+    private static Hash32 DealOf(BookConsumption consumption) => ProtocolIds.DealId(consumption.Request, Amount(consumption.BotFirst));
 
     private static BigInteger Amount(string text) => BigInteger.Parse(text, CultureInfo.InvariantCulture);
 

@@ -26,6 +26,9 @@ public sealed class OrderBookApiHost : IAsyncLifetime
 
     public GrpcChannel Channel => _silo!.Channel;
 
+    /// <summary>The silo's grains (the book itself, as the chain listener reaches it).</summary>
+    public Orleans.IGrainFactory Grains => _silo!.Services.GetRequiredService<Orleans.IGrainFactory>();
+
     /// <summary>The silo's protocol clock (the book's expiries): it moves only when a test moves it.</summary>
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
