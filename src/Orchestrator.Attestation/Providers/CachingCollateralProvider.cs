@@ -24,14 +24,7 @@ public sealed record CollateralCacheOptions
 /// <param name="Refreshed">Keys fetched anew.</param>
 /// <param name="Failed">Keys whose refresh failed (the old collateral stays served until its nextUpdate).</param>
 /// <param name="Changed">Refreshed keys whose collateral changed (another <see cref="CollateralVersion"/>: a new TCB info, QE identity or CRL).</param>
-public sealed record CollateralRefreshReport(IReadOnlyList<string> Refreshed, IReadOnlyList<string> Failed, IReadOnlyList<CollateralChange> Changed)
-{
-    /// <summary>A report of refreshed and failed keys with no change.</summary>
-    public CollateralRefreshReport(IReadOnlyList<string> refreshed, IReadOnlyList<string> failed)
-        : this(refreshed, failed, [])
-    {
-    }
-}
+public sealed record CollateralRefreshReport(IReadOnlyList<string> Refreshed, IReadOnlyList<string> Failed, IReadOnlyList<CollateralChange> Changed);
 
 /// <summary>A cache key whose collateral changed at a refresh.</summary>
 /// <param name="Key">The cache key (<see cref="CollateralRequest.Key"/>).</param>
@@ -143,9 +136,6 @@ public sealed class CachingCollateralProvider : ICollateralProvider
 
         return new CollateralRefreshReport(refreshed, failed, changed);
     }
-
-    /// <summary>The version of the collateral cached under <paramref name="key"/>, or null when none is cached (or it cannot be read).</summary>
-    public CollateralVersion? VersionOfKey(string key) => _entries.TryGetValue(key, out var e) ? VersionOf(e.Collateral) : null;
 
     private static CollateralVersion? VersionOf(QuoteCollateral collateral)
     {

@@ -36,7 +36,8 @@ public sealed class AttestationOptions
     /// <summary>
     /// A TEE session re-attests this long after its last verdict: the silo sends a fresh challenge and the worker
     /// answers with a new quote over it (default 24 h, on the protocol clock; zero turns periodic re-attestation off).
-    /// Keep it below the apps' evidence age, or their TEE tasks wait for the session's next quote.
+    /// A session is asked no later than <see cref="ReattestTimeout"/> before its evidence reaches <see cref="MaxEvidenceAge"/>;
+    /// an app whose policy sets a shorter age of its own needs an interval below it, or its TEE tasks wait for the next quote.
     /// </summary>
     public TimeSpan ReattestInterval { get; set; } = TimeSpan.FromHours(24);
 
