@@ -111,6 +111,21 @@ public sealed class AccountCommandTests
             (code, _, stderr) = await BuiltCli.RunAsync(["pool", "stake-ratio", "101", .. chain]);
             Assert.Equal(2, code);
             Assert.Contains("0..100", stderr, StringComparison.Ordinal);
+
+            // Anyone reads a pool's ratio by its address; setting it needs the owner's key, and a --pool that is not the key's is refused.
+            string[] keyless = ["--rpc", anvil.Endpoint.ToString(), "--hub", hub.ToChecksumString()];
+            (code, stdout, stderr) = await BuiltCli.RunAsync(["pool", "stake-ratio", "--pool", pool.ToString(), .. keyless]);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("\"workerStakeRatioPercent\":25", stdout, StringComparison.Ordinal);
+            (code, _, stderr) = await BuiltCli.RunAsync(["pool", "stake-ratio", "10", "--pool", pool.ToString(), .. keyless]);
+            Assert.Equal(2, code);
+            Assert.Contains("needs the pool owner's key", stderr, StringComparison.Ordinal);
+            (code, _, stderr) = await BuiltCli.RunAsync(["pool", "stake-ratio", "--pool", Secp256k1.AddressOf(OwnerKey).ToString(), .. chain]);
+            Assert.Equal(2, code);
+            Assert.Contains("is not the address of --key", stderr, StringComparison.Ordinal);
+            (code, _, stderr) = await BuiltCli.RunAsync(["pool", "stake-ratio", .. keyless]);
+            Assert.Equal(2, code);
+            Assert.Contains("--pool or --key", stderr, StringComparison.Ordinal);
             (code, stdout, stderr) = await BuiltCli.RunAsync(["account", "balance", .. chain]);
             Assert.True(code == 0, stderr);
             Assert.Contains("\"free\":\"0\"", stdout, StringComparison.Ordinal);
