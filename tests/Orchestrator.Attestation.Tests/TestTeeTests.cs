@@ -19,6 +19,18 @@ public sealed class TestTeeTests : IDisposable
     public void Dispose() => _tee.Dispose();
 
     [Theory]
+    [InlineData(TeeType.Sgx)]
+    [InlineData(TeeType.Tdx)]
+    public void A_test_root_collateral_has_a_version_a_verdict_can_carry(TeeType tee)
+    {
+        var version = CollateralVersion.Of(_tee.Collateral(tee));
+
+        Assert.Matches("^[0-9a-f]{16}$", version.Fingerprint);
+        Assert.True(version.TcbEvaluationDataNumber > 0);
+        Assert.NotNull(version.PckCrlNumber);
+    }
+
+    [Theory]
     [InlineData(TeeType.Sgx, 3)]
     [InlineData(TeeType.Tdx, 4)]
     public void A_test_quote_verifies_under_its_trusted_test_root_with_its_measurements(TeeType tee, int version)

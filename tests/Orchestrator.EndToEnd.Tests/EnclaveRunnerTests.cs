@@ -65,6 +65,9 @@ public sealed class EnclaveRunnerTests(TeePoolServer server) : IClassFixture<Tee
         Assert.True(attestation.Verified, attestation.Failure);
         Assert.False(attestation.Simulated);
         Assert.Equal(measurement, attestation.MrEnclave);
+        Assert.NotNull(attestation.Collateral); // the verdict names the collateral it was judged with
+        Assert.Matches("^[0-9a-f]{16}$", attestation.Collateral.Fingerprint);
+        Assert.True(attestation.Collateral.TcbEvaluationDataNumber > 0);
 
         // Each task's key and secrets went to that measurement, once, audited without "(simulated)".
         foreach (var task in tasks)

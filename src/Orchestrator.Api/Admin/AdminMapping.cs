@@ -255,19 +255,26 @@ internal static class AdminMapping
             Measurement = a.Measurement,
             VerifiedAt = Timestamp.FromDateTimeOffset(a.VerifiedAt),
             ReviewedAt = a.ReviewedAt is { } reviewed ? Timestamp.FromDateTimeOffset(reviewed) : null,
-            Collateral = a.Collateral is { } c ? new Proto.CollateralVersion
-            {
-                TcbInfoVersion = c.TcbInfoVersion,
-                TcbInfoIssueDate = Timestamp.FromDateTimeOffset(c.TcbInfoIssueDate),
-                TcbEvaluationDataNumber = c.TcbEvaluationDataNumber,
-                QeIdentityVersion = c.QeIdentityVersion,
-                QeIdentityIssueDate = Timestamp.FromDateTimeOffset(c.QeIdentityIssueDate),
-                RootCaCrlNumber = c.RootCaCrlNumber ?? string.Empty,
-                PckCrlNumber = c.PckCrlNumber ?? string.Empty,
-                Fingerprint = c.Fingerprint,
-            } : null,
+            Collateral = a.Collateral is { } c ? ToProto(c) : null,
         };
         message.AdvisoryIds.AddRange(a.AdvisoryIds);
         return message;
+    }
+
+    /// <summary>Which collateral a verdict was made with, as both the admin and the secrets APIs show it.</summary>
+    public static Proto.CollateralVersion ToProto(AttestationCollateral c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        return new Proto.CollateralVersion
+        {
+            TcbInfoVersion = c.TcbInfoVersion,
+            TcbInfoIssueDate = Timestamp.FromDateTimeOffset(c.TcbInfoIssueDate),
+            TcbEvaluationDataNumber = c.TcbEvaluationDataNumber,
+            QeIdentityVersion = c.QeIdentityVersion,
+            QeIdentityIssueDate = Timestamp.FromDateTimeOffset(c.QeIdentityIssueDate),
+            RootCaCrlNumber = c.RootCaCrlNumber ?? string.Empty,
+            PckCrlNumber = c.PckCrlNumber ?? string.Empty,
+            Fingerprint = c.Fingerprint,
+        };
     }
 }

@@ -163,6 +163,8 @@ internal static class SecretsMapping
             VerifiedAt = Timestamp.FromDateTimeOffset(a.VerifiedAt),
             Fresh = a.Verified && now - a.VerifiedAt <= maxAge,
             Fmspc = a.Fmspc ?? string.Empty,
+            ReviewedAt = a.ReviewedAt is { } reviewed ? Timestamp.FromDateTimeOffset(reviewed) : null,
+            Collateral = a.Collateral is { } collateral ? Admin.AdminMapping.ToProto(collateral) : null,
         };
         proto.AdvisoryIds.AddRange(a.AdvisoryIds);
         proto.Rtmrs.AddRange(a.Rtmrs);

@@ -122,6 +122,7 @@ public sealed class SecretsGrpcTests(SecretsApiHost host) : IClassFixture<Secret
         Assert.True(attestation.Fresh);
         Assert.True(attestation.Simulated);
         Assert.Equal(SimulatedEnclave.DefaultMrEnclave, attestation.MrEnclave);
+        Assert.Null(attestation.Collateral); // simulated evidence is judged without DCAP collateral
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => host.Enclave.FetchTaskSecretsAsync(Request(impostor, a.TaskId)).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
