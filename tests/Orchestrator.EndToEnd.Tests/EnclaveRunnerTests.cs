@@ -5,6 +5,7 @@ using Orchestrator.Api.Admin.V1;
 using Orchestrator.Domain.Crypto;
 using Orchestrator.Domain.Ids;
 using Orchestrator.EndToEnd.Tests.Infrastructure;
+using Orchestrator.Testing;
 using Orchestrator.Testing.Tee;
 using Secrets = Orchestrator.Api.Secrets.V1;
 
@@ -68,6 +69,20 @@ public sealed class EnclaveRunnerTests(TeePoolServer server) : IClassFixture<Tee
         Assert.NotNull(attestation.Collateral); // the verdict names the collateral it was judged with
         Assert.Matches("^[0-9a-f]{16}$", attestation.Collateral.Fingerprint);
         Assert.True(attestation.Collateral.TcbEvaluationDataNumber > 0);
+
+        // Asked to attest again (`pool reattest`), the runner quotes again through the file interface over the server's
+        // new nonce, and the verdict is a new one: verified later, same measurement.
+        var quotesBefore = device.Answers;
+        await server.Admin.ReattestWorkerAsync(new ReattestWorkerRequest { Address = worker.Address.ToString() }, server.Owner);
+        var renewed = attestation;
+        await Eventually.UntilAsync("the runner's new quote to be judged", async () =>
+        {
+            renewed = await server.Secrets.GetWorkerAttestationAsync(new Secrets.GetWorkerAttestationRequest { Address = worker.Address.ToString() }, server.Owner);
+            return renewed.VerifiedAt.ToDateTimeOffset() > attestation.VerifiedAt.ToDateTimeOffset();
+        }, TimeSpan.FromSeconds(60), () => server.Process.Output);
+        Assert.True(renewed.Verified, renewed.Failure);
+        Assert.Equal(measurement, renewed.MrEnclave);
+        Assert.True(device.Answers > quotesBefore, "the re-attestation did not go through the quote interface");
 
         // Each task's key and secrets went to that measurement, once, audited without "(simulated)".
         foreach (var task in tasks)
