@@ -49,12 +49,18 @@ public sealed partial class SecretStoreGrain(
     /// <summary>
     /// Entries per page of the trail. Recording writes one page, so this bounds what each release costs
     /// the owner's storage; the trail keeps the pages that hold the newest <see cref="MaxAuditEntries"/>.
+    /// Each release rewrites its page whole (half a page on average), and a full page costs a few calls to
+    /// turn: at 20 a release serializes ~10 entries per owner (at 50 it was ~25) for 0.2 more calls.
     /// </summary>
-    public const int AuditPageSize = 50;
+    public const int AuditPageSize = 20;
 
     private const int RetainedPages = (MaxAuditEntries / AuditPageSize) + 1;
 
     private SecretOwner Owner => field ??= ParseOwner(this.GetPrimaryKeyString());
+
+    // What every release of this owner's secrets reads: built once per change, never mutated once handed out
+    // (the view is immutable, so Orleans passes it to a caller on this silo without a copy).
+    private IReadOnlyDictionary<string, SealedSecret>? _sealed;
 
     public async Task<SecretMetadata> PutAsync(string name, byte[] value)
     {
@@ -76,6 +82,7 @@ public sealed partial class SecretStoreGrain(
             Length = value.Length,
         };
         state.State.Secrets[name] = stored;
+        _sealed = null;
         await state.WriteOrResetAsync(this);
         LogStored(logger, Owner.Key, name, stored.Version, stored.Sealed.MasterKeyId);
         return Metadata(name, stored);
@@ -135,6 +142,7 @@ public sealed partial class SecretStoreGrain(
             return false;
         }
 
+        _sealed = null;
         await state.WriteOrResetAsync(this);
         LogDeleted(logger, Owner.Key, name);
         return true;
@@ -143,8 +151,12 @@ public sealed partial class SecretStoreGrain(
     public Task<IReadOnlyList<SecretMetadata>> ListAsync()
         => Task.FromResult<IReadOnlyList<SecretMetadata>>(state.State.Secrets.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => Metadata(s.Key, s.Value)).ToList());
 
-    public Task<IReadOnlyDictionary<string, SealedSecret>> GetSealedAsync()
-        => Task.FromResult<IReadOnlyDictionary<string, SealedSecret>>(state.State.Secrets.ToDictionary(s => s.Key, s => s.Value.Sealed, StringComparer.Ordinal));
+    public Task<IReadOnlyDictionary<string, SealedSecret>> GetSealedAsync() => Task.FromResult(Sealed());
+
+    public Task<SecretReleaseView> GetReleaseViewAsync() => Task.FromResult(new SecretReleaseView(Sealed(), state.State.AuditPage));
+
+    private IReadOnlyDictionary<string, SealedSecret> Sealed()
+        => _sealed ??= state.State.Secrets.ToDictionary(s => s.Key, s => s.Value.Sealed, StringComparer.Ordinal);
 
     public async Task<int> RewrapAsync()
     {
@@ -161,6 +173,7 @@ public sealed partial class SecretStoreGrain(
 
         if (changed > 0)
         {
+            _sealed = null;
             await state.WriteOrResetAsync(this);
         }
 

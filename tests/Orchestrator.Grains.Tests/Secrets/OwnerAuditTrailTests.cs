@@ -53,4 +53,33 @@ public sealed class OwnerAuditTrailTests(ClusterFixture fixture)
         Assert.Equal($"session-{count - 1}", trail[^1].SessionId);
         Assert.Empty(await fixture.Grains.SecretAuditPage(owner, 0).GetAsync());
     }
+
+    [Fact]
+    public async Task The_release_view_names_the_page_that_takes_the_next_entry_and_follows_every_change_of_the_secrets()
+    {
+        var owner = new SecretOwner(SecretOwnerKind.Dataset, Deals.NewAddress());
+        var store = fixture.Grains.Secrets(owner);
+        var empty = await store.GetReleaseViewAsync();
+        Assert.Empty(empty.Sealed);
+        Assert.Equal(0, empty.AuditPage);
+
+        await store.PutAsync("key", "v1"u8.ToArray());
+        var first = (await store.GetReleaseViewAsync()).Sealed["key"];
+        await store.PutAsync("key", "v2"u8.ToArray());
+        var second = (await store.GetReleaseViewAsync()).Sealed["key"];
+        Assert.NotEqual(first.Ciphertext, second.Ciphertext); // a replaced value is never served from the earlier view
+        Assert.Empty(empty.Sealed); // and a view already handed out never changes
+
+        for (var n = 0; n < SecretStoreGrain.AuditPageSize; n++)
+        {
+            await store.RecordAsync(Entry(n));
+        }
+
+        Assert.Equal(0, (await store.GetReleaseViewAsync()).AuditPage); // full, turned by the next record
+        await store.RecordAsync(Entry(SecretStoreGrain.AuditPageSize));
+        Assert.Equal(1, (await store.GetReleaseViewAsync()).AuditPage);
+
+        Assert.True(await store.DeleteAsync("key"));
+        Assert.Empty((await store.GetReleaseViewAsync()).Sealed);
+    }
 }
