@@ -62,6 +62,12 @@ public sealed partial class SecretStoreGrain(
     // (the view is immutable, so Orleans passes it to a caller on this silo without a copy).
     private IReadOnlyDictionary<string, SealedSecret>? _sealed;
 
+    // Entries promised to the current audit page: each release view reserves one, each record takes one. Once the
+    // page is promised whole the next view turns it, so the many releases in flight for one owner each find room on
+    // the page they were given, instead of all meeting a full page and falling back to RecordAsync. In memory only:
+    // after a reactivation a full page is met by a refused append and turned by RecordAsync, as before.
+    private int _promised;
+
     public async Task<SecretMetadata> PutAsync(string name, byte[] value)
     {
         ArgumentNullException.ThrowIfNull(value);
@@ -111,16 +117,35 @@ public sealed partial class SecretStoreGrain(
     public async Task RecordAsync(SecretAuditEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        _promised++;
         if (await GrainFactory.SecretAuditPage(Owner, state.State.AuditPage).AppendAsync(entry, AuditPageSize))
         {
             return;
         }
 
-        // The page is full: the next one takes the entry, and the page that falls out of the retained trail goes.
+        await TurnPageAsync();
+        _promised++;
+        await GrainFactory.SecretAuditPage(Owner, state.State.AuditPage).AppendAsync(entry, AuditPageSize);
+    }
+
+    public async Task<SecretReleaseView> GetReleaseViewAsync()
+    {
+        if (_promised >= AuditPageSize)
+        {
+            await TurnPageAsync();
+        }
+
+        _promised++;
+        return new SecretReleaseView(Sealed(), state.State.AuditPage);
+    }
+
+    /// <summary>The next page takes the entries, and the page that falls out of the retained trail goes.</summary>
+    private async Task TurnPageAsync()
+    {
         // The page number is written first, so a failure between the two writes never overwrites a kept page.
         state.State.AuditPage++;
+        _promised = 0;
         await state.WriteOrResetAsync(this);
-        await GrainFactory.SecretAuditPage(Owner, state.State.AuditPage).AppendAsync(entry, AuditPageSize);
         if (state.State.AuditPage >= RetainedPages)
         {
             await GrainFactory.SecretAuditPage(Owner, state.State.AuditPage - RetainedPages).ClearAsync();
@@ -131,7 +156,8 @@ public sealed partial class SecretStoreGrain(
     {
         var first = Math.Max(0, state.State.AuditPage - RetainedPages + 1);
         var pages = await Task.WhenAll(LongRange(first, state.State.AuditPage).Select(p => GrainFactory.SecretAuditPage(Owner, p).GetAsync()));
-        var trail = state.State.Audit.Concat(pages.SelectMany(p => p)).ToList();
+        // A release may land on the page it was promised just after a record landed on the next one: ordered by time.
+        var trail = state.State.Audit.Concat(pages.SelectMany(p => p)).OrderBy(e => e.At).ToList();
         return trail.Count > MaxAuditEntries ? trail[^MaxAuditEntries..] : trail;
     }
 
@@ -152,8 +178,6 @@ public sealed partial class SecretStoreGrain(
         => Task.FromResult<IReadOnlyList<SecretMetadata>>(state.State.Secrets.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => Metadata(s.Key, s.Value)).ToList());
 
     public Task<IReadOnlyDictionary<string, SealedSecret>> GetSealedAsync() => Task.FromResult(Sealed());
-
-    public Task<SecretReleaseView> GetReleaseViewAsync() => Task.FromResult(new SecretReleaseView(Sealed(), state.State.AuditPage));
 
     private IReadOnlyDictionary<string, SealedSecret> Sealed()
         => _sealed ??= state.State.Secrets.ToDictionary(s => s.Key, s => s.Value.Sealed, StringComparer.Ordinal);

@@ -187,9 +187,9 @@ public sealed partial class TaskSecretsGrain(
     }
 
     /// <summary>
-    /// A release appends to the audit page its owner's store named a moment ago (one call, not the store's
-    /// two); when that page filled up meanwhile the store records the entry, turning to the next page. A store
-    /// turns a page only once it is full, so an entry never lands on a page the store has moved past.
+    /// A release appends to the audit page its owner's store promised it a moment ago (one call, not the store's
+    /// two); should that page be full all the same (the store was reactivated meanwhile and forgot its promises),
+    /// the store records the entry, turning to the next page.
     /// </summary>
     private async Task RecordForOwnerAsync(SecretOwner owner, SecretAuditEntry entry, long? page)
     {
