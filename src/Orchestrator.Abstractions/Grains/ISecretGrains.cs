@@ -43,6 +43,13 @@ public interface ISecretStoreGrain : IGrainWithStringKey
     [Alias("sealed")]
     Task<IReadOnlyDictionary<string, SealedSecret>> GetSealedAsync();
 
+    /// <summary>
+    /// The sealed values and the audit page that takes the next entry, in one call: the release path appends
+    /// its entry to that page itself and calls <see cref="RecordAsync"/> only when the page is full.
+    /// </summary>
+    [Alias("release-view")]
+    Task<SecretReleaseView> GetReleaseViewAsync();
+
     /// <summary>Re-wraps every data key under the active master key (rotation); returns how many changed.</summary>
     [Alias("rewrap")]
     Task<int> RewrapAsync();

@@ -32,6 +32,17 @@ public sealed record SecretMetadata(
     [property: Id(5)] DateTimeOffset UpdatedAt,
     [property: Id(6)] int Length);
 
+/// <summary>
+/// What the release path reads of one owner in one call: the sealed values by name, and the page of the
+/// owner's audit trail that takes the next entry (so the release's entry goes to that page directly).
+/// </summary>
+/// <param name="Sealed">The sealed values by name (never changed after it is returned).</param>
+/// <param name="AuditPage">The page number of <see cref="Grains.ISecretAuditPageGrain"/> that takes the next entry.</param>
+[GenerateSerializer, Immutable, Alias("orch.secret-release-view.v1")]
+public sealed record SecretReleaseView(
+    [property: Id(0)] IReadOnlyDictionary<string, SealedSecret> Sealed,
+    [property: Id(1)] long AuditPage);
+
 /// <summary>An enclave asks for the secrets of a task it runs, proving its session (see <see cref="SecretFetchProof"/>).</summary>
 [GenerateSerializer, Immutable, Alias("orch.secret-fetch.v1")]
 public sealed record SecretFetchRequest(

@@ -40,6 +40,8 @@ public sealed partial class TaskSecretsGrain(
 {
     private const string EnclaveKeyName = "enclave-key";
 
+    private static readonly IReadOnlyDictionary<int, string> NoSelection = new Dictionary<int, string>();
+
     private Hash32 TaskId => field.IsZero ? field = Hash32.Parse(this.GetPrimaryKeyString()) : field;
 
     private string EnclaveKeySlot => $"task/{TaskId}/{EnclaveKeyName}";
@@ -120,11 +122,11 @@ public sealed partial class TaskSecretsGrain(
 
         var released = new List<ReleasedSecret>();
         var owners = SecretReleaseInputs.EntitledOwners(terms!);
-        var stores = await Task.WhenAll(owners.Select(o => GrainFactory.Secrets(o).GetSealedAsync()));
-        var selected = await GrainFactory.Deal(terms!.DealId).GetRequesterSecretsAsync();
+        var views = await Task.WhenAll(owners.Select(o => GrainFactory.Secrets(o).GetReleaseViewAsync()));
+        var selected = await RequesterSelectionAsync(terms!, owners, views);
         for (var i = 0; i < owners.Count; i++)
         {
-            foreach (var (releasedAs, name, sealedSecret) in RequesterSelection.Entitled(owners[i].Kind, stores[i], selected))
+            foreach (var (releasedAs, name, sealedSecret) in RequesterSelection.Entitled(owners[i].Kind, views[i].Sealed, selected))
             {
                 var value = envelope.Open(sealedSecret.ToDomain(), SecretStoreGrain.SlotOf(owners[i], name));
                 released.Add(new ReleasedSecret(owners[i], releasedAs, Ecies.Encrypt(sessionKey, value, context)));
@@ -135,8 +137,25 @@ public sealed partial class TaskSecretsGrain(
         var names = released.Select(r => $"{r.Owner.Key}/{r.Name}").Prepend(EnclaveKeyName).ToList();
         var grant = new SecretAuditEntry(now, TaskId, request.Worker, request.SessionId, measurement, true, SecretRefusal.None, names, decision.Message);
         await AuditAsync(grant);
-        await TellOwnersAsync(grant, released);
+        await TellOwnersAsync(grant, released, views);
         return new SecretFetchResult(true, SecretRefusal.None, decision.Message, sealedKey, released, state.State.EnclaveChallenge);
+    }
+
+    /// <summary>
+    /// The requester secrets the deal selected. Only a requester who stored secrets can be given any, so the deal
+    /// is asked only then (most requesters store none: a release then costs no call to the deal).
+    /// </summary>
+    private async Task<IReadOnlyDictionary<int, string>> RequesterSelectionAsync(TaskSecretTerms terms, IReadOnlyList<SecretOwner> owners, SecretReleaseView[] views)
+    {
+        for (var i = 0; i < owners.Count; i++)
+        {
+            if (owners[i].Kind == SecretOwnerKind.Requester && views[i].Sealed.Count > 0)
+            {
+                return await GrainFactory.Deal(terms.DealId).GetRequesterSecretsAsync();
+            }
+        }
+
+        return NoSelection;
     }
 
     public async Task RecordAttestationLossAsync(SecretAuditEntry entry)
@@ -155,7 +174,7 @@ public sealed partial class TaskSecretsGrain(
     /// Each entitled owner's own trail (their secrets' names only): who got what, when, refused why.
     /// Written before the answer leaves, as the task's audit is.
     /// </summary>
-    private async Task TellOwnersAsync(SecretAuditEntry entry, IReadOnlyList<ReleasedSecret> released)
+    private async Task TellOwnersAsync(SecretAuditEntry entry, IReadOnlyList<ReleasedSecret> released, SecretReleaseView[]? views = null)
     {
         if (state.State.Terms is not { } terms)
         {
@@ -163,8 +182,23 @@ public sealed partial class TaskSecretsGrain(
         }
 
         var owners = SecretReleaseInputs.EntitledOwners(terms);
-        await Task.WhenAll(owners.Select(o => GrainFactory.Secrets(o).RecordAsync(
-            entry with { Released = [.. released.Where(r => r.Owner == o).Select(r => r.Name)] })));
+        await Task.WhenAll(owners.Select((o, i) => RecordForOwnerAsync(
+            o, entry with { Released = [.. released.Where(r => r.Owner == o).Select(r => r.Name)] }, views?[i].AuditPage)));
+    }
+
+    /// <summary>
+    /// A release appends to the audit page its owner's store promised it a moment ago (one call, not the store's
+    /// two); should that page be full all the same (the store was reactivated meanwhile and forgot its promises),
+    /// the store records the entry, turning to the next page.
+    /// </summary>
+    private async Task RecordForOwnerAsync(SecretOwner owner, SecretAuditEntry entry, long? page)
+    {
+        if (page is { } p && await GrainFactory.SecretAuditPage(owner, p).AppendAsync(entry, SecretStoreGrain.AuditPageSize))
+        {
+            return;
+        }
+
+        await GrainFactory.Secrets(owner).RecordAsync(entry);
     }
 
     /// <summary>Durable first, then the log line: no secret leaves before its release is recorded; false when a refusal beyond the cap was only counted.</summary>

@@ -53,4 +53,46 @@ public sealed class OwnerAuditTrailTests(ClusterFixture fixture)
         Assert.Equal($"session-{count - 1}", trail[^1].SessionId);
         Assert.Empty(await fixture.Grains.SecretAuditPage(owner, 0).GetAsync());
     }
+
+    [Fact]
+    public async Task The_release_view_names_the_page_that_takes_the_next_entry_and_follows_every_change_of_the_secrets()
+    {
+        var owner = new SecretOwner(SecretOwnerKind.Dataset, Deals.NewAddress());
+        var store = fixture.Grains.Secrets(owner);
+        var empty = await store.GetReleaseViewAsync();
+        Assert.Empty(empty.Sealed);
+        Assert.Equal(0, empty.AuditPage);
+
+        await store.PutAsync("key", "v1"u8.ToArray());
+        var first = (await store.GetReleaseViewAsync()).Sealed["key"];
+        await store.PutAsync("key", "v2"u8.ToArray());
+        var second = (await store.GetReleaseViewAsync()).Sealed["key"];
+        Assert.NotEqual(first.Ciphertext, second.Ciphertext); // a replaced value is never served from the earlier view
+        Assert.Empty(empty.Sealed); // and a view already handed out never changes
+
+        Assert.True(await store.DeleteAsync("key"));
+        Assert.Empty((await store.GetReleaseViewAsync()).Sealed);
+    }
+
+    [Fact]
+    public async Task Releases_in_flight_each_find_room_on_the_page_they_were_promised_and_the_trail_reads_in_time_order()
+    {
+        var owner = new SecretOwner(SecretOwnerKind.App, Deals.NewAddress());
+        var store = fixture.Grains.Secrets(owner);
+        var count = (SecretStoreGrain.AuditPageSize * 3) + 1;
+        var promised = new List<long>();
+        for (var n = 0; n < count; n++)
+        {
+            promised.Add((await store.GetReleaseViewAsync()).AuditPage); // every view before any append, as concurrent fetches do
+        }
+
+        Assert.Equal(3, promised[^1]); // each page was promised whole, then the next view turned it
+        for (var n = count - 1; n >= 0; n--)
+        {
+            Assert.True(await fixture.Grains.SecretAuditPage(owner, promised[n]).AppendAsync(Entry(n), SecretStoreGrain.AuditPageSize));
+        }
+
+        await store.RecordAsync(Entry(count)); // a refusal's record takes the current page
+        Assert.Equal(Enumerable.Range(0, count + 1).Select(n => $"session-{n}"), (await store.GetAuditAsync()).Select(e => e.SessionId));
+    }
 }
