@@ -12,7 +12,8 @@ using Orchestrator.Host.Hosting;
 using Orchestrator.Simulation;
 
 // Usage: dotnet run -c Release --project bench/Orchestrator.Bench -- [--tee-tasks N] [--trust1-tasks N] [--trust3-tasks N]
-//        [--workers N] [--slots N] [--fleet-process] [--profile N]
+//        [--workers N] [--slots N] [--fleet-process] [--profile N] [--lines L]
+// Each line runs two deals on one fleet and prints both: the whole run (set-up, registration, first deal) and the steady state.
 // --fleet-process: each line runs a second time with the fleet in a child process (an Orleans client of this silo),
 //                  so the silo's CPU and allocations per lifecycle exclude the workers' own work.
 // --profile N:     a further, quarter-size run of each line under the runtime's sampling profiler; prints the top N
@@ -74,28 +75,28 @@ var kinds = new (string Key, string Name, int Tasks, int Trust, bool Tee)[]
 }.Where(k => only.Contains(k.Key)).Select(k => (k.Name, k.Tasks, k.Trust, k.Tee)).ToArray();
 foreach (var (name, count, trust, tee) in kinds)
 {
-    lines.Add(await InProcessAsync(name, new DemoSettings(count, workers, trust, 0, 0, tee, TimeSpan.FromMinutes(10), slots)));
+    lines.AddRange(await InProcessAsync(name, new DemoSettings(count, workers, trust, 0, 0, tee, TimeSpan.FromMinutes(10), slots)));
 }
 
 if (fleetProcess)
 {
     foreach (var (name, count, trust, tee) in kinds)
     {
-        lines.Add(await OutOfProcessAsync(name, new DemoSettings(count, workers, trust, 0, 0, tee, TimeSpan.FromMinutes(10), slots)));
+        lines.AddRange(await OutOfProcessAsync(name, new DemoSettings(count, workers, trust, 0, 0, tee, TimeSpan.FromMinutes(10), slots)));
     }
 }
 
 Console.WriteLine();
 Console.WriteLine($"Orleans floor: {floor.Rate:N0} calls/s, {floor.CpuUs:F2} µs of CPU and {floor.Bytes:N0} B allocated per call (load average {LoadAverage()})");
 Console.WriteLine();
-Console.WriteLine("| lifecycle | fleet | tasks/s | floor calls (wall) | floor calls (silo CPU) | silo CPU per lifecycle | allocated per lifecycle | grain calls | fleet CPU per lifecycle |");
-Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| lifecycle | measured | fleet | tasks/s | floor calls (wall) | floor calls (silo CPU) | silo CPU per lifecycle | allocated per lifecycle | grain calls | fleet CPU per lifecycle |");
+Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var l in lines)
 {
-    Console.WriteLine($"| {l.Name} | {l.Fleet} | {l.Rate:N0} | {floor.Rate / l.Rate:F1} | {l.CpuUs / floor.CpuUs:F1} | {l.CpuUs:N0} µs | {l.AllocatedBytes / 1024:N1} KiB | {l.CallsPerTask:F1} | {(l.FleetCpuUs is { } f ? $"{f:N0} µs" : "in the silo's")} |");
+    Console.WriteLine($"| {l.Name} | {l.Measured} | {l.Fleet} | {l.Rate:N0} | {floor.Rate / l.Rate:F1} | {l.CpuUs / floor.CpuUs:F1} | {l.CpuUs:N0} µs | {l.AllocatedBytes / 1024:N1} KiB | {l.CallsPerTask:F1} | {(l.FleetCpuUs is { } f ? $"{f:N0} µs" : "in the silo's")} |");
 }
 
-Console.WriteLine($"| secp256k1 sign / recover | {signUs:F0} µs / {recoverUs:F0} µs | | | | | | | |");
+Console.WriteLine($"| secp256k1 sign / recover | | {signUs:F0} µs / {recoverUs:F0} µs | | | | | | | |");
 Console.WriteLine($"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024):N0} MiB");
 
 if (profileTop > 0)
@@ -109,43 +110,76 @@ if (profileTop > 0)
 await host.StopAsync();
 return 0;
 
-async Task<LifecycleLine> InProcessAsync(string name, DemoSettings settings)
+// Each line runs two deals on one fleet. The first ("whole run") is what the bench measured before: the fleet's
+// authorization, the deal's creation, every worker's registration (admission, attestation, reminder, owed reveals) and
+// its first polls, then the deal. The second ("steady state") is the same deal again on the registered, warm fleet: the
+// lifecycle itself, as a pool's silos pay for it, plus the fleet's polling while it runs.
+async Task<LifecycleLine[]> InProcessAsync(string name, DemoSettings settings)
 {
+    var lines = new List<LifecycleLine>();
     var meter = Meter.Start(calls);
-    var summary = await new DemoRunner(grains).RunAsync(settings, null, CancellationToken.None);
-    var (cpu, allocated, used) = meter.Stop(calls);
-    var line = new LifecycleLine(name, "in process", summary.Throughput, used / (double)settings.Tasks, cpu.TotalMicroseconds / settings.Tasks, allocated / (double)settings.Tasks, null);
-    Console.WriteLine($"{name}, fleet in process: {summary.Completed}/{summary.Tasks} in {summary.Elapsed.TotalSeconds:F2} s -> {line.Rate:N0} tasks/s, {line.CpuUs:N0} µs CPU and {line.AllocatedBytes / 1024:N1} KiB per lifecycle, {line.CallsPerTask:F1} grain calls");
-    return line;
+    await new DemoRunner(grains).RunDealsAsync(settings, Measures.Names.Length, deal =>
+    {
+        var (cpu, allocated, used) = meter.Stop(calls);
+        var line = new LifecycleLine(name, Measures.Names[deal.Index], "in process", Done(deal) / deal.Elapsed.TotalSeconds, used / (double)settings.Tasks, cpu.TotalMicroseconds / settings.Tasks, allocated / (double)settings.Tasks, null);
+        Console.WriteLine($"{name}, {line.Measured}, fleet in process: {Done(deal)}/{settings.Tasks} in {deal.Elapsed.TotalSeconds:F2} s -> {line.Rate:N0} tasks/s, {line.CpuUs:N0} µs CPU and {line.AllocatedBytes / 1024:N1} KiB per lifecycle, {line.CallsPerTask:F1} grain calls");
+        lines.Add(line);
+        meter = Meter.Start(calls);
+        return Task.CompletedTask;
+    }, null, CancellationToken.None);
+    return [.. lines];
 }
 
-async Task<LifecycleLine> OutOfProcessAsync(string name, DemoSettings settings)
+async Task<LifecycleLine[]> OutOfProcessAsync(string name, DemoSettings settings)
 {
+    var lines = new List<LifecycleLine>();
     var meter = Meter.Start(calls);
-    var (completed, seconds, childCpu) = await FleetProcess.RunAsync(gatewayPort, "bench", settings);
-    var (cpu, allocated, used) = meter.Stop(calls);
+    var childCpuBefore = TimeSpan.Zero;
+    await FleetProcess.RunAsync(gatewayPort, "bench", settings, Measures.Names.Length, (deal, childCpu) =>
+    {
+        var (cpu, allocated, used) = meter.Stop(calls);
 
-    // The child's start-up (runtime, JIT, client connect) is part of its CPU; the silo's share excludes none of its own.
-    var line = new LifecycleLine(name, "own process", completed / seconds, used / (double)settings.Tasks, cpu.TotalMicroseconds / settings.Tasks, allocated / (double)settings.Tasks, childCpu.TotalMicroseconds / settings.Tasks);
-    Console.WriteLine($"{name}, fleet in its own process: {completed}/{settings.Tasks} in {seconds:F2} s -> {line.Rate:N0} tasks/s, silo {line.CpuUs:N0} µs CPU and {line.AllocatedBytes / 1024:N1} KiB per lifecycle, fleet {line.FleetCpuUs:N0} µs CPU");
-    return line;
+        // The first deal's child CPU includes its start-up (runtime, JIT, client connect); the silo's excludes none of its own.
+        var line = new LifecycleLine(name, Measures.Names[deal.Index], "own process", Done(deal) / deal.Elapsed.TotalSeconds, used / (double)settings.Tasks, cpu.TotalMicroseconds / settings.Tasks, allocated / (double)settings.Tasks, (childCpu - childCpuBefore).TotalMicroseconds / settings.Tasks);
+        Console.WriteLine($"{name}, {line.Measured}, fleet in its own process: {Done(deal)}/{settings.Tasks} in {deal.Elapsed.TotalSeconds:F2} s -> {line.Rate:N0} tasks/s, silo {line.CpuUs:N0} µs CPU and {line.AllocatedBytes / 1024:N1} KiB per lifecycle, fleet {line.FleetCpuUs:N0} µs CPU");
+        lines.Add(line);
+        childCpuBefore = childCpu;
+        meter = Meter.Start(calls);
+        return Task.CompletedTask;
+    });
+    return [.. lines];
 }
 
+// The profile covers the steady state: a first deal warms the fleet unprofiled, the second is sampled.
 async Task ProfileAsync(string name, DemoSettings settings)
 {
-    await using var profile = SampleProfile.Start();
+    SampleProfile? profile = null;
+    ProfileSummary? summary = null;
+    async Task OnDeal(DealFinished deal)
+    {
+        if (deal.Index == 0)
+        {
+            profile = SampleProfile.Start();
+        }
+        else
+        {
+            summary = await profile!.TopAsync(profileTop);
+            await profile.DisposeAsync();
+        }
+    }
+
     if (fleetProcess)
     {
-        await FleetProcess.RunAsync(gatewayPort, "bench", settings);
+        await FleetProcess.RunAsync(gatewayPort, "bench", settings, 2, (deal, _) => OnDeal(deal));
     }
     else
     {
-        await new DemoRunner(grains).RunAsync(settings, null, CancellationToken.None);
+        await new DemoRunner(grains).RunDealsAsync(settings, 2, OnDeal, null, CancellationToken.None);
     }
 
-    var top = await profile.TopAsync(profileTop);
+    var top = summary!;
     Console.WriteLine();
-    Console.WriteLine($"profile of {name} ({settings.Tasks} tasks, fleet {(fleetProcess ? "in its own process" : "in process")}, {top.Samples:N0} samples of working threads)");
+    Console.WriteLine($"profile of {name}, steady state ({settings.Tasks} tasks on a warm fleet, fleet {(fleetProcess ? "in its own process" : "in process")}, {top.Samples:N0} samples of working threads)");
     Console.WriteLine("| self time | method |");
     Console.WriteLine("|---:|---|");
     foreach (var (method, share) in top.Self)
@@ -181,6 +215,8 @@ async Task ProfileAsync(string name, DemoSettings settings)
         Console.WriteLine($"| {share:P1} | {type} |");
     }
 }
+
+static int Done(DealFinished deal) => deal.View.Completed + deal.View.Failed;
 
 static async Task<(double Rate, double CpuUs, double Bytes)> FloorAsync(IGrainFactory grains, TimeSpan duration)
 {
@@ -262,8 +298,14 @@ namespace Orchestrator.Bench
         public long Count;
     }
 
+    /// <summary>What each of a line's two deals measures (see InProcessAsync).</summary>
+    internal static class Measures
+    {
+        public static readonly string[] Names = ["whole run (fresh fleet)", "steady state (warm fleet)"];
+    }
+
     /// <summary>One lifecycle kind measured: rate, the silo process's CPU and allocations per lifecycle, grain calls.</summary>
-    internal sealed record LifecycleLine(string Name, string Fleet, double Rate, double CallsPerTask, double CpuUs, double AllocatedBytes, double? FleetCpuUs);
+    internal sealed record LifecycleLine(string Name, string Measured, string Fleet, double Rate, double CallsPerTask, double CpuUs, double AllocatedBytes, double? FleetCpuUs);
 
     /// <summary>This process's CPU time, allocated bytes and grain calls between Start and Stop.</summary>
     internal readonly record struct Meter(TimeSpan Cpu, long Allocated, long Calls)

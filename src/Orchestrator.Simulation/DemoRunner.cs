@@ -35,66 +35,105 @@ public sealed record DemoSummary(
     public bool AllFinal => Completed + Failed == Tasks;
 }
 
+/// <summary>One deal of a run finished: its index (from 0), its view and the time it took from submission.</summary>
+public sealed record DealFinished(int Index, DealView View, TimeSpan Elapsed);
+
 /// <summary>Runs a deal across simulated workers against any cluster (embedded or remote) and summarises it.</summary>
 public sealed class DemoRunner(IGrainFactory grains)
 {
     /// <summary>Authorizes the fleet, submits the deal, runs the workers until the deal is done or the timeout.</summary>
-    public async Task<DemoSummary> RunAsync(DemoSettings settings, Action<DemoProgress>? progress, CancellationToken cancellationToken)
+    public Task<DemoSummary> RunAsync(DemoSettings settings, Action<DemoProgress>? progress, CancellationToken cancellationToken) =>
+        RunDealsAsync(settings, 1, null, progress, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="deals"/> deals of the same settings one after another on one fleet, which registers once and
+    /// keeps polling between them (so a later deal finds it registered and warm, as a pool's fleet is). Each finished
+    /// deal is reported to <paramref name="finished"/>, awaited before the next deal is submitted (or the fleet stops).
+    /// The summary is the last deal's.
+    /// </summary>
+    public async Task<DemoSummary> RunDealsAsync(
+        DemoSettings settings, int deals, Func<DealFinished, Task>? finished, Action<DemoProgress>? progress, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(deals, 1);
         var workers = Enumerable.Range(0, settings.Workers).Select(i => new SimulatedWorker(
             grains,
             i < settings.Faulty ? WorkerBehavior.Faulty : i < settings.Faulty + settings.Lost ? WorkerBehavior.Vanishing : WorkerBehavior.Honest,
             settings.Tee ? TeeKind.Sgx : TeeKind.None,
             settings.Slots)).ToList();
+        await PrepareAsync(settings, workers);
 
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        List<Task>? fleet = null;
+        DealFinished last = null!;
+        for (var i = 0; i < deals; i++)
+        {
+            var deal = await SubmitAsync(settings);
+            // The fleet starts once the first deal is in, so its first polls find work.
+            fleet ??= workers.Select(w => Task.Run(() => w.RunAsync(stop.Token), CancellationToken.None)).ToList();
+            last = await AwaitDealAsync(i, deal.DealId, settings.Timeout, progress, cancellationToken);
+            if (finished is not null)
+            {
+                await finished(last);
+            }
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(fleet!.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+        var views = await Task.WhenAll(workers.Select(w => grains.Worker(w.Address).GetViewAsync()));
+        var contributions = views.Sum(v => v.Contributions);
+        var penalised = views.Where(v => v.Losses > 0).ToList();
+        var lost = views.Count(v => v.State == WorkerState.Lost);
+        return new DemoSummary(last.View.DealId, settings.Tasks, last.View.Completed, last.View.Failed, contributions, last.View.ConsensusRounds, penalised, views, lost, last.Elapsed);
+    }
+
+    /// <summary>Lets the fleet in: the pool's policy (simulated TEE evidence when asked) and its authorization, and the demo app's policy.</summary>
+    private async Task PrepareAsync(DemoSettings settings, IReadOnlyList<SimulatedWorker> workers)
+    {
         var pool = grains.Pool();
         var policy = await pool.GetPolicyAsync();
         await pool.SetPolicyAsync(policy with { AllowSimulatedTee = settings.Tee || policy.AllowSimulatedTee });
         await pool.AuthorizeAsync(workers.Select(w => w.Address).ToList());
-
-        var deal = NewDeal(settings);
         if (settings.Tee)
         {
             // TEE tasks go only to workers whose evidence satisfies the app's policy: the demo app
             // accepts the demo enclave's measurement, simulated (the pool above allows simulation).
-            var registered = await grains.AppPolicy(deal.App).SetAsync(DemoAppPolicy(deal.App));
+            var app = NewDeal(settings).App;
+            var registered = await grains.AppPolicy(app).SetAsync(DemoAppPolicy(app));
             if (!registered.Accepted)
             {
                 throw new InvalidOperationException("the demo app policy was refused: " + string.Join("; ", registered.Errors));
             }
         }
+    }
 
+    private async Task<DealSpecMessage> SubmitAsync(DemoSettings settings)
+    {
+        var deal = NewDeal(settings);
         var created = await grains.Deal(deal.DealId).CreateAsync(deal);
         if (!created.Accepted)
         {
             throw new InvalidOperationException("the deal was refused: " + string.Join("; ", created.Errors));
         }
 
+        return deal;
+    }
+
+    /// <summary>Polls the deal's view until it is finished (or the timeout, or cancellation).</summary>
+    private async Task<DealFinished> AwaitDealAsync(int index, Hash32 dealId, TimeSpan timeout, Action<DemoProgress>? progress, CancellationToken cancellationToken)
+    {
         var stopwatch = Stopwatch.StartNew();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var fleet = workers.Select(w => Task.Run(() => w.RunAsync(stop.Token), CancellationToken.None)).ToList();
-        DealView view;
         while (true)
         {
-            view = await grains.Deal(deal.DealId).GetViewAsync();
+            var view = await grains.Deal(dealId).GetViewAsync();
             progress?.Invoke(new DemoProgress(stopwatch.Elapsed, view.Completed, view.Failed, view.BotSize));
-            if (view.IsFinished || stopwatch.Elapsed > settings.Timeout || cancellationToken.IsCancellationRequested)
+            if (view.IsFinished || stopwatch.Elapsed > timeout || cancellationToken.IsCancellationRequested)
             {
-                break;
+                return new DealFinished(index, view, stopwatch.Elapsed);
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(100), CancellationToken.None);
         }
-
-        var elapsed = stopwatch.Elapsed;
-        await stop.CancelAsync();
-        await Task.WhenAll(fleet.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
-
-        var views = await Task.WhenAll(workers.Select(w => grains.Worker(w.Address).GetViewAsync()));
-        var contributions = views.Sum(v => v.Contributions);
-        var penalised = views.Where(v => v.Losses > 0).ToList();
-        var lost = views.Count(v => v.State == WorkerState.Lost);
-        return new DemoSummary(deal.DealId, settings.Tasks, view.Completed, view.Failed, contributions, view.ConsensusRounds, penalised, views, lost, elapsed);
     }
 
     /// <summary>The demo app's attestation policy: SGX, the demo enclave's MRENCLAVE, simulated evidence accepted.</summary>

@@ -50,6 +50,26 @@ public sealed class InProcessGrainStorageTests
         Assert.Equal(0, read.State!.Value);
     }
 
+    [Fact]
+    public async Task A_write_claiming_a_version_never_stored_is_refused_and_stores_nothing_and_a_cleared_state_starts_again()
+    {
+        var claim = new GrainState<Counter>(new Counter { Value = 7 }) { ETag = "3" };
+        await Assert.ThrowsAsync<InconsistentStateException>(() => _storage.WriteStateAsync("counter", Grain, claim));
+        var read = new GrainState<Counter>(new Counter());
+        await _storage.ReadStateAsync("counter", Grain, read);
+        Assert.False(read.RecordExists);
+        Assert.Null(read.ETag);
+
+        await _storage.WriteStateAsync("counter", Grain, read);
+        await _storage.ClearStateAsync("counter", Grain, read);
+        read.State = new Counter { Value = 9 };
+        await _storage.WriteStateAsync("counter", Grain, read);
+        var again = new GrainState<Counter>(new Counter());
+        await _storage.ReadStateAsync("counter", Grain, again);
+        Assert.Equal(9, again.State!.Value);
+        Assert.Equal("1", again.ETag);
+    }
+
     public sealed class Counter
     {
         public int Value { get; set; }

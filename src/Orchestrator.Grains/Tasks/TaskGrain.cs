@@ -320,6 +320,11 @@ public sealed class TaskGrain(
     }
 
     /// <summary>Persists the step with its outbox events, then publishes and tells the others.</summary>
+    /// <remarks>
+    /// A lifecycle writes three times (assignment, contribution, reveal) and none is merged into the next: each is
+    /// what a task recovering from a silo loss needs to accept its worker's next step (a contribution from a holder
+    /// it knows of, a reveal of a contribution it counted), and the worker goes on as soon as it is answered.
+    /// </remarks>
     private async Task CommitAsync(TaskRun run, TaskStep step, DateTimeOffset now, Address? caller = null)
     {
         state.State.CopyFrom(run);

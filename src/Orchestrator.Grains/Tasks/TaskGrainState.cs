@@ -24,12 +24,27 @@ public sealed class ReplicateState
     [Id(9)] public DateTimeOffset? ContributedAt { get; set; }
     [Id(10)] public Hash32? RevealedDigest { get; set; }
 
-    public static ReplicateState From(Replicate r) => new()
+    public static ReplicateState From(Replicate r)
     {
-        Worker = r.Worker, Status = r.Status, AssignedAt = r.AssignedAt, Weight = r.Weight, Score = r.Score,
-        ResultHash = r.ResultHash, ResultSeal = r.ResultSeal, WorkerSignature = r.WorkerSignature,
-        EnclaveSignature = r.EnclaveSignature, ContributedAt = r.ContributedAt, RevealedDigest = r.RevealedDigest,
-    };
+        var state = new ReplicateState();
+        state.CopyFrom(r);
+        return state;
+    }
+
+    public void CopyFrom(Replicate r)
+    {
+        Worker = r.Worker;
+        Status = r.Status;
+        AssignedAt = r.AssignedAt;
+        Weight = r.Weight;
+        Score = r.Score;
+        ResultHash = r.ResultHash;
+        ResultSeal = r.ResultSeal;
+        WorkerSignature = r.WorkerSignature;
+        EnclaveSignature = r.EnclaveSignature;
+        ContributedAt = r.ContributedAt;
+        RevealedDigest = r.RevealedDigest;
+    }
 
     public Replicate ToDomain() => new()
     {
@@ -89,9 +104,34 @@ public sealed class TaskGrainState
     public void CopyFrom(TaskRun run)
     {
         Status = run.Status;
-        Replicates = run.Replicates.Select(ReplicateState.From).ToList();
+
+        // Updated in place rather than copied: a step changes or adds one replicate, and a fresh list of every replicate
+        // and a fresh tally on each of a lifecycle's writes were garbage the moment the write was serialized.
+        var replicates = run.Replicates;
+        if (Replicates.Count > replicates.Count)
+        {
+            Replicates.RemoveRange(replicates.Count, Replicates.Count - replicates.Count);
+        }
+
+        for (var i = 0; i < replicates.Count; i++)
+        {
+            if (i < Replicates.Count)
+            {
+                Replicates[i].CopyFrom(replicates[i]);
+            }
+            else
+            {
+                Replicates.Add(ReplicateState.From(replicates[i]));
+            }
+        }
+
         Total = run.Tally.Total;
-        Groups = new Dictionary<Hash32, BigInteger>(run.Tally.Groups);
+        Groups.Clear();
+        foreach (var (hash, weight) in run.Tally.Groups)
+        {
+            Groups[hash] = weight;
+        }
+
         ConsensusHash = run.ConsensusHash;
         RevealDeadline = run.RevealDeadline;
         ResultDigest = run.ResultDigest;
