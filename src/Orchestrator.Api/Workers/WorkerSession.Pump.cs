@@ -38,7 +38,11 @@ public sealed partial class WorkerSession
             var free = FreeSlots();
             if (!signaled && (free == 0 || silent > _options.HeartbeatInterval * 2))
             {
-                delay = _options.IdlePollInterval; // nothing to ask for (or the worker looks stalled): wait for a signal
+                // Nothing to ask for: with no free slot only a signal can change that (a heartbeat that frees
+                // slots, a freed slot, the grain's signal all wake the pump), so a busy session waits with no
+                // timer at all, where a timed wait was a timer and a wake-up every interval per held session.
+                // A worker that looks stalled is looked at again after an interval.
+                delay = free == 0 ? Timeout.InfiniteTimeSpan : _options.IdlePollInterval;
                 continue;
             }
 
