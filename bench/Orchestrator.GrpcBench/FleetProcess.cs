@@ -59,11 +59,15 @@ internal sealed class FleetProcess : IDisposable
 
     public void Dispose() => _child.Dispose();
 
-    /// <summary>The child's side of a step: prints its line, then waits for the parent's word.</summary>
+    /// <summary>
+    /// The child's side of a step: prints its line, then waits for the parent's word. The console's reads
+    /// block even when asked asynchronously, and a continuation of the HTTP/2 client's reads may be the one
+    /// that arrives here: on a thread of its own the wait holds no thread that the sessions' reads need.
+    /// </summary>
     public static async Task ReportAndWaitAsync(string prefix, params double[] fields)
     {
         Console.WriteLine(string.Join(' ', [prefix, .. fields.Select(Invariant)]));
-        await Console.In.ReadLineAsync();
+        await Task.Factory.StartNew(Console.ReadLine, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>The child's channel to the silo and an admin client carrying the token from the environment.</summary>

@@ -105,11 +105,15 @@ var capacity = sessionCount == 0 ? null : fleetProcess ? await CapacityOfFleetPr
 Console.WriteLine();
 Console.WriteLine("| measure | value |");
 Console.WriteLine("|---|---|");
-Console.WriteLine($"| trust 1 lifecycles, in-process ({workerCount} workers × {slots} slots) | {inProcess1:N0} tasks/s |");
-var fleetWhere = fleetProcess ? "fleet in its own process" : "fleet in the silo's process";
-Console.WriteLine($"| trust 1 lifecycles, over gRPC ({workerCount} sessions × {slots} slots, {fleetWhere}) | {lifecycle.Trust1.Rate:N0} tasks/s ({lifecycle.Trust1.Rate / inProcess1:P0} of in-process); silo process {lifecycle.Trust1.CpuMicroseconds:N0} µs CPU, {lifecycle.Trust1.AllocatedBytes / 1024:N1} KiB allocated per lifecycle |");
-Console.WriteLine($"| trust 3 lifecycles, in-process | {inProcess3:N0} tasks/s |");
-Console.WriteLine($"| trust 3 lifecycles, over gRPC ({fleetWhere}) | {lifecycle.Trust3.Rate:N0} tasks/s ({lifecycle.Trust3.Rate / inProcess3:P0} of in-process); silo process {lifecycle.Trust3.CpuMicroseconds:N0} µs CPU, {lifecycle.Trust3.AllocatedBytes / 1024:N1} KiB allocated per task |");
+if (tasks > 0)
+{
+    Console.WriteLine($"| trust 1 lifecycles, in-process ({workerCount} workers × {slots} slots) | {inProcess1:N0} tasks/s |");
+    var fleetWhere = fleetProcess ? "fleet in its own process" : "fleet in the silo's process";
+    Console.WriteLine($"| trust 1 lifecycles, over gRPC ({workerCount} sessions × {slots} slots, {fleetWhere}) | {lifecycle.Trust1.Rate:N0} tasks/s ({lifecycle.Trust1.Rate / inProcess1:P0} of in-process); silo process {lifecycle.Trust1.CpuMicroseconds:N0} µs CPU, {lifecycle.Trust1.AllocatedBytes / 1024:N1} KiB allocated per lifecycle |");
+    Console.WriteLine($"| trust 3 lifecycles, in-process | {inProcess3:N0} tasks/s |");
+    Console.WriteLine($"| trust 3 lifecycles, over gRPC ({fleetWhere}) | {lifecycle.Trust3.Rate:N0} tasks/s ({lifecycle.Trust3.Rate / inProcess3:P0} of in-process); silo process {lifecycle.Trust3.CpuMicroseconds:N0} µs CPU, {lifecycle.Trust3.AllocatedBytes / 1024:N1} KiB allocated per task |");
+}
+
 if (capacity is not null)
 {
     Console.WriteLine($"| sessions opened | {capacity.Opened:N0} of {sessionCount:N0} in {capacity.OpenSeconds:F1} s ({capacity.Opened / capacity.OpenSeconds:N0} handshakes/s) |");

@@ -18,7 +18,8 @@ internal static class SessionFleet
 
     /// <summary>Starts the child against <paramref name="url"/> (h2c only).</summary>
     public static FleetProcess Start(string url, string token, int sessions, int idleFree, TimeSpan interval, int silence, TimeSpan giveUp)
-        => FleetProcess.Start(token, Flag, url, Invariant(sessions), Invariant(idleFree), Invariant(interval.TotalMilliseconds), Invariant(silence), Invariant(giveUp.TotalSeconds));
+        => FleetProcess.Start(token, Flag, url, FleetProcess.Invariant(sessions), FleetProcess.Invariant(idleFree), FleetProcess.Invariant(interval.TotalMilliseconds),
+            FleetProcess.Invariant(silence), FleetProcess.Invariant(giveUp.TotalSeconds));
 
     /// <summary>The child's side: <c>--session-fleet-of URL SESSIONS IDLE_FREE INTERVAL_MS SILENCE GIVE_UP_S</c>, the admin token from the environment.</summary>
     public static async Task<int> MainAsync(string[] args)
@@ -41,14 +42,12 @@ internal static class SessionFleet
         var beats = HeartbeatLoop.Start(sessions, idleFree, interval, stop.Token);
         var clock = Stopwatch.StartNew();
         var opened = await Sessions.ConnectAllAsync(sessions, [], stop.Token);
-        Console.WriteLine($"FLEET-OPENED {Invariant(opened)} {Invariant(clock.Elapsed.TotalSeconds)}");
-        await Console.In.ReadLineAsync();
+        await FleetProcess.ReportAndWaitAsync("FLEET-OPENED", opened, clock.Elapsed.TotalSeconds);
 
         var detection = await LossDetection.MeasureAsync(sessions, beats, silence, giveUp);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
-        Console.WriteLine(string.Join(' ', "FLEET-DETECTED", Invariant(detection.Silenced), Invariant(detection.Ended), Invariant(detection.ByGrain),
-            Invariant(detection.MedianSeconds), Invariant(detection.MaxSeconds), Invariant(sessions.Count(s => s.Open)), Invariant(beats.Sent), Invariant(beats.MaxLateMs), Invariant(cpu)));
-        await Console.In.ReadLineAsync();
+        await FleetProcess.ReportAndWaitAsync("FLEET-DETECTED", detection.Silenced, detection.Ended, detection.ByGrain,
+            detection.MedianSeconds, detection.MaxSeconds, sessions.Count(s => s.Open), beats.Sent, beats.MaxLateMs, cpu);
 
         await stop.CancelAsync();
         await beats.Result;
@@ -56,7 +55,6 @@ internal static class SessionFleet
         return 0;
     }
 
-    private static string Invariant(double value) => FleetProcess.Invariant(value);
 }
 
 /// <summary>Opening many sessions at once, sixteen handshakes in flight.</summary>
