@@ -89,7 +89,8 @@ var admin = new PoolAdmin.PoolAdminClient(channel.Intercept(m =>
 }));
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
-Console.WriteLine($"one process: silo + Kestrel + every simulated worker (client and server share the {Environment.ProcessorCount} cores); transport {(tls ? "TLS (ECDSA P-256, proofs bind the certificate)" : "h2c (plaintext)")}");
+var layout = fleetProcess ? "silo + Kestrel here, the gRPC workers in child processes" : "one process: silo + Kestrel + every simulated worker";
+Console.WriteLine($"{layout} (client and server share the {Environment.ProcessorCount} cores); transport {(tls ? "TLS (ECDSA P-256, proofs bind the certificate)" : "h2c (plaintext)")}");
 
 // 1. In-process: SimulatedWorker talks to the worker grains directly (the bench/Orchestrator.Bench way).
 var inProcess1 = tasks > 0 ? await InProcessAsync("in-process trust 1", tasks, 1) : 0;
