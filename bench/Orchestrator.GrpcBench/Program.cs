@@ -16,10 +16,15 @@ using Orchestrator.Host.Hosting;
 using Orchestrator.Simulation;
 using WorkerClient = Orchestrator.Api.Worker.V1.WorkerSession.WorkerSessionClient;
 
-// Usage: dotnet run -c Release --project bench/Orchestrator.GrpcBench -- [--tasks N] [--trust3-tasks N] [--workers N] [--slots N] [--sessions N] [--hold S] [--tls 1] [--fleet-process 1] [--silence N]
+// Usage: dotnet run -c Release --project bench/Orchestrator.GrpcBench -- [--tasks N] [--trust3-tasks N] [--workers N] [--slots N] [--sessions N (0: none)] [--hold S] [--idle-free N] [--tls 1] [--fleet-process 1] [--silence N]
 if (args.Contains(SessionFleet.Flag))
 {
     return await SessionFleet.MainAsync(args);
+}
+
+if (args.Contains(LifecycleFleet.Flag))
+{
+    return await LifecycleFleet.MainAsync(args);
 }
 
 var tasks = Arg("--tasks", 5_000);
@@ -30,7 +35,7 @@ var sessionCount = Arg("--sessions", 10_000);
 var holdSeconds = Arg("--hold", 60);
 var tls = Arg("--tls", 0) == 1; // https with a fresh ECDSA P-256 certificate (proofs then bind its hash), else h2c
 var idleFree = Arg("--idle-free", 1); // free slots the held sessions report: 1 = idle workers looking for work, 0 = busy (heartbeats only)
-var fleetProcess = Arg("--fleet-process", 0) == 1 && !tls; // the held sessions' clients in a child process: the silo's heap, RSS and CPU alone
+var fleetProcess = Arg("--fleet-process", 0) == 1 && !tls; // the gRPC workers (lifecycles and held sessions) in child processes: the silo's CPU, heap and RSS alone
 var silence = Arg("--silence", 100); // held sessions that stop heartbeating at the end, to time lost-worker detection
 const string token = "grpc-bench-owner-token";
 // Client and server share this process: without spare threads, a burst of handshakes (CPU-bound
@@ -84,49 +89,62 @@ var admin = new PoolAdmin.PoolAdminClient(channel.Intercept(m =>
 }));
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}");
-Console.WriteLine($"one process: silo + Kestrel + every simulated worker (client and server share the {Environment.ProcessorCount} cores); transport {(tls ? "TLS (ECDSA P-256, proofs bind the certificate)" : "h2c (plaintext)")}");
+var layout = fleetProcess ? "silo + Kestrel here, the gRPC workers in child processes" : "one process: silo + Kestrel + every simulated worker";
+Console.WriteLine($"{layout} (client and server share the {Environment.ProcessorCount} cores); transport {(tls ? "TLS (ECDSA P-256, proofs bind the certificate)" : "h2c (plaintext)")}");
 
 // 1. In-process: SimulatedWorker talks to the worker grains directly (the bench/Orchestrator.Bench way).
 var inProcess1 = tasks > 0 ? await InProcessAsync("in-process trust 1", tasks, 1) : 0;
 var inProcess3 = tasks > 0 ? await InProcessAsync("in-process trust 3", trust3Tasks, 3) : 0;
 
 // 2. The same lifecycles with workers over gRPC sessions.
-var lifecycle = tasks > 0 ? await LifecycleOverGrpcAsync() : (0, 0);
+var noDeal = new DealRun(0, 0, 0);
+(DealRun Trust1, DealRun Trust3) lifecycle = tasks == 0 ? (noDeal, noDeal) : fleetProcess ? await LifecycleOfFleetProcessAsync() : await LifecycleOverGrpcAsync();
 
 // 3. How many heartbeating sessions one silo holds.
-var capacity = fleetProcess ? await CapacityOfFleetProcessAsync() : await CapacityAsync();
+var capacity = sessionCount == 0 ? null : fleetProcess ? await CapacityOfFleetProcessAsync() : await CapacityAsync();
 
 Console.WriteLine();
 Console.WriteLine("| measure | value |");
 Console.WriteLine("|---|---|");
-Console.WriteLine($"| trust 1 lifecycles, in-process ({workerCount} workers × {slots} slots) | {inProcess1:N0} tasks/s |");
-Console.WriteLine($"| trust 1 lifecycles, over gRPC ({workerCount} sessions × {slots} slots) | {lifecycle.Trust1:N0} tasks/s ({lifecycle.Trust1 / inProcess1:P0} of in-process) |");
-Console.WriteLine($"| trust 3 lifecycles, in-process | {inProcess3:N0} tasks/s |");
-Console.WriteLine($"| trust 3 lifecycles, over gRPC | {lifecycle.Trust3:N0} tasks/s ({lifecycle.Trust3 / inProcess3:P0} of in-process) |");
-Console.WriteLine($"| sessions opened | {capacity.Opened:N0} of {sessionCount:N0} in {capacity.OpenSeconds:F1} s ({capacity.Opened / capacity.OpenSeconds:N0} handshakes/s) |");
-Console.WriteLine($"| held ({(idleFree > 0 ? "idle, looking for work" : "busy, heartbeats only")}) with a heartbeat every {heartbeat.TotalSeconds:0} s for {holdSeconds} s | {capacity.StillOpen:N0} open, {capacity.Ended:N0} ended, {capacity.Lost:N0} declared lost |");
-Console.WriteLine($"| heartbeats sent / latest send behind schedule | {capacity.Heartbeats:N0} / {capacity.MaxLateMs:N0} ms |");
-Console.WriteLine($"| oldest heartbeat seen by a worker grain at the end | {capacity.OldestHeartbeatSeconds:F1} s (lost after {lostAfter.TotalSeconds:0.#} s) |");
-var whose = fleetProcess ? "server alone; clients in their own process" : "client + server";
-Console.WriteLine($"| CPU while holding ({whose}) | {capacity.CpuCores:F2} cores{(fleetProcess ? $" (clients: {capacity.FleetCpuCores:F2} cores)" : string.Empty)} |");
-Console.WriteLine($"| memory per session ({whose}, managed heap after a full collection) | {capacity.BytesPerSession / 1024:N1} KiB |");
-Console.WriteLine($"| working set with {capacity.Opened:N0} sessions | {capacity.WorkingSetMiB:N0} MiB, {capacity.WorkingSetBytesPerSession / 1024:N1} KiB per session (peak {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024):N0} MiB) |");
-if (capacity.Detection is { } d)
+if (tasks > 0)
 {
-    Console.WriteLine($"| lost-worker detection: {d.Silenced} sessions stop heartbeating (streams left open) | {d.Ended} ended ({d.ByGrain} by the worker grain's loss), median {d.MedianSeconds:F1} s, worst {d.MaxSeconds:F1} s after the last beat; {capacity.Lost:N0} declared lost |");
+    Console.WriteLine($"| trust 1 lifecycles, in-process ({workerCount} workers × {slots} slots) | {inProcess1:N0} tasks/s |");
+    var fleetWhere = fleetProcess ? "fleet in its own process" : "fleet in the silo's process";
+    Console.WriteLine($"| trust 1 lifecycles, over gRPC ({workerCount} sessions × {slots} slots, {fleetWhere}) | {lifecycle.Trust1.Rate:N0} tasks/s ({lifecycle.Trust1.Rate / inProcess1:P0} of in-process); silo process {lifecycle.Trust1.CpuMicroseconds:N0} µs CPU, {lifecycle.Trust1.AllocatedBytes / 1024:N1} KiB allocated per lifecycle |");
+    Console.WriteLine($"| trust 3 lifecycles, in-process | {inProcess3:N0} tasks/s |");
+    Console.WriteLine($"| trust 3 lifecycles, over gRPC ({fleetWhere}) | {lifecycle.Trust3.Rate:N0} tasks/s ({lifecycle.Trust3.Rate / inProcess3:P0} of in-process); silo process {lifecycle.Trust3.CpuMicroseconds:N0} µs CPU, {lifecycle.Trust3.AllocatedBytes / 1024:N1} KiB allocated per task |");
 }
+
+if (capacity is not null)
+{
+    Console.WriteLine($"| sessions opened | {capacity.Opened:N0} of {sessionCount:N0} in {capacity.OpenSeconds:F1} s ({capacity.Opened / capacity.OpenSeconds:N0} handshakes/s) |");
+    Console.WriteLine($"| held ({(idleFree > 0 ? "idle, looking for work" : "busy, heartbeats only")}) with a heartbeat every {heartbeat.TotalSeconds:0} s for {holdSeconds} s | {capacity.StillOpen:N0} open, {capacity.Ended:N0} ended, {capacity.Lost:N0} declared lost |");
+    Console.WriteLine($"| heartbeats sent / latest send behind schedule | {capacity.Heartbeats:N0} / {capacity.MaxLateMs:N0} ms |");
+    Console.WriteLine($"| oldest heartbeat seen by a worker grain at the end | {capacity.OldestHeartbeatSeconds:F1} s (lost after {lostAfter.TotalSeconds:0.#} s) |");
+    var whose = fleetProcess ? "server alone; clients in their own process" : "client + server";
+    Console.WriteLine($"| CPU while holding ({whose}) | {capacity.CpuCores:F2} cores{(fleetProcess ? $" (clients: {capacity.FleetCpuCores:F2} cores)" : string.Empty)} |");
+    Console.WriteLine($"| memory per session ({whose}, managed heap after a full collection) | {capacity.BytesPerSession / 1024:N1} KiB |");
+    Console.WriteLine($"| working set with {capacity.Opened:N0} sessions | {capacity.WorkingSetMiB:N0} MiB, {capacity.WorkingSetBytesPerSession / 1024:N1} KiB per session (peak {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024):N0} MiB) |");
+    if (capacity.Detection is { } d)
+    {
+        Console.WriteLine($"| lost-worker detection: {d.Silenced} sessions stop heartbeating (streams left open) | {d.Ended} ended ({d.ByGrain} by the worker grain's loss), median {d.MedianSeconds:F1} s, worst {d.MaxSeconds:F1} s after the last beat; {capacity.Lost:N0} declared lost |");
+    }
+}
+
 await app.StopAsync();
 return 0;
 
 async Task<double> InProcessAsync(string name, int count, int trust)
 {
     GC.Collect();
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var summary = await new DemoRunner(grains).RunAsync(new DemoSettings(count, workerCount, trust, 0, 0, false, TimeSpan.FromMinutes(10), slots), null, CancellationToken.None);
-    Console.WriteLine($"{name}: {summary.Completed}/{summary.Tasks} completed in {summary.Elapsed.TotalSeconds:F2} s -> {summary.Throughput:N0} tasks/s");
+    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, summary.Tasks);
+    Console.WriteLine($"{name}: {summary.Completed}/{summary.Tasks} completed in {summary.Elapsed.TotalSeconds:F2} s -> {summary.Throughput:N0} tasks/s, {cpu:N0} µs CPU per task (silo and workers)");
     return summary.Throughput;
 }
 
-async Task<(double Trust1, double Trust3)> LifecycleOverGrpcAsync()
+async Task<(DealRun Trust1, DealRun Trust3)> LifecycleOverGrpcAsync()
 {
     var workers = Enumerable.Range(0, workerCount).Select(_ => new ApiSimulatedWorker(workersClient, slots)).ToList();
     await AuthorizeAsync(workers);
@@ -142,7 +160,21 @@ async Task<(double Trust1, double Trust3)> LifecycleOverGrpcAsync()
     return (t1, t3);
 }
 
-async Task<double> RunDealAsync(string name, int count, int trust)
+async Task<(DealRun Trust1, DealRun Trust3)> LifecycleOfFleetProcessAsync()
+{
+    using var fleet = LifecycleFleet.Start($"http://127.0.0.1:{port}", token, workerCount, slots, heartbeat);
+    var opened = await fleet.ExpectAsync("FLEET-OPENED");
+    Console.WriteLine($"gRPC workers (own process): {opened[0]:N0} sessions opened in {opened[1]:F1} s");
+    var t1 = await RunDealAsync("gRPC trust 1 (fleet in its own process)", tasks, 1);
+    var t3 = await RunDealAsync("gRPC trust 3 (fleet in its own process)", trust3Tasks, 3);
+    await fleet.GoOnAsync();
+    var done = await fleet.ExpectAsync("FLEET-DONE");
+    Console.WriteLine($"gRPC workers: {done[0]:N0} accepted calls, {done[1]:N0} refused; the fleet's CPU over both deals {done[2]:F1} s");
+    await fleet.GoOnAsync();
+    return (t1, t3);
+}
+
+async Task<DealRun> RunDealAsync(string name, int count, int trust)
 {
     var deal = new Deal
     {
@@ -153,6 +185,9 @@ async Task<double> RunDealAsync(string name, int count, int trust)
         BotSize = count,
         Params = "bench",
     };
+    GC.Collect();
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
     var clock = Stopwatch.StartNew();
     var submitted = await admin.SubmitDealAsync(new SubmitDealRequest { Deal = deal });
     DealSummary summary;
@@ -163,9 +198,12 @@ async Task<double> RunDealAsync(string name, int count, int trust)
     }
     while (summary.Open > 0 && clock.Elapsed < TimeSpan.FromMinutes(10));
 
-    var rate = (summary.Completed + summary.Failed) / clock.Elapsed.TotalSeconds;
-    Console.WriteLine($"{name}: {summary.Completed}/{count} completed in {clock.Elapsed.TotalSeconds:F2} s -> {rate:N0} tasks/s");
-    return rate;
+    var done = Math.Max(1, summary.Completed + summary.Failed);
+    var run = new DealRun(done / clock.Elapsed.TotalSeconds,
+        (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / done,
+        (GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / (double)done);
+    Console.WriteLine($"{name}: {summary.Completed}/{count} completed in {clock.Elapsed.TotalSeconds:F2} s -> {run.Rate:N0} tasks/s, silo process {run.CpuMicroseconds:N0} µs CPU and {run.AllocatedBytes / 1024:N1} KiB per task");
+    return run;
 }
 
 async Task<Capacity> CapacityAsync()
@@ -285,6 +323,9 @@ int Arg(string name, int fallback)
 
 namespace Orchestrator.GrpcBench
 {
+    /// <summary>One deal over gRPC: its rate, and the silo process's CPU time and allocated bytes per task (the fleet's too when it shares the process).</summary>
+    internal sealed record DealRun(double Rate, double CpuMicroseconds, double AllocatedBytes);
+
     internal sealed record Capacity(int Opened, double OpenSeconds, int StillOpen, int Ended, int Lost, long Heartbeats, double MaxLateMs, double OldestHeartbeatSeconds,
         double CpuCores, double FleetCpuCores, double BytesPerSession, long WorkingSetMiB, double WorkingSetBytesPerSession, Detection? Detection);
 }

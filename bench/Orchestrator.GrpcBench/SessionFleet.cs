@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
-using Grpc.Net.Client;
-using Orchestrator.Api.Admin.V1;
 using Orchestrator.Simulation;
 using WorkerClient = Orchestrator.Api.Worker.V1.WorkerSession.WorkerSessionClient;
 
@@ -13,55 +10,16 @@ namespace Orchestrator.GrpcBench;
 /// The held sessions' clients in a second process (<c>--fleet-process 1</c>), so the silo process's heap,
 /// working set and CPU are the server's alone: what one held session costs a silo, and what heartbeats
 /// cost it. The child opens the sessions, heartbeats them, and on the parent's word silences some and
-/// times their detection. Parent and child talk in lines: the child prints <c>FLEET-OPENED</c> and
-/// <c>FLEET-DETECTED</c>, the parent answers each on the child's standard input.
+/// times their detection: it prints <c>FLEET-OPENED</c> and <c>FLEET-DETECTED</c> (<see cref="FleetProcess"/>).
 /// </summary>
-internal sealed class SessionFleet : IDisposable
+internal static class SessionFleet
 {
     public const string Flag = "--session-fleet-of";
-    private const string TokenVariable = "GRPCBENCH_ADMIN_TOKEN";
-    private readonly Process _child;
-
-    private SessionFleet(Process child) => _child = child;
 
     /// <summary>Starts the child against <paramref name="url"/> (h2c only).</summary>
-    public static SessionFleet Start(string url, string token, int sessions, int idleFree, TimeSpan interval, int silence, TimeSpan giveUp)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-        start.ArgumentList.Add(typeof(SessionFleet).Assembly.Location);
-        foreach (var arg in new[] { Flag, url, Invariant(sessions), Invariant(idleFree), Invariant(interval.TotalMilliseconds), Invariant(silence), Invariant(giveUp.TotalSeconds) })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment[TokenVariable] = token;
-        return new SessionFleet(Process.Start(start) ?? throw new InvalidOperationException("could not start the session fleet process"));
-    }
-
-    /// <summary>Waits for the child's line starting with <paramref name="prefix"/>; returns its fields.</summary>
-    public async Task<double[]> ExpectAsync(string prefix)
-    {
-        while (await _child.StandardOutput.ReadLineAsync() is { } line)
-        {
-            if (line.StartsWith(prefix + " ", StringComparison.Ordinal))
-            {
-                return line[(prefix.Length + 1)..].Split(' ').Select(f => double.Parse(f, CultureInfo.InvariantCulture)).ToArray();
-            }
-
-            Console.WriteLine($"  fleet: {line}");
-        }
-
-        throw new InvalidOperationException($"the session fleet process ended before {prefix}");
-    }
-
-    /// <summary>Tells the child to go on to its next step.</summary>
-    public async Task GoOnAsync()
-    {
-        await _child.StandardInput.WriteLineAsync("go");
-        await _child.StandardInput.FlushAsync();
-    }
-
-    public void Dispose() => _child.Dispose();
+    public static FleetProcess Start(string url, string token, int sessions, int idleFree, TimeSpan interval, int silence, TimeSpan giveUp)
+        => FleetProcess.Start(token, Flag, url, FleetProcess.Invariant(sessions), FleetProcess.Invariant(idleFree), FleetProcess.Invariant(interval.TotalMilliseconds),
+            FleetProcess.Invariant(silence), FleetProcess.Invariant(giveUp.TotalSeconds));
 
     /// <summary>The child's side: <c>--session-fleet-of URL SESSIONS IDLE_FREE INTERVAL_MS SILENCE GIVE_UP_S</c>, the admin token from the environment.</summary>
     public static async Task<int> MainAsync(string[] args)
@@ -73,34 +31,23 @@ internal sealed class SessionFleet : IDisposable
         var interval = TimeSpan.FromMilliseconds(double.Parse(args[i + 4], CultureInfo.InvariantCulture));
         var silence = int.Parse(args[i + 5], CultureInfo.InvariantCulture);
         var giveUp = TimeSpan.FromSeconds(double.Parse(args[i + 6], CultureInfo.InvariantCulture));
-        var token = Environment.GetEnvironmentVariable(TokenVariable) ?? string.Empty;
         ThreadPool.SetMinThreads(32, 32);
 
-        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan };
-        using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = handler });
-        var admin = new PoolAdmin.PoolAdminClient(channel.Intercept(m =>
-        {
-            m.Add("authorization", "Bearer " + token);
-            return m;
-        }));
+        var (channel, admin) = FleetProcess.Connect(url);
+        using var _ = channel;
         var sessions = Enumerable.Range(0, count).Select(_ => new ApiSimulatedWorker(new WorkerClient(channel), 1, freeAtStart: idleFree)).ToList();
-        foreach (var batch in sessions.Chunk(1000))
-        {
-            await admin.AuthorizeWorkersAsync(new AuthorizeWorkersRequest { Addresses = { batch.Select(w => w.Address.ToLowerHex()) } });
-        }
+        await FleetProcess.AuthorizeAsync(admin, sessions);
 
         using var stop = new CancellationTokenSource();
         var beats = HeartbeatLoop.Start(sessions, idleFree, interval, stop.Token);
         var clock = Stopwatch.StartNew();
         var opened = await Sessions.ConnectAllAsync(sessions, [], stop.Token);
-        Console.WriteLine($"FLEET-OPENED {Invariant(opened)} {Invariant(clock.Elapsed.TotalSeconds)}");
-        await Console.In.ReadLineAsync();
+        await FleetProcess.ReportAndWaitAsync("FLEET-OPENED", opened, clock.Elapsed.TotalSeconds);
 
         var detection = await LossDetection.MeasureAsync(sessions, beats, silence, giveUp);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
-        Console.WriteLine(string.Join(' ', "FLEET-DETECTED", Invariant(detection.Silenced), Invariant(detection.Ended), Invariant(detection.ByGrain),
-            Invariant(detection.MedianSeconds), Invariant(detection.MaxSeconds), Invariant(sessions.Count(s => s.Open)), Invariant(beats.Sent), Invariant(beats.MaxLateMs), Invariant(cpu)));
-        await Console.In.ReadLineAsync();
+        await FleetProcess.ReportAndWaitAsync("FLEET-DETECTED", detection.Silenced, detection.Ended, detection.ByGrain,
+            detection.MedianSeconds, detection.MaxSeconds, sessions.Count(s => s.Open), beats.Sent, beats.MaxLateMs, cpu);
 
         await stop.CancelAsync();
         await beats.Result;
@@ -108,7 +55,6 @@ internal sealed class SessionFleet : IDisposable
         return 0;
     }
 
-    private static string Invariant(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }
 
 /// <summary>Opening many sessions at once, sixteen handshakes in flight.</summary>

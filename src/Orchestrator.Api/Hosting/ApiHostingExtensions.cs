@@ -45,8 +45,10 @@ public static class ApiHostingExtensions
         services.TryAddSingleton<WorkerRateLimits>();
         // Which image a deal runs: the version of the app its owner registered, pinned by the deal, or the
         // pool's configured image for an app nobody registered. A host may register its own before this.
+        // Each answer is kept a second per deal (CachedAppImages): not one registry call per assignment.
         services.TryAddSingleton<ConfiguredAppImages>();
-        services.TryAddSingleton<IAppImages, Registry.RegistryAppImages>();
+        services.TryAddSingleton<Registry.RegistryAppImages>();
+        services.TryAddSingleton<IAppImages>(sp => new CachedAppImages(sp.GetRequiredService<Registry.RegistryAppImages>(), sp.GetRequiredService<TimeProvider>()));
         // The host picks the store (Orchestrator:Results:Store); without a host's choice, the local directory.
         services.TryAddSingleton<IResultStore, FileSystemResultStore>();
         services.AddOptions<ResultsOptions>().Bind(configuration.GetSection(ResultsOptions.Section));

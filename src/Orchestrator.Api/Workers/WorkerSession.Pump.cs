@@ -24,21 +24,21 @@ public sealed partial class WorkerSession
         var delay = TimeSpan.Zero;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var signaled = delay == TimeSpan.Zero || await _wake.WaitAsync(delay, cancellationToken);
-#pragma warning disable VSTHRD103 // Wait(0) never blocks: it only takes a signal that is already there
-            while (_wake.CurrentCount > 0 && _wake.Wait(0, CancellationToken.None))
-#pragma warning restore VSTHRD103
-            {
-                // coalesce: one look serves every signal that arrived meanwhile
-            }
+            // Signals that arrived while the pump was busy collapse into this one look (a zero delay takes them too).
+            var signaled = await _wake.WaitAsync(delay) || delay == TimeSpan.Zero;
+            cancellationToken.ThrowIfCancellationRequested(); // the session is ending: RunAsync closed the signal
 
             // Loss is the worker grain's call alone (it signals Lost); a silent worker is not polled for, and
-            // its stream ends at the idle timeout (StartWatchdog).
+            // its stream ends at the idle timeout (the registry's sweep).
             var silent = _time.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastHeartbeatTicks), TimeSpan.Zero);
             var free = FreeSlots();
             if (!signaled && (free == 0 || silent > _options.HeartbeatInterval * 2))
             {
-                delay = _options.IdlePollInterval; // nothing to ask for (or the worker looks stalled): wait for a signal
+                // Nothing to ask for: with no free slot only a signal can change that (a heartbeat that frees
+                // slots, a freed slot, the grain's signal all wake the pump), so a busy session waits with no
+                // timer at all, where a timed wait was a timer and a wake-up every interval per held session.
+                // A worker that looks stalled is looked at again after an interval.
+                delay = free == 0 ? Timeout.InfiniteTimeSpan : _options.IdlePollInterval;
                 continue;
             }
 
@@ -142,12 +142,21 @@ public sealed partial class WorkerSession
         }
     }
 
-    /// <summary>The replicate is no longer running here; its slot counts again only when a heartbeat says so.</summary>
+    /// <summary>
+    /// The replicate is no longer running here; its slot counts again only when a heartbeat says so, or at
+    /// once when the credit the last heartbeat gave was held back only by this replicate (then the pump,
+    /// which waits for a signal while nothing is free, is woken).
+    /// </summary>
     private void Forget(Hash32 taskId)
     {
         lock (_running)
         {
             _running.Remove(taskId);
+        }
+
+        if (FreeSlots() > 0)
+        {
+            Wake();
         }
     }
 
