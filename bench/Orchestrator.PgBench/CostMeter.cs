@@ -30,6 +30,33 @@ internal readonly record struct CostReading(TimeSpan ProcessCpu, long Allocated,
             : text + string.Create(CultureInfo.InvariantCulture, $", PostgreSQL CPU {(after.PostgresCpu - before.PostgresCpu).TotalMicroseconds / n:F0} µs");
     }
 
+    /// <summary>
+    /// CPU of the whole PostgreSQL server including backends that have ended (the postmaster collects
+    /// their time when it reaps them), and of this process's ended children (pgbench): what a pgbench
+    /// run costs, with whatever else the server served meanwhile.
+    /// </summary>
+    public static (TimeSpan Server, TimeSpan Children) ServerAndChildrenCpu()
+    {
+        long server = 0;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (int.TryParse(Path.GetFileName(directory), out _) && File.ReadAllText(Path.Combine(directory, "comm")).Trim() == "postgres")
+                {
+                    server += UserAndSystemTicks(File.ReadAllText(Path.Combine(directory, "stat")), children: true);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Ended or unreadable: nothing to count.
+            }
+        }
+
+        var children = ChildrenTicks(File.ReadAllText("/proc/self/stat"));
+        return (TimeSpan.FromSeconds(server / TicksPerSecond), TimeSpan.FromSeconds(children / TicksPerSecond));
+    }
+
     private static TimeSpan ServerCpu(string database)
     {
         long ticks = 0;
@@ -62,10 +89,18 @@ internal readonly record struct CostReading(TimeSpan ProcessCpu, long Allocated,
         return TimeSpan.FromSeconds(ticks / TicksPerSecond);
     }
 
-    private static long UserAndSystemTicks(string stat)
+    private static long UserAndSystemTicks(string stat, bool children = false)
     {
-        // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15 (1-based).
+        // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15, and the
+        // reaped children's cutime 16 and cstime 17 (1-based).
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)
+            + (children ? ChildrenTicks(stat) : 0);
+    }
+
+    private static long ChildrenTicks(string stat)
+    {
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
     }
 }

@@ -43,6 +43,12 @@ foreach (var provider in providers)
     Console.WriteLine($"  row writes per task lifecycle: {(after.TupleWrites - before.TupleWrites) / (double)finished:F2}");
     Console.WriteLine($"  commits per task lifecycle (reads included): {(after.Commits - before.Commits) / (double)finished:F2}");
     Console.WriteLine($"  WAL per task lifecycle (whole server): {(after.WalBytes - before.WalBytes) / (double)finished:F0} bytes");
+    var updates = after.StateUpdates - before.StateUpdates;
+    if (updates > 0)
+    {
+        Console.WriteLine($"  grain state updates kept in their page (no index write): {(after.HotStateUpdates - before.HotStateUpdates) / (double)updates:P0}");
+    }
+
     Console.WriteLine($"  {cost}");
     if (statistics is { RoundTrips: > 0 })
     {
@@ -59,11 +65,12 @@ Console.WriteLine($"  {memoryCost}");
 await using var scratch = await ScratchDatabase.CreateAsync(admin, "orch_pgbench");
 var tps = await PgBenchFloor.RunAsync(scratch.ConnectionString, 10);
 Console.WriteLine(tps is { } floor
-    ? $"pgbench -N -c 8 -j 2 -T 10 on the same server: {floor:F0} transactions/s (the floor for one durable write)"
+    ? $"pgbench -N -c 8 -j 2 -T 10 on the same server: {floor.Tps:F0} transactions/s (the floor for one durable write)"
+      + $"\n  per transaction: PostgreSQL CPU {floor.ServerCpu.TotalMicroseconds:F0} µs (whole server), pgbench CPU {floor.ClientCpu.TotalMicroseconds:F0} µs"
     : "pgbench -N: not available");
 if (tps is { } pgbench && durable > 0)
 {
-    Console.WriteLine($"group commit / pgbench -N: {durable / pgbench:P0}; group commit / in-memory: {durable / memory.Throughput:P0}");
+    Console.WriteLine($"group commit / pgbench -N: {durable / pgbench.Tps:P0}; group commit / in-memory: {durable / memory.Throughput:P0}");
 }
 
 return allFinal ? 0 : 1;

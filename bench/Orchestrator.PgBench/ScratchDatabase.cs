@@ -32,11 +32,13 @@ internal sealed class ScratchDatabase(string adminConnectionString, string name)
         await using var command = new NpgsqlCommand("""
             SELECT (SELECT COALESCE(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint FROM pg_stat_user_tables),
                    (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()),
-                   pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint
+                   pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint,
+                   (SELECT COALESCE(sum(n_tup_upd), 0)::bigint FROM pg_stat_user_tables WHERE relname = 'orch_grain_state'),
+                   (SELECT COALESCE(sum(n_tup_hot_upd), 0)::bigint FROM pg_stat_user_tables WHERE relname = 'orch_grain_state')
             """, connection);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
-        return new DatabaseCounters(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        return new DatabaseCounters(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
     }
 
     private async Task AdminAsync(string sql)
@@ -48,5 +50,5 @@ internal sealed class ScratchDatabase(string adminConnectionString, string name)
     }
 }
 
-/// <summary>A database's write counters at one instant (WAL is the whole server's).</summary>
-internal readonly record struct DatabaseCounters(long TupleWrites, long Commits, long WalBytes);
+/// <summary>A database's write counters at one instant (WAL is the whole server's; updates of the group-commit state table, and how many stayed in their page).</summary>
+internal readonly record struct DatabaseCounters(long TupleWrites, long Commits, long WalBytes, long StateUpdates, long HotStateUpdates);
