@@ -8,7 +8,8 @@ namespace Orchestrator.PgBench;
 /// <summary>Runs `pgbench -N -c 8 -T 10` on a scratch database: the floor for one durable write on this machine.</summary>
 internal static partial class PgBenchFloor
 {
-    public static async Task<double?> RunAsync(string connectionString, int seconds)
+    /// <summary>Transactions per second, and per transaction the server's and pgbench's CPU (null when pgbench failed).</summary>
+    public static async Task<(double Tps, TimeSpan ServerCpu, TimeSpan ClientCpu)?> RunAsync(string connectionString, int seconds)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         var common = $"-h {builder.Host} -p {builder.Port} -U {builder.Username} {builder.Database}";
@@ -17,9 +18,18 @@ internal static partial class PgBenchFloor
             return null;
         }
 
+        var before = CostReading.ServerAndChildrenCpu();
         var output = await RunPgBenchAsync($"-N -c 8 -j 2 -T {seconds} {common}", builder.Password);
+        var after = CostReading.ServerAndChildrenCpu();
         var match = output is null ? null : Tps().Match(output);
-        return match is { Success: true } ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+        if (match is not { Success: true })
+        {
+            return null;
+        }
+
+        var tps = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        var transactions = Math.Max(tps * seconds, 1);
+        return (tps, (after.Server - before.Server) / transactions, (after.Children - before.Children) / transactions);
     }
 
     private static async Task<string?> RunPgBenchAsync(string arguments, string? password)

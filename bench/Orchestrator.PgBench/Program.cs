@@ -7,7 +7,7 @@ using Orchestrator.Host.Persistence.GroupCommit;
 using Orchestrator.Simulation;
 using Orchestrator.PgBench;
 
-// Usage: Orchestrator.PgBench [tasks] [workers] [admin connection string] [tee | trust]
+// Usage: Orchestrator.PgBench [tasks] [workers] [admin connection string] [tee | trust] [providers=AdoNet,GroupCommit]
 // Runs task lifecycles on one silo whose grain state and reminders are in PostgreSQL, once with each
 // grain storage provider (Orleans' ADO.NET one, the project's group-commit one), counts the database
 // writes and commits they cost, runs the same deal on in-memory state, then pgbench -N on the same
@@ -20,13 +20,16 @@ var admin = args.Length > 2 && args[2].Length > 0 ? args[2]
 var mode = args.Length > 3 ? args[3] : "tee";
 var tee = mode.Equals("tee", StringComparison.OrdinalIgnoreCase);
 var trust = tee ? 1 : int.Parse(mode, CultureInfo.InvariantCulture);
+// The durable providers to run (the ADO.NET one is slow: leave it out to measure group commit alone).
+var providers = (args.Length > 4 ? args[4] : "AdoNet,GroupCommit").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
 var allFinal = true;
 Console.WriteLine($"{tasks} tasks, trust {trust}{(tee ? " (TEE fast path)" : string.Empty)}, {workers} simulated workers, 1 silo");
-foreach (var provider in new[] { "AdoNet", "GroupCommit" })
+double durable = 0;
+foreach (var provider in providers)
 {
     await using var state = await ScratchDatabase.CreateAsync(admin, "orch_bench");
-    var (summary, before, after, statistics) = await RunAsync(new Dictionary<string, string?>
+    var (summary, before, after, statistics, cost) = await RunAsync(new Dictionary<string, string?>
     {
         ["Orchestrator:Storage"] = "Postgres",
         ["Orchestrator:PostgresGrainStorage"] = provider,
@@ -39,24 +42,40 @@ foreach (var provider in new[] { "AdoNet", "GroupCommit" })
     Console.WriteLine($"PostgreSQL state ({provider}): {summary.Completed + summary.Failed}/{tasks} tasks in {summary.Elapsed.TotalSeconds:F1} s = {summary.Throughput:F0} task lifecycles/s");
     Console.WriteLine($"  row writes per task lifecycle: {(after.TupleWrites - before.TupleWrites) / (double)finished:F2}");
     Console.WriteLine($"  commits per task lifecycle (reads included): {(after.Commits - before.Commits) / (double)finished:F2}");
+    Console.WriteLine($"  WAL per task lifecycle (whole server): {(after.WalBytes - before.WalBytes) / (double)finished:F0} bytes");
+    var updates = after.StateUpdates - before.StateUpdates;
+    if (updates > 0)
+    {
+        Console.WriteLine($"  grain state updates kept in their page (no index write): {(after.HotStateUpdates - before.HotStateUpdates) / (double)updates:P0}");
+    }
+
+    Console.WriteLine($"  {cost}");
     if (statistics is { RoundTrips: > 0 })
     {
-        Console.WriteLine($"  grain storage operations per task lifecycle: {statistics.Operations / (double)finished:F2}, per round trip (one commit each): {statistics.Operations / (double)statistics.RoundTrips:F1}");
+        Console.WriteLine($"  grain storage operations per task lifecycle: {statistics.Operations / (double)finished:F2}, per round trip (one commit each): {statistics.Operations / (double)statistics.RoundTrips:F1}, state bytes written per task lifecycle: {statistics.PayloadBytes / (double)finished:F0}");
+        durable = summary.Throughput;
     }
 }
 
-var (memory, _, _, _) = await RunAsync(new Dictionary<string, string?> { ["Orchestrator:Storage"] = "Memory" }, null);
+var (memory, _, _, _, memoryCost) = await RunAsync(new Dictionary<string, string?> { ["Orchestrator:Storage"] = "Memory" }, null);
 allFinal &= memory.AllFinal;
 Console.WriteLine($"in-memory state (same run): {memory.Throughput:F0} task lifecycles/s");
+Console.WriteLine($"  {memoryCost}");
 
 await using var scratch = await ScratchDatabase.CreateAsync(admin, "orch_pgbench");
 var tps = await PgBenchFloor.RunAsync(scratch.ConnectionString, 10);
 Console.WriteLine(tps is { } floor
-    ? $"pgbench -N -c 8 -T 10 on the same server: {floor:F0} transactions/s (the floor for one durable write)"
+    ? $"pgbench -N -c 8 -j 2 -T 10 on the same server: {floor.Tps:F0} transactions/s (the floor for one durable write)"
+      + $"\n  per transaction: PostgreSQL CPU {floor.ServerCpu.TotalMicroseconds:F0} µs (whole server), pgbench CPU {floor.ClientCpu.TotalMicroseconds:F0} µs"
     : "pgbench -N: not available");
+if (tps is { } pgbench && durable > 0)
+{
+    Console.WriteLine($"group commit / pgbench -N: {durable / pgbench.Tps:P0}; group commit / in-memory: {durable / memory.Throughput:P0}");
+}
+
 return allFinal ? 0 : 1;
 
-async Task<(DemoSummary Summary, (long TupleWrites, long Commits) Before, (long TupleWrites, long Commits) After, GroupCommitStatistics? Statistics)> RunAsync(
+async Task<(DemoSummary Summary, DatabaseCounters Before, DatabaseCounters After, GroupCommitStatistics? Statistics, string Cost)> RunAsync(
     Dictionary<string, string?> settings, ScratchDatabase? database)
 {
     settings["Orchestrator:Clustering"] = "Localhost";
@@ -73,12 +92,14 @@ async Task<(DemoSummary Summary, (long TupleWrites, long Commits) Before, (long 
     await runner.RunAsync(new DemoSettings(200, workers, trust, 0, 0, tee, TimeSpan.FromMinutes(2), Slots: 8), null, CancellationToken.None);
 
     var statistics = host.Services.GetService<GroupCommitStatistics>();
-    var (operations, roundTrips) = (statistics?.Operations ?? 0, statistics?.RoundTrips ?? 0);
+    var (operations, roundTrips, bytes) = (statistics?.Operations ?? 0, statistics?.RoundTrips ?? 0, statistics?.PayloadBytes ?? 0);
     var before = database is null ? default : await database.CountersAsync();
+    var costBefore = CostReading.Take(database?.Name);
     var summary = await runner.RunAsync(new DemoSettings(tasks, workers, trust, 0, 0, tee, TimeSpan.FromMinutes(5), Slots: 8), null, CancellationToken.None);
+    var costAfter = CostReading.Take(database?.Name);
     var after = database is null ? default : await database.CountersAsync();
     var measured = statistics is null ? null : new GroupCommitStatistics();
-    measured?.Add(statistics!.Operations - operations, statistics.RoundTrips - roundTrips);
+    measured?.Add(statistics!.Operations - operations, statistics.RoundTrips - roundTrips, statistics.PayloadBytes - bytes);
     await host.StopAsync();
-    return (summary, before, after, measured);
+    return (summary, before, after, measured, CostReading.PerLifecycle(costBefore, costAfter, summary.Completed + summary.Failed));
 }

@@ -1,24 +1,20 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Orchestrator.Host.Persistence.GroupCommit;
 
 /// <summary>
 /// Carries the storage operations of many grains to PostgreSQL in shared round trips: each flusher
-/// takes everything queued when it starts and sends it as one <see cref="NpgsqlBatch"/>, which
-/// PostgreSQL runs as one implicit transaction: one commit (one WAL flush) for the whole group. A
+/// takes everything queued when it starts and sends it as one <see cref="NpgsqlBatch"/> of at most two
+/// statements per <see cref="GroupCommitRound"/>, which PostgreSQL runs as one implicit transaction:
+/// one commit (one WAL flush) for the whole group. A
 /// caller is completed only after that commit, so "written before acknowledged" holds as with one
 /// statement per write; only the number of commits and round trips drops. There is no timer: at low
 /// load an operation leaves at once, alone; under load the queue fills while flushers are busy.
 /// </summary>
 internal sealed partial class GroupCommitQueue : IAsyncDisposable
 {
-    private const string ReadSql = "SELECT payload, version FROM orch_grain_state WHERE service_id = $1 AND state_name = $2 AND grain_id = $3";
-    private const string WriteSql = "SELECT ok, version FROM orch_write_grain_state($1, $2, $3, $4, $5)";
-    private const string ClearSql = "SELECT ok, version FROM orch_clear_grain_state($1, $2, $3, $4)";
-
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _serviceId;
     private readonly int _maxBatch;
@@ -111,80 +107,32 @@ internal sealed partial class GroupCommitQueue : IAsyncDisposable
 
     private async Task ExecuteAsync(NpgsqlConnection connection, List<StorageOperation> batch)
     {
-        // One order for every group (by key, stable): two groups that touch the same rows lock them
-        // in the same order, so they cannot deadlock each other.
-        var ordered = batch.Select((op, i) => (op, i))
-            .OrderBy(x => x.op.StateName, StringComparer.Ordinal)
-            .ThenBy(x => x.op.GrainId, StringComparer.Ordinal)
-            .ThenBy(x => x.i)
-            .Select(x => x.op)
-            .ToList();
-
+        var rounds = GroupCommitRound.Split(batch);
         await using var npgsqlBatch = new NpgsqlBatch(connection);
-        foreach (var operation in ordered)
+        foreach (var round in rounds)
         {
-            npgsqlBatch.BatchCommands.Add(ToCommand(operation));
+            round.AddCommands(npgsqlBatch, _serviceId);
         }
 
-        var results = new object?[ordered.Count];
+        // The two statement texts never change: prepared once per connection, later groups only bind and run them.
+        await npgsqlBatch.PrepareAsync().ConfigureAwait(false);
         await using (var reader = await npgsqlBatch.ExecuteReaderAsync().ConfigureAwait(false))
         {
-            for (var i = 0; i < ordered.Count; i++)
+            var first = true;
+            foreach (var round in rounds)
             {
-                if (i > 0 && !await reader.NextResultAsync().ConfigureAwait(false))
-                {
-                    throw new InvalidOperationException($"the storage batch returned {i} results for {ordered.Count} operations");
-                }
-
-#pragma warning disable VSTHRD103 // ReadAsync buffered the whole row (non-sequential reader): column reads never block
-                results[i] = ordered[i] is ReadOperation
-                    ? await reader.ReadAsync().ConfigureAwait(false)
-                        ? new StoredState(reader.IsDBNull(0) ? null : reader.GetFieldValue<byte[]>(0), reader.GetInt32(1))
-                        : (StoredState?)null
-                    : await reader.ReadAsync().ConfigureAwait(false)
-                        ? new WriteOutcome(reader.GetBoolean(0), reader.IsDBNull(1) ? null : reader.GetInt32(1))
-                        : throw new InvalidOperationException("a storage write returned no row");
-#pragma warning restore VSTHRD103
+                await round.ReadAsync(reader, first).ConfigureAwait(false);
+                first &= round.Count == 0;
             }
         }
 
         // Complete only after the reader is disposed: the implicit transaction has committed.
-        Statistics.Record(ordered.Count);
-        for (var i = 0; i < ordered.Count; i++)
+        Statistics.Record(batch.Count, rounds.Sum(r => r.PayloadBytes));
+        foreach (var round in rounds)
         {
-            switch (ordered[i])
-            {
-                case ReadOperation read:
-                    read.Completion.TrySetResult((StoredState?)results[i]);
-                    break;
-                case WriteOperation write:
-                    write.Completion.TrySetResult((WriteOutcome)results[i]!);
-                    break;
-            }
+            round.Complete();
         }
     }
-
-    private NpgsqlBatchCommand ToCommand(StorageOperation operation)
-    {
-        switch (operation)
-        {
-            case ReadOperation:
-                return new NpgsqlBatchCommand(ReadSql) { Parameters = { Text(_serviceId), Text(operation.StateName), Text(operation.GrainId) } };
-            case WriteOperation { Payload: { } payload } write:
-                return new NpgsqlBatchCommand(WriteSql)
-                {
-                    Parameters = { Text(_serviceId), Text(operation.StateName), Text(operation.GrainId), Version(write.ExpectedVersion), new NpgsqlParameter<byte[]> { TypedValue = payload, NpgsqlDbType = NpgsqlDbType.Bytea } },
-                };
-            case WriteOperation clear:
-                return new NpgsqlBatchCommand(ClearSql) { Parameters = { Text(_serviceId), Text(operation.StateName), Text(operation.GrainId), Version(clear.ExpectedVersion) } };
-            default:
-                throw new ArgumentOutOfRangeException(nameof(operation), operation.GetType().Name, "unknown storage operation");
-        }
-    }
-
-    private static NpgsqlParameter<string> Text(string value) => new() { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Varchar };
-
-    private static NpgsqlParameter Version(int? version) => new() { Value = version is { } v ? v : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer };
 
     private static void Fail(StorageOperation operation, Exception exception)
     {
