@@ -19,6 +19,8 @@ using Orchestrator.Simulation;
 // --profile N:     a further, quarter-size run of each line under the runtime's sampling profiler; prints the top N
 //                  methods by CPU and types by allocated bytes (with the fleet in its own process under --fleet-process).
 // --lines L:       which lines to run, comma-separated among plain, tee, trust3 (default all).
+// --no-call-count: no grain-call counter: the counter is an incoming call filter, which puts every call through Orleans'
+//                  filter path; without it the silo (and the floor) run as a pool's silo does, and grain calls print as "-".
 if (args.Contains(FleetProcess.Flag))
 {
     return await FleetProcess.MainAsync(args);
@@ -31,6 +33,7 @@ var workers = Arg("--workers", 1_000);
 var slots = Arg("--slots", 4);
 var fleetProcess = args.Contains("--fleet-process");
 var profileTop = Arg("--profile", 0);
+var countCalls = !args.Contains("--no-call-count");
 var only = ArgText("--lines", "plain,tee,trust3").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
 var calls = new CallCounter();
@@ -51,11 +54,15 @@ var builder = EmbeddedCluster.CreateBuilder([], configure: b =>
     b.Logging.AddFilter("Orchestrator", LogLevel.Warning);
     b.Services.AddSingleton(calls);
 });
-builder.UseOrleans(silo => silo.AddIncomingGrainCallFilter(ctx =>
+if (countCalls)
 {
-    Interlocked.Increment(ref calls.Count);
-    return ctx.Invoke();
-}));
+    builder.UseOrleans(silo => silo.AddIncomingGrainCallFilter(ctx =>
+    {
+        Interlocked.Increment(ref calls.Count);
+        return ctx.Invoke();
+    }));
+}
+
 using var host = builder.Build();
 await host.StartAsync();
 var grains = host.Services.GetRequiredService<IGrainFactory>();
@@ -93,7 +100,7 @@ Console.WriteLine("| lifecycle | measured | fleet | tasks/s | floor calls (wall)
 Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var l in lines)
 {
-    Console.WriteLine($"| {l.Name} | {l.Measured} | {l.Fleet} | {l.Rate:N0} | {floor.Rate / l.Rate:F1} | {l.CpuUs / floor.CpuUs:F1} | {l.CpuUs:N0} µs | {l.AllocatedBytes / 1024:N1} KiB | {l.CallsPerTask:F1} | {(l.FleetCpuUs is { } f ? $"{f:N0} µs" : "in the silo's")} |");
+    Console.WriteLine($"| {l.Name} | {l.Measured} | {l.Fleet} | {l.Rate:N0} | {floor.Rate / l.Rate:F1} | {l.CpuUs / floor.CpuUs:F1} | {l.CpuUs:N0} µs | {l.AllocatedBytes / 1024:N1} KiB | {Calls(l.CallsPerTask)} | {(l.FleetCpuUs is { } f ? $"{f:N0} µs" : "in the silo's")} |");
 }
 
 Console.WriteLine($"| secp256k1 sign / recover | | {signUs:F0} µs / {recoverUs:F0} µs | | | | | | | |");
@@ -122,7 +129,7 @@ async Task<LifecycleLine[]> InProcessAsync(string name, DemoSettings settings)
     {
         var (cpu, allocated, used) = meter.Stop(calls);
         var line = new LifecycleLine(name, Measures.Names[deal.Index], "in process", Done(deal) / deal.Elapsed.TotalSeconds, used / (double)settings.Tasks, cpu.TotalMicroseconds / settings.Tasks, allocated / (double)settings.Tasks, null);
-        Console.WriteLine($"{name}, {line.Measured}, fleet in process: {Done(deal)}/{settings.Tasks} in {deal.Elapsed.TotalSeconds:F2} s -> {line.Rate:N0} tasks/s, {line.CpuUs:N0} µs CPU and {line.AllocatedBytes / 1024:N1} KiB per lifecycle, {line.CallsPerTask:F1} grain calls");
+        Console.WriteLine($"{name}, {line.Measured}, fleet in process: {Done(deal)}/{settings.Tasks} in {deal.Elapsed.TotalSeconds:F2} s -> {line.Rate:N0} tasks/s, {line.CpuUs:N0} µs CPU and {line.AllocatedBytes / 1024:N1} KiB per lifecycle, {Calls(line.CallsPerTask)} grain calls");
         lines.Add(line);
         meter = Meter.Start(calls);
         return Task.CompletedTask;
@@ -258,6 +265,8 @@ static (double SignUs, double RecoverUs) Ecdsa()
     for (var i = 0; i < n; i++) Secp256k1.TryRecoverAddress(hash, s, out _);
     return (sign, sw.Elapsed.TotalMicroseconds / n);
 }
+
+string Calls(double perTask) => countCalls ? perTask.ToString("F1", CultureInfo.InvariantCulture) : "-";
 
 static string LoadAverage()
 {
