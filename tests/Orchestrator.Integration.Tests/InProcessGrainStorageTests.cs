@@ -51,7 +51,7 @@ public sealed class InProcessGrainStorageTests
     }
 
     [Fact]
-    public async Task A_write_claiming_a_version_never_stored_is_refused_and_stores_nothing_and_a_cleared_state_starts_again()
+    public async Task A_write_claiming_a_version_never_stored_is_refused_and_stores_nothing_and_a_cleared_state_keeps_counting()
     {
         var claim = new GrainState<Counter>(new Counter { Value = 7 }) { ETag = "3" };
         await Assert.ThrowsAsync<InconsistentStateException>(() => _storage.WriteStateAsync("counter", Grain, claim));
@@ -61,13 +61,26 @@ public sealed class InProcessGrainStorageTests
         Assert.Null(read.ETag);
 
         await _storage.WriteStateAsync("counter", Grain, read);
+        var before = new GrainState<Counter>(new Counter()) { ETag = read.ETag }; // an activation that read version 1
         await _storage.ClearStateAsync("counter", Grain, read);
+        Assert.Equal("2", read.ETag); // as the durable providers: the cleared row keeps its place in the count
+        var cleared = new GrainState<Counter>(new Counter());
+        await _storage.ReadStateAsync("counter", Grain, cleared);
+        Assert.False(cleared.RecordExists);
+        Assert.Equal("2", cleared.ETag);
+
         read.State = new Counter { Value = 9 };
         await _storage.WriteStateAsync("counter", Grain, read);
         var again = new GrainState<Counter>(new Counter());
         await _storage.ReadStateAsync("counter", Grain, again);
         Assert.Equal(9, again.State!.Value);
-        Assert.Equal("1", again.ETag);
+        Assert.Equal("3", again.ETag);
+
+        // The activation from before the clear never matches again, though the state was rewritten since.
+        before.State = new Counter { Value = 1 };
+        await Assert.ThrowsAsync<InconsistentStateException>(() => _storage.WriteStateAsync("counter", Grain, before));
+        await _storage.ReadStateAsync("counter", Grain, again);
+        Assert.Equal(9, again.State!.Value);
     }
 
     public sealed class Counter

@@ -20,6 +20,7 @@ internal sealed class CachedAppImages(IAppImages inner, TimeProvider time) : IAp
     private const int Trim = 1024;
 
     private readonly ConcurrentDictionary<(Hash32 Deal, Address App), (string? Image, long Until)> _answers = new();
+    private long _nextTrim;
 
     /// <inheritdoc />
     public async ValueTask<string?> ImageForAsync(Hash32 dealId, Address app, CancellationToken ct)
@@ -31,8 +32,10 @@ internal sealed class CachedAppImages(IAppImages inner, TimeProvider time) : IAp
         }
 
         var image = await inner.ImageForAsync(dealId, app, ct);
-        if (_answers.Count >= Trim)
+        // At most one walk per lifetime: with more live answers than the threshold, walking on every miss would be quadratic.
+        if (_answers.Count >= Trim && now >= Interlocked.Read(ref _nextTrim))
         {
+            Interlocked.Exchange(ref _nextTrim, now + (long)(Lifetime.TotalSeconds * time.TimestampFrequency));
             foreach (var entry in _answers)
             {
                 if (entry.Value.Until <= now)

@@ -116,8 +116,8 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
             var reader = ReadLoopAsync(observer, cts.Token);
             var pump = PumpLoopAsync(cts.Token);
             var first = await Task.WhenAny(reader, pump, _ended.Task);
+            _wake.Close(); // the pump's wait has no token of its own: closed first, so a throwing cancellation callback cannot leave it waiting
             await cts.CancelAsync();
-            _wake.Close(); // the pump's wait has no token of its own
             await Task.WhenAll(QuietAsync(reader), QuietAsync(pump));
             if (_ended.Task.IsCompleted)
             {

@@ -125,7 +125,11 @@ public sealed partial class SecretStoreGrain(
 
         await TurnPageAsync();
         _promised++;
-        await GrainFactory.SecretAuditPage(Owner, state.State.AuditPage).AppendAsync(entry, AuditPageSize);
+        if (!await GrainFactory.SecretAuditPage(Owner, state.State.AuditPage).AppendAsync(entry, AuditPageSize))
+        {
+            // A page just turned is empty; should it refuse all the same, the release must not go out unaudited.
+            throw new InvalidOperationException($"the audit page {state.State.AuditPage} of {Owner.Key} refused an entry after it was turned");
+        }
     }
 
     public async Task<SecretReleaseView> GetReleaseViewAsync()

@@ -44,9 +44,10 @@ internal sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) 
     /// <inheritdoc />
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        long version = 0;
         if (_slots.TryGetValue((stateName, grainId), out var slot))
         {
-            slot.Swap(stateName, grainId, grainState.ETag, null);
+            version = slot.Swap(stateName, grainId, grainState.ETag, null);
         }
         else if (grainState.ETag is not null)
         {
@@ -54,7 +55,7 @@ internal sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) 
         }
 
         grainState.State = Activator.CreateInstance<T>();
-        grainState.ETag = null;
+        grainState.ETag = Tag(version);
         grainState.RecordExists = false;
         return Task.CompletedTask;
     }
@@ -65,7 +66,11 @@ internal sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) 
         $"Version conflict on state '{stateName}' of {grainId}: the grain holds ETag {etag ?? "(none)"}, storage holds {Tag(stored) ?? "(none)"}",
         Tag(stored), etag);
 
-    /// <summary>One state's payload and version (0: none stored); a cleared state keeps counting from 0 again.</summary>
+    /// <summary>
+    /// One state's payload and version (0: never written). A clear keeps counting, as the durable providers do (the
+    /// row stays with no payload and the next version): an activation still holding a version from before the clear
+    /// must not find that number again once the state is rewritten.
+    /// </summary>
     private sealed class Slot
     {
         private readonly Lock _lock = new();
@@ -91,8 +96,13 @@ internal sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) 
                     throw Conflict(stateName, grainId, etag, _version);
                 }
 
+                if (payload is null && _version == 0)
+                {
+                    return 0; // nothing was ever written: a clear of nothing stays nothing
+                }
+
                 _payload = payload;
-                _version = payload is null ? 0 : expected + 1;
+                _version = expected + 1;
                 return _version;
             }
         }

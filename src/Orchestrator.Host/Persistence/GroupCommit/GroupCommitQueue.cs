@@ -87,8 +87,9 @@ internal sealed partial class GroupCommitQueue : IAsyncDisposable
                     connection = null;
                 }
 
-                // The whole transaction rolled back: nothing of it is stored, so every caller fails
-                // (its grain deactivates and the call is retried on fresh state).
+                // Usually the whole transaction rolled back and nothing of it is stored; if the answer could not be read
+                // after the commit, some of it may be. Either way every caller fails: its grain deactivates and the
+                // call is retried on the state it then reads, so no caller believes a write the store may not hold.
                 LogBatchFailed(_logger, batch.Count, ex);
                 foreach (var operation in batch)
                 {

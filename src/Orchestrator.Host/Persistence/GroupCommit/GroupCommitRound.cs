@@ -22,8 +22,10 @@ internal sealed class GroupCommitRound
     // a null expected version inserts (and a row already there refuses it), any other updates only the
     // row still at that version (a null payload clears it, keeping the row and bumping its version).
     // One result row per key: ok, and the new version, or the version stored before this statement
-    // when refused (for the conflict's message). Keys are sorted and inserted in that order, so two
-    // groups touching the same rows take their locks in the same order.
+    // when refused (for the conflict's message). Keys are sorted and inserted in that order, which makes
+    // two groups touching the same new rows meet in one order; the update's row locks follow the plan's order, so two
+    // groups may still deadlock on rows both update (only two live activations of one grain write the same row): the
+    // server then fails one group, whose callers' grains deactivate and retry on fresh state.
     private const string ChangeSql = """
         WITH k AS (SELECT * FROM unnest($2::int[], $3::varchar[], $4::varchar[], $5::int[], $6::bytea[]) AS k(i, state_name, grain_id, expected, payload)),
         inserted AS (
