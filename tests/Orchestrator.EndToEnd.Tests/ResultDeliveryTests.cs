@@ -51,9 +51,13 @@ public sealed class ResultDeliveryTests(TwoSiloPool pool) : IClassFixture<TwoSil
         Assert.All(tasks, t => Assert.Equal(ExpectedResults.HonestDigest((long)t.Index, ArgumentsSeen).ToString(), t.ResultDigest));
         await Eventually.UntilAsync("every result uploaded", async () => (await pool.DealAsync(reply.DealId)).Tasks.All(t => t.HasResult), TimeSpan.FromSeconds(60), Diagnostics);
 
+        // A worker sends a task's logs after its result: wait for them too, or the restart below may cut that upload.
+        var task = tasks.OrderBy(t => t.Index).First();
+        await Eventually.UntilAsync("the task's logs uploaded",
+            async () => (await CliAsync("result", "logs", task.TaskId, "--api", pool.ApiUrl(0), "--key", requester.KeyFile)).Code == 0, TimeSpan.FromSeconds(60), Diagnostics);
+
         // The silo that took every upload dies without a goodbye and comes back; the requester asks the other one.
         await pool.RestartAsync(0);
-        var task = tasks.OrderBy(t => t.Index).First();
         var output = Path.Combine(pool.Directory, "result.tar");
         var get = await CliAsync("result", "get", task.TaskId, "--api", pool.ApiUrl(1), "--key", requester.KeyFile, "--out", output);
         Assert.True(get.Code == 0, $"result get exited {get.Code}: {get.Err}\n--- silo 1\n{pool.Output(1)}");
