@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -58,7 +59,7 @@ if (countCalls)
 {
     builder.UseOrleans(silo => silo.AddIncomingGrainCallFilter(ctx =>
     {
-        Interlocked.Increment(ref calls.Count);
+        calls.Add(ctx.InterfaceName, ctx.MethodName);
         return ctx.Invoke();
     }));
 }
@@ -130,6 +131,7 @@ async Task<LifecycleLine[]> InProcessAsync(string name, DemoSettings settings)
         var (cpu, allocated, used) = meter.Stop(calls);
         var line = new LifecycleLine(name, Measures.Names[deal.Index], "in process", Done(deal) / deal.Elapsed.TotalSeconds, used / (double)settings.Tasks, cpu.TotalMicroseconds / settings.Tasks, allocated / (double)settings.Tasks, null);
         Console.WriteLine($"{name}, {line.Measured}, fleet in process: {Done(deal)}/{settings.Tasks} in {deal.Elapsed.TotalSeconds:F2} s -> {line.Rate:N0} tasks/s, {line.CpuUs:N0} µs CPU and {line.AllocatedBytes / 1024:N1} KiB per lifecycle, {Calls(line.CallsPerTask)} grain calls");
+        PrintBreakdown(meter, settings.Tasks);
         lines.Add(line);
         meter = Meter.Start(calls);
         return Task.CompletedTask;
@@ -149,6 +151,7 @@ async Task<LifecycleLine[]> OutOfProcessAsync(string name, DemoSettings settings
         // The first deal's child CPU includes its start-up (runtime, JIT, client connect); the silo's excludes none of its own.
         var line = new LifecycleLine(name, Measures.Names[deal.Index], "own process", Done(deal) / deal.Elapsed.TotalSeconds, used / (double)settings.Tasks, cpu.TotalMicroseconds / settings.Tasks, allocated / (double)settings.Tasks, (childCpu - childCpuBefore).TotalMicroseconds / settings.Tasks);
         Console.WriteLine($"{name}, {line.Measured}, fleet in its own process: {Done(deal)}/{settings.Tasks} in {deal.Elapsed.TotalSeconds:F2} s -> {line.Rate:N0} tasks/s, silo {line.CpuUs:N0} µs CPU and {line.AllocatedBytes / 1024:N1} KiB per lifecycle, fleet {line.FleetCpuUs:N0} µs CPU");
+        PrintBreakdown(meter, settings.Tasks);
         lines.Add(line);
         childCpuBefore = childCpu;
         meter = Meter.Start(calls);
@@ -266,6 +269,19 @@ static (double SignUs, double RecoverUs) Ecdsa()
     return (sign, sw.Elapsed.TotalMicroseconds / n);
 }
 
+// Which grain calls a lifecycle is made of: per method, per lifecycle, since the meter started (counted runs only).
+void PrintBreakdown(Meter since, int lifecycles)
+{
+    if (!countCalls)
+    {
+        return;
+    }
+
+    var parts = calls.Since(since.ByMethod).Where(c => c.Value > 0).OrderByDescending(c => c.Value)
+        .Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value / (double)lifecycles:F2}"));
+    Console.WriteLine($"  grain calls per lifecycle by method: {string.Join(", ", parts)}");
+}
+
 string Calls(double perTask) => countCalls ? perTask.ToString("F1", CultureInfo.InvariantCulture) : "-";
 
 static string LoadAverage()
@@ -301,10 +317,26 @@ int Arg(string name, int fallback)
 
 namespace Orchestrator.Bench
 {
-    /// <summary>Counts incoming grain calls.</summary>
+    /// <summary>Counts incoming grain calls, in all and by interface and method.</summary>
     public sealed class CallCounter
     {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Interface, string Method), StrongBox<long>> _byMethod = new();
         public long Count;
+
+        public void Add(string interfaceName, string methodName)
+        {
+            Interlocked.Increment(ref Count);
+            var box = _byMethod.GetOrAdd((interfaceName, methodName), _ => new StrongBox<long>());
+            Interlocked.Increment(ref box.Value);
+        }
+
+        /// <summary>The counts now, by "Interface.Method" (the interface's short name).</summary>
+        public Dictionary<string, long> Snapshot() => _byMethod.ToDictionary(
+            e => $"{e.Key.Interface[(e.Key.Interface.LastIndexOf('.') + 1)..]}.{e.Key.Method}", e => Interlocked.Read(ref e.Value.Value));
+
+        /// <summary>The counts since an earlier snapshot.</summary>
+        public Dictionary<string, long> Since(IReadOnlyDictionary<string, long> earlier)
+            => Snapshot().ToDictionary(e => e.Key, e => e.Value - earlier.GetValueOrDefault(e.Key));
     }
 
     /// <summary>What each of a line's two deals measures (see InProcessAsync).</summary>
@@ -317,12 +349,12 @@ namespace Orchestrator.Bench
     internal sealed record LifecycleLine(string Name, string Measured, string Fleet, double Rate, double CallsPerTask, double CpuUs, double AllocatedBytes, double? FleetCpuUs);
 
     /// <summary>This process's CPU time, allocated bytes and grain calls between Start and Stop.</summary>
-    internal readonly record struct Meter(TimeSpan Cpu, long Allocated, long Calls)
+    internal readonly record struct Meter(TimeSpan Cpu, long Allocated, long Calls, IReadOnlyDictionary<string, long> ByMethod)
     {
         public static Meter Start(CallCounter calls)
         {
             GC.Collect();
-            return new Meter(Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: true), Interlocked.Read(ref calls.Count));
+            return new Meter(Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: true), Interlocked.Read(ref calls.Count), calls.Snapshot());
         }
 
         public (TimeSpan Cpu, long Allocated, long Calls) Stop(CallCounter calls) => (
