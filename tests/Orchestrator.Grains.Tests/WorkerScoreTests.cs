@@ -154,6 +154,38 @@ public sealed class WorkerScoreTests(ClusterFixture fixture)
         Assert.Contains("ContributionDeadlinePassed", cancel.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_worker_whose_reveal_ends_the_task_gets_its_outcome_in_the_answer()
+    {
+        // Only this deal's task is followed: the cluster is shared, so the worker takes with room to spare.
+        var deal = Deals.New(fixture, tasks: 1, trust: 1);
+        await fixture.Grains.Deal(deal.DealId).CreateAsync(deal);
+        var worker = new ManualWorker(fixture.Grains, slots: 16);
+        await worker.RegisterAsync();
+        try
+        {
+            var mine = (await worker.TakeAsync(16)).Select(a => a.Assignment).Single(a => a.DealId == deal.DealId);
+            var contributed = await worker.ContributeAsync(mine.TaskId, ManualWorker.Digest(mine));
+            Assert.True(contributed.RevealNow);
+            Assert.Null(contributed.Outcome); // the task is not over yet: nothing to settle
+
+            var before = await worker.Grain.GetViewAsync();
+            var revealed = await worker.Grain.RevealAsync(mine.TaskId, ManualWorker.Digest(mine));
+
+            // The outcome rides on the answer and is applied before it returns: no wait for a one-way call.
+            Assert.Equal(TaskStatus.Completed, revealed.Status);
+            var outcome = Assert.IsType<WorkerOutcome>(revealed.Outcome);
+            Assert.Equal((mine.TaskId, OutcomeVerdict.Won, 1), (outcome.TaskId, outcome.Verdict, outcome.Contributors));
+            var after = await worker.Grain.GetViewAsync();
+            Assert.DoesNotContain(mine.TaskId, after.Assignments);
+            Assert.Equal(before.Wins + 1, after.Wins);
+        }
+        finally
+        {
+            await fixture.Grains.Pool().RevokeAsync([worker.Address]);
+        }
+    }
+
     private async Task<string> DescribeAsync(IEnumerable<Assignment> held)
     {
         var lines = new List<string>();

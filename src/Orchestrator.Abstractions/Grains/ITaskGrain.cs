@@ -13,6 +13,9 @@ public interface ITaskGrain : IGrainWithStringKey
     [Alias("assign")]
     Task<AssignResult> AssignAsync(TaskTicket ticket, Address worker, int score);
 
+    // Contribute, ContributeAndFinalize and Reveal are called by the worker's own grain only: when the call ends
+    // the task, the caller's outcome comes back in TaskCallResult.Outcome and is not sent to it again.
+
     /// <summary>A contribution on the replicated path.</summary>
     [Alias("contribute")]
     Task<TaskCallResult> ContributeAsync(Address worker, int score, Hash32 resultHash, Hash32 resultSeal, byte[] workerSignature);

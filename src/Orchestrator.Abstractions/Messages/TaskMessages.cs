@@ -114,7 +114,11 @@ public sealed record AssignResult(
     [property: Id(2)] string Message,
     [property: Id(3)] byte[]? EnclaveKey = null);
 
-/// <summary>The answer to a contribution, reveal or release.</summary>
+/// <summary>
+/// The answer to a contribution, reveal or release. <paramref name="Outcome"/> is the calling worker's own
+/// outcome when its call ended the task (the last reveal, a TEE contribution): it rides on the answer instead
+/// of a separate one-way call to the worker grain, which applies it as it would that call.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("orch.task-call-result.v1")]
 public sealed record TaskCallResult(
     [property: Id(0)] bool Accepted,
@@ -122,7 +126,8 @@ public sealed record TaskCallResult(
     [property: Id(2)] string Message,
     [property: Id(3)] TaskStatus Status,
     [property: Id(4)] bool RevealNow,
-    [property: Id(5)] DateTimeOffset? RevealDeadline)
+    [property: Id(5)] DateTimeOffset? RevealDeadline,
+    [property: Id(6)] WorkerOutcome? Outcome = null)
 {
     /// <summary>An accepted call.</summary>
     public static TaskCallResult Ok(TaskStatus status, bool revealNow = false, DateTimeOffset? revealDeadline = null)

@@ -117,11 +117,11 @@ public sealed class TaskGrain(
         var step = run.Contribute(worker, score, resultHash, resultSeal, workerSignature, now);
         GrainsTelemetry.Contributions.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Result, step.Accepted ? "accepted" : step.Refusal!.Code.ToString()));
         if (!step.Accepted) return Refused(step, run);
-        await CommitAsync(run, step, now, worker);
+        var own = await CommitAsync(run, step, now, worker);
         await RequestReplicasAsync(run, now);
         var consensus = step.Effects.OfType<ConsensusReached>().FirstOrDefault();
         var revealNow = run.Status == TaskStatus.Revealing && resultHash == run.ConsensusHash;
-        return TaskCallResult.Ok(run.Status, revealNow, consensus?.RevealDeadline ?? run.RevealDeadline);
+        return TaskCallResult.Ok(run.Status, revealNow, consensus?.RevealDeadline ?? run.RevealDeadline) with { Outcome = own };
     }
 
     public async Task<TaskCallResult> ContributeAndFinalizeAsync(Address worker, int score, Hash32 resultDigest, byte[] enclaveSignature, byte[]? callbackData = null)
@@ -133,8 +133,8 @@ public sealed class TaskGrain(
         var step = run.ContributeAndFinalize(worker, score, resultDigest, enclaveSignature, now, callbackData);
         GrainsTelemetry.Contributions.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Result, step.Accepted ? "accepted" : step.Refusal!.Code.ToString()));
         if (!step.Accepted) return Refused(step, run);
-        await CommitAsync(run, step, now);
-        return TaskCallResult.Ok(run.Status);
+        var own = await CommitAsync(run, step, now, worker);
+        return TaskCallResult.Ok(run.Status) with { Outcome = own };
     }
 
     public async Task<TaskCallResult> RevealAsync(Address worker, Hash32 resultDigest, byte[]? callbackData = null)
@@ -145,8 +145,8 @@ public sealed class TaskGrain(
         var now = clock.UtcNow;
         var step = run.Reveal(worker, resultDigest, now, callbackData);
         if (!step.Accepted) return Refused(step, run);
-        await CommitAsync(run, step, now);
-        return TaskCallResult.Ok(run.Status);
+        var own = await CommitAsync(run, step, now, worker);
+        return TaskCallResult.Ok(run.Status) with { Outcome = own };
     }
 
     public async Task<TaskCallResult> ReleaseAsync(Address worker, ReplicateStatus reason)
@@ -319,14 +319,19 @@ public sealed class TaskGrain(
         }
     }
 
-    /// <summary>Persists the step with its outbox events, then publishes and tells the others.</summary>
+    /// <summary>
+    /// Persists the step with its outbox events, then publishes and tells the others. Returns the calling
+    /// worker's own outcome when the step ended the task (<paramref name="caller"/>'s grain applies it from the
+    /// answer; the others get theirs one-way).
+    /// </summary>
     /// <remarks>
     /// A lifecycle writes three times (assignment, contribution, reveal) and none is merged into the next: each is
     /// what a task recovering from a silo loss needs to accept its worker's next step (a contribution from a holder
     /// it knows of, a reveal of a contribution it counted), and the worker goes on as soon as it is answered.
     /// </remarks>
-    private async Task CommitAsync(TaskRun run, TaskStep step, DateTimeOffset now, Address? caller = null)
+    private async Task<WorkerOutcome?> CommitAsync(TaskRun run, TaskStep step, DateTimeOffset now, Address? caller = null)
     {
+        WorkerOutcome? own = null;
         state.State.CopyFrom(run);
         foreach (var effect in step.Effects)
         {
@@ -380,6 +385,7 @@ public sealed class TaskGrain(
                     }
 
                     await NotifyDealAsync(run);
+                    own = TakeOutcomeOf(caller);
                     await DeliverOutcomesAsync();
                     _revealTimer?.Dispose();
                     await UnregisterRevealReminderAsync();
@@ -392,6 +398,27 @@ public sealed class TaskGrain(
                     break;
             }
         }
+
+        return own;
+    }
+
+    /// <summary>
+    /// Takes the caller's outcome out of those to deliver: it goes back in the answer, which saves the one-way
+    /// call. Delivery stays at least once as before: the outcomes were written with the step, and a task that
+    /// loses its activation before the next write delivers them again (a worker applies each outcome once).
+    /// </summary>
+    private WorkerOutcome? TakeOutcomeOf(Address? caller)
+    {
+        var pending = state.State.PendingOutcomes;
+        var index = caller is { } worker ? pending.FindIndex(p => p.Worker == worker) : -1;
+        if (index < 0)
+        {
+            return null;
+        }
+
+        var outcome = pending[index].Outcome;
+        pending.RemoveAt(index);
+        return outcome;
     }
 
     private async Task NotifyDealAsync(TaskRun run)

@@ -192,6 +192,7 @@ public sealed partial class WorkerGrain(
     {
         var result = await GrainFactory.Task(taskId).ContributeAsync(Worker, _run.Score, resultHash, resultSeal, workerSignature);
         await AfterContributionAsync(taskId, result, () => _run.Contributed(taskId));
+        await ApplyOwnOutcomeAsync(result);
         return result;
     }
 
@@ -199,6 +200,7 @@ public sealed partial class WorkerGrain(
     {
         var result = await GrainFactory.Task(taskId).ContributeAndFinalizeAsync(Worker, _run.Score, resultDigest, enclaveSignature, callbackData);
         await AfterContributionAsync(taskId, result, () => _run.ContributedAndFinalized(taskId));
+        await ApplyOwnOutcomeAsync(result);
         return result;
     }
 
@@ -207,9 +209,10 @@ public sealed partial class WorkerGrain(
         var result = await GrainFactory.Task(taskId).RevealAsync(Worker, resultDigest, callbackData);
         if (result.Accepted)
         {
-            await Writes.ApplyAsync(_run.Revealed(taskId));
+            await Writes.ApplyAsync(_run.Revealed(taskId)); // written behind: the outcome below, if any, writes both at once
         }
 
+        await ApplyOwnOutcomeAsync(result);
         return result;
     }
 
@@ -318,6 +321,9 @@ public sealed partial class WorkerGrain(
             await this.UnregisterReminder(reminder);
         }
     }
+
+    /// <summary>This worker's outcome, when its own call ended the task: the task sends it in the answer instead of calling back.</summary>
+    private Task ApplyOwnOutcomeAsync(TaskCallResult result) => result.Outcome is { } outcome ? OutcomeAsync(outcome) : Task.CompletedTask;
 
     /// <summary>Records what a contribution's answer means for the holding: accepted, or refused in a way that frees the slot.</summary>
     private async Task AfterContributionAsync(Hash32 taskId, TaskCallResult result, Func<WorkerWrite> accepted)
