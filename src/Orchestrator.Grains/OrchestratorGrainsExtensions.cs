@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orchestrator.Abstractions.Events;
+using Orchestrator.Abstractions.Grains;
 using Orchestrator.Domain.Deals;
 using Orchestrator.Grains.Bus;
 using Orchestrator.Grains.Dispatch;
@@ -19,6 +20,7 @@ public static class OrchestratorGrainsExtensions
         services.TryAddSingleton(sp => new OrchestratorClock(TimeProvider.System));
         services.TryAddSingleton(CategoryCatalog.Default);
         services.TryAddSingleton<DispatchRouter>();
+        services.TryAddSingleton(sp => new Deals.DealNoticeCarrier((deal, notices) => sp.GetRequiredService<IGrainFactory>().Deal(deal).OnTasksFinalAsync(notices)));
         services.TryAddSingleton<OutboxPublisher>();
         services.TryAddSingleton<Workers.WorkerAttestor>();
         services.TryAddSingleton<Workers.AttestationKeeper>();

@@ -22,6 +22,10 @@ public interface IDealGrain : IGrainWithStringKey
     [Alias("task-final")]
     Task OnTaskFinalAsync(TaskFinalNotice notice);
 
+    /// <summary>Tasks of this deal reached a final status: <see cref="OnTaskFinalAsync"/> for each, with at most one write.</summary>
+    [Alias("tasks-final")]
+    Task OnTasksFinalAsync(IReadOnlyList<TaskFinalNotice> notices);
+
     /// <summary>
     /// Applies deadlines and reconciles unfinished tasks. Called by the deal's reminder; safe to call any time.
     /// </summary>

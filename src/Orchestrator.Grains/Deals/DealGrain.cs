@@ -172,9 +172,18 @@ public sealed partial class DealGrain : Grain, IDealGrain, IRemindable
         return await GetViewAsync();
     }
 
-    public async Task OnTaskFinalAsync(TaskFinalNotice notice)
+    public Task OnTaskFinalAsync(TaskFinalNotice notice) => OnTasksFinalAsync([notice]);
+
+    public async Task OnTasksFinalAsync(IReadOnlyList<TaskFinalNotice> notices)
     {
-        var result = _run?.TaskFinal(notice.Index, notice.Status == TaskStatus.Completed, notice.Reopens) ?? DealNotice.Ignored;
+        ArgumentNullException.ThrowIfNull(notices);
+        var result = DealNotice.Ignored;
+        foreach (var notice in notices)
+        {
+            var counted = _run?.TaskFinal(notice.Index, notice.Status == TaskStatus.Completed, notice.Reopens) ?? DealNotice.Ignored;
+            result = (DealNotice)Math.Max((int)result, (int)counted); // Ignored < Counted < Finished: the batch does the most any notice asked
+        }
+
         if (result == DealNotice.Finished)
         {
             var s = _state.State;

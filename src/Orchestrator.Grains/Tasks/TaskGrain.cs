@@ -8,6 +8,7 @@ using Orchestrator.Domain.Results;
 using Orchestrator.Domain.Tasks;
 using Orchestrator.Domain.Workers;
 using Orchestrator.Grains.Bus;
+using Orchestrator.Grains.Deals;
 using Orchestrator.Grains.Dispatch;
 using Orchestrator.Grains.Infrastructure;
 using Orchestrator.Telemetry;
@@ -26,6 +27,7 @@ public sealed class TaskGrain(
     OrchestratorClock clock,
     OutboxPublisher outbox,
     DispatchRouter router,
+    DealNoticeCarrier dealNotices,
     IOptions<SchedulingOptions> options) : Grain, ITaskGrain, IRemindable
 {
     private const string RevealReminder = "reveal-deadline";
@@ -423,7 +425,7 @@ public sealed class TaskGrain(
 
     private async Task NotifyDealAsync(TaskRun run)
     {
-        await GrainFactory.Deal(run.Terms.DealId).OnTaskFinalAsync(new TaskFinalNotice(run.Terms.Index, run.Status, run.Reopens));
+        await dealNotices.SendAsync(run.Terms.DealId, new TaskFinalNotice(run.Terms.Index, run.Status, run.Reopens));
     }
 
     private Task DeliverOutcomesAsync()
