@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -37,7 +36,7 @@ var profileTop = Arg("--profile", 0);
 var countCalls = !args.Contains("--no-call-count");
 var only = ArgText("--lines", "plain,tee,trust3").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
-var calls = new CallCounter();
+var calls = new GrainCallTally();
 var gatewayPort = FreePort();
 var builder = EmbeddedCluster.CreateBuilder([], configure: b =>
 {
@@ -277,9 +276,7 @@ void PrintBreakdown(Meter since, int lifecycles)
         return;
     }
 
-    var parts = calls.Since(since.ByMethod).Where(c => c.Value > 0).OrderByDescending(c => c.Value)
-        .Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value / (double)lifecycles:F2}"));
-    Console.WriteLine($"  grain calls per lifecycle by method: {string.Join(", ", parts)}");
+    Console.WriteLine($"  grain calls per lifecycle by method: {calls.PerLifecycleSince(since.ByMethod, lifecycles)}");
 }
 
 string Calls(double perTask) => countCalls ? perTask.ToString("F1", CultureInfo.InvariantCulture) : "-";
@@ -317,28 +314,6 @@ int Arg(string name, int fallback)
 
 namespace Orchestrator.Bench
 {
-    /// <summary>Counts incoming grain calls, in all and by interface and method.</summary>
-    public sealed class CallCounter
-    {
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Interface, string Method), StrongBox<long>> _byMethod = new();
-        public long Count;
-
-        public void Add(string interfaceName, string methodName)
-        {
-            Interlocked.Increment(ref Count);
-            var box = _byMethod.GetOrAdd((interfaceName, methodName), _ => new StrongBox<long>());
-            Interlocked.Increment(ref box.Value);
-        }
-
-        /// <summary>The counts now, by "Interface.Method" (the interface's short name).</summary>
-        public Dictionary<string, long> Snapshot() => _byMethod.ToDictionary(
-            e => $"{e.Key.Interface[(e.Key.Interface.LastIndexOf('.') + 1)..]}.{e.Key.Method}", e => Interlocked.Read(ref e.Value.Value));
-
-        /// <summary>The counts since an earlier snapshot.</summary>
-        public Dictionary<string, long> Since(IReadOnlyDictionary<string, long> earlier)
-            => Snapshot().ToDictionary(e => e.Key, e => e.Value - earlier.GetValueOrDefault(e.Key));
-    }
-
     /// <summary>What each of a line's two deals measures (see InProcessAsync).</summary>
     internal static class Measures
     {
@@ -351,15 +326,15 @@ namespace Orchestrator.Bench
     /// <summary>This process's CPU time, allocated bytes and grain calls between Start and Stop.</summary>
     internal readonly record struct Meter(TimeSpan Cpu, long Allocated, long Calls, IReadOnlyDictionary<string, long> ByMethod)
     {
-        public static Meter Start(CallCounter calls)
+        public static Meter Start(GrainCallTally calls)
         {
             GC.Collect();
-            return new Meter(Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: true), Interlocked.Read(ref calls.Count), calls.Snapshot());
+            return new Meter(Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: true), calls.Count, calls.Snapshot());
         }
 
-        public (TimeSpan Cpu, long Allocated, long Calls) Stop(CallCounter calls) => (
+        public (TimeSpan Cpu, long Allocated, long Calls) Stop(GrainCallTally calls) => (
             Process.GetCurrentProcess().TotalProcessorTime - Cpu,
             GC.GetTotalAllocatedBytes(precise: true) - Allocated,
-            Interlocked.Read(ref calls.Count) - Calls);
+            calls.Count - Calls);
     }
 }

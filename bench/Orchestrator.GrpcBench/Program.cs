@@ -6,6 +6,7 @@ using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orchestrator.Api.Hosting;
 using Orchestrator.Api.Admin.V1;
@@ -16,7 +17,7 @@ using Orchestrator.Host.Hosting;
 using Orchestrator.Simulation;
 using WorkerClient = Orchestrator.Api.Worker.V1.WorkerSession.WorkerSessionClient;
 
-// Usage: dotnet run -c Release --project bench/Orchestrator.GrpcBench -- [--tasks N] [--trust3-tasks N] [--workers N] [--slots N] [--sessions N (0: none)] [--hold S] [--idle-free N] [--tls 1] [--fleet-process 1] [--silence N]
+// Usage: dotnet run -c Release --project bench/Orchestrator.GrpcBench -- [--tasks N] [--trust3-tasks N] [--workers N] [--slots N] [--sessions N (0: none)] [--hold S] [--idle-free N] [--tls 1] [--fleet-process 1] [--silence N] [--count-calls 1]
 if (args.Contains(SessionFleet.Flag))
 {
     return await SessionFleet.MainAsync(args);
@@ -37,6 +38,7 @@ var tls = Arg("--tls", 0) == 1; // https with a fresh ECDSA P-256 certificate (p
 var idleFree = Arg("--idle-free", 1); // free slots the held sessions report: 1 = idle workers looking for work, 0 = busy (heartbeats only)
 var fleetProcess = Arg("--fleet-process", 0) == 1 && !tls; // the gRPC workers (lifecycles and held sessions) in child processes: the silo's CPU, heap and RSS alone
 var silence = Arg("--silence", 100); // held sessions that stop heartbeating at the end, to time lost-worker detection
+var countCalls = Arg("--count-calls", 0) == 1; // each deal line also prints its grain calls per lifecycle by method (an incoming call filter: not a timed run)
 const string token = "grpc-bench-owner-token";
 // Client and server share this process: without spare threads, a burst of handshakes (CPU-bound
 // signing) delays the heartbeat loop's continuations by seconds and the bench measures itself.
@@ -66,6 +68,16 @@ if (certificate is not null)
 }
 
 var builder = EmbeddedCluster.CreateWebBuilder([], configure: b => b.Configuration.AddInMemoryCollection(settings));
+var calls = new GrainCallTally();
+if (countCalls)
+{
+    builder.UseOrleans(silo => silo.AddIncomingGrainCallFilter(ctx =>
+    {
+        calls.Add(ctx.InterfaceName, ctx.MethodName);
+        return ctx.Invoke();
+    }));
+}
+
 await using var app = SiloWebHost.Build(builder);
 await app.StartAsync();
 var grains = app.Services.GetRequiredService<IGrainFactory>();
@@ -138,9 +150,11 @@ async Task<double> InProcessAsync(string name, int count, int trust)
 {
     GC.Collect();
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var callsBefore = calls.Snapshot();
     var summary = await new DemoRunner(grains).RunAsync(new DemoSettings(count, workerCount, trust, 0, 0, false, TimeSpan.FromMinutes(10), slots), null, CancellationToken.None);
     var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, summary.Tasks);
     Console.WriteLine($"{name}: {summary.Completed}/{summary.Tasks} completed in {summary.Elapsed.TotalSeconds:F2} s -> {summary.Throughput:N0} tasks/s, {cpu:N0} µs CPU per task (silo and workers)");
+    PrintCalls(callsBefore, summary.Tasks);
     return summary.Throughput;
 }
 
@@ -188,6 +202,7 @@ async Task<DealRun> RunDealAsync(string name, int count, int trust)
     GC.Collect();
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
+    var callsBefore = calls.Snapshot();
     var clock = Stopwatch.StartNew();
     var submitted = await admin.SubmitDealAsync(new SubmitDealRequest { Deal = deal });
     DealSummary summary;
@@ -203,7 +218,16 @@ async Task<DealRun> RunDealAsync(string name, int count, int trust)
         (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / done,
         (GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore) / (double)done);
     Console.WriteLine($"{name}: {summary.Completed}/{count} completed in {clock.Elapsed.TotalSeconds:F2} s -> {run.Rate:N0} tasks/s, silo process {run.CpuMicroseconds:N0} µs CPU and {run.AllocatedBytes / 1024:N1} KiB per task");
+    PrintCalls(callsBefore, done);
     return run;
+}
+
+void PrintCalls(IReadOnlyDictionary<string, long> before, int lifecycles)
+{
+    if (countCalls)
+    {
+        Console.WriteLine($"  grain calls per lifecycle by method: {calls.PerLifecycleSince(before, lifecycles)}");
+    }
 }
 
 async Task<Capacity> CapacityAsync()
