@@ -68,8 +68,11 @@ await host.StartAsync();
 var grains = host.Services.GetRequiredService<IGrainFactory>();
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}, load average {LoadAverage()}");
-var floor = await FloorAsync(grains, TimeSpan.FromSeconds(5));
-Console.WriteLine($"orleans floor (trivial grain calls): {floor.Rate:N0} calls/s, {floor.CpuUs:F2} µs CPU and {floor.Bytes:N0} B allocated per call");
+// The floor is measured twice, before and after the lines, each after a warm-up (the first seconds after start
+// run tier-0 code while the JIT recompiles): a lifecycle is set against the cheaper of the two, the floor at its
+// truest, so a floor that ran slow never makes a lifecycle look cheap.
+var floorBefore = await FloorAsync(grains, TimeSpan.FromSeconds(5));
+Console.WriteLine($"orleans floor (trivial grain calls), before the lines: {floorBefore.Rate:N0} calls/s, {floorBefore.CpuUs:F2} µs CPU and {floorBefore.Bytes:N0} B allocated per call");
 var (signUs, recoverUs) = Ecdsa();
 Console.WriteLine($"secp256k1 on this machine: sign {signUs:F0} µs, recover {recoverUs:F0} µs");
 
@@ -93,8 +96,10 @@ if (fleetProcess)
     }
 }
 
+var floorAfter = await FloorAsync(grains, TimeSpan.FromSeconds(5));
+var floor = floorAfter.CpuUs < floorBefore.CpuUs ? floorAfter : floorBefore;
 Console.WriteLine();
-Console.WriteLine($"Orleans floor: {floor.Rate:N0} calls/s, {floor.CpuUs:F2} µs of CPU and {floor.Bytes:N0} B allocated per call (load average {LoadAverage()})");
+Console.WriteLine($"Orleans floor before / after the lines: {floorBefore.Rate:N0} / {floorAfter.Rate:N0} calls/s, {floorBefore.CpuUs:F2} / {floorAfter.CpuUs:F2} µs of CPU, {floorBefore.Bytes:N0} / {floorAfter.Bytes:N0} B allocated per call; the lines are set against the cheaper (load average {LoadAverage()})");
 Console.WriteLine();
 Console.WriteLine("| lifecycle | measured | fleet | tasks/s | floor calls (wall) | floor calls (silo CPU) | silo CPU per lifecycle | allocated per lifecycle | grain calls | fleet CPU per lifecycle |");
 Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -231,9 +236,21 @@ static async Task<(double Rate, double CpuUs, double Bytes)> FloorAsync(IGrainFa
 {
     var refs = Enumerable.Range(0, 1000).Select(i => grains.GetGrain<IPingGrain>(i)).ToArray();
     await Task.WhenAll(refs.Select(r => r.PingAsync(0)));
-    long count = 0;
+    await PingAsync(refs, TimeSpan.FromSeconds(2)); // warm-up, not measured
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+    var stop = Stopwatch.StartNew();
+    var count = await PingAsync(refs, duration);
+    var elapsed = stop.Elapsed.TotalSeconds;
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+    return (count / elapsed, cpu.TotalMicroseconds / count, allocated / (double)count);
+}
+
+// 256 callers, each pinging one grain after another for the duration; returns the calls made.
+static async Task<long> PingAsync(IPingGrain[] refs, TimeSpan duration)
+{
+    long count = 0;
     var stop = Stopwatch.StartNew();
     var loops = Enumerable.Range(0, 256).Select(async i =>
     {
@@ -247,10 +264,7 @@ static async Task<(double Rate, double CpuUs, double Bytes)> FloorAsync(IGrainFa
         Interlocked.Add(ref count, n);
     });
     await Task.WhenAll(loops);
-    var elapsed = stop.Elapsed.TotalSeconds;
-    var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-    var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-    return (count / elapsed, cpu.TotalMicroseconds / count, allocated / (double)count);
+    return count;
 }
 
 static (double SignUs, double RecoverUs) Ecdsa()
