@@ -41,8 +41,13 @@ public sealed class DealNoticeCarrier(Func<Hash32, IReadOnlyList<TaskFinalNotice
             _queued[dealId] = [];
         }
 
-        // Off the calling grain's scheduler: the flights outlive the turn (and the activation) that started them.
-        _ = Task.Run(() => FlyAsync(dealId, [waiting]));
+        // Off the calling grain's scheduler, and without its execution context: the flights outlive the turn (and
+        // the activation) that started them, and carry other tasks' notices, so they belong to no one task's trace.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(() => FlyAsync(dealId, [waiting]));
+        }
+
         return waiting.Done.Task;
     }
 
