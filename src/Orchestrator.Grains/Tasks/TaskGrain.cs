@@ -425,6 +425,9 @@ public sealed class TaskGrain(
 
     private async Task NotifyDealAsync(TaskRun run)
     {
+        // The deal hears many tasks in one flight (DealNoticeCarrier): this span is the task's wait for its notice,
+        // and the flight's own span links back to it.
+        using var activity = Span("task.deal-notice", null);
         await dealNotices.SendAsync(run.Terms.DealId, new TaskFinalNotice(run.Terms.Index, run.Status, run.Reopens));
     }
 
