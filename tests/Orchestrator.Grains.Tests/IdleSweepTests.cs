@@ -6,9 +6,11 @@ namespace Orchestrator.Grains.Tests;
 
 /// <summary>
 /// Idle sweeps skip partitions a take left empty; work queued afterwards must still reach the worker.
-/// The fixture's clock stands still, so a mark here ends only by an enqueue, never by age.
+/// The fixture's clock stands still, so a mark here ends only by an enqueue, never by age. A cluster of
+/// their own: these tests leave every partition marked and idle workers registered, and the shared
+/// cluster's step-by-step tests count on the slots and tickets they see.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(IdleSweepCollection.Name)]
 public sealed class IdleSweepTests(ClusterFixture fixture)
 {
     private const string Class = "none-cpu";
@@ -62,4 +64,10 @@ public sealed class IdleSweepTests(ClusterFixture fixture)
     }
 
     private bool AllDrained() => Enumerable.Range(0, Router.Shards).All(shard => Router.Drained.IsDrained(Class, shard));
+}
+
+[CollectionDefinition(Name)]
+public sealed class IdleSweepCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "idle-sweep cluster";
 }
