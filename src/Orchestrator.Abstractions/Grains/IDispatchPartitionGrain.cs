@@ -31,6 +31,15 @@ public sealed record DispatchRequest(
     [property: Id(4)] bool SimulationAllowed = false);
 
 /// <summary>
+/// What a take got, and whether it left the partition with nothing queued for anyone (not just nothing
+/// this worker can run): the taker's silo then skips the partition for a while (see DrainedShards).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("orch.dispatch-take.v1")]
+public sealed record DispatchTake(
+    [property: Id(0)] IReadOnlyList<TaskTicket> Tickets,
+    [property: Id(1)] bool Drained);
+
+/// <summary>
 /// One shard of one dispatch class (key "class/shard", e.g. "none-cpu/3"). Deals spread their tasks
 /// across the shards of their class; workers pull from the shards of the classes they can serve,
 /// starting at their own shard. There is no single scheduler grain.
@@ -43,8 +52,8 @@ public interface IDispatchPartitionGrain : IGrainWithStringKey
     Task EnqueueAsync(IReadOnlyList<DispatchEntry> entries);
 
     /// <summary>Takes up to <see cref="DispatchRequest.Max"/> tickets the worker can run (persisted before returning).</summary>
-    [Alias("take")]
-    Task<IReadOnlyList<TaskTicket>> TakeAsync(DispatchRequest request);
+    [Alias("take.v2")] // v1 returned the tickets only
+    Task<DispatchTake> TakeAsync(DispatchRequest request);
 
     /// <summary>Tasks waiting in this partition.</summary>
     [Alias("depth")]

@@ -100,7 +100,7 @@ public sealed partial class DispatchPartitionGrain(
         _depthSlot?.Value = Depth();
     }
 
-    public async Task<IReadOnlyList<TaskTicket>> TakeAsync(DispatchRequest request)
+    public async Task<DispatchTake> TakeAsync(DispatchRequest request)
     {
         var capabilities = request.Capabilities.ToDomain();
         var taken = new List<TaskTicket>(Math.Min(request.Max, 64));
@@ -113,12 +113,15 @@ public sealed partial class DispatchPartitionGrain(
             await state.WriteOrResetAsync(this);
         }
 
+        var depth = Depth();
         if (taken.Count > 0)
         {
-            _depthSlot?.Value = Depth();
+            _depthSlot?.Value = depth;
         }
 
-        return taken;
+        // Empty for everyone, not only for this worker: a worker that cannot run what waits here (too
+        // little memory, excluded, not admitted) must not make its silo's other workers skip it.
+        return new DispatchTake(taken, depth == 0);
     }
 
     public Task<long> GetDepthAsync() => Task.FromResult(Depth());

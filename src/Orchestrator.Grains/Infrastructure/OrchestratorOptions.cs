@@ -29,6 +29,13 @@ public sealed class SchedulingOptions
     /// <summary>An idle worker looks at the partitions at most this often.</summary>
     public TimeSpan IdleSweepInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How long a silo's idle sweeps skip a dispatch partition one of its takes left empty. Work queued
+    /// through the same silo ends the skip at once; work queued through another silo waits at most this
+    /// long to be seen. Zero: every sweep asks every partition.
+    /// </summary>
+    public TimeSpan EmptyShardMemory { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>At reconciliation, replicates assigned at least this long ago without a contribution are confirmed with their worker.</summary>
     public TimeSpan HoldingCheckAge { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -12,7 +12,9 @@ namespace Orchestrator.Grains.Workers;
 /// One worker grain's way to work: it sweeps the dispatch partitions of the classes its worker can
 /// serve, from the worker's home shard on, and has each task assign the tickets taken. An idle
 /// worker looks less and less often (up to 16 intervals): a thousand idle workers sweeping every
-/// shard at full rate cost more than the work itself.
+/// shard at full rate cost more than the work itself. A sweep also passes over the partitions a take
+/// from this silo recently left empty (<see cref="DrainedShards"/>): with more free slots than queued
+/// work, asking those was most of a lifecycle's grain calls.
 /// </summary>
 public sealed class WorkTaker(DispatchRouter router, SchedulingOptions options)
 {
@@ -70,9 +72,20 @@ public sealed class WorkTaker(DispatchRouter router, SchedulingOptions options)
         {
             for (var i = 0; i < router.Shards && tickets.Count < room; i++)
             {
-                var partition = grains.Partition(dispatchClass, (home + i) % router.Shards);
-                var taken = await partition.TakeAsync(new DispatchRequest(worker, capabilities, room - tickets.Count, attestation, policy.Admission.AdmitsSimulated));
-                tickets.AddRange(taken); // a ticket for a task this worker holds is refused by the task, which re-queues it
+                var shard = (home + i) % router.Shards;
+                if (router.Drained.IsDrained(dispatchClass, shard))
+                {
+                    continue; // a take from this silo found it empty lately, and this silo queued nothing there since
+                }
+
+                var start = router.Drained.BeforeTake(dispatchClass, shard);
+                var take = await grains.Partition(dispatchClass, shard).TakeAsync(
+                    new DispatchRequest(worker, capabilities, room - tickets.Count, attestation, policy.Admission.AdmitsSimulated));
+                tickets.AddRange(take.Tickets); // a ticket for a task this worker holds is refused by the task, which re-queues it
+                if (take.Drained)
+                {
+                    router.Drained.Drained(start);
+                }
             }
         }
 
