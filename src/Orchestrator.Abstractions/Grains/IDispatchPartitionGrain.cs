@@ -44,7 +44,12 @@ public sealed record DispatchTake(
 /// across the shards of their class; workers pull from the shards of the classes they can serve,
 /// starting at their own shard. There is no single scheduler grain.
 /// </summary>
-[Alias("orch.IDispatchPartitionGrain")]
+/// <remarks>
+/// Version 2 added <see cref="TakeAsync"/>'s drained flag. During a rolling update Orleans routes a version-2
+/// call only to a silo that has version 2 (an older activation is replaced), and a silo not yet updated still
+/// calls version 1's take, which this version keeps.
+/// </remarks>
+[Alias("orch.IDispatchPartitionGrain"), Orleans.CodeGeneration.Version(2)]
 public interface IDispatchPartitionGrain : IGrainWithStringKey
 {
     /// <summary>Queues entries (persisted before returning).</summary>
@@ -52,8 +57,12 @@ public interface IDispatchPartitionGrain : IGrainWithStringKey
     Task EnqueueAsync(IReadOnlyList<DispatchEntry> entries);
 
     /// <summary>Takes up to <see cref="DispatchRequest.Max"/> tickets the worker can run (persisted before returning).</summary>
-    [Alias("take.v2")] // v1 returned the tickets only
+    [Alias("take.v2")]
     Task<DispatchTake> TakeAsync(DispatchRequest request);
+
+    /// <summary>Version 1's take, for silos not yet updated: the tickets only.</summary>
+    [Alias("take")]
+    Task<IReadOnlyList<TaskTicket>> TakeTicketsAsync(DispatchRequest request);
 
     /// <summary>Tasks waiting in this partition.</summary>
     [Alias("depth")]

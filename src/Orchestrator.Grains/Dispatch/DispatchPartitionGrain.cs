@@ -124,6 +124,8 @@ public sealed partial class DispatchPartitionGrain(
         return new DispatchTake(taken, depth == 0);
     }
 
+    public async Task<IReadOnlyList<TaskTicket>> TakeTicketsAsync(DispatchRequest request) => (await TakeAsync(request)).Tickets;
+
     public Task<long> GetDepthAsync() => Task.FromResult(Depth());
 
     /// <summary>Tasks waiting (durable runs and soft requests). A few hundred runs at most: summed, not tracked.</summary>
