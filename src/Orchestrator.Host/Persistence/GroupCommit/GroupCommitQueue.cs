@@ -116,7 +116,8 @@ internal sealed partial class GroupCommitQueue : IAsyncDisposable
     /// with the table (a 10,000-task run spent 6 ms of server CPU per lifecycle instead of 0.5 ms). A custom
     /// plan sees the array lengths and the table's current size, so it probes the primary key per row once
     /// the table is more than a few pages; planning costs about 0.2 ms per statement, parsing stays prepared.
-    /// The setting is the session's: the pool's reset on return (RESET ALL) drops it for other users.
+    /// The setting is the session's: Npgsql resets a connection's settings when it returns to the pool, so
+    /// other users of the data source keep the server's default.
     /// </summary>
     private async Task<NpgsqlConnection> OpenFlusherConnectionAsync()
     {
@@ -143,7 +144,7 @@ internal sealed partial class GroupCommitQueue : IAsyncDisposable
             round.AddCommands(npgsqlBatch, _serviceId);
         }
 
-        // The two statement texts never change: prepared once per connection, later groups only bind and run them.
+        // The two statement texts never change: parsed once per connection, later groups only bind, plan and run them.
         await npgsqlBatch.PrepareAsync().ConfigureAwait(false);
         await using (var reader = await npgsqlBatch.ExecuteReaderAsync().ConfigureAwait(false))
         {
