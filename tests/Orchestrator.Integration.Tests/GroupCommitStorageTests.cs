@@ -195,6 +195,58 @@ public sealed class GroupCommitStorageTests(PostgresDatabase database) : IClassF
         Assert.All(failures, Assert.True);
     }
 
+    [PostgresFact]
+    public async Task A_group_probes_each_key_on_a_table_without_statistics()
+    {
+        // A temporary table of the same shape hides the real one on this connection (temporary tables come
+        // first in the search path) and is never analysed by autovacuum: 5,000 rows of one service, with no
+        // statistics, as a new pool's table is in its first minutes.
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using (var setup = new NpgsqlCommand("""
+            CREATE TEMPORARY TABLE orch_grain_state (LIKE public.orch_grain_state INCLUDING ALL) WITH (fillfactor = 60);
+            INSERT INTO orch_grain_state (service_id, state_name, grain_id, version, payload)
+            SELECT 'plan-tests', 'task', 'task/' || g, 1, decode(repeat('ab', 700), 'hex') FROM generate_series(1, 5000) g;
+            """, connection))
+        {
+            await setup.ExecuteNonQueryAsync();
+        }
+
+        var group = Enumerable.Range(0, 12).Select(i => (StorageOperation)new WriteOperation("task", $"task/{i + 1}", 1, [1, 2, 3]))
+            .Concat(Enumerable.Range(0, 12).Select(i => (StorageOperation)new ReadOperation("task", $"task/{i + 4000}")))
+            .ToList();
+        await using var batch = new NpgsqlBatch();
+        Assert.Single(GroupCommitRound.Split(group)).AddCommands(batch, "plan-tests");
+
+        // Each statement planned for its own arguments, as the flushers' connections plan them: the table is
+        // read by probes of its whole primary key, never by its first column alone nor by a scan of every row.
+        foreach (NpgsqlBatchCommand statement in batch.BatchCommands)
+        {
+            var plan = await ExplainAsync(connection, statement);
+            Assert.DoesNotContain("Seq Scan on orch_grain_state", plan, StringComparison.Ordinal);
+            var conditions = plan.Split('\n').Where(line => line.Contains("Index Cond", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(conditions);
+            Assert.All(conditions, condition => Assert.Contains("grain_id", condition, StringComparison.Ordinal));
+        }
+    }
+
+    private static async Task<string> ExplainAsync(NpgsqlConnection connection, NpgsqlBatchCommand statement)
+    {
+        await using var explain = new NpgsqlCommand("EXPLAIN (COSTS OFF) " + statement.CommandText, connection);
+        foreach (NpgsqlParameter parameter in statement.Parameters)
+        {
+            explain.Parameters.Add(parameter.Clone());
+        }
+
+        var lines = new List<string>();
+        await using var reader = await explain.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return string.Join('\n', lines);
+    }
+
     private static GrainId NewGrain() => GrainId.Create("test-grain", Guid.NewGuid().ToString("n"));
 
     private static (GroupCommitQueue Queue, GroupCommitGrainStorage Storage) Create(NpgsqlDataSource dataSource, string serviceId)

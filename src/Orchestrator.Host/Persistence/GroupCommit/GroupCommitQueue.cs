@@ -75,7 +75,7 @@ internal sealed partial class GroupCommitQueue : IAsyncDisposable
 
             try
             {
-                connection ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+                connection ??= await OpenFlusherConnectionAsync().ConfigureAwait(false);
                 await ExecuteAsync(connection, batch).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -106,6 +106,35 @@ internal sealed partial class GroupCommitQueue : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Opens a flusher's connection and has its server plan each group's statements for that group
+    /// (a custom plan) instead of reusing one generic plan. After five runs PostgreSQL keeps a generic
+    /// plan when it looks no dearer, and it judges that on the table as it is then: on a new or small
+    /// table (a fresh pool, the first seconds after a migration) the cheapest-looking generic plan reads
+    /// every row of the service through the key's first column and filters by the unnested keys, and the
+    /// connection keeps that plan until an ANALYZE happens to invalidate it, so each group's cost grows
+    /// with the table (a 10,000-task run spent 6 ms of server CPU per lifecycle instead of 0.5 ms). A custom
+    /// plan sees the array lengths and the table's current size, so it probes the primary key per row once
+    /// the table is more than a few pages; planning costs about 0.2 ms per statement, parsing stays prepared.
+    /// The setting is the session's: Npgsql resets a connection's settings when it returns to the pool, so
+    /// other users of the data source keep the server's default.
+    /// </summary>
+    private async Task<NpgsqlConnection> OpenFlusherConnectionAsync()
+    {
+        var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        try
+        {
+            await using var command = new NpgsqlCommand("SET plan_cache_mode = force_custom_plan", connection);
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     private async Task ExecuteAsync(NpgsqlConnection connection, List<StorageOperation> batch)
     {
         var rounds = GroupCommitRound.Split(batch);
@@ -115,7 +144,7 @@ internal sealed partial class GroupCommitQueue : IAsyncDisposable
             round.AddCommands(npgsqlBatch, _serviceId);
         }
 
-        // The two statement texts never change: prepared once per connection, later groups only bind and run them.
+        // The two statement texts never change: parsed once per connection, later groups only bind, plan and run them.
         await npgsqlBatch.PrepareAsync().ConfigureAwait(false);
         await using (var reader = await npgsqlBatch.ExecuteReaderAsync().ConfigureAwait(false))
         {
