@@ -11,7 +11,7 @@ namespace Orchestrator.Grains.Tests;
 /// cluster's step-by-step tests count on the slots and tickets they see.
 /// </summary>
 [Collection(IdleSweepCollection.Name)]
-public sealed class IdleSweepTests(ClusterFixture fixture)
+public sealed class IdleSweepTests(IdleSweepClusterFixture fixture)
 {
     private const string Class = "none-cpu";
 
@@ -66,8 +66,14 @@ public sealed class IdleSweepTests(ClusterFixture fixture)
     private bool AllDrained() => Enumerable.Range(0, Router.Shards).All(shard => Router.Drained.IsDrained(Class, shard));
 }
 
+/// <summary>The test cluster with idle sweeps skipping partitions seen empty, as a pool's silos run.</summary>
+public sealed class IdleSweepClusterFixture : ClusterFixture
+{
+    protected override TimeSpan EmptyShardMemory => TimeSpan.FromMilliseconds(250);
+}
+
 [CollectionDefinition(Name)]
-public sealed class IdleSweepCollection : ICollectionFixture<ClusterFixture>
+public sealed class IdleSweepCollection : ICollectionFixture<IdleSweepClusterFixture>
 {
     public const string Name = "idle-sweep cluster";
 }
