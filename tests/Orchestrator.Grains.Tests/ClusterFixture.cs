@@ -20,8 +20,8 @@ namespace Orchestrator.Grains.Tests;
 public class ClusterFixture : IAsyncLifetime
 {
     /// <summary>
-    /// Off in the shared cluster: its step-by-step tests keep their workers' slots until tasks settle, and
-    /// count on sweeps that ask every partition (as they did when written); skipping is IdleSweepTests' own.
+    /// Off in the shared cluster, whose tests were written against sweeps that ask every partition (a clean-clone
+    /// run once failed a step-by-step score test with skipping on there); IdleSweepTests run with it on.
     /// </summary>
     protected virtual TimeSpan EmptyShardMemory => TimeSpan.Zero;
 

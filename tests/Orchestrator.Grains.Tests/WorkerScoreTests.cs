@@ -57,6 +57,9 @@ public sealed class WorkerScoreTests(ClusterFixture fixture)
     {
         // Driven step by step so the order in which tasks finalize is known: each task is revealed, and
         // its outcomes land, before the next one is. Only this deal's tasks may reach these workers.
+        // Each worker has two slots, and a replicate it contributed frees its slot, as the worker grain
+        // counts room (and the agent runs): kept until settled, contributed replicates could fill every
+        // slot with tasks that each wait for a replica no worker has room to take.
         await fixture.CancelLeftoverDealsAsync();
         var deal = Deals.New(fixture, tasks: 12, trust: 3);
         await fixture.Grains.Deal(deal.DealId).CreateAsync(deal);
@@ -77,7 +80,7 @@ public sealed class WorkerScoreTests(ClusterFixture fixture)
                 foreach (var worker in workers)
                 {
                     var held = holdings[worker];
-                    foreach (var assign in await worker.TakeAsync(2 - held.Count))
+                    foreach (var assign in await worker.TakeAsync(2))
                     {
                         held.Add(assign.Assignment);
                         var digest = worker == faulty && assign.Assignment.Index % 2 == 1 ? new Hash32(new byte[32]) : ManualWorker.Digest(assign.Assignment);
