@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Abstractions.Grains;
+using Orchestrator.Abstractions.Messages;
+using Orchestrator.Domain.Deals;
 using Orchestrator.Grains.Dispatch;
 
 namespace Orchestrator.Grains.Tests;
@@ -45,6 +47,25 @@ public sealed class IdleSweepTests(IdleSweepClusterFixture fixture)
         var a = Assert.Single(await first.TakeAsync(1)).Assignment;
         var b = Assert.Single(await second.TakeAsync(1)).Assignment;
         Assert.Equal(a.TaskId, b.TaskId);
+    }
+
+    [Fact]
+    public async Task A_silo_not_yet_updated_still_takes_tickets_through_version_1s_take()
+    {
+        var worker = await IdleWorkerAsync();
+        var deal = Deals.New(fixture, tasks: 1, trust: 1);
+        Assert.True((await fixture.Grains.Deal(deal.DealId).CreateAsync(deal)).Created);
+
+        // Version 1's take (what a silo not yet updated sends) hands out the ticket, without the drained flag.
+        var request = new DispatchRequest(worker.Address, new CapabilitiesMessage(TeeKind.None, 4, 8192, false, 1, []), 1);
+        var tickets = new List<TaskTicket>();
+        for (var shard = 0; shard < Router.Shards && tickets.Count == 0; shard++)
+        {
+            tickets.AddRange(await fixture.Grains.Partition(Class, shard).TakeTicketsAsync(request));
+        }
+
+        var ticket = Assert.Single(tickets);
+        Assert.Equal(deal.DealId, ticket.Deal.DealId);
     }
 
     /// <summary>A registered worker after sweeps that left every partition of its class empty and marked.</summary>
