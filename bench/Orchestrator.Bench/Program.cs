@@ -194,40 +194,7 @@ async Task ProfileAsync(string name, DemoSettings settings)
     var top = summary!;
     Console.WriteLine();
     Console.WriteLine($"profile of {name}, steady state ({settings.Tasks} tasks on a warm fleet, fleet {(fleetProcess ? "in its own process" : "in process")}, {top.Samples:N0} samples of working threads)");
-    Console.WriteLine("| self time | method |");
-    Console.WriteLine("|---:|---|");
-    foreach (var (method, share) in top.Self)
-    {
-        Console.WriteLine($"| {share:P1} | {method} |");
-    }
-
-    Console.WriteLine("| self time | method ← the nearest application frame below it |");
-    Console.WriteLine("|---:|---|");
-    foreach (var (method, share) in top.SelfByCaller)
-    {
-        Console.WriteLine($"| {share:P1} | {method} |");
-    }
-
-    Console.WriteLine("| inclusive | Orchestrator method |");
-    Console.WriteLine("|---:|---|");
-    foreach (var (method, share) in top.Inclusive)
-    {
-        Console.WriteLine($"| {share:P1} | {method} |");
-    }
-
-    Console.WriteLine("| allocated | type |");
-    Console.WriteLine("|---:|---|");
-    foreach (var (type, share) in top.AllocatedByType)
-    {
-        Console.WriteLine($"| {share:P1} | {type} |");
-    }
-
-    Console.WriteLine("| allocated | type ← the nearest application frame that allocated it |");
-    Console.WriteLine("|---:|---|");
-    foreach (var (type, share) in top.AllocatedByCaller)
-    {
-        Console.WriteLine($"| {share:P1} | {type} |");
-    }
+    top.Print(Console.Out);
 }
 
 static int Done(DealFinished deal) => deal.View.Completed + deal.View.Failed;

@@ -136,17 +136,21 @@ internal sealed class SampleProfile : IAsyncDisposable
     // Who a lock, a GC poll or a copy works for: the first frame below the top that is Orleans' or ours.
     private static string Caller(TraceCallStack stack, bool inclusiveTop = false)
     {
-        for (var frame = inclusiveTop ? stack : stack.Caller; frame is not null; frame = frame.Caller)
+        var chain = new List<string>();
+        for (var frame = inclusiveTop ? stack : stack.Caller; frame is not null && chain.Count < ChainDepth; frame = frame.Caller)
         {
             var name = frame.CodeAddress.FullMethodName;
             if (name.StartsWith("Orchestrator.", StringComparison.Ordinal) || name.StartsWith("Orleans", StringComparison.Ordinal))
             {
-                return Shorten(name);
+                chain.Add(Shorten(name));
             }
         }
 
-        return "(runtime only)";
+        return chain.Count == 0 ? "(runtime only)" : string.Join(" ← ", chain);
     }
+
+    // How many Orleans or project frames name a caller: one by default; more (ORCHESTRATOR_PROFILE_CHAIN) to follow a cost up its stack.
+    private static readonly int ChainDepth = int.TryParse(Environment.GetEnvironmentVariable("ORCHESTRATOR_PROFILE_CHAIN"), out var depth) && depth > 0 ? depth : 1;
 
     private static IReadOnlyList<(string Method, double Share)> Top(Dictionary<string, int> counts, int count, int total) =>
         [.. counts.OrderByDescending(kv => kv.Value).Take(count).Select(kv => (Shorten(kv.Key), kv.Value / (double)Math.Max(1, total)))];
@@ -173,4 +177,25 @@ internal sealed record ProfileSummary(
     IReadOnlyList<(string Method, double Share)> SelfByCaller,
     IReadOnlyList<(string Method, double Share)> Inclusive,
     IReadOnlyList<(string Type, double Share)> AllocatedByType,
-    IReadOnlyList<(string Type, double Share)> AllocatedByCaller);
+    IReadOnlyList<(string Type, double Share)> AllocatedByCaller)
+{
+    /// <summary>Writes the five views as markdown tables, as both benches print them.</summary>
+    public void Print(TextWriter output)
+    {
+        Table(output, "self time", "method", Self);
+        Table(output, "self time", "method ← the nearest application frame below it", SelfByCaller);
+        Table(output, "inclusive", "Orchestrator method", Inclusive);
+        Table(output, "allocated", "type", AllocatedByType);
+        Table(output, "allocated", "type ← the nearest application frame that allocated it", AllocatedByCaller);
+    }
+
+    private static void Table(TextWriter output, string share, string what, IReadOnlyList<(string Name, double Share)> rows)
+    {
+        output.WriteLine($"| {share} | {what} |");
+        output.WriteLine("|---:|---|");
+        foreach (var (name, value) in rows)
+        {
+            output.WriteLine($"| {value:P1} | {name} |");
+        }
+    }
+}

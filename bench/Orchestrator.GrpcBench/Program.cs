@@ -11,13 +11,14 @@ using Microsoft.Extensions.Options;
 using Orchestrator.Api.Hosting;
 using Orchestrator.Api.Admin.V1;
 using Orchestrator.Api.Workers;
+using Orchestrator.Bench;
 using Orchestrator.Grains.Infrastructure;
 using Orchestrator.GrpcBench;
 using Orchestrator.Host.Hosting;
 using Orchestrator.Simulation;
 using WorkerClient = Orchestrator.Api.Worker.V1.WorkerSession.WorkerSessionClient;
 
-// Usage: dotnet run -c Release --project bench/Orchestrator.GrpcBench -- [--tasks N] [--trust3-tasks N] [--workers N] [--slots N] [--sessions N (0: none)] [--hold S] [--idle-free N] [--tls 1] [--fleet-process 1] [--silence N] [--count-calls 1]
+// Usage: dotnet run -c Release --project bench/Orchestrator.GrpcBench -- [--tasks N] [--trust3-tasks N] [--workers N] [--slots N] [--sessions N (0: none)] [--hold S] [--idle-free N] [--tls 1] [--fleet-process 1] [--silence N] [--count-calls 1] [--profile N]
 if (args.Contains(SessionFleet.Flag))
 {
     return await SessionFleet.MainAsync(args);
@@ -39,6 +40,7 @@ var idleFree = Arg("--idle-free", 1); // free slots the held sessions report: 1 
 var fleetProcess = Arg("--fleet-process", 0) == 1 && !tls; // the gRPC workers (lifecycles and held sessions) in child processes: the silo's CPU, heap and RSS alone
 var silence = Arg("--silence", 100); // held sessions that stop heartbeating at the end, to time lost-worker detection
 var countCalls = Arg("--count-calls", 0) == 1; // each deal line also prints its grain calls per lifecycle by method (an incoming call filter: not a timed run)
+var profileTop = fleetProcess ? Arg("--profile", 0) : 0; // with the fleet in its own process: a further trust-1 deal over gRPC under the sampling profiler, its top N lines
 const string token = "grpc-bench-owner-token";
 // Client and server share this process: without spare threads, a burst of handshakes (CPU-bound
 // signing) delays the heartbeat loop's continuations by seconds and the bench measures itself.
@@ -181,6 +183,17 @@ async Task<(DealRun Trust1, DealRun Trust3)> LifecycleOfFleetProcessAsync()
     Console.WriteLine($"gRPC workers (own process): {opened[0]:N0} sessions opened in {opened[1]:F1} s");
     var t1 = await RunDealAsync("gRPC trust 1 (fleet in its own process)", tasks, 1);
     var t3 = await RunDealAsync("gRPC trust 3 (fleet in its own process)", trust3Tasks, 3);
+    if (profileTop > 0)
+    {
+        // After both deals the silo is warm; only this process is sampled, so the profile is the silo and its edge.
+        var profile = SampleProfile.Start();
+        await RunDealAsync("gRPC trust 1 (fleet in its own process), profiled", Math.Max(500, tasks / 4), 1);
+        var top = await profile.TopAsync(profileTop);
+        await profile.DisposeAsync();
+        Console.WriteLine($"profile of the silo process during a gRPC trust-1 deal ({top.Samples:N0} samples of working threads)");
+        top.Print(Console.Out);
+    }
+
     await fleet.GoOnAsync();
     var done = await fleet.ExpectAsync("FLEET-DONE");
     Console.WriteLine($"gRPC workers: {done[0]:N0} accepted calls, {done[1]:N0} refused; the fleet's CPU over both deals {done[2]:F1} s");

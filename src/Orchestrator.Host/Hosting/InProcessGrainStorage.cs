@@ -19,12 +19,18 @@ internal sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) 
     // One slot per state, added on its first write and kept (a cleared state is an empty slot): a write then locks only
     // its own slot. Replacing dictionary entries instead cost a node per write and, as tasks kept adding states, every
     // writer waited while the table grew under all its locks (a fifth of a trust-1 lifecycle's silo CPU).
-    private readonly ConcurrentDictionary<(string State, GrainId Grain), Slot> _slots = new(concurrencyLevel: 64, capacity: 4096);
+    // The slots are spread over stripes by grain: each new task adds a slot, and a table that grows copies every entry
+    // under all its locks while every other writer spins; a stripe's growth copies and blocks a sixteenth of them.
+    private const int StripeCount = 16;
+    private readonly ConcurrentDictionary<(string State, GrainId Grain), Slot>[] _stripes =
+        [.. Enumerable.Range(0, StripeCount).Select(_ => new ConcurrentDictionary<(string State, GrainId Grain), Slot>(concurrencyLevel: 16, capacity: 1024))];
+
+    private ConcurrentDictionary<(string State, GrainId Grain), Slot> StripeOf(GrainId grainId) => _stripes[grainId.GetUniformHashCode() % StripeCount];
 
     /// <inheritdoc />
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var (payload, version) = _slots.TryGetValue((stateName, grainId), out var slot) ? slot.Read() : (null, 0);
+        var (payload, version) = StripeOf(grainId).TryGetValue((stateName, grainId), out var slot) ? slot.Read() : (null, 0);
         grainState.State = payload is null ? Activator.CreateInstance<T>() : serializer.Deserialize<T>(payload);
         grainState.ETag = Tag(version);
         grainState.RecordExists = payload is not null;
@@ -35,7 +41,7 @@ internal sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var payload = serializer.Serialize(grainState.State);
-        var slot = _slots.GetOrAdd((stateName, grainId), static _ => new Slot());
+        var slot = StripeOf(grainId).GetOrAdd((stateName, grainId), static _ => new Slot());
         grainState.ETag = Tag(slot.Swap(stateName, grainId, grainState.ETag, payload));
         grainState.RecordExists = true;
         return Task.CompletedTask;
@@ -45,7 +51,7 @@ internal sealed class InProcessGrainStorage(IGrainStorageSerializer serializer) 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         long version = 0;
-        if (_slots.TryGetValue((stateName, grainId), out var slot))
+        if (StripeOf(grainId).TryGetValue((stateName, grainId), out var slot))
         {
             version = slot.Swap(stateName, grainId, grainState.ETag, null);
         }

@@ -20,11 +20,11 @@ public static class MemoryStorage
         if (singleSilo)
         {
             silo.Services.AddGrainStorage(Grains.Infrastructure.StorageNames.Default, (sp, _) =>
-                new InProcessGrainStorage(new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>())));
+                new InProcessGrainStorage(new StateSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>())));
             return silo;
         }
 
         return silo.AddMemoryGrainStorage(Grains.Infrastructure.StorageNames.Default, o => o.Configure<IServiceProvider>((options, sp) =>
-            options.GrainStorageSerializer = new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>())));
+            options.GrainStorageSerializer = new StateSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>())));
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
+using Orchestrator.Host.Hosting;
 using Orleans.Configuration;
 using Orchestrator.Host.Persistence.GroupCommit;
 using Orleans.Storage;
@@ -59,7 +60,7 @@ public static class PostgresSilo
                 s.DataSource = ds;
                 // Explicitly Orleans' own binary serializer: the state types are [GenerateSerializer] with
                 // stable [Id]s, which is version tolerant (fields added or removed across silo versions).
-                s.GrainStorageSerializer = new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>());
+                s.GrainStorageSerializer = new StateSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>());
             }));
         }
 

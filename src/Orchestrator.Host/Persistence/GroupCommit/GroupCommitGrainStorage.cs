@@ -1,4 +1,5 @@
 using System.Globalization;
+using Orchestrator.Host.Hosting;
 using Orleans.Runtime;
 using Orleans.Storage;
 
@@ -36,7 +37,7 @@ internal sealed class GroupCommitGrainStorage(GroupCommitQueue queue, IGrainStor
     /// <inheritdoc />
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var payload = serializer.Serialize(grainState.State).ToArray();
+        var payload = StateSerializer.Bytes(serializer.Serialize(grainState.State)); // the serializer's own array, not a copy of it
         var version = await SendAsync(new WriteOperation(stateName, grainId.ToString(), ParseVersion(grainState.ETag), payload), grainState.ETag).ConfigureAwait(false)
             ?? throw new InvalidOperationException("a successful storage write returned no version");
         grainState.ETag = version.ToString(CultureInfo.InvariantCulture);

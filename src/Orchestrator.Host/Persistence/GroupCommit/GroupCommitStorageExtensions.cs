@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Orchestrator.Host.Hosting;
 using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
@@ -24,7 +25,7 @@ public static class GroupCommitStorageExtensions
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<GroupCommitQueue>()));
         silo.Services.AddGrainStorage(name, (sp, _) => new GroupCommitGrainStorage(
             sp.GetRequiredService<GroupCommitQueue>(),
-            new OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>())));
+            new StateSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>())));
         return silo;
     }
 }
