@@ -74,8 +74,7 @@ internal sealed class FleetProcess : IDisposable
     public static (GrpcChannel Channel, PoolAdmin.PoolAdminClient Admin) Connect(string url)
     {
         var token = Environment.GetEnvironmentVariable(TokenVariable) ?? string.Empty;
-        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan };
-        var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = handler });
+        var channel = Channel(url);
         var admin = new PoolAdmin.PoolAdminClient(channel.Intercept(m =>
         {
             m.Add("authorization", "Bearer " + token);
@@ -83,6 +82,13 @@ internal sealed class FleetProcess : IDisposable
         }));
         return (channel, admin);
     }
+
+    /// <summary>A channel with a connection pool of its own (HTTP/2, a further connection past 100 streams).</summary>
+    public static GrpcChannel Channel(string url)
+        => GrpcChannel.ForAddress(url, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
+        });
 
     /// <summary>Authorizes the fleet's addresses, a thousand per call.</summary>
     public static async Task AuthorizeAsync(PoolAdmin.PoolAdminClient admin, IReadOnlyList<ApiSimulatedWorker> workers)

@@ -31,7 +31,10 @@ internal static class LifecycleFleet
 
         var (channel, admin) = FleetProcess.Connect(url);
         using var _ = channel;
-        var workers = Enumerable.Range(0, count).Select(_ => new ApiSimulatedWorker(new WorkerClient(channel), slots)).ToList();
+        // Each worker on a connection of its own, as workers on their own machines are: sharing one HTTP/2 connection,
+        // a hundred streams would queue on its one frame writer in the server, a cost no pool's silo pays.
+        var channels = Enumerable.Range(0, count).Select(_ => FleetProcess.Channel(url)).ToList();
+        var workers = channels.Select(c => new ApiSimulatedWorker(new WorkerClient(c), slots)).ToList();
         await FleetProcess.AuthorizeAsync(admin, workers);
         using var stop = new CancellationTokenSource();
         var beats = HeartbeatLoop.Start(workers, slots, interval, stop.Token);
@@ -43,6 +46,7 @@ internal static class LifecycleFleet
         await stop.CancelAsync();
         await beats.Result;
         await Task.WhenAll(workers.Select(w => w.CloseAsync()));
+        channels.ForEach(c => c.Dispose());
         var cpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - cpuAtOpen;
         await FleetProcess.ReportAndWaitAsync("FLEET-DONE", workers.Sum(w => w.Accepted), workers.Sum(w => w.Refused), cpu);
         return 0;

@@ -13,8 +13,12 @@ namespace Orchestrator.Telemetry;
 public sealed class LiveGauge
 {
     // Every grain activation registers a slot: with the default (one lock per core) activations queued on each other's
-    // adds, a tenth of a silo's CPU spinning on the task path.
-    private readonly ConcurrentDictionary<LiveGaugeSlot, byte> _slots = new(concurrencyLevel: 64, capacity: 1024);
+    // adds, a tenth of a silo's CPU spinning on the task path. Spread over stripes besides: each new task adds a slot,
+    // and a table that grows copies every slot under all its locks while every other activation waits; a stripe's
+    // growth copies and blocks a sixteenth of them.
+    private const int StripeCount = 16;
+    private readonly ConcurrentDictionary<LiveGaugeSlot, byte>[] _stripes =
+        [.. Enumerable.Range(0, StripeCount).Select(_ => new ConcurrentDictionary<LiveGaugeSlot, byte>(concurrencyLevel: 16, capacity: 64))];
 
     /// <summary>Creates a gauge whose measurements carry one tag.</summary>
     /// <param name="tagName">The tag's name (e.g. "status").</param>
@@ -24,13 +28,14 @@ public sealed class LiveGauge
     public string TagName { get; }
 
     /// <summary>Slots registered now.</summary>
-    public int SlotCount => _slots.Count;
+    public int SlotCount => _stripes.Sum(stripe => stripe.Count);
 
     /// <summary>Registers a slot; dispose it when its owner goes away.</summary>
     public LiveGaugeSlot Register(string tagValue, long value = 0)
     {
-        var slot = new LiveGaugeSlot(this, tagValue, value);
-        _slots.TryAdd(slot, 0);
+        // The registering thread picks the stripe: threads registering at once mostly land on different ones.
+        var slot = new LiveGaugeSlot(this, tagValue, value, Environment.CurrentManagedThreadId % StripeCount);
+        _stripes[slot.Stripe].TryAdd(slot, 0);
         return slot;
     }
 
@@ -38,7 +43,7 @@ public sealed class LiveGauge
     public IEnumerable<Measurement<long>> Observe()
     {
         var sums = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var slot in _slots.Keys)
+        foreach (var slot in Slots())
         {
             sums.TryGetValue(slot.Tag, out var sum);
             sums[slot.Tag] = sum + slot.Value;
@@ -57,7 +62,7 @@ public sealed class LiveGauge
     public long Total()
     {
         long total = 0;
-        foreach (var slot in _slots.Keys)
+        foreach (var slot in Slots())
         {
             total += slot.Value;
         }
@@ -65,7 +70,9 @@ public sealed class LiveGauge
         return total;
     }
 
-    internal void Remove(LiveGaugeSlot slot) => _slots.TryRemove(slot, out _);
+    internal void Remove(LiveGaugeSlot slot) => _stripes[slot.Stripe].TryRemove(slot, out _);
+
+    private IEnumerable<LiveGaugeSlot> Slots() => _stripes.SelectMany(stripe => stripe.Keys);
 }
 
 /// <summary>One activation's part of a <see cref="LiveGauge"/>. Updates are plain writes: no allocation, no lock.</summary>
@@ -75,12 +82,16 @@ public sealed class LiveGaugeSlot : IDisposable
     private string _tag;
     private long _value;
 
-    internal LiveGaugeSlot(LiveGauge gauge, string tag, long value)
+    internal LiveGaugeSlot(LiveGauge gauge, string tag, long value, int stripe)
     {
         _gauge = gauge;
+        Stripe = stripe;
         _tag = tag;
         _value = value;
     }
+
+    /// <summary>Which of the gauge's stripes holds this slot.</summary>
+    internal int Stripe { get; }
 
     /// <summary>The tag value this slot counts under (e.g. the task's status).</summary>
     public string Tag
