@@ -23,8 +23,9 @@ public interface IDealGrain : IGrainWithStringKey
     Task OnTaskFinalAsync(TaskFinalNotice notice);
 
     /// <summary>Tasks of this deal reached a final status: <see cref="OnTaskFinalAsync"/> for each, with at most one write.</summary>
+    /// <remarks>The carrier hands over a list it never changes afterwards, so a call within the silo does not copy it.</remarks>
     [Alias("tasks-final")]
-    Task OnTasksFinalAsync(IReadOnlyList<TaskFinalNotice> notices);
+    Task OnTasksFinalAsync([Immutable] IReadOnlyList<TaskFinalNotice> notices);
 
     /// <summary>
     /// Applies deadlines and reconciles unfinished tasks. Called by the deal's reminder; safe to call any time.

@@ -15,18 +15,20 @@ public interface ITaskGrain : IGrainWithStringKey
 
     // Contribute, ContributeAndFinalize and Reveal are called by the worker's own grain only: when the call ends
     // the task, the caller's outcome comes back in TaskCallResult.Outcome and is not sent to it again.
+    // Their byte arrays are [Immutable]: a caller hands over arrays it never changes afterwards, so a call within the
+    // silo passes them as they are instead of deep-copying each (and hashing it into the copy's reference table).
 
     /// <summary>A contribution on the replicated path.</summary>
     [Alias("contribute")]
-    Task<TaskCallResult> ContributeAsync(Address worker, int score, Hash32 resultHash, Hash32 resultSeal, byte[] workerSignature);
+    Task<TaskCallResult> ContributeAsync(Address worker, int score, Hash32 resultHash, Hash32 resultSeal, [Immutable] byte[] workerSignature);
 
     /// <summary>A TEE fast-path contribution that completes the task; <paramref name="callbackData"/> exactly when the deal names a callback.</summary>
     [Alias("contribute-finalize")]
-    Task<TaskCallResult> ContributeAndFinalizeAsync(Address worker, int score, Hash32 resultDigest, byte[] enclaveSignature, byte[]? callbackData = null);
+    Task<TaskCallResult> ContributeAndFinalizeAsync(Address worker, int score, Hash32 resultDigest, [Immutable] byte[] enclaveSignature, [Immutable] byte[]? callbackData = null);
 
     /// <summary>A winner reveals its digest, with the app's callback data exactly when the deal names a callback (its keccak256 is the digest).</summary>
     [Alias("reveal")]
-    Task<TaskCallResult> RevealAsync(Address worker, Hash32 resultDigest, byte[]? callbackData = null);
+    Task<TaskCallResult> RevealAsync(Address worker, Hash32 resultDigest, [Immutable] byte[]? callbackData = null);
 
     /// <summary>A worker was lost or gave its replicate back.</summary>
     [Alias("release")]

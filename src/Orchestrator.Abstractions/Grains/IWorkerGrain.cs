@@ -75,17 +75,19 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("poll")]
     Task<WorkerPoll> PollAsync(string sessionId, int freeSlots);
 
+    // The byte arrays below are [Immutable]: the session hands over arrays it never changes afterwards (see ITaskGrain).
+
     /// <summary>Contributes a result hash and seal (replicated path).</summary>
     [Alias("contribute")]
-    Task<TaskCallResult> ContributeAsync(Hash32 taskId, Hash32 resultHash, Hash32 resultSeal, byte[] workerSignature);
+    Task<TaskCallResult> ContributeAsync(Hash32 taskId, Hash32 resultHash, Hash32 resultSeal, [Immutable] byte[] workerSignature);
 
     /// <summary>Contributes and finalizes a TEE task with an enclave signature (and the app's callback data when the deal names a callback).</summary>
     [Alias("contribute-finalize")]
-    Task<TaskCallResult> ContributeAndFinalizeAsync(Hash32 taskId, Hash32 resultDigest, byte[] enclaveSignature, byte[]? callbackData = null);
+    Task<TaskCallResult> ContributeAndFinalizeAsync(Hash32 taskId, Hash32 resultDigest, [Immutable] byte[] enclaveSignature, [Immutable] byte[]? callbackData = null);
 
     /// <summary>Reveals the digest of a contributed winning hash (with the app's callback data when the deal names a callback).</summary>
     [Alias("reveal")]
-    Task<TaskCallResult> RevealAsync(Hash32 taskId, Hash32 resultDigest, byte[]? callbackData = null);
+    Task<TaskCallResult> RevealAsync(Hash32 taskId, Hash32 resultDigest, [Immutable] byte[]? callbackData = null);
 
     /// <summary>Gives a replicate back before contributing (drain, or the worker cannot run it).</summary>
     [Alias("give-back")]
