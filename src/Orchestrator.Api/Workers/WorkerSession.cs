@@ -32,7 +32,10 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     private readonly IServerStreamWriter<Proto.ServerMessage> _output;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly PumpSignal _wake = new(TimeProvider.System);
-    private readonly TaskCompletionSource<RpcException> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stop = new();
+    private RpcException? _endedWith;
+    private Exception? _firstFault;
+    private int _finished;
     private readonly HashSet<Hash32> _running = [];
     private IWorkerGrain _grain = null!;
     private Address _worker;
@@ -104,7 +107,6 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     /// <summary>Runs the session until the worker leaves, the call is cancelled or the session ends with a status.</summary>
     internal async Task RunAsync(SessionRegistry registry, CancellationToken cancellationToken)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var registration = await HandshakeAsync(cancellationToken);
         var observer = _grains.CreateObjectReference<IWorkerSessionObserver>(this);
         Touch();
@@ -113,21 +115,8 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         {
             await WelcomeAsync(registration, observer, cancellationToken);
             LogSessionOpened(_logger, _worker, _sessionId, registration.Held.Count);
-            var reader = ReadLoopAsync(observer, cts.Token);
-            var pump = PumpLoopAsync(cts.Token);
-            var first = await Task.WhenAny(reader, pump, _ended.Task);
-            _wake.Close(); // the pump's wait has no token of its own: closed first, so a throwing cancellation callback cannot leave it waiting
-            await cts.CancelAsync();
-            await Task.WhenAll(QuietAsync(reader), QuietAsync(pump));
-            if (_ended.Task.IsCompleted)
-            {
-                throw await _ended.Task;
-            }
-
-            if (first.IsFaulted)
-            {
-                throw Translate(first.Exception!.InnerException!);
-            }
+            registration = null!; // this frame lives as long as the session: it need not keep what was resumed
+            await ServeAsync(observer);
         }
         finally
         {
@@ -135,6 +124,50 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
             await DetachAsync();
             _grains.DeleteObjectReference<IWorkerSessionObserver>(observer);
             LogSessionClosed(_logger, _worker, _sessionId);
+        }
+    }
+
+    /// <summary>
+    /// The session's two loops: the pump runs on its own, the reader in this frame; whichever ends first, or an
+    /// <see cref="End"/>, stops the other through the session's one token source. It is not linked to the call's
+    /// token (a linked source and its registration for every held session): a call the client aborts fails the
+    /// reader's read by itself, and the reader's end stops the pump.
+    /// </summary>
+    private async Task ServeAsync(IWorkerSessionObserver observer)
+    {
+        var pump = PumpLoopAsync(_stop.Token);
+        Exception? readFault = null;
+        try
+        {
+            await ReadLoopAsync(observer, _stop.Token);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            readFault = ex;
+        }
+
+        Finished(readFault);
+        _wake.Close(); // the pump's wait has no token of its own: closed first, so a throwing cancellation callback cannot leave it waiting
+        await _stop.CancelAsync();
+        await QuietAsync(pump);
+        if (Volatile.Read(ref _endedWith) is { } ended)
+        {
+            throw ended;
+        }
+
+        if (_firstFault is { } fault)
+        {
+            throw Translate(fault);
+        }
+    }
+
+    /// <summary>The reader or the pump stopped (with its fault, if any): the first to stop decides the session's status, and stops the other.</summary>
+    private void Finished(Exception? fault)
+    {
+        if (Interlocked.Exchange(ref _finished, 1) == 0)
+        {
+            _firstFault = fault;
+            _ = _stop.CancelAsync();
         }
     }
 
@@ -246,7 +279,14 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     /// <summary>Only heartbeats count as life, as they do for the worker grain, so session and grain agree on who is silent.</summary>
     private void Touch() => Interlocked.Exchange(ref _lastHeartbeatTicks, _time.GetUtcNow().UtcTicks);
 
-    private void End(StatusCode code, string message) => _ended.TrySetResult(new RpcException(new Status(code, message)));
+    /// <summary>Ends the session with a status (the first one set wins) and stops its loops.</summary>
+    private void End(StatusCode code, string message)
+    {
+        if (Interlocked.CompareExchange(ref _endedWith, new RpcException(new Status(code, message)), null) is null)
+        {
+            _ = _stop.CancelAsync();
+        }
+    }
 
     /// <summary>
     /// The session's own backstop against a zombie: a worker whose connection stays open while it sends
