@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Abstractions.Events;
@@ -24,7 +25,6 @@ namespace Orchestrator.Grains.Workers;
 /// </summary>
 public sealed partial class WorkerGrain(
     [PersistentState("worker", StorageNames.Default)] IPersistentState<WorkerGrainState> state,
-    [PersistentState("worker-evidence", StorageNames.Default)] IPersistentState<KeptEvidenceState> kept,
     OrchestratorClock clock,
     OutboxPublisher outbox,
     DispatchRouter router,
@@ -47,6 +47,8 @@ public sealed partial class WorkerGrain(
     private WorkTaker Taker => field ??= new(router, _options);
 
     private SessionLink Session => field ??= new(Worker, logger);
+
+    private KeptEvidence Kept => field ??= new(ServiceProvider.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(StorageNames.Default), GrainContext.GrainId);
 
     private Address Worker => field == default ? field = Address.Parse(this.GetPrimaryKeyString()) : field;
 
@@ -110,8 +112,8 @@ public sealed partial class WorkerGrain(
         await Writes.WriteNowAsync();
         if (attestation is not null)
         {
-            kept.State.Evidence = hello.Evidence; // judged again against new collateral while this session lasts
-            await kept.WriteOrResetAsync(this);
+            (await Kept.GetAsync()).Evidence = hello.Evidence; // judged again against new collateral while this session lasts
+            await Kept.WriteAsync(this);
         }
 
         SyncDeadline();
@@ -308,17 +310,22 @@ public sealed partial class WorkerGrain(
         return true;
     }
 
-    public Task<WorkerView> GetViewAsync()
+    public async Task<WorkerView> GetViewAsync()
     {
+        if (state.State.Attestation is { Verified: true })
+        {
+            await Kept.GetAsync(); // the last change of its TEE standing, which the view shows
+        }
+
         var (teeStatus, teeReason) = TeeStanding();
-        return Task.FromResult(new WorkerView(Worker, _run.State, _run.Score, state.State.Capabilities, _run.Held.Keys.ToList(),
+        return new WorkerView(Worker, _run.State, _run.Score, state.State.Capabilities, _run.Held.Keys.ToList(),
             _run.LastHeartbeat, _run.Contributions, _run.Wins, _run.Losses)
         {
             Attestation = state.State.Attestation,
             TeeStatus = teeStatus,
             TeeReason = teeReason,
             ReattestDueAt = _run.IsLive && teeStatus.Length > 0 ? keeper.DueAt(state.State.Attestation) : null,
-        });
+        };
     }
 
     public async Task<bool> PokeAsync()
