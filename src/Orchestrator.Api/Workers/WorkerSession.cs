@@ -104,48 +104,57 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     /// <summary>Asks the pump to look for commands now.</summary>
     public void Wake() => _wake.Set();
 
-    /// <summary>Runs the session until the worker leaves, the call is cancelled or the session ends with a status.</summary>
+    /// <summary>
+    /// Runs the session until the worker leaves, the call is cancelled or the session ends with a status. The pump
+    /// runs beside the reader, which runs in this frame (a held session keeps as few frames as it can: this one, the
+    /// reader's and the pump's); whichever stops first, or an <see cref="End"/>, stops the other through the session's
+    /// one token source. That source is not linked to the call's token (a linked source and its registration for every
+    /// held session): a call the client aborts fails the reader's read by itself, and the reader's end stops the pump.
+    /// A failure that is not a status already ends the call UNAVAILABLE.
+    /// </summary>
     internal async Task RunAsync(SessionRegistry registry, CancellationToken cancellationToken)
     {
-        var registration = await HandshakeAsync(cancellationToken);
-        var observer = _grains.CreateObjectReference<IWorkerSessionObserver>(this);
-        Touch();
-        registry.Add(this, _time, _options.EffectiveSessionIdleTimeout / 8);
         try
         {
-            await WelcomeAsync(registration, observer, cancellationToken);
-            LogSessionOpened(_logger, _worker, _sessionId, registration.Held.Count);
-            registration = null!; // this frame lives as long as the session: it need not keep what was resumed
-            await ServeAsync(observer);
+            var registration = await HandshakeAsync(cancellationToken);
+            var observer = _grains.CreateObjectReference<IWorkerSessionObserver>(this);
+            Touch();
+            registry.Add(this, _time, _options.EffectiveSessionIdleTimeout / 8);
+            try
+            {
+                await WelcomeAsync(registration, observer, cancellationToken);
+                LogSessionOpened(_logger, _worker, _sessionId, registration.Held.Count);
+                registration = null!; // this frame lives as long as the session: it need not keep what was resumed
+                var pump = PumpLoopAsync(_stop.Token);
+                Exception? readFault = null;
+                try
+                {
+                    await ReadLoopAsync(observer, _stop.Token);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    readFault = ex;
+                }
+
+                await StopAsync(pump, readFault);
+            }
+            finally
+            {
+                registry.Remove(this);
+                await DetachAsync();
+                _grains.DeleteObjectReference<IWorkerSessionObserver>(observer);
+                LogSessionClosed(_logger, _worker, _sessionId);
+            }
         }
-        finally
+        catch (Exception ex) when (ex is not (RpcException or OperationCanceledException or OutOfMemoryException))
         {
-            registry.Remove(this);
-            await DetachAsync();
-            _grains.DeleteObjectReference<IWorkerSessionObserver>(observer);
-            LogSessionClosed(_logger, _worker, _sessionId);
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the cluster could not serve this session ({ex.GetType().Name}: {ex.Message}); reconnect to resume"));
         }
     }
 
-    /// <summary>
-    /// The session's two loops: the pump runs on its own, the reader in this frame; whichever ends first, or an
-    /// <see cref="End"/>, stops the other through the session's one token source. It is not linked to the call's
-    /// token (a linked source and its registration for every held session): a call the client aborts fails the
-    /// reader's read by itself, and the reader's end stops the pump.
-    /// </summary>
-    private async Task ServeAsync(IWorkerSessionObserver observer)
+    /// <summary>The reader stopped: stops the pump, then ends the call with the session's status (an End's, else the first loop's fault).</summary>
+    private async Task StopAsync(Task pump, Exception? readFault)
     {
-        var pump = PumpLoopAsync(_stop.Token);
-        Exception? readFault = null;
-        try
-        {
-            await ReadLoopAsync(observer, _stop.Token);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            readFault = ex;
-        }
-
         Finished(readFault);
         _wake.Close(); // the pump's wait has no token of its own: closed first, so a throwing cancellation callback cannot leave it waiting
         await _stop.CancelAsync();
