@@ -44,7 +44,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     private int _credit;
     private volatile bool _draining;
     private long _lastHeartbeatTicks;
-    private List<Hash32> _pendingCancels = [];
+    private List<Hash32>? _pendingCancels;
     private readonly IAppImages _images;
 
     internal WorkerSession(IGrainFactory grains, ApiOptions options, TimeProvider time, WorkerRateLimits limits, IAppImages images, ILogger logger,
@@ -129,7 +129,11 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
                 Exception? readFault = null;
                 try
                 {
-                    await ReadLoopAsync(observer, _stop.Token);
+                    // The reader, in this frame: one message at a time, each handled before the next is read.
+                    while (await _input.MoveNext(_stop.Token))
+                    {
+                        await HandleAsync(_input.Current, observer, _stop.Token);
+                    }
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -271,10 +275,12 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         }
 
         await SendAsync(new Proto.ServerMessage { Welcome = welcome }, cancellationToken);
-        foreach (var taskId in _pendingCancels)
+        foreach (var taskId in _pendingCancels ?? [])
         {
             await SendAsync(new Proto.ServerMessage { Cancel = new Proto.Cancel { TaskId = taskId.ToString(), Reason = "no longer yours: released while your session was down" } }, cancellationToken);
         }
+
+        _pendingCancels = null; // sent: a held session need not keep the list
 
         // Attached only after Welcome is on the stream: the grain pushes commands (a reveal request, a
         // cancel, a drain) the moment it has an observer, and a worker must never see one before its
