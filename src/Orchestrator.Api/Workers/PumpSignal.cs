@@ -22,6 +22,30 @@ internal sealed class PumpSignal(TimeProvider clock) : IValueTaskSource<bool>
     private bool _waiting;
     private bool _closed;
 
+    /// <summary>Whether a signal waits to be taken by the next wait.</summary>
+    public bool IsSet
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _set;
+            }
+        }
+    }
+
+    /// <summary>Whether the signal was closed (the session is ending).</summary>
+    public bool IsClosed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _closed;
+            }
+        }
+    }
+
     /// <summary>Wakes the waiter, or leaves the signal set for its next wait.</summary>
     public void Set()
     {

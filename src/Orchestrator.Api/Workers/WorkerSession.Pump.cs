@@ -14,10 +14,15 @@ namespace Orchestrator.Api.Workers;
 /// <summary>The session's pump: asks the worker grain for commands when there is reason to, and sends them; the slot ledger they change.</summary>
 public sealed partial class WorkerSession
 {
-    /// <summary>The pump, run beside the reader: when it stops (returning or failing) it tells the session, which stops the reader.</summary>
+    /// <summary>
+    /// The pump, run beside the reader: when it stops (returning or failing) it tells the session, which stops the reader.
+    /// With no free slot and nothing signalled it parks instead of waiting (<see cref="Park"/>): a busy held session then
+    /// keeps no pump frame at all, and the next <see cref="Wake"/> starts the loop again.
+    /// </summary>
     private async Task PumpLoopAsync(CancellationToken cancellationToken)
     {
         Exception? fault = null;
+        var parked = false;
         try
         {
             // Look at once (reveals owed from an earlier session, work waiting); a session that finds nothing
@@ -30,7 +35,11 @@ public sealed partial class WorkerSession
             {
                 // Signals that arrived while the pump was busy collapse into this one look (a zero delay takes them too).
                 var signaled = await _wake.WaitAsync(delay) || delay == TimeSpan.Zero;
-                cancellationToken.ThrowIfCancellationRequested(); // the session is ending: ServeAsync closed the signal
+                cancellationToken.ThrowIfCancellationRequested();
+                if (_wake.IsClosed)
+                {
+                    return; // the session is ending: its teardown closed the signal
+                }
 
                 // Loss is the worker grain's call alone (it signals Lost); a silent worker is not polled for, and
                 // its stream ends at the idle timeout (the registry's sweep).
@@ -42,6 +51,12 @@ public sealed partial class WorkerSession
                     // slots, a freed slot, the grain's signal all wake the pump), so a busy session waits with no
                     // timer at all, where a timed wait was a timer and a wake-up every interval per held session.
                     // A worker that looks stalled is looked at again after an interval.
+                    if (free == 0 && Park())
+                    {
+                        parked = true;
+                        return;
+                    }
+
                     delay = free == 0 ? Timeout.InfiniteTimeSpan : _options.IdlePollInterval;
                     continue;
                 }
@@ -83,8 +98,35 @@ public sealed partial class WorkerSession
         }
         finally
         {
-            Finished(fault);
+            if (!parked)
+            {
+                Finished(fault);
+            }
         }
+    }
+
+    /// <summary>
+    /// Parks the pump: true when the caller is to return (parked, or a wake already started a new loop); false when a
+    /// signal came between its look and the parking and the caller is to take it (the loop goes on). Exactly one loop
+    /// runs at a time: a wake and a parking race on <see cref="_parked"/>, and each checks the other's write after its own.
+    /// </summary>
+    private bool Park()
+    {
+        var current = _pump;
+        _pump = Task.CompletedTask; // not this loop's task: a completed frame kept by reference would cost what parking saves
+        Interlocked.Exchange(ref _parked, 1);
+        if (!_wake.IsSet || _wake.IsClosed)
+        {
+            return true;
+        }
+
+        if (Interlocked.CompareExchange(ref _parked, 0, 1) == 1)
+        {
+            _pump = current; // taken back before any wake saw it parked
+            return false;
+        }
+
+        return true; // a wake started the next loop already
     }
 
     /// <summary>Sends one command; true when it was a new assignment.</summary>

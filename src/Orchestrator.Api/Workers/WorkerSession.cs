@@ -36,6 +36,8 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     private RpcException? _endedWith;
     private Exception? _firstFault;
     private int _finished;
+    private int _parked;
+    private Task _pump = Task.CompletedTask;
     private readonly HashSet<Hash32> _running = [];
     private IWorkerGrain _grain = null!;
     private Address _worker;
@@ -101,8 +103,16 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         await PostAsync(ToMessage(command));
     }
 
-    /// <summary>Asks the pump to look for commands now.</summary>
-    public void Wake() => _wake.Set();
+    /// <summary>Asks the pump to look for commands now, starting it again if it parked.</summary>
+    public void Wake()
+    {
+        _wake.Set();
+        if (Interlocked.CompareExchange(ref _parked, 0, 1) == 1 && !_wake.IsClosed)
+        {
+            // Not inline: a wake comes from a grain's signal or the reader, which must not run the pump's first look.
+            _pump = Task.Run(() => PumpLoopAsync(_stop.Token));
+        }
+    }
 
     /// <summary>
     /// Runs the session until the worker leaves, the call is cancelled or the session ends with a status. The pump
@@ -125,7 +135,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
                 await WelcomeAsync(registration, observer, cancellationToken);
                 LogSessionOpened(_logger, _worker, _sessionId, registration.Held.Count);
                 registration = null!; // this frame lives as long as the session: it need not keep what was resumed
-                var pump = PumpLoopAsync(_stop.Token);
+                _pump = PumpLoopAsync(_stop.Token);
                 Exception? readFault = null;
                 try
                 {
@@ -140,7 +150,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
                     readFault = ex;
                 }
 
-                await StopAsync(pump, readFault);
+                await StopAsync(readFault);
             }
             finally
             {
@@ -157,12 +167,12 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     }
 
     /// <summary>The reader stopped: stops the pump, then ends the call with the session's status (an End's, else the first loop's fault).</summary>
-    private async Task StopAsync(Task pump, Exception? readFault)
+    private async Task StopAsync(Exception? readFault)
     {
         Finished(readFault);
         _wake.Close(); // the pump's wait has no token of its own: closed first, so a throwing cancellation callback cannot leave it waiting
         await _stop.CancelAsync();
-        await QuietAsync(pump);
+        await QuietAsync(Volatile.Read(ref _pump)); // a parked pump is no task at all
         if (Volatile.Read(ref _endedWith) is { } ended)
         {
             throw ended;
