@@ -107,7 +107,23 @@ internal sealed class PumpSignal(TimeProvider clock) : IValueTaskSource<bool>
         }
     }
 
-    bool IValueTaskSource<bool>.GetResult(short token) => _core.GetResult(token);
+    /// <summary>
+    /// The wait's result; then the core is reset, because it otherwise keeps the waiter's continuation (the pump's whole
+    /// frame) referenced after the wait ended, and a parked pump would stay in memory through its signal.
+    /// </summary>
+    bool IValueTaskSource<bool>.GetResult(short token)
+    {
+        lock (_gate)
+        {
+            var result = _core.GetResult(token);
+            if (!_waiting)
+            {
+                _core.Reset();
+            }
+
+            return result;
+        }
+    }
 
     ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _core.GetStatus(token);
 
