@@ -73,13 +73,7 @@ public sealed partial class WorkerSession
                     return;
                 }
 
-                var assigned = 0;
-                foreach (var command in poll.Commands)
-                {
-                    assigned += await PushAsync(command, cancellationToken) ? 1 : 0;
-                }
-
-                if (assigned > 0)
+                if (await PushAllAsync(poll.Commands, cancellationToken) > 0)
                 {
                     backoff = FirstBackoff;
                     delay = FreeSlots() > 0 ? TimeSpan.Zero : _options.IdlePollInterval;
@@ -127,6 +121,18 @@ public sealed partial class WorkerSession
         }
 
         return true; // a wake started the next loop already
+    }
+
+    /// <summary>Sends a poll's commands in order; how many were new assignments.</summary>
+    private async Task<int> PushAllAsync(IReadOnlyList<WorkerCommand> commands, CancellationToken cancellationToken)
+    {
+        var assigned = 0;
+        foreach (var command in commands)
+        {
+            assigned += await PushAsync(command, cancellationToken) ? 1 : 0;
+        }
+
+        return assigned;
     }
 
     /// <summary>Sends one command; true when it was a new assignment.</summary>
