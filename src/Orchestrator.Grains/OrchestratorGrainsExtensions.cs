@@ -24,6 +24,7 @@ public static class OrchestratorGrainsExtensions
         services.TryAddSingleton<OutboxPublisher>();
         services.TryAddSingleton<Workers.WorkerAttestor>();
         services.TryAddSingleton<Workers.AttestationKeeper>();
+        services.TryAddSingleton<Workers.LivenessSweep>();
         services.AddOrchestratorAttestation();
         return services;
     }

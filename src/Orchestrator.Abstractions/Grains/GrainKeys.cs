@@ -23,6 +23,10 @@ public static class GrainKeys
     /// <summary>The worker grain of a worker.</summary>
     public static IWorkerGrain Worker(this IGrainFactory factory, Address worker) => StringKeyedGrains<IWorkerGrain>.Get(factory, Of(worker));
 
+    /// <summary>The liveness roster's shard that lists <paramref name="worker"/>, among <paramref name="shards"/>.</summary>
+    public static IWorkerRosterGrain Roster(this IGrainFactory factory, Address worker, int shards)
+        => factory.GetGrain<IWorkerRosterGrain>(Domain.Workers.LivenessRoster.ShardOf(worker, shards));
+
     /// <summary>The directory of recent deals.</summary>
     public static IDealDirectoryGrain DealDirectory(this IGrainFactory factory) => StringKeyedGrains<IDealDirectoryGrain>.Get(factory, IDealDirectoryGrain.Key);
 

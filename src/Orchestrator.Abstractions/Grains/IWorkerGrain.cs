@@ -125,6 +125,13 @@ public interface IWorkerGrain : IGrainWithStringKey
     [Alias("check-liveness")]
     Task<bool> CheckLivenessAsync();
 
+    /// <summary>
+    /// The liveness roster's tick: wakes the grain (on a survivor when its silo died), judges the worker's liveness,
+    /// and answers whether the worker still needs waking (a live session); false lets the roster drop it.
+    /// </summary>
+    [Alias("roster-poke")]
+    Task<bool> PokeAsync();
+
     /// <summary>The worker as operators see it.</summary>
     [Alias("view")]
     Task<WorkerView> GetViewAsync();

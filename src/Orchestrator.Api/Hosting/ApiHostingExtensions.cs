@@ -43,6 +43,9 @@ public static class ApiHostingExtensions
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<AuthorizedWorkers>();
         services.TryAddSingleton<WorkerRateLimits>();
+        // One instance for every call (it holds only singletons): gRPC otherwise creates one per call, which a
+        // held worker stream keeps for its whole life.
+        services.TryAddSingleton<WorkerSessionService>();
         // Which image a deal runs: the version of the app its owner registered, pinned by the deal, or the
         // pool's configured image for an app nobody registered. A host may register its own before this.
         // Each answer is kept a second per deal (CachedAppImages): not one registry call per assignment.

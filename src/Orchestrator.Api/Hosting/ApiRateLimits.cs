@@ -6,13 +6,12 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.HttpOverrides;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Orchestrator.Api.Hosting;
 
 /// <summary>
-/// ASP.NET Core rate limiting per client on every API call (worker and admin services alike): a token
+/// Rate limiting per client on every API call (worker and admin services alike), before any endpoint runs: a token
 /// bucket per client (<see cref="ApiLimitsOptions.PerAddressPerSecond"/>, burst
 /// <see cref="ApiLimitsOptions.PerAddressBurst"/>). A client is its IPv4 address, or its IPv6 /64 (one
 /// host is usually given a whole /64, so per-address buckets would be free for the asking); behind
@@ -27,37 +26,47 @@ public static class ApiRateLimits
     {
         ArgumentNullException.ThrowIfNull(limits);
         services.Configure<ForwardedHeadersOptions>(o => TrustProxies(o, limits.TrustedProxies));
-        return services.AddRateLimiter(o =>
-        {
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                RateLimitPartition.GetTokenBucketLimiter(ClientKey(context.Connection.RemoteIpAddress), _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = limits.PerAddressBurst,
-                    TokensPerPeriod = limits.PerAddressPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                }));
-            o.OnRejected = async (rejected, cancellationToken) =>
+        return services.AddSingleton(new ClientLimiter(PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            RateLimitPartition.GetTokenBucketLimiter(ClientKey(context.Connection.RemoteIpAddress), _ => new TokenBucketRateLimiterOptions
             {
-                var retry = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
-                await WriteRefusalAsync(rejected.HttpContext, retry,
-                    $"too many requests from {ClientKey(rejected.HttpContext.Connection.RemoteIpAddress)}: retry in {retry} s (rule: Orchestrator:Api:Limits:PerAddressPerSecond)",
-                    cancellationToken).ConfigureAwait(false);
-            };
-        });
+                TokenLimit = limits.PerAddressBurst,
+                TokensPerPeriod = limits.PerAddressPerSecond,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }))));
     }
 
-    /// <summary>Puts the forwarded-header rule (when proxies are trusted) and the limiter in front of every endpoint.</summary>
+    /// <summary>
+    /// Puts the forwarded-header rule (when proxies are trusted) and the limiter in front of every endpoint. The
+    /// limiter takes one token per call before the call runs, as ASP.NET Core's rate-limiting middleware did with
+    /// this global limiter, but stays in no frame while the call runs: that middleware awaited every call to hold
+    /// its lease, and a worker's session stream is a call held for hours (a frame and a lease per held session).
+    /// A token-bucket lease gives nothing back when released, so releasing it at once changes no limit.
+    /// </summary>
     public static IApplicationBuilder UseApiRateLimits(this IApplicationBuilder app, ApiLimitsOptions limits)
     {
+        ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(limits);
         if (limits.TrustedProxies.Count > 0)
         {
             app.UseForwardedHeaders();
         }
 
-        return app.UseRateLimiter();
+        var limiter = app.ApplicationServices.GetRequiredService<ClientLimiter>().Limiter;
+        return app.Use(next => context =>
+        {
+            using var lease = limiter.AttemptAcquire(context);
+            if (lease.IsAcquired)
+            {
+                return next(context);
+            }
+
+            var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
+            return WriteRefusalAsync(context, retry,
+                $"too many requests from {ClientKey(context.Connection.RemoteIpAddress)}: retry in {retry} s (rule: Orchestrator:Api:Limits:PerAddressPerSecond)",
+                context.RequestAborted);
+        });
     }
 
     /// <summary>The bucket a client's requests share: its IPv4 address, or the /64 of its IPv6 address.</summary>
@@ -94,6 +103,16 @@ public static class ApiRateLimits
                 options.KnownIPNetworks.Add(range);
             }
         }
+    }
+
+    /// <summary>The per-client limiter, one per host (disposed with it).</summary>
+    internal sealed class ClientLimiter(PartitionedRateLimiter<HttpContext> limiter) : IDisposable
+    {
+        /// <summary>The token bucket per client.</summary>
+        public PartitionedRateLimiter<HttpContext> Limiter { get; } = limiter;
+
+        /// <inheritdoc />
+        public void Dispose() => Limiter.Dispose();
     }
 
     private static async Task WriteRefusalAsync(HttpContext context, int retrySeconds, string message, CancellationToken cancellationToken)

@@ -22,6 +22,30 @@ internal sealed class PumpSignal(TimeProvider clock) : IValueTaskSource<bool>
     private bool _waiting;
     private bool _closed;
 
+    /// <summary>Whether a signal waits to be taken by the next wait.</summary>
+    public bool IsSet
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _set;
+            }
+        }
+    }
+
+    /// <summary>Whether the signal was closed (the session is ending).</summary>
+    public bool IsClosed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _closed;
+            }
+        }
+    }
+
     /// <summary>Wakes the waiter, or leaves the signal set for its next wait.</summary>
     public void Set()
     {
@@ -83,7 +107,23 @@ internal sealed class PumpSignal(TimeProvider clock) : IValueTaskSource<bool>
         }
     }
 
-    bool IValueTaskSource<bool>.GetResult(short token) => _core.GetResult(token);
+    /// <summary>
+    /// The wait's result; then the core is reset, because it otherwise keeps the waiter's continuation (the pump's whole
+    /// frame) referenced after the wait ended, and a parked pump would stay in memory through its signal.
+    /// </summary>
+    bool IValueTaskSource<bool>.GetResult(short token)
+    {
+        lock (_gate)
+        {
+            var result = _core.GetResult(token);
+            if (!_waiting)
+            {
+                _core.Reset();
+            }
+
+            return result;
+        }
+    }
 
     ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _core.GetStatus(token);
 

@@ -14,20 +14,14 @@ namespace Orchestrator.Api.Workers;
 /// </summary>
 public sealed class WorkerRateLimits : IDisposable
 {
-    private readonly PartitionedRateLimiter<Address> _sessions;
+    private readonly SessionWindows _sessions;
     private readonly PartitionedRateLimiter<Address> _calls;
 
-    public WorkerRateLimits(IOptions<ApiOptions> options)
+    public WorkerRateLimits(IOptions<ApiOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         var limits = options.Value.Limits;
-        _sessions = PartitionedRateLimiter.Create<Address, Address>(worker => RateLimitPartition.GetFixedWindowLimiter(worker, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = limits.SessionsPerWorkerPerMinute,
-            Window = TimeSpan.FromMinutes(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+        _sessions = new SessionWindows(limits.SessionsPerWorkerPerMinute, TimeSpan.FromMinutes(1), time);
         _calls = PartitionedRateLimiter.Create<Address, Address>(worker => RateLimitPartition.GetTokenBucketLimiter(worker, _ => new TokenBucketRateLimiterOptions
         {
             TokenLimit = limits.WorkerCallsPerSecond * 2,
@@ -39,16 +33,18 @@ public sealed class WorkerRateLimits : IDisposable
     }
 
     /// <summary>Throws RESOURCE_EXHAUSTED when <paramref name="worker"/> opened too many sessions this minute.</summary>
-    public void AdmitSession(Address worker) => Admit(_sessions, worker, "sessions", "SessionsPerWorkerPerMinute");
+    public void AdmitSession(Address worker)
+    {
+        if (_sessions.TryAdmit(worker) is { } wait)
+        {
+            throw Refusal(worker, wait, "sessions", "SessionsPerWorkerPerMinute");
+        }
+    }
 
     /// <summary>Throws RESOURCE_EXHAUSTED when <paramref name="worker"/> makes uploads or secret fetches too fast.</summary>
     public void AdmitCall(Address worker) => Admit(_calls, worker, "calls", "WorkerCallsPerSecond");
 
-    public void Dispose()
-    {
-        _sessions.Dispose();
-        _calls.Dispose();
-    }
+    public void Dispose() => _calls.Dispose();
 
     private static void Admit(PartitionedRateLimiter<Address> limiter, Address worker, string what, string key)
     {
@@ -58,9 +54,14 @@ public sealed class WorkerRateLimits : IDisposable
             return;
         }
 
-        var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
+        throw Refusal(worker, lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1), what, key);
+    }
+
+    private static RpcException Refusal(Address worker, TimeSpan wait, string what, string key)
+    {
+        var retry = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
         var trailers = new Metadata { { "retry-after", retry.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
-        throw new RpcException(new Status(StatusCode.ResourceExhausted,
+        return new RpcException(new Status(StatusCode.ResourceExhausted,
             $"too many {what} from worker {worker.ToLowerHex()}: retry in {retry} s (rule: Orchestrator:Api:Limits:{key})"), trailers);
     }
 }

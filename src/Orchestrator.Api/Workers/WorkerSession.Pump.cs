@@ -14,63 +14,125 @@ namespace Orchestrator.Api.Workers;
 /// <summary>The session's pump: asks the worker grain for commands when there is reason to, and sends them; the slot ledger they change.</summary>
 public sealed partial class WorkerSession
 {
+    /// <summary>
+    /// The pump, run beside the reader: when it stops (returning or failing) it tells the session, which stops the reader.
+    /// With no free slot and nothing signalled it parks instead of waiting (<see cref="Park"/>): a busy held session then
+    /// keeps no pump frame at all, and the next <see cref="Wake"/> starts the loop again.
+    /// </summary>
     private async Task PumpLoopAsync(CancellationToken cancellationToken)
     {
-        // Look at once (reveals owed from an earlier session, work waiting); a session that finds nothing
-        // then waits the full idle interval. The short doubling ladder starts only after a change that
-        // makes work likely (a freed slot, a signal, work just found), so a thousand workers joining an
-        // idle pool do not sweep the dispatch shards ten times a second each.
-        var backoff = _options.IdlePollInterval;
-        var delay = TimeSpan.Zero;
-        while (!cancellationToken.IsCancellationRequested)
+        Exception? fault = null;
+        var parked = false;
+        try
         {
-            // Signals that arrived while the pump was busy collapse into this one look (a zero delay takes them too).
-            var signaled = await _wake.WaitAsync(delay) || delay == TimeSpan.Zero;
-            cancellationToken.ThrowIfCancellationRequested(); // the session is ending: RunAsync closed the signal
+            // Look at once (reveals owed from an earlier session, work waiting); a session that finds nothing
+            // then waits the full idle interval. The short doubling ladder starts only after a change that
+            // makes work likely (a freed slot, a signal, work just found), so a thousand workers joining an
+            // idle pool do not sweep the dispatch shards ten times a second each.
+            var backoff = _options.IdlePollInterval;
+            var delay = TimeSpan.Zero;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                // Signals that arrived while the pump was busy collapse into this one look (a zero delay takes them too).
+                var signaled = await _wake.WaitAsync(delay) || delay == TimeSpan.Zero;
+                cancellationToken.ThrowIfCancellationRequested();
+                if (_wake.IsClosed)
+                {
+                    return; // the session is ending: its teardown closed the signal
+                }
 
-            // Loss is the worker grain's call alone (it signals Lost); a silent worker is not polled for, and
-            // its stream ends at the idle timeout (the registry's sweep).
-            var silent = _time.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastHeartbeatTicks), TimeSpan.Zero);
-            var free = FreeSlots();
-            if (!signaled && (free == 0 || silent > _options.HeartbeatInterval * 2))
-            {
-                // Nothing to ask for: with no free slot only a signal can change that (a heartbeat that frees
-                // slots, a freed slot, the grain's signal all wake the pump), so a busy session waits with no
-                // timer at all, where a timed wait was a timer and a wake-up every interval per held session.
-                // A worker that looks stalled is looked at again after an interval.
-                delay = free == 0 ? Timeout.InfiniteTimeSpan : _options.IdlePollInterval;
-                continue;
-            }
+                // Loss is the worker grain's call alone (it signals Lost); a silent worker is not polled for, and
+                // its stream ends at the idle timeout (the registry's sweep).
+                var silent = _time.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastHeartbeatTicks), TimeSpan.Zero);
+                var free = FreeSlots();
+                if (!signaled && (free == 0 || silent > _options.HeartbeatInterval * 2))
+                {
+                    // Nothing to ask for: with no free slot only a signal can change that (a heartbeat that frees
+                    // slots, a freed slot, the grain's signal all wake the pump), so a busy session waits with no
+                    // timer at all, where a timed wait was a timer and a wake-up every interval per held session.
+                    // A worker that looks stalled is looked at again after an interval.
+                    if (free == 0 && Park())
+                    {
+                        parked = true;
+                        return;
+                    }
 
-            if (signaled)
-            {
-                backoff = FirstBackoff;
-            }
+                    delay = free == 0 ? Timeout.InfiniteTimeSpan : _options.IdlePollInterval;
+                    continue;
+                }
 
-            var poll = await _grain.PollAsync(_sessionId, free);
-            if (!poll.Registered)
-            {
-                await EndNotCurrentAsync();
-                return;
-            }
+                if (signaled)
+                {
+                    backoff = FirstBackoff;
+                }
 
-            var assigned = 0;
-            foreach (var command in poll.Commands)
-            {
-                assigned += await PushAsync(command, cancellationToken) ? 1 : 0;
-            }
+                var poll = await _grain.PollAsync(_sessionId, free);
+                if (!poll.Registered)
+                {
+                    await EndNotCurrentAsync();
+                    return;
+                }
 
-            if (assigned > 0)
-            {
-                backoff = FirstBackoff;
-                delay = FreeSlots() > 0 ? TimeSpan.Zero : _options.IdlePollInterval;
-            }
-            else
-            {
-                delay = backoff;
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.IdlePollInterval.Ticks));
+                if (await PushAllAsync(poll.Commands, cancellationToken) > 0)
+                {
+                    backoff = FirstBackoff;
+                    delay = FreeSlots() > 0 ? TimeSpan.Zero : _options.IdlePollInterval;
+                }
+                else
+                {
+                    delay = backoff;
+                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.IdlePollInterval.Ticks));
+                }
             }
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            fault = ex;
+            throw;
+        }
+        finally
+        {
+            if (!parked)
+            {
+                Finished(fault);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Parks the pump: true when the caller is to return (parked, or a wake already started a new loop); false when a
+    /// signal came between its look and the parking and the caller is to take it (the loop goes on). Exactly one loop
+    /// runs at a time: a wake and a parking race on <see cref="_parked"/>, and each checks the other's write after its own.
+    /// </summary>
+    private bool Park()
+    {
+        var current = _pump;
+        _pump = Task.CompletedTask; // not this loop's task: a completed frame kept by reference would cost what parking saves
+        Interlocked.Exchange(ref _parked, 1);
+        if (!_wake.IsSet || _wake.IsClosed)
+        {
+            return true;
+        }
+
+        if (Interlocked.CompareExchange(ref _parked, 0, 1) == 1)
+        {
+            _pump = current; // taken back before any wake saw it parked
+            return false;
+        }
+
+        return true; // a wake started the next loop already
+    }
+
+    /// <summary>Sends a poll's commands in order; how many were new assignments.</summary>
+    private async Task<int> PushAllAsync(IReadOnlyList<WorkerCommand> commands, CancellationToken cancellationToken)
+    {
+        var assigned = 0;
+        foreach (var command in commands)
+        {
+            assigned += await PushAsync(command, cancellationToken) ? 1 : 0;
+        }
+
+        return assigned;
     }
 
     /// <summary>Sends one command; true when it was a new assignment.</summary>

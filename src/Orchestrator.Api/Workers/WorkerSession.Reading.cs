@@ -15,39 +15,33 @@ namespace Orchestrator.Api.Workers;
 /// <summary>The session's reader: what the worker sends (heartbeats, progress, contributions, reveals, give-backs), one at a time, and the answers.</summary>
 public sealed partial class WorkerSession
 {
-    private async Task ReadLoopAsync(IWorkerSessionObserver observer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Handles one message from the worker. Not an async frame of its own (each case returns its handler's task): the
+    /// session's read loop, which awaits it, lives as long as the session, and so would every frame it awaits through.
+    /// </summary>
+    private Task HandleAsync(Proto.WorkerMessage message, IWorkerSessionObserver observer, CancellationToken cancellationToken)
     {
-        while (await _input.MoveNext(cancellationToken))
+        switch (message.BodyCase)
         {
-            var message = _input.Current;
-            switch (message.BodyCase)
-            {
-                case Proto.WorkerMessage.BodyOneofCase.Heartbeat:
-                    await OnHeartbeatAsync(message.Heartbeat, observer);
-                    break;
-                case Proto.WorkerMessage.BodyOneofCase.Progress:
-                    OnProgress(message.Progress);
-                    break;
-                case Proto.WorkerMessage.BodyOneofCase.Contribution:
-                    await OnContributionAsync(message.RequestId, message.Contribution, cancellationToken);
-                    break;
-                case Proto.WorkerMessage.BodyOneofCase.TeeContribution:
-                    await OnTeeContributionAsync(message.RequestId, message.TeeContribution, cancellationToken);
-                    break;
-                case Proto.WorkerMessage.BodyOneofCase.Reveal:
-                    await OnRevealAsync(message.RequestId, message.Reveal, cancellationToken);
-                    break;
-                case Proto.WorkerMessage.BodyOneofCase.GiveBack:
-                    await OnGiveBackAsync(message.RequestId, message.GiveBack, cancellationToken);
-                    break;
-                case Proto.WorkerMessage.BodyOneofCase.Reattestation:
-                    await OnReattestationAsync(message.Reattestation);
-                    break;
-                case Proto.WorkerMessage.BodyOneofCase.Hello or Proto.WorkerMessage.BodyOneofCase.Proof:
-                    throw Require.Invalid($"{message.BodyCase} is sent once, at the start of a session");
-                default:
-                    throw Require.Invalid("a worker message needs a body (heartbeat, progress, contribution, tee_contribution, reveal, give_back or reattestation)");
-            }
+            case Proto.WorkerMessage.BodyOneofCase.Heartbeat:
+                return OnHeartbeatAsync(message.Heartbeat, observer);
+            case Proto.WorkerMessage.BodyOneofCase.Progress:
+                OnProgress(message.Progress);
+                return Task.CompletedTask;
+            case Proto.WorkerMessage.BodyOneofCase.Contribution:
+                return OnContributionAsync(message.RequestId, message.Contribution, cancellationToken);
+            case Proto.WorkerMessage.BodyOneofCase.TeeContribution:
+                return OnTeeContributionAsync(message.RequestId, message.TeeContribution, cancellationToken);
+            case Proto.WorkerMessage.BodyOneofCase.Reveal:
+                return OnRevealAsync(message.RequestId, message.Reveal, cancellationToken);
+            case Proto.WorkerMessage.BodyOneofCase.GiveBack:
+                return OnGiveBackAsync(message.RequestId, message.GiveBack, cancellationToken);
+            case Proto.WorkerMessage.BodyOneofCase.Reattestation:
+                return OnReattestationAsync(message.Reattestation);
+            case Proto.WorkerMessage.BodyOneofCase.Hello or Proto.WorkerMessage.BodyOneofCase.Proof:
+                throw Require.Invalid($"{message.BodyCase} is sent once, at the start of a session");
+            default:
+                throw Require.Invalid("a worker message needs a body (heartbeat, progress, contribution, tee_contribution, reveal, give_back or reattestation)");
         }
     }
 

@@ -32,7 +32,12 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     private readonly IServerStreamWriter<Proto.ServerMessage> _output;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly PumpSignal _wake = new(TimeProvider.System);
-    private readonly TaskCompletionSource<RpcException> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stop = new();
+    private RpcException? _endedWith;
+    private Exception? _firstFault;
+    private int _finished;
+    private int _parked;
+    private Task _pump = Task.CompletedTask;
     private readonly HashSet<Hash32> _running = [];
     private IWorkerGrain _grain = null!;
     private Address _worker;
@@ -41,7 +46,7 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     private int _credit;
     private volatile bool _draining;
     private long _lastHeartbeatTicks;
-    private List<Hash32> _pendingCancels = [];
+    private List<Hash32>? _pendingCancels;
     private readonly IAppImages _images;
 
     internal WorkerSession(IGrainFactory grains, ApiOptions options, TimeProvider time, WorkerRateLimits limits, IAppImages images, ILogger logger,
@@ -98,43 +103,94 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         await PostAsync(ToMessage(command));
     }
 
-    /// <summary>Asks the pump to look for commands now.</summary>
-    public void Wake() => _wake.Set();
+    /// <summary>Asks the pump to look for commands now, starting it again if it parked.</summary>
+    public void Wake()
+    {
+        _wake.Set();
+        if (Interlocked.CompareExchange(ref _parked, 0, 1) == 1 && !_wake.IsClosed)
+        {
+            // Not inline: a wake comes from a grain's signal or the reader, which must not run the pump's first look.
+            _pump = Task.Run(() => PumpLoopAsync(_stop.Token));
+        }
+    }
 
-    /// <summary>Runs the session until the worker leaves, the call is cancelled or the session ends with a status.</summary>
+    /// <summary>
+    /// Runs the session until the worker leaves, the call is cancelled or the session ends with a status. The pump
+    /// runs beside the reader, which runs in this frame (a held session keeps as few frames as it can: this one, the
+    /// reader's and the pump's); whichever stops first, or an <see cref="End"/>, stops the other through the session's
+    /// one token source. That source is not linked to the call's token (a linked source and its registration for every
+    /// held session): a call the client aborts fails the reader's read by itself, and the reader's end stops the pump.
+    /// A failure that is not a status already ends the call UNAVAILABLE.
+    /// </summary>
     internal async Task RunAsync(SessionRegistry registry, CancellationToken cancellationToken)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var registration = await HandshakeAsync(cancellationToken);
-        var observer = _grains.CreateObjectReference<IWorkerSessionObserver>(this);
-        Touch();
-        registry.Add(this, _time, _options.EffectiveSessionIdleTimeout / 8);
         try
         {
-            await WelcomeAsync(registration, observer, cancellationToken);
-            LogSessionOpened(_logger, _worker, _sessionId, registration.Held.Count);
-            var reader = ReadLoopAsync(observer, cts.Token);
-            var pump = PumpLoopAsync(cts.Token);
-            var first = await Task.WhenAny(reader, pump, _ended.Task);
-            _wake.Close(); // the pump's wait has no token of its own: closed first, so a throwing cancellation callback cannot leave it waiting
-            await cts.CancelAsync();
-            await Task.WhenAll(QuietAsync(reader), QuietAsync(pump));
-            if (_ended.Task.IsCompleted)
+            var registration = await HandshakeAsync(cancellationToken);
+            var observer = _grains.CreateObjectReference<IWorkerSessionObserver>(this);
+            Touch();
+            registry.Add(this, _time, _options.EffectiveSessionIdleTimeout / 8);
+            try
             {
-                throw await _ended.Task;
-            }
+                await WelcomeAsync(registration, observer, cancellationToken);
+                LogSessionOpened(_logger, _worker, _sessionId, registration.Held.Count);
+                registration = null!; // this frame lives as long as the session: it need not keep what was resumed
+                _pump = PumpLoopAsync(_stop.Token);
+                Exception? readFault = null;
+                try
+                {
+                    // The reader, in this frame: one message at a time, each handled before the next is read.
+                    while (await _input.MoveNext(_stop.Token))
+                    {
+                        await HandleAsync(_input.Current, observer, _stop.Token);
+                    }
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    readFault = ex;
+                }
 
-            if (first.IsFaulted)
+                await StopAsync(readFault);
+            }
+            finally
             {
-                throw Translate(first.Exception!.InnerException!);
+                registry.Remove(this);
+                await DetachAsync();
+                _grains.DeleteObjectReference<IWorkerSessionObserver>(observer);
+                LogSessionClosed(_logger, _worker, _sessionId);
             }
         }
-        finally
+        catch (Exception ex) when (ex is not (RpcException or OperationCanceledException or OutOfMemoryException))
         {
-            registry.Remove(this);
-            await DetachAsync();
-            _grains.DeleteObjectReference<IWorkerSessionObserver>(observer);
-            LogSessionClosed(_logger, _worker, _sessionId);
+            throw new RpcException(new Status(StatusCode.Unavailable, $"the cluster could not serve this session ({ex.GetType().Name}: {ex.Message}); reconnect to resume"));
+        }
+    }
+
+    /// <summary>The reader stopped: stops the pump, then ends the call with the session's status (an End's, else the first loop's fault).</summary>
+    private async Task StopAsync(Exception? readFault)
+    {
+        Finished(readFault);
+        _wake.Close(); // the pump's wait has no token of its own: closed first, so a throwing cancellation callback cannot leave it waiting
+        await _stop.CancelAsync();
+        await QuietAsync(Volatile.Read(ref _pump)); // a parked pump is no task at all
+        if (Volatile.Read(ref _endedWith) is { } ended)
+        {
+            throw ended;
+        }
+
+        if (_firstFault is { } fault)
+        {
+            throw Translate(fault);
+        }
+    }
+
+    /// <summary>The reader or the pump stopped (with its fault, if any): the first to stop decides the session's status, and stops the other.</summary>
+    private void Finished(Exception? fault)
+    {
+        if (Interlocked.Exchange(ref _finished, 1) == 0)
+        {
+            _firstFault = fault;
+            _ = _stop.CancelAsync();
         }
     }
 
@@ -229,10 +285,12 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
         }
 
         await SendAsync(new Proto.ServerMessage { Welcome = welcome }, cancellationToken);
-        foreach (var taskId in _pendingCancels)
+        foreach (var taskId in _pendingCancels ?? [])
         {
             await SendAsync(new Proto.ServerMessage { Cancel = new Proto.Cancel { TaskId = taskId.ToString(), Reason = "no longer yours: released while your session was down" } }, cancellationToken);
         }
+
+        _pendingCancels = null; // sent: a held session need not keep the list
 
         // Attached only after Welcome is on the stream: the grain pushes commands (a reveal request, a
         // cancel, a drain) the moment it has an observer, and a worker must never see one before its
@@ -246,7 +304,14 @@ public sealed partial class WorkerSession : IWorkerSessionObserver
     /// <summary>Only heartbeats count as life, as they do for the worker grain, so session and grain agree on who is silent.</summary>
     private void Touch() => Interlocked.Exchange(ref _lastHeartbeatTicks, _time.GetUtcNow().UtcTicks);
 
-    private void End(StatusCode code, string message) => _ended.TrySetResult(new RpcException(new Status(code, message)));
+    /// <summary>Ends the session with a status (the first one set wins) and stops its loops.</summary>
+    private void End(StatusCode code, string message)
+    {
+        if (Interlocked.CompareExchange(ref _endedWith, new RpcException(new Status(code, message)), null) is null)
+        {
+            _ = _stop.CancelAsync();
+        }
+    }
 
     /// <summary>
     /// The session's own backstop against a zombie: a worker whose connection stays open while it sends

@@ -21,18 +21,9 @@ public sealed class WorkerSessionService(
     ILogger<WorkerSession> logger) : Proto.WorkerSession.WorkerSessionBase
 {
     /// <inheritdoc />
-    public override async Task Connect(IAsyncStreamReader<Proto.WorkerMessage> requestStream, IServerStreamWriter<Proto.ServerMessage> responseStream, ServerCallContext context)
-    {
-        var session = new WorkerSession(grains, options.Value, time, limits, images, logger, requestStream, responseStream);
-        try
-        {
-            await session.RunAsync(registry, context.CancellationToken);
-        }
-        catch (Exception ex) when (ex is not (RpcException or OperationCanceledException or OutOfMemoryException))
-        {
-            throw new RpcException(new Status(StatusCode.Unavailable, $"the cluster could not serve this session ({ex.GetType().Name}: {ex.Message}); reconnect to resume"));
-        }
-    }
+    /// <remarks>Not an async frame of its own: a held session keeps every frame it awaits through for its whole life.</remarks>
+    public override Task Connect(IAsyncStreamReader<Proto.WorkerMessage> requestStream, IServerStreamWriter<Proto.ServerMessage> responseStream, ServerCallContext context)
+        => new WorkerSession(grains, options.Value, time, limits, images, logger, requestStream, responseStream).RunAsync(registry, context.CancellationToken);
 
     /// <inheritdoc />
     public override Task<Proto.UploadResultReply> UploadResult(IAsyncStreamReader<Proto.ResultChunk> requestStream, ServerCallContext context)

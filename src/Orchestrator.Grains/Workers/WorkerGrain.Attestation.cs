@@ -70,7 +70,7 @@ public sealed partial class WorkerGrain
         }
 
         // New collateral (or none): the kept quote is judged again at once, without waiting for the session's answer.
-        if (current.Verified && !current.Simulated && kept.State.Evidence is { } evidence
+        if (current.Verified && !current.Simulated && (await Kept.GetAsync()).Evidence is { } evidence
             && await keeper.ReevaluateAsync(evidence, current, capabilities.Tee) is { } judged)
         {
             await ApplyVerdictAsync(current, judged, null);
@@ -128,16 +128,17 @@ public sealed partial class WorkerGrain
             keeper.LogChange(Worker, before, after);
         }
 
-        kept.State.Evidence = evidence ?? kept.State.Evidence;
+        var kept = await Kept.GetAsync();
+        kept.Evidence = evidence ?? kept.Evidence;
         if (changed)
         {
-            kept.State.LastChange = $"{clock.UtcNow:O}: {AttestationKeeper.Describe(before)} -> {AttestationKeeper.Describe(after)}"
+            kept.LastChange = $"{clock.UtcNow:O}: {AttestationKeeper.Describe(before)} -> {AttestationKeeper.Describe(after)}"
                 + (lost.Count > 0 ? $"; gave back {lost.Count} TEE task(s): {lost[0].Reason}" : string.Empty);
         }
 
         if (evidence is not null || changed)
         {
-            await kept.WriteOrResetAsync(this);
+            await Kept.WriteAsync(this);
         }
 
         foreach (var holding in lost)
@@ -165,7 +166,7 @@ public sealed partial class WorkerGrain
             null => ("not eligible", "no attestation evidence"),
             { Verified: false } => ("not eligible", verdict.Failure ?? string.Empty),
             _ when _round is { } round => ("re-attesting", $"asked at {round.AskedAt:O}, answer due by {round.AskedAt + keeper.Timeout:O}"),
-            _ => ("attested", kept.State.LastChange),
+            _ => ("attested", Kept.Loaded?.LastChange ?? string.Empty),
         };
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orchestrator.Abstractions.Events;
@@ -18,25 +19,26 @@ namespace Orchestrator.Grains.Workers;
 /// <summary>
 /// One worker, driven through the pure <see cref="WorkerRun"/>: load, call the core, persist what it
 /// says (through or behind), send what it says. The only grain its heartbeats touch, and the only
-/// judge of its liveness (a grain timer while active; a reminder wakes it after a silo loss). It
+/// judge of its liveness (the silo's <see cref="LivenessSweep"/> asks while active; the pool's liveness roster wakes it after a silo loss). It
 /// pulls work from the dispatch partitions of the classes its worker can serve (<see cref="WorkTaker"/>)
 /// and pushes commands to the session's observer, keeping them for the next poll only when no push is possible.
 /// </summary>
 public sealed partial class WorkerGrain(
     [PersistentState("worker", StorageNames.Default)] IPersistentState<WorkerGrainState> state,
-    [PersistentState("worker-evidence", StorageNames.Default)] IPersistentState<KeptEvidenceState> kept,
     OrchestratorClock clock,
     OutboxPublisher outbox,
     DispatchRouter router,
     WorkerAttestor attestor,
     AttestationKeeper keeper,
+    LivenessSweep sweep,
     IOptions<SchedulingOptions> options,
     ILogger<WorkerGrain> logger) : Grain, IWorkerGrain, IRemindable
 {
-    private const string LivenessReminder = "worker-liveness";
+    /// <summary>The per-worker reminder of silos before the liveness roster; still handled (and removed) when one ticks.</summary>
+    private const string LegacyLivenessReminder = "worker-liveness";
     private readonly SchedulingOptions _options = options.Value;
     private WorkerRun _run = null!;
-    private IGrainTimer? _livenessTimer;
+    private LivenessDeadline? _deadline;
     private PoolPolicy _policy = PoolPolicy.Default;
     private ConnectionGauge? _connection;
 
@@ -45,6 +47,8 @@ public sealed partial class WorkerGrain(
     private WorkTaker Taker => field ??= new(router, _options);
 
     private SessionLink Session => field ??= new(Worker, logger);
+
+    private KeptEvidence Kept => field ??= new(ServiceProvider.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(StorageNames.Default), GrainContext.GrainId);
 
     private Address Worker => field == default ? field = Address.Parse(this.GetPrimaryKeyString()) : field;
 
@@ -59,13 +63,18 @@ public sealed partial class WorkerGrain(
         if (_run.IsLive)
         {
             _policy = await GrainFactory.Pool().GetPolicyAsync();
-            StartLivenessTimer();
+            SyncDeadline();
         }
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _connection?.Dispose();
+        if (_deadline is { } deadline)
+        {
+            sweep.Untrack(deadline);
+        }
+
         return Writes.FlushOnDeactivateAsync(cancellationToken);
     }
 
@@ -90,6 +99,9 @@ public sealed partial class WorkerGrain(
             }
         }
 
+        // Listed before the session is recorded, so a worker recorded live is always woken after a silo loss;
+        // a failed enlistment fails the registration with nothing changed (the worker registers again).
+        await GrainFactory.Roster(Worker, _options.RosterShards).EnlistAsync(Worker);
         var s = state.State;
         s.Capabilities = hello.Capabilities;
         s.SimulatedTee = hello.SimulatedTee || attestation?.Simulated == true;
@@ -100,12 +112,11 @@ public sealed partial class WorkerGrain(
         await Writes.WriteNowAsync();
         if (attestation is not null)
         {
-            kept.State.Evidence = hello.Evidence; // judged again against new collateral while this session lasts
-            await kept.WriteOrResetAsync(this);
+            (await Kept.GetAsync()).Evidence = hello.Evidence; // judged again against new collateral while this session lasts
+            await Kept.WriteAsync(this);
         }
 
-        await this.RegisterOrUpdateReminder(LivenessReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        StartLivenessTimer();
+        SyncDeadline();
         foreach (var reveal in await OwedReveals.FindAsync(GrainFactory, Worker, _run.HeldIn(HeldPhase.Contributed)))
         {
             Session.Queue(reveal);
@@ -130,6 +141,7 @@ public sealed partial class WorkerGrain(
         var live = _run.Beat(sessionId, clock.UtcNow);
         if (live)
         {
+            MoveDeadline();
             NoteAttestationDue();
         }
 
@@ -144,6 +156,7 @@ public sealed partial class WorkerGrain(
         }
 
         Session.Attach(observer);
+        MoveDeadline();
         NoteAttestationDue();
         return Task.FromResult(true);
     }
@@ -165,6 +178,7 @@ public sealed partial class WorkerGrain(
             return new WorkerPoll([], false);
         }
 
+        MoveDeadline();
         var commands = Session.TakePending();
         var room = _run.Room(freeSlots, _policy.MaxReplicatesPerWorker);
         if (room > 0 && Taker.MaySweep())
@@ -270,6 +284,7 @@ public sealed partial class WorkerGrain(
         await ReleaseAsync(_run.Revoke(), ReplicateStatus.Abandoned);
         await Writes.WriteNowAsync();
         _connection?.Sync(_run);
+        SyncDeadline();
         Session.End(WorkerSignal.Revoked);
     }
 
@@ -278,6 +293,7 @@ public sealed partial class WorkerGrain(
         var now = clock.UtcNow;
         if (_run.DeclareLostIfSilent(now, _options.HeartbeatTimeout) is not { } released)
         {
+            MoveDeadline(); // alive (or not live): the sweep postponed the deadline when it asked; set it right
             return false;
         }
 
@@ -289,37 +305,56 @@ public sealed partial class WorkerGrain(
         GrainsTelemetry.WorkersLost.Add(1);
         _connection?.Sync(_run);
         LogWorkerLost(logger, Worker, released.Count);
-        _livenessTimer?.Dispose();
-        _livenessTimer = null;
+        SyncDeadline();
         Session.End(WorkerSignal.Lost);
         return true;
     }
 
-    public Task<WorkerView> GetViewAsync()
+    public async Task<WorkerView> GetViewAsync()
     {
+        if (state.State.Attestation is { Verified: true })
+        {
+            await Kept.GetAsync(); // the last change of its TEE standing, which the view shows
+        }
+
         var (teeStatus, teeReason) = TeeStanding();
-        return Task.FromResult(new WorkerView(Worker, _run.State, _run.Score, state.State.Capabilities, _run.Held.Keys.ToList(),
+        return new WorkerView(Worker, _run.State, _run.Score, state.State.Capabilities, _run.Held.Keys.ToList(),
             _run.LastHeartbeat, _run.Contributions, _run.Wins, _run.Losses)
         {
             Attestation = state.State.Attestation,
             TeeStatus = teeStatus,
             TeeReason = teeReason,
             ReattestDueAt = _run.IsLive && teeStatus.Length > 0 ? keeper.DueAt(state.State.Attestation) : null,
-        });
+        };
     }
 
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    public async Task<bool> PokeAsync()
     {
         if (_run.IsLive)
         {
             await CheckLivenessAsync();
-            return;
         }
 
-        if (await this.GetReminder(LivenessReminder) is { } reminder)
+        return _run.IsLive;
+    }
+
+    /// <summary>
+    /// A per-worker reminder registered by a silo of a version before the roster (a rolling update): the worker
+    /// moves to the roster (listed first, so it is never in neither), the reminder goes, and liveness is judged.
+    /// </summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (_run.IsLive)
+        {
+            await GrainFactory.Roster(Worker, _options.RosterShards).EnlistAsync(Worker);
+        }
+
+        if (await this.GetReminder(LegacyLivenessReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
         }
+
+        await PokeAsync();
     }
 
     /// <summary>This worker's outcome, when its own call ended the task: the task sends it in the answer instead of calling back.</summary>
@@ -352,31 +387,36 @@ public sealed partial class WorkerGrain(
         => Task.WhenAll(taskIds.Select(taskId => GrainFactory.Task(taskId).ReleaseAsync(Worker, reason)));
 
     /// <summary>
-    /// One timer armed for the instant the worker's silence would reach the timeout, re-armed from the
-    /// last heartbeat each time it fires: a worker is found lost within the timeout itself (a fixed period
-    /// added up to a third more), and a beating worker costs one tick per timeout-minus-interval instead of
-    /// three per timeout. Heartbeats do not touch the timer (they arrive far more often than it fires).
+    /// Keeps the silo's sweep watching this worker exactly while it is live: the sweep asks at the instant the worker's
+    /// silence reaches the timeout (detection within the timeout plus one sweep interval), and heartbeats only move
+    /// the instant (one field write), where a grain timer per worker cost most of a kilobyte of every held session.
     /// </summary>
-    private void StartLivenessTimer()
+    private void SyncDeadline()
     {
-        _livenessTimer ??= this.RegisterGrainTimer(async _ => await CheckLivenessAndRearmAsync(),
-            new GrainTimerCreationOptions { DueTime = NextLivenessCheck(), Period = _options.HeartbeatTimeout, Interleave = false });
-    }
-
-    private async Task CheckLivenessAndRearmAsync()
-    {
-        if (!await CheckLivenessAsync() && _livenessTimer is { } timer)
+        if (_run.IsLive)
         {
-            timer.Change(NextLivenessCheck(), _options.HeartbeatTimeout); // the period only backs up the re-arm
+            if (_deadline is null)
+            {
+                _deadline = new LivenessDeadline(GrainContext.GrainId);
+                sweep.Track(_deadline);
+            }
+
+            MoveDeadline();
+        }
+        else if (_deadline is { } deadline)
+        {
+            sweep.Untrack(deadline);
+            _deadline = null;
         }
     }
 
-    /// <summary>When the next check is due; never sooner than a hundredth of the timeout, so a clock that jumps cannot make it spin.</summary>
-    private TimeSpan NextLivenessCheck()
+    /// <summary>The instant the worker's silence reaches the timeout, from its last sign of life.</summary>
+    private void MoveDeadline()
     {
-        var floor = _options.HeartbeatTimeout / 100;
-        var due = _run.UntilSilent(clock.UtcNow, _options.HeartbeatTimeout) ?? _options.HeartbeatTimeout;
-        return due > floor ? due : floor;
+        if (_deadline is { } deadline && _run.UntilSilent(clock.UtcNow, _options.HeartbeatTimeout) is { } left)
+        {
+            sweep.Due(deadline, left);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} lost; {Released} replicates released")]
