@@ -19,8 +19,16 @@ public static class FencedWrites
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            grain.GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, $"state write failed: {ex.Message}"), CancellationToken.None);
+            Reset(grain, ex);
             throw;
         }
+    }
+
+    /// <summary>Deactivates <paramref name="grain"/> after its state write failed, for writers that are not a persistent-state bridge.</summary>
+    public static void Reset(IGrainBase grain, Exception failure)
+    {
+        ArgumentNullException.ThrowIfNull(grain);
+        ArgumentNullException.ThrowIfNull(failure);
+        grain.GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, $"state write failed: {failure.Message}"), CancellationToken.None);
     }
 }

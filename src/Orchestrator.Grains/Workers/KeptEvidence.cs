@@ -42,7 +42,7 @@ public sealed class KeptEvidence(IGrainStorage storage, GrainId grain)
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            owner.GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, $"state write failed: {ex.Message}"), CancellationToken.None);
+            Infrastructure.FencedWrites.Reset(owner, ex);
             throw;
         }
     }
